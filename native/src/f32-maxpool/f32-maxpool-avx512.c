@@ -1,0 +1,3 @@
+/* Max pooling, AVX-512F: the SIMD template over 16-lane vectors. Compiled with -mavx512f only. */
+#include "../simd/vec-avx512.h"
+#include "f32-maxpool-simd.inc"

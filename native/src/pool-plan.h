@@ -1,0 +1,45 @@
+/* The validated plan every kernel runs from: a pooling problem normalized to three spatial axes
+   (missing outer axes have size 1), with element strides for the chosen layout. */
+#ifndef PK_POOL_PLAN_H
+#define PK_POOL_PLAN_H
+
+#include <stdint.h>
+#include "poolkit.h"
+
+typedef struct pk_axis {
+    int64_t in;          /* input size */
+    int64_t out;         /* output size */
+    int64_t kernel;
+    int64_t stride;
+    int64_t dilation;
+    int64_t pad_begin;
+    int64_t pad_end;
+} pk_axis;
+
+typedef struct pk_plan {
+    int32_t op;
+    int32_t layout;
+    int32_t divisor_mode;
+    int32_t nan_mode;
+    int64_t divisor_override;
+    int64_t batch;
+    int64_t channels;
+    pk_axis axis[3];            /* d, h, w */
+    /* element strides of n, c, d, h, w */
+    int64_t in_stride[5];
+    int64_t out_stride[5];
+    int64_t plane_size;         /* input d*h*w: range of the PyTorch index */
+    int64_t rows;               /* see pk_pool_rows */
+} pk_plan;
+
+enum { PK_N = 0, PK_C = 1, PK_D = 2, PK_H = 3, PK_W = 4 };
+
+/* Validates spec and descriptors and fills plan. Returns PK_OK or an error status. */
+int32_t pk_plan_init(pk_plan* plan, const pk_pool_spec* spec, const pk_tensor_desc* input,
+                     const pk_tensor_desc* output);
+
+/* A forward kernel computes output rows [row_begin, row_end) of a valid plan. */
+typedef void (*pk_pool_kernel_fn)(const pk_plan* plan, const float* input, float* output,
+                                  int64_t* indices, int64_t row_begin, int64_t row_end);
+
+#endif

@@ -1,0 +1,149 @@
+/* The pooling window along one axis, and the per-output-pixel definitions of max and average
+   pooling. Shared by the scalar kernels (which are nothing more than loops around these) and by the
+   SIMD kernels (which use them for border pixels). */
+#ifndef PK_POOL_WINDOW_H
+#define PK_POOL_WINDOW_H
+
+#include <math.h>
+#include <stdint.h>
+#include "pool-plan.h"
+
+/* Taps j in [first, last) of output o fall inside the input; `padded` taps fall inside the padded
+   input [-pad_begin, in + pad_end); `origin` is the input coordinate of tap 0. */
+typedef struct pk_window {
+    int64_t origin;
+    int64_t first;
+    int64_t last;
+    int64_t padded;
+} pk_window;
+
+static inline int64_t pk_ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+static inline pk_window pk_window_of(const pk_axis* a, int64_t o) {
+    pk_window w;
+    w.origin = o * a->stride - a->pad_begin;
+    w.first = w.origin < 0 ? pk_ceil_div(-w.origin, a->dilation) : 0;
+    int64_t last = pk_ceil_div(a->in - w.origin, a->dilation);
+    w.last = last < a->kernel ? last : a->kernel;
+    if (w.last < w.first) w.last = w.first;
+    int64_t padded = pk_ceil_div(a->in + a->pad_end - w.origin, a->dilation);
+    w.padded = padded < a->kernel ? padded : a->kernel;
+    return w;
+}
+
+/* Input coordinate reported as the argmax of a window: its first tap inside the input, or, when the
+   window holds no input at all, the origin clamped into the input (so every index is valid). */
+static inline int64_t pk_window_first_coordinate(const pk_axis* a, const pk_window* w) {
+    if (w->first < w->last) return w->origin + w->first * a->dilation;
+    int64_t c = w->origin < 0 ? 0 : w->origin;
+    return c < a->in ? c : a->in - 1;
+}
+
+/* Divisor of an average window, before divisor_override. */
+static inline int64_t pk_avg_divisor(const pk_plan* p, const pk_window w[3]) {
+    if (p->divisor_override > 0) return p->divisor_override;
+    int64_t n = 1;
+    for (int i = 0; i < 3; i++) {
+        switch (p->divisor_mode) {
+        case PK_DIVISOR_EXCLUDE_PADDING: n *= w[i].last - w[i].first; break;
+        case PK_DIVISOR_INCLUDE_PADDING: n *= w[i].padded; break;
+        default: n *= p->axis[i].kernel; break;
+        }
+    }
+    return n;
+}
+
+/* Max over one window. `in` points at the (n, c) origin; taps are visited in row-major order (d, h, w).
+   Ties keep the first tap; with PK_NAN_PROPAGATE a NaN wins and the last NaN is kept (PyTorch). */
+static inline void pk_max_pixel(const pk_plan* p, const float* in, const pk_window w[3],
+                                float* out, int64_t* index) {
+    const pk_axis* ax = p->axis;
+    float best = -INFINITY;
+    int64_t best_index = (pk_window_first_coordinate(&ax[0], &w[0]) * ax[1].in
+                          + pk_window_first_coordinate(&ax[1], &w[1])) * ax[2].in
+                         + pk_window_first_coordinate(&ax[2], &w[2]);
+    const int propagate = p->nan_mode == PK_NAN_PROPAGATE;
+    for (int64_t jd = w[0].first; jd < w[0].last; jd++) {
+        int64_t id = w[0].origin + jd * ax[0].dilation;
+        for (int64_t jh = w[1].first; jh < w[1].last; jh++) {
+            int64_t ih = w[1].origin + jh * ax[1].dilation;
+            for (int64_t jw = w[2].first; jw < w[2].last; jw++) {
+                int64_t iw = w[2].origin + jw * ax[2].dilation;
+                float v = in[id * p->in_stride[PK_D] + ih * p->in_stride[PK_H] + iw * p->in_stride[PK_W]];
+                if (v > best || (propagate && isnan(v))) {
+                    best = v;
+                    best_index = (id * ax[1].in + ih) * ax[2].in + iw;
+                }
+            }
+        }
+    }
+    *out = best;
+    if (index) *index = best_index;
+}
+
+/* Average over one window: the sum in row-major tap order, divided once. A window with no input
+   taps and an exclude-padding divisor of 0 averages to 0. */
+static inline float pk_avg_pixel(const pk_plan* p, const float* in, const pk_window w[3]) {
+    const pk_axis* ax = p->axis;
+    float sum = 0.0f;
+    for (int64_t jd = w[0].first; jd < w[0].last; jd++) {
+        int64_t id = w[0].origin + jd * ax[0].dilation;
+        for (int64_t jh = w[1].first; jh < w[1].last; jh++) {
+            int64_t ih = w[1].origin + jh * ax[1].dilation;
+            for (int64_t jw = w[2].first; jw < w[2].last; jw++) {
+                int64_t iw = w[2].origin + jw * ax[2].dilation;
+                sum += in[id * p->in_stride[PK_D] + ih * p->in_stride[PK_H] + iw * p->in_stride[PK_W]];
+            }
+        }
+    }
+    int64_t divisor = pk_avg_divisor(p, w);
+    return divisor == 0 ? 0.0f : sum / (float)divisor;
+}
+
+/* Outputs [*lo, *hi) along an axis have every tap inside the input: their windows need no clipping. */
+static inline void pk_interior(const pk_axis* a, int64_t* lo, int64_t* hi) {
+    int64_t first = pk_ceil_div(a->pad_begin, a->stride);
+    int64_t room = a->in - 1 + a->pad_begin - (a->kernel - 1) * a->dilation;
+    int64_t end = room < 0 ? 0 : room / a->stride + 1;
+    if (end > a->out) end = a->out;
+    *lo = first < end ? first : end;
+    *hi = end > *lo ? end : *lo;
+}
+
+/* pk_window_of without divisions for interior outputs, which are most of them. */
+static inline pk_window pk_window_fast(const pk_axis* a, int64_t o, int64_t lo, int64_t hi) {
+    if (o >= lo && o < hi) {
+        pk_window w = {o * a->stride - a->pad_begin, 0, a->kernel, a->kernel};
+        return w;
+    }
+    return pk_window_of(a, o);
+}
+
+/* Decodes a row number into its (n, c, d, h) coordinates; c is 0 for channels last. */
+static inline void pk_row_coordinates(const pk_plan* p, int64_t row, int64_t* n, int64_t* c,
+                                      int64_t* od, int64_t* oh) {
+    *oh = row % p->axis[1].out;
+    row /= p->axis[1].out;
+    *od = row % p->axis[0].out;
+    row /= p->axis[0].out;
+    if (p->layout == PK_LAYOUT_NCHW) {
+        *c = row % p->channels;
+        row /= p->channels;
+    } else {
+        *c = 0;
+    }
+    *n = row;
+}
+
+/* Advances (n, c, d, h) to the next row. */
+static inline void pk_row_next(const pk_plan* p, int64_t* n, int64_t* c, int64_t* od, int64_t* oh) {
+    if (++*oh < p->axis[1].out) return;
+    *oh = 0;
+    if (++*od < p->axis[0].out) return;
+    *od = 0;
+    if (p->layout == PK_LAYOUT_NCHW && ++*c < p->channels) return;
+    *c = 0;
+    ++*n;
+}
+
+#endif

@@ -1,0 +1,75 @@
+/* The vector vocabulary of the SIMD pooling templates, for AVX2: 8 float lanes, int32 index lanes,
+   masks as all-ones lanes. Masked loads never fault on the lanes they leave out. */
+#ifndef PK_VEC_H
+#define PK_VEC_H
+#include <immintrin.h>
+#include <stdint.h>
+
+#define PK_VW 8
+#define PK_ISA_SUFFIX(name) name##__avx2
+
+typedef __m256 vf;
+typedef __m256i vi;
+typedef __m256 vm;
+
+static inline __m256i pk_prefix_mask(int64_t n) {
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), lanes);
+}
+static inline vf vf_set1(float x) { return _mm256_set1_ps(x); }
+static inline vf vf_loadu(const float* p) { return _mm256_loadu_ps(p); }
+static inline vf vf_load_n(const float* p, int64_t n) { return _mm256_maskload_ps(p, pk_prefix_mask(n)); }
+static inline void vf_storeu(float* p, vf v) { _mm256_storeu_ps(p, v); }
+static inline void vf_store_n(float* p, vf v, int64_t n) { _mm256_maskstore_ps(p, pk_prefix_mask(n), v); }
+/* a > b ? a : b; returns b when either is NaN, so a NaN `a` is ignored */
+static inline vf vf_max(vf a, vf b) { return _mm256_max_ps(a, b); }
+static inline vf vf_add(vf a, vf b) { return _mm256_add_ps(a, b); }
+static inline vf vf_div(vf a, vf b) { return _mm256_div_ps(a, b); }
+static inline vm vf_gt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
+static inline vm vf_isnan(vf a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
+static inline vm vm_none(void) { return _mm256_setzero_ps(); }
+static inline vm vm_or(vm a, vm b) { return _mm256_or_ps(a, b); }
+static inline vf vf_select(vm m, vf yes, vf no) { return _mm256_blendv_ps(no, yes, m); }
+
+static inline vi vi_set1(int64_t x) { return _mm256_set1_epi32((int32_t)x); }
+static inline vi vi_lanes_times(int64_t s) {
+    return _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int32_t)s));
+}
+static inline vi vi_add(vi a, vi b) { return _mm256_add_epi32(a, b); }
+static inline vi vi_select(vm m, vi yes, vi no) {
+    return _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(no), _mm256_castsi256_ps(yes), m));
+}
+/* Widens n int32 lanes to int64 and stores them. */
+static inline void vi_store_i64_n(int64_t* p, vi v, int64_t n) {
+    __m256i lo = _mm256_cvtepi32_epi64(_mm256_castsi256_si128(v));
+    __m256i hi = _mm256_cvtepi32_epi64(_mm256_extracti128_si256(v, 1));
+    if (n >= PK_VW) {
+        _mm256_storeu_si256((__m256i*)p, lo);
+        _mm256_storeu_si256((__m256i*)(p + 4), hi);
+        return;
+    }
+    const __m256i lanes = _mm256_setr_epi64x(0, 1, 2, 3);
+    _mm256_maskstore_epi64((long long*)p, _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), lanes), lo);
+    _mm256_maskstore_epi64((long long*)(p + 4), _mm256_cmpgt_epi64(_mm256_set1_epi64x(n - 4), lanes), hi);
+}
+
+/* Lanes p[0], p[2], ..., p[2*(PK_VW-1)]: reads 2*PK_VW floats. */
+static inline vf vf_load_even(const float* p) {
+    __m256 a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
+    __m256 evens = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)); /* a0 a2 b0 b2 a4 a6 b4 b6 */
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(evens), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+/* The first n lanes of vf_load_even, reading only p[0 .. 2n-2]. */
+static inline vf vf_load_even_n(const float* p, int64_t n) {
+    const int64_t needed = 2 * n - 1;
+    __m256 a = _mm256_maskload_ps(p, pk_prefix_mask(needed));
+    __m256 b = _mm256_maskload_ps(p + 8, pk_prefix_mask(needed - 8));
+    __m256 evens = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(evens), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+/* Lanes p[offset[i]] for the first n lanes (offsets in elements). */
+static inline vf vf_gather_n(const float* p, vi offset, int64_t n) {
+    return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p, offset, _mm256_castsi256_ps(pk_prefix_mask(n)), 4);
+}
+
+#endif

@@ -1,0 +1,67 @@
+/* The vector vocabulary of the SIMD pooling templates, for AVX-512F: 16 float lanes, int32 index
+   lanes, opmask registers. Masked loads never fault on the lanes they leave out. */
+#ifndef PK_VEC_H
+#define PK_VEC_H
+#include <immintrin.h>
+#include <stdint.h>
+
+#define PK_VW 16
+#define PK_ISA_SUFFIX(name) name##__avx512
+
+typedef __m512 vf;
+typedef __m512i vi;
+typedef __mmask16 vm;
+
+static inline __mmask16 pk_prefix_mask(int64_t n) {
+    return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1u);
+}
+static inline vf vf_set1(float x) { return _mm512_set1_ps(x); }
+static inline vf vf_loadu(const float* p) { return _mm512_loadu_ps(p); }
+static inline vf vf_load_n(const float* p, int64_t n) { return _mm512_maskz_loadu_ps(pk_prefix_mask(n), p); }
+static inline void vf_storeu(float* p, vf v) { _mm512_storeu_ps(p, v); }
+static inline void vf_store_n(float* p, vf v, int64_t n) { _mm512_mask_storeu_ps(p, pk_prefix_mask(n), v); }
+/* a > b ? a : b; returns b when either is NaN, so a NaN `a` is ignored */
+static inline vf vf_max(vf a, vf b) { return _mm512_max_ps(a, b); }
+static inline vf vf_add(vf a, vf b) { return _mm512_add_ps(a, b); }
+static inline vf vf_div(vf a, vf b) { return _mm512_div_ps(a, b); }
+static inline vm vf_gt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
+static inline vm vf_isnan(vf a) { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
+static inline vm vm_none(void) { return 0; }
+static inline vm vm_or(vm a, vm b) { return (vm)(a | b); }
+static inline vf vf_select(vm m, vf yes, vf no) { return _mm512_mask_mov_ps(no, m, yes); }
+
+static inline vi vi_set1(int64_t x) { return _mm512_set1_epi32((int32_t)x); }
+static inline vi vi_lanes_times(int64_t s) {
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    return _mm512_mullo_epi32(lanes, _mm512_set1_epi32((int32_t)s));
+}
+static inline vi vi_add(vi a, vi b) { return _mm512_add_epi32(a, b); }
+static inline vi vi_select(vm m, vi yes, vi no) { return _mm512_mask_mov_epi32(no, m, yes); }
+/* Widens n int32 lanes to int64 and stores them. */
+static inline void vi_store_i64_n(int64_t* p, vi v, int64_t n) {
+    __m512i lo = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(v));
+    __m512i hi = _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(v, 1));
+    const __mmask16 m = pk_prefix_mask(n);
+    _mm512_mask_storeu_epi64(p, (__mmask8)(m & 0xFF), lo);
+    _mm512_mask_storeu_epi64(p + 8, (__mmask8)(m >> 8), hi);
+}
+
+/* Lanes p[0], p[2], ..., p[2*(PK_VW-1)]: reads 2*PK_VW floats. */
+static inline vf vf_load_even(const float* p) {
+    const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    return _mm512_permutex2var_ps(_mm512_loadu_ps(p), evens, _mm512_loadu_ps(p + 16));
+}
+/* The first n lanes of vf_load_even, reading only p[0 .. 2n-2]. */
+static inline vf vf_load_even_n(const float* p, int64_t n) {
+    const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const int64_t needed = 2 * n - 1;
+    __m512 a = _mm512_maskz_loadu_ps(pk_prefix_mask(needed), p);
+    __m512 b = _mm512_maskz_loadu_ps(pk_prefix_mask(needed - 16), p + 16);
+    return _mm512_permutex2var_ps(a, evens, b);
+}
+/* Lanes p[offset[i]] for the first n lanes (offsets in elements). */
+static inline vf vf_gather_n(const float* p, vi offset, int64_t n) {
+    return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), pk_prefix_mask(n), offset, p, 4);
+}
+
+#endif

@@ -1,0 +1,297 @@
+/* C tests: output-size rules, validation statuses, and every kernel at every instruction-set level
+   this CPU has against the oracle in pool_ref.c, bit for bit, on thousands of seeded random problems.
+   Output buffers are surrounded by guard cells that must stay untouched; input buffers are exact,
+   so an AddressSanitizer build catches any read outside them. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "poolkit.h"
+#include "pool_ref.h"
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                        \
+    do {                                                        \
+        if (cond) {                                             \
+            passed++;                                           \
+        } else {                                                \
+            failed++;                                           \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+            fprintf(stderr, __VA_ARGS__);                       \
+            fprintf(stderr, "\n");                              \
+        }                                                       \
+    } while (0)
+
+static uint64_t rng_state;
+static uint64_t next_random(void) { /* splitmix64 */
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+static int64_t uniform(int64_t lo, int64_t hi) { return lo + (int64_t)(next_random() % (uint64_t)(hi - lo + 1)); }
+
+static void test_output_sizes(void) {
+    /* PyTorch 1.13 results quoted in POOLING-SEMANTICS.md: the ceil-mode window starting in the end
+       padding is dropped */
+    CHECK(pk_pool_output_size(5, 3, 3, 1, 1, 1, 1) == 2, "L=5 k=3 s=3 p=1 ceil");
+    CHECK(pk_pool_output_size(7, 2, 3, 1, 1, 1, 1) == 3, "L=7 k=2 s=3 p=1 ceil");
+    CHECK(pk_pool_output_size(6, 3, 2, 1, 1, 1, 1) == 4, "L=6 k=3 s=2 p=1 ceil");
+    CHECK(pk_pool_output_size(5, 3, 2, 1, 1, 1, 1) == 3, "L=5 k=3 s=2 p=1 ceil");
+    CHECK(pk_pool_output_size(112, 3, 2, 1, 1, 1, 0) == 56, "resnet stem");
+    CHECK(pk_pool_output_size(5, 3, 1, 3, 0, 0, 0) == 0, "dilated window larger than input");
+    CHECK(pk_pool_output_size(0, 1, 1, 1, 0, 0, 0) == -1, "empty input");
+    CHECK(pk_pool_output_size(10, 2, 1, INT64_MAX, 0, 0, 0) == -1, "huge dilation");
+}
+
+static pk_pool_spec spec_2d(int64_t op, int64_t k, int64_t s, int64_t p) {
+    pk_pool_spec spec = {.op = op, .spatial_rank = 2, .isa = PK_ISA_AUTO};
+    for (int i = 0; i < 2; i++) {
+        spec.kernel[i] = k;
+        spec.stride[i] = s;
+        spec.dilation[i] = 1;
+        spec.pad_begin[i] = spec.pad_end[i] = p;
+    }
+    return spec;
+}
+
+static pk_tensor_desc tensor_2d(int64_t layout, int64_t n, int64_t c, int64_t h, int64_t w) {
+    pk_tensor_desc t = {.layout = layout, .spatial_rank = 2, .batch = n, .channels = c};
+    t.spatial[0] = h;
+    t.spatial[1] = w;
+    return t;
+}
+
+static void test_validation(void) {
+    float x[2 * 3 * 8 * 8], y[2 * 3 * 4 * 4];
+    int64_t idx[2 * 3 * 4 * 4];
+    pk_pool_spec s = spec_2d(PK_OP_MAX, 2, 2, 0);
+    pk_tensor_desc in = tensor_2d(PK_LAYOUT_NCHW, 2, 3, 8, 8), out = tensor_2d(PK_LAYOUT_NCHW, 2, 3, 4, 4);
+#define RUN(s_, in_, x_, xc, out_, y_, yc, i_, ic, b, e) \
+    pk_pool_forward_f32(s_, in_, x_, xc, out_, y_, yc, i_, ic, b, e)
+    const int64_t rows = pk_pool_rows(&s, &out);
+    CHECK(rows == 2 * 3 * 4, "rows %lld", (long long)rows);
+    CHECK(RUN(&s, &in, x, 384, &out, y, 96, idx, 96, 0, rows) == PK_OK, "valid call");
+    CHECK(RUN(NULL, &in, x, 384, &out, y, 96, NULL, 0, 0, rows) == PK_ERR_NULL_POINTER, "null spec");
+    CHECK(RUN(&s, &in, NULL, 384, &out, y, 96, NULL, 0, 0, rows) == PK_ERR_NULL_POINTER, "null input");
+    CHECK(RUN(&s, &in, x, 383, &out, y, 96, NULL, 0, 0, rows) == PK_ERR_BUFFER_TOO_SMALL, "input short");
+    CHECK(RUN(&s, &in, x, 384, &out, y, 95, NULL, 0, 0, rows) == PK_ERR_BUFFER_TOO_SMALL, "output short");
+    CHECK(RUN(&s, &in, x, 384, &out, y, 96, idx, 95, 0, rows) == PK_ERR_BUFFER_TOO_SMALL, "indices short");
+    CHECK(RUN(&s, &in, (const float*)((const char*)x + 1), 383, &out, y, 96, NULL, 0, 0, rows)
+              == PK_ERR_MISALIGNED, "misaligned input");
+    CHECK(RUN(&s, &in, x, 384, &out, y, 96, NULL, 0, 0, rows + 1) == PK_ERR_INVALID_RANGE, "row end");
+    CHECK(RUN(&s, &in, x, 384, &out, y, 96, NULL, 0, -1, 0) == PK_ERR_INVALID_RANGE, "row begin");
+    CHECK(RUN(&s, &in, x, 384, &out, y, 96, NULL, 0, 3, 2) == PK_ERR_INVALID_RANGE, "row order");
+
+    pk_pool_spec bad = s;
+    bad.op = 7;
+    CHECK(pk_pool_check(&bad, &in, &out) == PK_ERR_INVALID_OP, "op");
+    bad = s;
+    bad.spatial_rank = 4;
+    CHECK(pk_pool_check(&bad, &in, &out) == PK_ERR_INVALID_RANK, "rank");
+    bad = s;
+    bad.kernel[1] = 0;
+    CHECK(pk_pool_check(&bad, &in, &out) == PK_ERR_INVALID_KERNEL, "kernel 0");
+    bad = s;
+    bad.kernel[0] = bad.kernel[1] = 9;
+    bad.stride[0] = bad.stride[1] = 1;
+    CHECK(pk_pool_check(&bad, &in, &out) == PK_ERR_INVALID_KERNEL, "kernel larger than input");
+    bad = s;
+    bad.stride[0] = -1;
+    CHECK(pk_pool_check(&bad, &in, &out) == PK_ERR_INVALID_STRIDE, "stride");
+    bad = s;
+    bad.dilation[0] = 0;
+    CHECK(pk_pool_check(&bad, &in, &out) == PK_ERR_INVALID_DILATION, "dilation");
+    bad = s;
+    bad.pad_end[1] = 2;
+    CHECK(pk_pool_check(&bad, &in, &out) == PK_ERR_INVALID_PADDING, "padding = kernel");
+    bad = s;
+    bad.pad_begin[0] = -1;
+    CHECK(pk_pool_check(&bad, &in, &out) == PK_ERR_INVALID_PADDING, "negative padding");
+    bad = s;
+    bad.ceil_mode = 2;
+    CHECK(pk_pool_check(&bad, &in, &out) == PK_ERR_INVALID_OPTION, "ceil_mode");
+    bad = s;
+    bad.isa = 9;
+    CHECK(pk_pool_check(&bad, &in, &out) == PK_ERR_INVALID_OPTION, "isa");
+    bad = s;
+    bad.isa = pk_cpu_isa() + 1;
+    if (bad.isa <= PK_ISA_AVX512)
+        CHECK(pk_pool_check(&bad, &in, &out) == PK_ERR_UNSUPPORTED_ISA, "isa above the CPU");
+    pk_tensor_desc wrong = out;
+    wrong.spatial[1] = 5;
+    CHECK(pk_pool_check(&s, &in, &wrong) == PK_ERR_OUTPUT_SHAPE_MISMATCH, "output shape");
+    wrong = out;
+    wrong.layout = PK_LAYOUT_NHWC;
+    CHECK(pk_pool_check(&s, &in, &wrong) == PK_ERR_INVALID_LAYOUT, "layouts differ");
+    wrong = out;
+    wrong.channels = 4;
+    CHECK(pk_pool_check(&s, &in, &wrong) == PK_ERR_INVALID_SHAPE, "channels differ");
+    wrong = in;
+    wrong.batch = INT64_C(1) << 39;
+    wrong.channels = INT64_C(1) << 39;
+    pk_tensor_desc wrong_out = out;
+    wrong_out.batch = wrong.batch;
+    wrong_out.channels = wrong.channels;
+    CHECK(pk_pool_check(&s, &wrong, &wrong_out) == PK_ERR_SIZE_OVERFLOW, "volume overflow");
+    pk_pool_spec avg = s;
+    avg.op = PK_OP_AVG;
+    CHECK(RUN(&avg, &in, x, 384, &out, y, 96, idx, 96, 0, rows) == PK_ERR_INVALID_OPTION, "avg indices");
+    CHECK(strcmp(pk_status_string(PK_ERR_INVALID_PADDING), "unknown status") != 0, "status text");
+    CHECK(strcmp(pk_status_string(12345), "unknown status") == 0, "unknown status text");
+    CHECK(pk_abi_version() == PK_ABI_VERSION, "abi");
+#undef RUN
+}
+
+static int same_float(float a, float b) {
+    if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+#define GUARD 64
+static const float GUARD_VALUE = 12345.0f;
+
+/* One random problem, run at every level and in row slices, compared with the oracle. */
+static void random_case(int case_number) {
+    pk_pool_spec s = {.op = uniform(0, 1), .spatial_rank = uniform(1, 3), .isa = PK_ISA_AUTO};
+    static const int64_t channel_choices[] = {1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 67};
+    const int64_t layout = uniform(0, 1);
+    pk_tensor_desc in = {.layout = layout, .spatial_rank = s.spatial_rank, .batch = uniform(1, 2),
+                         .channels = channel_choices[uniform(0, 14)]};
+    pk_tensor_desc out = in;
+    s.ceil_mode = uniform(0, 1);
+    s.divisor_mode = uniform(0, 2);
+    s.divisor_override = uniform(0, 5) == 0 ? uniform(1, 7) : 0;
+    s.nan_mode = uniform(0, 1);
+    for (int i = 0; i < s.spatial_rank; i++) {
+        const int64_t max_size = s.spatial_rank == 3 ? 9 : s.spatial_rank == 2 ? 40 : 70;
+        in.spatial[i] = uniform(1, max_size);
+        s.kernel[i] = uniform(1, 4);
+        s.stride[i] = uniform(0, 3) == 0 ? uniform(3, 5) : uniform(1, 2);
+        s.dilation[i] = uniform(0, 3) == 0 ? uniform(2, 3) : 1;
+        const int64_t effective = s.dilation[i] * (s.kernel[i] - 1) + 1;
+        s.pad_begin[i] = uniform(0, effective - 1);
+        s.pad_end[i] = uniform(0, 2) == 0 ? uniform(0, effective - 1) : s.pad_begin[i];
+        out.spatial[i] = pk_pool_output_size(in.spatial[i], s.kernel[i], s.stride[i], s.dilation[i],
+                                             s.pad_begin[i], s.pad_end[i], s.ceil_mode);
+        if (out.spatial[i] < 1) return; /* the window does not fit: not a problem to run */
+    }
+    int64_t in_volume = in.batch * in.channels, out_volume = in.batch * in.channels;
+    for (int i = 0; i < s.spatial_rank; i++) {
+        in_volume *= in.spatial[i];
+        out_volume *= out.spatial[i];
+    }
+    const int special_values = uniform(0, 3) == 0;
+    float* x = malloc(sizeof(float) * in_volume);
+    for (int64_t i = 0; i < in_volume; i++) {
+        x[i] = (float)uniform(-8, 8) * (uniform(0, 1) ? 1.0f : 0.25f);
+        if (special_values) {
+            int64_t r = uniform(0, 19);
+            if (r == 0) x[i] = NAN;
+            else if (r == 1) x[i] = INFINITY;
+            else if (r == 2) x[i] = -INFINITY;
+        }
+    }
+    const int with_indices = s.op == PK_OP_MAX && uniform(0, 1);
+    float* expected = malloc(sizeof(float) * out_volume);
+    int64_t* expected_indices = malloc(sizeof(int64_t) * out_volume);
+    pool_ref_f32(&s, &in, x, &out, expected, with_indices ? expected_indices : NULL);
+
+    float* y = malloc(sizeof(float) * (out_volume + 2 * GUARD));
+    int64_t* idx = malloc(sizeof(int64_t) * (out_volume + 2 * GUARD));
+    const int64_t rows = pk_pool_rows(&s, &out);
+    for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
+        s.isa = isa;
+        for (int sliced = 0; sliced < 2; sliced++) {
+            for (int64_t i = 0; i < out_volume + 2 * GUARD; i++) {
+                y[i] = GUARD_VALUE;
+                idx[i] = -7;
+            }
+            int32_t status = PK_OK;
+            if (!sliced) {
+                status = pk_pool_forward_f32(&s, &in, x, in_volume, &out, y + GUARD, out_volume,
+                                             with_indices ? idx + GUARD : NULL, out_volume, 0, rows);
+            } else { /* three uneven slices must add up to the whole */
+                int64_t cut1 = uniform(0, rows), cut2 = uniform(cut1, rows);
+                int64_t cuts[4] = {0, cut1, cut2, rows};
+                for (int k = 0; k < 3 && status == PK_OK; k++)
+                    status = pk_pool_forward_f32(&s, &in, x, in_volume, &out, y + GUARD, out_volume,
+                                                 with_indices ? idx + GUARD : NULL, out_volume, cuts[k],
+                                                 cuts[k + 1]);
+            }
+            CHECK(status == PK_OK, "case %d isa %d: status %d", case_number, isa, status);
+            int mismatches = 0, guards_ok = 1;
+            for (int64_t i = 0; i < GUARD; i++) {
+                guards_ok &= y[i] == GUARD_VALUE && y[GUARD + out_volume + i] == GUARD_VALUE;
+                guards_ok &= idx[i] == -7 && idx[GUARD + out_volume + i] == -7;
+            }
+            for (int64_t i = 0; i < out_volume && mismatches < 3; i++) {
+                int ok = same_float(y[GUARD + i], expected[i]);
+                if (with_indices) ok &= idx[GUARD + i] == expected_indices[i];
+                if (!ok) {
+                    mismatches++;
+                    fprintf(stderr,
+                            "case %d isa %d sliced %d op %lld layout %lld rank %lld C %lld: element %lld "
+                            "got %g [%lld] want %g [%lld]\n",
+                            case_number, isa, sliced, (long long)s.op, (long long)layout,
+                            (long long)s.spatial_rank, (long long)in.channels, (long long)i, y[GUARD + i],
+                            with_indices ? (long long)idx[GUARD + i] : 0LL, expected[i],
+                            with_indices ? (long long)expected_indices[i] : 0LL);
+                }
+            }
+            CHECK(mismatches == 0, "case %d isa %d: output differs from the oracle", case_number, isa);
+            CHECK(guards_ok, "case %d isa %d: wrote outside the output", case_number, isa);
+        }
+    }
+    free(x);
+    free(expected);
+    free(expected_indices);
+    free(y);
+    free(idx);
+}
+
+/* The standard shapes with their real sizes, checked once at every level. */
+static void test_standard_shape(int64_t layout, int64_t op, int64_t n, int64_t c, int64_t h, int64_t w, int64_t k,
+                                int64_t stride, int64_t pad, int64_t divisor_mode) {
+    rng_state = (uint64_t)(n * 131 + c * 7 + h);
+    pk_pool_spec s = spec_2d(op, k, stride, pad);
+    s.divisor_mode = divisor_mode;
+    pk_tensor_desc in = tensor_2d(layout, n, c, h, w);
+    pk_tensor_desc out = tensor_2d(layout, n, c, pk_pool_output_size(h, k, stride, 1, pad, pad, 0),
+                                   pk_pool_output_size(w, k, stride, 1, pad, pad, 0));
+    const int64_t in_volume = n * c * h * w, out_volume = n * c * out.spatial[0] * out.spatial[1];
+    float* x = malloc(sizeof(float) * in_volume);
+    for (int64_t i = 0; i < in_volume; i++) x[i] = (float)uniform(-1000, 1000) / 16.0f;
+    float* expected = malloc(sizeof(float) * out_volume);
+    float* y = malloc(sizeof(float) * out_volume);
+    pool_ref_f32(&s, &in, x, &out, expected, NULL);
+    for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
+        s.isa = isa;
+        int32_t status = pk_pool_forward_f32(&s, &in, x, in_volume, &out, y, out_volume, NULL, 0, 0,
+                                             pk_pool_rows(&s, &out));
+        CHECK(status == PK_OK && memcmp(y, expected, sizeof(float) * out_volume) == 0,
+              "standard shape %lldx%lldx%lldx%lld layout %lld op %lld isa %d", (long long)n, (long long)c,
+              (long long)h, (long long)w, (long long)layout, (long long)op, isa);
+    }
+    free(x);
+    free(expected);
+    free(y);
+}
+
+int main(int argc, char** argv) {
+    const int cases = argc > 1 ? atoi(argv[1]) : 3000;
+    printf("poolkit C tests: cpu isa %d, default isa %d\n", pk_cpu_isa(), pk_default_isa());
+    test_output_sizes();
+    test_validation();
+    for (int64_t layout = 0; layout < 2; layout++) {
+        test_standard_shape(layout, PK_OP_MAX, 1, 64, 112, 112, 3, 2, 1, 0);
+        test_standard_shape(layout, PK_OP_MAX, 1, 16, 8, 8, 2, 2, 0, 0);
+        test_standard_shape(layout, PK_OP_AVG, 1, 256, 28, 28, 3, 1, 1, PK_DIVISOR_EXCLUDE_PADDING);
+    }
+    rng_state = 42;
+    for (int i = 0; i < cases; i++) random_case(i);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
