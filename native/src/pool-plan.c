@@ -14,9 +14,11 @@ int64_t pk_pool_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t 
     int64_t effective;
     if (__builtin_mul_overflow(dilation, kernel - 1, &effective) || effective >= PK_MAX_EXTENT) return 0;
     effective += 1;
-    int64_t span = in + pad_begin + pad_end - effective;
-    if (span < 0) return 0;
-    int64_t out = (span + (ceil_mode ? stride - 1 : 0)) / stride + 1;
+    /* rounded toward -infinity as PyTorch does: in ceil mode the added stride - 1 can accept a window
+       that overhangs the end padding */
+    int64_t numerator = in + pad_begin + pad_end - effective + (ceil_mode ? stride - 1 : 0);
+    if (numerator < 0) return 0;
+    int64_t out = numerator / stride + 1;
     /* ceil mode: a last window that would start inside the end padding is dropped */
     if (ceil_mode && (out - 1) * stride >= in + pad_begin) out -= 1;
     return out;

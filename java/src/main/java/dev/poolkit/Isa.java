@@ -1,0 +1,24 @@
+package dev.poolkit;
+
+import java.util.Locale;
+
+/** Instruction-set levels of the native kernels. */
+public enum Isa {
+    SCALAR,
+    AVX2,
+    AVX512;
+
+    /** The level with this native code ({@code PK_ISA_*}). */
+    static Isa ofCode(int code) {
+        return values()[code];
+    }
+
+    /** Parses {@code scalar}, {@code avx2} or {@code avx512}, naming {@code source} in the error. */
+    static Isa parse(String text, String source) {
+        try {
+            return valueOf(text.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(source + " = \"" + text + "\": expected scalar, avx2 or avx512");
+        }
+    }
+}

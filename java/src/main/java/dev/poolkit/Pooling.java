@@ -1,0 +1,122 @@
+package dev.poolkit;
+
+import dev.poolkit.internal.Geometry;
+import dev.poolkit.internal.NativeStatus;
+
+/**
+ * Entry point: prepares pooling operations and reports which backend runs them.
+ *
+ * <pre>{@code
+ * PoolSpec spec = PoolSpec.max(3, 3).stride(2, 2).padding(1, 1).build();
+ * PreparedPool pool = Pooling.prepare(spec, Layout.NHWC, 1, 64, 112, 112);
+ * try (Arena arena = Arena.ofConfined()) {
+ *     Tensor in = Tensor.f32(mySegment, Layout.NHWC, 1, 64, 112, 112);
+ *     Tensor out = pool.allocateOutput(arena);
+ *     pool.run(in, out);
+ * }
+ * }</pre>
+ *
+ * <p>System properties: {@value #BACKEND_PROPERTY} ({@code auto}, {@code native}, {@code java},
+ * {@code cross-check}) sets the default backend; {@value #ISA_PROPERTY} ({@code scalar}, {@code avx2},
+ * {@code avx512}) the default native level; {@code poolkit.library.path} loads the native library from a file
+ * instead of the jar. The environment variable {@code POOLKIT_MAX_ISA} caps the native library's own choice.
+ */
+public final class Pooling {
+    public static final String BACKEND_PROPERTY = "poolkit.backend";
+    public static final String ISA_PROPERTY = "poolkit.isa";
+
+    private Pooling() {}
+
+    /** Prepares with the default backend and level (system properties, else automatic). */
+    public static PreparedPool prepare(PoolSpec spec, Layout layout, long... inputShape) {
+        return prepare(spec, layout, inputShape, defaultBackend(), null);
+    }
+
+    /**
+     * Prepares with an explicit backend and, for native code, an instruction-set level (null: the default).
+     *
+     * @throws IllegalArgumentException when the spec does not fit the shape, naming the parameter
+     * @throws UnsupportedOperationException when native code is requested but unavailable, or the level is not supported
+     */
+    public static PreparedPool prepare(PoolSpec spec, Layout layout, long[] inputShape, Backend backend, Isa isa) {
+        if (spec == null) throw new NullPointerException("spec");
+        if (layout == null) throw new NullPointerException("layout");
+        if (backend == null) throw new NullPointerException("backend");
+        Tensor.checkShape(inputShape);
+        Geometry geometry = Geometry.of(spec, layout, inputShape);
+        Backend resolved = backend == Backend.AUTO ? (NativeStatus.available() ? Backend.NATIVE : Backend.JAVA) : backend;
+        if (resolved != Backend.JAVA && !NativeStatus.available()) {
+            throw new UnsupportedOperationException("backend = " + backend + ": native code is unavailable: " + NativeStatus.unavailableReason());
+        }
+        Isa level = isa != null ? isa : defaultIsa();
+        if (resolved != Backend.JAVA && level.ordinal() > cpuIsa().ordinal()) {
+            throw new UnsupportedOperationException("isa = " + level + ": this CPU supports up to " + cpuIsa());
+        }
+        return new PreparedPool(spec, geometry, resolved, level);
+    }
+
+    /** The output shape {@code spec} gives for an input shape {@code [N, C, spatial...]}, without preparing anything. */
+    public static long[] outputShape(PoolSpec spec, long... inputShape) {
+        Tensor.checkShape(inputShape);
+        return Geometry.of(spec, Layout.NCHW, inputShape).outputShape.clone();
+    }
+
+    /**
+     * Output length along one axis, PyTorch/ONNX rule: {@code floor((L + pb + pe - ke [+ s-1 with ceil]) / s) + 1},
+     * minus one in ceil mode when the last window would start in the end padding; below 1 when the window does not fit.
+     */
+    public static long outputSize(long input, long kernel, long stride, long dilation, long padBegin, long padEnd, boolean ceilMode) {
+        return Geometry.outputSize(input, kernel, stride, dilation, padBegin, padEnd, ceilMode);
+    }
+
+    /** What one run costs, without preparing anything. */
+    public static Cost cost(PoolSpec spec, boolean withIndices, long... inputShape) {
+        Tensor.checkShape(inputShape);
+        return cost(spec, Geometry.of(spec, Layout.NCHW, inputShape), withIndices);
+    }
+
+    static Cost cost(PoolSpec spec, Geometry g, boolean withIndices) {
+        long read = g.inputCount * Float.BYTES;
+        long written = g.outputCount * (Float.BYTES + (withIndices && spec.op() == PoolOp.MAX ? Long.BYTES : 0));
+        long taps = 0; // taps inside the input, summed over all windows: one compare or add each
+        long[] perAxis = new long[3];
+        for (int a = 0; a < 3; a++) {
+            for (long o = 0; o < g.out[a]; o++) {
+                long start = o * g.stride[a] - g.padBegin[a];
+                long first = start < 0 ? Math.ceilDiv(-start, g.dilation[a]) : 0;
+                long last = Math.min(g.kernel[a], Math.ceilDiv(g.in[a] - start, g.dilation[a]));
+                perAxis[a] += Math.max(0, last - first);
+            }
+        }
+        taps = g.batch * g.channels * perAxis[0] * perAxis[1] * perAxis[2];
+        long divides = spec.op() == PoolOp.AVG ? g.outputCount : 0;
+        return new Cost(read, written, taps + divides);
+    }
+
+    /** True when the native library loaded and passed its self-test. */
+    public static boolean nativeAvailable() {
+        return NativeStatus.available();
+    }
+
+    /** Why native code is unavailable, or empty. */
+    public static java.util.Optional<String> nativeUnavailableReason() {
+        return java.util.Optional.ofNullable(NativeStatus.unavailableReason());
+    }
+
+    /** The best level this CPU and OS support (SCALAR when native code is unavailable). */
+    public static Isa cpuIsa() {
+        return NativeStatus.cpuIsa();
+    }
+
+    /** The level used when none is given: {@value #ISA_PROPERTY}, else the native library's choice. */
+    public static Isa defaultIsa() {
+        String property = System.getProperty(ISA_PROPERTY);
+        return property != null ? Isa.parse(property, ISA_PROPERTY) : NativeStatus.defaultIsa();
+    }
+
+    /** The backend used when none is given: {@value #BACKEND_PROPERTY}, else AUTO. */
+    public static Backend defaultBackend() {
+        String property = System.getProperty(BACKEND_PROPERTY);
+        return property != null ? Backend.parse(property, BACKEND_PROPERTY) : Backend.AUTO;
+    }
+}

@@ -1,0 +1,188 @@
+package dev.poolkit;
+
+import dev.poolkit.internal.Comparison;
+import dev.poolkit.internal.Geometry;
+import dev.poolkit.internal.JavaKernel;
+import dev.poolkit.internal.Kernel;
+import dev.poolkit.internal.NativeKernel;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A pooling operation validated once for a spec, a layout and an input shape, then run any number of times.
+ * A run checks its tensors against the prepared shapes (no allocation) and makes one downcall (native) or one
+ * loop nest (Java). Immutable and safe to share between threads; concurrent runs need distinct outputs.
+ */
+public final class PreparedPool {
+    private final PoolSpec spec;
+    private final Geometry geometry;
+    private final Backend backend;
+    private final Kernel kernel;
+    private final Kernel reference; // the Java kernel, in cross-check mode only
+
+    PreparedPool(PoolSpec spec, Geometry geometry, Backend backend, Isa isa) {
+        this.spec = spec;
+        this.geometry = geometry;
+        this.backend = backend;
+        this.kernel = backend == Backend.JAVA ? new JavaKernel(geometry) : new NativeKernel(geometry, isa);
+        this.reference = backend == Backend.CROSS_CHECK ? new JavaKernel(geometry) : null;
+    }
+
+    public PoolSpec spec() { return spec; }
+    public Layout layout() { return geometry.layout; }
+    public long[] inputShape() { return geometry.inputShape.clone(); }
+    public long[] outputShape() { return geometry.outputShape.clone(); }
+    /** Padding per spatial axis after auto padding was resolved. */
+    public long[] padBegin() { return geometry.resolvedPadBegin(); }
+    public long[] padEnd() { return geometry.resolvedPadEnd(); }
+    /** {@link Backend#NATIVE}, {@link Backend#JAVA} or {@link Backend#CROSS_CHECK}: never AUTO. */
+    public Backend backend() { return backend; }
+    /** The instruction-set level of the native kernel; empty for the Java backend. */
+    public Optional<Isa> isa() {
+        return kernel instanceof NativeKernel n ? Optional.of(n.isa()) : Optional.empty();
+    }
+    /** Which implementation runs, e.g. {@code native:avx512}, {@code java}, {@code cross-check(native:avx2, java)}. */
+    public String implementation() {
+        return reference == null ? kernel.name() : "cross-check(" + kernel.name() + ", " + reference.name() + ")";
+    }
+    /** What one run reads, writes and computes (with indices for max pooling). */
+    public Cost cost() {
+        return Pooling.cost(spec, geometry, geometry.op == PoolOp.MAX);
+    }
+    /** Independent pieces a run can be split into by {@link #run(Tensor, Tensor, Tensor, Executor, int)}. */
+    public long rows() { return geometry.rows; }
+
+    /** A zeroed output tensor of the right shape and layout. */
+    public Tensor allocateOutput(SegmentAllocator allocator) {
+        return Tensor.allocate(allocator, DType.F32, geometry.layout, geometry.outputShape);
+    }
+
+    /** A zeroed indices tensor of the right shape and layout (max pooling). */
+    public Tensor allocateIndices(SegmentAllocator allocator) {
+        return Tensor.allocate(allocator, DType.I64, geometry.layout, geometry.outputShape);
+    }
+
+    public void run(Tensor input, Tensor output) {
+        run(input, output, null);
+    }
+
+    /**
+     * Pools {@code input} into {@code output}; for max pooling, also writes each output's argmax into
+     * {@code indices} (PyTorch convention: flat index into the input's spatial volume of that (n, c)), when not
+     * null.
+     */
+    public void run(Tensor input, Tensor output, Tensor indices) {
+        check(input, output, indices);
+        MemorySegment idx = indices == null ? null : indices.segment();
+        kernel.run(input.segment(), output.segment(), idx, 0, geometry.rows);
+        if (reference != null) crossCheck(input, output, idx);
+    }
+
+    /**
+     * As {@link #run(Tensor, Tensor, Tensor)}, split into {@code slices} row ranges run on {@code executor}
+     * (the caller runs one of them and waits for the rest). No thread is created here.
+     */
+    public void run(Tensor input, Tensor output, Tensor indices, Executor executor, int slices) {
+        if (executor == null) throw new NullPointerException("executor");
+        if (slices < 1) throw new IllegalArgumentException("slices = " + slices + ": must be positive");
+        check(input, output, indices);
+        MemorySegment in = input.segment(), out = output.segment(), idx = indices == null ? null : indices.segment();
+        int count = (int) Math.min(slices, geometry.rows);
+        CountDownLatch done = new CountDownLatch(count - 1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        for (int s = 1; s < count; s++) {
+            long begin = geometry.rows * s / count, end = geometry.rows * (s + 1) / count;
+            executor.execute(() -> {
+                try {
+                    kernel.run(in, out, idx, begin, end);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    done.countDown();
+                }
+            });
+        }
+        try {
+            kernel.run(in, out, idx, 0, geometry.rows / count);
+        } finally {
+            try {
+                done.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for slices", e);
+            }
+        }
+        Throwable t = failure.get();
+        if (t instanceof RuntimeException r) throw r;
+        if (t instanceof Error e) throw e;
+        if (reference != null) crossCheck(input, output, idx);
+    }
+
+    private void crossCheck(Tensor input, Tensor output, MemorySegment idx) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment refOut = arena.allocate(geometry.outputCount * Float.BYTES, 64);
+            MemorySegment refIdx = idx == null ? null : arena.allocate(geometry.outputCount * Long.BYTES, 64);
+            reference.run(input.segment(), refOut, refIdx, 0, geometry.rows);
+            String difference = Comparison.firstDifference(geometry, output.segment(), idx, refOut, refIdx);
+            if (difference != null) {
+                throw new PoolingException("cross-check: " + kernel.name() + " and java differ at " + difference
+                        + " for " + spec + " on " + input, 0);
+            }
+        }
+    }
+
+    private void check(Tensor input, Tensor output, Tensor indices) {
+        checkTensor("input", input, DType.F32, geometry.inputShape);
+        checkTensor("output", output, DType.F32, geometry.outputShape);
+        if (output.segment().isReadOnly()) throw new IllegalArgumentException("output segment is read-only");
+        checkDisjoint("input", input, "output", output);
+        if (indices != null) {
+            if (geometry.op != PoolOp.MAX) {
+                throw new IllegalArgumentException("indices given to " + geometry.op + " pooling: only max pooling produces them");
+            }
+            checkTensor("indices", indices, DType.I64, geometry.outputShape);
+            if (indices.segment().isReadOnly()) throw new IllegalArgumentException("indices segment is read-only");
+            checkDisjoint("input", input, "indices", indices);
+            checkDisjoint("output", output, "indices", indices);
+        }
+    }
+
+    private void checkTensor(String name, Tensor t, DType dtype, long[] shape) {
+        if (t == null) throw new NullPointerException(name);
+        if (t.dtype() != dtype) {
+            throw new IllegalArgumentException(name + " dtype = " + t.dtype() + ": expected " + dtype);
+        }
+        if (t.layout() != geometry.layout) {
+            throw new IllegalArgumentException(name + " layout = " + t.layout() + ": this operation was prepared for " + geometry.layout);
+        }
+        if (!t.hasShape(shape)) {
+            throw new IllegalArgumentException(name + " shape = " + java.util.Arrays.toString(t.shape())
+                    + ": this operation was prepared for " + java.util.Arrays.toString(shape));
+        }
+        if (!t.segment().scope().isAlive()) {
+            throw new IllegalStateException(name + " segment's arena is closed");
+        }
+    }
+
+    private static void checkDisjoint(String aName, Tensor a, String bName, Tensor b) {
+        MemorySegment x = a.segment(), y = b.segment();
+        boolean overlap;
+        if (x.isNative() && y.isNative()) {
+            overlap = x.address() < y.address() + y.byteSize() && y.address() < x.address() + x.byteSize();
+        } else {
+            overlap = x.isNative() == y.isNative() && x.asOverlappingSlice(y).isPresent();
+        }
+        if (overlap) throw new IllegalArgumentException(aName + " and " + bName + " overlap in memory");
+    }
+
+    @Override
+    public String toString() {
+        return spec + " on " + geometry.layout + java.util.Arrays.toString(geometry.inputShape) + " -> "
+                + java.util.Arrays.toString(geometry.outputShape) + " [" + implementation() + "]";
+    }
+}

@@ -1,0 +1,124 @@
+package dev.poolkit.internal;
+
+import dev.poolkit.AvgDivisor;
+import dev.poolkit.Isa;
+import dev.poolkit.Layout;
+import dev.poolkit.NanPolicy;
+import dev.poolkit.PoolOp;
+import dev.poolkit.PoolingException;
+import dev.poolkit.internal.ffi.PoolkitFFI;
+import dev.poolkit.internal.ffi.pk_pool_spec;
+import dev.poolkit.internal.ffi.pk_tensor_desc;
+import java.lang.foreign.Arena;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * Runs a prepared problem with one downcall to {@code pk_pool_forward_f32}. The descriptors are written once,
+ * here; a run passes the caller's segments straight through. Heap segments and short problems use a critical
+ * downcall (no thread-state transition; heap arrays passed without copying); long runs on native memory use a
+ * regular one, so a long call never holds up a safepoint.
+ */
+public final class NativeKernel implements Kernel {
+    private static final MethodHandle FORWARD = Linker.nativeLinker().downcallHandle(
+            PoolkitFFI.pk_pool_forward_f32$address(), PoolkitFFI.pk_pool_forward_f32$descriptor());
+    private static final MethodHandle FORWARD_CRITICAL = Linker.nativeLinker().downcallHandle(
+            PoolkitFFI.pk_pool_forward_f32$address(), PoolkitFFI.pk_pool_forward_f32$descriptor(),
+            Linker.Option.critical(true));
+    /** Problems moving fewer bytes than this finish in well under a millisecond: critical calls suit them. */
+    private static final long CRITICAL_MAX_BYTES = 1L << 20;
+
+    private final MemorySegment spec, input, output;
+    private final boolean preferCritical;
+    private final Isa isa;
+
+    public NativeKernel(Geometry g, Isa isa) {
+        this.isa = isa;
+        Arena arena = Arena.ofAuto(); // lives as long as this kernel, readable from any thread
+        spec = pk_pool_spec.allocate(arena);
+        input = pk_tensor_desc.allocate(arena);
+        output = pk_tensor_desc.allocate(arena);
+        pk_pool_spec.op(spec, g.op == PoolOp.MAX ? PoolkitFFI.PK_OP_MAX() : PoolkitFFI.PK_OP_AVG());
+        pk_pool_spec.spatial_rank(spec, g.rank);
+        for (int i = 0; i < g.rank; i++) {
+            int a = 3 - g.rank + i;
+            pk_pool_spec.kernel(spec, i, g.kernel[a]);
+            pk_pool_spec.stride(spec, i, g.stride[a]);
+            pk_pool_spec.dilation(spec, i, g.dilation[a]);
+            pk_pool_spec.pad_begin(spec, i, g.padBegin[a]);
+            pk_pool_spec.pad_end(spec, i, g.padEnd[a]);
+        }
+        // sizes are already resolved: floor mode reproduces them exactly only if ceil mode was off, so say which
+        pk_pool_spec.ceil_mode(spec, ceilModeFor(g));
+        pk_pool_spec.divisor_mode(spec, switch (g.divisor) {
+            case EXCLUDE_PADDING -> PoolkitFFI.PK_DIVISOR_EXCLUDE_PADDING();
+            case INCLUDE_PADDING -> PoolkitFFI.PK_DIVISOR_INCLUDE_PADDING();
+            case FULL_KERNEL -> PoolkitFFI.PK_DIVISOR_FULL_KERNEL();
+        });
+        pk_pool_spec.divisor_override(spec, g.divisorOverride);
+        pk_pool_spec.nan_mode(spec, g.nanPolicy == NanPolicy.PROPAGATE ? PoolkitFFI.PK_NAN_PROPAGATE() : PoolkitFFI.PK_NAN_IGNORE());
+        pk_pool_spec.isa(spec, isa.ordinal());
+        describe(input, g, g.inputShape);
+        describe(output, g, g.outputShape);
+        int status = PoolkitFFI.pk_pool_check(spec, input, output);
+        if (status != PoolkitFFI.PK_OK()) {
+            throw new PoolingException("native library rejected a validated problem: " + statusText(status), status);
+        }
+        long bytes = (g.inputCount + g.outputCount * (g.op == PoolOp.MAX ? 3 : 1)) * Float.BYTES;
+        this.preferCritical = bytes < CRITICAL_MAX_BYTES;
+    }
+
+    /** The ceil-mode flag that gives the resolved output sizes (both flags often give the same sizes). */
+    private static long ceilModeFor(Geometry g) {
+        for (int a = 0; a < 3; a++) {
+            long floor = Geometry.outputSize(g.in[a], g.kernel[a], g.stride[a], g.dilation[a], g.padBegin[a], g.padEnd[a], false);
+            if (floor != g.out[a]) return 1;
+        }
+        return 0;
+    }
+
+    private static void describe(MemorySegment desc, Geometry g, long[] shape) {
+        pk_tensor_desc.layout(desc, g.layout == Layout.NCHW ? PoolkitFFI.PK_LAYOUT_NCHW() : PoolkitFFI.PK_LAYOUT_NHWC());
+        pk_tensor_desc.spatial_rank(desc, g.rank);
+        pk_tensor_desc.batch(desc, shape[0]);
+        pk_tensor_desc.channels(desc, shape[1]);
+        for (int i = 0; i < g.rank; i++) {
+            pk_tensor_desc.spatial(desc, i, shape[i + 2]);
+        }
+    }
+
+    public static String statusText(int status) {
+        return PoolkitFFI.pk_status_string(status).reinterpret(256).getString(0) + " (status " + status + ")";
+    }
+
+    @Override
+    public String name() {
+        return "native:" + isa.name().toLowerCase();
+    }
+
+    public Isa isa() {
+        return isa;
+    }
+
+    @Override
+    public void run(MemorySegment in, MemorySegment out, MemorySegment indices, long rowBegin, long rowEnd) {
+        MemorySegment idx = indices == null ? MemorySegment.NULL : indices;
+        boolean critical = preferCritical || !in.isNative() || !out.isNative() || !idx.isNative();
+        int status;
+        try {
+            status = critical
+                    ? (int) FORWARD_CRITICAL.invokeExact(spec, input, in, in.byteSize() / Float.BYTES, output, out,
+                            out.byteSize() / Float.BYTES, idx, idx.byteSize() / Long.BYTES, rowBegin, rowEnd)
+                    : (int) FORWARD.invokeExact(spec, input, in, in.byteSize() / Float.BYTES, output, out,
+                            out.byteSize() / Float.BYTES, idx, idx.byteSize() / Long.BYTES, rowBegin, rowEnd);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (status != 0) {
+            throw new PoolingException("native pooling failed: " + statusText(status), status);
+        }
+    }
+}
