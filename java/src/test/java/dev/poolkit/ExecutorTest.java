@@ -1,0 +1,68 @@
+package dev.poolkit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.poolkit.internal.Comparison;
+import dev.poolkit.internal.Geometry;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** Runs split over a caller's executor equal single runs; cross-check mismatches name the element. */
+class ExecutorTest {
+
+    @Test
+    void slicedRunsEqualSingleRuns() {
+        SplittableRandom random = new SplittableRandom(3);
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            for (Layout layout : Layout.values()) {
+                for (TestTensors.Target target : TestTensors.targets()) {
+                    long[] shape = {2, 19, 13, 17};
+                    PoolSpec spec = PoolSpec.max(3, 3).stride(2, 2).padding(1, 1).ceilMode(true).build();
+                    PreparedPool p = Pooling.prepare(spec, layout, shape, target.backend(), target.isa());
+                    float[] in = new float[(int) TestTensors.count(shape)];
+                    for (int i = 0; i < in.length; i++) in[i] = random.nextInt(-50, 50);
+                    int outCount = (int) TestTensors.count(p.outputShape());
+                    float[] single = new float[outCount], sliced = new float[outCount];
+                    long[] singleIdx = new long[outCount], slicedIdx = new long[outCount];
+                    Tensor input = Tensor.of(in, layout, shape);
+                    p.run(input, Tensor.of(single, layout, p.outputShape()), Tensor.i64(MemorySegment.ofArray(singleIdx), layout, p.outputShape()));
+                    AtomicInteger tasks = new AtomicInteger();
+                    for (int slices : new int[] {1, 2, 3, 7, 1000}) {
+                        p.run(input, Tensor.of(sliced, layout, p.outputShape()), Tensor.i64(MemorySegment.ofArray(slicedIdx), layout, p.outputShape()),
+                                command -> { tasks.incrementAndGet(); pool.execute(command); }, slices);
+                        assertArrayEquals(single, sliced, layout + " " + target + " slices " + slices);
+                        assertArrayEquals(singleIdx, slicedIdx, layout + " " + target + " slices " + slices);
+                    }
+                    // the caller runs one slice itself; a slice count above the row count is capped
+                    assertEquals(0 + 1 + 2 + 6 + (p.rows() - 1), tasks.get());
+                }
+            }
+        } finally {
+            pool.shutdown();
+        }
+        PreparedPool p = Pooling.prepare(PoolSpec.max(2).build(), Layout.NCHW, 1, 1, 4);
+        Tensor in = Tensor.of(new float[4], Layout.NCHW, 1, 1, 4), out = Tensor.of(new float[2], Layout.NCHW, 1, 1, 2);
+        assertThrows(IllegalArgumentException.class, () -> p.run(in, out, null, Runnable::run, 0));
+    }
+
+    @Test
+    void comparisonNamesTheFirstDifferingElement() {
+        Geometry g = Geometry.of(PoolSpec.max(2, 2).build(), Layout.NHWC, new long[] {1, 3, 4, 6});
+        float[] a = new float[18], b = new float[18];
+        b[13] = 1; // NHWC offset 13 = pixel 4 (h=1, w=1), channel 1
+        String d = Comparison.firstDifference(g, MemorySegment.ofArray(a), null, MemorySegment.ofArray(b), null);
+        assertTrue(d.startsWith("output[n=0, c=1, h=1, w=1] (offset 13): 0.0 vs 1.0"), d);
+        b[13] = 0;
+        a[5] = Float.NaN;
+        b[5] = Float.intBitsToFloat(0x7fc00001); // any NaN equals any NaN
+        assertEquals(null, Comparison.firstDifference(g, MemorySegment.ofArray(a), null, MemorySegment.ofArray(b), null));
+    }
+}
