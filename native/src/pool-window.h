@@ -22,6 +22,13 @@ static inline int64_t pk_ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b
 static inline pk_window pk_window_of(const pk_axis* a, int64_t o) {
     pk_window w;
     w.origin = o * a->stride - a->pad_begin;
+    if (a->dilation == 1) { /* the common case, without divisions */
+        w.first = w.origin < 0 ? -w.origin : 0;
+        w.last = a->in - w.origin < a->kernel ? a->in - w.origin : a->kernel;
+        if (w.last < w.first) w.last = w.first;
+        w.padded = a->in + a->pad_end - w.origin < a->kernel ? a->in + a->pad_end - w.origin : a->kernel;
+        return w;
+    }
     w.first = w.origin < 0 ? pk_ceil_div(-w.origin, a->dilation) : 0;
     int64_t last = pk_ceil_div(a->in - w.origin, a->dilation);
     w.last = last < a->kernel ? last : a->kernel;
