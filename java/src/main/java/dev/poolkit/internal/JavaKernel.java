@@ -10,18 +10,24 @@ import dev.poolkit.PoolOp;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Pure-Java pooling: the same definition as the native scalar kernel, written to be read. Per axis, the
- * windows of every output are tabulated once when the operation is prepared: taps {@code [first, last)} lie
+ * Pure-Java pooling: the definition of the native scalar kernel, organized for memory order. Per axis, the
+ * window of every output is tabulated once when the operation is prepared: taps {@code [first, last)} lie
  * inside the input, taps {@code [0, padded)} inside the padded input, and tap 0 sits at {@code origin}.
+ *
+ * <p>A run handles one output line at a time (per (n, c, d, h) for channels first, per (n, d, h) for channels
+ * last): it initializes the line, then visits taps in row-major window order, each tap updating every output
+ * of the line it belongs to, channels innermost for channels last. Every output therefore still sees its own
+ * taps in row-major order, so values, indices, ties and NaN handling equal the definition's exactly.
  */
 public final class JavaKernel implements Kernel {
     private final Geometry g;
     private final long[][] origin = new long[3][], first = new long[3][], last = new long[3][], padded = new long[3][];
-    private final boolean propagateNan;
+    private final boolean propagateNan, max;
 
     public JavaKernel(Geometry g) {
         this.g = g;
         this.propagateNan = g.nanPolicy == NanPolicy.PROPAGATE;
+        this.max = g.op == PoolOp.MAX;
         for (int a = 0; a < 3; a++) {
             int outs = (int) g.out[a];
             origin[a] = new long[outs];
@@ -47,28 +53,16 @@ public final class JavaKernel implements Kernel {
 
     @Override
     public void run(MemorySegment input, MemorySegment output, MemorySegment indices, long rowBegin, long rowEnd) {
-        final long channelsPerRow = g.layout == Layout.NCHW ? 1 : g.channels;
         long oh = rowBegin % g.out[1], od = rowBegin / g.out[1] % g.out[0], rest = rowBegin / g.out[1] / g.out[0];
-        long c0 = g.layout == Layout.NCHW ? rest % g.channels : 0, n = g.layout == Layout.NCHW ? rest / g.channels : rest;
+        long c = g.layout == Layout.NCHW ? rest % g.channels : 0, n = g.layout == Layout.NCHW ? rest / g.channels : rest;
         for (long row = rowBegin; row < rowEnd; row++) {
-            for (int ow = 0; ow < g.out[2]; ow++) {
-                for (long c = c0; c < c0 + channelsPerRow; c++) {
-                    long inBase = n * g.inStride[Geometry.N] + c * g.inStride[Geometry.C];
-                    long o = n * g.outStride[Geometry.N] + c * g.outStride[Geometry.C] + od * g.outStride[Geometry.D]
-                            + oh * g.outStride[Geometry.H] + ow * g.outStride[Geometry.W];
-                    if (g.op == PoolOp.MAX) {
-                        maxPixel(input, inBase, (int) od, (int) oh, ow, output, indices, o);
-                    } else {
-                        output.setAtIndex(JAVA_FLOAT_UNALIGNED, o, avgPixel(input, inBase, (int) od, (int) oh, ow));
-                    }
-                }
-            }
-            if (++oh == g.out[1]) { // next row: (n, c, d, h) counting like an odometer
+            line(input, output, indices, n, c, (int) od, (int) oh);
+            if (++oh == g.out[1]) { // next line: (n, c, d, h) counting like an odometer
                 oh = 0;
                 if (++od == g.out[0]) {
                     od = 0;
-                    if (g.layout == Layout.NCHW && ++c0 < g.channels) continue;
-                    c0 = 0;
+                    if (g.layout == Layout.NCHW && ++c < g.channels) continue;
+                    c = 0;
                     n++;
                 }
             }
@@ -81,52 +75,65 @@ public final class JavaKernel implements Kernel {
         return Math.min(Math.max(origin[a][o], 0), g.in[a] - 1);
     }
 
-    private void maxPixel(MemorySegment input, long inBase, int od, int oh, int ow, MemorySegment output,
-                          MemorySegment indices, long o) {
-        float best = Float.NEGATIVE_INFINITY;
-        long bestIndex = (firstCoordinate(0, od) * g.in[1] + firstCoordinate(1, oh)) * g.in[2] + firstCoordinate(2, ow);
+    /** One output line: outputs (od, oh, ow) for all ow, of channel c (channels first) or all channels. */
+    private void line(MemorySegment input, MemorySegment output, MemorySegment indices, long n, long c, int od, int oh) {
+        final long channels = g.layout == Layout.NCHW ? 1 : g.channels;
+        final long outLine = n * g.outStride[Geometry.N] + c * g.outStride[Geometry.C] + od * g.outStride[Geometry.D]
+                + oh * g.outStride[Geometry.H];
+        final long inPlane = n * g.inStride[Geometry.N] + c * g.inStride[Geometry.C];
+        final long outW = g.outStride[Geometry.W], inW = g.inStride[Geometry.W];
+        final int outs = (int) g.out[2];
+        // initialize: -inf with the first tap's index, or a zero sum
+        long rowIndex = (firstCoordinate(0, od) * g.in[1] + firstCoordinate(1, oh)) * g.in[2];
+        for (int ow = 0; ow < outs; ow++) {
+            long o = outLine + ow * outW, firstIndex = rowIndex + firstCoordinate(2, ow);
+            for (long ch = 0; ch < channels; ch++) {
+                output.setAtIndex(JAVA_FLOAT_UNALIGNED, o + ch, max ? Float.NEGATIVE_INFINITY : 0f);
+                if (indices != null) indices.setAtIndex(JAVA_LONG_UNALIGNED, o + ch, firstIndex);
+            }
+        }
+        // taps in row-major window order; tap jw of output ow is inside the input for ow in [lo[jw], hi[jw])
         for (long jd = first[0][od]; jd < last[0][od]; jd++) {
             long id = origin[0][od] + jd * g.dilation[0];
             for (long jh = first[1][oh]; jh < last[1][oh]; jh++) {
                 long ih = origin[1][oh] + jh * g.dilation[1];
-                for (long jw = first[2][ow]; jw < last[2][ow]; jw++) {
-                    long iw = origin[2][ow] + jw * g.dilation[2];
-                    float v = input.getAtIndex(JAVA_FLOAT_UNALIGNED,
-                            inBase + id * g.inStride[Geometry.D] + ih * g.inStride[Geometry.H] + iw * g.inStride[Geometry.W]);
-                    if (v > best || (propagateNan && Float.isNaN(v))) {
-                        best = v;
-                        bestIndex = (id * g.in[1] + ih) * g.in[2] + iw;
+                long inRow = inPlane + id * g.inStride[Geometry.D] + ih * g.inStride[Geometry.H];
+                long tapRowIndex = (id * g.in[1] + ih) * g.in[2];
+                for (long jw = 0; jw < g.kernel[2]; jw++) {
+                    for (int ow = 0; ow < outs; ow++) {
+                        if (jw < first[2][ow] || jw >= last[2][ow]) continue;
+                        long iw = origin[2][ow] + jw * g.dilation[2];
+                        long in = inRow + iw * inW, o = outLine + ow * outW;
+                        for (long ch = 0; ch < channels; ch++) {
+                            float v = input.getAtIndex(JAVA_FLOAT_UNALIGNED, in + ch);
+                            if (!max) {
+                                output.setAtIndex(JAVA_FLOAT_UNALIGNED, o + ch, output.getAtIndex(JAVA_FLOAT_UNALIGNED, o + ch) + v);
+                            } else if (v > output.getAtIndex(JAVA_FLOAT_UNALIGNED, o + ch) || (propagateNan && Float.isNaN(v))) {
+                                output.setAtIndex(JAVA_FLOAT_UNALIGNED, o + ch, v);
+                                if (indices != null) indices.setAtIndex(JAVA_LONG_UNALIGNED, o + ch, tapRowIndex + iw);
+                            }
+                        }
                     }
                 }
             }
         }
-        output.setAtIndex(JAVA_FLOAT_UNALIGNED, o, best);
-        if (indices != null) indices.setAtIndex(JAVA_LONG_UNALIGNED, o, bestIndex);
-    }
-
-    private float avgPixel(MemorySegment input, long inBase, int od, int oh, int ow) {
-        float sum = 0.0f;
-        for (long jd = first[0][od]; jd < last[0][od]; jd++) {
-            long id = origin[0][od] + jd * g.dilation[0];
-            for (long jh = first[1][oh]; jh < last[1][oh]; jh++) {
-                long ih = origin[1][oh] + jh * g.dilation[1];
-                for (long jw = first[2][ow]; jw < last[2][ow]; jw++) {
-                    long iw = origin[2][ow] + jw * g.dilation[2];
-                    sum += input.getAtIndex(JAVA_FLOAT_UNALIGNED,
-                            inBase + id * g.inStride[Geometry.D] + ih * g.inStride[Geometry.H] + iw * g.inStride[Geometry.W]);
-                }
+        if (max) return;
+        for (int ow = 0; ow < outs; ow++) { // average: divide each sum once
+            long divisor = divisor(od, oh, ow), o = outLine + ow * outW;
+            for (long ch = 0; ch < channels; ch++) {
+                float sum = output.getAtIndex(JAVA_FLOAT_UNALIGNED, o + ch);
+                output.setAtIndex(JAVA_FLOAT_UNALIGNED, o + ch, divisor == 0 ? 0f : sum / (float) divisor);
             }
         }
-        long divisor;
-        if (g.divisorOverride > 0) {
-            divisor = g.divisorOverride;
-        } else if (g.divisor == AvgDivisor.EXCLUDE_PADDING) {
-            divisor = (last[0][od] - first[0][od]) * (last[1][oh] - first[1][oh]) * (last[2][ow] - first[2][ow]);
-        } else if (g.divisor == AvgDivisor.INCLUDE_PADDING) {
-            divisor = padded[0][od] * padded[1][oh] * padded[2][ow];
-        } else {
-            divisor = g.kernelVolume();
+    }
+
+    /** The average divisor of one window; 0 (giving 0) for a window without input under EXCLUDE_PADDING. */
+    private long divisor(int od, int oh, int ow) {
+        if (g.divisorOverride > 0) return g.divisorOverride;
+        if (g.divisor == AvgDivisor.EXCLUDE_PADDING) {
+            return (last[0][od] - first[0][od]) * (last[1][oh] - first[1][oh]) * (last[2][ow] - first[2][ow]);
         }
-        return divisor == 0 ? 0.0f : sum / (float) divisor;
+        if (g.divisor == AvgDivisor.INCLUDE_PADDING) return padded[0][od] * padded[1][oh] * padded[2][ow];
+        return g.kernelVolume();
     }
 }

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Side-by-side report of poolkit against oneDNN, XNNPACK and the bandwidth floor.
+
+Reads the JMH JSON written by `mvn -Pbench` (poolkit native and Java, per shape and layout) and, when given,
+the JSON lines of bench/native's poolkit_peers (oneDNN, XNNPACK, bandwidth floor), then prints a Markdown
+table and writes an SVG chart. Standard library only.
+
+    python3 bench/report.py bench/target/jmh-result.json [--peers peers.jsonl] [--svg bench/results.svg]
+"""
+import argparse
+import json
+import math
+import statistics
+import sys
+
+LAYOUTS = ("NCHW", "NHWC")
+
+
+def load_jmh(path):
+    """{(shape, layout, backend): (median µs, iterations)} from JMH's JSON (average-time mode, µs/op)."""
+    results = {}
+    with open(path) as f:
+        for r in json.load(f):
+            p = r["params"]
+            values = [v for fork in r["primaryMetric"]["rawData"] for v in fork]
+            unit = r["primaryMetric"]["scoreUnit"]
+            scale = {"us/op": 1.0, "ns/op": 1e-3, "ms/op": 1e3}[unit]
+            results[(p["shape"], p["layout"], p["backend"])] = (statistics.median(values) * scale, len(values))
+    return results
+
+
+def load_peers(path):
+    """{(shape, layout, impl): record} from poolkit_peers' JSON lines."""
+    peers = {}
+    if not path:
+        return peers
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("{"):
+                r = json.loads(line)
+                peers[(r["shape"], r["layout"], r["impl"])] = r
+    return peers
+
+
+def fmt(x, digits=1):
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    if x >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}f}" if x >= 1 else f"{x:.3f}"
+
+
+def rows(jmh, peers):
+    shapes = sorted({k[0] for k in jmh})
+    for shape in shapes:
+        for layout in LAYOUTS:
+            native = jmh.get((shape, layout, "native"), (None, 0))[0]
+            java = jmh.get((shape, layout, "java"), (None, 0))[0]
+            onednn = peers.get((shape, layout, "onednn"), {}).get("us_median")
+            xnnpack = peers.get((shape, layout, "xnnpack"), {}).get("us_median")
+            floor = peers.get((shape, layout, "floor"), {})
+            best = min([t for t in (onednn, xnnpack) if t], default=None)
+            yield {
+                "shape": shape, "layout": layout, "native": native, "java": java, "onednn": onednn,
+                "onednn_impl": peers.get((shape, layout, "onednn"), {}).get("impl_detail", ""),
+                "xnnpack": xnnpack, "best": best, "floor": floor.get("us_median"), "bytes": floor.get("bytes"),
+            }
+
+
+def share(floor, native):
+    return f"{100 * floor / native:.0f}%" if floor and native else "–"
+
+
+def markdown(table):
+    out = ["| shape | layout | poolkit native µs | poolkit Java µs | Java / native | oneDNN µs | XNNPACK µs "
+           "| best peer / native | floor µs | floor / native | native GB/s |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in table:
+        n = r["native"]
+        ratio = lambda a, b: f"{a / b:.2f}×" if a and b else "–"
+        gbps = f"{r['bytes'] / (n * 1e3):.1f}" if r["bytes"] and n else "–"
+        onednn = fmt(r["onednn"]) + (" (ref)" if r["onednn_impl"] and not r["onednn_impl"].startswith("jit") else "")
+        out.append(f"| {r['shape']} | {r['layout']} | {fmt(n)} | {fmt(r['java'])} | {ratio(r['java'], n)} | {onednn} "
+                   f"| {fmt(r['xnnpack'])} | {ratio(r['best'], n)} | {fmt(r['floor'])} | "
+                   f"{share(r['floor'], n)} | {gbps} |")
+    return "\n".join(out)
+
+
+def svg(table, path):
+    """Horizontal bars on a log axis: per shape and layout, poolkit native, oneDNN, XNNPACK, poolkit Java."""
+    series = [("native", "poolkit native", "#1b7837"), ("onednn", "oneDNN", "#2166ac"),
+              ("xnnpack", "XNNPACK", "#b2182b"), ("java", "poolkit Java", "#999999")]
+    values = [r[k] for r in table for k, _, _ in series if r[k]]
+    lo, hi = math.floor(math.log10(min(values))), math.ceil(math.log10(max(values)))
+    left, width, bar, gap = 190, 640, 7, 10
+    group = bar * len(series) + gap
+    height = 60 + group * len(table) + 40
+    x = lambda v: left + (math.log10(v) - lo) / (hi - lo) * width
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 30}" height="{height}" '
+             f'font-family="sans-serif" font-size="11">',
+             f'<text x="{left}" y="18" font-size="13">Time per call, µs (log scale, lower is better), one thread</text>']
+    for i, (key, label, colour) in enumerate(series):
+        parts.append(f'<rect x="{left + i * 150}" y="28" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{left + i * 150 + 14}" y="37">{label}</text>')
+    top = 50
+    for e in range(lo, hi + 1):
+        parts.append(f'<line x1="{x(10 ** e):.1f}" y1="{top}" x2="{x(10 ** e):.1f}" y2="{height - 30}" stroke="#ddd"/>'
+                     f'<text x="{x(10 ** e):.1f}" y="{height - 16}" text-anchor="middle">{10 ** e:g}</text>')
+    for j, r in enumerate(table):
+        y0 = top + j * group
+        parts.append(f'<text x="{left - 6}" y="{y0 + group / 2:.1f}" text-anchor="end">{r["shape"]} {r["layout"]}</text>')
+        for i, (key, _, colour) in enumerate(series):
+            if r[key]:
+                parts.append(f'<rect x="{left}" y="{y0 + i * bar}" width="{x(r[key]) - left:.1f}" height="{bar - 1}" '
+                             f'fill="{colour}"/>')
+    parts.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(parts) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("jmh")
+    ap.add_argument("--peers")
+    ap.add_argument("--svg")
+    a = ap.parse_args()
+    table = list(rows(load_jmh(a.jmh), load_peers(a.peers)))
+    if not table:
+        sys.exit("no results in " + a.jmh)
+    print(markdown(table))
+    if a.svg:
+        svg(table, a.svg)
+
+
+if __name__ == "__main__":
+    main()
