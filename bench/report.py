@@ -80,7 +80,7 @@ def markdown(table):
         n = r["native"]
         ratio = lambda a, b: f"{a / b:.2f}×" if a and b else "–"
         gbps = f"{r['bytes'] / (n * 1e3):.1f}" if r["bytes"] and n else "–"
-        onednn = fmt(r["onednn"]) + (" (ref)" if r["onednn_impl"] and not r["onednn_impl"].startswith("jit") else "")
+        onednn = fmt(r["onednn"]) + (f" ({r['onednn_impl'].split(' ')[0]})" if r["onednn_impl"] and not r["onednn_impl"].startswith("jit") else "")
         out.append(f"| {r['shape']} | {r['layout']} | {fmt(n)} | {fmt(r['java'])} | {ratio(r['java'], n)} | {onednn} "
                    f"| {fmt(r['xnnpack'])} | {ratio(r['best'], n)} | {fmt(r['floor'])} | "
                    f"{share(r['floor'], n)} | {gbps} |")
