@@ -17,11 +17,14 @@ LAYOUTS = ("NCHW", "NHWC")
 
 
 def load_jmh(path):
-    """{(shape, layout, backend): (median µs, iterations)} from JMH's JSON (average-time mode, µs/op)."""
+    """{(shape, layout, backend): (median µs, iterations)} from JMH's JSON (average-time mode, µs/op);
+    ParallelBench's runs are the backend "native-2t"."""
     results = {}
     with open(path) as f:
         for r in json.load(f):
-            p = r["params"]
+            p = dict(r["params"])
+            if r["benchmark"].endswith("ParallelBench.twoThreads"):
+                p["backend"] = "native-2t"
             values = [v for fork in r["primaryMetric"]["rawData"] for v in fork]
             unit = r["primaryMetric"]["scoreUnit"]
             scale = {"us/op": 1.0, "ns/op": 1e-3, "ms/op": 1e3}[unit]
@@ -56,6 +59,7 @@ def rows(jmh, peers):
     for shape in shapes:
         for layout in LAYOUTS:
             native = jmh.get((shape, layout, "native"), (None, 0))[0]
+            two = jmh.get((shape, layout, "native-2t"), (None, 0))[0]
             java = jmh.get((shape, layout, "java"), (None, 0))[0]
             onednn = peers.get((shape, layout, "onednn"), {}).get("us_median")
             xnnpack = peers.get((shape, layout, "xnnpack"), {}).get("us_median")
@@ -64,7 +68,7 @@ def rows(jmh, peers):
             yield {
                 "shape": shape, "layout": layout, "native": native, "java": java, "onednn": onednn,
                 "onednn_impl": peers.get((shape, layout, "onednn"), {}).get("impl_detail", ""),
-                "xnnpack": xnnpack, "best": best, "floor": floor.get("us_median"), "bytes": floor.get("bytes"),
+                "xnnpack": xnnpack, "best": best, "two": two, "floor": floor.get("us_median"), "bytes": floor.get("bytes"),
             }
 
 
@@ -74,8 +78,8 @@ def share(floor, native):
 
 def markdown(table):
     out = ["| shape | layout | poolkit native µs | poolkit Java µs | Java / native | oneDNN µs | XNNPACK µs "
-           "| best peer / native | floor µs | floor / native | native GB/s |",
-           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "| best peer / native | floor µs | floor / native | native GB/s | 2 threads µs | 2-thread speed-up |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in table:
         n = r["native"]
         ratio = lambda a, b: f"{a / b:.2f}×" if a and b else "–"
@@ -83,7 +87,7 @@ def markdown(table):
         onednn = fmt(r["onednn"]) + (f" ({r['onednn_impl'].split(' ')[0]})" if r["onednn_impl"] and not r["onednn_impl"].startswith("jit") else "")
         out.append(f"| {r['shape']} | {r['layout']} | {fmt(n)} | {fmt(r['java'])} | {ratio(r['java'], n)} | {onednn} "
                    f"| {fmt(r['xnnpack'])} | {ratio(r['best'], n)} | {fmt(r['floor'])} | "
-                   f"{share(r['floor'], n)} | {gbps} |")
+                   f"{share(r['floor'], n)} | {gbps} | {fmt(r['two'])} | {ratio(n, r['two'])} |")
     return "\n".join(out)
 
 
