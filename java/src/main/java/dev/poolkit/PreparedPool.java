@@ -111,6 +111,8 @@ public final class PreparedPool {
             kernel.run(in, out, idx, 0, geometry.rows / count);
         } finally {
             try {
+                // slices are short: spin briefly for the others before parking this thread
+                for (int spin = 0; spin < 20_000 && done.getCount() > 0; spin++) Thread.onSpinWait();
                 done.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
