@@ -1,16 +1,13 @@
 package dev.poolkit.bench;
 
 import dev.poolkit.Backend;
-import dev.poolkit.DType;
 import dev.poolkit.Layout;
 import dev.poolkit.Pooling;
 import dev.poolkit.PreparedPool;
 import dev.poolkit.Tensor;
 import java.lang.foreign.Arena;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.SplittableRandom;
 
 /**
  * The main job: a few standard shapes through native code and pure Java, in both layouts; checks that the two
@@ -33,11 +30,7 @@ public final class Demo {
                 try (Arena arena = Arena.ofConfined()) {
                     PreparedPool javaPool = Pooling.prepare(s.spec(), layout, s.input(), Backend.JAVA, null);
                     PreparedPool nativePool = Pooling.nativeAvailable() ? Pooling.prepare(s.spec(), layout, s.input(), Backend.NATIVE, null) : null;
-                    Tensor in = Tensor.allocate(arena, DType.F32, layout, s.input());
-                    SplittableRandom random = new SplittableRandom(name.hashCode());
-                    for (long i = 0; i < in.elementCount(); i++) {
-                        in.segment().setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) random.nextInt(-1000, 1000) / 8);
-                    }
+                    Tensor in = StandardShapes.randomInput(arena, layout, s.input(), name.hashCode());
                     boolean max = s.spec().op() == dev.poolkit.PoolOp.MAX;
                     Tensor javaOut = javaPool.allocateOutput(arena), javaIdx = max ? javaPool.allocateIndices(arena) : null;
                     double javaMicros = median(() -> javaPool.run(in, javaOut, javaIdx));

@@ -1,14 +1,11 @@
 package dev.poolkit.bench;
 
 import dev.poolkit.Backend;
-import dev.poolkit.DType;
 import dev.poolkit.Layout;
 import dev.poolkit.Pooling;
 import dev.poolkit.PreparedPool;
 import dev.poolkit.Tensor;
 import java.lang.foreign.Arena;
-import java.lang.foreign.ValueLayout;
-import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -49,11 +46,7 @@ public class ParallelBench {
         StandardShapes.Shape s = StandardShapes.byName(shape);
         pool = Pooling.prepare(s.spec(), layout, s.input(), Backend.NATIVE, null);
         arena = Arena.ofShared();
-        input = Tensor.allocate(arena, DType.F32, layout, s.input());
-        SplittableRandom random = new SplittableRandom(42);
-        for (long i = 0; i < input.elementCount(); i++) {
-            input.segment().setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) random.nextDouble(-1, 1));
-        }
+        input = StandardShapes.randomInput(arena, layout, s.input(), 42);
         output = pool.allocateOutput(arena);
         executor = Executors.newSingleThreadExecutor();
     }

@@ -6,10 +6,7 @@ import dev.poolkit.PoolOp;
 import dev.poolkit.Pooling;
 import dev.poolkit.PreparedPool;
 import dev.poolkit.Tensor;
-import dev.poolkit.DType;
 import java.lang.foreign.Arena;
-import java.lang.foreign.ValueLayout;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -52,11 +49,7 @@ public class PoolBench {
         StandardShapes.Shape s = StandardShapes.byName(shape);
         pool = Pooling.prepare(s.spec(), layout, s.input(), backend.equals("native") ? Backend.NATIVE : Backend.JAVA, null);
         arena = Arena.ofShared();
-        input = Tensor.allocate(arena, DType.F32, layout, s.input());
-        SplittableRandom random = new SplittableRandom(42);
-        for (long i = 0; i < input.elementCount(); i++) {
-            input.segment().setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) random.nextDouble(-1, 1));
-        }
+        input = StandardShapes.randomInput(arena, layout, s.input(), 42);
         output = pool.allocateOutput(arena);
         System.out.println("# poolkit " + shape + " " + layout + " " + pool.implementation() + " bytes="
                 + Pooling.cost(s.spec(), false, s.input()).bytesMoved() + " op=" + (s.spec().op() == PoolOp.MAX ? "max" : "avg"));
