@@ -106,6 +106,17 @@ class ValidationTest {
     }
 
     @Test
+    void readOnlyInputsAreAccepted() {
+        for (TestTensors.Target t : TestTensors.targets()) {
+            PreparedPool pool = Pooling.prepare(PoolSpec.max(2, 2).build(), Layout.NCHW, new long[] {1, 1, 2, 2}, t.backend(), t.isa());
+            float[] out = new float[1];
+            pool.run(Tensor.f32(MemorySegment.ofArray(new float[] {1, 4, 3, 2}).asReadOnly(), Layout.NCHW, 1, 1, 2, 2),
+                    Tensor.of(out, Layout.NCHW, 1, 1, 1, 1));
+            assertEquals(4f, out[0], t.toString());
+        }
+    }
+
+    @Test
     void overlappingAndClosedSegments() {
         PreparedPool pool = Pooling.prepare(PoolSpec.max(2, 2).build(), Layout.NCHW, 1, 2, 4, 4);
         Arena arena = Arena.ofConfined();
