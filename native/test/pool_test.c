@@ -280,6 +280,32 @@ static void test_standard_shape(int64_t layout, int64_t op, int64_t n, int64_t c
     free(y);
 }
 
+/* Kernels with more taps than the SIMD tap lists hold (global pooling over a 17x17 plane) take the
+   scalar path at every level, in both layouts. */
+static void test_large_kernels(void) {
+    for (int64_t layout = 0; layout < 2; layout++)
+        for (int64_t op = 0; op < 2; op++) {
+            pk_pool_spec s = spec_2d(op, 17, 17, 0);
+            pk_tensor_desc in = tensor_2d(layout, 2, 19, 17, 17), out = tensor_2d(layout, 2, 19, 1, 1);
+            const int64_t in_volume = 2 * 19 * 17 * 17, out_volume = 2 * 19;
+            float* x = malloc(sizeof(float) * in_volume);
+            for (int64_t i = 0; i < in_volume; i++) x[i] = (float)uniform(-64, 64) / 4.0f;
+            float expected[2 * 19], y[2 * 19];
+            int64_t expected_indices[2 * 19], idx[2 * 19];
+            pool_ref_f32(&s, &in, x, &out, expected, op == PK_OP_MAX ? expected_indices : NULL);
+            for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
+                s.isa = isa;
+                int32_t status = pk_pool_forward_f32(&s, &in, x, in_volume, &out, y, out_volume,
+                                                     op == PK_OP_MAX ? idx : NULL, out_volume, 0, pk_pool_rows(&s, &out));
+                int same = status == PK_OK;
+                for (int64_t i = 0; i < out_volume && same; i++)
+                    same = same_float(y[i], expected[i]) && (op != PK_OP_MAX || idx[i] == expected_indices[i]);
+                CHECK(same, "17x17 kernel, layout %lld op %lld isa %d", (long long)layout, (long long)op, isa);
+            }
+            free(x);
+        }
+}
+
 int main(int argc, char** argv) {
     const int cases = argc > 1 ? atoi(argv[1]) : 3000;
     printf("poolkit C tests: cpu isa %d, default isa %d\n", pk_cpu_isa(), pk_default_isa());
@@ -290,6 +316,7 @@ int main(int argc, char** argv) {
         test_standard_shape(layout, PK_OP_MAX, 1, 16, 8, 8, 2, 2, 0, 0);
         test_standard_shape(layout, PK_OP_AVG, 1, 256, 28, 28, 3, 1, 1, PK_DIVISOR_EXCLUDE_PADDING);
     }
+    test_large_kernels();
     rng_state = 42;
     for (int i = 0; i < cases; i++) random_case(i);
     printf("%d passed, %d failed\n", passed, failed);

@@ -15,9 +15,9 @@ import java.lang.foreign.MemorySegment;
  * inside the input, taps {@code [0, padded)} inside the padded input, and tap 0 sits at {@code origin}.
  *
  * <p>A run handles one output line at a time (per (n, c, d, h) for channels first, per (n, d, h) for channels
- * last): it initializes the line, then visits taps in row-major window order, each tap updating every output
- * of the line it belongs to, channels innermost for channels last. Every output therefore still sees its own
- * taps in row-major order, so values, indices, ties and NaN handling equal the definition's exactly.
+ * last): it initializes the line, then for each window row (jd, jh) in order updates every output of the line
+ * with its taps along w, channels innermost for channels last. Every output therefore still sees its own taps
+ * in row-major order, so values, indices, ties and NaN handling equal the definition's exactly.
  */
 public final class JavaKernel implements Kernel {
     private final Geometry g;
@@ -92,16 +92,15 @@ public final class JavaKernel implements Kernel {
                 if (indices != null) indices.setAtIndex(JAVA_LONG_UNALIGNED, o + ch, firstIndex);
             }
         }
-        // taps in row-major window order; tap jw of output ow is inside the input for ow in [lo[jw], hi[jw])
+        // window rows (jd, jh) in order; within each, every output's taps along w in order
         for (long jd = first[0][od]; jd < last[0][od]; jd++) {
             long id = origin[0][od] + jd * g.dilation[0];
             for (long jh = first[1][oh]; jh < last[1][oh]; jh++) {
                 long ih = origin[1][oh] + jh * g.dilation[1];
                 long inRow = inPlane + id * g.inStride[Geometry.D] + ih * g.inStride[Geometry.H];
                 long tapRowIndex = (id * g.in[1] + ih) * g.in[2];
-                for (long jw = 0; jw < g.kernel[2]; jw++) {
-                    for (int ow = 0; ow < outs; ow++) {
-                        if (jw < first[2][ow] || jw >= last[2][ow]) continue;
+                for (int ow = 0; ow < outs; ow++) {
+                    for (long jw = first[2][ow]; jw < last[2][ow]; jw++) {
                         long iw = origin[2][ow] + jw * g.dilation[2];
                         long in = inRow + iw * inW, o = outLine + ow * outW;
                         for (long ch = 0; ch < channels; ch++) {
