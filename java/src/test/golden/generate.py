@@ -466,22 +466,24 @@ def ints(v):
     return " ".join(str(int(i)) for i in v)
 
 
-def block(name, cs, out, idx):
-    lines = [
+def block(name, cs, out, idx, source="pytorch", pad_begin=None, pad_end=None, divisor=None,
+          nan_mode="propagate", auto_pad="NOTSET", comment=()):
+    """One case in the file format above; PyTorch cases use the symmetric cs.pad."""
+    lines = list(comment) + [
         "case " + name,
-        "source pytorch",
+        "source " + source,
         "op " + cs.op,
         "input_shape " + ints(cs.x.shape),
         "kernel " + ints(cs.kernel),
         "stride " + ints(cs.stride),
-        "pad_begin " + ints(cs.pad),
-        "pad_end " + ints(cs.pad),
+        "pad_begin " + ints(cs.pad if pad_begin is None else pad_begin),
+        "pad_end " + ints(cs.pad if pad_end is None else pad_end),
         "dilation " + ints(cs.dilation),
         "ceil_mode %d" % cs.ceil,
         "count_include_pad %d" % cs.cip,
-        "divisor_override %d" % cs.divisor,
-        "nan_mode propagate",
-        "auto_pad NOTSET",
+        "divisor_override %d" % (cs.divisor if divisor is None else divisor),
+        "nan_mode " + nan_mode,
+        "auto_pad " + auto_pad,
         "output_shape " + ints(out.shape),
         "input " + " ".join(fmt_float(v) for v in cs.x.ravel()),
         "output " + " ".join(fmt_float(v) for v in out.ravel()),
@@ -935,29 +937,8 @@ def onnx_reference(cs):
 
 
 def onnx_block(name, cs, out, idx):
-    lines = list(cs.comment or []) + [
-        "case " + name,
-        "source onnx",
-        "op " + cs.op,
-        "input_shape " + ints(cs.x.shape),
-        "kernel " + ints(cs.kernel),
-        "stride " + ints(cs.stride),
-        "pad_begin " + ints(cs.pad_begin),
-        "pad_end " + ints(cs.pad_end),
-        "dilation " + ints(cs.dilation),
-        "ceil_mode %d" % cs.ceil,
-        "count_include_pad %d" % cs.cip,
-        "divisor_override 0",
-        "nan_mode ignore",
-        "auto_pad " + cs.auto_pad,
-        "output_shape " + ints(out.shape),
-        "input " + " ".join(fmt_float(v) for v in cs.x.ravel()),
-        "output " + " ".join(fmt_float(v) for v in out.ravel()),
-    ]
-    if idx is not None:
-        lines.append("indices " + ints(idx.ravel()))
-    lines.append("end")
-    return "\n".join(lines) + "\n"
+    return block(name, cs, out, idx, source="onnx", pad_begin=cs.pad_begin, pad_end=cs.pad_end, divisor=0,
+                 nan_mode="ignore", auto_pad=cs.auto_pad, comment=cs.comment or ())
 
 
 def write_onnx():
