@@ -67,19 +67,6 @@ static inline vf vf_load_even_n(const float* p, int64_t n) {
     __m256 evens = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(evens), _MM_SHUFFLE(3, 1, 2, 0)));
 }
-/* Lanes p[offset[i]] where mask is set, `fill` elsewhere; masked-off lanes are never read. */
-static inline vf vf_gather_masked(const float* p, vi offset, vm mask, vf fill) {
-    return _mm256_mask_i32gather_ps(fill, p, offset, mask, 4);
-}
-static inline vm vm_prefix(int64_t n) { return _mm256_castsi256_ps(pk_prefix_mask(n)); }
-static inline vm vm_and(vm a, vm b) { return _mm256_and_ps(a, b); }
-static inline vm vi_lt(vi a, vi b) { return _mm256_castsi256_ps(_mm256_cmpgt_epi32(b, a)); }
-static inline vi vi_min(vi a, vi b) { return _mm256_min_epi32(a, b); }
-static inline vi vi_max(vi a, vi b) { return _mm256_max_epi32(a, b); }
-static inline vi vi_mul(vi a, vi b) { return _mm256_mullo_epi32(a, b); }
-static inline vi vi_sub(vi a, vi b) { return _mm256_sub_epi32(a, b); }
-static inline vf vf_from_vi(vi a) { return _mm256_cvtepi32_ps(a); }
-
 /* Lanes p[offset[i]] for the first n lanes (offsets in elements). */
 static inline vf vf_gather_n(const float* p, vi offset, int64_t n) {
     return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p, offset, _mm256_castsi256_ps(pk_prefix_mask(n)), 4);

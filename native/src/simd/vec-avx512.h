@@ -59,19 +59,6 @@ static inline vf vf_load_even_n(const float* p, int64_t n) {
     __m512 b = _mm512_maskz_loadu_ps(pk_prefix_mask(needed - 16), p + 16);
     return _mm512_permutex2var_ps(a, evens, b);
 }
-/* Lanes p[offset[i]] where mask is set, `fill` elsewhere; masked-off lanes are never read. */
-static inline vf vf_gather_masked(const float* p, vi offset, vm mask, vf fill) {
-    return _mm512_mask_i32gather_ps(fill, mask, offset, p, 4);
-}
-static inline vm vm_prefix(int64_t n) { return pk_prefix_mask(n); }
-static inline vm vm_and(vm a, vm b) { return (vm)(a & b); }
-static inline vm vi_lt(vi a, vi b) { return _mm512_cmplt_epi32_mask(a, b); }
-static inline vi vi_min(vi a, vi b) { return _mm512_min_epi32(a, b); }
-static inline vi vi_max(vi a, vi b) { return _mm512_max_epi32(a, b); }
-static inline vi vi_mul(vi a, vi b) { return _mm512_mullo_epi32(a, b); }
-static inline vi vi_sub(vi a, vi b) { return _mm512_sub_epi32(a, b); }
-static inline vf vf_from_vi(vi a) { return _mm512_cvtepi32_ps(a); }
-
 /* Lanes p[offset[i]] for the first n lanes (offsets in elements). */
 static inline vf vf_gather_n(const float* p, vi offset, int64_t n) {
     return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), pk_prefix_mask(n), offset, p, 4);

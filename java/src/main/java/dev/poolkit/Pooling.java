@@ -2,6 +2,7 @@ package dev.poolkit;
 
 import dev.poolkit.internal.Geometry;
 import dev.poolkit.internal.NativeStatus;
+import java.util.Optional;
 
 /**
  * Entry point: prepares pooling operations and reports which backend runs them.
@@ -42,7 +43,7 @@ public final class Pooling {
         if (spec == null) throw new NullPointerException("spec");
         if (layout == null) throw new NullPointerException("layout");
         if (backend == null) throw new NullPointerException("backend");
-        Tensor.checkShape(inputShape);
+        if (inputShape == null) throw new NullPointerException("inputShape");
         Geometry geometry = Geometry.of(spec, layout, inputShape);
         Backend resolved = backend == Backend.AUTO ? (NativeStatus.available() ? Backend.NATIVE : Backend.JAVA) : backend;
         if (resolved != Backend.JAVA && !NativeStatus.available()) {
@@ -57,7 +58,6 @@ public final class Pooling {
 
     /** The output shape {@code spec} gives for an input shape {@code [N, C, spatial...]}, without preparing anything. */
     public static long[] outputShape(PoolSpec spec, long... inputShape) {
-        Tensor.checkShape(inputShape);
         return Geometry.of(spec, Layout.NCHW, inputShape).outputShape.clone();
     }
 
@@ -71,7 +71,6 @@ public final class Pooling {
 
     /** What one run costs, without preparing anything. */
     public static Cost cost(PoolSpec spec, boolean withIndices, long... inputShape) {
-        Tensor.checkShape(inputShape);
         return cost(spec, Geometry.of(spec, Layout.NCHW, inputShape), withIndices);
     }
 
@@ -99,8 +98,8 @@ public final class Pooling {
     }
 
     /** Why native code is unavailable, or empty. */
-    public static java.util.Optional<String> nativeUnavailableReason() {
-        return java.util.Optional.ofNullable(NativeStatus.unavailableReason());
+    public static Optional<String> nativeUnavailableReason() {
+        return Optional.ofNullable(NativeStatus.unavailableReason());
     }
 
     /** The best level this CPU and OS support (SCALAR when native code is unavailable). */

@@ -8,6 +8,7 @@ import dev.poolkit.internal.NativeKernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
@@ -163,8 +164,8 @@ public final class PreparedPool {
             throw new IllegalArgumentException(name + " layout = " + t.layout() + ": this operation was prepared for " + geometry.layout);
         }
         if (!t.hasShape(shape)) {
-            throw new IllegalArgumentException(name + " shape = " + java.util.Arrays.toString(t.shape())
-                    + ": this operation was prepared for " + java.util.Arrays.toString(shape));
+            throw new IllegalArgumentException(name + " shape = " + Arrays.toString(t.shape())
+                    + ": this operation was prepared for " + Arrays.toString(shape));
         }
         if (!t.segment().scope().isAlive()) {
             throw new IllegalStateException(name + " segment's arena is closed");
@@ -184,7 +185,7 @@ public final class PreparedPool {
 
     @Override
     public String toString() {
-        return spec + " on " + geometry.layout + java.util.Arrays.toString(geometry.inputShape) + " -> "
-                + java.util.Arrays.toString(geometry.outputShape) + " [" + implementation() + "]";
+        return spec + " on " + geometry.layout + Arrays.toString(geometry.inputShape) + " -> "
+                + Arrays.toString(geometry.outputShape) + " [" + implementation() + "]";
     }
 }

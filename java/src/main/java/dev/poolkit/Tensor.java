@@ -1,5 +1,6 @@
 package dev.poolkit;
 
+import dev.poolkit.internal.Geometry;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
@@ -42,20 +43,7 @@ public final class Tensor {
             throw new IllegalArgumentException("shape " + Arrays.toString(shape)
                     + " has " + shape.length + " dimensions: expected [N, C] plus 1 to 3 spatial dimensions");
         }
-        long count = 1;
-        for (int i = 0; i < shape.length; i++) {
-            if (shape[i] < 1) {
-                throw new IllegalArgumentException("shape[" + i + "] = " + shape[i] + " in " + Arrays.toString(shape)
-                        + ": every dimension must be positive");
-            }
-            try {
-                count = Math.multiplyExact(count, shape[i]);
-                Math.multiplyExact(count, 8L);
-            } catch (ArithmeticException e) {
-                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + ": size overflows a long");
-            }
-        }
-        return count;
+        return Geometry.elementCount("shape", shape);
     }
 
     /** An f32 tensor over {@code segment}. */

@@ -44,7 +44,7 @@ public final class Geometry {
             throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + " has " + (inputShape.length - 2)
                     + " spatial dimensions but the spec has " + rank);
         }
-        this.inputCount = checkedCount("input shape", inputShape);
+        this.inputCount = elementCount("input shape", inputShape);
         this.batch = inputShape[0];
         this.channels = inputShape[1];
         long[] k = spec.kernel(), s = spec.stride(), d = spec.dilation(), pb = spec.padBegin(), pe = spec.padEnd();
@@ -84,7 +84,7 @@ public final class Geometry {
             padEnd[a] = end;
             outputShape[i + 2] = o;
         }
-        this.outputCount = checkedCount("output shape", outputShape);
+        this.outputCount = elementCount("output shape", outputShape);
         setStrides(inStride, in);
         setStrides(outStride, out);
         this.rows = batch * out[0] * out[1] * (layout == Layout.NCHW ? channels : 1);
@@ -110,7 +110,8 @@ public final class Geometry {
         return o;
     }
 
-    private static long checkedCount(String name, long[] shape) {
+    /** Element count of a shape whose dimensions must all be positive, and whose bytes must fit a long. */
+    public static long elementCount(String name, long[] shape) {
         long count = 1;
         for (int i = 0; i < shape.length; i++) {
             if (shape[i] < 1) {
