@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct or a signature below changes; the Java side refuses a mismatched library. */
-#define PK_ABI_VERSION 1
+#define PK_ABI_VERSION 2
 
 #define PK_MAX_SPATIAL_RANK 3
 
@@ -44,14 +44,54 @@ extern "C" {
 #define PK_ERR_INVALID_RANGE 14
 #define PK_ERR_UNSUPPORTED_ISA 15
 #define PK_ERR_MISALIGNED 16
+#define PK_ERR_INVALID_STRIDES 17
+#define PK_ERR_INVALID_INDEX 18
+#define PK_ERR_CONFLICTING_INDEX 19
+#define PK_ERR_INVALID_SAMPLE 20
 
 /* Memory layouts, for every spatial rank: channels first (NCW, NCHW, NCDHW) or channels last (NWC, NHWC, NDHWC). */
 #define PK_LAYOUT_NCHW 0
 #define PK_LAYOUT_NHWC 1
 
-/* Pooling operations. */
+/* Pooling operations. Min pooling mirrors max (min(x) = -max(-x): first tap on ties, same NaN modes). */
 #define PK_OP_MAX 0
 #define PK_OP_AVG 1
+#define PK_OP_MIN 2
+#define PK_OP_LP 3
+
+/* How windows are placed along each axis.
+   SLIDING: output o covers taps o*stride - pad_begin + j*dilation, j = 0..kernel-1.
+   ADAPTIVE: output o of O over an input of L covers [floor(o*L/O), ceil((o+1)*L/O)) (PyTorch adaptive
+     pooling); kernel, stride, dilation, padding and ceil_mode are ignored and the output sizes are free.
+   FRACTIONAL: PyTorch fractional max pooling. Per (n, c) and axis, with a sample u in [0, 1) and
+     alpha = (L - kernel) / (O - 1) computed in float: output o < O-1 starts at
+     (int)((o + u)*alpha) - (int)(u*alpha), output O-1 at L - kernel; windows are kernel long, no padding,
+     stride, dilation and ceil_mode ignored. Samples are given to the forward call, PyTorch's layout: (N, C, rank) with entry
+     0 for the innermost axis (W), 1 for the next (H), 2 for D. */
+#define PK_WINDOW_SLIDING 0
+#define PK_WINDOW_ADAPTIVE 1
+#define PK_WINDOW_FRACTIONAL 2
+
+/* LP pooling forms, over the taps inside the input.
+   ABS (ONNX LpPool): (sum |x|^p)^(1/p); p = +infinity gives max |x|.
+   PYTORCH (LPPool1d/2d): s = sum x^p (signed, so negative x with fractional p gives NaN), rescaled by
+     kernel volume / taps inside the input, then s^(1/p) (NaN for s < 0 unless 1/p is an integer). */
+#define PK_LP_ABS 0
+#define PK_LP_PYTORCH 1
+
+/* Index formats for max and min pooling (written by the forward call, read by unpooling and backward).
+   Coordinates are logical (the same in both layouts); "plane" is the spatial volume D*H*W.
+   PLANE (PyTorch): (d*H + h)*W + w, inside each (n, c).
+   FLAT_ROW_MAJOR (ONNX MaxPool, storage_order 0): ((n*C + c)*D + d)*H + h)*W + w.
+   FLAT_COLUMN_MAJOR (ONNX storage_order 1): (n*C + c)*plane + the spatial coordinates column-major,
+     the first spatial axis fastest: (w*H + h)*D + d for 3d, w*H + h for 2d.
+   CHANNELS_LAST (TensorFlow max_pool_with_argmax): ((d*H + h)*W + w)*C + c.
+   CHANNELS_LAST_BATCH (include_batch_in_index): that plus n*plane*C. */
+#define PK_INDEX_PLANE 0
+#define PK_INDEX_FLAT_ROW_MAJOR 1
+#define PK_INDEX_FLAT_COLUMN_MAJOR 2
+#define PK_INDEX_CHANNELS_LAST 3
+#define PK_INDEX_CHANNELS_LAST_BATCH 4
 
 /* Average divisor: taps inside the input; taps inside the padded input [-pad_begin, size + pad_end)
    (PyTorch count_include_pad, ONNX); or the whole kernel (oneDNN avg_include_padding). */
@@ -69,19 +109,25 @@ extern "C" {
 #define PK_ISA_AVX2 1
 #define PK_ISA_AVX512 2
 
-/* A dense tensor: N, C and up to three spatial sizes, outermost first (D, H, W). */
+/* A tensor: N, C and up to three spatial sizes, outermost first (D, H, W). The layout says which rows a
+   call can be split into and how a dense tensor is stored. strides gives element strides for N, C and
+   each spatial axis (in the order of spatial[]), all positive; all zero means dense in the layout. An
+   output's elements must not overlap. Indices use the output's strides. */
 typedef struct pk_tensor_desc {
     int64_t layout;                          /* PK_LAYOUT_* */
     int64_t spatial_rank;                    /* 1, 2 or 3 */
     int64_t batch;                           /* N */
     int64_t channels;                        /* C */
     int64_t spatial[PK_MAX_SPATIAL_RANK];    /* first spatial_rank entries used */
+    int64_t strides[2 + PK_MAX_SPATIAL_RANK]; /* N, C, spatial...; all 0: dense */
 } pk_tensor_desc;
 
-/* A pooling window specification. Per spatial axis: window of output o covers taps
-   o*stride - pad_begin + j*dilation, j = 0..kernel-1; taps outside the input are padding. */
+/* A pooling specification. With PK_WINDOW_SLIDING, per spatial axis the window of output o covers taps
+   o*stride - pad_begin + j*dilation, j = 0..kernel-1; taps outside the input are padding. Fields that do
+   not apply to the op or window rule are ignored. */
 typedef struct pk_pool_spec {
     int64_t op;                              /* PK_OP_* */
+    int64_t window;                          /* PK_WINDOW_* */
     int64_t spatial_rank;                    /* 1, 2 or 3 */
     int64_t kernel[PK_MAX_SPATIAL_RANK];     /* >= 1 */
     int64_t stride[PK_MAX_SPATIAL_RANK];     /* >= 1 */
@@ -91,7 +137,10 @@ typedef struct pk_pool_spec {
     int64_t ceil_mode;                       /* 0 or 1: output size rounding, with PyTorch's last-window rule */
     int64_t divisor_mode;                    /* PK_DIVISOR_*, average pooling only */
     int64_t divisor_override;                /* > 0 replaces the divisor; 0 means none */
-    int64_t nan_mode;                        /* PK_NAN_*, max pooling only */
+    int64_t nan_mode;                        /* PK_NAN_*, max and min pooling */
+    int64_t lp_form;                         /* PK_LP_*, LP pooling only */
+    double lp_p;                             /* LP pooling: p > 0, or +infinity with PK_LP_ABS */
+    int64_t index_format;                    /* PK_INDEX_* */
     int64_t isa;                             /* PK_ISA_AUTO or a level to force */
 } pk_pool_spec;
 
@@ -121,15 +170,45 @@ PK_API int64_t pk_pool_rows(const pk_pool_spec* spec, const pk_tensor_desc* outp
 /* Checks a spec against its input and output descriptors without running anything. */
 PK_API int32_t pk_pool_check(const pk_pool_spec* spec, const pk_tensor_desc* input, const pk_tensor_desc* output);
 
-/* Forward pooling, f32. Capacities are element counts of the given buffers. indices (int64, PyTorch
-   convention: flat index into the input's spatial volume of that (n, c)) is written by max pooling when
-   not NULL and must be NULL for average pooling. Computes output rows [row_begin, row_end) only, so that
-   disjoint row ranges can run on different threads. */
+/* Forward pooling, f32. Capacities are element counts of the given buffers (from each pointer to the
+   end of its memory; strided views need the extent of their strides). indices (int64, in spec->index_format)
+   is written by max and min pooling when not NULL and must be NULL otherwise. samples (N*C*rank floats in
+   [0, 1)) is required by PK_WINDOW_FRACTIONAL and must be NULL otherwise. Computes output rows
+   [row_begin, row_end) only, so that disjoint row ranges can run on different threads. */
 PK_API int32_t pk_pool_forward_f32(const pk_pool_spec* spec,
                             const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
                             const pk_tensor_desc* output, float* output_data, int64_t output_capacity,
                             int64_t* indices_data, int64_t indices_capacity,
+                            const float* samples, int64_t samples_capacity,
                             int64_t row_begin, int64_t row_end);
+
+/* Output size of max unpooling along one axis when none is given: (input - 1)*stride + kernel
+   - pad_begin - pad_end (PyTorch and ONNX); < 1 or -1 as pk_pool_output_size. */
+PK_API int64_t pk_unpool_output_size(int64_t input_size, int64_t kernel, int64_t stride, int64_t pad_begin,
+                              int64_t pad_end);
+
+/* Max unpooling, f32: output is zeroed, then each input value is written at the position its index names
+   (spec->index_format; the plane formats address the value's own (n, c)). spec gives spatial_rank,
+   index_format and isa; its other fields are ignored. An index outside the output gives
+   PK_ERR_INVALID_INDEX; two values with different bits sent to one position give PK_ERR_CONFLICTING_INDEX
+   (equal values, as overlapping max windows produce, are accepted). On error the output is unspecified,
+   but nothing outside it is written. */
+PK_API int32_t pk_max_unpool_f32(const pk_pool_spec* spec,
+                          const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
+                          const int64_t* indices_data, int64_t indices_capacity,
+                          const pk_tensor_desc* output, float* output_data, int64_t output_capacity);
+
+/* Gradient of forward pooling with respect to its input, f32. grad_output is shaped like output,
+   grad_input like input and is overwritten. Max, min (all window rules) read indices (as the forward call
+   wrote them) and scatter each gradient to its argmax; average and LP distribute over their windows; LP
+   also reads the forward input and output (otherwise they may be NULL). Accumulation runs in a fixed order,
+   so results are deterministic. */
+PK_API int32_t pk_pool_backward_f32(const pk_pool_spec* spec,
+                             const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
+                             const pk_tensor_desc* output, const float* output_data, int64_t output_capacity,
+                             const float* grad_output, int64_t grad_output_capacity,
+                             const int64_t* indices_data, int64_t indices_capacity,
+                             float* grad_input, int64_t grad_input_capacity);
 
 #ifdef __cplusplus
 }

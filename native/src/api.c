@@ -65,6 +65,7 @@ int32_t pk_pool_forward_f32(const pk_pool_spec* spec,
                             const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
                             const pk_tensor_desc* output, float* output_data, int64_t output_capacity,
                             int64_t* indices_data, int64_t indices_capacity,
+                            const float* samples, int64_t samples_capacity,
                             int64_t row_begin, int64_t row_end) {
     pk_plan plan;
     int32_t status = pk_plan_init(&plan, spec, input, output);

@@ -1,5 +1,5 @@
 /* The validated plan every kernel runs from: a pooling problem normalized to three spatial axes
-   (missing outer axes have size 1), with element strides for the chosen layout. */
+   (missing outer axes have size 1), with element strides of both tensors. */
 #ifndef PK_POOL_PLAN_H
 #define PK_POOL_PLAN_H
 
@@ -9,11 +9,12 @@
 typedef struct pk_axis {
     int64_t in;          /* input size */
     int64_t out;         /* output size */
-    int64_t kernel;
+    int64_t kernel;      /* adaptive: the longest window */
     int64_t stride;
     int64_t dilation;
     int64_t pad_begin;
     int64_t pad_end;
+    int32_t window;      /* PK_WINDOW_* */
 } pk_axis;
 
 typedef struct pk_plan {
@@ -21,6 +22,11 @@ typedef struct pk_plan {
     int32_t layout;
     int32_t divisor_mode;
     int32_t nan_mode;
+    int32_t lp_form;
+    int32_t index_format;
+    int32_t dense;              /* both tensors dense in the layout */
+    int32_t rank;               /* spatial rank of the problem */
+    double lp_p;
     int64_t divisor_override;
     int64_t batch;
     int64_t channels;
@@ -28,8 +34,11 @@ typedef struct pk_plan {
     /* element strides of n, c, d, h, w */
     int64_t in_stride[5];
     int64_t out_stride[5];
+    int64_t in_extent;          /* elements a buffer must hold: largest offset + 1 */
+    int64_t out_extent;
     int64_t plane_size;         /* input d*h*w: range of the PyTorch index */
     int64_t rows;               /* see pk_pool_rows */
+    const float* samples;       /* fractional windows: (n, c, rank) samples, set by the forward call */
 } pk_plan;
 
 enum { PK_N = 0, PK_C = 1, PK_D = 2, PK_H = 3, PK_W = 4 };
@@ -37,6 +46,11 @@ enum { PK_N = 0, PK_C = 1, PK_D = 2, PK_H = 3, PK_W = 4 };
 /* Validates spec and descriptors and fills plan. Returns PK_OK or an error status. */
 int32_t pk_plan_init(pk_plan* plan, const pk_pool_spec* spec, const pk_tensor_desc* input,
                      const pk_tensor_desc* output);
+
+/* Validates one tensor descriptor of the given rank alone and fills sizes, strides and extent of the
+   normalized n, c, d, h, w axes. `is_output` also requires that no two elements overlap. */
+int32_t pk_plan_tensor(const pk_tensor_desc* t, int64_t rank, int is_output, int64_t size[5], int64_t stride[5],
+                       int64_t* extent);
 
 /* A forward kernel computes output rows [row_begin, row_end) of a valid plan. */
 typedef void (*pk_pool_kernel_fn)(const pk_plan* plan, const float* input, float* output,

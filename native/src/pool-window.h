@@ -19,7 +19,28 @@ typedef struct pk_window {
 
 static inline int64_t pk_ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+/* Adaptive bin o: [floor(o*in/out), ceil((o+1)*in/out)), in 128 bits since in*out may exceed 64. */
+static inline pk_window pk_adaptive_window(const pk_axis* a, int64_t o) {
+    const int64_t start = (int64_t)((__int128)o * a->in / a->out);
+    const int64_t end = (int64_t)(((__int128)(o + 1) * a->in + a->out - 1) / a->out);
+    pk_window w = {start, 0, end - start, end - start};
+    return w;
+}
+
+/* Fractional window o of a (n, c) plane with sample u: PyTorch's generate_intervals, in float. */
+static inline pk_window pk_fractional_window(const pk_axis* a, int64_t o, float u) {
+    int64_t start = a->in - a->kernel;
+    if (o < a->out - 1) {
+        const float alpha = (float)(a->in - a->kernel) / (float)(a->out - 1);
+        start = (int64_t)(((float)o + u) * alpha) - (int64_t)(u * alpha);
+    }
+    pk_window w = {start, 0, a->kernel, a->kernel};
+    return w;
+}
+
+/* The window of output o along a sliding or adaptive axis (fractional windows need their sample). */
 static inline pk_window pk_window_of(const pk_axis* a, int64_t o) {
+    if (a->window == PK_WINDOW_ADAPTIVE) return pk_adaptive_window(a, o);
     pk_window w;
     w.origin = o * a->stride - a->pad_begin;
     if (a->dilation == 1) { /* the common case, without divisions */
@@ -107,8 +128,13 @@ static inline float pk_avg_pixel(const pk_plan* p, const float* in, const pk_win
     return divisor == 0 ? 0.0f : sum / (float)divisor;
 }
 
-/* Outputs [*lo, *hi) along an axis have every tap inside the input: their windows need no clipping. */
+/* Outputs [*lo, *hi) along an axis have every tap inside the input: their windows need no clipping and
+   have the full kernel (none along adaptive and fractional axes, whose windows vary in place or length). */
 static inline void pk_interior(const pk_axis* a, int64_t* lo, int64_t* hi) {
+    if (a->window != PK_WINDOW_SLIDING) {
+        *lo = *hi = 0;
+        return;
+    }
     int64_t first = pk_ceil_div(a->pad_begin, a->stride);
     int64_t room = a->in - 1 + a->pad_begin - (a->kernel - 1) * a->dilation;
     int64_t end = room < 0 ? 0 : room / a->stride + 1;

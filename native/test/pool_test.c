@@ -70,7 +70,7 @@ static void test_validation(void) {
     pk_pool_spec s = spec_2d(PK_OP_MAX, 2, 2, 0);
     pk_tensor_desc in = tensor_2d(PK_LAYOUT_NCHW, 2, 3, 8, 8), out = tensor_2d(PK_LAYOUT_NCHW, 2, 3, 4, 4);
 #define RUN(s_, in_, x_, xc, out_, y_, yc, i_, ic, b, e) \
-    pk_pool_forward_f32(s_, in_, x_, xc, out_, y_, yc, i_, ic, b, e)
+    pk_pool_forward_f32(s_, in_, x_, xc, out_, y_, yc, i_, ic, NULL, 0, b, e)
     const int64_t rows = pk_pool_rows(&s, &out);
     CHECK(rows == 2 * 3 * 4, "rows %lld", (long long)rows);
     CHECK(RUN(&s, &in, x, 384, &out, y, 96, idx, 96, 0, rows) == PK_OK, "valid call");
@@ -212,13 +212,13 @@ static void random_case(int case_number) {
             int32_t status = PK_OK;
             if (!sliced) {
                 status = pk_pool_forward_f32(&s, &in, x, in_volume, &out, y + GUARD, out_volume,
-                                             with_indices ? idx + GUARD : NULL, out_volume, 0, rows);
+                                             with_indices ? idx + GUARD : NULL, out_volume, NULL, 0, 0, rows);
             } else { /* three uneven slices must add up to the whole */
                 int64_t cut1 = uniform(0, rows), cut2 = uniform(cut1, rows);
                 int64_t cuts[4] = {0, cut1, cut2, rows};
                 for (int k = 0; k < 3 && status == PK_OK; k++)
                     status = pk_pool_forward_f32(&s, &in, x, in_volume, &out, y + GUARD, out_volume,
-                                                 with_indices ? idx + GUARD : NULL, out_volume, cuts[k],
+                                                 with_indices ? idx + GUARD : NULL, out_volume, NULL, 0, cuts[k],
                                                  cuts[k + 1]);
             }
             CHECK(status == PK_OK, "case %d isa %d: status %d", case_number, isa, status);
@@ -269,7 +269,7 @@ static void test_standard_shape(int64_t layout, int64_t op, int64_t n, int64_t c
     pool_ref_f32(&s, &in, x, &out, expected, NULL);
     for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
         s.isa = isa;
-        int32_t status = pk_pool_forward_f32(&s, &in, x, in_volume, &out, y, out_volume, NULL, 0, 0,
+        int32_t status = pk_pool_forward_f32(&s, &in, x, in_volume, &out, y, out_volume, NULL, 0, NULL, 0, 0,
                                              pk_pool_rows(&s, &out));
         CHECK(status == PK_OK && memcmp(y, expected, sizeof(float) * out_volume) == 0,
               "standard shape %lldx%lldx%lldx%lld layout %lld op %lld isa %d", (long long)n, (long long)c,
@@ -296,7 +296,7 @@ static void test_large_kernels(void) {
             for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
                 s.isa = isa;
                 int32_t status = pk_pool_forward_f32(&s, &in, x, in_volume, &out, y, out_volume,
-                                                     op == PK_OP_MAX ? idx : NULL, out_volume, 0, pk_pool_rows(&s, &out));
+                                                     op == PK_OP_MAX ? idx : NULL, out_volume, NULL, 0, 0, pk_pool_rows(&s, &out));
                 int same = status == PK_OK;
                 for (int64_t i = 0; i < out_volume && same; i++)
                     same = same_float(y[i], expected[i]) && (op != PK_OP_MAX || idx[i] == expected_indices[i]);
