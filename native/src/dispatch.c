@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "f32-avgpool/f32-avgpool.h"
+#include "f32-lppool/f32-lppool.h"
 #include "f32-maxpool/f32-maxpool.h"
+#include "f32-minpool/f32-minpool.h"
 
 #if defined(__x86_64__) && defined(PK_HAVE_X86_KERNELS)
 #include <cpuid.h>
@@ -66,19 +68,21 @@ pk_pool_kernel_fn pk_dispatch_kernel(int32_t op, int32_t isa) {
     pthread_once(&once, init);
     if (isa == PK_ISA_AUTO) isa = default_isa;
     if (isa < PK_ISA_SCALAR || isa > cpu_isa) return 0;
-    static const pk_pool_kernel_fn max_kernels[] = {
-        pk_f32_maxpool__scalar,
 #if defined(__x86_64__) && defined(PK_HAVE_X86_KERNELS)
-        pk_f32_maxpool__avx2, pk_f32_maxpool__avx512,
+#define PK_LEVELS(name) {name##__scalar, name##__avx2, name##__avx512}
+#else
+#define PK_LEVELS(name) {name##__scalar}
 #endif
-    };
-    static const pk_pool_kernel_fn avg_kernels[] = {
-        pk_f32_avgpool__scalar,
-#if defined(__x86_64__) && defined(PK_HAVE_X86_KERNELS)
-        pk_f32_avgpool__avx2, pk_f32_avgpool__avx512,
-#endif
-    };
+    static const pk_pool_kernel_fn max_kernels[] = PK_LEVELS(pk_f32_maxpool);
+    static const pk_pool_kernel_fn avg_kernels[] = PK_LEVELS(pk_f32_avgpool);
+    static const pk_pool_kernel_fn min_kernels[] = PK_LEVELS(pk_f32_minpool);
+#undef PK_LEVELS
     const int32_t levels = (int32_t)(sizeof(max_kernels) / sizeof(max_kernels[0]));
     if (isa >= levels) return 0;
-    return op == PK_OP_MAX ? max_kernels[isa] : avg_kernels[isa];
+    switch (op) {
+    case PK_OP_MAX: return max_kernels[isa];
+    case PK_OP_AVG: return avg_kernels[isa];
+    case PK_OP_MIN: return min_kernels[isa];
+    default: return pk_f32_lppool__scalar; /* every level: see f32-lppool.h */
+    }
 }

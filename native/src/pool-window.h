@@ -81,12 +81,13 @@ static inline int64_t pk_avg_divisor(const pk_plan* p, const pk_window w[3]) {
     return n;
 }
 
-/* Max over one window. `in` points at the (n, c) origin; taps are visited in row-major order (d, h, w).
-   Ties keep the first tap; with PK_NAN_PROPAGATE a NaN wins and the last NaN is kept (PyTorch). */
-static inline void pk_max_pixel(const pk_plan* p, const float* in, const pk_window w[3],
-                                float* out, int64_t* index) {
+/* Max (or, with is_min, min) over one window. `in` points at the (n, c) origin; taps are visited in
+   row-major order (d, h, w). Ties keep the first tap; with PK_NAN_PROPAGATE a NaN wins and the last NaN is
+   kept (PyTorch). */
+static inline void pk_extremum_pixel(const pk_plan* p, const float* in, const pk_window w[3],
+                                     float* out, int64_t* index, const int is_min) {
     const pk_axis* ax = p->axis;
-    float best = -INFINITY;
+    float best = is_min ? INFINITY : -INFINITY;
     int64_t best_index = (pk_window_first_coordinate(&ax[0], &w[0]) * ax[1].in
                           + pk_window_first_coordinate(&ax[1], &w[1])) * ax[2].in
                          + pk_window_first_coordinate(&ax[2], &w[2]);
@@ -98,7 +99,7 @@ static inline void pk_max_pixel(const pk_plan* p, const float* in, const pk_wind
             for (int64_t jw = w[2].first; jw < w[2].last; jw++) {
                 int64_t iw = w[2].origin + jw * ax[2].dilation;
                 float v = in[id * p->in_stride[PK_D] + ih * p->in_stride[PK_H] + iw * p->in_stride[PK_W]];
-                if (v > best || (propagate && isnan(v))) {
+                if ((is_min ? v < best : v > best) || (propagate && isnan(v))) {
                     best = v;
                     best_index = (id * ax[1].in + ih) * ax[2].in + iw;
                 }
@@ -126,6 +127,52 @@ static inline float pk_avg_pixel(const pk_plan* p, const float* in, const pk_win
     }
     int64_t divisor = pk_avg_divisor(p, w);
     return divisor == 0 ? 0.0f : sum / (float)divisor;
+}
+
+/* |x|^p (or signed x^p for PyTorch's form); p = 1 and 2 exactly, other p through double. */
+static inline float pk_lp_power(float x, double p, int signed_base) {
+    const float base = signed_base ? x : fabsf(x);
+    if (p == 1.0) return base;
+    if (p == 2.0) return base * base;
+    return (float)pow((double)base, p);
+}
+
+/* s^(1/p): p = 1 and 2 exactly, other p through double. */
+static inline float pk_lp_root(float s, double p) {
+    if (p == 1.0) return s;
+    if (p == 2.0) return sqrtf(s);
+    return (float)pow((double)s, 1.0 / p);
+}
+
+/* LP pooling over one window (see PK_LP_* in poolkit.h): powers summed in row-major tap order. A window
+   without input taps gives 0. */
+static inline float pk_lp_pixel(const pk_plan* p, const float* in, const pk_window w[3]) {
+    const pk_axis* ax = p->axis;
+    const int pytorch = p->lp_form == PK_LP_PYTORCH, infinite = isinf(p->lp_p);
+    float sum = 0.0f;
+    for (int64_t jd = w[0].first; jd < w[0].last; jd++) {
+        int64_t id = w[0].origin + jd * ax[0].dilation;
+        for (int64_t jh = w[1].first; jh < w[1].last; jh++) {
+            int64_t ih = w[1].origin + jh * ax[1].dilation;
+            for (int64_t jw = w[2].first; jw < w[2].last; jw++) {
+                int64_t iw = w[2].origin + jw * ax[2].dilation;
+                float v = in[id * p->in_stride[PK_D] + ih * p->in_stride[PK_H] + iw * p->in_stride[PK_W]];
+                if (infinite) { /* max |x|, NaN propagating */
+                    float a = fabsf(v);
+                    if (a > sum || isnan(a)) sum = a;
+                } else {
+                    sum += pk_lp_power(v, p->lp_p, pytorch);
+                }
+            }
+        }
+    }
+    if (infinite) return sum;
+    if (pytorch) { /* PyTorch averages x^p over the taps, then scales by the whole kernel */
+        const int64_t taps = (w[0].last - w[0].first) * (w[1].last - w[1].first) * (w[2].last - w[2].first);
+        if (taps == 0) return 0.0f;
+        sum = sum / (float)taps * (float)(ax[0].kernel * ax[1].kernel * ax[2].kernel);
+    }
+    return pk_lp_root(sum, p->lp_p);
 }
 
 /* Outputs [*lo, *hi) along an axis have every tap inside the input: their windows need no clipping and

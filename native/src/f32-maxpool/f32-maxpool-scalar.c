@@ -1,24 +1,50 @@
-/* Max pooling, scalar: the readable definition every SIMD variant must reproduce exactly. */
+/* Max and min pooling, scalar: the readable definition every SIMD variant must reproduce exactly.
+   Fractional windows depend on the (n, c) plane's samples, so they are placed per channel. */
 #include "f32-maxpool.h"
+#include "../f32-minpool/f32-minpool.h"
 #include "../pool-window.h"
 
-void pk_f32_maxpool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
-                            int64_t row_begin, int64_t row_end) {
+static void windows_of(const pk_plan* p, int64_t n, int64_t c, int64_t od, int64_t oh, int64_t ow, pk_window w[3]) {
+    if (p->axis[0].window == PK_WINDOW_FRACTIONAL) {
+        const float* u = p->samples + (n * p->channels + c) * p->rank; /* u[0] drives w, u[1] h, u[2] d */
+        const int64_t o[3] = {od, oh, ow};
+        for (int i = 0; i < 3; i++) {
+            const int sample = 2 - i; /* axis i is the (2 - i)-th from the innermost */
+            w[i] = sample < p->rank ? pk_fractional_window(&p->axis[i], o[i], u[sample])
+                                    : (pk_window){0, 0, 1, 1};
+        }
+        return;
+    }
+    w[0] = pk_window_of(&p->axis[0], od);
+    w[1] = pk_window_of(&p->axis[1], oh);
+    w[2] = pk_window_of(&p->axis[2], ow);
+}
+
+static void extremum_rows(const pk_plan* p, const float* input, float* output, int64_t* indices,
+                          int64_t row_begin, int64_t row_end, int is_min) {
     const int64_t channels_per_row = p->layout == PK_LAYOUT_NCHW ? 1 : p->channels;
     int64_t n, c0, od, oh;
     pk_row_coordinates(p, row_begin, &n, &c0, &od, &oh);
     for (int64_t row = row_begin; row < row_end; row++, pk_row_next(p, &n, &c0, &od, &oh)) {
-        pk_window w[3];
-        w[0] = pk_window_of(&p->axis[0], od);
-        w[1] = pk_window_of(&p->axis[1], oh);
         for (int64_t ow = 0; ow < p->axis[2].out; ow++) {
-            w[2] = pk_window_of(&p->axis[2], ow);
             for (int64_t c = c0; c < c0 + channels_per_row; c++) {
+                pk_window w[3];
+                windows_of(p, n, c, od, oh, ow, w);
                 const float* in = input + n * p->in_stride[PK_N] + c * p->in_stride[PK_C];
                 int64_t o = n * p->out_stride[PK_N] + c * p->out_stride[PK_C] + od * p->out_stride[PK_D]
                             + oh * p->out_stride[PK_H] + ow * p->out_stride[PK_W];
-                pk_max_pixel(p, in, w, &output[o], indices ? &indices[o] : 0);
+                pk_extremum_pixel(p, in, w, &output[o], indices ? &indices[o] : 0, is_min);
             }
         }
     }
+}
+
+void pk_f32_maxpool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
+                            int64_t row_begin, int64_t row_end) {
+    extremum_rows(p, input, output, indices, row_begin, row_end, 0);
+}
+
+void pk_f32_minpool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
+                            int64_t row_begin, int64_t row_end) {
+    extremum_rows(p, input, output, indices, row_begin, row_end, 1);
 }

@@ -23,6 +23,7 @@ static inline void vf_storeu(float* p, vf v) { _mm256_storeu_ps(p, v); }
 static inline void vf_store_n(float* p, vf v, int64_t n) { _mm256_maskstore_ps(p, pk_prefix_mask(n), v); }
 /* a > b ? a : b; returns b when either is NaN, so a NaN `a` is ignored */
 static inline vf vf_max(vf a, vf b) { return _mm256_max_ps(a, b); }
+static inline vf vf_neg(vf a) { return _mm256_xor_ps(a, _mm256_set1_ps(-0.0f)); }
 static inline vf vf_add(vf a, vf b) { return _mm256_add_ps(a, b); }
 static inline vf vf_div(vf a, vf b) { return _mm256_div_ps(a, b); }
 static inline vm vf_gt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }

@@ -22,6 +22,10 @@ static inline void vf_storeu(float* p, vf v) { _mm512_storeu_ps(p, v); }
 static inline void vf_store_n(float* p, vf v, int64_t n) { _mm512_mask_storeu_ps(p, pk_prefix_mask(n), v); }
 /* a > b ? a : b; returns b when either is NaN, so a NaN `a` is ignored */
 static inline vf vf_max(vf a, vf b) { return _mm512_max_ps(a, b); }
+/* sign flip by integer xor: AVX-512F alone has no float xor */
+static inline vf vf_neg(vf a) {
+    return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_set1_epi32(INT32_MIN)));
+}
 static inline vf vf_add(vf a, vf b) { return _mm512_add_ps(a, b); }
 static inline vf vf_div(vf a, vf b) { return _mm512_div_ps(a, b); }
 static inline vm vf_gt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
