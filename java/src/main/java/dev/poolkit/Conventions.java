@@ -6,32 +6,41 @@ package dev.poolkit;
  *
  * <table>
  *   <caption>Differences</caption>
- *   <tr><th></th><th>PYTORCH</th><th>ONNX</th></tr>
- *   <tr><td>padding limit per side</td><td>{@code pad <= effective_kernel / 2}</td><td>{@code pad < effective_kernel}</td></tr>
- *   <tr><td>default average divisor</td><td>{@link AvgDivisor#INCLUDE_PADDING}</td><td>{@link AvgDivisor#EXCLUDE_PADDING}</td></tr>
- *   <tr><td>default NaN policy</td><td>{@link NanPolicy#PROPAGATE}</td><td>{@link NanPolicy#IGNORE} (as ONNX Runtime)</td></tr>
- *   <tr><td>auto padding</td><td>not allowed</td><td>SAME_UPPER, SAME_LOWER, VALID (without ceil mode)</td></tr>
+ *   <tr><th></th><th>PYTORCH</th><th>ONNX</th><th>TENSORFLOW</th></tr>
+ *   <tr><td>padding limit per side</td><td>{@code pad <= effective_kernel / 2}</td><td>{@code pad < effective_kernel}</td>
+ *       <td>{@code pad < effective_kernel}</td></tr>
+ *   <tr><td>default average divisor</td><td>{@link AvgDivisor#INCLUDE_PADDING}</td><td>{@link AvgDivisor#EXCLUDE_PADDING}</td>
+ *       <td>{@link AvgDivisor#EXCLUDE_PADDING}</td></tr>
+ *   <tr><td>default NaN policy (max, min)</td><td>{@link NanPolicy#PROPAGATE}</td><td>{@link NanPolicy#IGNORE} (as ONNX Runtime)</td>
+ *       <td>{@link NanPolicy#IGNORE}</td></tr>
+ *   <tr><td>auto padding</td><td>not allowed</td><td>SAME_UPPER, SAME_LOWER, VALID (without ceil mode)</td>
+ *       <td>SAME_UPPER (TF's SAME), VALID</td></tr>
+ *   <tr><td>default index format</td><td>{@link IndexFormat#PLANE}</td><td>{@link IndexFormat#FLAT_ROW_MAJOR}</td>
+ *       <td>{@link IndexFormat#CHANNELS_LAST}</td></tr>
+ *   <tr><td>default LP form</td><td>{@link LpForm#PYTORCH}</td><td>{@link LpForm#ABS}</td><td>{@link LpForm#ABS}</td></tr>
  * </table>
- * Both use the same output-size rule: with ceil mode, a last window that would start in the end padding is
+ * All use the same output-size rule: with ceil mode, a last window that would start in the end padding is
  * dropped.
  */
 public enum Conventions {
-    PYTORCH(AvgDivisor.INCLUDE_PADDING, NanPolicy.PROPAGATE),
-    ONNX(AvgDivisor.EXCLUDE_PADDING, NanPolicy.IGNORE);
+    PYTORCH(AvgDivisor.INCLUDE_PADDING, NanPolicy.PROPAGATE, IndexFormat.PLANE, LpForm.PYTORCH),
+    ONNX(AvgDivisor.EXCLUDE_PADDING, NanPolicy.IGNORE, IndexFormat.FLAT_ROW_MAJOR, LpForm.ABS),
+    TENSORFLOW(AvgDivisor.EXCLUDE_PADDING, NanPolicy.IGNORE, IndexFormat.CHANNELS_LAST, LpForm.ABS);
 
     private final AvgDivisor defaultDivisor;
     private final NanPolicy defaultNanPolicy;
+    private final IndexFormat defaultIndexFormat;
+    private final LpForm defaultLpForm;
 
-    Conventions(AvgDivisor defaultDivisor, NanPolicy defaultNanPolicy) {
+    Conventions(AvgDivisor defaultDivisor, NanPolicy defaultNanPolicy, IndexFormat defaultIndexFormat, LpForm defaultLpForm) {
         this.defaultDivisor = defaultDivisor;
         this.defaultNanPolicy = defaultNanPolicy;
+        this.defaultIndexFormat = defaultIndexFormat;
+        this.defaultLpForm = defaultLpForm;
     }
 
-    public AvgDivisor defaultDivisor() {
-        return defaultDivisor;
-    }
-
-    public NanPolicy defaultNanPolicy() {
-        return defaultNanPolicy;
-    }
+    public AvgDivisor defaultDivisor() { return defaultDivisor; }
+    public NanPolicy defaultNanPolicy() { return defaultNanPolicy; }
+    public IndexFormat defaultIndexFormat() { return defaultIndexFormat; }
+    public LpForm defaultLpForm() { return defaultLpForm; }
 }

@@ -2,11 +2,13 @@ package dev.poolkit;
 
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * An immutable, validated pooling window specification, independent of any input size.
+ * An immutable, validated pooling specification, independent of any input size: an operation ({@link PoolOp})
+ * and a window rule ({@link WindowRule}).
  *
- * <p>Per spatial axis (outermost first), output {@code o} covers taps
+ * <p>Sliding windows: per spatial axis (outermost first), output {@code o} covers taps
  * {@code o*stride - padBegin + j*dilation}, {@code j = 0..kernel-1}; taps outside the input are padding.
  * Dilation is 1-based: 1 is a dense window. The effective kernel is {@code dilation*(kernel-1)+1}.
  *
@@ -14,13 +16,20 @@ import java.util.Objects;
  * PoolSpec spec = PoolSpec.max(3, 3).stride(2, 2).padding(1, 1).build();          // ResNet stem
  * PoolSpec avg = PoolSpec.avg(3, 3).stride(1, 1).padding(1, 1)
  *         .divisor(AvgDivisor.EXCLUDE_PADDING).build();                            // count_include_pad=False
+ * PoolSpec head = PoolSpec.globalAvg(2).build();                                   // ResNet head
+ * PoolSpec bins = PoolSpec.adaptiveMax(6, PoolSpec.KEEP).build();                  // 6 rows, width kept
+ * PoolSpec frac = PoolSpec.fractionalMax(2, 2).outputRatio(0.5, 0.5).seed(42).build();
+ * PoolSpec lp = PoolSpec.lp(2.0, 3, 3).stride(2, 2).build();                       // PyTorch LPPool2d(2, 3, 2)
  * }</pre>
  */
 public final class PoolSpec {
     /** Largest kernel, stride, dilation or padding accepted; keeps every size computation exact. */
     static final long MAX_EXTENT = 1L << 40;
+    /** An adaptive output size that keeps the input's size along that axis (PyTorch's {@code None}). */
+    public static final long KEEP = 0;
 
     private final PoolOp op;
+    private final WindowRule windowRule;
     private final long[] kernel;
     private final long[] stride;
     private final long[] dilation;
@@ -32,9 +41,17 @@ public final class PoolSpec {
     private final long divisorOverride;
     private final NanPolicy nanPolicy;
     private final Conventions conventions;
+    private final LpForm lpForm;
+    private final double p;
+    private final IndexFormat indexFormat;
+    private final long[] outputSize;    // adaptive and fractional; null when a ratio is given
+    private final double[] outputRatio; // fractional
+    private final float[] samples;      // fractional, explicit
+    private final Long seed;            // fractional, drawn samples
 
     private PoolSpec(Builder b) {
         this.op = b.op;
+        this.windowRule = b.windowRule;
         this.kernel = b.kernel.clone();
         int rank = kernel.length;
         this.stride = b.stride != null ? b.stride.clone() : kernel.clone();
@@ -47,6 +64,13 @@ public final class PoolSpec {
         this.divisor = b.divisor != null ? b.divisor : conventions.defaultDivisor();
         this.divisorOverride = b.divisorOverride;
         this.nanPolicy = b.nanPolicy != null ? b.nanPolicy : conventions.defaultNanPolicy();
+        this.lpForm = b.lpForm != null ? b.lpForm : conventions.defaultLpForm();
+        this.p = b.p;
+        this.indexFormat = b.indexFormat != null ? b.indexFormat : conventions.defaultIndexFormat();
+        this.outputSize = b.outputSize == null ? null : b.outputSize.clone();
+        this.outputRatio = b.outputRatio == null ? null : b.outputRatio.clone();
+        this.samples = b.samples == null ? null : b.samples.clone();
+        this.seed = b.seed;
         validate(b);
     }
 
@@ -95,9 +119,85 @@ public final class PoolSpec {
         if (op != PoolOp.AVG && (b.divisor != null || divisorOverride != 0)) {
             throw new IllegalArgumentException("divisor options apply to average pooling, not " + op);
         }
-        if (op != PoolOp.MAX && b.nanPolicy != null) {
-            throw new IllegalArgumentException("nanPolicy applies to max pooling, not " + op
-                    + " (averages always propagate NaN)");
+        boolean extremum = op == PoolOp.MAX || op == PoolOp.MIN;
+        if (!extremum && b.nanPolicy != null) {
+            throw new IllegalArgumentException("nanPolicy applies to max and min pooling, not " + op
+                    + " (sums always propagate NaN)");
+        }
+        if (!extremum && b.indexFormat != null) {
+            throw new IllegalArgumentException("indexFormat applies to max and min pooling, not " + op);
+        }
+        if (op == PoolOp.LP) {
+            if (!(p > 0)) throw new IllegalArgumentException("p = " + p + ": LP pooling needs p > 0");
+            if (Double.isInfinite(p) && lpForm != LpForm.ABS) {
+                throw new IllegalArgumentException("p = Infinity needs lpForm = ABS (the PyTorch form has no infinite p)");
+            }
+            if (lpForm == LpForm.PYTORCH && (b.padBegin != null || b.padEnd != null || b.dilation != null
+                    || autoPad != AutoPad.NOTSET)) {
+                throw new IllegalArgumentException("lpForm = PYTORCH takes no padding or dilation (as LPPool1d/2d): use lpForm(LpForm.ABS)");
+            }
+        } else if (b.lpForm != null) {
+            throw new IllegalArgumentException("lpForm applies to LP pooling, not " + op);
+        }
+        if (autoPad == AutoPad.SAME_LOWER && conventions == Conventions.TENSORFLOW) {
+            throw new IllegalArgumentException("autoPad = SAME_LOWER is not a TensorFlow padding (SAME is SAME_UPPER)");
+        }
+        validateWindowRule(b);
+    }
+
+    private void validateWindowRule(Builder b) {
+        if (windowRule != WindowRule.SLIDING) {
+            if (b.stride != null || b.padBegin != null || b.dilation != null || b.autoPad != AutoPad.NOTSET || b.ceilMode) {
+                throw new IllegalArgumentException("stride, padding, dilation, autoPad and ceilMode apply to sliding windows, not "
+                        + windowRule + " ones");
+            }
+            if (b.divisor != null || divisorOverride != 0) {
+                throw new IllegalArgumentException("divisor options apply to sliding windows: " + windowRule
+                        + " averages divide by the window's size");
+            }
+        }
+        if (windowRule == WindowRule.ADAPTIVE) {
+            for (int i = 0; i < outputSize.length; i++) {
+                if (outputSize[i] < 0 || outputSize[i] > MAX_EXTENT) {
+                    throw new IllegalArgumentException("outputSize[" + i + "] = " + outputSize[i]
+                            + ": must be positive, or PoolSpec.KEEP (0) to keep the input size");
+                }
+            }
+        }
+        if (windowRule != WindowRule.FRACTIONAL) {
+            if (b.outputRatio != null || b.samples != null || b.seed != null
+                    || (b.outputSize != null && windowRule != WindowRule.ADAPTIVE)) {
+                throw new IllegalArgumentException("outputSize, outputRatio, samples and seed apply to fractional pooling, not "
+                        + windowRule + " windows");
+            }
+            return;
+        }
+        if ((outputSize == null) == (outputRatio == null)) {
+            throw new IllegalArgumentException("fractional pooling needs exactly one of outputSize and outputRatio");
+        }
+        if (outputSize != null) {
+            checkRank("outputSize", outputSize, kernel.length);
+            for (int i = 0; i < outputSize.length; i++) checkRange("outputSize", i, outputSize[i], 1);
+        } else {
+            if (outputRatio.length != kernel.length) {
+                throw new IllegalArgumentException("outputRatio = " + Arrays.toString(outputRatio) + " has " + outputRatio.length
+                        + " dimensions but kernel has " + kernel.length);
+            }
+            for (int i = 0; i < outputRatio.length; i++) {
+                if (!(outputRatio[i] > 0 && outputRatio[i] < 1)) {
+                    throw new IllegalArgumentException("outputRatio[" + i + "] = " + outputRatio[i] + ": must lie in (0, 1)");
+                }
+            }
+        }
+        if ((samples == null) == (seed == null)) {
+            throw new IllegalArgumentException("fractional pooling needs exactly one of samples(...) and seed(...), so runs are reproducible");
+        }
+        if (samples != null) {
+            for (int i = 0; i < samples.length; i++) {
+                if (!(samples[i] >= 0 && samples[i] < 1)) {
+                    throw new IllegalArgumentException("samples[" + i + "] = " + samples[i] + ": must lie in [0, 1)");
+                }
+            }
         }
     }
 
@@ -144,7 +244,86 @@ public final class PoolSpec {
         return new Builder(PoolOp.AVG, kernel);
     }
 
+    /** Min pooling, the mirror of max pooling. */
+    public static Builder min(long... kernel) {
+        return new Builder(PoolOp.MIN, kernel);
+    }
+
+    /** LP pooling with exponent {@code p} (PyTorch's {@code norm_type}, ONNX's {@code p}). */
+    public static Builder lp(double p, long... kernel) {
+        Builder b = new Builder(PoolOp.LP, kernel);
+        b.p = p;
+        return b;
+    }
+
+    /** Max over each whole (n, c) plane of a {@code rank}-d input (ONNX GlobalMaxPool, Keras GlobalMaxPooling). */
+    public static Builder globalMax(int rank) {
+        return global(PoolOp.MAX, rank);
+    }
+
+    /** Average over each whole (n, c) plane (ONNX GlobalAveragePool, the ResNet head). */
+    public static Builder globalAvg(int rank) {
+        return global(PoolOp.AVG, rank);
+    }
+
+    /** LP norm over each whole (n, c) plane (ONNX GlobalLpPool: the ABS form by default under every convention). */
+    public static Builder globalLp(double p, int rank) {
+        Builder b = global(PoolOp.LP, rank);
+        b.p = p;
+        b.lpForm = LpForm.ABS;
+        return b;
+    }
+
+    private static Builder global(PoolOp op, int rank) {
+        if (rank < 1 || rank > 3) throw new IllegalArgumentException("rank = " + rank + ": expected 1, 2 or 3");
+        Builder b = new Builder(op, filled(rank, 1));
+        b.windowRule = WindowRule.GLOBAL;
+        return b;
+    }
+
+    /** Adaptive max pooling to {@code outputSize} per spatial axis ({@link #KEEP} keeps the input size). */
+    public static Builder adaptiveMax(long... outputSize) {
+        return adaptive(PoolOp.MAX, outputSize);
+    }
+
+    /** Adaptive average pooling to {@code outputSize} per spatial axis ({@link #KEEP} keeps the input size). */
+    public static Builder adaptiveAvg(long... outputSize) {
+        return adaptive(PoolOp.AVG, outputSize);
+    }
+
+    private static Builder adaptive(PoolOp op, long[] outputSize) {
+        Objects.requireNonNull(outputSize, "outputSize");
+        Builder b = new Builder(op, filled(outputSize.length, 1));
+        b.windowRule = WindowRule.ADAPTIVE;
+        b.outputSize = outputSize.clone();
+        return b;
+    }
+
+    /**
+     * Fractional max pooling (2d or 3d as PyTorch, 1d too) with windows of {@code kernel}; give the output by
+     * {@link Builder#outputSize} or {@link Builder#outputRatio}, and the window placement by
+     * {@link Builder#samples} or {@link Builder#seed}.
+     */
+    public static Builder fractionalMax(long... kernel) {
+        Builder b = new Builder(PoolOp.MAX, kernel);
+        b.windowRule = WindowRule.FRACTIONAL;
+        return b;
+    }
+
     public PoolOp op() { return op; }
+    public WindowRule windowRule() { return windowRule; }
+    /** LP pooling's exponent (0 for other ops). */
+    public double p() { return p; }
+    public LpForm lpForm() { return lpForm; }
+    public IndexFormat indexFormat() { return indexFormat; }
+    /** Adaptive or fractional output size per spatial axis, when given. */
+    public Optional<long[]> outputSize() { return Optional.ofNullable(outputSize).map(long[]::clone); }
+    /** Fractional output ratio per spatial axis, when given. */
+    public Optional<double[]> outputRatio() { return Optional.ofNullable(outputRatio).map(double[]::clone); }
+    /** Fractional samples, when given explicitly: (N, C, rank), entry 0 for the innermost axis. */
+    public Optional<float[]> samples() { return Optional.ofNullable(samples).map(float[]::clone); }
+    /** Fractional seed, when samples are drawn from one. */
+    public Optional<Long> seed() { return Optional.ofNullable(seed); }
     public int rank() { return kernel.length; }
     public long[] kernel() { return kernel.clone(); }
     public long[] stride() { return stride.clone(); }
@@ -167,32 +346,49 @@ public final class PoolSpec {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PoolSpec s && op == s.op && Arrays.equals(kernel, s.kernel) && Arrays.equals(stride, s.stride)
+        return o instanceof PoolSpec s && op == s.op && windowRule == s.windowRule && Arrays.equals(kernel, s.kernel) && Arrays.equals(stride, s.stride)
                 && Arrays.equals(dilation, s.dilation) && Arrays.equals(padBegin, s.padBegin)
                 && Arrays.equals(padEnd, s.padEnd) && autoPad == s.autoPad && ceilMode == s.ceilMode
                 && divisor == s.divisor && divisorOverride == s.divisorOverride && nanPolicy == s.nanPolicy
-                && conventions == s.conventions;
+                && conventions == s.conventions && lpForm == s.lpForm && Double.compare(p, s.p) == 0
+                && indexFormat == s.indexFormat && Arrays.equals(outputSize, s.outputSize)
+                && Arrays.equals(outputRatio, s.outputRatio) && Arrays.equals(samples, s.samples) && Objects.equals(seed, s.seed);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(op, Arrays.hashCode(kernel), Arrays.hashCode(stride), Arrays.hashCode(padBegin), ceilMode);
+        return Objects.hash(op, windowRule, Arrays.hashCode(kernel), Arrays.hashCode(stride), Arrays.hashCode(padBegin), ceilMode);
     }
 
     @Override
     public String toString() {
-        StringBuilder s = new StringBuilder(op.toString().toLowerCase()).append("_pool").append(rank()).append("d(kernel=")
-                .append(Arrays.toString(kernel)).append(", stride=").append(Arrays.toString(stride));
-        if (autoPad != AutoPad.NOTSET) s.append(", autoPad=").append(autoPad);
-        else s.append(", padBegin=").append(Arrays.toString(padBegin)).append(", padEnd=").append(Arrays.toString(padEnd));
-        s.append(", dilation=").append(Arrays.toString(dilation)).append(", ceilMode=").append(ceilMode);
-        if (op == PoolOp.AVG) {
-            s.append(", divisor=").append(divisor);
-            if (divisorOverride != 0) s.append(", divisorOverride=").append(divisorOverride);
-        } else {
-            s.append(", nanPolicy=").append(nanPolicy);
+        StringBuilder s = new StringBuilder(op.toString().toLowerCase());
+        switch (windowRule) {
+            case GLOBAL -> s.insert(0, "global_").append("_pool").append(rank()).append("d(");
+            case ADAPTIVE -> s.insert(0, "adaptive_").append("_pool").append(rank()).append("d(outputSize=")
+                    .append(Arrays.toString(outputSize)).append(", ");
+            case FRACTIONAL -> {
+                s.insert(0, "fractional_").append("_pool").append(rank()).append("d(kernel=").append(Arrays.toString(kernel));
+                s.append(outputSize != null ? ", outputSize=" + Arrays.toString(outputSize) : ", outputRatio=" + Arrays.toString(outputRatio));
+                s.append(seed != null ? ", seed=" + seed : ", samples=" + samples.length).append(", ");
+            }
+            case SLIDING -> {
+                s.append("_pool").append(rank()).append("d(kernel=").append(Arrays.toString(kernel)).append(", stride=")
+                        .append(Arrays.toString(stride));
+                if (autoPad != AutoPad.NOTSET) s.append(", autoPad=").append(autoPad);
+                else s.append(", padBegin=").append(Arrays.toString(padBegin)).append(", padEnd=").append(Arrays.toString(padEnd));
+                s.append(", dilation=").append(Arrays.toString(dilation)).append(", ceilMode=").append(ceilMode).append(", ");
+            }
         }
-        return s.append(", conventions=").append(conventions).append(')').toString();
+        switch (op) {
+            case AVG -> {
+                if (windowRule == WindowRule.SLIDING) s.append("divisor=").append(divisor).append(", ");
+                if (divisorOverride != 0) s.append("divisorOverride=").append(divisorOverride).append(", ");
+            }
+            case LP -> s.append("p=").append(p).append(", lpForm=").append(lpForm).append(", ");
+            default -> s.append("nanPolicy=").append(nanPolicy).append(", indexFormat=").append(indexFormat).append(", ");
+        }
+        return s.append("conventions=").append(conventions).append(')').toString();
     }
 
     /** Builds a {@link PoolSpec}; every value is checked by {@link #build()}. Stride defaults to the kernel. */
@@ -209,6 +405,14 @@ public final class PoolSpec {
         private long divisorOverride;
         private NanPolicy nanPolicy;
         private Conventions conventions = Conventions.PYTORCH;
+        private WindowRule windowRule = WindowRule.SLIDING;
+        private double p;
+        private LpForm lpForm;
+        private IndexFormat indexFormat;
+        private long[] outputSize;
+        private double[] outputRatio;
+        private float[] samples;
+        private Long seed;
 
         private Builder(PoolOp op, long[] kernel) {
             this.op = Objects.requireNonNull(op);
@@ -229,6 +433,20 @@ public final class PoolSpec {
         public Builder divisorOverride(long divisor) { this.divisorOverride = divisor; return this; }
         public Builder nanPolicy(NanPolicy policy) { this.nanPolicy = Objects.requireNonNull(policy); return this; }
         public Builder conventions(Conventions conventions) { this.conventions = Objects.requireNonNull(conventions); return this; }
+        public Builder lpForm(LpForm form) { this.lpForm = Objects.requireNonNull(form); return this; }
+        /** The argmax numbering of max and min pooling (default: the conventions'). */
+        public Builder indexFormat(IndexFormat format) { this.indexFormat = Objects.requireNonNull(format); return this; }
+        /** Fractional pooling's output size per spatial axis. */
+        public Builder outputSize(long... size) { this.outputSize = size.clone(); return this; }
+        /** Fractional pooling's output size as a fraction of the input, per axis: {@code (long) (L * ratio)}. */
+        public Builder outputRatio(double... ratio) { this.outputRatio = ratio.clone(); return this; }
+        /**
+         * Fractional pooling's samples, PyTorch's {@code _random_samples} in memory order: shape (N, C, rank), each in
+         * [0, 1), entry 0 of each (n, c) for the innermost spatial axis (W), 1 for H, 2 for D.
+         */
+        public Builder samples(float... samples) { this.samples = samples.clone(); return this; }
+        /** Fractional pooling's samples drawn from {@code seed} when the operation is prepared: reproducible runs. */
+        public Builder seed(long seed) { this.seed = seed; return this; }
 
         public PoolSpec build() {
             return new PoolSpec(this);

@@ -2,6 +2,7 @@ package dev.poolkit;
 
 import dev.poolkit.internal.Geometry;
 import dev.poolkit.internal.NativeStatus;
+import java.util.Arrays;
 import java.util.Optional;
 
 /**
@@ -40,11 +41,41 @@ public final class Pooling {
      * @throws UnsupportedOperationException when native code is requested but unavailable, or the level is not supported
      */
     public static PreparedPool prepare(PoolSpec spec, Layout layout, long[] inputShape, Backend backend, Isa isa) {
+        if (inputShape == null) throw new NullPointerException("inputShape");
+        return prepare(spec, layout, inputShape, null, null, backend, isa);
+    }
+
+    /**
+     * Prepares for these input and output views, with their strides (a channel slice, a crop, rows with
+     * padding...): runs must then pass views of the same shapes and strides. The output view's shape must be
+     * the one the spec gives.
+     */
+    public static PreparedPool prepare(PoolSpec spec, Tensor input, Tensor output) {
+        return prepare(spec, input, output, defaultBackend(), null);
+    }
+
+    /** As {@link #prepare(PoolSpec, Tensor, Tensor)}, with an explicit backend and level. */
+    public static PreparedPool prepare(PoolSpec spec, Tensor input, Tensor output, Backend backend, Isa isa) {
+        if (input == null) throw new NullPointerException("input");
+        if (output == null) throw new NullPointerException("output");
+        if (output.layout() != input.layout()) {
+            throw new IllegalArgumentException("output layout = " + output.layout() + ": the input's is " + input.layout());
+        }
+        long[] expected = outputShape(spec, input.shape());
+        if (!Arrays.equals(expected, output.shape())) {
+            throw new IllegalArgumentException("output shape = " + Arrays.toString(output.shape()) + ": the spec gives "
+                    + Arrays.toString(expected) + " for input " + Arrays.toString(input.shape()));
+        }
+        return prepare(spec, input.layout(), input.shape(), input.isDense() ? null : input.strides(),
+                output.isDense() ? null : output.strides(), backend, isa);
+    }
+
+    private static PreparedPool prepare(PoolSpec spec, Layout layout, long[] inputShape, long[] inputStrides, long[] outputStrides,
+                                        Backend backend, Isa isa) {
         if (spec == null) throw new NullPointerException("spec");
         if (layout == null) throw new NullPointerException("layout");
         if (backend == null) throw new NullPointerException("backend");
-        if (inputShape == null) throw new NullPointerException("inputShape");
-        Geometry geometry = Geometry.of(spec, layout, inputShape);
+        Geometry geometry = Geometry.of(spec, layout, inputShape, inputStrides, outputStrides);
         Backend resolved = backend == Backend.AUTO ? (NativeStatus.available() ? Backend.NATIVE : Backend.JAVA) : backend;
         if (resolved != Backend.JAVA && !NativeStatus.available()) {
             throw new UnsupportedOperationException("backend = " + backend + ": native code is unavailable: " + NativeStatus.unavailableReason());
@@ -53,7 +84,7 @@ public final class Pooling {
         if (resolved != Backend.JAVA && level.ordinal() > cpuIsa().ordinal()) {
             throw new UnsupportedOperationException("isa = " + level + ": this CPU supports up to " + cpuIsa());
         }
-        return new PreparedPool(spec, geometry, resolved, level);
+        return new PreparedPool(spec, geometry, resolved, level, inputStrides, outputStrides);
     }
 
     /** The output shape {@code spec} gives for an input shape {@code [N, C, spatial...]}, without preparing anything. */
@@ -75,21 +106,25 @@ public final class Pooling {
     }
 
     static Cost cost(PoolSpec spec, Geometry g, boolean withIndices) {
+        boolean extremum = spec.op() == PoolOp.MAX || spec.op() == PoolOp.MIN;
         long read = g.inputCount * Float.BYTES;
-        long written = g.outputCount * (Float.BYTES + (withIndices && spec.op() == PoolOp.MAX ? Long.BYTES : 0));
-        long taps = 0; // taps inside the input, summed over all windows: one compare or add each
+        long written = g.outputCount * (Float.BYTES + (withIndices && extremum ? Long.BYTES : 0));
+        // taps inside the input, summed over all windows: one compare, add or power each
         long[] perAxis = new long[3];
         for (int a = 0; a < 3; a++) {
             for (long o = 0; o < g.out[a]; o++) {
-                long start = o * g.stride[a] - g.padBegin[a];
-                long first = start < 0 ? Math.ceilDiv(-start, g.dilation[a]) : 0;
-                long last = Math.min(g.kernel[a], Math.ceilDiv(g.in[a] - start, g.dilation[a]));
-                perAxis[a] += Math.max(0, last - first);
+                if (g.windowRule == WindowRule.FRACTIONAL) {
+                    perAxis[a] += g.kernel[a];
+                } else {
+                    long[] w = g.window(a, o);
+                    perAxis[a] += w[2] - w[1];
+                }
             }
         }
-        taps = g.batch * g.channels * perAxis[0] * perAxis[1] * perAxis[2];
-        long divides = spec.op() == PoolOp.AVG ? g.outputCount : 0;
-        return new Cost(read, written, taps + divides);
+        long taps = g.batch * g.channels * perAxis[0] * perAxis[1] * perAxis[2];
+        // one divide per average, one root (and a scale for PyTorch's form) per LP output
+        long finishing = spec.op() == PoolOp.AVG || spec.op() == PoolOp.LP ? g.outputCount : 0;
+        return new Cost(read, written, taps + finishing);
     }
 
     /** True when the native library loaded and passed its self-test. */

@@ -24,14 +24,20 @@ public final class PreparedPool {
     private final Geometry geometry;
     private final Backend backend;
     private final Kernel kernel;
-    private final Kernel reference; // the Java kernel, in cross-check mode only
+    private final Kernel reference; // the Java kernel over dense tensors, in cross-check mode only
+    private final Geometry referenceGeometry;
+    private final long[] inputStrides, outputStrides; // null: dense
 
-    PreparedPool(PoolSpec spec, Geometry geometry, Backend backend, Isa isa) {
+    PreparedPool(PoolSpec spec, Geometry geometry, Backend backend, Isa isa, long[] inputStrides, long[] outputStrides) {
         this.spec = spec;
         this.geometry = geometry;
         this.backend = backend;
+        this.inputStrides = inputStrides;
+        this.outputStrides = outputStrides;
         this.kernel = backend == Backend.JAVA ? new JavaKernel(geometry) : new NativeKernel(geometry, isa);
-        this.reference = backend == Backend.CROSS_CHECK ? new JavaKernel(geometry) : null;
+        this.referenceGeometry = backend != Backend.CROSS_CHECK ? null
+                : geometry.dense ? geometry : Geometry.of(spec, geometry.layout, geometry.inputShape);
+        this.reference = referenceGeometry == null ? null : new JavaKernel(referenceGeometry);
     }
 
     public PoolSpec spec() { return spec; }
@@ -51,10 +57,18 @@ public final class PreparedPool {
     public String implementation() {
         return reference == null ? kernel.name() : "cross-check(" + kernel.name() + ", " + reference.name() + ")";
     }
-    /** What one run reads, writes and computes (with indices for max pooling). */
+    /** What one run reads, writes and computes (with indices for max and min pooling). */
     public Cost cost() {
-        return Pooling.cost(spec, geometry, geometry.op == PoolOp.MAX);
+        return Pooling.cost(spec, geometry, producesIndices());
     }
+
+    private boolean producesIndices() {
+        return geometry.op == PoolOp.MAX || geometry.op == PoolOp.MIN;
+    }
+
+    /** Element strides (N, C, spatial...) the prepared input and output views have. */
+    public long[] inputStrides() { return inputStrides != null ? inputStrides.clone() : Tensor.denseStrides(geometry.layout, geometry.inputShape); }
+    public long[] outputStrides() { return outputStrides != null ? outputStrides.clone() : Tensor.denseStrides(geometry.layout, geometry.outputShape); }
     /** Independent pieces a run can be split into by {@link #run(Tensor, Tensor, Tensor, Executor, int)}. */
     public long rows() { return geometry.rows; }
 
@@ -63,7 +77,7 @@ public final class PreparedPool {
         return Tensor.allocate(allocator, DType.F32, geometry.layout, geometry.outputShape);
     }
 
-    /** A zeroed indices tensor of the right shape and layout (max pooling). */
+    /** A zeroed indices tensor of the right shape and layout (max and min pooling; dense outputs). */
     public Tensor allocateIndices(SegmentAllocator allocator) {
         return Tensor.allocate(allocator, DType.I64, geometry.layout, geometry.outputShape);
     }
@@ -73,9 +87,9 @@ public final class PreparedPool {
     }
 
     /**
-     * Pools {@code input} into {@code output}; for max pooling, also writes each output's argmax into
-     * {@code indices} (PyTorch convention: flat index into the input's spatial volume of that (n, c)), when not
-     * null.
+     * Pools {@code input} into {@code output}; for max and min pooling, also writes each output's argmax into
+     * {@code indices} (in the spec's {@link IndexFormat}; PyTorch's by default: flat index into the input's spatial
+     * volume of that (n, c)), when not null. Indices have the output's shape and strides.
      */
     public void run(Tensor input, Tensor output, Tensor indices) {
         check(input, output, indices);
@@ -130,7 +144,12 @@ public final class PreparedPool {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment refOut = arena.allocate(geometry.outputCount * Float.BYTES, 64);
             MemorySegment refIdx = idx == null ? null : arena.allocate(geometry.outputCount * Long.BYTES, 64);
-            reference.run(input.segment(), refOut, refIdx, 0, geometry.rows);
+            MemorySegment refIn = input.segment();
+            if (referenceGeometry != geometry) { // the reference reads a dense copy of a strided input
+                refIn = arena.allocate(geometry.inputCount * Float.BYTES, 64);
+                Comparison.gather(geometry.inputShape, geometry.layout, input.segment(), input.strides(), refIn);
+            }
+            reference.run(refIn, refOut, refIdx, 0, geometry.rows);
             String difference = Comparison.firstDifference(geometry, output.segment(), idx, refOut, refIdx);
             if (difference != null) {
                 throw new PoolingException("cross-check: " + kernel.name() + " and java differ at " + difference
@@ -140,22 +159,22 @@ public final class PreparedPool {
     }
 
     private void check(Tensor input, Tensor output, Tensor indices) {
-        checkTensor("input", input, DType.F32, geometry.inputShape);
-        checkTensor("output", output, DType.F32, geometry.outputShape);
+        checkTensor("input", input, DType.F32, geometry.inputShape, inputStrides);
+        checkTensor("output", output, DType.F32, geometry.outputShape, outputStrides);
         if (output.segment().isReadOnly()) throw new IllegalArgumentException("output segment is read-only");
         checkDisjoint("input", input, "output", output);
         if (indices != null) {
-            if (geometry.op != PoolOp.MAX) {
-                throw new IllegalArgumentException("indices given to " + geometry.op + " pooling: only max pooling produces them");
+            if (!producesIndices()) {
+                throw new IllegalArgumentException("indices given to " + geometry.op + " pooling: only max and min pooling produce them");
             }
-            checkTensor("indices", indices, DType.I64, geometry.outputShape);
+            checkTensor("indices", indices, DType.I64, geometry.outputShape, outputStrides);
             if (indices.segment().isReadOnly()) throw new IllegalArgumentException("indices segment is read-only");
             checkDisjoint("input", input, "indices", indices);
             checkDisjoint("output", output, "indices", indices);
         }
     }
 
-    private void checkTensor(String name, Tensor t, DType dtype, long[] shape) {
+    private void checkTensor(String name, Tensor t, DType dtype, long[] shape, long[] strides) {
         if (t == null) throw new NullPointerException(name);
         if (t.dtype() != dtype) {
             throw new IllegalArgumentException(name + " dtype = " + t.dtype() + ": expected " + dtype);
@@ -166,6 +185,12 @@ public final class PreparedPool {
         if (!t.hasShape(shape)) {
             throw new IllegalArgumentException(name + " shape = " + Arrays.toString(t.shape())
                     + ": this operation was prepared for " + Arrays.toString(shape));
+        }
+        long[] given = t.stridesOrNull(); // prepared strides are null exactly when the prepared views are dense
+        boolean sameStrides = given == null ? strides == null : strides == null ? t.isDense() : Arrays.equals(given, strides);
+        if (!sameStrides) {
+            throw new IllegalArgumentException(name + " strides = " + Arrays.toString(t.strides()) + ": this operation was prepared for "
+                    + Arrays.toString(strides != null ? strides : Tensor.denseStrides(geometry.layout, shape)));
         }
         if (!t.segment().scope().isAlive()) {
             throw new IllegalStateException(name + " segment's arena is closed");

@@ -101,14 +101,18 @@ class BindingsTest {
             String name = s.group(1);
             GroupLayout layout = (GroupLayout) Class.forName("dev.poolkit.internal.ffi." + name).getMethod("layout").invoke(null);
             List<MemoryLayout> members = layout.memberLayouts().stream().filter(l -> l.name().isPresent()).toList();
-            Matcher f = Pattern.compile("(int64_t|int32_t)\\s+(\\w+)\\s*(\\[\\s*(\\w+)\\s*\\])?\\s*;").matcher(s.group(2));
+            Matcher f = Pattern.compile("(int64_t|int32_t|double)\\s+(\\w+)\\s*(\\[([^\\]]+)\\])?\\s*;").matcher(s.group(2));
             int i = 0;
             while (f.find()) {
                 MemoryLayout member = members.get(i++);
                 assertEquals(f.group(2), member.name().orElseThrow(), name + " field order" + REGENERATE);
-                long element = f.group(1).equals("int64_t") ? 8 : 4;
+                long element = f.group(1).equals("int32_t") ? 4 : 8;
                 if (f.group(3) != null) {
-                    long count = f.group(4).equals("PK_MAX_SPATIAL_RANK") ? PoolkitFFI.PK_MAX_SPATIAL_RANK() : Long.parseLong(f.group(4));
+                    long count = 0; // a sum of numbers and PK_MAX_SPATIAL_RANK
+                    for (String term : f.group(4).split("\\+")) {
+                        term = term.strip();
+                        count += term.equals("PK_MAX_SPATIAL_RANK") ? PoolkitFFI.PK_MAX_SPATIAL_RANK() : Long.parseLong(term);
+                    }
                     assertEquals(count, ((SequenceLayout) member).elementCount(), name + "." + f.group(2) + REGENERATE);
                     assertEquals(count * element, member.byteSize(), name + "." + f.group(2) + REGENERATE);
                 } else {

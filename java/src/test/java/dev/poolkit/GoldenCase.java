@@ -68,7 +68,8 @@ record GoldenCase(String name, Map<String, String> fields) {
         long[] dilation = longs("dilation");
         if (Arrays.stream(dilation).anyMatch(d -> d != 1)) b.dilation(dilation);
         if (isMax()) {
-            b.nanPolicy(get("nan_mode").equals("ignore") ? NanPolicy.IGNORE : NanPolicy.PROPAGATE);
+            // the files hold plane indices, whatever the conventions' default format
+            b.nanPolicy(get("nan_mode").equals("ignore") ? NanPolicy.IGNORE : NanPolicy.PROPAGATE).indexFormat(IndexFormat.PLANE);
         } else {
             b.countIncludePad(get("count_include_pad").equals("1"));
             long override = Long.parseLong(get("divisor_override"));

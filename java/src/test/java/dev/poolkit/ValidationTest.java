@@ -52,7 +52,7 @@ class ValidationTest {
     @Test
     void optionsThatDoNotApply() {
         rejects(() -> PoolSpec.max(2).divisorOverride(4).build(), "divisor options apply to average pooling");
-        rejects(() -> PoolSpec.avg(2).nanPolicy(NanPolicy.IGNORE).build(), "nanPolicy applies to max pooling");
+        rejects(() -> PoolSpec.avg(2).nanPolicy(NanPolicy.IGNORE).build(), "nanPolicy applies to max and min pooling, not AVG");
         rejects(() -> PoolSpec.avg(2).divisorOverride(-3).build(), "divisorOverride = -3");
         rejects(() -> PoolSpec.max(2).autoPad(AutoPad.SAME_UPPER).build(), "autoPad = SAME_UPPER", "not a PyTorch convention");
         rejects(() -> PoolSpec.max(2).autoPad(AutoPad.VALID).conventions(Conventions.ONNX).ceilMode(true).build(),

@@ -1,5 +1,6 @@
 package dev.poolkit.internal;
 
+import dev.poolkit.Layout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -7,21 +8,60 @@ import java.lang.foreign.ValueLayout;
 public final class Comparison {
     private Comparison() {}
 
-    /** Null when equal, else a description of the first differing output element. */
+    /**
+     * Null when equal, else a description of the first differing output element. {@code out} and {@code idx} are
+     * laid out with the geometry's output strides, {@code refOut} and {@code refIdx} densely.
+     */
     public static String firstDifference(Geometry g, MemorySegment out, MemorySegment idx, MemorySegment refOut, MemorySegment refIdx) {
         for (long i = 0; i < g.outputCount; i++) {
-            float a = out.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i), b = refOut.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
+            long at = g.outputOffset(i);
+            float a = out.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, at), b = refOut.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
             boolean same = Float.isNaN(a) ? Float.isNaN(b) : Float.floatToRawIntBits(a) == Float.floatToRawIntBits(b);
-            if (!same) {
-                return "output" + g.describeOutputElement(i) + " (offset " + i + "): " + a + " vs " + b;
+            if (!same && !withinLpTolerance(g, a, b)) {
+                return "output" + g.describeOutputElement(i) + " (offset " + at + "): " + a + " vs " + b;
             }
             if (idx != null && refIdx != null) {
-                long x = idx.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i), y = refIdx.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i);
+                long x = idx.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, at), y = refIdx.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i);
                 if (x != y) {
-                    return "indices" + g.describeOutputElement(i) + " (offset " + i + "): " + x + " vs " + y;
+                    return "indices" + g.describeOutputElement(i) + " (offset " + at + "): " + x + " vs " + y;
                 }
             }
         }
         return null;
+    }
+
+    /**
+     * LP pooling raises to general powers through each platform's pow, which may round the last bit differently:
+     * one ulp of each power and of the root, a few ulps in all.
+     */
+    private static boolean withinLpTolerance(Geometry g, float a, float b) {
+        return g.op == dev.poolkit.PoolOp.LP && Math.abs(a - b) <= 4 * Math.ulp(Math.max(Math.abs(a), Math.abs(b)));
+    }
+
+    /** Copies a strided f32 tensor into a dense one of its layout ({@code strides} in logical order N, C, spatial...). */
+    public static void gather(long[] shape, Layout layout, MemorySegment from, long[] strides, MemorySegment to) {
+        int rank = shape.length;
+        long[] coordinate = new long[rank];
+        // dense order: N, then C outermost of the rest for NCHW, innermost for NHWC
+        int[] order = new int[rank];
+        order[0] = 0;
+        if (layout == Layout.NCHW) {
+            for (int i = 1; i < rank; i++) order[i] = i;
+        } else {
+            for (int i = 1; i < rank - 1; i++) order[i] = i + 1;
+            order[rank - 1] = 1;
+        }
+        long count = 1;
+        for (long s : shape) count *= s;
+        for (long i = 0; i < count; i++) {
+            long offset = 0;
+            for (int k = 0; k < rank; k++) offset += coordinate[k] * strides[k];
+            to.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, from.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, offset));
+            for (int k = rank - 1; k >= 0; k--) { // odometer in dense order
+                int axis = order[k];
+                if (++coordinate[axis] < shape[axis]) break;
+                coordinate[axis] = 0;
+            }
+        }
     }
 }

@@ -2,21 +2,36 @@ package dev.poolkit.internal;
 
 import dev.poolkit.AutoPad;
 import dev.poolkit.AvgDivisor;
+import dev.poolkit.IndexFormat;
 import dev.poolkit.Layout;
+import dev.poolkit.LpForm;
 import dev.poolkit.NanPolicy;
 import dev.poolkit.PoolOp;
 import dev.poolkit.PoolSpec;
+import dev.poolkit.WindowRule;
+import java.math.BigInteger;
 import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 /**
- * A pooling problem resolved against one input shape: padding resolved, output sizes computed, everything
- * validated, and the problem normalized to three spatial axes (d, h, w; missing outer axes have size 1) with
- * element strides for its layout. The Java mirror of the native {@code pk_plan}.
+ * A pooling problem resolved against one input shape: padding, global and adaptive windows and fractional
+ * samples resolved, output sizes computed, everything validated, and the problem normalized to three spatial
+ * axes (d, h, w; missing outer axes have size 1) with element strides of both tensors. The Java mirror of the
+ * native {@code pk_plan}.
  */
 public final class Geometry {
     public static final int N = 0, C = 1, D = 2, H = 3, W = 4;
+    /** Largest element stride accepted, as the native library's limit. */
+    private static final long MAX_EXTENT = 1L << 40;
 
     public final PoolOp op;
+    public final WindowRule windowRule;
+    public final LpForm lpForm;
+    public final double p;
+    public final IndexFormat indexFormat;
+    /** Fractional windows: (n, c, rank) samples, entry 0 for the innermost axis; null otherwise. */
+    public final float[] samples;
     public final Layout layout;
     public final int rank;
     public final AvgDivisor divisor;
@@ -26,17 +41,26 @@ public final class Geometry {
     /** Per normalized axis d, h, w. */
     public final long[] in = new long[3], out = new long[3], kernel = new long[3], stride = new long[3],
             dilation = new long[3], padBegin = new long[3], padEnd = new long[3];
+    /** Element strides of n, c, d, h, w. */
     public final long[] inStride = new long[5], outStride = new long[5];
+    /** Elements a buffer must hold (largest offset + 1); the element counts for dense tensors. */
+    public final long inExtent, outExtent;
+    /** Both tensors dense in the layout. */
+    public final boolean dense;
     public final long[] inputShape, outputShape;
     public final long inputCount, outputCount;
     /** Rows a run can be split into: per (n, c, d, h) for channels first, per (n, d, h) for channels last. */
     public final long rows;
 
-    private Geometry(PoolSpec spec, Layout layout, long[] inputShape) {
+    private Geometry(PoolSpec spec, Layout layout, long[] inputShape, long[] inputStrides, long[] outputStrides) {
         this.op = spec.op();
+        this.windowRule = spec.windowRule();
+        this.lpForm = spec.lpForm();
+        this.p = spec.p();
+        this.indexFormat = spec.indexFormat();
         this.layout = layout;
         this.rank = spec.rank();
-        this.divisor = spec.divisor();
+        this.divisor = windowRule == WindowRule.SLIDING ? spec.divisor() : AvgDivisor.EXCLUDE_PADDING;
         this.divisorOverride = spec.divisorOverride();
         this.nanPolicy = spec.nanPolicy();
         this.inputShape = inputShape.clone();
@@ -47,7 +71,6 @@ public final class Geometry {
         this.inputCount = elementCount("input shape", inputShape);
         this.batch = inputShape[0];
         this.channels = inputShape[1];
-        long[] k = spec.kernel(), s = spec.stride(), d = spec.dilation(), pb = spec.padBegin(), pe = spec.padEnd();
         this.outputShape = new long[rank + 2];
         outputShape[0] = batch;
         outputShape[1] = channels;
@@ -57,42 +80,97 @@ public final class Geometry {
                 in[a] = out[a] = kernel[a] = stride[a] = dilation[a] = 1;
                 continue;
             }
-            long size = inputShape[i + 2];
-            long effective = d[i] * (k[i] - 1) + 1;
-            long begin = pb[i], end = pe[i];
-            if (spec.autoPad() == AutoPad.SAME_UPPER || spec.autoPad() == AutoPad.SAME_LOWER) {
-                long o = (size + s[i] - 1) / s[i];
-                long total = Math.max((o - 1) * s[i] + effective - size, 0);
-                begin = spec.autoPad() == AutoPad.SAME_UPPER ? total / 2 : (total + 1) / 2;
-                end = total - begin;
-            } else if (spec.autoPad() == AutoPad.VALID) {
-                begin = end = 0;
+            in[a] = inputShape[i + 2];
+            stride[a] = dilation[a] = 1;
+            switch (windowRule) {
+                case SLIDING -> slidingAxis(spec, a, i);
+                case GLOBAL -> { kernel[a] = in[a]; out[a] = 1; }
+                case ADAPTIVE -> {
+                    long requested = spec.outputSize().orElseThrow()[i];
+                    out[a] = requested == PoolSpec.KEEP ? in[a] : requested;
+                    kernel[a] = in[a] % out[a] == 0 ? in[a] / out[a] : Math.min(in[a], in[a] / out[a] + 2); // longest bin
+                }
+                case FRACTIONAL -> fractionalAxis(spec, a, i);
             }
-            long o = outputSize(size, k[i], s[i], d[i], begin, end, spec.ceilMode());
-            if (o < 1) {
-                throw new IllegalArgumentException("kernel[" + i + "] = " + k[i]
-                        + (d[i] > 1 ? " (effective " + effective + " with dilation " + d[i] + ")" : "")
-                        + " does not fit the padded input along spatial axis " + i + " (" + size + " + " + begin
-                        + " + " + end + " = " + (size + begin + end) + ")");
-            }
-            in[a] = size;
-            out[a] = o;
-            kernel[a] = k[i];
-            stride[a] = s[i];
-            dilation[a] = d[i];
-            padBegin[a] = begin;
-            padEnd[a] = end;
-            outputShape[i + 2] = o;
+            outputShape[i + 2] = out[a];
         }
         this.outputCount = elementCount("output shape", outputShape);
-        setStrides(inStride, in);
-        setStrides(outStride, out);
+        this.samples = windowRule == WindowRule.FRACTIONAL ? samples(spec) : null;
+        long[] denseIn = denseStrides(in), denseOut = denseStrides(out);
+        this.inExtent = resolveStrides("input", inputStrides, inputShape, in, denseIn, inStride, false);
+        this.outExtent = resolveStrides("output", outputStrides, outputShape, out, denseOut, outStride, true);
+        this.dense = Arrays.equals(inStride, denseIn) && Arrays.equals(outStride, denseOut);
         this.rows = batch * out[0] * out[1] * (layout == Layout.NCHW ? channels : 1);
     }
 
-    /** Validates {@code spec} against an input shape and resolves it. */
+    private void slidingAxis(PoolSpec spec, int a, int i) {
+        long size = in[a];
+        long k = spec.kernel()[i], s = spec.stride()[i], d = spec.dilation()[i];
+        long effective = d * (k - 1) + 1;
+        long begin = spec.padBegin()[i], end = spec.padEnd()[i];
+        if (spec.autoPad() == AutoPad.SAME_UPPER || spec.autoPad() == AutoPad.SAME_LOWER) {
+            long o = (size + s - 1) / s;
+            long total = Math.max((o - 1) * s + effective - size, 0);
+            begin = spec.autoPad() == AutoPad.SAME_UPPER ? total / 2 : (total + 1) / 2;
+            end = total - begin;
+        } else if (spec.autoPad() == AutoPad.VALID) {
+            begin = end = 0;
+        }
+        long o = outputSize(size, k, s, d, begin, end, spec.ceilMode());
+        if (o < 1) {
+            throw new IllegalArgumentException("kernel[" + i + "] = " + k
+                    + (d > 1 ? " (effective " + effective + " with dilation " + d + ")" : "")
+                    + " does not fit the padded input along spatial axis " + i + " (" + size + " + " + begin
+                    + " + " + end + " = " + (size + begin + end) + ")");
+        }
+        out[a] = o;
+        kernel[a] = k;
+        stride[a] = s;
+        dilation[a] = d;
+        padBegin[a] = begin;
+        padEnd[a] = end;
+    }
+
+    private void fractionalAxis(PoolSpec spec, int a, int i) {
+        long k = spec.kernel()[i];
+        long o = spec.outputSize().isPresent() ? spec.outputSize().get()[i] : (long) (in[a] * spec.outputRatio().get()[i]);
+        if (k > in[a]) {
+            throw new IllegalArgumentException("kernel[" + i + "] = " + k + " is larger than the input along spatial axis " + i
+                    + " (" + in[a] + ")");
+        }
+        if (o < 1 || o + k - 1 > in[a]) {
+            throw new IllegalArgumentException("fractional output size " + o + " along spatial axis " + i
+                    + ": needs 1 <= output and output + kernel - 1 <= input (" + o + " + " + k + " - 1 > " + in[a] + ")");
+        }
+        out[a] = o;
+        kernel[a] = k;
+    }
+
+    private float[] samples(PoolSpec spec) {
+        long count = batch * channels * rank;
+        if (spec.samples().isPresent()) {
+            float[] given = spec.samples().get();
+            if (given.length != count) {
+                throw new IllegalArgumentException("samples has " + given.length + " values: the input " + Arrays.toString(inputShape)
+                        + " needs N*C*rank = " + count);
+            }
+            return given;
+        }
+        if (count > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("N*C*rank = " + count + " samples exceed an array");
+        SplittableRandom random = new SplittableRandom(spec.seed().orElseThrow());
+        float[] drawn = new float[(int) count];
+        for (int j = 0; j < drawn.length; j++) drawn[j] = (random.nextInt(1 << 24)) * 0x1.0p-24f; // uniform in [0, 1)
+        return drawn;
+    }
+
+    /** Validates a prepared problem with the dense strides of its layout. */
     public static Geometry of(PoolSpec spec, Layout layout, long[] inputShape) {
-        return new Geometry(spec, layout, inputShape);
+        return new Geometry(spec, layout, inputShape, null, null);
+    }
+
+    /** Validates a prepared problem over strided views ({@code null} strides: dense); strides are N, C, spatial. */
+    public static Geometry of(PoolSpec spec, Layout layout, long[] inputShape, long[] inputStrides, long[] outputStrides) {
+        return new Geometry(spec, layout, inputShape, inputStrides, outputStrides);
     }
 
     /**
@@ -128,7 +206,8 @@ public final class Geometry {
         return count;
     }
 
-    private void setStrides(long[] st, long[] size) {
+    private long[] denseStrides(long[] size) {
+        long[] st = new long[5];
         if (layout == Layout.NCHW) {
             st[W] = 1;
             st[H] = size[2];
@@ -142,6 +221,99 @@ public final class Geometry {
             st[D] = size[1] * size[2] * channels;
             st[N] = size[0] * st[D];
         }
+        return st;
+    }
+
+    /**
+     * Fills {@code st} (n, c, d, h, w) from strides given in logical order (N, C, spatial...), or the dense ones;
+     * returns the extent. Strides of size-1 axes are free, so a dense view described with other values for them
+     * still counts as dense.
+     */
+    private long resolveStrides(String name, long[] given, long[] shape, long[] spatial, long[] denseSt, long[] st, boolean output) {
+        if (given == null) {
+            System.arraycopy(denseSt, 0, st, 0, 5);
+            return elementCount(name + " shape", shape);
+        }
+        if (given.length != shape.length) {
+            throw new IllegalArgumentException(name + " strides " + Arrays.toString(given) + " have " + given.length
+                    + " entries: expected " + shape.length + " (N, C and each spatial axis)");
+        }
+        long[] size = {shape[0], shape[1], spatial[0], spatial[1], spatial[2]};
+        st[N] = given[0];
+        st[C] = given[1];
+        for (int a = 0; a < 3; a++) st[D + a] = a - (3 - rank) < 0 ? 1 : given[2 + a - (3 - rank)];
+        long last = 0;
+        for (int k = 0; k < 5; k++) {
+            if (st[k] < 1 || st[k] > MAX_EXTENT) {
+                throw new IllegalArgumentException(name + " strides " + Arrays.toString(given) + ": every stride must be positive"
+                        + (st[k] > MAX_EXTENT ? " and at most 2^40" : ""));
+            }
+            try {
+                last = Math.addExact(last, Math.multiplyExact(st[k], size[k] - 1));
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException(name + " strides " + Arrays.toString(given) + ": extent overflows a long");
+            }
+        }
+        if (last > Long.MAX_VALUE / 8 - 1) {
+            throw new IllegalArgumentException(name + " strides " + Arrays.toString(given) + ": extent overflows a long");
+        }
+        if (output && !nonOverlapping(size, st)) {
+            throw new IllegalArgumentException(name + " strides " + Arrays.toString(given) + " for shape " + Arrays.toString(shape)
+                    + ": elements overlap, so one would overwrite another");
+        }
+        boolean denseView = true;
+        for (int k = 0; k < 5; k++) denseView &= size[k] == 1 || st[k] == denseSt[k];
+        if (denseView) System.arraycopy(denseSt, 0, st, 0, 5);
+        return last + 1;
+    }
+
+    /** Axes sorted by stride, each stride exceeds the extent of those below it (as the native check). */
+    private static boolean nonOverlapping(long[] size, long[] st) {
+        Integer[] order = IntStream.range(0, 5).filter(k -> size[k] > 1).boxed().toArray(Integer[]::new);
+        Arrays.sort(order, (x, y) -> Long.compare(st[x], st[y]));
+        long extent = 1;
+        for (int k : order) {
+            if (st[k] < extent) return false;
+            extent = st[k] * (size[k] - 1) + extent;
+        }
+        return true;
+    }
+
+    /** The window of output {@code o} along sliding or adaptive axis {@code a}: {origin, first, last, padded}. */
+    public long[] window(int a, long o) {
+        if (windowRule == WindowRule.ADAPTIVE) {
+            long start = mulDiv(o, in[a], out[a], false), end = mulDiv(o + 1, in[a], out[a], true);
+            return new long[] {start, 0, end - start, end - start};
+        }
+        long start = o * stride[a] - padBegin[a]; // always < the input size
+        long d = dilation[a];
+        long f = start < 0 ? Math.ceilDiv(-start, d) : 0;
+        long last = Math.max(f, Math.min(kernel[a], Math.ceilDiv(in[a] - start, d)));
+        long padded = Math.min(kernel[a], Math.ceilDiv(in[a] + padEnd[a] - start, d));
+        return new long[] {start, f, last, padded};
+    }
+
+    /** {@code a*b/c} rounded down or up, exact beyond 64-bit products. */
+    private static long mulDiv(long a, long b, long c, boolean ceil) {
+        if (Math.multiplyHigh(a, b) == 0 && a * b >= 0) return ceil ? Math.ceilDiv(a * b, c) : a * b / c;
+        BigInteger[] qr = BigInteger.valueOf(a).multiply(BigInteger.valueOf(b)).divideAndRemainder(BigInteger.valueOf(c));
+        return qr[0].longValueExact() + (ceil && qr[1].signum() != 0 ? 1 : 0);
+    }
+
+    /** Start of fractional window {@code o} along axis {@code a} with sample {@code u}: PyTorch's rule, in float. */
+    public long fractionalStart(int a, long o, float u) {
+        if (o == out[a] - 1) return in[a] - kernel[a];
+        float alpha = (float) (in[a] - kernel[a]) / (float) (out[a] - 1);
+        return (long) ((o + u) * alpha) - (long) (u * alpha);
+    }
+
+    /** Storage offset of the output element that a dense tensor of this layout holds at {@code denseOffset}. */
+    public long outputOffset(long denseOffset) {
+        if (dense) return denseOffset;
+        long[] coordinate = outputCoordinates(denseOffset); // n, c, spatial...
+        long offset = coordinate[0] * outStride[N] + coordinate[1] * outStride[C];
+        for (int i = 0; i < rank; i++) offset += coordinate[2 + i] * outStride[D + 3 - rank + i];
+        return offset;
     }
 
     /** The resolved begin padding per spatial axis of the spec (after auto padding). */
@@ -159,8 +331,8 @@ public final class Geometry {
         return kernel[0] * kernel[1] * kernel[2];
     }
 
-    /** "[n=0, c=3, h=5, w=7]" for an output element, in the output's layout. */
-    public String describeOutputElement(long offset) {
+    /** Logical coordinates (n, c, spatial...) of the output element a dense tensor of this layout holds at {@code offset}. */
+    public long[] outputCoordinates(long offset) {
         long[] coordinate = new long[rank + 2];
         long rest = offset;
         long[] dims = new long[rank + 2];
@@ -177,6 +349,12 @@ public final class Geometry {
             coordinate[order[i]] = rest % dims[i];
             rest /= dims[i];
         }
+        return coordinate;
+    }
+
+    /** "[n=0, c=3, h=5, w=7]" for an output element, in the output's layout. */
+    public String describeOutputElement(long offset) {
+        long[] coordinate = outputCoordinates(offset);
         String[] names = rank == 1 ? new String[] {"n", "c", "w"}
                 : rank == 2 ? new String[] {"n", "c", "h", "w"} : new String[] {"n", "c", "d", "h", "w"};
         StringBuilder s = new StringBuilder("[");

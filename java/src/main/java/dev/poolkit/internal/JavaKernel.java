@@ -4,30 +4,41 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import dev.poolkit.AvgDivisor;
+import dev.poolkit.IndexFormat;
 import dev.poolkit.Layout;
+import dev.poolkit.LpForm;
 import dev.poolkit.NanPolicy;
 import dev.poolkit.PoolOp;
+import dev.poolkit.WindowRule;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Pure-Java pooling: the definition of the native scalar kernel, organized for memory order. Per axis, the
+ * Pure-Java pooling: the definition of the native scalar kernels, organized for memory order. Per axis, the
  * window of every output is tabulated once when the operation is prepared: taps {@code [first, last)} lie
  * inside the input, taps {@code [0, padded)} inside the padded input, and tap 0 sits at {@code origin}.
  *
  * <p>A run handles one output line at a time (per (n, c, d, h) for channels first, per (n, d, h) for channels
  * last): it initializes the line, then for each window row (jd, jh) in order updates every output of the line
  * with its taps along w, channels innermost for channels last. Every output therefore still sees its own taps
- * in row-major order, so values, indices, ties and NaN handling equal the definition's exactly.
+ * in row-major order, so values, indices, ties and NaN handling equal the definition's exactly. Fractional
+ * windows differ per (n, c), so they are computed one output at a time.
  */
 public final class JavaKernel implements Kernel {
     private final Geometry g;
     private final long[][] origin = new long[3][], first = new long[3][], last = new long[3][], padded = new long[3][];
-    private final boolean propagateNan, max;
+    private final boolean propagateNan, extremum, min, lp, pytorchLp, infiniteP;
+    private final IndexSpace indexSpace;
 
     public JavaKernel(Geometry g) {
         this.g = g;
         this.propagateNan = g.nanPolicy == NanPolicy.PROPAGATE;
-        this.max = g.op == PoolOp.MAX;
+        this.min = g.op == PoolOp.MIN;
+        this.extremum = g.op == PoolOp.MAX || min;
+        this.lp = g.op == PoolOp.LP;
+        this.pytorchLp = lp && g.lpForm == LpForm.PYTORCH;
+        this.infiniteP = lp && Double.isInfinite(g.p);
+        this.indexSpace = new IndexSpace(g.indexFormat, g.batch, g.channels, g.in.clone(), g.rank);
+        if (g.windowRule == WindowRule.FRACTIONAL) return;
         for (int a = 0; a < 3; a++) {
             int outs = (int) g.out[a];
             origin[a] = new long[outs];
@@ -35,13 +46,11 @@ public final class JavaKernel implements Kernel {
             last[a] = new long[outs];
             padded[a] = new long[outs];
             for (int o = 0; o < outs; o++) {
-                long start = o * g.stride[a] - g.padBegin[a]; // always < the input size
-                long d = g.dilation[a];
-                long f = start < 0 ? Math.ceilDiv(-start, d) : 0;
-                origin[a][o] = start;
-                first[a][o] = f;
-                last[a][o] = Math.max(f, Math.min(g.kernel[a], Math.ceilDiv(g.in[a] - start, d)));
-                padded[a][o] = Math.min(g.kernel[a], Math.ceilDiv(g.in[a] + g.padEnd[a] - start, d));
+                long[] w = g.window(a, o);
+                origin[a][o] = w[0];
+                first[a][o] = w[1];
+                last[a][o] = w[2];
+                padded[a][o] = w[3];
             }
         }
     }
@@ -56,7 +65,9 @@ public final class JavaKernel implements Kernel {
         long oh = rowBegin % g.out[1], od = rowBegin / g.out[1] % g.out[0], rest = rowBegin / g.out[1] / g.out[0];
         long c = g.layout == Layout.NCHW ? rest % g.channels : 0, n = g.layout == Layout.NCHW ? rest / g.channels : rest;
         for (long row = rowBegin; row < rowEnd; row++) {
-            line(input, output, indices, n, c, (int) od, (int) oh);
+            if (g.windowRule == WindowRule.FRACTIONAL) fractionalLine(input, output, indices, n, c, od, oh);
+            else line(input, output, indices, n, c, (int) od, (int) oh);
+            if (indices != null && g.indexFormat != IndexFormat.PLANE) encodeLine(indices, n, c, od, oh);
             if (++oh == g.out[1]) { // next line: (n, c, d, h) counting like an odometer
                 oh = 0;
                 if (++od == g.out[0]) {
@@ -75,21 +86,26 @@ public final class JavaKernel implements Kernel {
         return Math.min(Math.max(origin[a][o], 0), g.in[a] - 1);
     }
 
+    private long outLine(long n, long c, long od, long oh) {
+        return n * g.outStride[Geometry.N] + c * g.outStride[Geometry.C] + od * g.outStride[Geometry.D] + oh * g.outStride[Geometry.H];
+    }
+
     /** One output line: outputs (od, oh, ow) for all ow, of channel c (channels first) or all channels. */
     private void line(MemorySegment input, MemorySegment output, MemorySegment indices, long n, long c, int od, int oh) {
         final long channels = g.layout == Layout.NCHW ? 1 : g.channels;
-        final long outLine = n * g.outStride[Geometry.N] + c * g.outStride[Geometry.C] + od * g.outStride[Geometry.D]
-                + oh * g.outStride[Geometry.H];
+        final long outLine = outLine(n, c, od, oh);
         final long inPlane = n * g.inStride[Geometry.N] + c * g.inStride[Geometry.C];
         final long outW = g.outStride[Geometry.W], inW = g.inStride[Geometry.W];
+        final long outC = g.outStride[Geometry.C], inC = g.inStride[Geometry.C];
         final int outs = (int) g.out[2];
-        // initialize: -inf with the first tap's index, or a zero sum
+        // initialize: the identity of the reduction, with the first tap's index
+        final float identity = g.op == PoolOp.MAX ? Float.NEGATIVE_INFINITY : min ? Float.POSITIVE_INFINITY : 0f;
         long rowIndex = (firstCoordinate(0, od) * g.in[1] + firstCoordinate(1, oh)) * g.in[2];
         for (int ow = 0; ow < outs; ow++) {
             long o = outLine + ow * outW, firstIndex = rowIndex + firstCoordinate(2, ow);
             for (long ch = 0; ch < channels; ch++) {
-                output.setAtIndex(JAVA_FLOAT_UNALIGNED, o + ch, max ? Float.NEGATIVE_INFINITY : 0f);
-                if (indices != null) indices.setAtIndex(JAVA_LONG_UNALIGNED, o + ch, firstIndex);
+                output.setAtIndex(JAVA_FLOAT_UNALIGNED, o + ch * outC, identity);
+                if (indices != null) indices.setAtIndex(JAVA_LONG_UNALIGNED, o + ch * outC, firstIndex);
             }
         }
         // window rows (jd, jh) in order; within each, every output's taps along w in order
@@ -104,26 +120,63 @@ public final class JavaKernel implements Kernel {
                         long iw = origin[2][ow] + jw * g.dilation[2];
                         long in = inRow + iw * inW, o = outLine + ow * outW;
                         for (long ch = 0; ch < channels; ch++) {
-                            float v = input.getAtIndex(JAVA_FLOAT_UNALIGNED, in + ch);
-                            if (!max) {
-                                output.setAtIndex(JAVA_FLOAT_UNALIGNED, o + ch, output.getAtIndex(JAVA_FLOAT_UNALIGNED, o + ch) + v);
-                            } else if (v > output.getAtIndex(JAVA_FLOAT_UNALIGNED, o + ch) || (propagateNan && Float.isNaN(v))) {
-                                output.setAtIndex(JAVA_FLOAT_UNALIGNED, o + ch, v);
-                                if (indices != null) indices.setAtIndex(JAVA_LONG_UNALIGNED, o + ch, tapRowIndex + iw);
+                            float v = input.getAtIndex(JAVA_FLOAT_UNALIGNED, in + ch * inC);
+                            long at = o + ch * outC;
+                            float current = output.getAtIndex(JAVA_FLOAT_UNALIGNED, at);
+                            if (!extremum) {
+                                output.setAtIndex(JAVA_FLOAT_UNALIGNED, at, accumulate(current, v));
+                            } else if ((min ? v < current : v > current) || (propagateNan && Float.isNaN(v))) {
+                                output.setAtIndex(JAVA_FLOAT_UNALIGNED, at, v);
+                                if (indices != null) indices.setAtIndex(JAVA_LONG_UNALIGNED, at, tapRowIndex + iw);
                             }
                         }
                     }
                 }
             }
         }
-        if (max) return;
-        for (int ow = 0; ow < outs; ow++) { // average: divide each sum once
-            long divisor = divisor(od, oh, ow), o = outLine + ow * outW;
+        if (extremum) return;
+        for (int ow = 0; ow < outs; ow++) { // finish each sum once
+            long o = outLine + ow * outW;
             for (long ch = 0; ch < channels; ch++) {
-                float sum = output.getAtIndex(JAVA_FLOAT_UNALIGNED, o + ch);
-                output.setAtIndex(JAVA_FLOAT_UNALIGNED, o + ch, divisor == 0 ? 0f : sum / (float) divisor);
+                float sum = output.getAtIndex(JAVA_FLOAT_UNALIGNED, o + ch * outC);
+                output.setAtIndex(JAVA_FLOAT_UNALIGNED, o + ch * outC, lp ? lpResult(sum, od, oh, ow) : average(sum, od, oh, ow));
             }
         }
+    }
+
+    /** A sum (average), a sum of powers or, for p = infinity, the largest |x| (LP). */
+    private float accumulate(float current, float v) {
+        if (!lp) return current + v;
+        if (infiniteP) {
+            float a = Math.abs(v);
+            return a > current || Float.isNaN(a) ? a : current;
+        }
+        return current + power(v);
+    }
+
+    /** |x|^p, or signed x^p for the PyTorch form: p = 1 and 2 exactly, others through double (as the native code). */
+    private float power(float x) {
+        float base = pytorchLp ? x : Math.abs(x);
+        if (g.p == 1) return base;
+        if (g.p == 2) return base * base;
+        return (float) Math.pow(base, g.p);
+    }
+
+    private float lpResult(float sum, int od, int oh, int ow) {
+        if (infiniteP) return sum;
+        if (pytorchLp) { // PyTorch averages x^p over the taps, then scales by the whole kernel
+            long taps = (last[0][od] - first[0][od]) * (last[1][oh] - first[1][oh]) * (last[2][ow] - first[2][ow]);
+            if (taps == 0) return 0f;
+            sum = sum / (float) taps * (float) g.kernelVolume();
+        }
+        if (g.p == 1) return sum;
+        if (g.p == 2) return (float) Math.sqrt(sum);
+        return (float) Math.pow(sum, 1.0 / g.p);
+    }
+
+    private float average(float sum, int od, int oh, int ow) {
+        long divisor = divisor(od, oh, ow);
+        return divisor == 0 ? 0f : sum / (float) divisor;
     }
 
     /** The average divisor of one window; 0 (giving 0) for a window without input under EXCLUDE_PADDING. */
@@ -134,5 +187,48 @@ public final class JavaKernel implements Kernel {
         }
         if (g.divisor == AvgDivisor.INCLUDE_PADDING) return padded[0][od] * padded[1][oh] * padded[2][ow];
         return g.kernelVolume();
+    }
+
+    /** One output line of fractional max or min pooling: each (n, c) places its windows from its own samples. */
+    private void fractionalLine(MemorySegment input, MemorySegment output, MemorySegment indices, long n, long c0, long od, long oh) {
+        long channels = g.layout == Layout.NCHW ? 1 : g.channels;
+        for (long c = c0; c < c0 + channels; c++) {
+            int sample = (int) ((n * g.channels + c) * g.rank); // entry 0 drives w, 1 h, 2 d
+            long[] start = new long[3];
+            long[] o = {od, oh, 0};
+            for (int a = 0; a < 2; a++) start[a] = 2 - a < g.rank ? g.fractionalStart(a, o[a], g.samples[sample + 2 - a]) : 0;
+            long inPlane = n * g.inStride[Geometry.N] + c * g.inStride[Geometry.C];
+            for (long ow = 0; ow < g.out[2]; ow++) {
+                start[2] = g.fractionalStart(2, ow, g.samples[sample]);
+                float best = min ? Float.POSITIVE_INFINITY : Float.NEGATIVE_INFINITY;
+                long bestIndex = (start[0] * g.in[1] + start[1]) * g.in[2] + start[2];
+                for (long id = start[0]; id < start[0] + g.kernel[0]; id++) {
+                    for (long ih = start[1]; ih < start[1] + g.kernel[1]; ih++) {
+                        for (long iw = start[2]; iw < start[2] + g.kernel[2]; iw++) {
+                            float v = input.getAtIndex(JAVA_FLOAT_UNALIGNED, inPlane + id * g.inStride[Geometry.D]
+                                    + ih * g.inStride[Geometry.H] + iw * g.inStride[Geometry.W]);
+                            if ((min ? v < best : v > best) || (propagateNan && Float.isNaN(v))) {
+                                best = v;
+                                bestIndex = (id * g.in[1] + ih) * g.in[2] + iw;
+                            }
+                        }
+                    }
+                }
+                long at = outLine(n, c, od, oh) + ow * g.outStride[Geometry.W];
+                output.setAtIndex(JAVA_FLOAT_UNALIGNED, at, best);
+                if (indices != null) indices.setAtIndex(JAVA_LONG_UNALIGNED, at, bestIndex);
+            }
+        }
+    }
+
+    /** Rewrites a line's plane indices into the requested format. */
+    private void encodeLine(MemorySegment indices, long n, long c0, long od, long oh) {
+        long channels = g.layout == Layout.NCHW ? 1 : g.channels;
+        for (long ow = 0; ow < g.out[2]; ow++) {
+            for (long c = c0; c < c0 + channels; c++) {
+                long at = outLine(n, c, od, oh) + ow * g.outStride[Geometry.W];
+                indices.setAtIndex(JAVA_LONG_UNALIGNED, at, indexSpace.encode(n, c, indices.getAtIndex(JAVA_LONG_UNALIGNED, at)));
+            }
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.poolkit.internal;
 import dev.poolkit.AvgDivisor;
 import dev.poolkit.Isa;
 import dev.poolkit.Layout;
+import dev.poolkit.LpForm;
 import dev.poolkit.NanPolicy;
 import dev.poolkit.PoolOp;
 import dev.poolkit.PoolingException;
@@ -12,6 +13,7 @@ import dev.poolkit.internal.ffi.pk_tensor_desc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
@@ -29,7 +31,7 @@ public final class NativeKernel implements Kernel {
     /** Problems moving fewer bytes than this finish in well under a millisecond: critical calls suit them. */
     private static final long CRITICAL_MAX_BYTES = 1L << 20;
 
-    private final MemorySegment spec, input, output;
+    private final MemorySegment spec, input, output, samples;
     private final boolean preferCritical;
     private final Isa isa;
 
@@ -39,7 +41,18 @@ public final class NativeKernel implements Kernel {
         spec = pk_pool_spec.allocate(arena);
         input = pk_tensor_desc.allocate(arena);
         output = pk_tensor_desc.allocate(arena);
-        pk_pool_spec.op(spec, g.op == PoolOp.MAX ? PoolkitFFI.PK_OP_MAX() : PoolkitFFI.PK_OP_AVG());
+        pk_pool_spec.op(spec, switch (g.op) {
+            case MAX -> PoolkitFFI.PK_OP_MAX();
+            case AVG -> PoolkitFFI.PK_OP_AVG();
+            case MIN -> PoolkitFFI.PK_OP_MIN();
+            case LP -> PoolkitFFI.PK_OP_LP();
+        });
+        // global windows are sliding ones that cover each axis
+        pk_pool_spec.window(spec, switch (g.windowRule) {
+            case SLIDING, GLOBAL -> PoolkitFFI.PK_WINDOW_SLIDING();
+            case ADAPTIVE -> PoolkitFFI.PK_WINDOW_ADAPTIVE();
+            case FRACTIONAL -> PoolkitFFI.PK_WINDOW_FRACTIONAL();
+        });
         pk_pool_spec.spatial_rank(spec, g.rank);
         for (int i = 0; i < g.rank; i++) {
             int a = 3 - g.rank + i;
@@ -58,14 +71,29 @@ public final class NativeKernel implements Kernel {
         });
         pk_pool_spec.divisor_override(spec, g.divisorOverride);
         pk_pool_spec.nan_mode(spec, g.nanPolicy == NanPolicy.PROPAGATE ? PoolkitFFI.PK_NAN_PROPAGATE() : PoolkitFFI.PK_NAN_IGNORE());
+        pk_pool_spec.lp_form(spec, g.lpForm == LpForm.PYTORCH ? PoolkitFFI.PK_LP_PYTORCH() : PoolkitFFI.PK_LP_ABS());
+        pk_pool_spec.lp_p(spec, g.op == PoolOp.LP ? g.p : 0);
+        pk_pool_spec.index_format(spec, switch (g.indexFormat) {
+            case PLANE -> PoolkitFFI.PK_INDEX_PLANE();
+            case FLAT_ROW_MAJOR -> PoolkitFFI.PK_INDEX_FLAT_ROW_MAJOR();
+            case FLAT_COLUMN_MAJOR -> PoolkitFFI.PK_INDEX_FLAT_COLUMN_MAJOR();
+            case CHANNELS_LAST -> PoolkitFFI.PK_INDEX_CHANNELS_LAST();
+            case CHANNELS_LAST_BATCH -> PoolkitFFI.PK_INDEX_CHANNELS_LAST_BATCH();
+        });
         pk_pool_spec.isa(spec, isa.ordinal());
-        describe(input, g, g.inputShape);
-        describe(output, g, g.outputShape);
+        describe(input, g, g.inputShape, g.dense ? null : g.inStride);
+        describe(output, g, g.outputShape, g.dense ? null : g.outStride);
+        if (g.samples != null) {
+            samples = arena.allocate(ValueLayout.JAVA_FLOAT, g.samples.length);
+            MemorySegment.copy(g.samples, 0, samples, ValueLayout.JAVA_FLOAT, 0, g.samples.length);
+        } else {
+            samples = MemorySegment.NULL;
+        }
         int status = PoolkitFFI.pk_pool_check(spec, input, output);
         if (status != PoolkitFFI.PK_OK()) {
             throw new PoolingException("native library rejected a validated problem: " + statusText(status), status);
         }
-        long bytes = (g.inputCount + g.outputCount * (g.op == PoolOp.MAX ? 3 : 1)) * Float.BYTES;
+        long bytes = (g.inputCount + g.outputCount * (g.op == PoolOp.MAX || g.op == PoolOp.MIN ? 3 : 1)) * Float.BYTES;
         this.preferCritical = bytes < CRITICAL_MAX_BYTES;
     }
 
@@ -78,13 +106,19 @@ public final class NativeKernel implements Kernel {
         return 0;
     }
 
-    private static void describe(MemorySegment desc, Geometry g, long[] shape) {
+    /** Writes a descriptor; {@code stride} (n, c, d, h, w) is null for a dense tensor. */
+    private static void describe(MemorySegment desc, Geometry g, long[] shape, long[] stride) {
         pk_tensor_desc.layout(desc, g.layout == Layout.NCHW ? PoolkitFFI.PK_LAYOUT_NCHW() : PoolkitFFI.PK_LAYOUT_NHWC());
         pk_tensor_desc.spatial_rank(desc, g.rank);
         pk_tensor_desc.batch(desc, shape[0]);
         pk_tensor_desc.channels(desc, shape[1]);
         for (int i = 0; i < g.rank; i++) {
             pk_tensor_desc.spatial(desc, i, shape[i + 2]);
+        }
+        if (stride != null) {
+            pk_tensor_desc.strides(desc, 0, stride[Geometry.N]);
+            pk_tensor_desc.strides(desc, 1, stride[Geometry.C]);
+            for (int i = 0; i < g.rank; i++) pk_tensor_desc.strides(desc, 2 + i, stride[Geometry.D + 3 - g.rank + i]);
         }
     }
 
@@ -109,9 +143,11 @@ public final class NativeKernel implements Kernel {
         try {
             status = critical
                     ? (int) FORWARD_CRITICAL.invokeExact(spec, input, in, in.byteSize() / Float.BYTES, output, out,
-                            out.byteSize() / Float.BYTES, idx, idx.byteSize() / Long.BYTES, rowBegin, rowEnd)
+                            out.byteSize() / Float.BYTES, idx, idx.byteSize() / Long.BYTES, samples, samples.byteSize() / Float.BYTES,
+                            rowBegin, rowEnd)
                     : (int) FORWARD.invokeExact(spec, input, in, in.byteSize() / Float.BYTES, output, out,
-                            out.byteSize() / Float.BYTES, idx, idx.byteSize() / Long.BYTES, rowBegin, rowEnd);
+                            out.byteSize() / Float.BYTES, idx, idx.byteSize() / Long.BYTES, samples, samples.byteSize() / Float.BYTES,
+                            rowBegin, rowEnd);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {

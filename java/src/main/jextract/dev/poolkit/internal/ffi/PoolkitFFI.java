@@ -23,10 +23,10 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     static final SymbolLookup SYMBOL_LOOKUP = SymbolLookup.loaderLookup()
             .or(Linker.nativeLinker().defaultLookup());
 
-    private static final int PK_ABI_VERSION = (int)1L;
+    private static final int PK_ABI_VERSION = (int)2L;
     /**
      * {@snippet lang=c :
-     * #define PK_ABI_VERSION 1
+     * #define PK_ABI_VERSION 2
      * }
      */
     public static int PK_ABI_VERSION() {
@@ -194,6 +194,42 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     public static int PK_ERR_MISALIGNED() {
         return PK_ERR_MISALIGNED;
     }
+    private static final int PK_ERR_INVALID_STRIDES = (int)17L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_ERR_INVALID_STRIDES 17
+     * }
+     */
+    public static int PK_ERR_INVALID_STRIDES() {
+        return PK_ERR_INVALID_STRIDES;
+    }
+    private static final int PK_ERR_INVALID_INDEX = (int)18L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_ERR_INVALID_INDEX 18
+     * }
+     */
+    public static int PK_ERR_INVALID_INDEX() {
+        return PK_ERR_INVALID_INDEX;
+    }
+    private static final int PK_ERR_CONFLICTING_INDEX = (int)19L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_ERR_CONFLICTING_INDEX 19
+     * }
+     */
+    public static int PK_ERR_CONFLICTING_INDEX() {
+        return PK_ERR_CONFLICTING_INDEX;
+    }
+    private static final int PK_ERR_INVALID_SAMPLE = (int)20L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_ERR_INVALID_SAMPLE 20
+     * }
+     */
+    public static int PK_ERR_INVALID_SAMPLE() {
+        return PK_ERR_INVALID_SAMPLE;
+    }
     private static final int PK_LAYOUT_NCHW = (int)0L;
     /**
      * {@snippet lang=c :
@@ -229,6 +265,114 @@ public class PoolkitFFI extends PoolkitFFI$shared {
      */
     public static int PK_OP_AVG() {
         return PK_OP_AVG;
+    }
+    private static final int PK_OP_MIN = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_OP_MIN 2
+     * }
+     */
+    public static int PK_OP_MIN() {
+        return PK_OP_MIN;
+    }
+    private static final int PK_OP_LP = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_OP_LP 3
+     * }
+     */
+    public static int PK_OP_LP() {
+        return PK_OP_LP;
+    }
+    private static final int PK_WINDOW_SLIDING = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_WINDOW_SLIDING 0
+     * }
+     */
+    public static int PK_WINDOW_SLIDING() {
+        return PK_WINDOW_SLIDING;
+    }
+    private static final int PK_WINDOW_ADAPTIVE = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_WINDOW_ADAPTIVE 1
+     * }
+     */
+    public static int PK_WINDOW_ADAPTIVE() {
+        return PK_WINDOW_ADAPTIVE;
+    }
+    private static final int PK_WINDOW_FRACTIONAL = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_WINDOW_FRACTIONAL 2
+     * }
+     */
+    public static int PK_WINDOW_FRACTIONAL() {
+        return PK_WINDOW_FRACTIONAL;
+    }
+    private static final int PK_LP_ABS = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_LP_ABS 0
+     * }
+     */
+    public static int PK_LP_ABS() {
+        return PK_LP_ABS;
+    }
+    private static final int PK_LP_PYTORCH = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_LP_PYTORCH 1
+     * }
+     */
+    public static int PK_LP_PYTORCH() {
+        return PK_LP_PYTORCH;
+    }
+    private static final int PK_INDEX_PLANE = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_INDEX_PLANE 0
+     * }
+     */
+    public static int PK_INDEX_PLANE() {
+        return PK_INDEX_PLANE;
+    }
+    private static final int PK_INDEX_FLAT_ROW_MAJOR = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_INDEX_FLAT_ROW_MAJOR 1
+     * }
+     */
+    public static int PK_INDEX_FLAT_ROW_MAJOR() {
+        return PK_INDEX_FLAT_ROW_MAJOR;
+    }
+    private static final int PK_INDEX_FLAT_COLUMN_MAJOR = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_INDEX_FLAT_COLUMN_MAJOR 2
+     * }
+     */
+    public static int PK_INDEX_FLAT_COLUMN_MAJOR() {
+        return PK_INDEX_FLAT_COLUMN_MAJOR;
+    }
+    private static final int PK_INDEX_CHANNELS_LAST = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_INDEX_CHANNELS_LAST 3
+     * }
+     */
+    public static int PK_INDEX_CHANNELS_LAST() {
+        return PK_INDEX_CHANNELS_LAST;
+    }
+    private static final int PK_INDEX_CHANNELS_LAST_BATCH = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_INDEX_CHANNELS_LAST_BATCH 4
+     * }
+     */
+    public static int PK_INDEX_CHANNELS_LAST_BATCH() {
+        return PK_INDEX_CHANNELS_LAST_BATCH;
     }
     private static final int PK_DIVISOR_EXCLUDE_PADDING = (int)0L;
     /**
@@ -738,6 +882,8 @@ public class PoolkitFFI extends PoolkitFFI$shared {
             PoolkitFFI.C_LONG,
             PoolkitFFI.C_POINTER,
             PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
             PoolkitFFI.C_LONG,
             PoolkitFFI.C_LONG
         );
@@ -750,7 +896,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t pk_pool_forward_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const pk_tensor_desc *output, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, int64_t row_begin, int64_t row_end)
+     * int32_t pk_pool_forward_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const pk_tensor_desc *output, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
      * }
      */
     public static FunctionDescriptor pk_pool_forward_f32$descriptor() {
@@ -760,7 +906,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t pk_pool_forward_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const pk_tensor_desc *output, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, int64_t row_begin, int64_t row_end)
+     * int32_t pk_pool_forward_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const pk_tensor_desc *output, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
      * }
      */
     public static MethodHandle pk_pool_forward_f32$handle() {
@@ -770,7 +916,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t pk_pool_forward_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const pk_tensor_desc *output, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, int64_t row_begin, int64_t row_end)
+     * int32_t pk_pool_forward_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const pk_tensor_desc *output, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
      * }
      */
     public static MemorySegment pk_pool_forward_f32$address() {
@@ -779,16 +925,220 @@ public class PoolkitFFI extends PoolkitFFI$shared {
 
     /**
      * {@snippet lang=c :
-     * int32_t pk_pool_forward_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const pk_tensor_desc *output, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, int64_t row_begin, int64_t row_end)
+     * int32_t pk_pool_forward_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const pk_tensor_desc *output, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
      * }
      */
-    public static int pk_pool_forward_f32(MemorySegment spec, MemorySegment input, MemorySegment input_data, long input_capacity, MemorySegment output, MemorySegment output_data, long output_capacity, MemorySegment indices_data, long indices_capacity, long row_begin, long row_end) {
+    public static int pk_pool_forward_f32(MemorySegment spec, MemorySegment input, MemorySegment input_data, long input_capacity, MemorySegment output, MemorySegment output_data, long output_capacity, MemorySegment indices_data, long indices_capacity, MemorySegment samples, long samples_capacity, long row_begin, long row_end) {
         var mh$ = pk_pool_forward_f32.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("pk_pool_forward_f32", spec, input, input_data, input_capacity, output, output_data, output_capacity, indices_data, indices_capacity, row_begin, row_end);
+                traceDowncall("pk_pool_forward_f32", spec, input, input_data, input_capacity, output, output_data, output_capacity, indices_data, indices_capacity, samples, samples_capacity, row_begin, row_end);
             }
-            return (int)mh$.invokeExact(spec, input, input_data, input_capacity, output, output_data, output_capacity, indices_data, indices_capacity, row_begin, row_end);
+            return (int)mh$.invokeExact(spec, input, input_data, input_capacity, output, output_data, output_capacity, indices_data, indices_capacity, samples, samples_capacity, row_begin, row_end);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class pk_unpool_output_size {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("pk_unpool_output_size");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t pk_unpool_output_size(int64_t input_size, int64_t kernel, int64_t stride, int64_t pad_begin, int64_t pad_end)
+     * }
+     */
+    public static FunctionDescriptor pk_unpool_output_size$descriptor() {
+        return pk_unpool_output_size.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t pk_unpool_output_size(int64_t input_size, int64_t kernel, int64_t stride, int64_t pad_begin, int64_t pad_end)
+     * }
+     */
+    public static MethodHandle pk_unpool_output_size$handle() {
+        return pk_unpool_output_size.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t pk_unpool_output_size(int64_t input_size, int64_t kernel, int64_t stride, int64_t pad_begin, int64_t pad_end)
+     * }
+     */
+    public static MemorySegment pk_unpool_output_size$address() {
+        return pk_unpool_output_size.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t pk_unpool_output_size(int64_t input_size, int64_t kernel, int64_t stride, int64_t pad_begin, int64_t pad_end)
+     * }
+     */
+    public static long pk_unpool_output_size(long input_size, long kernel, long stride, long pad_begin, long pad_end) {
+        var mh$ = pk_unpool_output_size.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pk_unpool_output_size", input_size, kernel, stride, pad_begin, pad_end);
+            }
+            return (long)mh$.invokeExact(input_size, kernel, stride, pad_begin, pad_end);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class pk_max_unpool_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            PoolkitFFI.C_INT,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("pk_max_unpool_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t pk_max_unpool_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const int64_t *indices_data, int64_t indices_capacity, const pk_tensor_desc *output, float *output_data, int64_t output_capacity)
+     * }
+     */
+    public static FunctionDescriptor pk_max_unpool_f32$descriptor() {
+        return pk_max_unpool_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t pk_max_unpool_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const int64_t *indices_data, int64_t indices_capacity, const pk_tensor_desc *output, float *output_data, int64_t output_capacity)
+     * }
+     */
+    public static MethodHandle pk_max_unpool_f32$handle() {
+        return pk_max_unpool_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t pk_max_unpool_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const int64_t *indices_data, int64_t indices_capacity, const pk_tensor_desc *output, float *output_data, int64_t output_capacity)
+     * }
+     */
+    public static MemorySegment pk_max_unpool_f32$address() {
+        return pk_max_unpool_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t pk_max_unpool_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const int64_t *indices_data, int64_t indices_capacity, const pk_tensor_desc *output, float *output_data, int64_t output_capacity)
+     * }
+     */
+    public static int pk_max_unpool_f32(MemorySegment spec, MemorySegment input, MemorySegment input_data, long input_capacity, MemorySegment indices_data, long indices_capacity, MemorySegment output, MemorySegment output_data, long output_capacity) {
+        var mh$ = pk_max_unpool_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pk_max_unpool_f32", spec, input, input_data, input_capacity, indices_data, indices_capacity, output, output_data, output_capacity);
+            }
+            return (int)mh$.invokeExact(spec, input, input_data, input_capacity, indices_data, indices_capacity, output, output_data, output_capacity);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class pk_pool_backward_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            PoolkitFFI.C_INT,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("pk_pool_backward_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t pk_pool_backward_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const pk_tensor_desc *output, const float *output_data, int64_t output_capacity, const float *grad_output, int64_t grad_output_capacity, const int64_t *indices_data, int64_t indices_capacity, float *grad_input, int64_t grad_input_capacity)
+     * }
+     */
+    public static FunctionDescriptor pk_pool_backward_f32$descriptor() {
+        return pk_pool_backward_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t pk_pool_backward_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const pk_tensor_desc *output, const float *output_data, int64_t output_capacity, const float *grad_output, int64_t grad_output_capacity, const int64_t *indices_data, int64_t indices_capacity, float *grad_input, int64_t grad_input_capacity)
+     * }
+     */
+    public static MethodHandle pk_pool_backward_f32$handle() {
+        return pk_pool_backward_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t pk_pool_backward_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const pk_tensor_desc *output, const float *output_data, int64_t output_capacity, const float *grad_output, int64_t grad_output_capacity, const int64_t *indices_data, int64_t indices_capacity, float *grad_input, int64_t grad_input_capacity)
+     * }
+     */
+    public static MemorySegment pk_pool_backward_f32$address() {
+        return pk_pool_backward_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t pk_pool_backward_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const pk_tensor_desc *output, const float *output_data, int64_t output_capacity, const float *grad_output, int64_t grad_output_capacity, const int64_t *indices_data, int64_t indices_capacity, float *grad_input, int64_t grad_input_capacity)
+     * }
+     */
+    public static int pk_pool_backward_f32(MemorySegment spec, MemorySegment input, MemorySegment input_data, long input_capacity, MemorySegment output, MemorySegment output_data, long output_capacity, MemorySegment grad_output, long grad_output_capacity, MemorySegment indices_data, long indices_capacity, MemorySegment grad_input, long grad_input_capacity) {
+        var mh$ = pk_pool_backward_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pk_pool_backward_f32", spec, input, input_data, input_capacity, output, output_data, output_capacity, grad_output, grad_output_capacity, indices_data, indices_capacity, grad_input, grad_input_capacity);
+            }
+            return (int)mh$.invokeExact(spec, input, input_data, input_capacity, output, output_data, output_capacity, grad_output, grad_output_capacity, indices_data, indices_capacity, grad_input, grad_input_capacity);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

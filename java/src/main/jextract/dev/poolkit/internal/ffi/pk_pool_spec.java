@@ -16,6 +16,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
  * {@snippet lang=c :
  * struct pk_pool_spec {
  *     int64_t op;
+ *     int64_t window;
  *     int64_t spatial_rank;
  *     int64_t kernel[3];
  *     int64_t stride[3];
@@ -26,6 +27,9 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
  *     int64_t divisor_mode;
  *     int64_t divisor_override;
  *     int64_t nan_mode;
+ *     int64_t lp_form;
+ *     double lp_p;
+ *     int64_t index_format;
  *     int64_t isa;
  * }
  * }
@@ -38,6 +42,7 @@ public class pk_pool_spec {
 
     private static final GroupLayout $LAYOUT = MemoryLayout.structLayout(
         PoolkitFFI.C_LONG.withName("op"),
+        PoolkitFFI.C_LONG.withName("window"),
         PoolkitFFI.C_LONG.withName("spatial_rank"),
         MemoryLayout.sequenceLayout(3, PoolkitFFI.C_LONG).withName("kernel"),
         MemoryLayout.sequenceLayout(3, PoolkitFFI.C_LONG).withName("stride"),
@@ -48,6 +53,9 @@ public class pk_pool_spec {
         PoolkitFFI.C_LONG.withName("divisor_mode"),
         PoolkitFFI.C_LONG.withName("divisor_override"),
         PoolkitFFI.C_LONG.withName("nan_mode"),
+        PoolkitFFI.C_LONG.withName("lp_form"),
+        PoolkitFFI.C_DOUBLE.withName("lp_p"),
+        PoolkitFFI.C_LONG.withName("index_format"),
         PoolkitFFI.C_LONG.withName("isa")
     ).withName("pk_pool_spec");
 
@@ -100,6 +108,50 @@ public class pk_pool_spec {
      */
     public static void op(MemorySegment struct, long fieldValue) {
         struct.set(op$LAYOUT, op$OFFSET, fieldValue);
+    }
+
+    private static final OfLong window$LAYOUT = (OfLong)$LAYOUT.select(groupElement("window"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * int64_t window
+     * }
+     */
+    public static final OfLong window$layout() {
+        return window$LAYOUT;
+    }
+
+    private static final long window$OFFSET = $LAYOUT.byteOffset(groupElement("window"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * int64_t window
+     * }
+     */
+    public static final long window$offset() {
+        return window$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * int64_t window
+     * }
+     */
+    public static long window(MemorySegment struct) {
+        return struct.get(window$LAYOUT, window$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * int64_t window
+     * }
+     */
+    public static void window(MemorySegment struct, long fieldValue) {
+        struct.set(window$LAYOUT, window$OFFSET, fieldValue);
     }
 
     private static final OfLong spatial_rank$LAYOUT = (OfLong)$LAYOUT.select(groupElement("spatial_rank"));
@@ -705,6 +757,138 @@ public class pk_pool_spec {
      */
     public static void nan_mode(MemorySegment struct, long fieldValue) {
         struct.set(nan_mode$LAYOUT, nan_mode$OFFSET, fieldValue);
+    }
+
+    private static final OfLong lp_form$LAYOUT = (OfLong)$LAYOUT.select(groupElement("lp_form"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * int64_t lp_form
+     * }
+     */
+    public static final OfLong lp_form$layout() {
+        return lp_form$LAYOUT;
+    }
+
+    private static final long lp_form$OFFSET = $LAYOUT.byteOffset(groupElement("lp_form"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * int64_t lp_form
+     * }
+     */
+    public static final long lp_form$offset() {
+        return lp_form$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * int64_t lp_form
+     * }
+     */
+    public static long lp_form(MemorySegment struct) {
+        return struct.get(lp_form$LAYOUT, lp_form$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * int64_t lp_form
+     * }
+     */
+    public static void lp_form(MemorySegment struct, long fieldValue) {
+        struct.set(lp_form$LAYOUT, lp_form$OFFSET, fieldValue);
+    }
+
+    private static final OfDouble lp_p$LAYOUT = (OfDouble)$LAYOUT.select(groupElement("lp_p"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * double lp_p
+     * }
+     */
+    public static final OfDouble lp_p$layout() {
+        return lp_p$LAYOUT;
+    }
+
+    private static final long lp_p$OFFSET = $LAYOUT.byteOffset(groupElement("lp_p"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * double lp_p
+     * }
+     */
+    public static final long lp_p$offset() {
+        return lp_p$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * double lp_p
+     * }
+     */
+    public static double lp_p(MemorySegment struct) {
+        return struct.get(lp_p$LAYOUT, lp_p$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * double lp_p
+     * }
+     */
+    public static void lp_p(MemorySegment struct, double fieldValue) {
+        struct.set(lp_p$LAYOUT, lp_p$OFFSET, fieldValue);
+    }
+
+    private static final OfLong index_format$LAYOUT = (OfLong)$LAYOUT.select(groupElement("index_format"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * int64_t index_format
+     * }
+     */
+    public static final OfLong index_format$layout() {
+        return index_format$LAYOUT;
+    }
+
+    private static final long index_format$OFFSET = $LAYOUT.byteOffset(groupElement("index_format"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * int64_t index_format
+     * }
+     */
+    public static final long index_format$offset() {
+        return index_format$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * int64_t index_format
+     * }
+     */
+    public static long index_format(MemorySegment struct) {
+        return struct.get(index_format$LAYOUT, index_format$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * int64_t index_format
+     * }
+     */
+    public static void index_format(MemorySegment struct, long fieldValue) {
+        struct.set(index_format$LAYOUT, index_format$OFFSET, fieldValue);
     }
 
     private static final OfLong isa$LAYOUT = (OfLong)$LAYOUT.select(groupElement("isa"));

@@ -20,6 +20,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
  *     int64_t batch;
  *     int64_t channels;
  *     int64_t spatial[3];
+ *     int64_t strides[5];
  * }
  * }
  */
@@ -34,7 +35,8 @@ public class pk_tensor_desc {
         PoolkitFFI.C_LONG.withName("spatial_rank"),
         PoolkitFFI.C_LONG.withName("batch"),
         PoolkitFFI.C_LONG.withName("channels"),
-        MemoryLayout.sequenceLayout(3, PoolkitFFI.C_LONG).withName("spatial")
+        MemoryLayout.sequenceLayout(3, PoolkitFFI.C_LONG).withName("spatial"),
+        MemoryLayout.sequenceLayout(5, PoolkitFFI.C_LONG).withName("strides")
     ).withName("pk_tensor_desc");
 
     /**
@@ -295,6 +297,83 @@ public class pk_tensor_desc {
      */
     public static void spatial(MemorySegment struct, long index0, long fieldValue) {
         spatial$ELEM_HANDLE.set(struct, spatial$OFFSET, index0, fieldValue);
+    }
+
+    private static final SequenceLayout strides$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("strides"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * int64_t strides[5]
+     * }
+     */
+    public static final SequenceLayout strides$layout() {
+        return strides$LAYOUT;
+    }
+
+    private static final long strides$OFFSET = $LAYOUT.byteOffset(groupElement("strides"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * int64_t strides[5]
+     * }
+     */
+    public static final long strides$offset() {
+        return strides$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * int64_t strides[5]
+     * }
+     */
+    public static MemorySegment strides(MemorySegment struct) {
+        return struct.asSlice(strides$OFFSET, strides$LAYOUT.byteSize());
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * int64_t strides[5]
+     * }
+     */
+    public static void strides(MemorySegment struct, MemorySegment fieldValue) {
+        MemorySegment.copy(fieldValue, 0L, struct, strides$OFFSET, strides$LAYOUT.byteSize());
+    }
+
+    private static long[] strides$DIMS = { 5 };
+
+    /**
+     * Dimensions for array field:
+     * {@snippet lang=c :
+     * int64_t strides[5]
+     * }
+     */
+    public static long[] strides$dimensions() {
+        return strides$DIMS;
+    }
+    private static final VarHandle strides$ELEM_HANDLE = strides$LAYOUT.varHandle(sequenceElement());
+
+    /**
+     * Indexed getter for field:
+     * {@snippet lang=c :
+     * int64_t strides[5]
+     * }
+     */
+    public static long strides(MemorySegment struct, long index0) {
+        return (long)strides$ELEM_HANDLE.get(struct, strides$OFFSET, index0);
+    }
+
+    /**
+     * Indexed setter for field:
+     * {@snippet lang=c :
+     * int64_t strides[5]
+     * }
+     */
+    public static void strides(MemorySegment struct, long index0, long fieldValue) {
+        strides$ELEM_HANDLE.set(struct, strides$OFFSET, index0, fieldValue);
     }
 
     /**
