@@ -5,7 +5,7 @@
 #include "../pool-window.h"
 
 static void windows_of(const pk_plan* p, int64_t n, int64_t c, int64_t od, int64_t oh, int64_t ow, pk_window w[3]) {
-    if (p->axis[0].window == PK_WINDOW_FRACTIONAL) {
+    if (p->axis[2].window == PK_WINDOW_FRACTIONAL) { /* the innermost axis is always a real one */
         const float* u = p->samples + (n * p->channels + c) * p->rank; /* u[0] drives w, u[1] h, u[2] d */
         const int64_t o[3] = {od, oh, ow};
         for (int i = 0; i < 3; i++) {

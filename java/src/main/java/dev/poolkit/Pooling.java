@@ -87,6 +87,25 @@ public final class Pooling {
         return new PreparedPool(spec, geometry, resolved, level, inputStrides, outputStrides);
     }
 
+    /** Prepares max unpooling of values (and indices) of {@code inputShape}, with the default backend and level. */
+    public static PreparedUnpool prepareUnpool(UnpoolSpec spec, Layout layout, long... inputShape) {
+        return prepareUnpool(spec, layout, inputShape, defaultBackend(), null);
+    }
+
+    /** Prepares max unpooling with an explicit backend ({@link Backend#CROSS_CHECK} runs native) and level. */
+    public static PreparedUnpool prepareUnpool(UnpoolSpec spec, Layout layout, long[] inputShape, Backend backend, Isa isa) {
+        if (spec == null) throw new NullPointerException("spec");
+        if (layout == null) throw new NullPointerException("layout");
+        if (inputShape == null) throw new NullPointerException("inputShape");
+        if (backend == null) throw new NullPointerException("backend");
+        Backend resolved = backend == Backend.AUTO ? (NativeStatus.available() ? Backend.NATIVE : Backend.JAVA)
+                : backend == Backend.CROSS_CHECK ? Backend.NATIVE : backend;
+        if (resolved != Backend.JAVA && !NativeStatus.available()) {
+            throw new UnsupportedOperationException("backend = " + backend + ": native code is unavailable: " + NativeStatus.unavailableReason());
+        }
+        return new PreparedUnpool(spec, layout, inputShape, resolved, isa != null ? isa : defaultIsa());
+    }
+
     /** The output shape {@code spec} gives for an input shape {@code [N, C, spatial...]}, without preparing anything. */
     public static long[] outputShape(PoolSpec spec, long... inputShape) {
         return Geometry.of(spec, Layout.NCHW, inputShape).outputShape.clone();

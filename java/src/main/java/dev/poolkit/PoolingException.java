@@ -1,8 +1,9 @@
 package dev.poolkit;
 
 /**
- * A failure reported by a backend: a native status (which the Java validation should have prevented, so it
- * points at a bug) or a cross-check mismatch between the native and Java results.
+ * A failure reported by a backend: bad data that only a run can see (an index outside its tensor, two values
+ * unpooled to one position), a native status the Java validation should have prevented (a bug), or a
+ * cross-check mismatch between the native and Java results. Both backends report bad data with the same status.
  */
 public final class PoolingException extends RuntimeException {
     private final int status;
@@ -11,6 +12,11 @@ public final class PoolingException extends RuntimeException {
         super(message);
         this.status = status;
     }
+
+    /** Status of an index outside its tensor ({@code PK_ERR_INVALID_INDEX}). */
+    public static final int INVALID_INDEX = 18;
+    /** Status of two different values sent to one position ({@code PK_ERR_CONFLICTING_INDEX}). */
+    public static final int CONFLICTING_INDEX = 19;
 
     /** The native status code ({@code PK_ERR_*}), or 0 for a cross-check mismatch. */
     public int status() {

@@ -140,6 +140,47 @@ public final class PreparedPool {
         if (reference != null) crossCheck(input, output, idx);
     }
 
+    /** Gradient of average pooling with respect to its input, written over all of {@code gradInput}. */
+    public void backward(Tensor gradOutput, Tensor gradInput) {
+        backward(gradOutput, gradInput, null, null, null);
+    }
+
+    /** Gradient of max or min pooling (fractional and adaptive too), scattered through the forward's indices. */
+    public void backward(Tensor gradOutput, Tensor gradInput, Tensor indices) {
+        backward(gradOutput, gradInput, null, null, indices);
+    }
+
+    /**
+     * The gradient of this pooling with respect to its input, given the gradient of its output: written over all of
+     * {@code gradInput} (shaped and strided like the input; {@code gradOutput} like the output). Max and min
+     * pooling read the forward's {@code indices} and send each gradient to its argmax; average pooling shares it
+     * over the window's taps inside the input (by the forward divisor); LP pooling also reads the forward's
+     * {@code input} and {@code output}. Arguments an op does not read may be null. Deterministic: every
+     * backend accumulates in the same fixed order.
+     *
+     * @throws PoolingException with {@link PoolingException#INVALID_INDEX} when an index lies outside the input
+     */
+    public void backward(Tensor gradOutput, Tensor gradInput, Tensor input, Tensor output, Tensor indices) {
+        checkTensor("gradOutput", gradOutput, DType.F32, geometry.outputShape, outputStrides);
+        checkTensor("gradInput", gradInput, DType.F32, geometry.inputShape, inputStrides);
+        if (gradInput.segment().isReadOnly()) throw new IllegalArgumentException("gradInput segment is read-only");
+        checkDisjoint("gradOutput", gradOutput, "gradInput", gradInput);
+        if (producesIndices()) {
+            if (indices == null) throw new NullPointerException("indices: " + geometry.op + " pooling's gradient follows them");
+            checkTensor("indices", indices, DType.I64, geometry.outputShape, outputStrides);
+            checkDisjoint("indices", indices, "gradInput", gradInput);
+        }
+        if (geometry.op == PoolOp.LP) {
+            if (input == null || output == null) throw new NullPointerException("input and output: LP pooling's gradient reads them");
+            checkTensor("input", input, DType.F32, geometry.inputShape, inputStrides);
+            checkTensor("output", output, DType.F32, geometry.outputShape, outputStrides);
+            checkDisjoint("input", input, "gradInput", gradInput);
+            checkDisjoint("output", output, "gradInput", gradInput);
+        }
+        kernel.backward(gradOutput.segment(), gradInput.segment(), geometry.op == PoolOp.LP ? input.segment() : null,
+                geometry.op == PoolOp.LP ? output.segment() : null, producesIndices() ? indices.segment() : null);
+    }
+
     private void crossCheck(Tensor input, Tensor output, MemorySegment idx) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment refOut = arena.allocate(geometry.outputCount * Float.BYTES, 64);

@@ -9,8 +9,10 @@ import dev.poolkit.Layout;
 import dev.poolkit.LpForm;
 import dev.poolkit.NanPolicy;
 import dev.poolkit.PoolOp;
+import dev.poolkit.PoolingException;
 import dev.poolkit.WindowRule;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * Pure-Java pooling: the definition of the native scalar kernels, organized for memory order. Per axis, the
@@ -230,5 +232,109 @@ public final class JavaKernel implements Kernel {
                 indices.setAtIndex(JAVA_LONG_UNALIGNED, at, indexSpace.encode(n, c, indices.getAtIndex(JAVA_LONG_UNALIGNED, at)));
             }
         }
+    }
+
+    // ---- backward: outputs visited n, c, then spatially in row-major order; taps in row-major window order ----
+
+    @Override
+    public void backward(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment input, MemorySegment output,
+                         MemorySegment indices) {
+        if (extremum) { // every index checked before anything is written, as the native code does
+            forEachOutput((n, c, o, at) -> target(n, c, indices.getAtIndex(JAVA_LONG_UNALIGNED, at), at));
+        }
+        forEachInput((n, c, id, ih, iw, at) -> gradInput.setAtIndex(JAVA_FLOAT_UNALIGNED, at, 0f));
+        forEachOutput((n, c, o, at) -> {
+            float grad = gradOutput.getAtIndex(JAVA_FLOAT_UNALIGNED, at);
+            long inPlane = n * g.inStride[Geometry.N] + c * g.inStride[Geometry.C];
+            if (extremum) {
+                long t = target(n, c, indices.getAtIndex(JAVA_LONG_UNALIGNED, at), at);
+                gradInput.setAtIndex(JAVA_FLOAT_UNALIGNED, t, gradInput.getAtIndex(JAVA_FLOAT_UNALIGNED, t) + grad);
+                return;
+            }
+            int od = (int) o[0], oh = (int) o[1], ow = (int) o[2];
+            if (!lp) { // average: the same share to every tap inside the input
+                long divisor = divisor(od, oh, ow);
+                if (divisor == 0) return;
+                float share = grad / (float) divisor;
+                forEachTap(inPlane, od, oh, ow, t -> gradInput.setAtIndex(JAVA_FLOAT_UNALIGNED, t,
+                        gradInput.getAtIndex(JAVA_FLOAT_UNALIGNED, t) + share));
+                return;
+            }
+            float out = output.getAtIndex(JAVA_FLOAT_UNALIGNED, at);
+            if (out == 0f) return; // the root's derivative is undefined there: no contribution
+            if (infiniteP) { // all to the first tap with the largest |x|
+                long[] best = {-1};
+                float[] largest = {-1f};
+                forEachTap(inPlane, od, oh, ow, t -> {
+                    float a = Math.abs(input.getAtIndex(JAVA_FLOAT_UNALIGNED, t));
+                    if (a > largest[0]) { largest[0] = a; best[0] = t; }
+                });
+                if (best[0] >= 0) {
+                    float x = input.getAtIndex(JAVA_FLOAT_UNALIGNED, best[0]);
+                    gradInput.setAtIndex(JAVA_FLOAT_UNALIGNED, best[0], gradInput.getAtIndex(JAVA_FLOAT_UNALIGNED, best[0])
+                            + (float) (grad * Math.signum(x)));
+                }
+                return;
+            }
+            long taps = (last[0][od] - first[0][od]) * (last[1][oh] - first[1][oh]) * (last[2][ow] - first[2][ow]);
+            double scale = pytorchLp ? (double) g.kernelVolume() / taps : 1.0;
+            double outFactor = Math.pow(out, 1 - g.p);
+            forEachTap(inPlane, od, oh, ow, t -> {
+                double x = input.getAtIndex(JAVA_FLOAT_UNALIGNED, t);
+                double power = pytorchLp ? Math.pow(x, g.p - 1) : Math.signum(x) * Math.pow(Math.abs(x), g.p - 1);
+                gradInput.setAtIndex(JAVA_FLOAT_UNALIGNED, t, gradInput.getAtIndex(JAVA_FLOAT_UNALIGNED, t)
+                        + (float) (grad * scale * power * outFactor));
+            });
+        });
+    }
+
+    private interface OutputVisitor { void visit(long n, long c, long[] o, long offset); }
+    private interface InputVisitor { void visit(long n, long c, long id, long ih, long iw, long offset); }
+    private interface TapVisitor { void visit(long offset); }
+
+    private void forEachOutput(OutputVisitor visitor) {
+        long[] o = new long[3];
+        for (long n = 0; n < g.batch; n++)
+            for (long c = 0; c < g.channels; c++)
+                for (o[0] = 0; o[0] < g.out[0]; o[0]++)
+                    for (o[1] = 0; o[1] < g.out[1]; o[1]++)
+                        for (o[2] = 0; o[2] < g.out[2]; o[2]++)
+                            visitor.visit(n, c, o, outLine(n, c, o[0], o[1]) + o[2] * g.outStride[Geometry.W]);
+    }
+
+    private void forEachInput(InputVisitor visitor) {
+        for (long n = 0; n < g.batch; n++)
+            for (long c = 0; c < g.channels; c++)
+                for (long id = 0; id < g.in[0]; id++)
+                    for (long ih = 0; ih < g.in[1]; ih++)
+                        for (long iw = 0; iw < g.in[2]; iw++)
+                            visitor.visit(n, c, id, ih, iw, n * g.inStride[Geometry.N] + c * g.inStride[Geometry.C]
+                                    + id * g.inStride[Geometry.D] + ih * g.inStride[Geometry.H] + iw * g.inStride[Geometry.W]);
+    }
+
+    /** Offsets of the taps of window (od, oh, ow) inside the input, in row-major window order. */
+    private void forEachTap(long inPlane, int od, int oh, int ow, TapVisitor visitor) {
+        for (long jd = first[0][od]; jd < last[0][od]; jd++) {
+            long id = origin[0][od] + jd * g.dilation[0];
+            for (long jh = first[1][oh]; jh < last[1][oh]; jh++) {
+                long ih = origin[1][oh] + jh * g.dilation[1];
+                for (long jw = first[2][ow]; jw < last[2][ow]; jw++) {
+                    long iw = origin[2][ow] + jw * g.dilation[2];
+                    visitor.visit(inPlane + id * g.inStride[Geometry.D] + ih * g.inStride[Geometry.H] + iw * g.inStride[Geometry.W]);
+                }
+            }
+        }
+    }
+
+    /** The input offset an index names, for the output at (n, c); a PoolingException when it lies outside. */
+    private long target(long n, long c, long index, long outputOffset) {
+        long[] t = indexSpace.decode(n, c, index);
+        if (t == null) {
+            throw new PoolingException("indices: " + index + " at output offset " + outputOffset + " lies outside the input "
+                    + Arrays.toString(g.inputShape) + " (" + g.indexFormat + " format)", PoolingException.INVALID_INDEX);
+        }
+        long p = t[2], iw = p % g.in[2], ih = p / g.in[2] % g.in[1], id = p / g.in[2] / g.in[1];
+        return t[0] * g.inStride[Geometry.N] + t[1] * g.inStride[Geometry.C] + id * g.inStride[Geometry.D]
+                + ih * g.inStride[Geometry.H] + iw * g.inStride[Geometry.W];
     }
 }

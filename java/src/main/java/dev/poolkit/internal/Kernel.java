@@ -7,6 +7,14 @@ public interface Kernel {
     /** {@code indices} is null when not requested. */
     void run(MemorySegment input, MemorySegment output, MemorySegment indices, long rowBegin, long rowEnd);
 
+    /**
+     * The gradient with respect to the input, written over all of {@code gradInput}. {@code input} and
+     * {@code output} (the forward's) are read by LP pooling, {@code indices} by max and min pooling; the others may
+     * be null.
+     */
+    void backward(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment input, MemorySegment output,
+                  MemorySegment indices);
+
     /** A name saying which implementation runs, e.g. {@code native:avx512} or {@code java}. */
     String name();
 }

@@ -28,6 +28,12 @@ public final class NativeKernel implements Kernel {
     private static final MethodHandle FORWARD_CRITICAL = Linker.nativeLinker().downcallHandle(
             PoolkitFFI.pk_pool_forward_f32$address(), PoolkitFFI.pk_pool_forward_f32$descriptor(),
             Linker.Option.critical(true));
+    /** Linked on first use: inference never needs it. */
+    private static final class Backward {
+        static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(
+                PoolkitFFI.pk_pool_backward_f32$address(), PoolkitFFI.pk_pool_backward_f32$descriptor(), Linker.Option.critical(true));
+    }
+
     /** Problems moving fewer bytes than this finish in well under a millisecond: critical calls suit them. */
     private static final long CRITICAL_MAX_BYTES = 1L << 20;
 
@@ -155,6 +161,27 @@ public final class NativeKernel implements Kernel {
         }
         if (status != 0) {
             throw new PoolingException("native pooling failed: " + statusText(status), status);
+        }
+    }
+
+    @Override
+    public void backward(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment in, MemorySegment out,
+                         MemorySegment indices) {
+        MemorySegment x = in == null ? MemorySegment.NULL : in, y = out == null ? MemorySegment.NULL : out;
+        MemorySegment idx = indices == null ? MemorySegment.NULL : indices;
+        int status;
+        try {
+            // critical: heap arrays pass without copying; a backward pass is one bounded loop nest
+            status = (int) Backward.HANDLE.invokeExact(spec, input, x, x.byteSize() / Float.BYTES, output, y, y.byteSize() / Float.BYTES,
+                    gradOutput, gradOutput.byteSize() / Float.BYTES, idx, idx.byteSize() / Long.BYTES, gradInput,
+                    gradInput.byteSize() / Float.BYTES);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (status != 0) {
+            throw new PoolingException("native pooling backward failed: " + statusText(status), status);
         }
     }
 }

@@ -1,0 +1,166 @@
+package dev.poolkit;
+
+import dev.poolkit.internal.IndexSpace;
+import dev.poolkit.internal.NativeKernel;
+import dev.poolkit.internal.ffi.PoolkitFFI;
+import dev.poolkit.internal.ffi.pk_pool_spec;
+import dev.poolkit.internal.ffi.pk_tensor_desc;
+import java.lang.foreign.Arena;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.util.Arrays;
+
+/**
+ * Max unpooling validated once for a spec, a layout and a values shape, then run any number of times with one
+ * downcall (native) or one loop (Java). Both backends check every index before writing, reject two different values
+ * sent to one position (equal ones, as overlapping max windows produce, are fine), and never write outside the
+ * output. Immutable and safe to share between threads.
+ */
+public final class PreparedUnpool {
+    private static final MethodHandle UNPOOL = Linker.nativeLinker().downcallHandle(
+            PoolkitFFI.pk_max_unpool_f32$address(), PoolkitFFI.pk_max_unpool_f32$descriptor(), Linker.Option.critical(true));
+
+    private final UnpoolSpec spec;
+    private final Layout layout;
+    private final long[] inputShape, outputShape;
+    private final Backend backend;
+    private final Isa isa;
+    private final IndexSpace space;
+    private final MemorySegment nativeSpec, inputDesc, outputDesc; // null for the Java backend
+
+    PreparedUnpool(UnpoolSpec spec, Layout layout, long[] inputShape, Backend backend, Isa isa) {
+        this.spec = spec;
+        this.layout = layout;
+        this.inputShape = inputShape.clone();
+        Tensor.checkShape(this.inputShape);
+        this.outputShape = spec.outputShape(inputShape);
+        Tensor.checkShape(outputShape);
+        this.backend = backend;
+        this.isa = isa;
+        int rank = spec.rank();
+        long[] size = {1, 1, 1};
+        for (int i = 0; i < rank; i++) size[3 - rank + i] = outputShape[i + 2];
+        this.space = new IndexSpace(spec.indexFormat(), outputShape[0], outputShape[1], size, rank);
+        if (backend == Backend.JAVA) {
+            if (Tensor.checkShape(inputShape) > Integer.MAX_VALUE - 8) {
+                throw new UnsupportedOperationException("input shape " + Arrays.toString(inputShape)
+                        + ": the Java backend unpools at most 2^31 - 9 values; use the native one");
+            }
+            nativeSpec = inputDesc = outputDesc = null;
+            return;
+        }
+        Arena arena = Arena.ofAuto();
+        nativeSpec = pk_pool_spec.allocate(arena);
+        pk_pool_spec.spatial_rank(nativeSpec, rank);
+        pk_pool_spec.index_format(nativeSpec, spec.indexFormat().ordinal()); // PK_INDEX_* follow the enum's order
+        pk_pool_spec.isa(nativeSpec, isa.ordinal());
+        inputDesc = describe(arena, inputShape);
+        outputDesc = describe(arena, outputShape);
+    }
+
+    private MemorySegment describe(Arena arena, long[] shape) {
+        MemorySegment d = pk_tensor_desc.allocate(arena);
+        pk_tensor_desc.layout(d, layout == Layout.NCHW ? PoolkitFFI.PK_LAYOUT_NCHW() : PoolkitFFI.PK_LAYOUT_NHWC());
+        pk_tensor_desc.spatial_rank(d, shape.length - 2);
+        pk_tensor_desc.batch(d, shape[0]);
+        pk_tensor_desc.channels(d, shape[1]);
+        for (int i = 2; i < shape.length; i++) pk_tensor_desc.spatial(d, i - 2, shape[i]);
+        return d;
+    }
+
+    public UnpoolSpec spec() { return spec; }
+    public Layout layout() { return layout; }
+    public long[] inputShape() { return inputShape.clone(); }
+    public long[] outputShape() { return outputShape.clone(); }
+    public Backend backend() { return backend; }
+
+    /** A zeroed output tensor of the right shape and layout. */
+    public Tensor allocateOutput(SegmentAllocator allocator) {
+        return Tensor.allocate(allocator, DType.F32, layout, outputShape);
+    }
+
+    /**
+     * Writes {@code values} at the positions {@code indices} name in {@code output}, zero elsewhere.
+     *
+     * @throws PoolingException {@link PoolingException#INVALID_INDEX} for an index outside the output (nothing is
+     *     written), {@link PoolingException#CONFLICTING_INDEX} for two different values sent to one position
+     */
+    public void run(Tensor values, Tensor indices, Tensor output) {
+        check("values", values, DType.F32, inputShape);
+        check("indices", indices, DType.I64, inputShape);
+        check("output", output, DType.F32, outputShape);
+        if (output.segment().isReadOnly()) throw new IllegalArgumentException("output segment is read-only");
+        if (backend == Backend.JAVA) {
+            runJava(values.segment(), indices.segment(), output.segment());
+            return;
+        }
+        MemorySegment v = values.segment(), i = indices.segment(), o = output.segment();
+        int status;
+        try {
+            status = (int) UNPOOL.invokeExact(nativeSpec, inputDesc, v, v.byteSize() / Float.BYTES, i, i.byteSize() / Long.BYTES,
+                    outputDesc, o, o.byteSize() / Float.BYTES);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (status != 0) throw new PoolingException("native max unpooling failed: " + NativeKernel.statusText(status), status);
+    }
+
+    /** The definition: check every index, zero, scatter in order, then verify no position got two different values. */
+    private void runJava(MemorySegment values, MemorySegment indices, MemorySegment output) {
+        long count = Arrays.stream(inputShape).reduce(1, Math::multiplyExact);
+        long[] targets = new long[(int) count]; // the constructor bounded count
+        for (long e = 0; e < count; e++) targets[(int) e] = target(e, indices.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, e));
+        output.asSlice(0, Arrays.stream(outputShape).reduce(1, Math::multiplyExact) * Float.BYTES).fill((byte) 0);
+        for (long e = 0; e < count; e++) {
+            output.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, targets[(int) e], values.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, e));
+        }
+        for (long e = 0; e < count; e++) {
+            float sent = values.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, e), there = output.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, targets[(int) e]);
+            if (Float.floatToRawIntBits(sent) != Float.floatToRawIntBits(there)) {
+                throw new PoolingException("values " + sent + " and " + there + " were both sent to output offset " + targets[(int) e]
+                        + " (index " + indices.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, e) + ")", PoolingException.CONFLICTING_INDEX);
+            }
+        }
+    }
+
+    /** Output offset of the position the index of value {@code e} (a dense offset in the layout) names. */
+    private long target(long e, long index) {
+        int rank = inputShape.length - 2;
+        long spatial = 1;
+        for (int i = 2; i < inputShape.length; i++) spatial *= inputShape[i];
+        long channels = inputShape[1];
+        long n, c;
+        if (layout == Layout.NCHW) { c = e / spatial % channels; n = e / spatial / channels; }
+        else { c = e % channels; n = e / channels / spatial; }
+        long[] t = space.decode(n, c, index);
+        if (t == null) {
+            throw new PoolingException("indices: " + index + " (for values offset " + e + ") lies outside the output "
+                    + Arrays.toString(outputShape) + " (" + spec.indexFormat() + " format)", PoolingException.INVALID_INDEX);
+        }
+        long plane = space.planeSize();
+        return layout == Layout.NCHW ? (t[0] * outputShape[1] + t[1]) * plane + t[2] : (t[0] * plane + t[2]) * outputShape[1] + t[1];
+    }
+
+    private void check(String name, Tensor t, DType dtype, long[] shape) {
+        if (t == null) throw new NullPointerException(name);
+        if (t.dtype() != dtype) throw new IllegalArgumentException(name + " dtype = " + t.dtype() + ": expected " + dtype);
+        if (t.layout() != layout) {
+            throw new IllegalArgumentException(name + " layout = " + t.layout() + ": this operation was prepared for " + layout);
+        }
+        if (!t.hasShape(shape) || !t.isDense()) {
+            throw new IllegalArgumentException(name + " shape = " + Arrays.toString(t.shape()) + (t.isDense() ? "" : " (strided)")
+                    + ": this operation was prepared for dense " + Arrays.toString(shape));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return spec + " on " + layout + Arrays.toString(inputShape) + " -> " + Arrays.toString(outputShape) + " ["
+                + (backend == Backend.JAVA ? "java" : "native:" + isa.name().toLowerCase()) + "]";
+    }
+}

@@ -1,0 +1,116 @@
+package dev.poolkit;
+
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Max unpooling: each value goes to the position its index names in a zeroed output (PyTorch MaxUnpool1d/2d/3d,
+ * ONNX MaxUnpool). The output size is given, or computed per spatial axis as
+ * {@code (L - 1)*stride + kernel - padBegin - padEnd} (both frameworks' default; it is ambiguous, so give it when the
+ * pooled input's size is known).
+ *
+ * <pre>{@code
+ * UnpoolSpec unpool = UnpoolSpec.of(2, 2).outputSize(7, 7).build();            // undoes max_pool2d(2) on 7x7
+ * UnpoolSpec same = UnpoolSpec.inverseOf(pool).build();                       // kernel, stride, padding, indices
+ * }</pre>
+ */
+public final class UnpoolSpec {
+    private final long[] kernel, stride, padBegin, padEnd, outputSize;
+    private final IndexFormat indexFormat;
+
+    private UnpoolSpec(Builder b) {
+        this.kernel = b.kernel.clone();
+        int rank = kernel.length;
+        if (rank < 1 || rank > 3) throw new IllegalArgumentException("kernel has " + rank + " dimensions: expected 1, 2 or 3");
+        this.stride = b.stride != null ? b.stride.clone() : kernel.clone();
+        this.padBegin = b.padBegin != null ? b.padBegin.clone() : new long[rank];
+        this.padEnd = b.padEnd != null ? b.padEnd.clone() : padBegin.clone();
+        this.outputSize = b.outputSize == null ? null : b.outputSize.clone();
+        this.indexFormat = b.indexFormat;
+        check("stride", stride, 1);
+        check("padBegin", padBegin, 0);
+        check("padEnd", padEnd, 0);
+        check("kernel", kernel, 1);
+        if (outputSize != null) check("outputSize", outputSize, 1);
+    }
+
+    private void check(String name, long[] values, long min) {
+        if (values.length != kernel.length) {
+            throw new IllegalArgumentException(name + " = " + Arrays.toString(values) + " has " + values.length
+                    + " dimensions but kernel has " + kernel.length);
+        }
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] < min || values[i] > PoolSpec.MAX_EXTENT) {
+                throw new IllegalArgumentException(name + "[" + i + "] = " + values[i] + ": must be "
+                        + (min == 0 ? "non-negative" : "positive") + (values[i] > PoolSpec.MAX_EXTENT ? " and at most 2^40" : ""));
+            }
+        }
+    }
+
+    /** Unpooling with windows of {@code kernel} (stride defaults to the kernel, padding to 0). */
+    public static Builder of(long... kernel) {
+        return new Builder(Objects.requireNonNull(kernel, "kernel"));
+    }
+
+    /** The unpooling that undoes a sliding max or min pooling spec: its kernel, stride, padding and index format. */
+    public static Builder inverseOf(PoolSpec pool) {
+        if (pool.windowRule() != WindowRule.SLIDING || (pool.op() != PoolOp.MAX && pool.op() != PoolOp.MIN)) {
+            throw new IllegalArgumentException(pool + ": only sliding max and min pooling produce indices to unpool"
+                    + " (give the output size with UnpoolSpec.of(...).outputSize(...) for others)");
+        }
+        return of(pool.kernel()).stride(pool.stride()).padding(pool.padBegin(), pool.padEnd()).indexFormat(pool.indexFormat());
+    }
+
+    public int rank() { return kernel.length; }
+    public long[] kernel() { return kernel.clone(); }
+    public long[] stride() { return stride.clone(); }
+    public long[] padBegin() { return padBegin.clone(); }
+    public long[] padEnd() { return padEnd.clone(); }
+    public Optional<long[]> outputSize() { return Optional.ofNullable(outputSize).map(long[]::clone); }
+    public IndexFormat indexFormat() { return indexFormat; }
+
+    /** The unpooled shape for values of shape {@code [N, C, spatial...]}. */
+    public long[] outputShape(long[] inputShape) {
+        if (inputShape.length != rank() + 2) {
+            throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + " has " + (inputShape.length - 2)
+                    + " spatial dimensions but the spec has " + rank());
+        }
+        long[] out = inputShape.clone();
+        for (int i = 0; i < rank(); i++) {
+            long size = outputSize != null ? outputSize[i] : (inputShape[i + 2] - 1) * stride[i] + kernel[i] - padBegin[i] - padEnd[i];
+            if (size < 1) {
+                throw new IllegalArgumentException("unpooled size along spatial axis " + i + " = (" + inputShape[i + 2] + " - 1) * "
+                        + stride[i] + " + " + kernel[i] + " - " + padBegin[i] + " - " + padEnd[i] + " = " + size + ": must be positive");
+            }
+            out[i + 2] = size;
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "max_unpool" + rank() + "d(kernel=" + Arrays.toString(kernel) + ", stride=" + Arrays.toString(stride) + ", padBegin="
+                + Arrays.toString(padBegin) + ", padEnd=" + Arrays.toString(padEnd)
+                + (outputSize != null ? ", outputSize=" + Arrays.toString(outputSize) : "") + ", indexFormat=" + indexFormat + ")";
+    }
+
+    /** Builds an {@link UnpoolSpec}; every value is checked by {@link #build()}. */
+    public static final class Builder {
+        private final long[] kernel;
+        private long[] stride, padBegin, padEnd, outputSize;
+        private IndexFormat indexFormat = IndexFormat.PLANE;
+
+        private Builder(long[] kernel) { this.kernel = kernel.clone(); }
+
+        public Builder stride(long... stride) { this.stride = stride.clone(); return this; }
+        public Builder padding(long... padding) { this.padBegin = padding.clone(); this.padEnd = padding.clone(); return this; }
+        public Builder padding(long[] begin, long[] end) { this.padBegin = begin.clone(); this.padEnd = end.clone(); return this; }
+        /** The unpooled spatial size (PyTorch's {@code output_size}, ONNX's {@code output_shape} without N and C). */
+        public Builder outputSize(long... size) { this.outputSize = size.clone(); return this; }
+        /** How the indices number positions (default {@link IndexFormat#PLANE}, PyTorch's). */
+        public Builder indexFormat(IndexFormat format) { this.indexFormat = Objects.requireNonNull(format); return this; }
+
+        public UnpoolSpec build() { return new UnpoolSpec(this); }
+    }
+}
