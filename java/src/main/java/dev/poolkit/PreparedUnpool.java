@@ -20,8 +20,11 @@ import java.util.Arrays;
  * output. Immutable and safe to share between threads.
  */
 public final class PreparedUnpool {
-    private static final MethodHandle UNPOOL = Linker.nativeLinker().downcallHandle(
-            PoolkitFFI.pk_max_unpool_f32$address(), PoolkitFFI.pk_max_unpool_f32$descriptor(), Linker.Option.critical(true));
+    /** Linked on first native use, so the Java backend never needs the library. */
+    private static final class Unpool {
+        static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(
+                PoolkitFFI.pk_max_unpool_f32$address(), PoolkitFFI.pk_max_unpool_f32$descriptor(), Linker.Option.critical(true));
+    }
 
     private final UnpoolSpec spec;
     private final Layout layout;
@@ -100,7 +103,7 @@ public final class PreparedUnpool {
         MemorySegment v = values.segment(), i = indices.segment(), o = output.segment();
         int status;
         try {
-            status = (int) UNPOOL.invokeExact(nativeSpec, inputDesc, v, v.byteSize() / Float.BYTES, i, i.byteSize() / Long.BYTES,
+            status = (int) Unpool.HANDLE.invokeExact(nativeSpec, inputDesc, v, v.byteSize() / Float.BYTES, i, i.byteSize() / Long.BYTES,
                     outputDesc, o, o.byteSize() / Float.BYTES);
         } catch (RuntimeException | Error e) {
             throw e;

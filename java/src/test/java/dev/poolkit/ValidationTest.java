@@ -144,4 +144,48 @@ class ValidationTest {
         rejects(() -> Isa.parse("sse", "poolkit.isa"), "poolkit.isa = \"sse\"");
         assertEquals(Backend.CROSS_CHECK, Backend.parse("cross-check", "x"));
     }
+
+    @Test
+    void familyOptions() {
+        rejects(() -> PoolSpec.lp(0, 2).build(), "p = 0.0", "p > 0");
+        rejects(() -> PoolSpec.lp(Double.NaN, 2).build(), "p = NaN");
+        rejects(() -> PoolSpec.lp(Double.POSITIVE_INFINITY, 2).build(), "p = Infinity needs lpForm = ABS");
+        rejects(() -> PoolSpec.lp(2, 2).padding(1).build(), "lpForm = PYTORCH takes no padding");
+        rejects(() -> PoolSpec.avg(2).lpForm(LpForm.ABS).build(), "lpForm applies to LP pooling, not AVG");
+        rejects(() -> PoolSpec.avg(2).indexFormat(IndexFormat.PLANE).build(), "indexFormat applies to max and min pooling, not AVG");
+        rejects(() -> PoolSpec.adaptiveAvg(3, -1).build(), "outputSize[1] = -1");
+        rejects(() -> PoolSpec.adaptiveMax(3, 3).stride(2, 2).build(), "apply to sliding windows, not ADAPTIVE");
+        rejects(() -> PoolSpec.globalAvg(2).divisorOverride(3).build(), "divisor options apply to sliding windows: GLOBAL");
+        rejects(() -> PoolSpec.globalAvg(4).build(), "rank = 4");
+        rejects(() -> PoolSpec.fractionalMax(2, 2).seed(1).build(), "exactly one of outputSize and outputRatio");
+        rejects(() -> PoolSpec.fractionalMax(2, 2).outputSize(3, 3).build(), "exactly one of samples(...) and seed(...)");
+        rejects(() -> PoolSpec.fractionalMax(2, 2).outputRatio(0.5, 1.0).seed(1).build(), "outputRatio[1] = 1.0");
+        rejects(() -> PoolSpec.fractionalMax(2, 2).outputSize(3, 3).samples(0.5f, 1f).build(), "samples[1] = 1.0");
+        rejects(() -> PoolSpec.max(2).outputSize(3).build(), "apply to fractional pooling, not SLIDING");
+        rejects(() -> PoolSpec.max(2, 2).autoPad(AutoPad.SAME_LOWER).conventions(Conventions.TENSORFLOW).build(), "SAME_LOWER is not a TensorFlow");
+        PoolSpec frac = PoolSpec.fractionalMax(2, 2).outputSize(4, 4).samples(0.1f, 0.2f).build();
+        rejects(() -> Pooling.prepare(frac, Layout.NCHW, new long[] {1, 2, 8, 8}, Backend.JAVA, null), "samples has 2 values", "N*C*rank = 4");
+        PoolSpec tooBig = PoolSpec.fractionalMax(3, 3).outputSize(7, 7).seed(3).build();
+        rejects(() -> Pooling.outputShape(tooBig, 1, 1, 8, 8), "output + kernel - 1 <= input");
+        rejects(() -> UnpoolSpec.of(2, 2).outputSize(0, 3).build(), "outputSize[0] = 0");
+        rejects(() -> UnpoolSpec.inverseOf(PoolSpec.avg(2).build()), "only sliding max and min pooling produce indices");
+    }
+
+    @Test
+    void stridedViews() {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor big = Tensor.allocate(arena, DType.F32, Layout.NHWC, 1, 8, 6, 6);
+            rejects(() -> big.sliceChannels(6, 9), "channels [6, 9) outside [0, 8)");
+            rejects(() -> big.crop(new long[] {1, 1}, new long[] {6, 2}), "crop of spatial axis 0 [1, 7) outside [0, 6)");
+            rejects(() -> big.withStrides(288, 1, 48, 0), "strides[3] = 0");
+            rejects(() -> Tensor.f32(arena.allocate(100), Layout.NCHW, 1, 1, 5, 5).withStrides(25, 25, 6, 1), "too small");
+            Tensor slice = big.sliceChannels(2, 5), out = Tensor.allocate(arena, DType.F32, Layout.NHWC, 1, 3, 3, 3);
+            PoolSpec spec = PoolSpec.max(2, 2).build();
+            PreparedPool pool = Pooling.prepare(spec, slice, out);
+            assertEquals(8, pool.inputStrides()[3]);
+            rejects(() -> pool.run(Tensor.allocate(arena, DType.F32, Layout.NHWC, 1, 3, 6, 6), out), "input strides = [108, 1, 18, 3]");
+            Tensor overlapping = Tensor.f32(arena.allocate(1024), Layout.NHWC, 1, 3, 3, 3).withStrides(27, 1, 3, 1);
+            rejects(() -> Pooling.prepare(spec, slice, overlapping), "elements overlap");
+        }
+    }
 }

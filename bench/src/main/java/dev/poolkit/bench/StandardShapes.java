@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
  * comparison uses. A test checks these against that file when it is present.
  */
 public final class StandardShapes {
-    /** One named shape: an input {@code [N, C, spatial...]} and a spec (null for global pooling, built per shape). */
+    /** One named shape: an input {@code [N, C, spatial...]} and its spec. */
     public record Shape(String name, String op, long[] input, PoolSpec spec) {}
 
     private StandardShapes() {}
@@ -26,8 +26,7 @@ public final class StandardShapes {
             new Shape("S3-batched", "max_pool", new long[] {32, 128, 56, 56}, PoolSpec.max(2, 2).stride(2, 2).build()),
             new Shape("S4-inception-avg", "avg_pool", new long[] {1, 256, 28, 28},
                     PoolSpec.avg(3, 3).stride(1, 1).padding(1, 1).divisor(AvgDivisor.EXCLUDE_PADDING).build()),
-            // global average pooling: a window covering the whole 7x7 plane
-            new Shape("S5-resnet-head", "global_avg_pool", new long[] {1, 2048, 7, 7}, PoolSpec.avg(7, 7).build()),
+            new Shape("S5-resnet-head", "global_avg_pool", new long[] {1, 2048, 7, 7}, PoolSpec.globalAvg(2).build()),
             new Shape("S6-tiny", "max_pool", new long[] {1, 16, 8, 8}, PoolSpec.max(2, 2).stride(2, 2).build()),
             new Shape("S7-video-3d", "max_pool", new long[] {1, 32, 16, 56, 56}, PoolSpec.max(2, 2, 2).stride(2, 2, 2).build()));
 
