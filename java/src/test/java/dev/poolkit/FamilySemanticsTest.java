@@ -243,4 +243,21 @@ class FamilySemanticsTest {
             }
         }
     }
+
+    /**
+     * TensorFlow SAME average pooling averages only in-bounds taps: [[1,2,3],[4,5,6],[7,8,9]], 2x2 stride 2 gives
+     * [[3, 4.5], [7.5, 9]] (tensorflow/tensorflow#60509); max gives [[5, 6], [8, 9]] with CHANNELS_LAST indices.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("targets")
+    void tensorflowSamePadding(TestTensors.Target t) {
+        long[] shape = {1, 1, 3, 3};
+        float[] x = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+        PoolSpec avg = PoolSpec.avg(2, 2).autoPad(AutoPad.SAME_UPPER).conventions(Conventions.TENSORFLOW).build();
+        assertArrayEquals(new float[] {3, 4.5f, 7.5f, 9}, run(t, avg, shape, x, null));
+        PoolSpec max = PoolSpec.max(2, 2).autoPad(AutoPad.SAME_UPPER).conventions(Conventions.TENSORFLOW).build();
+        long[] idx = new long[4];
+        assertArrayEquals(new float[] {5, 6, 8, 9}, run(t, max, shape, x, idx));
+        assertArrayEquals(new long[] {4, 5, 7, 8}, idx); // (h*W + w)*C + c with C = 1
+    }
 }
