@@ -62,6 +62,19 @@ public final class PreparedPool {
         return Pooling.cost(spec, geometry, producesIndices());
     }
 
+    /**
+     * What one backward run costs: the output gradient (and indices, or for LP the forward input and output) read,
+     * the input gradient written; one add per index, or per window tap inside the input.
+     */
+    public Cost backwardCost() {
+        Cost forward = cost();
+        boolean lp = geometry.op == PoolOp.LP;
+        long read = geometry.outputCount * Float.BYTES + (producesIndices() ? geometry.outputCount * Long.BYTES : 0)
+                + (lp ? geometry.inputCount * Float.BYTES + geometry.outputCount * Float.BYTES : 0);
+        long operations = producesIndices() ? geometry.outputCount : forward.operations();
+        return new Cost(read, geometry.inputCount * Float.BYTES, operations);
+    }
+
     private boolean producesIndices() {
         return geometry.op == PoolOp.MAX || geometry.op == PoolOp.MIN;
     }

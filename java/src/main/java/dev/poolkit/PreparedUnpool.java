@@ -80,6 +80,12 @@ public final class PreparedUnpool {
     public long[] outputShape() { return outputShape.clone(); }
     public Backend backend() { return backend; }
 
+    /** What one run costs: values and indices read, the output written (zeroed, then the values), one store per value. */
+    public Cost cost() {
+        long values = Arrays.stream(inputShape).reduce(1, Math::multiplyExact), outputs = Arrays.stream(outputShape).reduce(1, Math::multiplyExact);
+        return new Cost(values * (Float.BYTES + Long.BYTES), outputs * Float.BYTES, values);
+    }
+
     /** A zeroed output tensor of the right shape and layout. */
     public Tensor allocateOutput(SegmentAllocator allocator) {
         return Tensor.allocate(allocator, DType.F32, layout, outputShape);

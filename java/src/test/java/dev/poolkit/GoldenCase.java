@@ -14,8 +14,11 @@ import java.util.Map;
 /** One case of the golden files in src/test/resources/golden (format documented by src/test/golden/generate.py). */
 record GoldenCase(String name, Map<String, String> fields) {
 
+    /** Cases of a test resource, or of a file when {@code resource} names one (to try regenerated, unseen cases). */
     static List<GoldenCase> load(String resource) throws IOException {
-        InputStream stream = GoldenCase.class.getResourceAsStream(resource);
+        java.nio.file.Path file = java.nio.file.Path.of(resource);
+        InputStream stream = java.nio.file.Files.isRegularFile(file) ? java.nio.file.Files.newInputStream(file)
+                : GoldenCase.class.getResourceAsStream(resource);
         if (stream == null) throw new IOException("missing test resource " + resource);
         List<GoldenCase> cases = new ArrayList<>();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
