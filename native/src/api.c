@@ -61,12 +61,6 @@ int32_t pk_pool_check(const pk_pool_spec* spec, const pk_tensor_desc* input, con
     return status;
 }
 
-static int32_t check_buffer(const void* data, int64_t capacity, int64_t needed, size_t alignment) {
-    if (!data) return PK_ERR_NULL_POINTER;
-    if (((uintptr_t)data) % alignment != 0) return PK_ERR_MISALIGNED;
-    return capacity < needed ? PK_ERR_BUFFER_TOO_SMALL : PK_OK;
-}
-
 /* Rewrites the plane indices the kernels wrote for rows [row_begin, row_end) into the requested format. */
 static void convert_indices(const pk_plan* p, int64_t* indices, int64_t row_begin, int64_t row_end) {
     const pk_index_space space = {p->batch, p->channels, {p->axis[0].in, p->axis[1].in, p->axis[2].in}, p->rank,
@@ -92,16 +86,16 @@ int32_t pk_pool_forward_f32(const pk_pool_spec* spec,
     pk_plan plan;
     int32_t status = pk_plan_init(&plan, spec, input, output);
     if (status != PK_OK) return status;
-    if ((status = check_buffer(input_data, input_capacity, plan.in_extent, sizeof(float))) != PK_OK) return status;
-    if ((status = check_buffer(output_data, output_capacity, plan.out_extent, sizeof(float))) != PK_OK) return status;
+    if ((status = pk_check_buffer(input_data, input_capacity, plan.in_extent, sizeof(float))) != PK_OK) return status;
+    if ((status = pk_check_buffer(output_data, output_capacity, plan.out_extent, sizeof(float))) != PK_OK) return status;
     if (indices_data) {
         if (plan.op != PK_OP_MAX && plan.op != PK_OP_MIN) return PK_ERR_INVALID_OPTION;
-        if ((status = check_buffer(indices_data, indices_capacity, plan.out_extent, sizeof(int64_t))) != PK_OK)
+        if ((status = pk_check_buffer(indices_data, indices_capacity, plan.out_extent, sizeof(int64_t))) != PK_OK)
             return status;
     }
     if (plan.axis[2].window == PK_WINDOW_FRACTIONAL) {
         const int64_t count = plan.batch * plan.channels * plan.rank;
-        if ((status = check_buffer(samples, samples_capacity, count, sizeof(float))) != PK_OK) return status;
+        if ((status = pk_check_buffer(samples, samples_capacity, count, sizeof(float))) != PK_OK) return status;
         for (int64_t i = 0; i < count; i++)
             if (!(samples[i] >= 0.0f && samples[i] < 1.0f)) return PK_ERR_INVALID_SAMPLE;
         plan.samples = samples;

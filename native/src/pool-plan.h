@@ -52,6 +52,13 @@ int32_t pk_plan_init(pk_plan* plan, const pk_pool_spec* spec, const pk_tensor_de
 int32_t pk_plan_tensor(const pk_tensor_desc* t, int64_t rank, int is_output, int64_t size[5], int64_t stride[5],
                        int64_t* extent);
 
+/* A buffer of `capacity` elements must be non-NULL, aligned to its element size and hold `needed` elements. */
+static inline int32_t pk_check_buffer(const void* data, int64_t capacity, int64_t needed, uint64_t alignment) {
+    if (!data) return PK_ERR_NULL_POINTER;
+    if (((uintptr_t)data) % alignment != 0) return PK_ERR_MISALIGNED;
+    return capacity < needed ? PK_ERR_BUFFER_TOO_SMALL : PK_OK;
+}
+
 /* A forward kernel computes output rows [row_begin, row_end) of a valid plan. */
 typedef void (*pk_pool_kernel_fn)(const pk_plan* plan, const float* input, float* output,
                                   int64_t* indices, int64_t row_begin, int64_t row_end);

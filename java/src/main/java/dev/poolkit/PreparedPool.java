@@ -251,7 +251,7 @@ public final class PreparedPool {
         }
     }
 
-    private static void checkDisjoint(String aName, Tensor a, String bName, Tensor b) {
+    static void checkDisjoint(String aName, Tensor a, String bName, Tensor b) {
         MemorySegment x = a.segment(), y = b.segment();
         boolean overlap;
         if (x.isNative() && y.isNative()) {

@@ -102,6 +102,8 @@ public final class PreparedUnpool {
         check("indices", indices, DType.I64, inputShape);
         check("output", output, DType.F32, outputShape);
         if (output.segment().isReadOnly()) throw new IllegalArgumentException("output segment is read-only");
+        PreparedPool.checkDisjoint("values", values, "output", output);
+        PreparedPool.checkDisjoint("indices", indices, "output", output);
         if (backend == Backend.JAVA) {
             runJava(values.segment(), indices.segment(), output.segment());
             return;

@@ -1,0 +1,80 @@
+/* Max unpooling: values scattered to the positions their indices name, zero elsewhere. Three passes keep
+   the work in O(1) extra memory and every write inside the output: validate every index, scatter, then
+   re-read each target to catch two different values sent to one position. */
+#include <stddef.h>
+#include <string.h>
+
+#include "pool-index.h"
+#include "pool-plan.h"
+
+#define PK_MAX_EXTENT (INT64_C(1) << 40)
+
+int64_t pk_unpool_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad_begin, int64_t pad_end) {
+    if (in < 1 || kernel < 1 || stride < 1 || pad_begin < 0 || pad_end < 0 || in > PK_MAX_EXTENT
+        || kernel > PK_MAX_EXTENT || stride > PK_MAX_EXTENT || pad_begin > PK_MAX_EXTENT || pad_end > PK_MAX_EXTENT)
+        return -1;
+    return (in - 1) * stride + kernel - pad_begin - pad_end; /* each factor <= 2^40: no overflow */
+}
+
+/* Element offset of (n, c, plane offset p) through normalized strides. */
+static inline int64_t offset_of(const int64_t size[5], const int64_t stride[5], int64_t n, int64_t c, int64_t p) {
+    const int64_t w = p % size[PK_W], h = p / size[PK_W] % size[PK_H], d = p / size[PK_W] / size[PK_H];
+    return n * stride[PK_N] + c * stride[PK_C] + d * stride[PK_D] + h * stride[PK_H] + w * stride[PK_W];
+}
+
+/* The output offset of input element (n, c, p)'s index, or -1 when it names no output position. */
+static inline int64_t target_of(const pk_index_space* space, const int64_t out_size[5], const int64_t out_stride[5],
+                                int64_t n, int64_t c, int64_t index) {
+    int64_t tn, tc, tp;
+    if (!pk_index_decode(space, n, c, index, &tn, &tc, &tp)) return -1;
+    return offset_of(out_size, out_stride, tn, tc, tp);
+}
+
+int32_t pk_max_unpool_f32(const pk_pool_spec* spec,
+                          const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
+                          const int64_t* indices_data, int64_t indices_capacity,
+                          const pk_tensor_desc* output, float* output_data, int64_t output_capacity) {
+    if (!spec || !input || !output) return PK_ERR_NULL_POINTER;
+    const int64_t rank = spec->spatial_rank;
+    if (rank < 1 || rank > PK_MAX_SPATIAL_RANK) return PK_ERR_INVALID_RANK;
+    if (spec->index_format < PK_INDEX_PLANE || spec->index_format > PK_INDEX_CHANNELS_LAST_BATCH)
+        return PK_ERR_INVALID_OPTION;
+    if (spec->isa < PK_ISA_AUTO || spec->isa > PK_ISA_AVX512) return PK_ERR_INVALID_OPTION;
+    int64_t in_size[5], in_stride[5], in_extent, out_size[5], out_stride[5], out_extent;
+    int32_t status = pk_plan_tensor(input, rank, 0, in_size, in_stride, &in_extent);
+    if (status == PK_OK) status = pk_plan_tensor(output, rank, 1, out_size, out_stride, &out_extent);
+    if (status != PK_OK) return status;
+    if (input->layout != output->layout) return PK_ERR_INVALID_LAYOUT;
+    if (in_size[PK_N] != out_size[PK_N] || in_size[PK_C] != out_size[PK_C]) return PK_ERR_INVALID_SHAPE;
+    if ((status = pk_check_buffer(input_data, input_capacity, in_extent, sizeof(float))) != PK_OK) return status;
+    if ((status = pk_check_buffer(indices_data, indices_capacity, in_extent, sizeof(int64_t))) != PK_OK) return status;
+    if ((status = pk_check_buffer(output_data, output_capacity, out_extent, sizeof(float))) != PK_OK) return status;
+
+    const pk_index_space space = {out_size[PK_N], out_size[PK_C], {out_size[PK_D], out_size[PK_H], out_size[PK_W]},
+                                  (int32_t)rank, (int32_t)spec->index_format};
+    const int64_t plane = in_size[PK_D] * in_size[PK_H] * in_size[PK_W];
+    const int64_t out_plane = out_size[PK_D] * out_size[PK_H] * out_size[PK_W];
+#define PK_FOR_EACH_INPUT \
+    for (int64_t n = 0; n < in_size[PK_N]; n++) \
+        for (int64_t c = 0; c < in_size[PK_C]; c++) \
+            for (int64_t p = 0; p < plane; p++)
+    PK_FOR_EACH_INPUT {
+        if (target_of(&space, out_size, out_stride, n, c, indices_data[offset_of(in_size, in_stride, n, c, p)]) < 0)
+            return PK_ERR_INVALID_INDEX;
+    }
+    for (int64_t n = 0; n < out_size[PK_N]; n++)
+        for (int64_t c = 0; c < out_size[PK_C]; c++)
+            for (int64_t p = 0; p < out_plane; p++) output_data[offset_of(out_size, out_stride, n, c, p)] = 0.0f;
+    PK_FOR_EACH_INPUT {
+        const int64_t at = offset_of(in_size, in_stride, n, c, p);
+        output_data[target_of(&space, out_size, out_stride, n, c, indices_data[at])] = input_data[at];
+    }
+    PK_FOR_EACH_INPUT {
+        const int64_t at = offset_of(in_size, in_stride, n, c, p);
+        const float sent = input_data[at], there = output_data[target_of(&space, out_size, out_stride, n, c,
+                                                                          indices_data[at])];
+        if (memcmp(&sent, &there, sizeof sent) != 0) return PK_ERR_CONFLICTING_INDEX;
+    }
+#undef PK_FOR_EACH_INPUT
+    return PK_OK;
+}
