@@ -103,7 +103,31 @@ public final class Pooling {
         if (resolved != Backend.JAVA && !NativeStatus.available()) {
             throw new UnsupportedOperationException("backend = " + backend + ": native code is unavailable: " + NativeStatus.unavailableReason());
         }
-        return new PreparedUnpool(spec, layout, inputShape, resolved, isa != null ? isa : defaultIsa());
+        return new PreparedUnpool(spec, layout, inputShape, null, null, resolved, isa != null ? isa : defaultIsa());
+    }
+
+    /**
+     * Prepares max unpooling for these views of values (indices must have the same shape and strides) and output,
+     * e.g. a crop or channel slice of bigger buffers.
+     */
+    public static PreparedUnpool prepareUnpool(UnpoolSpec spec, Tensor values, Tensor output, Backend backend, Isa isa) {
+        if (values == null) throw new NullPointerException("values");
+        if (output == null) throw new NullPointerException("output");
+        if (output.layout() != values.layout()) {
+            throw new IllegalArgumentException("output layout = " + output.layout() + ": the values' is " + values.layout());
+        }
+        long[] expected = spec.outputShape(values.shape());
+        if (!Arrays.equals(expected, output.shape())) {
+            throw new IllegalArgumentException("output shape = " + Arrays.toString(output.shape()) + ": the spec gives "
+                    + Arrays.toString(expected) + " for values " + Arrays.toString(values.shape()));
+        }
+        if (!output.isDense() && !Geometry.nonOverlappingView(output.shape(), output.strides())) {
+            throw new IllegalArgumentException("output strides " + Arrays.toString(output.strides()) + " for shape "
+                    + Arrays.toString(output.shape()) + ": elements overlap, so one would overwrite another");
+        }
+        PreparedUnpool dense = prepareUnpool(spec, values.layout(), values.shape(), backend, isa); // checks backend and level
+        return new PreparedUnpool(spec, values.layout(), values.shape(), values.isDense() ? null : values.strides(),
+                output.isDense() ? null : output.strides(), dense.backend(), isa != null ? isa : defaultIsa());
     }
 
     /** The output shape {@code spec} gives for an input shape {@code [N, C, spatial...]}, without preparing anything. */

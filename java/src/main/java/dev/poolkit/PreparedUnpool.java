@@ -14,7 +14,8 @@ import java.lang.invoke.MethodHandle;
 import java.util.Arrays;
 
 /**
- * Max unpooling validated once for a spec, a layout and a values shape, then run any number of times with one
+ * Max unpooling validated once for a spec, a layout, a values shape and (optionally) the strides of the views it
+ * will see (indices share the values' strides), then run any number of times with one
  * downcall (native) or one loop (Java). Both backends check every index before writing, reject two different values
  * sent to one position (equal ones, as overlapping max windows produce, are fine), and never write outside the
  * output. Immutable and safe to share between threads.
@@ -29,18 +30,22 @@ public final class PreparedUnpool {
     private final UnpoolSpec spec;
     private final Layout layout;
     private final long[] inputShape, outputShape;
+    private final long[] inputStrides, outputStrides; // logical order N, C, spatial...; null: dense
     private final Backend backend;
     private final Isa isa;
     private final IndexSpace space;
     private final MemorySegment nativeSpec, inputDesc, outputDesc; // null for the Java backend
 
-    PreparedUnpool(UnpoolSpec spec, Layout layout, long[] inputShape, Backend backend, Isa isa) {
+    PreparedUnpool(UnpoolSpec spec, Layout layout, long[] inputShape, long[] inputStrides, long[] outputStrides, Backend backend,
+                   Isa isa) {
         this.spec = spec;
         this.layout = layout;
         this.inputShape = inputShape.clone();
         Tensor.checkShape(this.inputShape);
         this.outputShape = spec.outputShape(inputShape);
         Tensor.checkShape(outputShape);
+        this.inputStrides = inputStrides;
+        this.outputStrides = outputStrides;
         this.backend = backend;
         this.isa = isa;
         int rank = spec.rank();
@@ -60,17 +65,18 @@ public final class PreparedUnpool {
         pk_pool_spec.spatial_rank(nativeSpec, rank);
         pk_pool_spec.index_format(nativeSpec, spec.indexFormat().ordinal()); // PK_INDEX_* follow the enum's order
         pk_pool_spec.isa(nativeSpec, isa.ordinal());
-        inputDesc = describe(arena, inputShape);
-        outputDesc = describe(arena, outputShape);
+        inputDesc = describe(arena, inputShape, inputStrides);
+        outputDesc = describe(arena, outputShape, outputStrides);
     }
 
-    private MemorySegment describe(Arena arena, long[] shape) {
+    private MemorySegment describe(Arena arena, long[] shape, long[] strides) {
         MemorySegment d = pk_tensor_desc.allocate(arena);
         pk_tensor_desc.layout(d, layout == Layout.NCHW ? PoolkitFFI.PK_LAYOUT_NCHW() : PoolkitFFI.PK_LAYOUT_NHWC());
         pk_tensor_desc.spatial_rank(d, shape.length - 2);
         pk_tensor_desc.batch(d, shape[0]);
         pk_tensor_desc.channels(d, shape[1]);
         for (int i = 2; i < shape.length; i++) pk_tensor_desc.spatial(d, i - 2, shape[i]);
+        if (strides != null) for (int i = 0; i < shape.length; i++) pk_tensor_desc.strides(d, i, strides[i]);
         return d;
     }
 
@@ -98,9 +104,9 @@ public final class PreparedUnpool {
      *     written), {@link PoolingException#CONFLICTING_INDEX} for two different values sent to one position
      */
     public void run(Tensor values, Tensor indices, Tensor output) {
-        check("values", values, DType.F32, inputShape);
-        check("indices", indices, DType.I64, inputShape);
-        check("output", output, DType.F32, outputShape);
+        check("values", values, DType.F32, inputShape, inputStrides);
+        check("indices", indices, DType.I64, inputShape, inputStrides);
+        check("output", output, DType.F32, outputShape, outputStrides);
         if (output.segment().isReadOnly()) throw new IllegalArgumentException("output segment is read-only");
         PreparedPool.checkDisjoint("values", values, "output", output);
         PreparedPool.checkDisjoint("indices", indices, "output", output);
@@ -123,49 +129,78 @@ public final class PreparedUnpool {
 
     /** The definition: check every index, zero, scatter in order, then verify no position got two different values. */
     private void runJava(MemorySegment values, MemorySegment indices, MemorySegment output) {
-        long count = Arrays.stream(inputShape).reduce(1, Math::multiplyExact);
-        long[] targets = new long[(int) count]; // the constructor bounded count
-        for (long e = 0; e < count; e++) targets[(int) e] = target(e, indices.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, e));
-        output.asSlice(0, Arrays.stream(outputShape).reduce(1, Math::multiplyExact) * Float.BYTES).fill((byte) 0);
-        for (long e = 0; e < count; e++) {
-            output.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, targets[(int) e], values.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, e));
+        long[] in = inputStrides != null ? inputStrides : Tensor.denseStrides(layout, inputShape);
+        long[] out = outputStrides != null ? outputStrides : Tensor.denseStrides(layout, outputShape);
+        int count = (int) Arrays.stream(inputShape).reduce(1, Math::multiplyExact); // the constructor bounded it
+        long[] from = new long[count], to = new long[count];
+        long[] coordinate = new long[inputShape.length];
+        for (int e = 0; e < count; e++) { // values in logical order: n, c, then spatial row-major
+            from[e] = offset(coordinate, in);
+            to[e] = target(coordinate, indices.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, from[e]), out);
+            next(coordinate, inputShape);
         }
-        for (long e = 0; e < count; e++) {
-            float sent = values.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, e), there = output.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, targets[(int) e]);
+        long[] position = new long[outputShape.length];
+        for (long e = 0, outputs = Arrays.stream(outputShape).reduce(1, Math::multiplyExact); e < outputs; e++) {
+            output.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, offset(position, out), 0f);
+            next(position, outputShape);
+        }
+        for (int e = 0; e < count; e++) {
+            output.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, to[e], values.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, from[e]));
+        }
+        for (int e = 0; e < count; e++) {
+            float sent = values.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, from[e]), there = output.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, to[e]);
             if (Float.floatToRawIntBits(sent) != Float.floatToRawIntBits(there)) {
-                throw new PoolingException("values " + sent + " and " + there + " were both sent to output offset " + targets[(int) e]
-                        + " (index " + indices.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, e) + ")", PoolingException.CONFLICTING_INDEX);
+                throw new PoolingException("values " + sent + " and " + there + " were both sent to output offset " + to[e]
+                        + " (index " + indices.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, from[e]) + ")", PoolingException.CONFLICTING_INDEX);
             }
         }
     }
 
-    /** Output offset of the position the index of value {@code e} (a dense offset in the layout) names. */
-    private long target(long e, long index) {
-        int rank = inputShape.length - 2;
-        long spatial = 1;
-        for (int i = 2; i < inputShape.length; i++) spatial *= inputShape[i];
-        long channels = inputShape[1];
-        long n, c;
-        if (layout == Layout.NCHW) { c = e / spatial % channels; n = e / spatial / channels; }
-        else { c = e % channels; n = e / channels / spatial; }
-        long[] t = space.decode(n, c, index);
-        if (t == null) {
-            throw new PoolingException("indices: " + index + " (for values offset " + e + ") lies outside the output "
-                    + Arrays.toString(outputShape) + " (" + spec.indexFormat() + " format)", PoolingException.INVALID_INDEX);
-        }
-        long plane = space.planeSize();
-        return layout == Layout.NCHW ? (t[0] * outputShape[1] + t[1]) * plane + t[2] : (t[0] * plane + t[2]) * outputShape[1] + t[1];
+    private static long offset(long[] coordinate, long[] strides) {
+        long o = 0;
+        for (int i = 0; i < coordinate.length; i++) o += coordinate[i] * strides[i];
+        return o;
     }
 
-    private void check(String name, Tensor t, DType dtype, long[] shape) {
+    private static void next(long[] coordinate, long[] shape) {
+        for (int k = shape.length - 1; k >= 0; k--) {
+            if (++coordinate[k] < shape[k]) return;
+            coordinate[k] = 0;
+        }
+    }
+
+    /** Output offset of the position named by the index of the value at logical {@code coordinate}. */
+    private long target(long[] coordinate, long index, long[] outStrides) {
+        long[] t = space.decode(coordinate[0], coordinate[1], index);
+        if (t == null) {
+            throw new PoolingException("indices: " + index + " (for the value at " + Arrays.toString(coordinate) + ") lies outside the output "
+                    + Arrays.toString(outputShape) + " (" + spec.indexFormat() + " format)", PoolingException.INVALID_INDEX);
+        }
+        long[] position = new long[outputShape.length];
+        position[0] = t[0];
+        position[1] = t[1];
+        for (int i = outputShape.length - 1; i >= 2; i--) { // plane offset to spatial coordinates
+            position[i] = t[2] % outputShape[i];
+            t[2] /= outputShape[i];
+        }
+        return offset(position, outStrides);
+    }
+
+    private void check(String name, Tensor t, DType dtype, long[] shape, long[] strides) {
         if (t == null) throw new NullPointerException(name);
         if (t.dtype() != dtype) throw new IllegalArgumentException(name + " dtype = " + t.dtype() + ": expected " + dtype);
         if (t.layout() != layout) {
             throw new IllegalArgumentException(name + " layout = " + t.layout() + ": this operation was prepared for " + layout);
         }
-        if (!t.hasShape(shape) || !t.isDense()) {
-            throw new IllegalArgumentException(name + " shape = " + Arrays.toString(t.shape()) + (t.isDense() ? "" : " (strided)")
-                    + ": this operation was prepared for dense " + Arrays.toString(shape));
+        if (!t.hasShape(shape)) {
+            throw new IllegalArgumentException(name + " shape = " + Arrays.toString(t.shape()) + ": this operation was prepared for "
+                    + Arrays.toString(shape));
+        }
+        long[] given = t.stridesOrNull(); // prepared strides are null exactly when the prepared views are dense
+        boolean sameStrides = given == null ? strides == null : strides == null ? t.isDense() : Arrays.equals(given, strides);
+        if (!sameStrides) {
+            throw new IllegalArgumentException(name + " strides = " + Arrays.toString(t.strides()) + ": this operation was prepared for "
+                    + Arrays.toString(strides != null ? strides : Tensor.denseStrides(layout, shape)));
         }
     }
 

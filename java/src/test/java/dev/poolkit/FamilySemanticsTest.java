@@ -260,4 +260,45 @@ class FamilySemanticsTest {
         assertArrayEquals(new float[] {5, 6, 8, 9}, run(t, max, shape, x, idx));
         assertArrayEquals(new long[] {4, 5, 7, 8}, idx); // (h*W + w)*C + c with C = 1
     }
+
+    /** Unpooling into a crop of a bigger NHWC buffer, from a channel slice, equals unpooling densely; the rest is untouched. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("targets")
+    void unpoolingOnStridedViews(TestTensors.Target t) {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            long[] pooled = {1, 3, 3, 4};
+            SplittableRandom r = new SplittableRandom(14);
+            Tensor bigValues = Tensor.allocate(arena, DType.F32, Layout.NHWC, 1, 5, 3, 4);
+            Tensor bigIndices = Tensor.allocate(arena, DType.I64, Layout.NHWC, 1, 5, 3, 4);
+            float[] dense = new float[36];
+            long[] denseIdx = new long[36];
+            for (int i = 0; i < 36; i++) { // logical order n, c, h, w; a distinct position per (c, h, w) of a 6x8 plane
+                int c = i / 12, h = i / 4 % 3, w = i % 4;
+                dense[i] = r.nextInt(1, 50);
+                denseIdx[i] = (2 * h + r.nextInt(2)) * 8 + 2 * w + r.nextInt(2);
+                long at = ((long) h * 4 + w) * 5 + c + 1; // channels 1..3 of 5
+                bigValues.segment().setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, at, dense[i]);
+                bigIndices.segment().setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, at, denseIdx[i]);
+            }
+            Tensor values = bigValues.sliceChannels(1, 4), indices = bigIndices.sliceChannels(1, 4);
+            Tensor bigOut = Tensor.allocate(arena, DType.F32, Layout.NHWC, 1, 3, 9, 10);
+            bigOut.segment().fill((byte) 0x7f);
+            Tensor out = bigOut.crop(new long[] {2, 1}, new long[] {6, 8});
+            UnpoolSpec spec = UnpoolSpec.of(2, 2).build();
+            Pooling.prepareUnpool(spec, values, out, t.backend(), t.isa()).run(values, indices, out);
+            float[] expected = new float[3 * 6 * 8];
+            Pooling.prepareUnpool(spec, Layout.NCHW, pooled, t.backend(), t.isa()).run(Tensor.of(dense, Layout.NCHW, pooled),
+                    Tensor.i64(MemorySegment.ofArray(denseIdx), Layout.NCHW, pooled), Tensor.of(expected, Layout.NCHW, 1, 3, 6, 8));
+            for (int h = 0; h < 9; h++) {
+                for (int w = 0; w < 10; w++) {
+                    for (int c = 0; c < 3; c++) {
+                        float got = bigOut.segment().getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, ((long) h * 10 + w) * 3 + c);
+                        boolean inside = h >= 2 && h < 8 && w >= 1 && w < 9;
+                        float want = inside ? expected[(c * 6 + h - 2) * 8 + w - 1] : Float.intBitsToFloat(0x7f7f7f7f);
+                        assertEquals(want, got, "h=" + h + " w=" + w + " c=" + c);
+                    }
+                }
+            }
+        }
+    }
 }

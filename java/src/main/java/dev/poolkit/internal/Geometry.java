@@ -267,9 +267,14 @@ public final class Geometry {
         return last + 1;
     }
 
+    /** Whether a view's elements (logical shape and strides, N, C, spatial...) are all distinct, by the native rule. */
+    public static boolean nonOverlappingView(long[] shape, long[] strides) {
+        return nonOverlapping(shape, strides);
+    }
+
     /** Axes sorted by stride, each stride exceeds the extent of those below it (as the native check). */
     private static boolean nonOverlapping(long[] size, long[] st) {
-        Integer[] order = IntStream.range(0, 5).filter(k -> size[k] > 1).boxed().toArray(Integer[]::new);
+        Integer[] order = IntStream.range(0, size.length).filter(k -> size[k] > 1).boxed().toArray(Integer[]::new);
         Arrays.sort(order, (x, y) -> Long.compare(st[x], st[y]));
         long extent = 1;
         for (int k : order) {
