@@ -23,14 +23,6 @@ static inline int64_t output_offset(const pk_plan* p, int64_t n, int64_t c, int6
                 for (int64_t oh = 0; oh < (p)->axis[1].out; oh++) \
                     for (int64_t ow = 0; ow < (p)->axis[2].out; ow++)
 
-#define PK_FOR_EACH_TAP(p, w) \
-    for (int64_t jd = (w)[0].first; jd < (w)[0].last; jd++) \
-        for (int64_t jh = (w)[1].first; jh < (w)[1].last; jh++) \
-            for (int64_t jw = (w)[2].first; jw < (w)[2].last; jw++)
-
-#define PK_TAP_OFFSET(p, w, n, c) input_offset(p, n, c, (w)[0].origin + jd * (p)->axis[0].dilation, \
-    (w)[1].origin + jh * (p)->axis[1].dilation, (w)[2].origin + jw * (p)->axis[2].dilation)
-
 /* The input offset an index names for the output at (n, c), or -1 when it lies outside the input. */
 static inline int64_t index_target(const pk_plan* p, const pk_index_space* space, int64_t n, int64_t c, int64_t index) {
     int64_t tn, tc, tp;
@@ -45,11 +37,12 @@ static float sign_of(float x) { return x > 0 ? 1.0f : x < 0 ? -1.0f : 0.0f; }
 static void lp_window(const pk_plan* p, const float* input, float* grad_input, const pk_window w[3], int64_t n, int64_t c,
                       float grad, float out) {
     if (out == 0.0f) return; /* the root has no derivative there: no contribution */
+    const int64_t base = n * p->in_stride[PK_N] + c * p->in_stride[PK_C];
     if (isinf(p->lp_p)) {    /* all to the first tap with the largest |x| */
         int64_t best = -1;
         float largest = -1.0f;
-        PK_FOR_EACH_TAP(p, w) {
-            const int64_t t = PK_TAP_OFFSET(p, w, n, c);
+        PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) {
+            const int64_t t = base + tap;
             if (fabsf(input[t]) > largest) {
                 largest = fabsf(input[t]);
                 best = t;
@@ -62,8 +55,8 @@ static void lp_window(const pk_plan* p, const float* input, float* grad_input, c
     const int64_t taps = (w[0].last - w[0].first) * (w[1].last - w[1].first) * (w[2].last - w[2].first);
     const double scale = pytorch ? (double)(p->axis[0].kernel * p->axis[1].kernel * p->axis[2].kernel) / (double)taps : 1.0;
     const double out_factor = pow(out, 1.0 - p->lp_p);
-    PK_FOR_EACH_TAP(p, w) {
-        const int64_t t = PK_TAP_OFFSET(p, w, n, c);
+    PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) {
+        const int64_t t = base + tap;
         const double x = input[t];
         const double power = pytorch ? pow(x, p->lp_p - 1.0) : sign_of((float)x) * pow(fabs(x), p->lp_p - 1.0);
         grad_input[t] += (float)((double)grad * scale * power * out_factor);
@@ -119,7 +112,8 @@ int32_t pk_pool_backward_f32(const pk_pool_spec* spec,
         const int64_t divisor = pk_avg_divisor(p, w); /* average: the same share to every tap inside the input */
         if (divisor == 0) continue;
         const float share = grad / (float)divisor;
-        PK_FOR_EACH_TAP(p, w) grad_input[PK_TAP_OFFSET(p, w, n, c)] += share;
+        const int64_t base = n * p->in_stride[PK_N] + c * p->in_stride[PK_C];
+        PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) grad_input[base + tap] += share;
     }
     return PK_OK;
 }

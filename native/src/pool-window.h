@@ -67,6 +67,19 @@ static inline int64_t pk_window_first_coordinate(const pk_axis* a, const pk_wind
     return c < a->in ? c : a->in - 1;
 }
 
+/* Visits the taps of window w that lie inside the input, in row-major order (d, h, w): id, ih, iw are their
+   input coordinates and tap their element offset from the (n, c) origin. */
+#define PK_FOR_EACH_TAP(p, w, id, ih, iw, tap)                                                                   \
+    for (int64_t jd_ = (w)[0].first; jd_ < (w)[0].last; jd_++)                                                   \
+        for (int64_t id = (w)[0].origin + jd_ * (p)->axis[0].dilation, jh_ = (w)[1].first; jh_ < (w)[1].last;     \
+             jh_++)                                                                                              \
+            for (int64_t ih = (w)[1].origin + jh_ * (p)->axis[1].dilation, jw_ = (w)[2].first; jw_ < (w)[2].last; \
+                 jw_++)                                                                                          \
+                for (int64_t iw = (w)[2].origin + jw_ * (p)->axis[2].dilation,                                   \
+                             tap = id * (p)->in_stride[PK_D] + ih * (p)->in_stride[PK_H] + iw * (p)->in_stride[PK_W], \
+                             once_ = 1;                                                                          \
+                     once_; once_ = 0)
+
 /* Divisor of an average window, before divisor_override. */
 static inline int64_t pk_avg_divisor(const pk_plan* p, const pk_window w[3]) {
     if (p->divisor_override > 0) return p->divisor_override;
@@ -92,18 +105,11 @@ static inline void pk_extremum_pixel(const pk_plan* p, const float* in, const pk
                           + pk_window_first_coordinate(&ax[1], &w[1])) * ax[2].in
                          + pk_window_first_coordinate(&ax[2], &w[2]);
     const int propagate = p->nan_mode == PK_NAN_PROPAGATE;
-    for (int64_t jd = w[0].first; jd < w[0].last; jd++) {
-        int64_t id = w[0].origin + jd * ax[0].dilation;
-        for (int64_t jh = w[1].first; jh < w[1].last; jh++) {
-            int64_t ih = w[1].origin + jh * ax[1].dilation;
-            for (int64_t jw = w[2].first; jw < w[2].last; jw++) {
-                int64_t iw = w[2].origin + jw * ax[2].dilation;
-                float v = in[id * p->in_stride[PK_D] + ih * p->in_stride[PK_H] + iw * p->in_stride[PK_W]];
-                if ((is_min ? v < best : v > best) || (propagate && isnan(v))) {
-                    best = v;
-                    best_index = (id * ax[1].in + ih) * ax[2].in + iw;
-                }
-            }
+    PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) {
+        const float v = in[tap];
+        if ((is_min ? v < best : v > best) || (propagate && isnan(v))) {
+            best = v;
+            best_index = (id * ax[1].in + ih) * ax[2].in + iw;
         }
     }
     *out = best;
@@ -113,18 +119,8 @@ static inline void pk_extremum_pixel(const pk_plan* p, const float* in, const pk
 /* Average over one window: the sum in row-major tap order, divided once. A window with no input
    taps and an exclude-padding divisor of 0 averages to 0. */
 static inline float pk_avg_pixel(const pk_plan* p, const float* in, const pk_window w[3]) {
-    const pk_axis* ax = p->axis;
     float sum = 0.0f;
-    for (int64_t jd = w[0].first; jd < w[0].last; jd++) {
-        int64_t id = w[0].origin + jd * ax[0].dilation;
-        for (int64_t jh = w[1].first; jh < w[1].last; jh++) {
-            int64_t ih = w[1].origin + jh * ax[1].dilation;
-            for (int64_t jw = w[2].first; jw < w[2].last; jw++) {
-                int64_t iw = w[2].origin + jw * ax[2].dilation;
-                sum += in[id * p->in_stride[PK_D] + ih * p->in_stride[PK_H] + iw * p->in_stride[PK_W]];
-            }
-        }
-    }
+    PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) sum += in[tap];
     int64_t divisor = pk_avg_divisor(p, w);
     return divisor == 0 ? 0.0f : sum / (float)divisor;
 }
@@ -150,20 +146,12 @@ static inline float pk_lp_pixel(const pk_plan* p, const float* in, const pk_wind
     const pk_axis* ax = p->axis;
     const int pytorch = p->lp_form == PK_LP_PYTORCH, infinite = isinf(p->lp_p);
     float sum = 0.0f;
-    for (int64_t jd = w[0].first; jd < w[0].last; jd++) {
-        int64_t id = w[0].origin + jd * ax[0].dilation;
-        for (int64_t jh = w[1].first; jh < w[1].last; jh++) {
-            int64_t ih = w[1].origin + jh * ax[1].dilation;
-            for (int64_t jw = w[2].first; jw < w[2].last; jw++) {
-                int64_t iw = w[2].origin + jw * ax[2].dilation;
-                float v = in[id * p->in_stride[PK_D] + ih * p->in_stride[PK_H] + iw * p->in_stride[PK_W]];
-                if (infinite) { /* max |x|, NaN propagating */
-                    float a = fabsf(v);
-                    if (a > sum || isnan(a)) sum = a;
-                } else {
-                    sum += pk_lp_power(v, p->lp_p, pytorch);
-                }
-            }
+    PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) {
+        if (infinite) { /* max |x|, NaN propagating */
+            const float a = fabsf(in[tap]);
+            if (a > sum || isnan(a)) sum = a;
+        } else {
+            sum += pk_lp_power(in[tap], p->lp_p, pytorch);
         }
     }
     if (infinite) return sum;
@@ -224,6 +212,28 @@ static inline void pk_row_next(const pk_plan* p, int64_t* n, int64_t* c, int64_t
     if (p->layout == PK_LAYOUT_NCHW && ++*c < p->channels) return;
     *c = 0;
     ++*n;
+}
+
+/* The scalar loop of the ops whose output is a function of its window's values (average, LP): every output
+   of rows [row_begin, row_end). */
+static inline void pk_window_rows(const pk_plan* p, const float* input, float* output, int64_t row_begin,
+                                  int64_t row_end, float (*pixel)(const pk_plan*, const float*, const pk_window*)) {
+    const int64_t channels_per_row = p->layout == PK_LAYOUT_NCHW ? 1 : p->channels;
+    int64_t n, c0, od, oh;
+    pk_row_coordinates(p, row_begin, &n, &c0, &od, &oh);
+    for (int64_t row = row_begin; row < row_end; row++, pk_row_next(p, &n, &c0, &od, &oh)) {
+        pk_window w[3];
+        w[0] = pk_window_of(&p->axis[0], od);
+        w[1] = pk_window_of(&p->axis[1], oh);
+        for (int64_t ow = 0; ow < p->axis[2].out; ow++) {
+            w[2] = pk_window_of(&p->axis[2], ow);
+            for (int64_t c = c0; c < c0 + channels_per_row; c++) {
+                const float* in = input + n * p->in_stride[PK_N] + c * p->in_stride[PK_C];
+                output[n * p->out_stride[PK_N] + c * p->out_stride[PK_C] + od * p->out_stride[PK_D]
+                       + oh * p->out_stride[PK_H] + ow * p->out_stride[PK_W]] = pixel(p, in, w);
+            }
+        }
+    }
 }
 
 #endif
