@@ -6,6 +6,8 @@ the JSON lines of bench/native's poolkit_peers (oneDNN, XNNPACK, bandwidth floor
 table and writes an SVG chart. Standard library only.
 
     python3 bench/report.py bench/target/jmh-result.json [--peers peers.jsonl] [--svg bench/results.svg]
+
+FamilyBench's runs (global and adaptive ops), when the JSON holds them, get a table of their own.
 """
 import argparse
 import json
@@ -23,6 +25,8 @@ def load_jmh(path):
     with open(path) as f:
         for r in json.load(f):
             p = dict(r["params"])
+            if r["benchmark"].endswith("FamilyBench.run"):
+                continue
             if r["benchmark"].endswith("ParallelBench.twoThreads"):
                 p["backend"] = "native-2t"
             values = [v for fork in r["primaryMetric"]["rawData"] for v in fork]
@@ -30,6 +34,25 @@ def load_jmh(path):
             scale = {"us/op": 1.0, "ns/op": 1e-3, "ms/op": 1e3}[unit]
             results[(p["shape"], p["layout"], p["backend"])] = (statistics.median(values) * scale, len(values))
     return results
+
+
+def median_us(r):
+    values = [v for fork in r["primaryMetric"]["rawData"] for v in fork]
+    return statistics.median(values) * {"us/op": 1.0, "ns/op": 1e-3, "ms/op": 1e3}[r["primaryMetric"]["scoreUnit"]]
+
+
+def family_markdown(path):
+    """FamilyBench: per op, shape and layout, native and Java medians and their ratio; None without such runs."""
+    with open(path) as f:
+        runs = {(r["params"]["op"], r["params"]["shape"], r["params"]["layout"], r["params"]["backend"]): median_us(r)
+                for r in json.load(f) if r["benchmark"].endswith("FamilyBench.run")}
+    if not runs:
+        return None
+    out = ["| op | shape | layout | native µs | Java µs | Java / native |", "|---|---|---|---:|---:|---:|"]
+    for op, shape, layout in sorted({k[:3] for k in runs}):
+        n, j = runs.get((op, shape, layout, "native")), runs.get((op, shape, layout, "java"))
+        out.append(f"| {op} | {shape} | {layout} | {fmt(n)} | {fmt(j)} | {f'{j / n:.1f}×' if n and j else '–'} |")
+    return "\n".join(out)
 
 
 def load_peers(path):
@@ -130,11 +153,15 @@ def main():
     ap.add_argument("--svg")
     a = ap.parse_args()
     table = list(rows(load_jmh(a.jmh), load_peers(a.peers)))
-    if not table:
+    family = family_markdown(a.jmh)
+    if not table and not family:
         sys.exit("no results in " + a.jmh)
-    print(markdown(table))
-    if a.svg:
-        svg(table, a.svg)
+    if table:
+        print(markdown(table))
+        if a.svg:
+            svg(table, a.svg)
+    if family:
+        print(("\n" if table else "") + family)
 
 
 if __name__ == "__main__":
