@@ -66,8 +66,8 @@ extern "C" {
    FRACTIONAL: PyTorch fractional max pooling. Per (n, c) and axis, with a sample u in [0, 1) and
      alpha = (L - kernel) / (O - 1) computed in float: output o < O-1 starts at
      (int)((o + u)*alpha) - (int)(u*alpha), output O-1 at L - kernel; windows are kernel long, no padding,
-     stride, dilation and ceil_mode ignored. Samples are given to the forward call, PyTorch's layout: (N, C, rank) with entry
-     0 for the innermost axis (W), 1 for the next (H), 2 for D. */
+     stride, dilation and ceil_mode ignored. Samples are given to the forward call in PyTorch's layout (N, C, rank) and order:
+     entry 0 drives W and 1 drives H in 1d/2d, but 0 drives D, 1 H and 2 W in 3d. */
 #define PK_WINDOW_SLIDING 0
 #define PK_WINDOW_ADAPTIVE 1
 #define PK_WINDOW_FRACTIONAL 2

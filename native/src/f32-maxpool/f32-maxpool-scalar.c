@@ -6,12 +6,12 @@
 
 static void windows_of(const pk_plan* p, int64_t n, int64_t c, int64_t od, int64_t oh, int64_t ow, pk_window w[3]) {
     if (p->axis[2].window == PK_WINDOW_FRACTIONAL) { /* the innermost axis is always a real one */
-        const float* u = p->samples + (n * p->channels + c) * p->rank; /* u[0] drives w, u[1] h, u[2] d */
+        /* PyTorch's sample order: (w, h) in 2d, but (d, h, w) in 3d */
+        const float* u = p->samples + (n * p->channels + c) * p->rank;
         const int64_t o[3] = {od, oh, ow};
         for (int i = 0; i < 3; i++) {
-            const int sample = 2 - i; /* axis i is the (2 - i)-th from the innermost */
-            w[i] = sample < p->rank ? pk_fractional_window(&p->axis[i], o[i], u[sample])
-                                    : (pk_window){0, 0, 1, 1};
+            const int real = i >= 3 - p->rank, sample = p->rank == 3 ? i : 2 - i;
+            w[i] = real ? pk_fractional_window(&p->axis[i], o[i], u[sample]) : (pk_window){0, 0, 1, 1};
         }
         return;
     }

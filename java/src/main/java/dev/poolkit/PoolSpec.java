@@ -320,7 +320,7 @@ public final class PoolSpec {
     public Optional<long[]> outputSize() { return Optional.ofNullable(outputSize).map(long[]::clone); }
     /** Fractional output ratio per spatial axis, when given. */
     public Optional<double[]> outputRatio() { return Optional.ofNullable(outputRatio).map(double[]::clone); }
-    /** Fractional samples, when given explicitly: (N, C, rank), entry 0 for the innermost axis. */
+    /** Fractional samples, when given explicitly: (N, C, rank), in PyTorch's order (see {@link Builder#samples}). */
     public Optional<float[]> samples() { return Optional.ofNullable(samples).map(float[]::clone); }
     /** Fractional seed, when samples are drawn from one. */
     public Optional<Long> seed() { return Optional.ofNullable(seed); }
@@ -442,7 +442,8 @@ public final class PoolSpec {
         public Builder outputRatio(double... ratio) { this.outputRatio = ratio.clone(); return this; }
         /**
          * Fractional pooling's samples, PyTorch's {@code _random_samples} in memory order: shape (N, C, rank), each in
-         * [0, 1), entry 0 of each (n, c) for the innermost spatial axis (W), 1 for H, 2 for D.
+         * [0, 1); as in PyTorch, entry 0 of each (n, c) drives W and 1 drives H in 1d/2d, but 0 drives D, 1 H and 2 W
+         * in 3d.
          */
         public Builder samples(float... samples) { this.samples = samples.clone(); return this; }
         /** Fractional pooling's samples drawn from {@code seed} when the operation is prepared: reproducible runs. */

@@ -30,7 +30,7 @@ public final class Geometry {
     public final LpForm lpForm;
     public final double p;
     public final IndexFormat indexFormat;
-    /** Fractional windows: (n, c, rank) samples, entry 0 for the innermost axis; null otherwise. */
+    /** Fractional windows: (n, c, rank) samples in PyTorch's order; null otherwise. */
     public final float[] samples;
     public final Layout layout;
     public final int rank;

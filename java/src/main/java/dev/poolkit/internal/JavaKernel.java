@@ -121,15 +121,27 @@ public final class JavaKernel implements Kernel {
                     for (long jw = first[2][ow]; jw < last[2][ow]; jw++) {
                         long iw = origin[2][ow] + jw * g.dilation[2];
                         long in = inRow + iw * inW, o = outLine + ow * outW;
-                        for (long ch = 0; ch < channels; ch++) {
-                            float v = input.getAtIndex(JAVA_FLOAT_UNALIGNED, in + ch * inC);
-                            long at = o + ch * outC;
-                            float current = output.getAtIndex(JAVA_FLOAT_UNALIGNED, at);
-                            if (!extremum) {
-                                output.setAtIndex(JAVA_FLOAT_UNALIGNED, at, accumulate(current, v));
-                            } else if ((min ? v < current : v > current) || (propagateNan && Float.isNaN(v))) {
-                                output.setAtIndex(JAVA_FLOAT_UNALIGNED, at, v);
-                                if (indices != null) indices.setAtIndex(JAVA_LONG_UNALIGNED, at, tapRowIndex + iw);
+                        if (extremum) {
+                            for (long ch = 0; ch < channels; ch++) {
+                                float v = input.getAtIndex(JAVA_FLOAT_UNALIGNED, in + ch * inC);
+                                long at = o + ch * outC;
+                                float current = output.getAtIndex(JAVA_FLOAT_UNALIGNED, at);
+                                if ((min ? v < current : v > current) || (propagateNan && Float.isNaN(v))) {
+                                    output.setAtIndex(JAVA_FLOAT_UNALIGNED, at, v);
+                                    if (indices != null) indices.setAtIndex(JAVA_LONG_UNALIGNED, at, tapRowIndex + iw);
+                                }
+                            }
+                        } else if (!lp) { // the plain sum of averages, kept free of LP's branches
+                            for (long ch = 0; ch < channels; ch++) {
+                                long at = o + ch * outC;
+                                output.setAtIndex(JAVA_FLOAT_UNALIGNED, at, output.getAtIndex(JAVA_FLOAT_UNALIGNED, at)
+                                        + input.getAtIndex(JAVA_FLOAT_UNALIGNED, in + ch * inC));
+                            }
+                        } else {
+                            for (long ch = 0; ch < channels; ch++) {
+                                long at = o + ch * outC;
+                                output.setAtIndex(JAVA_FLOAT_UNALIGNED, at, accumulate(output.getAtIndex(JAVA_FLOAT_UNALIGNED, at),
+                                        input.getAtIndex(JAVA_FLOAT_UNALIGNED, in + ch * inC)));
                             }
                         }
                     }
@@ -195,13 +207,13 @@ public final class JavaKernel implements Kernel {
     private void fractionalLine(MemorySegment input, MemorySegment output, MemorySegment indices, long n, long c0, long od, long oh) {
         long channels = g.layout == Layout.NCHW ? 1 : g.channels;
         for (long c = c0; c < c0 + channels; c++) {
-            int sample = (int) ((n * g.channels + c) * g.rank); // entry 0 drives w, 1 h, 2 d
+            int sample = (int) ((n * g.channels + c) * g.rank); // PyTorch's order: (w, h) in 2d, (d, h, w) in 3d
             long[] start = new long[3];
             long[] o = {od, oh, 0};
-            for (int a = 0; a < 2; a++) start[a] = 2 - a < g.rank ? g.fractionalStart(a, o[a], g.samples[sample + 2 - a]) : 0;
+            for (int a = 0; a < 2; a++) start[a] = a >= 3 - g.rank ? g.fractionalStart(a, o[a], g.samples[sample + sampleOf(a)]) : 0;
             long inPlane = n * g.inStride[Geometry.N] + c * g.inStride[Geometry.C];
             for (long ow = 0; ow < g.out[2]; ow++) {
-                start[2] = g.fractionalStart(2, ow, g.samples[sample]);
+                start[2] = g.fractionalStart(2, ow, g.samples[sample + sampleOf(2)]);
                 float best = min ? Float.POSITIVE_INFINITY : Float.NEGATIVE_INFINITY;
                 long bestIndex = (start[0] * g.in[1] + start[1]) * g.in[2] + start[2];
                 for (long id = start[0]; id < start[0] + g.kernel[0]; id++) {
@@ -221,6 +233,11 @@ public final class JavaKernel implements Kernel {
                 if (indices != null) indices.setAtIndex(JAVA_LONG_UNALIGNED, at, bestIndex);
             }
         }
+    }
+
+    /** The sample entry that drives normalized axis {@code a} (d, h, w): PyTorch reverses 1d/2d but not 3d. */
+    private int sampleOf(int a) {
+        return g.rank == 3 ? a : 2 - a;
     }
 
     /** Rewrites a line's plane indices into the requested format. */
