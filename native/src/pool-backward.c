@@ -109,9 +109,12 @@ int32_t pk_pool_backward_f32(const pk_pool_spec* spec,
             lp_window(p, input_data, grad_input, w, n, c, grad, output_data[o]);
             continue;
         }
-        const int64_t divisor = pk_avg_divisor(p, w); /* average: the same share to every tap inside the input */
+        /* average: the same share to every tap inside the input, divided as the forward divides */
+        const int64_t divisor = pk_avg_divisor(p, w);
         if (divisor == 0) continue;
-        const float share = grad / (float)divisor;
+        const float share = pk_adaptive_per_axis(p) ? grad / (float)(w[0].last - w[0].first)
+                                                           / (float)(w[1].last - w[1].first) / (float)(w[2].last - w[2].first)
+                                                    : grad / (float)divisor;
         const int64_t base = n * p->in_stride[PK_N] + c * p->in_stride[PK_C];
         PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) grad_input[base + tap] += share;
     }

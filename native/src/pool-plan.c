@@ -152,7 +152,8 @@ static int32_t check_options(const pk_pool_spec* spec) {
         if (!(spec->lp_p > 0)) return PK_ERR_INVALID_OPTION; /* also rejects NaN */
         if (isinf(spec->lp_p) && spec->lp_form != PK_LP_ABS) return PK_ERR_INVALID_OPTION;
     }
-    if (spec->index_format < PK_INDEX_PLANE || spec->index_format > PK_INDEX_CHANNELS_LAST_BATCH)
+    if ((spec->op == PK_OP_MAX || spec->op == PK_OP_MIN)
+        && (spec->index_format < PK_INDEX_PLANE || spec->index_format > PK_INDEX_CHANNELS_LAST_BATCH))
         return PK_ERR_INVALID_OPTION;
     if (spec->isa < PK_ISA_AUTO || spec->isa > PK_ISA_AVX512) return PK_ERR_INVALID_OPTION;
     return PK_OK;
@@ -181,7 +182,7 @@ int32_t pk_plan_init(pk_plan* plan, const pk_pool_spec* spec, const pk_tensor_de
     plan->nan_mode = spec->op == PK_OP_MAX || spec->op == PK_OP_MIN ? (int32_t)spec->nan_mode : PK_NAN_PROPAGATE;
     plan->lp_form = spec->op == PK_OP_LP ? (int32_t)spec->lp_form : PK_LP_ABS;
     plan->lp_p = spec->op == PK_OP_LP ? spec->lp_p : 1.0;
-    plan->index_format = (int32_t)spec->index_format;
+    plan->index_format = spec->op == PK_OP_MAX || spec->op == PK_OP_MIN ? (int32_t)spec->index_format : PK_INDEX_PLANE;
     plan->rank = (int32_t)rank;
     plan->batch = in_size[PK_N];
     plan->channels = in_size[PK_C];

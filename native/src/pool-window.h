@@ -80,6 +80,13 @@ static inline int64_t pk_window_first_coordinate(const pk_axis* a, const pk_wind
                              once_ = 1;                                                                          \
                      once_; once_ = 0)
 
+/* Adaptive averages with some output size above 1 divide per axis (PyTorch's adaptive_avg_pool kernels);
+   with every size 1 PyTorch takes a mean, one division, as global pooling does. */
+static inline int pk_adaptive_per_axis(const pk_plan* p) {
+    return p->axis[2].window == PK_WINDOW_ADAPTIVE
+           && (p->axis[0].out > 1 || p->axis[1].out > 1 || p->axis[2].out > 1);
+}
+
 /* Divisor of an average window, before divisor_override. */
 static inline int64_t pk_avg_divisor(const pk_plan* p, const pk_window w[3]) {
     if (p->divisor_override > 0) return p->divisor_override;
@@ -121,6 +128,8 @@ static inline void pk_extremum_pixel(const pk_plan* p, const float* in, const pk
 static inline float pk_avg_pixel(const pk_plan* p, const float* in, const pk_window w[3]) {
     float sum = 0.0f;
     PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) sum += in[tap];
+    if (pk_adaptive_per_axis(p)) /* PyTorch divides an adaptive sum by each axis's bin length in turn */
+        return sum / (float)(w[0].last - w[0].first) / (float)(w[1].last - w[1].first) / (float)(w[2].last - w[2].first);
     int64_t divisor = pk_avg_divisor(p, w);
     return divisor == 0 ? 0.0f : sum / (float)divisor;
 }

@@ -30,6 +30,8 @@ public final class JavaKernel implements Kernel {
     private final long[][] origin = new long[3][], first = new long[3][], last = new long[3][], padded = new long[3][];
     private final boolean propagateNan, extremum, min, lp, pytorchLp, infiniteP;
     private final IndexSpace indexSpace;
+    /** Adaptive averages with an output size above 1 divide by each axis's bin length in turn, as PyTorch does. */
+    private final boolean adaptivePerAxis;
 
     public JavaKernel(Geometry g) {
         this.g = g;
@@ -40,6 +42,7 @@ public final class JavaKernel implements Kernel {
         this.pytorchLp = lp && g.lpForm == LpForm.PYTORCH;
         this.infiniteP = lp && Double.isInfinite(g.p);
         this.indexSpace = new IndexSpace(g.indexFormat, g.batch, g.channels, g.in.clone(), g.rank);
+        this.adaptivePerAxis = g.windowRule == WindowRule.ADAPTIVE && (g.out[0] > 1 || g.out[1] > 1 || g.out[2] > 1);
         if (g.windowRule == WindowRule.FRACTIONAL) return;
         for (int a = 0; a < 3; a++) {
             int outs = (int) g.out[a];
@@ -189,8 +192,13 @@ public final class JavaKernel implements Kernel {
     }
 
     private float average(float sum, int od, int oh, int ow) {
+        if (adaptivePerAxis) return sum / binLength(0, od) / binLength(1, oh) / binLength(2, ow);
         long divisor = divisor(od, oh, ow);
         return divisor == 0 ? 0f : sum / (float) divisor;
+    }
+
+    private float binLength(int a, int o) {
+        return (float) (last[a][o] - first[a][o]);
     }
 
     /** The average divisor of one window; 0 (giving 0) for a window without input under EXCLUDE_PADDING. */
@@ -272,7 +280,7 @@ public final class JavaKernel implements Kernel {
             if (!lp) { // average: the same share to every tap inside the input
                 long divisor = divisor(od, oh, ow);
                 if (divisor == 0) return;
-                float share = grad / (float) divisor;
+                float share = adaptivePerAxis ? grad / binLength(0, od) / binLength(1, oh) / binLength(2, ow) : grad / (float) divisor;
                 forEachTap(inPlane, od, oh, ow, t -> gradInput.setAtIndex(JAVA_FLOAT_UNALIGNED, t,
                         gradInput.getAtIndex(JAVA_FLOAT_UNALIGNED, t) + share));
                 return;
