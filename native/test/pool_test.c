@@ -192,6 +192,7 @@ static void random_case(int case_number) {
             if (r == 0) x[i] = NAN;
             else if (r == 1) x[i] = INFINITY;
             else if (r == 2) x[i] = -INFINITY;
+            else if (r <= 5) x[i] = uniform(0, 1) ? -0.0f : 0.0f; /* ties of signed zeros expose tap order */
         }
     }
     const int with_indices = s.op == PK_OP_MAX && uniform(0, 1);
