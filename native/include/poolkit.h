@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct or a signature below changes; the Java side refuses a mismatched library. */
-#define PK_ABI_VERSION 2
+#define PK_ABI_VERSION 3
 
 #define PK_MAX_SPATIAL_RANK 3
 
@@ -48,6 +48,7 @@ extern "C" {
 #define PK_ERR_INVALID_INDEX 18
 #define PK_ERR_CONFLICTING_INDEX 19
 #define PK_ERR_INVALID_SAMPLE 20
+#define PK_ERR_INVALID_PLAN 21
 
 /* Memory layouts, for every spatial rank: channels first (NCW, NCHW, NCDHW) or channels last (NWC, NHWC, NDHWC). */
 #define PK_LAYOUT_NCHW 0
@@ -181,6 +182,29 @@ PK_API int32_t pk_pool_forward_f32(const pk_pool_spec* spec,
                             int64_t* indices_data, int64_t indices_capacity,
                             const float* samples, int64_t samples_capacity,
                             int64_t row_begin, int64_t row_end);
+
+/* Prepared plans: a problem validated once by pk_pool_prepare, then run any number of times by pk_pool_run_f32
+   without validating the spec again. A plan is plain bytes in the caller's memory (no allocation, no global
+   state); it is read-only after prepare, so any number of threads may run it at once. A run still checks its
+   buffers, indices, samples and row range, and checks that the plan is intact (a tag and a checksum), so a
+   corrupted or foreign plan gives PK_ERR_INVALID_PLAN. Plans hold no pointers; the kernel is looked up by
+   op and level at each run. */
+
+/* Bytes a plan needs; its memory must be aligned to 8 bytes. */
+PK_API int64_t pk_pool_plan_size(void);
+
+/* Validates spec, input and output as pk_pool_check does (PK_ISA_AUTO resolved to a level now) and writes the
+   plan into plan[0, pk_pool_plan_size()). plan_capacity is the byte size of plan's memory. When a plan of
+   enough capacity is given but the problem is invalid, the plan is left invalid. */
+PK_API int32_t pk_pool_prepare(const pk_pool_spec* spec, const pk_tensor_desc* input, const pk_tensor_desc* output,
+                        void* plan, int64_t plan_capacity);
+
+/* Forward pooling, f32, of a prepared plan: as pk_pool_forward_f32 with the plan's spec and descriptors. */
+PK_API int32_t pk_pool_run_f32(const void* plan, const float* input_data, int64_t input_capacity,
+                        float* output_data, int64_t output_capacity,
+                        int64_t* indices_data, int64_t indices_capacity,
+                        const float* samples, int64_t samples_capacity,
+                        int64_t row_begin, int64_t row_end);
 
 /* Output size of max unpooling along one axis when none is given: (input - 1)*stride + kernel
    - pad_begin - pad_end (PyTorch and ONNX); < 1 or -1 as pk_pool_output_size. */

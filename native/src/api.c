@@ -1,5 +1,6 @@
 /* The exported entry points: check everything, then hand a plan to one kernel. */
 #include <stddef.h>
+#include <string.h>
 
 #include "dispatch.h"
 #include "pool-index.h"
@@ -35,6 +36,7 @@ const char* pk_status_string(int32_t status) {
     case PK_ERR_INVALID_INDEX: return "an index lies outside the tensor it addresses";
     case PK_ERR_CONFLICTING_INDEX: return "two different values were sent to one position";
     case PK_ERR_INVALID_SAMPLE: return "fractional pooling samples must lie in [0, 1)";
+    case PK_ERR_INVALID_PLAN: return "not a plan prepared by this library, or a corrupted one";
     default: return "unknown status";
     }
 }
@@ -77,6 +79,39 @@ static void convert_indices(const pk_plan* p, int64_t* indices, int64_t row_begi
             }
 }
 
+/* Checks the buffers, indices, samples and row range against a valid plan, then runs rows [row_begin, row_end)
+   with the kernel of the plan's op at isa. */
+static int32_t run_plan(const pk_plan* plan, int32_t isa, const float* input_data, int64_t input_capacity,
+                        float* output_data, int64_t output_capacity, int64_t* indices_data, int64_t indices_capacity,
+                        const float* samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end) {
+    int32_t status;
+    pk_plan with_samples; /* fractional windows: the plan and this call's samples */
+    if ((status = pk_check_buffer(input_data, input_capacity, plan->in_extent, sizeof(float))) != PK_OK) return status;
+    if ((status = pk_check_buffer(output_data, output_capacity, plan->out_extent, sizeof(float))) != PK_OK) return status;
+    if (indices_data) {
+        if (plan->op != PK_OP_MAX && plan->op != PK_OP_MIN) return PK_ERR_INVALID_OPTION;
+        if ((status = pk_check_buffer(indices_data, indices_capacity, plan->out_extent, sizeof(int64_t))) != PK_OK)
+            return status;
+    }
+    if (plan->axis[2].window == PK_WINDOW_FRACTIONAL) {
+        const int64_t count = plan->batch * plan->channels * plan->rank;
+        if ((status = pk_check_buffer(samples, samples_capacity, count, sizeof(float))) != PK_OK) return status;
+        for (int64_t i = 0; i < count; i++)
+            if (!(samples[i] >= 0.0f && samples[i] < 1.0f)) return PK_ERR_INVALID_SAMPLE;
+        with_samples = *plan;
+        with_samples.samples = samples;
+        plan = &with_samples;
+    } else if (samples) {
+        return PK_ERR_INVALID_OPTION;
+    }
+    if (row_begin < 0 || row_end < row_begin || row_end > plan->rows) return PK_ERR_INVALID_RANGE;
+    pk_pool_kernel_fn kernel = pk_dispatch_kernel(plan->op, isa);
+    if (!kernel) return PK_ERR_UNSUPPORTED_ISA;
+    kernel(plan, input_data, output_data, indices_data, row_begin, row_end);
+    if (indices_data && plan->index_format != PK_INDEX_PLANE) convert_indices(plan, indices_data, row_begin, row_end);
+    return PK_OK;
+}
+
 int32_t pk_pool_forward_f32(const pk_pool_spec* spec,
                             const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
                             const pk_tensor_desc* output, float* output_data, int64_t output_capacity,
@@ -86,26 +121,84 @@ int32_t pk_pool_forward_f32(const pk_pool_spec* spec,
     pk_plan plan;
     int32_t status = pk_plan_init(&plan, spec, input, output);
     if (status != PK_OK) return status;
-    if ((status = pk_check_buffer(input_data, input_capacity, plan.in_extent, sizeof(float))) != PK_OK) return status;
-    if ((status = pk_check_buffer(output_data, output_capacity, plan.out_extent, sizeof(float))) != PK_OK) return status;
-    if (indices_data) {
-        if (plan.op != PK_OP_MAX && plan.op != PK_OP_MIN) return PK_ERR_INVALID_OPTION;
-        if ((status = pk_check_buffer(indices_data, indices_capacity, plan.out_extent, sizeof(int64_t))) != PK_OK)
-            return status;
+    return run_plan(&plan, (int32_t)spec->isa, input_data, input_capacity, output_data, output_capacity, indices_data,
+                    indices_capacity, samples, samples_capacity, row_begin, row_end);
+}
+
+/* A prepared plan seen as the 64-bit words its checksum adds up. */
+typedef union plan_words {
+    pk_prepared_plan p;
+    uint64_t words[sizeof(pk_prepared_plan) / sizeof(uint64_t)];
+} plan_words;
+
+_Static_assert(sizeof(pk_prepared_plan) % sizeof(uint64_t) == 0, "a plan is whole 64-bit words");
+#define PK_PLAN_CHECKED_WORDS (offsetof(pk_prepared_plan, checksum) / sizeof(uint64_t))
+
+typedef uint64_t pk_u64x2 __attribute__((vector_size(16)));
+
+/* Plain and position-weighted sums of the words before the checksum, in four independent lanes so that a run
+   pays a few nanoseconds for them. Any single corrupted word changes the plain sum; the weighted one catches
+   most moved or swapped words. It detects accidents, not forgery. */
+static inline void plan_checksum(const uint64_t* words, uint64_t checksum[2]) {
+    pk_u64x2 a0 = {0, 0}, a1 = {0, 0}, b0 = {0, 0}, b1 = {0, 0};
+    size_t i = 0;
+#pragma GCC unroll 2
+    for (; i + 4 <= PK_PLAN_CHECKED_WORDS; i += 4) {
+        pk_u64x2 w0, w1;
+        memcpy(&w0, words + i, sizeof w0);
+        memcpy(&w1, words + i + 2, sizeof w1);
+        a0 += w0;
+        a1 += w1;
+        b0 += a0;
+        b1 += a1;
     }
-    if (plan.axis[2].window == PK_WINDOW_FRACTIONAL) {
-        const int64_t count = plan.batch * plan.channels * plan.rank;
-        if ((status = pk_check_buffer(samples, samples_capacity, count, sizeof(float))) != PK_OK) return status;
-        for (int64_t i = 0; i < count; i++)
-            if (!(samples[i] >= 0.0f && samples[i] < 1.0f)) return PK_ERR_INVALID_SAMPLE;
-        plan.samples = samples;
-    } else if (samples) {
-        return PK_ERR_INVALID_OPTION;
+    uint64_t a = a0[0] + a0[1] + a1[0] + a1[1], b = b0[0] + 3 * b0[1] + 5 * b1[0] + 7 * b1[1];
+    for (; i < PK_PLAN_CHECKED_WORDS; i++) {
+        a += words[i];
+        b += a;
     }
-    if (row_begin < 0 || row_end < row_begin || row_end > plan.rows) return PK_ERR_INVALID_RANGE;
-    pk_pool_kernel_fn kernel = pk_dispatch_kernel(plan.op, (int32_t)spec->isa);
-    if (!kernel) return PK_ERR_UNSUPPORTED_ISA;
-    kernel(&plan, input_data, output_data, indices_data, row_begin, row_end);
-    if (indices_data && plan.index_format != PK_INDEX_PLANE) convert_indices(&plan, indices_data, row_begin, row_end);
+    checksum[0] = a ^ UINT64_C(0x9E3779B97F4A7C15);
+    checksum[1] = b;
+}
+
+int64_t pk_pool_plan_size(void) { return (int64_t)sizeof(pk_prepared_plan); }
+
+int32_t pk_pool_prepare(const pk_pool_spec* spec, const pk_tensor_desc* input, const pk_tensor_desc* output,
+                        void* plan, int64_t plan_capacity) {
+    if (!plan) return PK_ERR_NULL_POINTER;
+    if ((uintptr_t)plan % sizeof(uint64_t) != 0) return PK_ERR_MISALIGNED;
+    if (plan_capacity < (int64_t)sizeof(pk_prepared_plan)) return PK_ERR_BUFFER_TOO_SMALL;
+    plan_words local;
+    memset(&local, 0, sizeof local);
+    int32_t status = pk_plan_init(&local.p.plan, spec, input, output);
+    if (status == PK_OK) {
+        local.p.isa = spec->isa == PK_ISA_AUTO ? pk_dispatch_default_isa() : (int32_t)spec->isa;
+        if (!pk_dispatch_kernel(local.p.plan.op, local.p.isa)) status = PK_ERR_UNSUPPORTED_ISA;
+    }
+    if (status != PK_OK) { /* a plan that was there before must not survive a failed prepare */
+        memset(plan, 0, sizeof(pk_prepared_plan));
+        return status;
+    }
+    local.p.magic = PK_PLAN_MAGIC;
+    local.p.abi_version = PK_ABI_VERSION;
+    plan_checksum(local.words, local.p.checksum);
+    memcpy(plan, &local, sizeof local);
     return PK_OK;
+}
+
+int32_t pk_pool_run_f32(const void* plan, const float* input_data, int64_t input_capacity,
+                        float* output_data, int64_t output_capacity,
+                        int64_t* indices_data, int64_t indices_capacity,
+                        const float* samples, int64_t samples_capacity,
+                        int64_t row_begin, int64_t row_end) {
+    if (!plan) return PK_ERR_NULL_POINTER;
+    if ((uintptr_t)plan % sizeof(uint64_t) != 0) return PK_ERR_MISALIGNED;
+    const plan_words* given = plan;
+    uint64_t checksum[2];
+    plan_checksum(given->words, checksum);
+    if (given->p.magic != PK_PLAN_MAGIC || given->p.abi_version != PK_ABI_VERSION || checksum[0] != given->p.checksum[0]
+        || checksum[1] != given->p.checksum[1] || given->p.plan.op < PK_OP_MAX || given->p.plan.op > PK_OP_LP)
+        return PK_ERR_INVALID_PLAN;
+    return run_plan(&given->p.plan, given->p.isa, input_data, input_capacity, output_data, output_capacity, indices_data,
+                    indices_capacity, samples, samples_capacity, row_begin, row_end);
 }

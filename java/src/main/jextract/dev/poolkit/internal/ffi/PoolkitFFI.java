@@ -23,10 +23,10 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     static final SymbolLookup SYMBOL_LOOKUP = SymbolLookup.loaderLookup()
             .or(Linker.nativeLinker().defaultLookup());
 
-    private static final int PK_ABI_VERSION = (int)2L;
+    private static final int PK_ABI_VERSION = (int)3L;
     /**
      * {@snippet lang=c :
-     * #define PK_ABI_VERSION 2
+     * #define PK_ABI_VERSION 3
      * }
      */
     public static int PK_ABI_VERSION() {
@@ -229,6 +229,15 @@ public class PoolkitFFI extends PoolkitFFI$shared {
      */
     public static int PK_ERR_INVALID_SAMPLE() {
         return PK_ERR_INVALID_SAMPLE;
+    }
+    private static final int PK_ERR_INVALID_PLAN = (int)21L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_ERR_INVALID_PLAN 21
+     * }
+     */
+    public static int PK_ERR_INVALID_PLAN() {
+        return PK_ERR_INVALID_PLAN;
     }
     private static final int PK_LAYOUT_NCHW = (int)0L;
     /**
@@ -935,6 +944,198 @@ public class PoolkitFFI extends PoolkitFFI$shared {
                 traceDowncall("pk_pool_forward_f32", spec, input, input_data, input_capacity, output, output_data, output_capacity, indices_data, indices_capacity, samples, samples_capacity, row_begin, row_end);
             }
             return (int)mh$.invokeExact(spec, input, input_data, input_capacity, output, output_data, output_capacity, indices_data, indices_capacity, samples, samples_capacity, row_begin, row_end);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class pk_pool_plan_size {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            PoolkitFFI.C_LONG    );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("pk_pool_plan_size");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t pk_pool_plan_size()
+     * }
+     */
+    public static FunctionDescriptor pk_pool_plan_size$descriptor() {
+        return pk_pool_plan_size.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t pk_pool_plan_size()
+     * }
+     */
+    public static MethodHandle pk_pool_plan_size$handle() {
+        return pk_pool_plan_size.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t pk_pool_plan_size()
+     * }
+     */
+    public static MemorySegment pk_pool_plan_size$address() {
+        return pk_pool_plan_size.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t pk_pool_plan_size()
+     * }
+     */
+    public static long pk_pool_plan_size() {
+        var mh$ = pk_pool_plan_size.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pk_pool_plan_size");
+            }
+            return (long)mh$.invokeExact();
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class pk_pool_prepare {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            PoolkitFFI.C_INT,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("pk_pool_prepare");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t pk_pool_prepare(const pk_pool_spec *spec, const pk_tensor_desc *input, const pk_tensor_desc *output, void *plan, int64_t plan_capacity)
+     * }
+     */
+    public static FunctionDescriptor pk_pool_prepare$descriptor() {
+        return pk_pool_prepare.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t pk_pool_prepare(const pk_pool_spec *spec, const pk_tensor_desc *input, const pk_tensor_desc *output, void *plan, int64_t plan_capacity)
+     * }
+     */
+    public static MethodHandle pk_pool_prepare$handle() {
+        return pk_pool_prepare.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t pk_pool_prepare(const pk_pool_spec *spec, const pk_tensor_desc *input, const pk_tensor_desc *output, void *plan, int64_t plan_capacity)
+     * }
+     */
+    public static MemorySegment pk_pool_prepare$address() {
+        return pk_pool_prepare.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t pk_pool_prepare(const pk_pool_spec *spec, const pk_tensor_desc *input, const pk_tensor_desc *output, void *plan, int64_t plan_capacity)
+     * }
+     */
+    public static int pk_pool_prepare(MemorySegment spec, MemorySegment input, MemorySegment output, MemorySegment plan, long plan_capacity) {
+        var mh$ = pk_pool_prepare.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pk_pool_prepare", spec, input, output, plan, plan_capacity);
+            }
+            return (int)mh$.invokeExact(spec, input, output, plan, plan_capacity);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class pk_pool_run_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            PoolkitFFI.C_INT,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("pk_pool_run_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t pk_pool_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static FunctionDescriptor pk_pool_run_f32$descriptor() {
+        return pk_pool_run_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t pk_pool_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static MethodHandle pk_pool_run_f32$handle() {
+        return pk_pool_run_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t pk_pool_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static MemorySegment pk_pool_run_f32$address() {
+        return pk_pool_run_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t pk_pool_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static int pk_pool_run_f32(MemorySegment plan, MemorySegment input_data, long input_capacity, MemorySegment output_data, long output_capacity, MemorySegment indices_data, long indices_capacity, MemorySegment samples, long samples_capacity, long row_begin, long row_end) {
+        var mh$ = pk_pool_run_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pk_pool_run_f32", plan, input_data, input_capacity, output_data, output_capacity, indices_data, indices_capacity, samples, samples_capacity, row_begin, row_end);
+            }
+            return (int)mh$.invokeExact(plan, input_data, input_capacity, output_data, output_capacity, indices_data, indices_capacity, samples, samples_capacity, row_begin, row_end);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
