@@ -15,18 +15,20 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.ref.Reference;
 
 /**
- * Runs a prepared problem with one downcall to {@code pk_pool_forward_f32}. The descriptors are written once,
- * here; a run passes the caller's segments straight through. Heap segments and short problems use a critical
- * downcall (no thread-state transition; heap arrays passed without copying); long runs on native memory use a
- * regular one, so a long call never holds up a safepoint.
+ * Runs a prepared problem with one downcall to {@code pk_pool_run_f32}. The problem is validated and planned
+ * once, here, by {@code pk_pool_prepare} into memory this kernel owns; a run passes that plan and the caller's
+ * segments straight through. Heap segments and short problems use a critical downcall (no thread-state
+ * transition; heap arrays passed without copying); long runs on native memory use a regular one, so a long
+ * call never holds up a safepoint.
  */
 public final class NativeKernel implements Kernel {
-    private static final MethodHandle FORWARD = Linker.nativeLinker().downcallHandle(
-            PoolkitFFI.pk_pool_forward_f32$address(), PoolkitFFI.pk_pool_forward_f32$descriptor());
-    private static final MethodHandle FORWARD_CRITICAL = Linker.nativeLinker().downcallHandle(
-            PoolkitFFI.pk_pool_forward_f32$address(), PoolkitFFI.pk_pool_forward_f32$descriptor(),
+    private static final MethodHandle RUN = Linker.nativeLinker().downcallHandle(
+            PoolkitFFI.pk_pool_run_f32$address(), PoolkitFFI.pk_pool_run_f32$descriptor());
+    private static final MethodHandle RUN_CRITICAL = Linker.nativeLinker().downcallHandle(
+            PoolkitFFI.pk_pool_run_f32$address(), PoolkitFFI.pk_pool_run_f32$descriptor(),
             Linker.Option.critical(true));
     /** Linked on first use: inference never needs it. */
     private static final class Backward {
@@ -37,13 +39,21 @@ public final class NativeKernel implements Kernel {
     /** Problems moving fewer bytes than this finish in well under a millisecond: critical calls suit them. */
     private static final long CRITICAL_MAX_BYTES = 1L << 20;
 
-    private final MemorySegment spec, input, output, samples;
+    private final Arena arena; // holds the descriptors, the plan and the samples: freed once this kernel is unreachable
+    private final MemorySegment spec, input, output;
+    /**
+     * The plan and the fractional samples as runs pass them: views of this kernel's memory without a scope, so a
+     * downcall has no arena to acquire and release for them. They stay valid while this kernel is reachable,
+     * which every run ensures; the caller's segments keep their scopes and the checks those give.
+     */
+    private final MemorySegment plan, samples;
+    private final long sampleCount;
     private final boolean preferCritical;
     private final Isa isa;
 
     public NativeKernel(Geometry g, Isa isa) {
         this.isa = isa;
-        Arena arena = Arena.ofAuto(); // lives as long as this kernel, readable from any thread
+        arena = Arena.ofAuto(); // readable from any thread
         spec = pk_pool_spec.allocate(arena);
         input = pk_tensor_desc.allocate(arena);
         output = pk_tensor_desc.allocate(arena);
@@ -90,17 +100,26 @@ public final class NativeKernel implements Kernel {
         describe(input, g, g.inputShape, g.dense ? null : g.inStride);
         describe(output, g, g.outputShape, g.dense ? null : g.outStride);
         if (g.samples != null) {
-            samples = arena.allocate(ValueLayout.JAVA_FLOAT, g.samples.length);
-            MemorySegment.copy(g.samples, 0, samples, ValueLayout.JAVA_FLOAT, 0, g.samples.length);
+            MemorySegment owned = arena.allocate(ValueLayout.JAVA_FLOAT, g.samples.length);
+            MemorySegment.copy(g.samples, 0, owned, ValueLayout.JAVA_FLOAT, 0, g.samples.length);
+            samples = unscoped(owned);
         } else {
             samples = MemorySegment.NULL;
         }
-        int status = PoolkitFFI.pk_pool_check(spec, input, output);
+        sampleCount = samples.byteSize() / Float.BYTES;
+        MemorySegment owned = arena.allocate(PoolkitFFI.pk_pool_plan_size(), Long.BYTES);
+        int status = PoolkitFFI.pk_pool_prepare(spec, input, output, owned, owned.byteSize());
+        plan = unscoped(owned);
         if (status != PoolkitFFI.PK_OK()) {
             throw new PoolingException("native library rejected a validated problem: " + statusText(status), status);
         }
         long bytes = (g.inputCount + g.outputCount * (g.op == PoolOp.MAX || g.op == PoolOp.MIN ? 3 : 1)) * Float.BYTES;
         this.preferCritical = bytes < CRITICAL_MAX_BYTES;
+    }
+
+    /** The same memory as a segment of the global scope; {@code owned} must outlive every use of it. */
+    private static MemorySegment unscoped(MemorySegment owned) {
+        return MemorySegment.ofAddress(owned.address()).reinterpret(owned.byteSize());
     }
 
     /** The ceil-mode flag that gives the resolved output sizes (both flags often give the same sizes). */
@@ -148,16 +167,16 @@ public final class NativeKernel implements Kernel {
         int status;
         try {
             status = critical
-                    ? (int) FORWARD_CRITICAL.invokeExact(spec, input, in, in.byteSize() / Float.BYTES, output, out,
-                            out.byteSize() / Float.BYTES, idx, idx.byteSize() / Long.BYTES, samples, samples.byteSize() / Float.BYTES,
-                            rowBegin, rowEnd)
-                    : (int) FORWARD.invokeExact(spec, input, in, in.byteSize() / Float.BYTES, output, out,
-                            out.byteSize() / Float.BYTES, idx, idx.byteSize() / Long.BYTES, samples, samples.byteSize() / Float.BYTES,
-                            rowBegin, rowEnd);
+                    ? (int) RUN_CRITICAL.invokeExact(plan, in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
+                            idx, idx.byteSize() / Long.BYTES, samples, sampleCount, rowBegin, rowEnd)
+                    : (int) RUN.invokeExact(plan, in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
+                            idx, idx.byteSize() / Long.BYTES, samples, sampleCount, rowBegin, rowEnd);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
             throw new AssertionError(t);
+        } finally {
+            Reference.reachabilityFence(this); // keeps the arena, so plan and samples, alive through the call
         }
         if (status != 0) {
             throw new PoolingException("native pooling failed: " + statusText(status), status);
