@@ -27,6 +27,8 @@ public final class PreparedPool {
     private final Kernel reference; // the Java kernel over dense tensors, in cross-check mode only
     private final Geometry referenceGeometry;
     private final long[] inputStrides, outputStrides; // null: dense
+    /** Identities of the prepared tensor types (dtype, layout, shape, strides), cached by the tensors that match them. */
+    private final Object inputType = new Object(), outputType = new Object(), indicesType = new Object();
 
     PreparedPool(PoolSpec spec, Geometry geometry, Backend backend, Isa isa, long[] inputStrides, long[] outputStrides) {
         this.spec = spec;
@@ -174,19 +176,19 @@ public final class PreparedPool {
      * @throws PoolingException with {@link PoolingException#INVALID_INDEX} when an index lies outside the input
      */
     public void backward(Tensor gradOutput, Tensor gradInput, Tensor input, Tensor output, Tensor indices) {
-        checkTensor("gradOutput", gradOutput, DType.F32, geometry.outputShape, outputStrides);
-        checkTensor("gradInput", gradInput, DType.F32, geometry.inputShape, inputStrides);
+        checkTensor("gradOutput", gradOutput, outputType, DType.F32, geometry.outputShape, outputStrides);
+        checkTensor("gradInput", gradInput, inputType, DType.F32, geometry.inputShape, inputStrides);
         if (gradInput.segment().isReadOnly()) throw new IllegalArgumentException("gradInput segment is read-only");
         checkDisjoint("gradOutput", gradOutput, "gradInput", gradInput);
         if (producesIndices()) {
             if (indices == null) throw new NullPointerException("indices: " + geometry.op + " pooling's gradient follows them");
-            checkTensor("indices", indices, DType.I64, geometry.outputShape, outputStrides);
+            checkTensor("indices", indices, indicesType, DType.I64, geometry.outputShape, outputStrides);
             checkDisjoint("indices", indices, "gradInput", gradInput);
         }
         if (geometry.op == PoolOp.LP) {
             if (input == null || output == null) throw new NullPointerException("input and output: LP pooling's gradient reads them");
-            checkTensor("input", input, DType.F32, geometry.inputShape, inputStrides);
-            checkTensor("output", output, DType.F32, geometry.outputShape, outputStrides);
+            checkTensor("input", input, inputType, DType.F32, geometry.inputShape, inputStrides);
+            checkTensor("output", output, outputType, DType.F32, geometry.outputShape, outputStrides);
             checkDisjoint("input", input, "gradInput", gradInput);
             checkDisjoint("output", output, "gradInput", gradInput);
         }
@@ -213,23 +215,34 @@ public final class PreparedPool {
     }
 
     private void check(Tensor input, Tensor output, Tensor indices) {
-        checkTensor("input", input, DType.F32, geometry.inputShape, inputStrides);
-        checkTensor("output", output, DType.F32, geometry.outputShape, outputStrides);
+        checkTensor("input", input, inputType, DType.F32, geometry.inputShape, inputStrides);
+        checkTensor("output", output, outputType, DType.F32, geometry.outputShape, outputStrides);
         if (output.segment().isReadOnly()) throw new IllegalArgumentException("output segment is read-only");
         checkDisjoint("input", input, "output", output);
         if (indices != null) {
             if (!producesIndices()) {
                 throw new IllegalArgumentException("indices given to " + geometry.op + " pooling: only max and min pooling produce them");
             }
-            checkTensor("indices", indices, DType.I64, geometry.outputShape, outputStrides);
+            checkTensor("indices", indices, indicesType, DType.I64, geometry.outputShape, outputStrides);
             if (indices.segment().isReadOnly()) throw new IllegalArgumentException("indices segment is read-only");
             checkDisjoint("input", input, "indices", indices);
             checkDisjoint("output", output, "indices", indices);
         }
     }
 
-    private void checkTensor(String name, Tensor t, DType dtype, long[] shape, long[] strides) {
+    /** A tensor of the prepared type {@code type} (dtype, layout, shape, strides), over live memory. */
+    private void checkTensor(String name, Tensor t, Object type, DType dtype, long[] shape, long[] strides) {
         if (t == null) throw new NullPointerException(name);
+        if (t.matchedType != type) {
+            checkType(name, t, dtype, shape, strides);
+            t.matchedType = type;
+        }
+        if (!t.segment().scope().isAlive()) {
+            throw new IllegalStateException(name + " segment's arena is closed");
+        }
+    }
+
+    private void checkType(String name, Tensor t, DType dtype, long[] shape, long[] strides) {
         if (t.dtype() != dtype) {
             throw new IllegalArgumentException(name + " dtype = " + t.dtype() + ": expected " + dtype);
         }
@@ -245,9 +258,6 @@ public final class PreparedPool {
         if (!sameStrides) {
             throw new IllegalArgumentException(name + " strides = " + Arrays.toString(t.strides()) + ": this operation was prepared for "
                     + Arrays.toString(strides != null ? strides : Tensor.denseStrides(geometry.layout, shape)));
-        }
-        if (!t.segment().scope().isAlive()) {
-            throw new IllegalStateException(name + " segment's arena is closed");
         }
     }
 

@@ -22,6 +22,12 @@ public final class Tensor {
     private final long[] shape;
     private final long[] strides; // null: dense in the layout
     private final long elementCount;
+    /**
+     * The tensor type of a prepared operation (see {@link PreparedPool}) this tensor last matched in dtype, layout,
+     * shape and strides, all fixed at construction: a run then compares one reference instead of the arrays. A
+     * cache written without synchronization, like {@link String#hashCode}'s: a stale value only costs a full check.
+     */
+    Object matchedType;
 
     private Tensor(MemorySegment segment, DType dtype, Layout layout, long[] shape) {
         this(segment, dtype, layout, shape, null);

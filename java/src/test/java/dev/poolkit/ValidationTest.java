@@ -105,6 +105,48 @@ class ValidationTest {
                 "indices given to AVG pooling");
     }
 
+    /** A run skips re-checking a tensor's type only against the exact operation and role it last matched. */
+    @Test
+    void tensorsThatMatchedAnotherOperationAreCheckedAgain() {
+        for (TestTensors.Target t : TestTensors.targets()) {
+            PoolSpec spec = PoolSpec.max(2, 2).build();
+            PreparedPool small = Pooling.prepare(spec, Layout.NCHW, new long[] {1, 2, 4, 4}, t.backend(), t.isa());
+            PreparedPool big = Pooling.prepare(spec, Layout.NCHW, new long[] {1, 2, 8, 8}, t.backend(), t.isa());
+            PreparedPool channelsLast = Pooling.prepare(spec, Layout.NHWC, new long[] {1, 2, 4, 4}, t.backend(), t.isa());
+            float[] data = new float[32];
+            for (int i = 0; i < data.length; i++) data[i] = i;
+            Tensor in = Tensor.of(data, Layout.NCHW, 1, 2, 4, 4), out = Tensor.of(new float[8], Layout.NCHW, 1, 2, 2, 2);
+            Tensor idx = Tensor.i64(MemorySegment.ofArray(new long[8]), Layout.NCHW, 1, 2, 2, 2);
+            small.run(in, out, idx);
+            rejects(() -> big.run(in, Tensor.of(new float[32], Layout.NCHW, 1, 2, 4, 4)), "input shape = [1, 2, 4, 4]");
+            rejects(() -> channelsLast.run(in, Tensor.of(new float[8], Layout.NHWC, 1, 2, 2, 2)), "input layout = NCHW");
+            rejects(() -> small.run(out, Tensor.of(new float[8], Layout.NCHW, 1, 2, 2, 2)), "input shape = [1, 2, 2, 2]");
+            rejects(() -> small.run(in, idx), "output dtype = I64");
+            rejects(() -> small.run(in, out, out), "indices dtype = F32");
+            small.run(in, out, idx); // matched again after the failures
+            assertEquals(31f, ((float[]) out.segment().heapBase().orElseThrow())[7], t.toString());
+            // one tensor as the output of one operation and the input of the next, alternately
+            PreparedPool next = Pooling.prepare(spec, Layout.NCHW, new long[] {1, 2, 2, 2}, t.backend(), t.isa());
+            Tensor last = Tensor.of(new float[2], Layout.NCHW, 1, 2, 1, 1);
+            for (int i = 0; i < 3; i++) {
+                small.run(in, out);
+                next.run(out, last);
+            }
+            assertEquals(31f, ((float[]) last.segment().heapBase().orElseThrow())[1], t.toString());
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor big = Tensor.allocate(arena, DType.F32, Layout.NHWC, 1, 4, 4, 4);
+            Tensor slice = big.sliceChannels(1, 3), out = Tensor.allocate(arena, DType.F32, Layout.NHWC, 1, 2, 2, 2);
+            PreparedPool dense = Pooling.prepare(PoolSpec.max(2, 2).build(), Layout.NHWC, 1, 2, 4, 4);
+            PreparedPool strided = Pooling.prepare(PoolSpec.max(2, 2).build(), slice, out);
+            Tensor denseIn = Tensor.allocate(arena, DType.F32, Layout.NHWC, 1, 2, 4, 4);
+            dense.run(denseIn, out);
+            rejects(() -> strided.run(denseIn, out), "input strides = [32, 1, 8, 2]");
+            strided.run(slice, out);
+            rejects(() -> dense.run(slice, out), "input strides = [64, 1, 16, 4]");
+        }
+    }
+
     @Test
     void readOnlyInputsAreAccepted() {
         for (TestTensors.Target t : TestTensors.targets()) {
