@@ -63,6 +63,33 @@ static inline vf vf_load_even_n(const float* p, int64_t n) {
     __m512 b = _mm512_maskz_loadu_ps(pk_prefix_mask(needed - 16), p + 16);
     return _mm512_permutex2var_ps(a, evens, b);
 }
+/* Transposes 16 rows of 16 lanes in place: afterwards r[i] holds lane i of every row. */
+static inline void vf_transpose(vf r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    /* then within each 128-bit lane L, u[4g + k] = element 4L + k of rows 4g .. 4g+3 */
+    __m512 u[16];
+    for (int g = 0; g < 4; g++) {
+        u[4 * g] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        u[4 * g + 1] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        u[4 * g + 2] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        u[4 * g + 3] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    /* and a 4x4 transpose of 128-bit lanes among u[k], u[4+k], u[8+k], u[12+k] */
+    for (int k = 0; k < 4; k++) {
+        const __m512 x0 = _mm512_shuffle_f32x4(u[k], u[4 + k], _MM_SHUFFLE(1, 0, 1, 0));
+        const __m512 x1 = _mm512_shuffle_f32x4(u[k], u[4 + k], _MM_SHUFFLE(3, 2, 3, 2));
+        const __m512 y0 = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], _MM_SHUFFLE(1, 0, 1, 0));
+        const __m512 y1 = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], _MM_SHUFFLE(3, 2, 3, 2));
+        r[k] = _mm512_shuffle_f32x4(x0, y0, _MM_SHUFFLE(2, 0, 2, 0));
+        r[4 + k] = _mm512_shuffle_f32x4(x0, y0, _MM_SHUFFLE(3, 1, 3, 1));
+        r[8 + k] = _mm512_shuffle_f32x4(x1, y1, _MM_SHUFFLE(2, 0, 2, 0));
+        r[12 + k] = _mm512_shuffle_f32x4(x1, y1, _MM_SHUFFLE(3, 1, 3, 1));
+    }
+}
 /* Lanes p[offset[i]] for the first n lanes (offsets in elements). */
 static inline vf vf_gather_n(const float* p, vi offset, int64_t n) {
     return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), pk_prefix_mask(n), offset, p, 4);
