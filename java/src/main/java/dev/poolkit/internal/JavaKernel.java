@@ -24,6 +24,9 @@ import java.util.Arrays;
  * with its taps along w, channels innermost for channels last. Every output therefore still sees its own taps
  * in row-major order, so values, indices, ties and NaN handling equal the definition's exactly. Fractional
  * windows differ per (n, c), so they are computed one output at a time.
+ *
+ * <p>Dense max, min and average pooling over sliding or global windows take {@link JavaFastPath}, which
+ * computes the same values from heap copies of the data; the code here stays the definition for every case.
  */
 public final class JavaKernel implements Kernel {
     private final Geometry g;
@@ -32,6 +35,8 @@ public final class JavaKernel implements Kernel {
     private final IndexSpace indexSpace;
     /** Adaptive averages with an output size above 1 divide by each axis's bin length in turn, as PyTorch does. */
     private final boolean adaptivePerAxis;
+    /** The common case (dense, sliding or global windows, max, min or average), or null. */
+    private final JavaFastPath fast;
 
     public JavaKernel(Geometry g) {
         this.g = g;
@@ -43,7 +48,10 @@ public final class JavaKernel implements Kernel {
         this.infiniteP = lp && Double.isInfinite(g.p);
         this.indexSpace = new IndexSpace(g.indexFormat, g.batch, g.channels, g.in.clone(), g.rank);
         this.adaptivePerAxis = g.windowRule == WindowRule.ADAPTIVE && (g.out[0] > 1 || g.out[1] > 1 || g.out[2] > 1);
-        if (g.windowRule == WindowRule.FRACTIONAL) return;
+        if (g.windowRule == WindowRule.FRACTIONAL) {
+            this.fast = null;
+            return;
+        }
         for (int a = 0; a < 3; a++) {
             int outs = (int) g.out[a];
             origin[a] = new long[outs];
@@ -58,6 +66,7 @@ public final class JavaKernel implements Kernel {
                 padded[a][o] = w[3];
             }
         }
+        this.fast = JavaFastPath.applies(g, first, last) ? new JavaFastPath(this, g, origin, first, last) : null;
     }
 
     @Override
@@ -69,8 +78,10 @@ public final class JavaKernel implements Kernel {
     public void run(MemorySegment input, MemorySegment output, MemorySegment indices, long rowBegin, long rowEnd) {
         long oh = rowBegin % g.out[1], od = rowBegin / g.out[1] % g.out[0], rest = rowBegin / g.out[1] / g.out[0];
         long c = g.layout == Layout.NCHW ? rest % g.channels : 0, n = g.layout == Layout.NCHW ? rest / g.channels : rest;
+        JavaFastPath.Scratch scratch = fast == null ? null : fast.scratch();
         for (long row = rowBegin; row < rowEnd; row++) {
             if (g.windowRule == WindowRule.FRACTIONAL) fractionalLine(input, output, indices, n, c, od, oh);
+            else if (fast != null) fast.line(scratch, input, output, indices, n, c, (int) od, (int) oh);
             else line(input, output, indices, n, c, (int) od, (int) oh);
             if (indices != null && g.indexFormat != IndexFormat.PLANE) encodeLine(indices, n, c, od, oh);
             if (++oh == g.out[1]) { // next line: (n, c, d, h) counting like an odometer
@@ -86,7 +97,7 @@ public final class JavaKernel implements Kernel {
     }
 
     /** Argmax coordinate along an axis: the first tap inside the input, or the origin clamped into it. */
-    private long firstCoordinate(int a, int o) {
+    long firstCoordinate(int a, int o) {
         if (first[a][o] < last[a][o]) return origin[a][o] + first[a][o] * g.dilation[a];
         return Math.min(Math.max(origin[a][o], 0), g.in[a] - 1);
     }
@@ -195,6 +206,11 @@ public final class JavaKernel implements Kernel {
         if (adaptivePerAxis) return sum / binLength(0, od) / binLength(1, oh) / binLength(2, ow);
         long divisor = divisor(od, oh, ow);
         return divisor == 0 ? 0f : sum / (float) divisor;
+    }
+
+    /** The divisor of a sliding or global window's average as a float; 0 for a window whose average is 0. */
+    float averageDivisor(int od, int oh, int ow) {
+        return (float) divisor(od, oh, ow);
     }
 
     private float binLength(int a, int o) {
