@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -27,6 +28,9 @@ public final class PreparedPool {
     private final Kernel reference; // the Java kernel over dense tensors, in cross-check mode only
     private final Geometry referenceGeometry;
     private final long[] inputStrides, outputStrides; // null: dense
+    /** Pieces per participant of a shared run: enough that a late start costs little, few enough that each
+        piece's downcall is negligible. */
+    private static final int PIECES_PER_WORKER = 8;
     /** Identities of the prepared tensor types (dtype, layout, shape, strides), cached by the tensors that match them. */
     private final Object inputType = new Object(), outputType = new Object(), indicesType = new Object();
 
@@ -114,44 +118,55 @@ public final class PreparedPool {
     }
 
     /**
-     * As {@link #run(Tensor, Tensor, Tensor)}, split into {@code slices} row ranges run on {@code executor}
-     * (the caller runs one of them and waits for the rest). No thread is created here.
+     * As {@link #run(Tensor, Tensor, Tensor)}, shared by the calling thread and up to {@code slices - 1} tasks given
+     * to {@code executor}. The rows are cut into pieces that every participant claims one at a time, so a task that
+     * starts late takes fewer pieces (none once all are claimed) and the caller waits only for pieces already
+     * running, never for a task to start. No thread is created here. A task the executor rejects leaves its pieces
+     * to the others; the rejection is rethrown once the run is complete.
      */
     public void run(Tensor input, Tensor output, Tensor indices, Executor executor, int slices) {
         if (executor == null) throw new NullPointerException("executor");
         if (slices < 1) throw new IllegalArgumentException("slices = " + slices + ": must be positive");
         check(input, output, indices);
         MemorySegment in = input.segment(), out = output.segment(), idx = indices == null ? null : indices.segment();
-        int count = (int) Math.min(slices, geometry.rows);
-        CountDownLatch done = new CountDownLatch(count - 1);
+        long rows = geometry.rows;
+        int workers = (int) Math.min(slices, rows);
+        int pieces = workers == 1 ? 1 : (int) Math.min(rows, (long) workers * PIECES_PER_WORKER);
+        AtomicInteger next = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(pieces);
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        for (int s = 1; s < count; s++) {
-            long begin = geometry.rows * s / count, end = geometry.rows * (s + 1) / count;
-            executor.execute(() -> {
+        Runnable work = () -> {
+            for (int piece; (piece = next.getAndIncrement()) < pieces; ) {
                 try {
-                    kernel.run(in, out, idx, begin, end);
+                    kernel.run(in, out, idx, rows * piece / pieces, rows * (piece + 1) / pieces);
                 } catch (Throwable t) {
                     failure.compareAndSet(null, t);
                 } finally {
                     done.countDown();
                 }
-            });
-        }
-        try {
-            kernel.run(in, out, idx, 0, geometry.rows / count);
-        } finally {
-            try {
-                // slices are short: spin briefly for the others before parking this thread
-                for (int spin = 0; spin < 20_000 && done.getCount() > 0; spin++) Thread.onSpinWait();
-                done.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for slices", e);
             }
+        };
+        RuntimeException rejected = null;
+        for (int w = 1; w < workers && rejected == null; w++) {
+            try {
+                executor.execute(work);
+            } catch (RuntimeException e) {
+                rejected = e;
+            }
+        }
+        work.run();
+        try {
+            // the pieces still running are short: spin briefly before parking this thread
+            for (int spin = 0; spin < 20_000 && done.getCount() > 0; spin++) Thread.onSpinWait();
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for pieces of the run", e);
         }
         Throwable t = failure.get();
         if (t instanceof RuntimeException r) throw r;
         if (t instanceof Error e) throw e;
+        if (rejected != null) throw rejected;
         if (reference != null) crossCheck(input, output, idx);
     }
 

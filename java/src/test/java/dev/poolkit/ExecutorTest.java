@@ -8,11 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.poolkit.internal.Comparison;
 import dev.poolkit.internal.Geometry;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Runs split over a caller's executor equal single runs; cross-check mismatches name the element. */
 class ExecutorTest {
@@ -51,6 +55,40 @@ class ExecutorTest {
         PreparedPool p = Pooling.prepare(PoolSpec.max(2).build(), Layout.NCHW, 1, 1, 4);
         Tensor in = Tensor.of(new float[4], Layout.NCHW, 1, 1, 4), out = Tensor.of(new float[2], Layout.NCHW, 1, 1, 2);
         assertThrows(IllegalArgumentException.class, () -> p.run(in, out, null, Runnable::run, 0));
+    }
+
+    @Test
+    @Timeout(60) // a caller that waited for held tasks would never return
+    void tasksThatStartLateFindNothingLeftAndTheRunIsComplete() {
+        long[] shape = {1, 8, 21, 23};
+        PoolSpec spec = PoolSpec.avg(3, 3).stride(1, 2).padding(1, 1).build();
+        for (Layout layout : Layout.values()) {
+            for (TestTensors.Target target : TestTensors.targets()) {
+                PreparedPool p = Pooling.prepare(spec, layout, shape, target.backend(), target.isa());
+                float[] in = new float[(int) TestTensors.count(shape)];
+                SplittableRandom random = new SplittableRandom(11);
+                for (int i = 0; i < in.length; i++) in[i] = (float) random.nextDouble(-3, 3);
+                int outCount = (int) TestTensors.count(p.outputShape());
+                float[] single = new float[outCount], shared = new float[outCount];
+                Tensor input = Tensor.of(in, layout, shape);
+                p.run(input, Tensor.of(single, layout, p.outputShape()));
+                // an executor that holds every task until after the run has returned
+                List<Runnable> held = new ArrayList<>();
+                p.run(input, Tensor.of(shared, layout, p.outputShape()), null, held::add, 4);
+                assertEquals(3, held.size());
+                assertArrayEquals(single, shared, layout + " " + target);
+                java.util.Arrays.fill(shared, -1);
+                held.forEach(Runnable::run); // nothing is left for them: they write nothing
+                for (float v : shared) assertEquals(-1f, v);
+                // a rejecting executor: the caller does every piece, then the rejection surfaces
+                float[] alone = new float[outCount];
+                RejectedExecutionException e = assertThrows(RejectedExecutionException.class,
+                        () -> p.run(input, Tensor.of(alone, layout, p.outputShape()), null,
+                                command -> { throw new RejectedExecutionException("full"); }, 3));
+                assertEquals("full", e.getMessage());
+                assertArrayEquals(single, alone, layout + " " + target + " rejected");
+            }
+        }
     }
 
     @Test
