@@ -31,6 +31,8 @@ public final class PreparedPool {
     /** Pieces per participant of a shared run: enough that a late start costs little, few enough that each
         piece's downcall is negligible. */
     private static final int PIECES_PER_WORKER = 8;
+    /** Channels a channels-first SIMD kernel takes at a time (AVX-512's 16 lanes, two of AVX2's 8). */
+    private static final long CHANNEL_BLOCK = 16;
     /** Identities of the prepared tensor types (dtype, layout, shape, strides), cached by the tensors that match them. */
     private final Object inputType = new Object(), outputType = new Object(), indicesType = new Object();
 
@@ -119,7 +121,8 @@ public final class PreparedPool {
 
     /**
      * As {@link #run(Tensor, Tensor, Tensor)}, shared by the calling thread and up to {@code slices - 1} tasks given
-     * to {@code executor}. The rows are cut into pieces that every participant claims one at a time, so a task that
+     * to {@code executor}. The rows are cut into pieces (channels first: whole blocks of 16 channels, which the
+     * native kernels take at a time) that every participant claims one at a time, so a task that
      * starts late takes fewer pieces (none once all are claimed) and the caller waits only for pieces already
      * running, never for a task to start. No thread is created here. A task the executor rejects leaves its pieces
      * to the others; the rejection is rethrown once the run is complete.
@@ -130,15 +133,21 @@ public final class PreparedPool {
         check(input, output, indices);
         MemorySegment in = input.segment(), out = output.segment(), idx = indices == null ? null : indices.segment();
         long rows = geometry.rows;
-        int workers = (int) Math.min(slices, rows);
-        int pieces = workers == 1 ? 1 : (int) Math.min(rows, (long) workers * PIECES_PER_WORKER);
+        // channels-first rows are per channel, and the native kernels work on blocks of channels: a piece that cut
+        // a block would redo the block's work, so pieces are whole blocks there
+        long unit = geometry.layout == Layout.NCHW
+                ? rows / (geometry.inputShape[0] * geometry.inputShape[1]) * CHANNEL_BLOCK : 1;
+        long units = (rows + unit - 1) / unit;
+        int workers = (int) Math.min(slices, units);
+        int pieces = workers == 1 ? 1 : (int) Math.min(units, (long) workers * PIECES_PER_WORKER);
         AtomicInteger next = new AtomicInteger();
         CountDownLatch done = new CountDownLatch(pieces);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Runnable work = () -> {
             for (int piece; (piece = next.getAndIncrement()) < pieces; ) {
                 try {
-                    kernel.run(in, out, idx, rows * piece / pieces, rows * (piece + 1) / pieces);
+                    kernel.run(in, out, idx, Math.min(rows, units * piece / pieces * unit),
+                            Math.min(rows, units * (piece + 1) / pieces * unit));
                 } catch (Throwable t) {
                     failure.compareAndSet(null, t);
                 } finally {
