@@ -107,6 +107,7 @@ static int32_t run_plan(const pk_plan* plan, int32_t isa, const float* input_dat
     if (row_begin < 0 || row_end < row_begin || row_end > plan->rows) return PK_ERR_INVALID_RANGE;
     pk_pool_kernel_fn kernel = pk_dispatch_kernel(plan->op, isa);
     if (!kernel) return PK_ERR_UNSUPPORTED_ISA;
+    if (row_begin == row_end) return PK_OK; /* nothing to compute: spare the kernel's per-call set-up */
     kernel(plan, input_data, output_data, indices_data, row_begin, row_end);
     if (indices_data && plan->index_format != PK_INDEX_PLANE) convert_indices(plan, indices_data, row_begin, row_end);
     return PK_OK;

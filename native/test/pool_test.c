@@ -165,8 +165,11 @@ static void random_case(int case_number) {
     s.divisor_mode = uniform(0, 2);
     s.divisor_override = uniform(0, 5) == 0 ? uniform(1, 7) : 0;
     s.nan_mode = uniform(0, 1);
+    /* a third of the problems have planes of at most 64 elements, which the SIMD levels keep in registers */
+    const int small_planes = uniform(0, 2) == 0;
     for (int i = 0; i < s.spatial_rank; i++) {
-        const int64_t max_size = s.spatial_rank == 3 ? 9 : s.spatial_rank == 2 ? 40 : 70;
+        const int64_t max_size = small_planes ? (s.spatial_rank == 3 ? 4 : s.spatial_rank == 2 ? 8 : 64)
+                                 : s.spatial_rank == 3 ? 9 : s.spatial_rank == 2 ? 40 : 70;
         in.spatial[i] = uniform(1, max_size);
         s.kernel[i] = uniform(1, 4);
         s.stride[i] = uniform(0, 3) == 0 ? uniform(3, 5) : uniform(1, 2);
@@ -202,13 +205,20 @@ static void random_case(int case_number) {
     float* expected = malloc(sizeof(float) * out_volume);
     int64_t* expected_indices = malloc(sizeof(int64_t) * out_volume);
     pool_ref_f32(&s, &in, x, &out, expected, with_indices ? expected_indices : NULL);
+    /* min pooling is max pooling of the negated input, negated back (same ties, NaNs and indices): a max
+       problem becomes a min problem over -x, whose oracle results are the max ones negated */
+    if (s.op == PK_OP_MAX && uniform(0, 2) == 0) {
+        s.op = PK_OP_MIN;
+        for (int64_t i = 0; i < in_volume; i++) x[i] = -x[i];
+        for (int64_t i = 0; i < out_volume; i++) expected[i] = -expected[i];
+    }
 
     float* y = malloc(sizeof(float) * (out_volume + 2 * GUARD));
     int64_t* idx = malloc(sizeof(int64_t) * (out_volume + 2 * GUARD));
     const int64_t rows = pk_pool_rows(&s, &out);
     for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
         s.isa = isa;
-        for (int sliced = 0; sliced < 2; sliced++) {
+        for (int sliced = 0; sliced < 3; sliced++) {
             for (int64_t i = 0; i < out_volume + 2 * GUARD; i++) {
                 y[i] = GUARD_VALUE;
                 idx[i] = -7;
@@ -217,13 +227,24 @@ static void random_case(int case_number) {
             if (!sliced) {
                 status = pk_pool_forward_f32(&s, &in, x, in_volume, &out, y + GUARD, out_volume,
                                              with_indices ? idx + GUARD : NULL, out_volume, NULL, 0, 0, rows);
-            } else { /* three uneven slices must add up to the whole */
+            } else { /* three uneven slices must add up to the whole, each writing its own rows only: run in
+                        order (1) or in reverse (2), the rows of the slices still to come stay untouched */
                 int64_t cut1 = uniform(0, rows), cut2 = uniform(cut1, rows);
                 int64_t cuts[4] = {0, cut1, cut2, rows};
-                for (int k = 0; k < 3 && status == PK_OK; k++)
+                const int64_t row_elements = out_volume / rows; /* dense outputs: rows are equal runs */
+                for (int step = 0; step < 3 && status == PK_OK; step++) {
+                    const int k = sliced == 1 ? step : 2 - step;
                     status = pk_pool_forward_f32(&s, &in, x, in_volume, &out, y + GUARD, out_volume,
                                                  with_indices ? idx + GUARD : NULL, out_volume, NULL, 0, cuts[k],
                                                  cuts[k + 1]);
+                    const int64_t untouched_begin = sliced == 1 ? cuts[k + 1] * row_elements : 0;
+                    const int64_t untouched_end = sliced == 1 ? out_volume : cuts[k] * row_elements;
+                    int untouched = 1;
+                    for (int64_t i = untouched_begin; i < untouched_end; i++)
+                        untouched &= y[GUARD + i] == GUARD_VALUE && idx[GUARD + i] == -7;
+                    CHECK(untouched, "case %d isa %d: slice [%lld, %lld) wrote outside its rows", case_number, isa,
+                          (long long)cuts[k], (long long)cuts[k + 1]);
+                }
             }
             CHECK(status == PK_OK, "case %d isa %d: status %d", case_number, isa, status);
             int mismatches = 0, guards_ok = 1;

@@ -36,7 +36,16 @@ static inline vi vi_set1(int64_t x) { return _mm256_set1_epi32((int32_t)x); }
 static inline vi vi_lanes_times(int64_t s) {
     return _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int32_t)s));
 }
+static inline vi vi_loadu(const int32_t* p) { return _mm256_loadu_si256((const __m256i*)p); }
 static inline vi vi_add(vi a, vi b) { return _mm256_add_epi32(a, b); }
+static inline vm vi_gt(vi a, vi b) { return _mm256_castsi256_ps(_mm256_cmpgt_epi32(a, b)); }
+static inline vm vm_and(vm a, vm b) { return _mm256_and_ps(a, b); }
+/* the first n lanes are all set */
+static inline int vm_all(vm a, int64_t n) {
+    const int lanes = (1 << (n >= 8 ? 8 : n <= 0 ? 0 : n)) - 1;
+    return (_mm256_movemask_ps(a) & lanes) == lanes;
+}
+static inline int vm_any(vm a) { return _mm256_movemask_ps(a) != 0; }
 static inline vi vi_select(vm m, vi yes, vi no) {
     return _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(no), _mm256_castsi256_ps(yes), m));
 }
@@ -86,6 +95,25 @@ static inline void vf_transpose(vf r[8]) {
         r[k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x20);
         r[4 + k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x31);
     }
+}
+/* A lookup key: element k = index[i] in [0, 32) of four registers, prepared once for many lookups. */
+typedef struct vkey {
+    __m256i index; /* bits 0..2 pick within a register */
+    __m256 odd;    /* bit 3 as a sign: the second register of a pair */
+    __m256 high;   /* bit 4 as a sign: the second pair */
+} vkey;
+static inline vkey vkey_of(vi index) {
+    const vkey key = {index, _mm256_castsi256_ps(_mm256_slli_epi32(index, 28)),
+                      _mm256_castsi256_ps(_mm256_slli_epi32(index, 27))};
+    return key;
+}
+/* Lanes r[k / 8][k % 8] of the key's elements k: a table lookup in registers. */
+static inline vf vf_lookup4(const vf r[4], vkey key) {
+    const __m256 low = _mm256_blendv_ps(_mm256_permutevar8x32_ps(r[0], key.index),
+                                        _mm256_permutevar8x32_ps(r[1], key.index), key.odd);
+    const __m256 high = _mm256_blendv_ps(_mm256_permutevar8x32_ps(r[2], key.index),
+                                         _mm256_permutevar8x32_ps(r[3], key.index), key.odd);
+    return _mm256_blendv_ps(low, high, key.high);
 }
 /* Lanes p[offset[i]] for the first n lanes (offsets in elements). */
 static inline vf vf_gather_n(const float* p, vi offset, int64_t n) {

@@ -31,7 +31,7 @@ static inline vf vf_div(vf a, vf b) { return _mm512_div_ps(a, b); }
 static inline vm vf_gt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
 static inline vm vf_isnan(vf a) { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
 static inline vm vm_none(void) { return 0; }
-static inline vm vm_or(vm a, vm b) { return (vm)(a | b); }
+static inline vm vm_or(vm a, vm b) { return _kor_mask16(a, b); } /* kept in mask registers */
 static inline vf vf_select(vm m, vf yes, vf no) { return _mm512_mask_mov_ps(no, m, yes); }
 
 static inline vi vi_set1(int64_t x) { return _mm512_set1_epi32((int32_t)x); }
@@ -39,7 +39,13 @@ static inline vi vi_lanes_times(int64_t s) {
     const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     return _mm512_mullo_epi32(lanes, _mm512_set1_epi32((int32_t)s));
 }
+static inline vi vi_loadu(const int32_t* p) { return _mm512_loadu_si512(p); }
 static inline vi vi_add(vi a, vi b) { return _mm512_add_epi32(a, b); }
+static inline vm vi_gt(vi a, vi b) { return _mm512_cmpgt_epi32_mask(a, b); }
+static inline vm vm_and(vm a, vm b) { return _kand_mask16(a, b); }
+/* the first n lanes are all set */
+static inline int vm_all(vm a, int64_t n) { return (a & pk_prefix_mask(n)) == pk_prefix_mask(n); }
+static inline int vm_any(vm a) { return a != 0; }
 static inline vi vi_select(vm m, vi yes, vi no) { return _mm512_mask_mov_epi32(no, m, yes); }
 /* Widens n int32 lanes to int64 and stores them. */
 static inline void vi_store_i64_n(int64_t* p, vi v, int64_t n) {
@@ -89,6 +95,21 @@ static inline void vf_transpose(vf r[16]) {
         r[8 + k] = _mm512_shuffle_f32x4(x1, y1, _MM_SHUFFLE(2, 0, 2, 0));
         r[12 + k] = _mm512_shuffle_f32x4(x1, y1, _MM_SHUFFLE(3, 1, 3, 1));
     }
+}
+/* A lookup key: element k = index[i] in [0, 64) of four registers, prepared once for many lookups. */
+typedef struct vkey {
+    __m512i index; /* bits 0..4 pick within a register pair */
+    __mmask16 high; /* bit 5: the second pair */
+} vkey;
+static inline vkey vkey_of(vi index) {
+    const vkey key = {index, _mm512_test_epi32_mask(index, _mm512_set1_epi32(32))};
+    return key;
+}
+/* Lanes r[k / 16][k % 16] of the key's elements k: a table lookup in registers. */
+static inline vf vf_lookup4(const vf r[4], vkey key) {
+    const __m512 low = _mm512_permutex2var_ps(r[0], key.index, r[1]);
+    const __m512 high = _mm512_permutex2var_ps(r[2], key.index, r[3]);
+    return _mm512_mask_mov_ps(low, key.high, high);
 }
 /* Lanes p[offset[i]] for the first n lanes (offsets in elements). */
 static inline vf vf_gather_n(const float* p, vi offset, int64_t n) {
