@@ -80,8 +80,10 @@ static void convert_indices(const pk_plan* p, int64_t* indices, int64_t row_begi
 }
 
 /* Checks the buffers, indices, samples and row range against a valid plan, then runs rows [row_begin, row_end)
-   with the kernel of the plan's op at isa. */
-static int32_t run_plan(const pk_plan* plan, int32_t isa, const float* input_data, int64_t input_capacity,
+   with the kernel of the plan's op at isa: the one of `path` (without and with indices) when given, else the
+   one the level chooses now. */
+static int32_t run_plan(const pk_plan* plan, int32_t isa, const int32_t path[2], const float* input_data,
+                        int64_t input_capacity,
                         float* output_data, int64_t output_capacity, int64_t* indices_data, int64_t indices_capacity,
                         const float* samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end) {
     int32_t status;
@@ -105,8 +107,9 @@ static int32_t run_plan(const pk_plan* plan, int32_t isa, const float* input_dat
         return PK_ERR_INVALID_OPTION;
     }
     if (row_begin < 0 || row_end < row_begin || row_end > plan->rows) return PK_ERR_INVALID_RANGE;
-    pk_pool_kernel_fn kernel = pk_dispatch_kernel(plan->op, isa);
-    if (!kernel) return PK_ERR_UNSUPPORTED_ISA;
+    pk_pool_kernel_fn kernel = path ? pk_dispatch_path_kernel(plan->op, isa, path[indices_data != 0])
+                                    : pk_dispatch_kernel(plan->op, isa);
+    if (!kernel) return path ? PK_ERR_INVALID_PLAN : PK_ERR_UNSUPPORTED_ISA;
     if (row_begin == row_end) return PK_OK; /* nothing to compute: spare the kernel's per-call set-up */
     kernel(plan, input_data, output_data, indices_data, row_begin, row_end);
     if (indices_data && plan->index_format != PK_INDEX_PLANE) convert_indices(plan, indices_data, row_begin, row_end);
@@ -122,7 +125,7 @@ int32_t pk_pool_forward_f32(const pk_pool_spec* spec,
     pk_plan plan;
     int32_t status = pk_plan_init(&plan, spec, input, output);
     if (status != PK_OK) return status;
-    return run_plan(&plan, (int32_t)spec->isa, input_data, input_capacity, output_data, output_capacity, indices_data,
+    return run_plan(&plan, (int32_t)spec->isa, NULL, input_data, input_capacity, output_data, output_capacity, indices_data,
                     indices_capacity, samples, samples_capacity, row_begin, row_end);
 }
 
@@ -176,6 +179,11 @@ int32_t pk_pool_prepare(const pk_pool_spec* spec, const pk_tensor_desc* input, c
         local.p.isa = spec->isa == PK_ISA_AUTO ? pk_dispatch_default_isa() : (int32_t)spec->isa;
         if (!pk_dispatch_kernel(local.p.plan.op, local.p.isa)) status = PK_ERR_UNSUPPORTED_ISA;
     }
+    if (status == PK_OK) { /* the specialization, chosen once; indices are for max and min only */
+        local.p.path[0] = pk_dispatch_path(&local.p.plan, local.p.isa, 0);
+        const int indexed = local.p.plan.op == PK_OP_MAX || local.p.plan.op == PK_OP_MIN;
+        local.p.path[1] = indexed ? pk_dispatch_path(&local.p.plan, local.p.isa, 1) : 0;
+    }
     if (status != PK_OK) { /* a plan that was there before must not survive a failed prepare */
         memset(plan, 0, sizeof(pk_prepared_plan));
         return status;
@@ -200,6 +208,6 @@ int32_t pk_pool_run_f32(const void* plan, const float* input_data, int64_t input
     if (given->p.magic != PK_PLAN_MAGIC || given->p.abi_version != PK_ABI_VERSION || checksum[0] != given->p.checksum[0]
         || checksum[1] != given->p.checksum[1] || given->p.plan.op < PK_OP_MAX || given->p.plan.op > PK_OP_LP)
         return PK_ERR_INVALID_PLAN;
-    return run_plan(&given->p.plan, given->p.isa, input_data, input_capacity, output_data, output_capacity, indices_data,
+    return run_plan(&given->p.plan, given->p.isa, given->p.path, input_data, input_capacity, output_data, output_capacity, indices_data,
                     indices_capacity, samples, samples_capacity, row_begin, row_end);
 }

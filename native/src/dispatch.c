@@ -10,6 +10,7 @@
 #include "f32-lppool/f32-lppool.h"
 #include "f32-maxpool/f32-maxpool.h"
 #include "f32-minpool/f32-minpool.h"
+#include "simd/pool-simd.h"
 
 #if defined(__x86_64__) && defined(PK_HAVE_X86_KERNELS)
 #include <cpuid.h>
@@ -85,4 +86,32 @@ pk_pool_kernel_fn pk_dispatch_kernel(int32_t op, int32_t isa) {
     case PK_OP_MIN: return min_kernels[isa];
     default: return pk_f32_lppool__scalar; /* every level: see f32-lppool.h */
     }
+}
+
+int32_t pk_dispatch_path(const pk_plan* plan, int32_t isa, int with_indices) {
+#if defined(__x86_64__) && defined(PK_HAVE_X86_KERNELS)
+    if (isa == PK_ISA_AVX2) return pk_pool_path__avx2(plan, plan->op, with_indices);
+    if (isa == PK_ISA_AVX512) return pk_pool_path__avx512(plan, plan->op, with_indices);
+#endif
+    (void)plan, (void)isa, (void)with_indices;
+    return 0;
+}
+
+pk_pool_kernel_fn pk_dispatch_path_kernel(int32_t op, int32_t isa, int32_t path) {
+    pthread_once(&once, init);
+    if (isa < PK_ISA_SCALAR || isa > cpu_isa) return 0;
+    if (path == 0) {
+        switch (op) {
+        case PK_OP_MAX: return pk_f32_maxpool__scalar;
+        case PK_OP_AVG: return pk_f32_avgpool__scalar;
+        case PK_OP_MIN: return pk_f32_minpool__scalar;
+        case PK_OP_LP: return pk_f32_lppool__scalar;
+        default: return 0;
+        }
+    }
+#if defined(__x86_64__) && defined(PK_HAVE_X86_KERNELS)
+    if (isa == PK_ISA_AVX2) return pk_pool_path_kernel__avx2(path);
+    if (isa == PK_ISA_AVX512) return pk_pool_path_kernel__avx512(path);
+#endif
+    return 0;
 }

@@ -7,5 +7,10 @@ int32_t pk_dispatch_cpu_isa(void);
 int32_t pk_dispatch_default_isa(void);
 /* The kernel for op at isa (PK_ISA_AUTO allowed), or NULL when this CPU or build lacks that level. */
 pk_pool_kernel_fn pk_dispatch_kernel(int32_t op, int32_t isa);
+/* The kernel specialization the plan's op takes at isa (a supported level, not PK_ISA_AUTO), as a number that
+   a prepared plan keeps so that its runs need not choose again; 0 is the op's scalar kernel. */
+int32_t pk_dispatch_path(const pk_plan* plan, int32_t isa, int with_indices);
+/* The kernel of a path pk_dispatch_path gave for op at isa, or NULL when there is no such path. */
+pk_pool_kernel_fn pk_dispatch_path_kernel(int32_t op, int32_t isa, int32_t path);
 
 #endif

@@ -44,14 +44,15 @@ typedef struct pk_plan {
 enum { PK_N = 0, PK_C = 1, PK_D = 2, PK_H = 3, PK_W = 4 };
 
 /* A prepared plan as pk_pool_prepare writes it into caller memory. It holds no pointer (plan.samples is NULL;
-   a run sets it on its own copy) and names its kernel by op and level, looked up in the dispatch table. Each run
-   checks the tag, the version and the checksum over every byte before it, so a corrupted or foreign plan gives
-   a status instead of a kernel call. */
+   a run sets it on its own copy) and names its kernel by op, level and path (the specialization chosen at
+   prepare), looked up in the dispatch tables. Each run checks the tag, the version and the checksum over every
+   byte before it, so a corrupted or foreign plan gives a status instead of a kernel call. */
 typedef struct pk_prepared_plan {
     uint64_t magic;             /* PK_PLAN_MAGIC */
     int32_t abi_version;        /* PK_ABI_VERSION of the library that prepared it */
     int32_t isa;                /* a PK_ISA_* level, never PK_ISA_AUTO */
     pk_plan plan;
+    int32_t path[2];            /* pk_dispatch_path at isa, without and with indices */
     uint64_t checksum[2];       /* plain and position-weighted sums of the 64-bit words before them */
 } pk_prepared_plan;
 
