@@ -187,8 +187,8 @@ PK_API int32_t pk_pool_forward_f32(const pk_pool_spec* spec,
    without validating the spec again. A plan is plain bytes in the caller's memory (no allocation, no global
    state); it is read-only after prepare, so any number of threads may run it at once. A run still checks its
    buffers, indices, samples and row range, and checks that the plan is intact (a tag and a checksum), so a
-   corrupted or foreign plan gives PK_ERR_INVALID_PLAN. Plans hold no pointers; the kernel is looked up by
-   op and level at each run. */
+   corrupted or foreign plan gives PK_ERR_INVALID_PLAN. Plans hold no pointers; a plan names its kernel by op,
+   level and the specialization chosen at prepare, looked up at each run. */
 
 /* Bytes a plan needs; its memory must be aligned to 8 bytes. */
 PK_API int64_t pk_pool_plan_size(void);
