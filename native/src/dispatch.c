@@ -100,15 +100,7 @@ int32_t pk_dispatch_path(const pk_plan* plan, int32_t isa, int with_indices) {
 pk_pool_kernel_fn pk_dispatch_path_kernel(int32_t op, int32_t isa, int32_t path) {
     pthread_once(&once, init);
     if (isa < PK_ISA_SCALAR || isa > cpu_isa) return 0;
-    if (path == 0) {
-        switch (op) {
-        case PK_OP_MAX: return pk_f32_maxpool__scalar;
-        case PK_OP_AVG: return pk_f32_avgpool__scalar;
-        case PK_OP_MIN: return pk_f32_minpool__scalar;
-        case PK_OP_LP: return pk_f32_lppool__scalar;
-        default: return 0;
-        }
-    }
+    if (path == 0) return pk_dispatch_kernel(op, PK_ISA_SCALAR); /* the op's scalar kernel */
 #if defined(__x86_64__) && defined(PK_HAVE_X86_KERNELS)
     if (isa == PK_ISA_AVX2) return pk_pool_path_kernel__avx2(path);
     if (isa == PK_ISA_AVX512) return pk_pool_path_kernel__avx512(path);

@@ -40,11 +40,6 @@ static inline vi vi_loadu(const int32_t* p) { return _mm256_loadu_si256((const _
 static inline vi vi_add(vi a, vi b) { return _mm256_add_epi32(a, b); }
 static inline vm vi_gt(vi a, vi b) { return _mm256_castsi256_ps(_mm256_cmpgt_epi32(a, b)); }
 static inline vm vm_and(vm a, vm b) { return _mm256_and_ps(a, b); }
-/* the first n lanes are all set */
-static inline int vm_all(vm a, int64_t n) {
-    const int lanes = (1 << (n >= 8 ? 8 : n <= 0 ? 0 : n)) - 1;
-    return (_mm256_movemask_ps(a) & lanes) == lanes;
-}
 static inline int vm_any(vm a) { return _mm256_movemask_ps(a) != 0; }
 static inline vi vi_select(vm m, vi yes, vi no) {
     return _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(no), _mm256_castsi256_ps(yes), m));

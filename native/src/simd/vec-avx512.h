@@ -43,8 +43,6 @@ static inline vi vi_loadu(const int32_t* p) { return _mm512_loadu_si512(p); }
 static inline vi vi_add(vi a, vi b) { return _mm512_add_epi32(a, b); }
 static inline vm vi_gt(vi a, vi b) { return _mm512_cmpgt_epi32_mask(a, b); }
 static inline vm vm_and(vm a, vm b) { return _kand_mask16(a, b); }
-/* the first n lanes are all set */
-static inline int vm_all(vm a, int64_t n) { return (a & pk_prefix_mask(n)) == pk_prefix_mask(n); }
 static inline int vm_any(vm a) { return a != 0; }
 static inline vi vi_select(vm m, vi yes, vi no) { return _mm512_mask_mov_epi32(no, m, yes); }
 /* Widens n int32 lanes to int64 and stores them. */
