@@ -9,32 +9,13 @@
 #include <string.h>
 
 #include "poolkit.h"
+#include "check.h"
 
-static int passed, failed;
 
-#define CHECK(cond, ...)                                        \
-    do {                                                        \
-        if (cond) {                                             \
-            passed++;                                           \
-        } else {                                                \
-            failed++;                                           \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-            fprintf(stderr, __VA_ARGS__);                       \
-            fprintf(stderr, "\n");                              \
-        }                                                       \
-    } while (0)
 
 #define GUARD 16
 #define GUARD_VALUE 12345.0f
 
-static uint64_t rng_state = 42;
-static uint64_t next_random(void) { /* splitmix64 */
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-static int64_t uniform(int64_t lo, int64_t hi) { return lo + (int64_t)(next_random() % (uint64_t)(hi - lo + 1)); }
 
 /* A random 2d problem: N C H W, kernel k, stride s, symmetric padding p <= k/2. */
 typedef struct problem {
@@ -314,6 +295,7 @@ static void test_backward(void) {
 }
 
 int main(void) {
+    rng_state = 42;
     test_unpool_round_trips();
     test_unpool_statuses_and_views();
     test_backward();
