@@ -258,6 +258,69 @@ static void random_case(int case_number) {
     free(idx);
 }
 
+/* A float of any class: random bits (a tenth of them subnormal or below 2^-100, some infinite or NaN), a
+   magnitude below 2^-90, or an ordinary value. */
+static float any_float(void) {
+    const int64_t kind = uniform(0, 2);
+    float x;
+    if (kind == 0) {
+        const uint32_t bits = (uint32_t)next_random();
+        memcpy(&x, &bits, sizeof x);
+    } else if (kind == 1) {
+        x = ldexpf((float)uniform(-(1 << 24), 1 << 24), (int)uniform(-175, -114));
+    } else {
+        x = (float)uniform(-1000000, 1000000) / 7919.0f;
+    }
+    return x;
+}
+
+/* Averages of sums of every float class (subnormal, tiny, infinite, NaN, signed zeros) at a density from none
+   to most lanes, by divisors from 1 past 2^24 (where a float no longer holds every integer), through each
+   channels-first path (tiles, planes in registers, along the width) and across channels: every result must be
+   the oracle's sum / divisor bit for bit. */
+static void test_average_division(void) {
+    static const int64_t overrides[] = {0, 1, 3, 6, 7, 9, 25, 49, 1000, 999983, (1 << 21) - 1, 1 << 21,
+                                        (1 << 21) + 1, 3000017, (1 << 24) + 1, 12345678901ll};
+    static const int64_t shapes[][4] = {/* h, w, kernel, padding */ {28, 28, 3, 1}, {4, 4, 2, 0}, {3, 300, 1, 0}};
+    static const int64_t densities[] = {0, 1000, 20, 2}; /* one element in this many is special; 0: none */
+    rng_state = 7;
+    for (int64_t shape = 0; shape < 3; shape++)
+        for (int64_t o = 0; o < (int64_t)(sizeof overrides / sizeof overrides[0]); o++)
+            for (int64_t layout = 0; layout < 2; layout++) {
+                const int64_t h = shapes[shape][0], w = shapes[shape][1], k = shapes[shape][2], pad = shapes[shape][3];
+                const int64_t c = 37, density = densities[(o + layout) % 4];
+                pk_pool_spec s = spec_2d(PK_OP_AVG, k, 1, pad);
+                s.divisor_mode = PK_DIVISOR_EXCLUDE_PADDING;
+                s.divisor_override = overrides[o];
+                const pk_tensor_desc in = tensor_2d(layout, 1, c, h, w);
+                const pk_tensor_desc out = tensor_2d(layout, 1, c, pk_pool_output_size(h, k, 1, 1, pad, pad, 0),
+                                                     pk_pool_output_size(w, k, 1, 1, pad, pad, 0));
+                const int64_t in_volume = c * h * w, out_volume = c * out.spatial[0] * out.spatial[1];
+                float* x = malloc(sizeof(float) * in_volume);
+                for (int64_t i = 0; i < in_volume; i++)
+                    x[i] = density && uniform(1, density) == 1 ? any_float()
+                                                                : (float)uniform(-1000000, 1000000) / 7919.0f;
+                float* expected = malloc(sizeof(float) * out_volume);
+                float* y = malloc(sizeof(float) * out_volume);
+                pool_ref_f32(&s, &in, x, &out, expected, NULL);
+                for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
+                    s.isa = isa;
+                    const int32_t status = pk_pool_forward_f32(&s, &in, x, in_volume, &out, y, out_volume, NULL, 0,
+                                                               NULL, 0, 0, pk_pool_rows(&s, &out));
+                    int64_t first_wrong = -1;
+                    for (int64_t i = 0; i < out_volume && first_wrong < 0; i++)
+                        if (!same_float(y[i], expected[i])) first_wrong = i;
+                    CHECK(status == PK_OK && first_wrong < 0,
+                          "average division: shape %lld override %lld layout %lld isa %d: element %lld got %a want %a",
+                          (long long)shape, (long long)overrides[o], (long long)layout, isa, (long long)first_wrong,
+                          first_wrong < 0 ? 0.0 : y[first_wrong], first_wrong < 0 ? 0.0 : expected[first_wrong]);
+                }
+                free(x);
+                free(expected);
+                free(y);
+            }
+}
+
 /* The standard shapes with their real sizes, checked once at every level. */
 static void test_standard_shape(int64_t layout, int64_t op, int64_t n, int64_t c, int64_t h, int64_t w, int64_t k,
                                 int64_t stride, int64_t pad, int64_t divisor_mode) {
@@ -323,6 +386,7 @@ int main(int argc, char** argv) {
         test_standard_shape(layout, PK_OP_AVG, 1, 256, 28, 28, 3, 1, 1, PK_DIVISOR_EXCLUDE_PADDING);
     }
     test_large_kernels();
+    test_average_division();
     rng_state = 42;
     for (int i = 0; i < cases; i++) random_case(i);
     printf("%d passed, %d failed\n", passed, failed);
