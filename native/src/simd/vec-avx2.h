@@ -44,6 +44,9 @@ static inline int vm_any(vm a) { return _mm256_movemask_ps(a) != 0; }
 static inline vi vi_select(vm m, vi yes, vi no) {
     return _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(no), _mm256_castsi256_ps(yes), m));
 }
+static inline vf vf_of_bits(vi a) { return _mm256_castsi256_ps(a); }
+static inline vi vi_of_bits(vf a) { return _mm256_castps_si256(a); }
+static inline void vi_storeu(int32_t* p, vi v) { _mm256_storeu_si256((__m256i*)p, v); }
 /* Widens n int32 lanes to int64 and stores them. */
 static inline void vi_store_i64_n(int64_t* p, vi v, int64_t n) {
     __m256i lo = _mm256_cvtepi32_epi64(_mm256_castsi256_si128(v));

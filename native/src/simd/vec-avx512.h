@@ -45,6 +45,9 @@ static inline vm vi_gt(vi a, vi b) { return _mm512_cmpgt_epi32_mask(a, b); }
 static inline vm vm_and(vm a, vm b) { return _kand_mask16(a, b); }
 static inline int vm_any(vm a) { return a != 0; }
 static inline vi vi_select(vm m, vi yes, vi no) { return _mm512_mask_mov_epi32(no, m, yes); }
+static inline vf vf_of_bits(vi a) { return _mm512_castsi512_ps(a); }
+static inline vi vi_of_bits(vf a) { return _mm512_castps_si512(a); }
+static inline void vi_storeu(int32_t* p, vi v) { _mm512_storeu_si512(p, v); }
 /* Widens n int32 lanes to int64 and stores them. */
 static inline void vi_store_i64_n(int64_t* p, vi v, int64_t n) {
     __m512i lo = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(v));
