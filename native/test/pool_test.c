@@ -321,6 +321,71 @@ static void test_average_division(void) {
             }
 }
 
+/* Global pooling of channels-first planes, whole planes beyond the tap lists and within them, with windows
+   that reach into padding around a whole plane too: every op and NaN mode, counts of planes that leave
+   partial groups, special values, and row slices that cut groups, against the oracle (min as the negated max
+   of the negated input). */
+static void test_whole_planes(void) {
+    /* rank, sizes (d, h, w as used), then `longer`: 1 makes the w kernel one longer than the axis with padding
+       pad_begin (the other end padded otherwise); 2 makes the first axis's kernel one shorter, two outputs */
+    static const int64_t shapes[][6] = {{2, 17, 17, 0, 0, 0}, {1, 300, 0, 0, 0, 0}, {3, 5, 8, 9, 0, 0},
+                                        {2, 17, 17, 0, 1, 1}, {2, 17, 17, 0, 1, 0}, {2, 7, 7, 0, 0, 0},
+                                        {2, 19, 17, 0, 2, 0}};
+    rng_state = 11;
+    for (int64_t shape = 0; shape < 7; shape++)
+        for (int64_t variant = 0; variant < 6; variant++) {
+            const int64_t* sh = shapes[shape];
+            const int64_t rank = sh[0], longer = sh[4], op = variant % 3, nan_mode = variant / 3;
+            pk_pool_spec s = {.op = op == 2 ? PK_OP_MAX : op, .spatial_rank = rank, .nan_mode = nan_mode,
+                              .divisor_mode = variant % 2 ? PK_DIVISOR_INCLUDE_PADDING : PK_DIVISOR_EXCLUDE_PADDING};
+            pk_tensor_desc in = {.layout = PK_LAYOUT_NCHW, .spatial_rank = rank, .batch = 2, .channels = 37};
+            pk_tensor_desc out = in;
+            int64_t plane = 1, out_volume = 2 * 37;
+            for (int i = 0; i < rank; i++) {
+                in.spatial[i] = sh[1 + i];
+                s.kernel[i] = in.spatial[i] + (longer == 1 && i == rank - 1) - (longer == 2 && i == 0);
+                s.stride[i] = s.dilation[i] = 1;
+                s.pad_begin[i] = longer == 1 && i == rank - 1 ? sh[5] : 0;
+                s.pad_end[i] = longer == 1 && i == rank - 1 ? 1 - sh[5] : 0;
+                out.spatial[i] = pk_pool_output_size(in.spatial[i], s.kernel[i], 1, 1, s.pad_begin[i], s.pad_end[i], 0);
+                plane *= in.spatial[i];
+                out_volume *= out.spatial[i];
+            }
+            const int64_t in_volume = 2 * 37 * plane;
+            float* x = malloc(sizeof(float) * in_volume);
+            for (int64_t i = 0; i < in_volume; i++) {
+                const int64_t r = uniform(0, 199);
+                x[i] = r == 0 ? NAN : r == 1 ? INFINITY : r == 2 ? -INFINITY : r <= 6 ? (r % 2 ? -0.0f : 0.0f)
+                       : (float)uniform(-1000000, 1000000) / 7919.0f;
+            }
+            float* expected = malloc(sizeof(float) * out_volume);
+            float* y = malloc(sizeof(float) * out_volume);
+            pool_ref_f32(&s, &in, x, &out, expected, NULL);
+            if (op == 2) { /* min */
+                s.op = PK_OP_MIN;
+                for (int64_t i = 0; i < in_volume; i++) x[i] = -x[i];
+                for (int64_t i = 0; i < out_volume; i++) expected[i] = -expected[i];
+            }
+            const int64_t rows = pk_pool_rows(&s, &out);
+            for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
+                s.isa = isa;
+                for (int64_t i = 0; i < out_volume; i++) y[i] = GUARD_VALUE;
+                const int64_t cut = uniform(0, rows); /* two slices, the later rows first */
+                int32_t status = pk_pool_forward_f32(&s, &in, x, in_volume, &out, y, out_volume, NULL, 0, NULL, 0, cut,
+                                                     rows);
+                if (status == PK_OK)
+                    status = pk_pool_forward_f32(&s, &in, x, in_volume, &out, y, out_volume, NULL, 0, NULL, 0, 0, cut);
+                int same = status == PK_OK;
+                for (int64_t i = 0; i < out_volume && same; i++) same = same_float(y[i], expected[i]);
+                CHECK(same, "whole planes: shape %lld op %lld nan mode %lld isa %d, rows cut at %lld, status %d",
+                      (long long)shape, (long long)op, (long long)nan_mode, isa, (long long)cut, status);
+            }
+            free(x);
+            free(expected);
+            free(y);
+        }
+}
+
 /* The standard shapes with their real sizes, checked once at every level. */
 static void test_standard_shape(int64_t layout, int64_t op, int64_t n, int64_t c, int64_t h, int64_t w, int64_t k,
                                 int64_t stride, int64_t pad, int64_t divisor_mode) {
@@ -387,6 +452,7 @@ int main(int argc, char** argv) {
     }
     test_large_kernels();
     test_average_division();
+    test_whole_planes();
     rng_state = 42;
     for (int i = 0; i < cases; i++) random_case(i);
     printf("%d passed, %d failed\n", passed, failed);
