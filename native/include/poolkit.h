@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct or a signature below changes; the Java side refuses a mismatched library. */
-#define PK_ABI_VERSION 3
+#define PK_ABI_VERSION 4
 
 #define PK_MAX_SPATIAL_RANK 3
 
@@ -205,6 +205,12 @@ PK_API int32_t pk_pool_run_f32(const void* plan, const float* input_data, int64_
                         int64_t* indices_data, int64_t indices_capacity,
                         const float* samples, int64_t samples_capacity,
                         int64_t row_begin, int64_t row_end);
+
+/* The kernel a run of a prepared plan takes, without (with_indices = 0) or with indices, as a static string
+   "<level>:<strategy>": "avx512:tiles", "avx2:across", "avx512:scalar" (a SIMD level whose variants do not fit
+   the problem), "scalar". Strategies: across, big, along, tiles, whole, planes. NULL for a plan that
+   pk_pool_run_f32 would reject. For diagnostics; the names may grow with new strategies. */
+PK_API const char* pk_pool_plan_path(const void* plan, int32_t with_indices);
 
 /* Output size of max unpooling along one axis when none is given: (input - 1)*stride + kernel
    - pad_begin - pad_end (PyTorch and ONNX); < 1 or -1 as pk_pool_output_size. */

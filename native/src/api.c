@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "dispatch.h"
+#include "dispatch/dispatch.h"
 #include "pool-index.h"
 #include "pool-plan.h"
 #include "pool-window.h"
@@ -210,4 +210,21 @@ int32_t pk_pool_run_f32(const void* plan, const float* input_data, int64_t input
         return PK_ERR_INVALID_PLAN;
     return run_plan(&given->p.plan, given->p.isa, given->p.path, input_data, input_capacity, output_data, output_capacity, indices_data,
                     indices_capacity, samples, samples_capacity, row_begin, row_end);
+}
+
+/* Whether a plan passes the checks pk_pool_run_f32 makes of it (tag, version, checksum, op). */
+static int plan_intact(const void* plan) {
+    if (!plan || (uintptr_t)plan % sizeof(uint64_t) != 0) return 0;
+    const plan_words* given = plan;
+    uint64_t checksum[2];
+    plan_checksum(given->words, checksum);
+    return given->p.magic == PK_PLAN_MAGIC && given->p.abi_version == PK_ABI_VERSION
+           && checksum[0] == given->p.checksum[0] && checksum[1] == given->p.checksum[1]
+           && given->p.plan.op >= PK_OP_MAX && given->p.plan.op <= PK_OP_LP;
+}
+
+const char* pk_pool_plan_path(const void* plan, int32_t with_indices) {
+    if (!plan_intact(plan)) return NULL;
+    const pk_prepared_plan* p = &((const plan_words*)plan)->p;
+    return pk_dispatch_path_name(p->isa, p->path[with_indices != 0]);
 }

@@ -256,7 +256,7 @@ static void test_prepare_statuses(void) {
     CHECK(RUN(plan, p.x, p.x_count, p.y, p.out_count, NULL, 0, NULL, 0, 0, p.rows) == PK_ERR_INVALID_PLAN,
           "still invalid");
     CHECK(strcmp(pk_status_string(PK_ERR_INVALID_PLAN), "unknown status") != 0, "status text");
-    CHECK(pk_abi_version() == PK_ABI_VERSION && PK_ABI_VERSION == 3, "abi 3");
+    CHECK(pk_abi_version() == PK_ABI_VERSION && PK_ABI_VERSION == 4, "abi 4");
     free(storage);
     free_problem(&p);
 }
@@ -330,6 +330,37 @@ static void test_run_statuses(void) {
 
 /* Flipping any single bit of a plan, zeroing or scrambling it, or a plan from nowhere: PK_ERR_INVALID_PLAN,
    nothing written. A byte-for-byte copy elsewhere runs: plans hold no addresses. */
+/* A plan names its kernel "<level>:<strategy>" at every level, or "scalar"; a rejected plan has no name. */
+static void test_path_names(void) {
+    static const char* const levels[] = {"scalar", "avx2", "avx512"};
+    static const char* const strategies[] = {"scalar", "across", "big", "along", "tiles", "whole", "planes"};
+    const int64_t size = pk_pool_plan_size();
+    uint64_t* plan = malloc((size_t)size);
+    for (int64_t layout = 0; layout < 2; layout++) {
+        problem p;
+        small_problem(&p, layout);
+        for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
+            p.spec.isa = isa;
+            CHECK(pk_pool_prepare(&p.spec, &p.in, &p.out, plan, size) == PK_OK, "prepare at isa %d", isa);
+            for (int with_indices = 0; with_indices < 2; with_indices++) {
+                const char* name = pk_pool_plan_path(plan, with_indices);
+                int known = 0;
+                if (name && isa == PK_ISA_SCALAR) known = strcmp(name, "scalar") == 0;
+                else if (name && strncmp(name, levels[isa], strlen(levels[isa])) == 0 && name[strlen(levels[isa])] == ':')
+                    for (size_t k = 0; k < sizeof strategies / sizeof strategies[0]; k++)
+                        known |= strcmp(name + strlen(levels[isa]) + 1, strategies[k]) == 0;
+                CHECK(known, "layout %lld isa %d indices %d: path name %s", (long long)layout, isa, with_indices,
+                      name ? name : "(null)");
+            }
+        }
+        free_problem(&p);
+    }
+    ((unsigned char*)plan)[size / 2] ^= 1;
+    CHECK(pk_pool_plan_path(plan, 0) == NULL, "a corrupted plan has no path name");
+    CHECK(pk_pool_plan_path(NULL, 0) == NULL, "a null plan has no path name");
+    free(plan);
+}
+
 static void test_corrupted_plans(void) {
     problem p;
     small_problem(&p, PK_LAYOUT_NHWC);
@@ -420,6 +451,7 @@ int main(int argc, char** argv) {
     test_prepare_statuses();
     test_run_statuses();
     test_corrupted_plans();
+    test_path_names();
     test_threads();
     for (int i = 0; i < cases; i++) random_case(i);
     printf("plan tests: %d random problems; %d passed, %d failed\n", problems, passed, failed);

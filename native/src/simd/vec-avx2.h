@@ -6,7 +6,6 @@
 #include <stdint.h>
 
 #define PK_VW 8
-#define PK_ISA_SUFFIX(name) name##__avx2
 
 typedef __m256 vf;
 typedef __m256i vi;

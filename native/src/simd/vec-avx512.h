@@ -6,7 +6,6 @@
 #include <stdint.h>
 
 #define PK_VW 16
-#define PK_ISA_SUFFIX(name) name##__avx512
 
 typedef __m512 vf;
 typedef __m512i vi;

@@ -23,10 +23,10 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     static final SymbolLookup SYMBOL_LOOKUP = SymbolLookup.loaderLookup()
             .or(Linker.nativeLinker().defaultLookup());
 
-    private static final int PK_ABI_VERSION = (int)3L;
+    private static final int PK_ABI_VERSION = (int)4L;
     /**
      * {@snippet lang=c :
-     * #define PK_ABI_VERSION 3
+     * #define PK_ABI_VERSION 4
      * }
      */
     public static int PK_ABI_VERSION() {
@@ -1136,6 +1136,67 @@ public class PoolkitFFI extends PoolkitFFI$shared {
                 traceDowncall("pk_pool_run_f32", plan, input_data, input_capacity, output_data, output_capacity, indices_data, indices_capacity, samples, samples_capacity, row_begin, row_end);
             }
             return (int)mh$.invokeExact(plan, input_data, input_capacity, output_data, output_capacity, indices_data, indices_capacity, samples, samples_capacity, row_begin, row_end);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class pk_pool_plan_path {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("pk_pool_plan_path");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * const char *pk_pool_plan_path(const void *plan, int32_t with_indices)
+     * }
+     */
+    public static FunctionDescriptor pk_pool_plan_path$descriptor() {
+        return pk_pool_plan_path.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * const char *pk_pool_plan_path(const void *plan, int32_t with_indices)
+     * }
+     */
+    public static MethodHandle pk_pool_plan_path$handle() {
+        return pk_pool_plan_path.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * const char *pk_pool_plan_path(const void *plan, int32_t with_indices)
+     * }
+     */
+    public static MemorySegment pk_pool_plan_path$address() {
+        return pk_pool_plan_path.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * const char *pk_pool_plan_path(const void *plan, int32_t with_indices)
+     * }
+     */
+    public static MemorySegment pk_pool_plan_path(MemorySegment plan, int with_indices) {
+        var mh$ = pk_pool_plan_path.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pk_pool_plan_path", plan, with_indices);
+            }
+            return (MemorySegment)mh$.invokeExact(plan, with_indices);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

@@ -1,7 +1,6 @@
-/* Max and min pooling, scalar: the readable definition every SIMD variant must reproduce exactly.
-   Fractional windows depend on the (n, c) plane's samples, so they are placed per channel. */
-#include "f32-maxpool.h"
-#include "../f32-minpool/f32-minpool.h"
+/* Max, min, average and LP pooling, scalar: the readable definition every SIMD variant must reproduce exactly.
+   Fractional windows (max and min) depend on the (n, c) plane's samples, so they are placed per channel. */
+#include "pool-scalar.h"
 #include "../pool-window.h"
 
 static void windows_of(const pk_plan* p, int64_t n, int64_t c, int64_t od, int64_t oh, int64_t ow, pk_window w[3]) {
@@ -47,4 +46,16 @@ void pk_f32_maxpool__scalar(const pk_plan* p, const float* input, float* output,
 void pk_f32_minpool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
                             int64_t row_begin, int64_t row_end) {
     extremum_rows(p, input, output, indices, row_begin, row_end, 1);
+}
+
+void pk_f32_avgpool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
+                            int64_t row_begin, int64_t row_end) {
+    (void)indices;
+    pk_window_rows(p, input, output, row_begin, row_end, pk_avg_pixel);
+}
+
+void pk_f32_lppool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
+                           int64_t row_begin, int64_t row_end) {
+    (void)indices;
+    pk_window_rows(p, input, output, row_begin, row_end, pk_lp_pixel);
 }

@@ -1,7 +1,7 @@
 /* Instruction-set detection and the kernel table, filled once at load time. */
 #ifndef PK_DISPATCH_H
 #define PK_DISPATCH_H
-#include "pool-plan.h"
+#include "../pool-plan.h"
 
 int32_t pk_dispatch_cpu_isa(void);
 int32_t pk_dispatch_default_isa(void);
@@ -12,5 +12,8 @@ pk_pool_kernel_fn pk_dispatch_kernel(int32_t op, int32_t isa);
 int32_t pk_dispatch_path(const pk_plan* plan, int32_t isa, int with_indices);
 /* The kernel of a path pk_dispatch_path gave for op at isa, or NULL when there is no such path. */
 pk_pool_kernel_fn pk_dispatch_path_kernel(int32_t op, int32_t isa, int32_t path);
+/* A path's name, "<level>:<strategy>" ("avx512:tiles"), "<level>:scalar" for the scalar kernel at a SIMD level,
+   "scalar" at the scalar level; "unknown" for a path the level does not have. Static. */
+const char* pk_dispatch_path_name(int32_t isa, int32_t path);
 
 #endif

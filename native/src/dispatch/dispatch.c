@@ -1,16 +1,21 @@
 /* Picks kernels by instruction set. The CPU is probed once; levels the CPU or the OS (XSAVE state)
-   does not support are never selected, so the AVX files may hold instructions this CPU lacks. */
+   does not support are never selected, so the AVX files may hold instructions this CPU lacks. Each SIMD level
+   chooses among its variants in choose-<isa>.c. */
 #include "dispatch.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "f32-avgpool/f32-avgpool.h"
-#include "f32-lppool/f32-lppool.h"
-#include "f32-maxpool/f32-maxpool.h"
-#include "f32-minpool/f32-minpool.h"
-#include "simd/pool-simd.h"
+#include "../pool/variant.h"
+#include "../scalar/pool-scalar.h"
+
+void pk_f32_maxpool__avx2(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
+void pk_f32_minpool__avx2(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
+void pk_f32_avgpool__avx2(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
+void pk_f32_maxpool__avx512(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
+void pk_f32_minpool__avx512(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
+void pk_f32_avgpool__avx512(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 
 #if defined(__x86_64__) && defined(PK_HAVE_X86_KERNELS)
 #include <cpuid.h>
@@ -84,14 +89,24 @@ pk_pool_kernel_fn pk_dispatch_kernel(int32_t op, int32_t isa) {
     case PK_OP_MAX: return max_kernels[isa];
     case PK_OP_AVG: return avg_kernels[isa];
     case PK_OP_MIN: return min_kernels[isa];
-    default: return pk_f32_lppool__scalar; /* every level: see f32-lppool.h */
+    default: return pk_f32_lppool__scalar; /* every level: see pool-scalar.h */
     }
+}
+
+/* The variant table of a SIMD level, or an empty one. */
+static pk_variant_table variants_of(int32_t isa) {
+#if defined(__x86_64__) && defined(PK_HAVE_X86_KERNELS)
+    if (isa == PK_ISA_AVX2) return pk_variants__avx2();
+    if (isa == PK_ISA_AVX512) return pk_variants__avx512();
+#endif
+    (void)isa;
+    return (pk_variant_table){0, 0};
 }
 
 int32_t pk_dispatch_path(const pk_plan* plan, int32_t isa, int with_indices) {
 #if defined(__x86_64__) && defined(PK_HAVE_X86_KERNELS)
-    if (isa == PK_ISA_AVX2) return pk_pool_path__avx2(plan, plan->op, with_indices);
-    if (isa == PK_ISA_AVX512) return pk_pool_path__avx512(plan, plan->op, with_indices);
+    if (isa == PK_ISA_AVX2) return pk_choose__avx2(plan, plan->op, with_indices);
+    if (isa == PK_ISA_AVX512) return pk_choose__avx512(plan, plan->op, with_indices);
 #endif
     (void)plan, (void)isa, (void)with_indices;
     return 0;
@@ -101,9 +116,14 @@ pk_pool_kernel_fn pk_dispatch_path_kernel(int32_t op, int32_t isa, int32_t path)
     pthread_once(&once, init);
     if (isa < PK_ISA_SCALAR || isa > cpu_isa) return 0;
     if (path == 0) return pk_dispatch_kernel(op, PK_ISA_SCALAR); /* the op's scalar kernel */
-#if defined(__x86_64__) && defined(PK_HAVE_X86_KERNELS)
-    if (isa == PK_ISA_AVX2) return pk_pool_path_kernel__avx2(path);
-    if (isa == PK_ISA_AVX512) return pk_pool_path_kernel__avx512(path);
-#endif
-    return 0;
+    const pk_variant_table table = variants_of(isa);
+    return path >= 1 && path <= table.count ? table.variants[path - 1].kernel : 0;
+}
+
+const char* pk_dispatch_path_name(int32_t isa, int32_t path) {
+    static const char* const scalar[] = {"scalar", "avx2:scalar", "avx512:scalar"};
+    if (isa < PK_ISA_SCALAR || isa > PK_ISA_AVX512) return "unknown";
+    if (path == 0) return scalar[isa];
+    const pk_variant_table table = variants_of(isa);
+    return path >= 1 && path <= table.count ? table.variants[path - 1].path_name : "unknown";
 }

@@ -1,0 +1,121 @@
+/* The chooser of one SIMD level, included by choose-<isa>.c after its vec-*.h with PK_ISA_NAME ("avx2") and
+   PK_VARIANT_LIST (the path of its variant list) defined. From the list it builds the level's dispatch table (path
+   p is row p; 0 is the op's scalar kernel) and the lookup from a variant's strategy and kind to its path. choose
+   picks a strategy and kind for a plan, in order of preference; accepts says whether a variant computes a plan
+   correctly at all, which the tests use to force every variant. */
+#include "../pool/across.h"
+#include "../pool/along.h"
+#include "../pool/big.h"
+#include "../pool/planes.h"
+#include "../pool/tiles.h"
+#include "../pool/variant-list.h"
+#include "../pool/whole.h"
+
+/* the kernels' prototypes */
+#undef PK_VARIANT
+#define PK_VARIANT(strategy, kernel, reduce, indices, propagate, param) PK_KERNEL(kernel);
+#include PK_VARIANT_LIST
+
+/* row numbers from 0 */
+#undef PK_VARIANT
+#define PK_VARIANT(strategy, kernel, reduce, indices, propagate, param) PK_ROW_##kernel,
+enum {
+#include PK_VARIANT_LIST
+    PK_ROWS
+};
+
+#undef PK_VARIANT
+#define PK_VARIANT(strategy, kernel, reduce, indices, propagate, param) \
+    {#kernel, PK_ISA_NAME ":" #strategy, kernel, PK_STRATEGY_##strategy, {reduce, indices, propagate, param}},
+static const pk_variant variants[PK_ROWS] = {
+#include PK_VARIANT_LIST
+};
+
+/* path of each (strategy, kind): its row + 1, or 0 where the list has no such variant */
+#undef PK_VARIANT
+#define PK_VARIANT(strategy, kernel, reduce, indices, propagate, param) \
+    [PK_VARIANT_KEY(PK_STRATEGY_##strategy, reduce, indices, propagate, param)] = PK_ROW_##kernel + 1,
+static const uint8_t path_by_key[PK_VARIANT_KEYS] = {
+#include PK_VARIANT_LIST
+};
+#undef PK_VARIANT
+_Static_assert(PK_ROWS < 256, "paths fit path_by_key");
+
+static inline int32_t path_of(int strategy, int reduce, int indices, int propagate, int param) {
+    return path_by_key[PK_VARIANT_KEY(strategy, reduce, indices, propagate, param)];
+}
+
+/* The kernel of path (1 .. PK_ROWS), or NULL. */
+static inline pk_pool_kernel_fn path_kernel(int32_t path) {
+    return path >= 1 && path <= PK_ROWS ? variants[path - 1].kernel : 0;
+}
+
+/* Limits every variant has: int32 index lanes; fractional windows differ per channel. */
+static inline int any_variant_fits(const pk_plan* p, int with_indices) {
+    return !(with_indices && p->plane_size > INT32_MAX) && p->axis[2].window != PK_WINDOW_FRACTIONAL;
+}
+
+static int accepts(const pk_variant* v, const pk_plan* p, int with_indices) {
+    if (!any_variant_fits(p, with_indices) || v->kind.indices != with_indices) return 0;
+    const int propagate = v->kind.reduce != PK_REDUCE_SUM && p->nan_mode == PK_NAN_PROPAGATE;
+    if (v->kind.propagate != propagate) return 0;
+    switch (v->strategy) {
+    case PK_STRATEGY_across: return across_fits(p, v->kind.param);
+    case PK_STRATEGY_big: return big_fits(p);
+    case PK_STRATEGY_along: return along_fits(p, v->kind.param);
+    case PK_STRATEGY_tiles: return tiles_fit(p, v->kind.param);
+    case PK_STRATEGY_whole: return !with_indices && whole_planes(p);
+    case PK_STRATEGY_planes: return plane_group(p) != 0;
+    default: return 0;
+    }
+}
+
+/* The path for reduction `reduce`; 0 when the problem needs the scalar kernel (index, gather offset, tap-list or
+   stride limits). */
+static int32_t choose(const pk_plan* p, int reduce, int with_indices) {
+    const pk_axis* ax = p->axis;
+    const int propagate = reduce != PK_REDUCE_SUM && p->nan_mode == PK_NAN_PROPAGATE;
+    with_indices = reduce != PK_REDUCE_SUM && with_indices;
+    if (!any_variant_fits(p, with_indices)) return 0;
+    const int taps_listed = ax[0].kernel * ax[1].kernel * ax[2].kernel <= PK_MAX_TAPS;
+    /* channels first vectorizes along the width (unit strides along w), unless rows are shorter than
+       half a vector */
+    const int unit_w = p->in_stride[PK_W] == 1 && p->out_stride[PK_W] == 1;
+    const int across = p->layout == PK_LAYOUT_NHWC || ax[2].out * 2 <= PK_VW || !unit_w;
+    const int contiguous = p->in_stride[PK_C] == 1 && p->out_stride[PK_C] == 1;
+    if (plane_group(p)) /* small planes, whole in registers */
+        return path_of(PK_STRATEGY_planes, reduce, with_indices, propagate, 0);
+    if (across && !taps_listed && big_fits(p))
+        return path_of(PK_STRATEGY_big, reduce, with_indices, propagate, 1);
+    if (!with_indices && whole_planes(p)) /* global pooling of channels-first planes */
+        return path_of(PK_STRATEGY_whole, reduce, 0, propagate, 0);
+    if (across)
+        return across_fits(p, contiguous) ? path_of(PK_STRATEGY_across, reduce, with_indices, propagate, contiguous) : 0;
+    int64_t lo_w, hi_w;
+    pk_interior(&ax[2], &lo_w, &hi_w);
+    /* short rows: channels-last tiles; with indices only where windows reach past the row's ends, whose outputs
+       the along-width path gathers across channels (without such borders it is faster than tiles with indices) */
+    if (tiles_fit(p, 0) && (!with_indices || lo_w > 0 || hi_w < ax[2].out)) {
+        const int fixed_width = ax[2].kernel == 2 || ax[2].kernel == 3 ? (int)ax[2].kernel : 0;
+        return path_of(PK_STRATEGY_tiles, reduce, with_indices, propagate, fixed_width);
+    }
+    const int stride_kind = ax[2].stride == 1 ? 1 : ax[2].stride == 2 ? 2 : 0;
+    return along_fits(p, stride_kind) ? path_of(PK_STRATEGY_along, reduce, with_indices, propagate, stride_kind) : 0;
+}
+
+/* The reduction of a PK_OP_*, or -1 for an op without SIMD variants (LP). */
+static inline int reduce_of(int32_t op) {
+    return op == PK_OP_MAX ? PK_REDUCE_MAX : op == PK_OP_MIN ? PK_REDUCE_MIN : op == PK_OP_AVG ? PK_REDUCE_SUM : -1;
+}
+
+static inline int32_t choose_for_op(const pk_plan* p, int32_t op, int with_indices) {
+    const int reduce = reduce_of(op);
+    return reduce < 0 ? 0 : choose(p, reduce, with_indices);
+}
+
+/* An op's kernel at this level without a prepared path: chosen now, or the scalar one. */
+static inline void run_chosen(const pk_plan* p, int32_t op, pk_pool_kernel_fn scalar, const float* input,
+                              float* output, int64_t* indices, int64_t row_begin, int64_t row_end) {
+    const pk_pool_kernel_fn kernel = path_kernel(choose_for_op(p, op, indices != 0));
+    (kernel ? kernel : scalar)(p, input, output, indices, row_begin, row_end);
+}

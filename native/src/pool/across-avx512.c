@@ -1,0 +1,13 @@
+/* Across channels at AVX-512F: each output pixel is a run of channels in vectors, over tap lists computed once per
+   call; the idea in full opens across.h. Defines the kernels of the across rows of variants-avx512.inc, each an
+   always-inline copy of the strategy for its kind. */
+#include "../simd/vec-avx512.h"
+#include "across.h"
+
+#define PK_DEFINE_across(kernel, reduce_, indices_, propagate_, param_) \
+    PK_KERNEL(kernel) { \
+        rows_across_channels(p, input, output, indices, row_begin, row_end, 0 /* every output */, \
+                             (pk_kind){reduce_, indices_, propagate_, param_}); \
+    }
+#include "variant-list.h"
+#include "variants-avx512.inc"

@@ -1,0 +1,231 @@
+/* Across channels: each output pixel is a run of channels, PK_VW at a time in one vector; contiguous for channels
+   last (and views whose channels are one apart), gathered from the planes otherwise (channels first, when rows
+   are shorter than half a vector, or strided views). The taps of an interior window (one that lies inside the
+   input) are listed once per call as element offsets from the window's origin, so each interior pixel is a
+   loop over that list; a border window lists its own taps inside the input. Up to PK_UNROLL vectors of
+   channels share each tap; with few channels, PK_UNROLL neighbouring pixels run side by side instead, so that
+   their ordered chains overlap. The variant's kind.param is 1 for contiguous channels, 0 for gathered ones. */
+#ifndef PK_POOL_ACROSS_H
+#define PK_POOL_ACROSS_H
+#include "../simd/accumulate.h"
+
+/* Taps as element offsets from a window's origin, with their spatial indices, in row-major window order. */
+typedef struct tap_list {
+    const int64_t* offset;
+    const int64_t* index;
+    int64_t count;
+} tap_list;
+
+/* The input channels of a pixel: their first element, stride, and the lanes' offsets for gathers. */
+typedef struct channel_source {
+    const float* in;
+    int64_t cs;
+    vi offsets;
+} channel_source;
+
+/* Channels [0, count) of one output pixel, count <= PK_UNROLL * PK_VW, over taps offset[t] from src.in with
+   spatial indices index[t]. */
+PK_INLINE void pixel_channels(channel_source src, tap_list taps, int64_t first_index, divide_by divisor,
+                              int64_t count, channel_dest dest, const pk_kind k) {
+    int64_t n[PK_UNROLL];
+    acc a[PK_UNROLL];
+    for (int u = 0; u < PK_UNROLL; u++) {
+        n[u] = count - u * PK_VW < PK_VW ? count - u * PK_VW : PK_VW;
+        acc_init(&a[u], vi_set1(first_index), k);
+    }
+    for (int64_t t = 0; t < taps.count; t++) {
+        const float* tap = src.in + taps.offset[t];
+        const vi idx = vi_set1(k.indices ? taps.index[t] : 0);
+        for (int u = 0; u < PK_UNROLL; u++)
+            if (n[u] > 0)
+                acc_update(&a[u], load_value(load_channels(tap + u * PK_VW * src.cs, n[u], src.offsets, k.param), k),
+                           idx, k);
+    }
+    for (int u = 0; u < PK_UNROLL; u++)
+        if (n[u] > 0)
+            store_channels(&a[u], divisor,
+                           (channel_dest){dest.out + u * PK_VW * dest.cs,
+                                          k.indices ? dest.index + u * PK_VW * dest.cs : 0, dest.cs},
+                           n[u], k);
+}
+
+/* All `channels` of one output pixel, in runs of up to PK_UNROLL vectors; constant counts for the common runs
+   let the compiler drop the per-vector guards. */
+PK_INLINE void pixel(channel_source src, tap_list taps, int64_t first_index, divide_by divisor, int64_t channels,
+                     channel_dest dest, const pk_kind k) {
+    for (int64_t c = 0; c < channels; c += PK_UNROLL * PK_VW) {
+        const int64_t count = channels - c < PK_UNROLL * PK_VW ? channels - c : PK_UNROLL * PK_VW;
+        const channel_source at = {src.in + c * src.cs, src.cs, src.offsets};
+        const channel_dest to = {dest.out + c * dest.cs, k.indices ? dest.index + c * dest.cs : 0, dest.cs};
+        if (count == PK_UNROLL * PK_VW) pixel_channels(at, taps, first_index, divisor, PK_UNROLL * PK_VW, to, k);
+        else if (count == PK_VW) pixel_channels(at, taps, first_index, divisor, PK_VW, to, k);
+        else pixel_channels(at, taps, first_index, divisor, count, to, k);
+    }
+}
+
+/* How neighbouring interior pixels of a row differ: in input elements, in spatial index, in output elements. */
+typedef struct pixel_step {
+    int64_t in, index, out;
+} pixel_step;
+
+/* PK_UNROLL neighbouring interior pixels of a row whose channels fit one vector: one chain per pixel, so the
+   ordered chains of several pixels overlap (few channels leave nothing else to overlap). Pixel u reads from
+   src.in + u*step.in, its tap t has index first_index + u*step.index + taps.index[t]. */
+PK_INLINE void pixels_one_vector(channel_source src, tap_list taps, int64_t first_index, pixel_step step,
+                                 divide_by divisor, int64_t count, channel_dest dest, const pk_kind k) {
+    acc a[PK_UNROLL];
+    for (int u = 0; u < PK_UNROLL; u++) acc_init(&a[u], vi_set1(first_index + u * step.index), k);
+    for (int64_t t = 0; t < taps.count; t++) {
+        const float* tap = src.in + taps.offset[t];
+        for (int u = 0; u < PK_UNROLL; u++) {
+            const vi idx = vi_set1(k.indices ? first_index + u * step.index + taps.index[t] : 0);
+            acc_update(&a[u], load_value(load_channels(tap + u * step.in, count, src.offsets, k.param), k), idx, k);
+        }
+    }
+    for (int u = 0; u < PK_UNROLL; u++)
+        store_channels(&a[u], divisor,
+                       (channel_dest){dest.out + u * step.out, k.indices ? dest.index + u * step.out : 0, dest.cs},
+                       count, k);
+}
+
+/* The taps of window w inside the input, as element offsets from the (n, c) origin and spatial indices. */
+static inline int64_t list_taps(const pk_plan* p, const pk_window w[3], int64_t* offset, int64_t* tap_index) {
+    const pk_axis* ax = p->axis;
+    int64_t t = 0;
+    for (int64_t jd = w[0].first; jd < w[0].last; jd++) {
+        const int64_t id = w[0].origin + jd * ax[0].dilation;
+        for (int64_t jh = w[1].first; jh < w[1].last; jh++) {
+            const int64_t ih = w[1].origin + jh * ax[1].dilation;
+            for (int64_t jw = w[2].first; jw < w[2].last; jw++) {
+                const int64_t iw = w[2].origin + jw * ax[2].dilation;
+                offset[t] = id * p->in_stride[PK_D] + ih * p->in_stride[PK_H] + iw * p->in_stride[PK_W];
+                tap_index[t++] = (id * ax[1].in + ih) * ax[2].in + iw;
+            }
+        }
+    }
+    return t;
+}
+
+/* What every line of a call shares: the tensors, the interior outputs [lo, hi) per axis and the interior
+   window's taps. */
+typedef struct across_call {
+    const pk_plan* p;
+    const float* input;
+    float* output;
+    int64_t* indices;
+    const int64_t* lo;
+    const int64_t* hi;
+    tap_list interior;
+} across_call;
+
+/* Channels [c_begin, c_end) of every output pixel of output line at = (n, od, oh). only_w_borders: the caller
+   computed the interior outputs along the width. */
+PK_INLINE void line_across_channels(const across_call* call, const int64_t at[3], int64_t c_begin, int64_t c_end,
+                                    const int only_w_borders, const pk_kind k) {
+    const pk_plan* p = call->p;
+    const pk_axis* ax = p->axis;
+    const int64_t *lo = call->lo, *hi = call->hi;
+    const int64_t n = at[0], od = at[1], oh = at[2];
+    const int64_t cs = p->in_stride[PK_C], out_cs = p->out_stride[PK_C], channels = c_end - c_begin;
+    const vi channel_offsets = vi_lanes_times(cs);
+    pk_window w[3];
+    w[0] = pk_window_fast(&ax[0], od, lo[0], hi[0]);
+    w[1] = pk_window_fast(&ax[1], oh, lo[1], hi[1]);
+    const int interior_line = od >= lo[0] && od < hi[0] && oh >= lo[1] && oh < hi[1] && call->interior.count > 0;
+    const float* in = call->input + n * p->in_stride[PK_N] + c_begin * cs;
+    float* out = call->output + n * p->out_stride[PK_N] + c_begin * out_cs + od * p->out_stride[PK_D]
+                 + oh * p->out_stride[PK_H];
+    int64_t* index = k.indices ? call->indices + (out - call->output) : 0;
+    const int64_t ow_lo = interior_line ? lo[2] : ax[2].out, ow_hi = interior_line ? hi[2] : ax[2].out;
+    int64_t border_offset[PK_MAX_TAPS], border_index[PK_MAX_TAPS];
+    for (int64_t ow = 0; ow < ax[2].out; ow++) {
+        if (only_w_borders && ow == lo[2] && lo[2] < hi[2]) { /* the caller computed [lo, hi) along the width */
+            ow = hi[2] - 1;
+            continue;
+        }
+        if (ow == ow_lo) { /* interior windows: the precomputed taps, shifted */
+            int64_t shifted[PK_MAX_TAPS];
+            pk_window full[3] = {w[0], w[1], {0, 0, ax[2].kernel, ax[2].kernel}};
+            const divide_by divisor = k.reduce != PK_REDUCE_SUM ? PK_NO_DIVISION : window_divide(p, full);
+            int64_t first = (w[0].origin * ax[1].in + w[1].origin) * ax[2].in + ow * ax[2].stride - ax[2].pad_begin;
+            const float* base = in + w[0].origin * p->in_stride[PK_D] + w[1].origin * p->in_stride[PK_H]
+                                + (ow * ax[2].stride - ax[2].pad_begin) * p->in_stride[PK_W];
+            const pixel_step step = {ax[2].stride * p->in_stride[PK_W], ax[2].stride, p->out_stride[PK_W]};
+            for (; channels <= PK_VW && ow + PK_UNROLL <= ow_hi; ow += PK_UNROLL) {
+                pixels_one_vector((channel_source){base, cs, channel_offsets}, call->interior, first, step, divisor,
+                                  channels,
+                                  (channel_dest){out + ow * p->out_stride[PK_W],
+                                                 k.indices ? index + ow * p->out_stride[PK_W] : 0, out_cs},
+                                  k);
+                base += PK_UNROLL * step.in;
+                first += PK_UNROLL * ax[2].stride;
+            }
+            for (; ow < ow_hi; ow++) {
+                tap_list taps = call->interior;
+                if (k.indices) {
+                    for (int64_t t = 0; t < taps.count; t++) shifted[t] = first + call->interior.index[t];
+                    taps.index = shifted;
+                }
+                pixel((channel_source){base, cs, channel_offsets}, taps, first, divisor, channels,
+                      (channel_dest){out + ow * p->out_stride[PK_W], k.indices ? index + ow * p->out_stride[PK_W] : 0,
+                                     out_cs},
+                      k);
+                base += ax[2].stride * p->in_stride[PK_W];
+                first += ax[2].stride;
+            }
+            if (ow == ax[2].out) break;
+        }
+        w[2] = pk_window_of(&ax[2], ow);
+        const int64_t first = (pk_window_first_coordinate(&ax[0], &w[0]) * ax[1].in
+                               + pk_window_first_coordinate(&ax[1], &w[1])) * ax[2].in
+                              + pk_window_first_coordinate(&ax[2], &w[2]);
+        const int64_t taps = list_taps(p, w, border_offset, border_index);
+        pixel((channel_source){in, cs, channel_offsets}, (tap_list){border_offset, border_index, taps}, first,
+              k.reduce != PK_REDUCE_SUM ? PK_NO_DIVISION : window_divide(p, w), channels,
+              (channel_dest){out + ow * p->out_stride[PK_W], k.indices ? index + ow * p->out_stride[PK_W] : 0, out_cs},
+              k);
+    }
+}
+
+/* Rows [row_begin, row_end) across channels (the caller checked the kernel volume against PK_MAX_TAPS). */
+PK_INLINE void rows_across_channels(const pk_plan* p, const float* input, float* output, int64_t* indices,
+                                    int64_t row_begin, int64_t row_end, const int only_w_borders, const pk_kind k) {
+    const pk_axis* ax = p->axis;
+    int64_t lo[3], hi[3], offset[PK_MAX_TAPS], tap_index[PK_MAX_TAPS];
+    for (int i = 0; i < 3; i++) pk_interior(&ax[i], &lo[i], &hi[i]);
+    pk_window full[3];
+    for (int i = 0; i < 3; i++) full[i] = (pk_window){0, 0, ax[i].kernel, ax[i].kernel};
+    const int64_t taps = list_taps(p, full, offset, tap_index);
+    const across_call call = {p, input, output, indices, lo, hi, {offset, tap_index, taps}};
+    if (p->layout == PK_LAYOUT_NHWC) {
+        int64_t n, c, od, oh;
+        pk_row_coordinates(p, row_begin, &n, &c, &od, &oh);
+        for (int64_t row = row_begin; row < row_end; row++, pk_row_next(p, &n, &c, &od, &oh))
+            line_across_channels(&call, (const int64_t[3]){n, od, oh}, 0, p->channels, only_w_borders, k);
+        return;
+    }
+    /* channels first: row (n, c, od, oh) is number (n*C + c)*lines + line; per (n, line), the channels
+       whose rows fall in [row_begin, row_end) form one run */
+    const int64_t lines = ax[0].out * ax[1].out;
+    for (int64_t n = row_begin / (p->channels * lines); n <= (row_end - 1) / (p->channels * lines); n++) {
+        for (int64_t line = 0; line < lines; line++) {
+            const int64_t first = n * p->channels * lines + line; /* the row of channel 0 */
+            const int64_t c_begin = row_begin > first ? (row_begin - first + lines - 1) / lines : 0;
+            int64_t c_end = row_end > first ? (row_end - first + lines - 1) / lines : 0;
+            if (c_end > p->channels) c_end = p->channels;
+            if (c_begin < c_end)
+                line_across_channels(&call, (const int64_t[3]){n, line / ax[1].out, line % ax[1].out}, c_begin, c_end,
+                                     only_w_borders, k);
+        }
+    }
+}
+
+/* Whether across channels computes p: tap lists hold its windows, gather offsets fit in int32 lanes. */
+static inline int across_fits(const pk_plan* p, const int contiguous) {
+    const pk_axis* ax = p->axis;
+    if (ax[0].kernel * ax[1].kernel * ax[2].kernel > PK_MAX_TAPS) return 0;
+    if (contiguous) return p->in_stride[PK_C] == 1 && p->out_stride[PK_C] == 1;
+    return p->in_stride[PK_C] <= INT32_MAX / PK_VW;
+}
+
+#endif

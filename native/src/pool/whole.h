@@ -1,0 +1,76 @@
+/* Whole planes: channels first, dense, each window over a whole plane (global pooling, or an adaptive output of
+   size 1), without indices. Such a window visits its plane's elements in memory order, and dense planes lie back
+   to back. PK_VW planes at a time are read PK_VW elements each and transposed, so that each vector holds one
+   position of PK_VW planes, and accumulated position by position: each lane's chain is its plane's, in the
+   definition's order. Two groups are in flight, so that their chains overlap. Measured faster than gathering one
+   element of PK_VW planes per tap (across channels) from 3x3 planes up (2048 planes of 7x7: 16 -> 11 us); planes
+   too large for the tap lists took the scalar kernel before (64 planes of 112x112: 490 -> 124 us for averages).
+   Smaller planes go to registers (planes.h). */
+#ifndef PK_POOL_WHOLE_H
+#define PK_POOL_WHOLE_H
+#include "../simd/accumulate.h"
+
+#define PK_WHOLE_SETS 2
+#define PK_WHOLE_GATHERED 1 /* positions of a last chunk gathered (see gather_tail); four measured slower */
+
+/* Whether every output is one window over its whole plane: dense channels first, and along each axis a single
+   output whose window holds every input position, one apart, from the first. */
+static inline int whole_planes(const pk_plan* p) {
+    if (!p->dense || p->layout != PK_LAYOUT_NCHW) return 0;
+    for (int i = 0; i < 3; i++) {
+        const pk_axis* a = &p->axis[i];
+        if (a->out != 1 || a->window == PK_WINDOW_FRACTIONAL) return 0;
+        const pk_window w = pk_window_of(a, 0);
+        if (w.last - w.first != a->in || w.origin + w.first * a->dilation != 0 || (a->dilation != 1 && a->in > 1))
+            return 0;
+    }
+    return 1;
+}
+
+/* Rows [row_begin, row_end) of a plan whole_planes accepts: row r is plane r, output element r. */
+PK_INLINE void rows_whole_planes(const pk_plan* p, const float* input, float* output, int64_t row_begin,
+                                 int64_t row_end, const pk_kind k) {
+    const int64_t plane = p->plane_size;
+    pk_window whole[3];
+    for (int i = 0; i < 3; i++) whole[i] = pk_window_of(&p->axis[i], 0);
+    const divide_by divisor = k.reduce != PK_REDUCE_SUM ? PK_NO_DIVISION : window_divide(p, whole);
+    const vf identity = reduce_identity(k);
+    /* a last chunk of one position (planes of 7x7, 9x9, 17x17) would cost a whole transpose: it is gathered
+       instead (2048 planes of 7x7, AVX-512: 10.6 -> 9.4 us) */
+    const int64_t tail = plane % PK_VW;
+    const int gather_tail = tail > 0 && tail <= PK_WHOLE_GATHERED && plane <= INT32_MAX / PK_VW;
+    const int64_t transposed = gather_tail ? plane - tail : plane;
+    const vi plane_offsets = vi_lanes_times(gather_tail ? plane : 0);
+    for (int64_t r = row_begin; r < row_end; r += PK_WHOLE_SETS * PK_VW) {
+        int64_t count[PK_WHOLE_SETS];
+        acc a[PK_WHOLE_SETS];
+        for (int g = 0; g < PK_WHOLE_SETS; g++) {
+            const int64_t left = row_end - r - g * PK_VW;
+            count[g] = left < 0 ? 0 : left < PK_VW ? left : PK_VW;
+            acc_init(&a[g], vi_set1(0), k);
+        }
+        for (int64_t x = 0; x < transposed; x += PK_VW) {
+            const int64_t n = transposed - x < PK_VW ? transposed - x : PK_VW;
+            for (int g = 0; g < PK_WHOLE_SETS; g++) {
+                if (count[g] == 0) continue;
+                const float* at = input + (r + g * PK_VW) * plane + x;
+                vf t[PK_VW];
+                for (int j = 0; j < PK_VW; j++)
+                    t[j] = j >= count[g] ? identity : n == PK_VW ? vf_loadu(at + j * plane) : vf_load_n(at + j * plane, n);
+                vf_transpose(t);
+                for (int i = 0; i < PK_VW; i++)
+                    if (i < n) acc_update(&a[g], load_value(t[i], k), a[g].best_index, k);
+            }
+        }
+        for (int64_t x = transposed; x < plane; x++) /* lanes past count[g] are not read, and never stored */
+            for (int g = 0; g < PK_WHOLE_SETS; g++)
+                if (count[g] > 0)
+                    acc_update(&a[g], load_value(vf_gather_n(input + (r + g * PK_VW) * plane + x, plane_offsets,
+                                                             count[g]), k),
+                               a[g].best_index, k);
+        for (int g = 0; g < PK_WHOLE_SETS; g++)
+            if (count[g] > 0) acc_result(&a[g], divisor, output + r + g * PK_VW, 0, count[g], k);
+    }
+}
+
+#endif

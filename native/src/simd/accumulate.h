@@ -1,0 +1,127 @@
+/* What every SIMD strategy shares, over the vocabulary of vec-avx2.h or vec-avx512.h (included first): a running
+   max (with its index and NaN state) or a running sum per lane, and how it ends in an output. Each SIMD kernel
+   computes exactly what the scalar kernels define (same values bit for bit, same indices, same NaN and tie
+   rules): it visits a window's taps in the same row-major order and divides a sum once by the same divisor.
+   Min pooling is max pooling of negated values, negated back: exact, since negation is, and `v < min` is
+   `-v > -min`. Indices ride along as int32 lanes, so planes larger than INT32_MAX go to the scalar kernels. */
+#ifndef PK_ACCUMULATE_H
+#define PK_ACCUMULATE_H
+#include <limits.h>
+#include <math.h>
+
+#include "../pool-window.h"
+#include "../pool/variant.h"
+#include "../scalar/pool-scalar.h"
+
+#define PK_INLINE static inline __attribute__((always_inline))
+
+#define PK_UNROLL 4
+#define PK_MAX_TAPS 256
+
+typedef struct acc {
+    vf value;          /* max so far, or sum */
+    vi best_index;     /* max with indices */
+    vm any_nan;        /* max, NaN propagating */
+    vi nan_index;
+} acc;
+
+PK_INLINE void acc_init(acc* a, vi first_index, const pk_kind k) {
+    a->value = vf_set1(k.reduce != PK_REDUCE_SUM ? -INFINITY : 0.0f);
+    a->best_index = first_index;
+    a->any_nan = vm_none();
+    a->nan_index = first_index;
+}
+
+PK_INLINE void acc_update(acc* a, vf v, vi index, const pk_kind k) {
+    if (k.reduce == PK_REDUCE_SUM) {
+        a->value = vf_add(a->value, v);
+        return;
+    }
+    if (k.indices) {
+        vm greater = vf_gt(v, a->value);
+        a->value = vf_select(greater, v, a->value);
+        a->best_index = vi_select(greater, index, a->best_index);
+    } else {
+        a->value = vf_max(v, a->value); /* v > max ? v : max, so a NaN v is skipped here */
+    }
+    if (k.propagate) {
+        vm nan = vf_isnan(v);
+        a->any_nan = vm_or(a->any_nan, nan);
+        if (k.indices) a->nan_index = vi_select(nan, index, a->nan_index);
+    }
+}
+
+/* A max's result: NaN where a NaN was seen and NaNs propagate, negated back for min pooling. */
+PK_INLINE vf extremum_result(vf max, vm any_nan, const pk_kind k) {
+    const vf result = k.propagate ? vf_select(any_nan, vf_set1(NAN), max) : max;
+    return k.reduce == PK_REDUCE_MIN ? vf_neg(result) : result;
+}
+
+/* A max's index: the last NaN's where a NaN was seen and NaNs propagate. */
+PK_INLINE vi acc_index(const acc* a, const pk_kind k) {
+    return k.propagate ? vi_select(a->any_nan, a->nan_index, a->best_index) : a->best_index;
+}
+
+/* An average's division: by its window's divisor (0: the average is 0), or, for adaptive averages with some
+   output size above 1, by each axis's bin length in turn, as the scalar kernel (and PyTorch) divides. */
+typedef struct divide_by {
+    int64_t divisor;
+    int per_axis;
+    float length[3];
+} divide_by;
+
+static inline divide_by window_divide(const pk_plan* p, const pk_window w[3]) {
+    divide_by d = {pk_avg_divisor(p, w), pk_adaptive_per_axis(p), {0}};
+    for (int i = 0; i < 3; i++) d.length[i] = (float)(w[i].last - w[i].first);
+    return d;
+}
+
+#define PK_NO_DIVISION ((divide_by){0, 0, {0}}) /* a max's */
+
+/* Final values of n lanes into values[0..n) (and indices); `by` is the average's division. */
+PK_INLINE void acc_result(const acc* a, divide_by by, float* values, int64_t* indices, int64_t n, const pk_kind k) {
+    const vf result = k.reduce != PK_REDUCE_SUM ? extremum_result(a->value, a->any_nan, k)
+                      : by.per_axis ? vf_div(vf_div(vf_div(a->value, vf_set1(by.length[0])), vf_set1(by.length[1])),
+                                             vf_set1(by.length[2]))
+                      : by.divisor == 0 ? vf_set1(0.0f) : vf_div(a->value, vf_set1((float)by.divisor));
+    if (n >= PK_VW) vf_storeu(values, result);
+    else vf_store_n(values, result, n);
+    if (k.indices) vi_store_i64_n(indices, acc_index(a, k), n);
+}
+
+/* A loaded value as the accumulator sees it: negated for min pooling. */
+PK_INLINE vf load_value(vf v, const pk_kind k) { return k.reduce == PK_REDUCE_MIN ? vf_neg(v) : v; }
+
+/* The identity of a reduction, which leaves every result unchanged bit for bit: -inf never wins a max (min
+   pooling works on negated values), and x + -0.0 == x for every x. */
+PK_INLINE vf reduce_identity(const pk_kind k) { return vf_set1(k.reduce != PK_REDUCE_SUM ? -INFINITY : -0.0f); }
+
+/* n channels `cs` elements apart (contiguous: cs == 1). */
+PK_INLINE vf load_channels(const float* p, int64_t n, vi channel_offsets, const int contiguous) {
+    if (contiguous) return n >= PK_VW ? vf_loadu(p) : vf_load_n(p, n);
+    return vf_gather_n(p, channel_offsets, n);
+}
+
+/* Where the results of a run of channels go: values, indices (with them), and the channel stride. */
+typedef struct channel_dest {
+    float* out;
+    int64_t* index;
+    int64_t cs;
+} channel_dest;
+
+/* n lanes of a into channels of dest; k.param says whether they are contiguous. */
+PK_INLINE void store_channels(const acc* a, divide_by divisor, channel_dest dest, int64_t n, const pk_kind k) {
+    if (k.param) {
+        acc_result(a, divisor, dest.out, dest.index, n, k);
+        return;
+    }
+    float values[PK_VW];
+    int64_t indices[PK_VW];
+    acc_result(a, divisor, values, indices, n, k);
+    for (int64_t i = 0; i < n; i++) {
+        dest.out[i * dest.cs] = values[i];
+        if (k.indices) dest.index[i * dest.cs] = indices[i];
+    }
+}
+
+#endif
