@@ -61,7 +61,7 @@ public final class PreparedPool {
     public Optional<Isa> isa() {
         return kernel instanceof NativeKernel n ? Optional.of(n.isa()) : Optional.empty();
     }
-    /** Which implementation runs, e.g. {@code native:avx512}, {@code java}, {@code cross-check(native:avx2, java)}. */
+    /** Which implementation runs: level and strategy of native code, e.g. {@code native:avx512:tiles}, {@code java}, {@code cross-check(native:avx2:along, java)}. */
     public String implementation() {
         return reference == null ? kernel.name() : "cross-check(" + kernel.name() + ", " + reference.name() + ")";
     }

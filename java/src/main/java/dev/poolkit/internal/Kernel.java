@@ -15,6 +15,6 @@ public interface Kernel {
     void backward(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment input, MemorySegment output,
                   MemorySegment indices);
 
-    /** A name saying which implementation runs, e.g. {@code native:avx512} or {@code java}. */
+    /** A name saying which implementation runs, e.g. {@code native:avx512:tiles} (level and strategy) or {@code java}. */
     String name();
 }

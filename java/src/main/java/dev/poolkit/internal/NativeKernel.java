@@ -50,6 +50,8 @@ public final class NativeKernel implements Kernel {
     private final long sampleCount;
     private final boolean preferCritical;
     private final Isa isa;
+    /** Level and strategy of the kernel the plan runs, asked once: {@code native:avx512:tiles}. */
+    private final String name;
 
     public NativeKernel(Geometry g, Isa isa) {
         this.isa = isa;
@@ -115,6 +117,18 @@ public final class NativeKernel implements Kernel {
         }
         long bytes = (g.inputCount + g.outputCount * (g.op == PoolOp.MAX || g.op == PoolOp.MIN ? 3 : 1)) * Float.BYTES;
         this.preferCritical = bytes < CRITICAL_MAX_BYTES;
+        String path = pathName(owned, false);
+        String withIndices = g.op == PoolOp.MAX || g.op == PoolOp.MIN ? pathName(owned, true) : path;
+        // runs with indices may take another strategy at the same level: then both are named
+        this.name = "native:" + path + (withIndices.equals(path) ? ""
+                : " (with indices: " + withIndices.substring(withIndices.indexOf(':') + 1) + ")");
+    }
+
+    /** The plan's kernel as the library names it, {@code avx512:tiles}. */
+    private static String pathName(MemorySegment plan, boolean withIndices) {
+        MemorySegment name = PoolkitFFI.pk_pool_plan_path(plan, withIndices ? 1 : 0);
+        if (name.equals(MemorySegment.NULL)) throw new IllegalStateException("native library rejected its own plan");
+        return name.reinterpret(64).getString(0);
     }
 
     /** The same memory as a segment of the global scope; {@code owned} must outlive every use of it. */
@@ -153,7 +167,7 @@ public final class NativeKernel implements Kernel {
 
     @Override
     public String name() {
-        return "native:" + isa.name().toLowerCase();
+        return name;
     }
 
     public Isa isa() {

@@ -1,0 +1,39 @@
+package dev.poolkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** A prepared native operation names the level and the strategy its plan chose, as the C plan reports them. */
+class ImplementationNameTest {
+    private static final Pattern NAME = Pattern.compile(
+            "native:(scalar|(avx2|avx512):(scalar|across|big|along|tiles|whole|planes))"
+                    + "( \\(with indices: (scalar|across|big|along|tiles|whole|planes)\\))?");
+
+    @Test
+    void everyLevelNamesItsStrategy() {
+        assumeTrue(Pooling.nativeAvailable(), "native library unavailable");
+        PoolSpec[] specs = {PoolSpec.max(3, 3).stride(2, 2).padding(1, 1).build(), PoolSpec.avg(2, 2).build(),
+                PoolSpec.globalAvg(2).build(), PoolSpec.lp(2, 2, 2).build()};
+        for (Isa isa : Isa.values()) {
+            if (isa.ordinal() > Pooling.cpuIsa().ordinal()) continue;
+            for (PoolSpec spec : specs) {
+                for (Layout layout : Layout.values()) {
+                    String name = Pooling.prepare(spec, layout, new long[] {1, 16, 12, 12}, Backend.NATIVE, isa)
+                            .implementation();
+                    Matcher m = NAME.matcher(name);
+                    assertTrue(m.matches(), spec + " " + layout + " " + isa + ": " + name);
+                    String level = m.group(2) == null ? "scalar" : m.group(2);
+                    assertEquals(isa.name().toLowerCase(), level, spec + " " + layout + ": " + name);
+                    if (spec.op() == PoolOp.LP) { // LP pooling has no SIMD variants
+                        assertTrue(name.endsWith("scalar"), name);
+                    }
+                }
+            }
+        }
+    }
+}
