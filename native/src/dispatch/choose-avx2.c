@@ -2,6 +2,7 @@
 #include "../simd/vec-avx2.h"
 #define PK_ISA_NAME "avx2"
 #define PK_VARIANT_LIST "../pool/variants-avx2.inc"
+#define PK_ALONG_BORDERS pk_f32_along_borders__avx2
 #include "choose.h"
 
 pk_variant_table pk_variants__avx2(void) { return (pk_variant_table){variants, PK_ROWS}; }

@@ -2,6 +2,7 @@
 #include "../simd/vec-avx512.h"
 #define PK_ISA_NAME "avx512"
 #define PK_VARIANT_LIST "../pool/variants-avx512.inc"
+#define PK_ALONG_BORDERS pk_f32_along_borders__avx512
 #include "choose.h"
 
 pk_variant_table pk_variants__avx512(void) { return (pk_variant_table){variants, PK_ROWS}; }

@@ -220,6 +220,35 @@ PK_INLINE void rows_across_channels(const pk_plan* p, const float* input, float*
     }
 }
 
+/* The pass along the width (along.h) ends with: the border outputs along w of rows [row_begin, row_end), across
+   channels gathered, one copy per kind of the along variants, so that the three strides of a kind share it; each
+   copy a function of its own (a single function holding all nine takes the compiler minutes). Defined in
+   along-borders-<isa>.c. */
+#define PK_ALONG_BORDER(border, reduce_, indices_, propagate_)                                                      \
+    static __attribute__((noinline)) void border(const pk_plan* p, const float* input, float* output,             \
+                                                 int64_t* indices, int64_t row_begin, int64_t row_end) {          \
+        rows_across_channels(p, input, output, indices, row_begin, row_end, 1 /* only w borders */,                \
+                             (pk_kind){reduce_, indices_, propagate_, 0});                                         \
+    }
+#define PK_DEFINE_ALONG_BORDERS(name)                                                                              \
+    PK_ALONG_BORDER(avg_borders, PK_REDUCE_SUM, 0, 0)                                                              \
+    PK_ALONG_BORDER(max_borders, PK_REDUCE_MAX, 0, 0)                                                              \
+    PK_ALONG_BORDER(max_borders_nan, PK_REDUCE_MAX, 0, 1)                                                          \
+    PK_ALONG_BORDER(max_borders_idx, PK_REDUCE_MAX, 1, 0)                                                          \
+    PK_ALONG_BORDER(max_borders_idx_nan, PK_REDUCE_MAX, 1, 1)                                                      \
+    PK_ALONG_BORDER(min_borders, PK_REDUCE_MIN, 0, 0)                                                              \
+    PK_ALONG_BORDER(min_borders_nan, PK_REDUCE_MIN, 0, 1)                                                          \
+    PK_ALONG_BORDER(min_borders_idx, PK_REDUCE_MIN, 1, 0)                                                          \
+    PK_ALONG_BORDER(min_borders_idx_nan, PK_REDUCE_MIN, 1, 1)                                                      \
+    void name(const pk_plan* p, const float* input, float* output, int64_t* indices, int64_t row_begin,           \
+              int64_t row_end, const pk_kind k) {                                                                  \
+        static void (*const border[3][2][2])(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t) = { \
+            {{avg_borders, 0}, {0, 0}},                                                                            \
+            {{max_borders, max_borders_nan}, {max_borders_idx, max_borders_idx_nan}},                              \
+            {{min_borders, min_borders_nan}, {min_borders_idx, min_borders_idx_nan}}};                             \
+        border[k.reduce][k.indices][k.propagate](p, input, output, indices, row_begin, row_end);                   \
+    }
+
 /* Whether across channels computes p: tap lists hold its windows, gather offsets fit in int32 lanes. */
 static inline int across_fits(const pk_plan* p, const int contiguous) {
     const pk_axis* ax = p->axis;

@@ -2,6 +2,7 @@
    channels; the idea in full opens along.h. Defines the kernels of the along rows of variants-avx2.inc, each an
    always-inline copy of the strategy for its kind. */
 #include "../simd/vec-avx2.h"
+#define PK_ALONG_BORDERS pk_f32_along_borders__avx2 /* in along-borders-avx2.c */
 #include "along.h"
 
 #define PK_DEFINE_along(kernel, reduce_, indices_, propagate_, param_) \

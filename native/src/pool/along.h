@@ -69,24 +69,10 @@ PK_INLINE void border_output(const pk_plan* p, const float* plane, const pk_wind
     else *out = pk_avg_pixel(p, plane, w);
 }
 
-/* The border outputs of rows [row_begin, row_end) across channels (gathered), one function per kind of the
-   variants, so that the three strides of a kind share it. */
-static __attribute__((noinline)) void borders_across(const pk_plan* p, const float* input, float* output,
-                                                     int64_t* indices, int64_t row_begin, int64_t row_end,
-                                                     const pk_kind k) {
-#define PK_BORDERS(reduce_, indices_, propagate_)                                                                  \
-    if (k.reduce == reduce_ && k.indices == indices_ && k.propagate == propagate_) {                               \
-        rows_across_channels(p, input, output, indices, row_begin, row_end, 1,                                     \
-                             (pk_kind){reduce_, indices_, propagate_, 0});                                         \
-        return;                                                                                                    \
-    }
-    PK_BORDERS(PK_REDUCE_SUM, 0, 0)
-    PK_BORDERS(PK_REDUCE_MAX, 0, 0) PK_BORDERS(PK_REDUCE_MAX, 0, 1)
-    PK_BORDERS(PK_REDUCE_MAX, 1, 0) PK_BORDERS(PK_REDUCE_MAX, 1, 1)
-    PK_BORDERS(PK_REDUCE_MIN, 0, 0) PK_BORDERS(PK_REDUCE_MIN, 0, 1)
-    PK_BORDERS(PK_REDUCE_MIN, 1, 0) PK_BORDERS(PK_REDUCE_MIN, 1, 1)
-#undef PK_BORDERS
-}
+/* The border outputs of rows [row_begin, row_end) across channels (gathered): PK_ALONG_BORDERS, the name the
+   including file gives pk_f32_along_borders__<isa> (along-borders-<isa>.c, from across.h). */
+void PK_ALONG_BORDERS(const pk_plan* p, const float* input, float* output, int64_t* indices, int64_t row_begin,
+                      int64_t row_end, pk_kind k);
 
 PK_INLINE void rows_along_width(const pk_plan* p, const float* input, float* output, int64_t* indices,
                                 int64_t row_begin, int64_t row_end, const pk_kind k) {
@@ -132,7 +118,7 @@ PK_INLINE void rows_along_width(const pk_plan* p, const float* input, float* out
         }
     }
     if (borders_across_channels && (lo[2] > 0 || hi[2] < ax[2].out))
-        borders_across(p, input, output, indices, row_begin, row_end, k);
+        PK_ALONG_BORDERS(p, input, output, indices, row_begin, row_end, k);
 }
 
 /* Whether along the width computes p with stride kind `stride_kind`: channels first, unit w-strides, gather
