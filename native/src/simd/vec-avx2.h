@@ -47,7 +47,7 @@ static inline vf vf_of_bits(vi a) { return _mm256_castsi256_ps(a); }
 static inline vi vi_of_bits(vf a) { return _mm256_castps_si256(a); }
 static inline void vi_storeu(int32_t* p, vi v) { _mm256_storeu_si256((__m256i*)p, v); }
 /* Widens n int32 lanes to int64 and stores them. */
-static inline void vi_store_i64_n(int64_t* p, vi v, int64_t n) {
+static inline __attribute__((always_inline)) void vi_store_i64_n(int64_t* p, vi v, int64_t n) {
     __m256i lo = _mm256_cvtepi32_epi64(_mm256_castsi256_si128(v));
     __m256i hi = _mm256_cvtepi32_epi64(_mm256_extracti128_si256(v, 1));
     if (n >= PK_VW) {
@@ -75,7 +75,7 @@ static inline vf vf_load_even_n(const float* p, int64_t n) {
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(evens), _MM_SHUFFLE(3, 1, 2, 0)));
 }
 /* Transposes 8 rows of 8 lanes in place: afterwards r[i] holds lane i of every row. */
-static inline void vf_transpose(vf r[8]) {
+static inline __attribute__((always_inline)) void vf_transpose(vf r[8]) {
     __m256 t[8], u[8];
     for (int i = 0; i < 4; i++) {
         t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);

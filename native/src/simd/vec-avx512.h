@@ -48,7 +48,7 @@ static inline vf vf_of_bits(vi a) { return _mm512_castsi512_ps(a); }
 static inline vi vi_of_bits(vf a) { return _mm512_castps_si512(a); }
 static inline void vi_storeu(int32_t* p, vi v) { _mm512_storeu_si512(p, v); }
 /* Widens n int32 lanes to int64 and stores them. */
-static inline void vi_store_i64_n(int64_t* p, vi v, int64_t n) {
+static inline __attribute__((always_inline)) void vi_store_i64_n(int64_t* p, vi v, int64_t n) {
     __m512i lo = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(v));
     __m512i hi = _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(v, 1));
     const __mmask16 m = pk_prefix_mask(n);
@@ -70,7 +70,7 @@ static inline vf vf_load_even_n(const float* p, int64_t n) {
     return _mm512_permutex2var_ps(a, evens, b);
 }
 /* Transposes 16 rows of 16 lanes in place: afterwards r[i] holds lane i of every row. */
-static inline void vf_transpose(vf r[16]) {
+static inline __attribute__((always_inline)) void vf_transpose(vf r[16]) {
     __m512 t[16];
     for (int i = 0; i < 8; i++) {
         t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
