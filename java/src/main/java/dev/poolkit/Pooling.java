@@ -84,7 +84,19 @@ public final class Pooling {
         if (resolved != Backend.JAVA && level.ordinal() > cpuIsa().ordinal()) {
             throw new UnsupportedOperationException("isa = " + level + ": this CPU supports up to " + cpuIsa());
         }
-        return new PreparedPool(spec, geometry, resolved, level, inputStrides, outputStrides);
+        PreparedPool pool = new PreparedPool(spec, geometry, resolved, level, inputStrides, outputStrides);
+        logPrepared(pool, isa != null ? "given" : System.getProperty(ISA_PROPERTY) != null ? ISA_PROPERTY : "default",
+                inputStrides == null && outputStrides == null ? "dense tensors" : "strided views");
+        return pool;
+    }
+
+    /** At debug level, what a prepared operation runs: its backend, level and kernel variant. */
+    private static void logPrepared(Object pool, String levelSource, String variant) {
+        if (NativeStatus.LOG.isLoggable(System.Logger.Level.DEBUG)) {
+            String level = pool instanceof PreparedPool p ? p.isa().map(i -> i + " (" + levelSource + ")").orElse("none (Java)")
+                    : levelSource;
+            NativeStatus.LOG.log(System.Logger.Level.DEBUG, "poolkit: prepared " + pool + "; level " + level + "; variant " + variant);
+        }
     }
 
     /** Prepares max unpooling of values (and indices) of {@code inputShape}, with the default backend and level. */
@@ -103,7 +115,10 @@ public final class Pooling {
         if (resolved != Backend.JAVA && !NativeStatus.available()) {
             throw new UnsupportedOperationException("backend = " + backend + ": native code is unavailable: " + NativeStatus.unavailableReason());
         }
-        return new PreparedUnpool(spec, layout, inputShape, null, null, resolved, isa != null ? isa : defaultIsa());
+        PreparedUnpool unpool = new PreparedUnpool(spec, layout, inputShape, null, null, resolved, isa != null ? isa : defaultIsa());
+        logPrepared(unpool, (isa != null ? isa : defaultIsa()) + (resolved == Backend.JAVA ? ", unused by the Java backend" : ""),
+                "dense tensors");
+        return unpool;
     }
 
     /**
@@ -187,8 +202,9 @@ public final class Pooling {
 
     /** The level used when none is given: {@value #ISA_PROPERTY}, else the native library's choice. */
     public static Isa defaultIsa() {
+        Isa capped = NativeStatus.defaultIsa(); // validates POOLKIT_MAX_ISA in any case
         String property = System.getProperty(ISA_PROPERTY);
-        return property != null ? Isa.parse(property, ISA_PROPERTY) : NativeStatus.defaultIsa();
+        return property != null ? Isa.parse(property, ISA_PROPERTY) : capped;
     }
 
     /** The backend used when none is given: {@value #BACKEND_PROPERTY}, else AUTO. */

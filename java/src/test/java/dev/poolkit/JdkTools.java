@@ -18,12 +18,12 @@ final class JdkTools {
 
     /** The compiled main classes (with the module descriptor and, when built, the native library). */
     static Path mainClasses() {
-        String dir = System.getProperty("poolkit.test.classes");
+        String dir = System.getProperty("test.poolkit.classes");
         return Path.of(dir != null ? dir : "target/classes").toAbsolutePath();
     }
 
     static Path readme() {
-        String file = System.getProperty("poolkit.test.readme");
+        String file = System.getProperty("test.poolkit.readme");
         return Path.of(file != null ? file : "../README.md").toAbsolutePath();
     }
 
