@@ -42,8 +42,10 @@ public final class PreparedPool {
         this.backend = backend;
         this.inputStrides = inputStrides;
         this.outputStrides = outputStrides;
-        this.kernel = backend == Backend.JAVA ? new JavaKernel(geometry) : new NativeKernel(geometry, isa);
-        this.referenceGeometry = backend != Backend.CROSS_CHECK ? null
+        // an empty problem (N = 0 or C = 0) never reaches native code, which refuses it: runs only check the tensors
+        boolean empty = geometry.inputCount == 0;
+        this.kernel = backend == Backend.JAVA || empty ? new JavaKernel(geometry) : new NativeKernel(geometry, isa);
+        this.referenceGeometry = backend != Backend.CROSS_CHECK || empty ? null
                 : geometry.dense ? geometry : Geometry.of(spec, geometry.layout, geometry.inputShape);
         this.reference = referenceGeometry == null ? null : new JavaKernel(referenceGeometry);
     }
@@ -204,6 +206,7 @@ public final class PreparedPool {
      */
     public void run(Tensor input, Tensor output, Tensor indices) {
         check(input, output, indices);
+        if (geometry.outputCount == 0) return;
         MemorySegment idx = indices == null ? null : indices.segment();
         kernel.run(input.segment(), output.segment(), idx, 0, geometry.rows);
         if (reference != null) crossCheck(input, output, idx);
@@ -227,6 +230,7 @@ public final class PreparedPool {
         if (executor == null) throw new NullPointerException("executor");
         if (slices < 1) throw new IllegalArgumentException("slices = " + slices + ": must be positive");
         check(input, output, indices);
+        if (geometry.outputCount == 0) return;
         MemorySegment in = input.segment(), out = output.segment(), idx = indices == null ? null : indices.segment();
         long rows = geometry.rows;
         // channels-first rows are per channel, and the native kernels work on blocks of channels: a piece that cut
@@ -328,6 +332,7 @@ public final class PreparedPool {
             checkDisjoint("input", input, "gradInput", gradInput);
             checkDisjoint("output", output, "gradInput", gradInput);
         }
+        if (geometry.inputCount == 0) return;
         kernel.backward(gradOutput.segment(), gradInput.segment(), geometry.op == PoolOp.LP ? input.segment() : null,
                 geometry.op == PoolOp.LP ? output.segment() : null, producesIndices() ? indices.segment() : null);
     }

@@ -148,6 +148,7 @@ public final class PreparedUnpool {
         if (output.segment().isReadOnly()) throw new IllegalArgumentException("output segment is read-only");
         PreparedPool.checkDisjoint("values", values, "output", output);
         PreparedPool.checkDisjoint("indices", indices, "output", output);
+        if (output.elementCount() == 0) return; // N = 0 or C = 0: nothing to write, and no native call
         if (backend == Backend.JAVA) {
             runJava(values.segment(), indices.segment(), output.segment());
             return;

@@ -115,16 +115,7 @@ public final class Tensor {
             throw new IllegalArgumentException("shape " + Arrays.toString(shape)
                     + " has " + shape.length + " dimensions: expected [N, C] plus 1 to 3 spatial dimensions");
         }
-        if (shape[0] == 0 || shape[1] == 0) {
-            long[] nonEmpty = shape.clone();
-            nonEmpty[0] = Math.max(1, shape[0]);
-            nonEmpty[1] = Math.max(1, shape[1]);
-            if (shape[0] >= 0 && shape[1] >= 0) {
-                Geometry.elementCount("shape", nonEmpty); // the other dimensions are checked as usual
-                return 0;
-            }
-        }
-        return Geometry.elementCount("shape", shape);
+        return Geometry.countAllowingEmpty("shape", shape);
     }
 
     /**
