@@ -149,7 +149,7 @@ public final class Pooling {
      *
      * <pre>{@code
      * PoolSpec spec = PoolSpec.max(2, 2).build();
-     * PreparedUnpool unpool = Pooling.prepareUnpool(UnpoolSpec.inverseOf(spec), Layout.NCHW, 1, 16, 8, 8);
+     * PreparedUnpool unpool = Pooling.prepareUnpool(UnpoolSpec.inverseOf(spec).build(), Layout.NCHW, 1, 16, 8, 8);
      * unpool.run(pooled, argmax, restored);   // restored: [1, 16, 16, 16], zero but at the argmax positions
      * }</pre>
      *
