@@ -3,7 +3,6 @@
    chooses among its variants in choose-<isa>.c. */
 #include "dispatch.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +42,6 @@ static int32_t probe_cpu(void) {
 static int32_t probe_cpu(void) { return PK_ISA_SCALAR; }
 #endif
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int32_t cpu_isa = PK_ISA_SCALAR;
 static int32_t default_isa = PK_ISA_SCALAR;
 
@@ -60,18 +58,34 @@ static void init(void) {
     }
 }
 
+/* init() exactly once, as pthread_once would, without it: glibc 2.34 moved pthread_once into libc under a
+   new symbol version, which older systems (glibc 2.17 to 2.33) lack. Late callers wait for the probe. */
+static int once_state; /* 0: not started, 1: running, 2: done */
+
+static void init_once(void) {
+    if (__atomic_load_n(&once_state, __ATOMIC_ACQUIRE) == 2) return;
+    int expected = 0;
+    if (__atomic_compare_exchange_n(&once_state, &expected, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        init();
+        __atomic_store_n(&once_state, 2, __ATOMIC_RELEASE);
+    } else {
+        while (__atomic_load_n(&once_state, __ATOMIC_ACQUIRE) != 2) {
+        }
+    }
+}
+
 int32_t pk_dispatch_cpu_isa(void) {
-    pthread_once(&once, init);
+    init_once();
     return cpu_isa;
 }
 
 int32_t pk_dispatch_default_isa(void) {
-    pthread_once(&once, init);
+    init_once();
     return default_isa;
 }
 
 pk_pool_kernel_fn pk_dispatch_kernel(int32_t op, int32_t isa) {
-    pthread_once(&once, init);
+    init_once();
     if (isa == PK_ISA_AUTO) isa = default_isa;
     if (isa < PK_ISA_SCALAR || isa > cpu_isa) return 0;
 #if defined(__x86_64__) && defined(PK_HAVE_X86_KERNELS)
@@ -113,7 +127,7 @@ int32_t pk_dispatch_path(const pk_plan* plan, int32_t isa, int with_indices) {
 }
 
 pk_pool_kernel_fn pk_dispatch_path_kernel(int32_t op, int32_t isa, int32_t path) {
-    pthread_once(&once, init);
+    init_once();
     if (isa < PK_ISA_SCALAR || isa > cpu_isa) return 0;
     if (path == 0) return pk_dispatch_kernel(op, PK_ISA_SCALAR); /* the op's scalar kernel */
     const pk_variant_table table = variants_of(isa);

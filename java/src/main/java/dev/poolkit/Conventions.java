@@ -23,8 +23,11 @@ package dev.poolkit;
  * dropped.
  */
 public enum Conventions {
+    /** PyTorch's rules ({@code torch.nn.functional}), the default. */
     PYTORCH(AvgDivisor.INCLUDE_PADDING, NanPolicy.PROPAGATE, IndexFormat.PLANE, LpForm.PYTORCH),
+    /** ONNX's operator definitions, as ONNX Runtime implements them. */
     ONNX(AvgDivisor.EXCLUDE_PADDING, NanPolicy.IGNORE, IndexFormat.FLAT_ROW_MAJOR, LpForm.ABS),
+    /** TensorFlow's {@code tf.nn} pooling. */
     TENSORFLOW(AvgDivisor.EXCLUDE_PADDING, NanPolicy.IGNORE, IndexFormat.CHANNELS_LAST, LpForm.ABS);
 
     private final AvgDivisor defaultDivisor;
@@ -39,8 +42,31 @@ public enum Conventions {
         this.defaultLpForm = defaultLpForm;
     }
 
+    /**
+     * The average divisor a spec of these conventions takes unless set.
+     *
+     * @return the default divisor
+     */
     public AvgDivisor defaultDivisor() { return defaultDivisor; }
+
+    /**
+     * How max and min treat NaN unless set.
+     *
+     * @return the default NaN policy
+     */
     public NanPolicy defaultNanPolicy() { return defaultNanPolicy; }
+
+    /**
+     * How argmax indices are numbered unless set.
+     *
+     * @return the default index format
+     */
     public IndexFormat defaultIndexFormat() { return defaultIndexFormat; }
+
+    /**
+     * Which LP pooling formula applies unless set.
+     *
+     * @return the default LP form
+     */
     public LpForm defaultLpForm() { return defaultLpForm; }
 }

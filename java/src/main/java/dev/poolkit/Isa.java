@@ -4,8 +4,11 @@ import java.util.Locale;
 
 /** Instruction-set levels of the native kernels. */
 public enum Isa {
+    /** Portable C, the readable definition of every kernel; any CPU. */
     SCALAR,
+    /** x86-64 AVX2 and FMA, 8 floats per vector. */
     AVX2,
+    /** x86-64 AVX-512 F, 16 floats per vector. */
     AVX512;
 
     /** The level with this native code ({@code PK_ISA_*}). */

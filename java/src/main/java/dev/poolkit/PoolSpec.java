@@ -231,42 +231,94 @@ public final class PoolSpec {
         }
     }
 
-    /** {@code dilation*(kernel-1)+1} along an axis. */
+    /**
+     * {@code dilation*(kernel-1)+1} along an axis.
+     *
+     * @param axis the spatial axis, 0 for the outermost
+     * @return the extent of a dilated window
+     */
     public long effectiveKernel(int axis) {
         return dilation[axis] * (kernel[axis] - 1) + 1;
     }
 
+    /**
+     * Max pooling ({@code torch.nn.MaxPool1d/2d/3d}, ONNX MaxPool): the largest value of each window, optionally with its index.
+     *
+     * <pre>{@code
+     * PoolSpec stem = PoolSpec.max(3, 3).stride(2, 2).padding(1, 1).build();   // ResNet's first pooling
+     * }</pre>
+     *
+     * @param kernel the window size per spatial axis, outermost first: 1 to 3 values
+     * @return a builder, to set the other parameters and {@link Builder#build()}
+     */
     public static Builder max(long... kernel) {
         return new Builder(PoolOp.MAX, kernel);
     }
 
+    /**
+     * Average pooling ({@code torch.nn.AvgPool1d/2d/3d}, ONNX AveragePool): each window's sum divided by the spec's divisor.
+     *
+     * <pre>{@code
+     * PoolSpec onnx = PoolSpec.avg(3, 3).stride(1, 1).padding(1, 1).conventions(Conventions.ONNX).build();
+     * }</pre>
+     *
+     * @param kernel the window size per spatial axis, outermost first: 1 to 3 values
+     * @return a builder, to set the other parameters and {@link Builder#build()}
+     */
     public static Builder avg(long... kernel) {
         return new Builder(PoolOp.AVG, kernel);
     }
 
-    /** Min pooling, the mirror of max pooling. */
+    /**
+     * Min pooling, the mirror of max pooling.
+     *
+     * @param kernel the window size per spatial axis, outermost first: 1 to 3 values
+     * @return a builder, to set the other parameters and {@link Builder#build()}
+     */
     public static Builder min(long... kernel) {
         return new Builder(PoolOp.MIN, kernel);
     }
 
-    /** LP pooling with exponent {@code p} (PyTorch's {@code norm_type}, ONNX's {@code p}). */
+    /**
+     * LP pooling with exponent {@code p} (PyTorch's {@code norm_type}, ONNX's {@code p}).
+     *
+     * @param p the exponent, positive (infinite with the ABS form)
+     * @param kernel the window size per spatial axis, outermost first: 1 to 3 values
+     * @return a builder, to set the other parameters and {@link Builder#build()}
+     */
     public static Builder lp(double p, long... kernel) {
         Builder b = new Builder(PoolOp.LP, kernel);
         b.p = p;
         return b;
     }
 
-    /** Max over each whole (n, c) plane of a {@code rank}-d input (ONNX GlobalMaxPool, Keras GlobalMaxPooling). */
+    /**
+     * Max over each whole (n, c) plane of a {@code rank}-d input (ONNX GlobalMaxPool, Keras GlobalMaxPooling).
+     *
+     * @param rank the number of spatial axes, 1 to 3
+     * @return a builder, to set the other parameters and {@link Builder#build()}
+     */
     public static Builder globalMax(int rank) {
         return global(PoolOp.MAX, rank);
     }
 
-    /** Average over each whole (n, c) plane (ONNX GlobalAveragePool, the ResNet head). */
+    /**
+     * Average over each whole (n, c) plane (ONNX GlobalAveragePool, the ResNet head).
+     *
+     * @param rank the number of spatial axes, 1 to 3
+     * @return a builder, to set the other parameters and {@link Builder#build()}
+     */
     public static Builder globalAvg(int rank) {
         return global(PoolOp.AVG, rank);
     }
 
-    /** LP norm over each whole (n, c) plane (ONNX GlobalLpPool: the ABS form by default under every convention). */
+    /**
+     * LP norm over each whole (n, c) plane (ONNX GlobalLpPool: the ABS form by default under every convention).
+     *
+     * @param p the exponent
+     * @param rank the number of spatial axes, 1 to 3
+     * @return a builder, to set the other parameters and {@link Builder#build()}
+     */
     public static Builder globalLp(double p, int rank) {
         Builder b = global(PoolOp.LP, rank);
         b.p = p;
@@ -281,12 +333,22 @@ public final class PoolSpec {
         return b;
     }
 
-    /** Adaptive max pooling to {@code outputSize} per spatial axis ({@link #KEEP} keeps the input size). */
+    /**
+     * Adaptive max pooling to {@code outputSize} per spatial axis ({@link #KEEP} keeps the input size).
+     *
+     * @param outputSize the output length per spatial axis, or {@link #KEEP}
+     * @return a builder, to set the other parameters and {@link Builder#build()}
+     */
     public static Builder adaptiveMax(long... outputSize) {
         return adaptive(PoolOp.MAX, outputSize);
     }
 
-    /** Adaptive average pooling to {@code outputSize} per spatial axis ({@link #KEEP} keeps the input size). */
+    /**
+     * Adaptive average pooling to {@code outputSize} per spatial axis ({@link #KEEP} keeps the input size).
+     *
+     * @param outputSize the output length per spatial axis, or {@link #KEEP}
+     * @return a builder, to set the other parameters and {@link Builder#build()}
+     */
     public static Builder adaptiveAvg(long... outputSize) {
         return adaptive(PoolOp.AVG, outputSize);
     }
@@ -303,6 +365,8 @@ public final class PoolSpec {
      * Fractional max pooling (2d or 3d as PyTorch, 1d too) with windows of {@code kernel}; give the output by
      * {@link Builder#outputSize} or {@link Builder#outputRatio}, and the window placement by
      * {@link Builder#samples} or {@link Builder#seed}.
+     * @param kernel the window size per spatial axis, outermost first: 1 to 3 values
+     * @return a builder, to set the other parameters and {@link Builder#build()}
      */
     public static Builder fractionalMax(long... kernel) {
         Builder b = new Builder(PoolOp.MAX, kernel);
@@ -310,32 +374,131 @@ public final class PoolSpec {
         return b;
     }
 
+    /**
+     * The operation.
+     *
+     * @return max, min, average or LP
+     */
     public PoolOp op() { return op; }
+    /**
+     * How windows are placed.
+     *
+     * @return sliding, global, adaptive or fractional
+     */
     public WindowRule windowRule() { return windowRule; }
-    /** LP pooling's exponent (0 for other ops). */
+    /**
+     * LP pooling's exponent (0 for other ops).
+     *
+     * @return the exponent
+     */
     public double p() { return p; }
+    /**
+     * The LP formula.
+     *
+     * @return PyTorch's or ONNX's
+     */
     public LpForm lpForm() { return lpForm; }
+    /**
+     * How argmax indices are numbered.
+     *
+     * @return the index format
+     */
     public IndexFormat indexFormat() { return indexFormat; }
-    /** Adaptive or fractional output size per spatial axis, when given. */
+    /**
+     * Adaptive or fractional output size per spatial axis, when given.
+     *
+     * @return a copy, or empty
+     */
     public Optional<long[]> outputSize() { return Optional.ofNullable(outputSize).map(long[]::clone); }
-    /** Fractional output ratio per spatial axis, when given. */
+    /**
+     * Fractional output ratio per spatial axis, when given.
+     *
+     * @return a copy, or empty
+     */
     public Optional<double[]> outputRatio() { return Optional.ofNullable(outputRatio).map(double[]::clone); }
-    /** Fractional samples, when given explicitly: (N, C, rank), in PyTorch's order (see {@link Builder#samples}). */
+    /**
+     * Fractional samples, when given explicitly: (N, C, rank), in PyTorch's order (see {@link Builder#samples}).
+     *
+     * @return a copy, or empty
+     */
     public Optional<float[]> samples() { return Optional.ofNullable(samples).map(float[]::clone); }
-    /** Fractional seed, when samples are drawn from one. */
+    /**
+     * Fractional seed, when samples are drawn from one.
+     *
+     * @return the seed, or empty
+     */
     public Optional<Long> seed() { return Optional.ofNullable(seed); }
+    /**
+     * The number of spatial axes.
+     *
+     * @return 1, 2 or 3
+     */
     public int rank() { return kernel.length; }
+    /**
+     * The window size per spatial axis.
+     *
+     * @return a new array, outermost axis first
+     */
     public long[] kernel() { return kernel.clone(); }
+    /**
+     * The step between windows per spatial axis.
+     *
+     * @return a new array, outermost axis first
+     */
     public long[] stride() { return stride.clone(); }
+    /**
+     * The step between taps of a window per spatial axis.
+     *
+     * @return a new array, outermost axis first
+     */
     public long[] dilation() { return dilation.clone(); }
+    /**
+     * Padding before each spatial axis, as given (before auto padding is resolved).
+     *
+     * @return a new array, outermost axis first
+     */
     public long[] padBegin() { return padBegin.clone(); }
+    /**
+     * Padding after each spatial axis, as given.
+     *
+     * @return a new array, outermost axis first
+     */
     public long[] padEnd() { return padEnd.clone(); }
+    /**
+     * ONNX's and TensorFlow's automatic padding, or none.
+     *
+     * @return the auto padding
+     */
     public AutoPad autoPad() { return autoPad; }
+    /**
+     * Whether a last partial window counts (output sizes rounded up).
+     *
+     * @return the ceil mode
+     */
     public boolean ceilMode() { return ceilMode; }
+    /**
+     * What averages divide by.
+     *
+     * @return the divisor rule
+     */
     public AvgDivisor divisor() { return divisor; }
-    /** 0 when the divisor is not overridden. */
+    /**
+     * 0 when the divisor is not overridden.
+     *
+     * @return the divisor of every average, or 0
+     */
     public long divisorOverride() { return divisorOverride; }
+    /**
+     * How max and min treat NaN.
+     *
+     * @return the NaN policy
+     */
     public NanPolicy nanPolicy() { return nanPolicy; }
+    /**
+     * The framework whose rules and defaults apply.
+     *
+     * @return the conventions
+     */
     public Conventions conventions() { return conventions; }
 
     long kernel(int axis) { return kernel[axis]; }
@@ -419,36 +582,133 @@ public final class PoolSpec {
             this.kernel = Objects.requireNonNull(kernel, "kernel").clone();
         }
 
+        /**
+         * The step between windows per spatial axis (default: the kernel).
+         *
+         * @param stride one value per spatial axis, each positive
+         * @return this builder
+         */
         public Builder stride(long... stride) { this.stride = stride.clone(); return this; }
+        /**
+         * The step between taps of a window per spatial axis (default 1).
+         *
+         * @param dilation one value per spatial axis, each positive
+         * @return this builder
+         */
         public Builder dilation(long... dilation) { this.dilation = dilation.clone(); return this; }
-        /** Symmetric padding, PyTorch style: the same amount at both ends of each axis. */
+        /**
+         * Symmetric padding, PyTorch style: the same amount at both ends of each axis.
+         *
+         * @param padding one value per spatial axis
+         * @return this builder
+         */
         public Builder padding(long... padding) { this.padBegin = padding.clone(); this.padEnd = padding.clone(); return this; }
-        /** Asymmetric padding, ONNX {@code pads} style. */
+        /**
+         * Asymmetric padding, ONNX {@code pads} style.
+         *
+         * @param begin padding before each spatial axis
+         * @param end padding after each spatial axis
+         * @return this builder
+         */
         public Builder padding(long[] begin, long[] end) { this.padBegin = begin.clone(); this.padEnd = end.clone(); return this; }
+        /**
+         * ONNX's {@code auto_pad} or TensorFlow's {@code padding}: padding computed from the input size.
+         *
+         * @param autoPad the rule
+         * @return this builder
+         */
         public Builder autoPad(AutoPad autoPad) { this.autoPad = Objects.requireNonNull(autoPad); return this; }
+        /**
+         * Whether a last partial window counts (PyTorch {@code ceil_mode}, ONNX {@code ceil_mode}).
+         *
+         * @param ceilMode true to round output sizes up
+         * @return this builder
+         */
         public Builder ceilMode(boolean ceilMode) { this.ceilMode = ceilMode; return this; }
+        /**
+         * What averages divide by (default: the conventions').
+         *
+         * @param divisor the rule
+         * @return this builder
+         */
         public Builder divisor(AvgDivisor divisor) { this.divisor = Objects.requireNonNull(divisor); return this; }
-        /** PyTorch {@code count_include_pad}. */
+        /**
+         * PyTorch {@code count_include_pad}.
+         *
+         * @param include true to count padding in the divisor
+         * @return this builder
+         */
         public Builder countIncludePad(boolean include) { return divisor(include ? AvgDivisor.INCLUDE_PADDING : AvgDivisor.EXCLUDE_PADDING); }
+        /**
+         * PyTorch's {@code divisor_override}: every average divides by this.
+         *
+         * @param divisor positive, or 0 for none
+         * @return this builder
+         */
         public Builder divisorOverride(long divisor) { this.divisorOverride = divisor; return this; }
+        /**
+         * How max and min treat NaN (default: the conventions').
+         *
+         * @param policy the policy
+         * @return this builder
+         */
         public Builder nanPolicy(NanPolicy policy) { this.nanPolicy = Objects.requireNonNull(policy); return this; }
+        /**
+         * The framework whose rules and defaults apply (default PyTorch's).
+         *
+         * @param conventions the conventions
+         * @return this builder
+         */
         public Builder conventions(Conventions conventions) { this.conventions = Objects.requireNonNull(conventions); return this; }
+        /**
+         * The LP formula (default: the conventions').
+         *
+         * @param form the form
+         * @return this builder
+         */
         public Builder lpForm(LpForm form) { this.lpForm = Objects.requireNonNull(form); return this; }
-        /** The argmax numbering of max and min pooling (default: the conventions'). */
+        /**
+         * The argmax numbering of max and min pooling (default: the conventions').
+         *
+         * @param format the format
+         * @return this builder
+         */
         public Builder indexFormat(IndexFormat format) { this.indexFormat = Objects.requireNonNull(format); return this; }
-        /** Fractional pooling's output size per spatial axis. */
+        /**
+         * Fractional pooling's output size per spatial axis.
+         *
+         * @param size one value per spatial axis
+         * @return this builder
+         */
         public Builder outputSize(long... size) { this.outputSize = size.clone(); return this; }
-        /** Fractional pooling's output size as a fraction of the input, per axis: {@code (long) (L * ratio)}. */
+        /**
+         * Fractional pooling's output size as a fraction of the input, per axis: {@code (long) (L * ratio)}.
+         *
+         * @param ratio one value per spatial axis, in (0, 1)
+         * @return this builder
+         */
         public Builder outputRatio(double... ratio) { this.outputRatio = ratio.clone(); return this; }
         /**
          * Fractional pooling's samples, PyTorch's {@code _random_samples} in memory order: shape (N, C, rank), each in
          * [0, 1); as in PyTorch, entry 0 of each (n, c) drives W and 1 drives H in 1d/2d, but 0 drives D, 1 H and 2 W
          * in 3d.
+         * @param samples N * C * rank values
+         * @return this builder
          */
         public Builder samples(float... samples) { this.samples = samples.clone(); return this; }
-        /** Fractional pooling's samples drawn from {@code seed} when the operation is prepared: reproducible runs. */
+        /**
+         * Fractional pooling's samples drawn from {@code seed} when the operation is prepared: reproducible runs.
+         *
+         * @param seed the seed
+         * @return this builder
+         */
         public Builder seed(long seed) { this.seed = seed; return this; }
 
+        /**
+         * Validates the parameters against each other (not against a shape: that is {@link Pooling#prepare}'s work).
+         *
+         * @return the immutable spec
+         */
         public PoolSpec build() {
             return new PoolSpec(this);
         }

@@ -12,8 +12,9 @@ import java.util.Optional;
  * PoolSpec spec = PoolSpec.max(3, 3).stride(2, 2).padding(1, 1).build();
  * PreparedPool pool = Pooling.prepare(spec, Layout.NHWC, 1, 64, 112, 112);
  * try (Arena arena = Arena.ofConfined()) {
- *     Tensor in = Tensor.f32(mySegment, Layout.NHWC, 1, 64, 112, 112);
- *     Tensor out = pool.allocateOutput(arena);
+ *     MemorySegment pixels = arena.allocate(1 * 64 * 112 * 112 * Float.BYTES, 64); // or any segment of yours
+ *     Tensor in = Tensor.f32(pixels, Layout.NHWC, 1, 64, 112, 112);
+ *     Tensor out = pool.allocateOutput(arena);                                    // [1, 64, 56, 56]
  *     pool.run(in, out);
  * }
  * }</pre>
@@ -21,15 +22,33 @@ import java.util.Optional;
  * <p>System properties: {@value #BACKEND_PROPERTY} ({@code auto}, {@code native}, {@code java},
  * {@code cross-check}) sets the default backend; {@value #ISA_PROPERTY} ({@code scalar}, {@code avx2},
  * {@code avx512}) the default native level; {@code poolkit.library.path} loads the native library from a file
- * instead of the jar. The environment variable {@code POOLKIT_MAX_ISA} caps the native library's own choice.
+ * instead of the jar. The environment variable {@code POOLKIT_MAX_ISA} ({@code scalar}, {@code avx2},
+ * {@code avx512}, any case) caps the native library's own choice. Invalid values are errors, naming them.
+ *
+ * <p>Diagnostics go to the {@link System.Logger} {@code dev.poolkit}: one warning when the native library is
+ * not used, with the reason; at debug level, the backend, level and variant of each prepared operation.
  */
 public final class Pooling {
+    /** The system property that sets the default backend. */
     public static final String BACKEND_PROPERTY = "poolkit.backend";
+    /** The system property that sets the default native level. */
     public static final String ISA_PROPERTY = "poolkit.isa";
 
     private Pooling() {}
 
-    /** Prepares with the default backend and level (system properties, else automatic). */
+    /**
+     * Prepares with the default backend and level (system properties, else automatic).
+     *
+     * <pre>{@code
+     * PreparedPool pool = Pooling.prepare(PoolSpec.avg(2, 2).build(), Layout.NCHW, 8, 256, 14, 14);
+     * }</pre>
+     *
+     * @param spec what to compute
+     * @param layout how inputs and outputs are stored
+     * @param inputShape the logical input shape {@code [N, C, spatial...]}
+     * @return the validated operation, to run any number of times
+     * @throws IllegalArgumentException when the spec does not fit the shape, naming the parameter
+     */
     public static PreparedPool prepare(PoolSpec spec, Layout layout, long... inputShape) {
         return prepare(spec, layout, inputShape, defaultBackend(), null);
     }
@@ -37,6 +56,12 @@ public final class Pooling {
     /**
      * Prepares with an explicit backend and, for native code, an instruction-set level (null: the default).
      *
+     * @param spec what to compute
+     * @param layout how inputs and outputs are stored
+     * @param inputShape the logical input shape {@code [N, C, spatial...]}
+     * @param backend which implementation runs it
+     * @param isa the native level, or null for the default
+     * @return the validated operation
      * @throws IllegalArgumentException when the spec does not fit the shape, naming the parameter
      * @throws UnsupportedOperationException when native code is requested but unavailable, or the level is not supported
      */
@@ -49,12 +74,32 @@ public final class Pooling {
      * Prepares for these input and output views, with their strides (a channel slice, a crop, rows with
      * padding...): runs must then pass views of the same shapes and strides. The output view's shape must be
      * the one the spec gives.
+     *
+     * <pre>{@code
+     * Tensor crop = image.crop(new long[] {16, 16}, new long[] {64, 64});   // a view, no copy
+     * PreparedPool pool = Pooling.prepare(PoolSpec.max(2, 2).build(), crop, out);
+     * pool.run(crop, out);
+     * }</pre>
+     *
+     * @param spec what to compute
+     * @param input a view with the input's shape and strides
+     * @param output a view with the output's shape and strides
+     * @return the validated operation
      */
     public static PreparedPool prepare(PoolSpec spec, Tensor input, Tensor output) {
         return prepare(spec, input, output, defaultBackend(), null);
     }
 
-    /** As {@link #prepare(PoolSpec, Tensor, Tensor)}, with an explicit backend and level. */
+    /**
+     * As {@link #prepare(PoolSpec, Tensor, Tensor)}, with an explicit backend and level.
+     *
+     * @param spec what to compute
+     * @param input a view with the input's shape and strides
+     * @param output a view with the output's shape and strides
+     * @param backend which implementation runs it
+     * @param isa the native level, or null for the default
+     * @return the validated operation
+     */
     public static PreparedPool prepare(PoolSpec spec, Tensor input, Tensor output, Backend backend, Isa isa) {
         if (input == null) throw new NullPointerException("input");
         if (output == null) throw new NullPointerException("output");
@@ -84,15 +129,49 @@ public final class Pooling {
         if (resolved != Backend.JAVA && level.ordinal() > cpuIsa().ordinal()) {
             throw new UnsupportedOperationException("isa = " + level + ": this CPU supports up to " + cpuIsa());
         }
-        return new PreparedPool(spec, geometry, resolved, level, inputStrides, outputStrides);
+        PreparedPool pool = new PreparedPool(spec, geometry, resolved, level, inputStrides, outputStrides);
+        logPrepared(pool, isa != null ? "given" : System.getProperty(ISA_PROPERTY) != null ? ISA_PROPERTY : "default",
+                inputStrides == null && outputStrides == null ? "dense tensors" : "strided views");
+        return pool;
     }
 
-    /** Prepares max unpooling of values (and indices) of {@code inputShape}, with the default backend and level. */
+    /** At debug level, what a prepared operation runs: its backend, level and kernel variant. */
+    private static void logPrepared(Object pool, String levelSource, String variant) {
+        if (NativeStatus.LOG.isLoggable(System.Logger.Level.DEBUG)) {
+            String level = pool instanceof PreparedPool p ? p.isa().map(i -> i + " (" + levelSource + ")").orElse("none (Java)")
+                    : levelSource;
+            NativeStatus.LOG.log(System.Logger.Level.DEBUG, "poolkit: prepared " + pool + "; level " + level + "; variant " + variant);
+        }
+    }
+
+    /**
+     * Prepares max unpooling of values (and indices) of {@code inputShape}, with the default backend and level.
+     *
+     * <pre>{@code
+     * PoolSpec spec = PoolSpec.max(2, 2).build();
+     * PreparedUnpool unpool = Pooling.prepareUnpool(UnpoolSpec.inverseOf(spec).build(), Layout.NCHW, 1, 16, 8, 8);
+     * unpool.run(pooled, argmax, restored);   // restored: [1, 16, 16, 16], zero but at the argmax positions
+     * }</pre>
+     *
+     * @param spec the unpooling
+     * @param layout how values, indices and output are stored
+     * @param inputShape the logical shape of the values and indices
+     * @return the validated operation
+     */
     public static PreparedUnpool prepareUnpool(UnpoolSpec spec, Layout layout, long... inputShape) {
         return prepareUnpool(spec, layout, inputShape, defaultBackend(), null);
     }
 
-    /** Prepares max unpooling with an explicit backend ({@link Backend#CROSS_CHECK} runs native) and level. */
+    /**
+     * Prepares max unpooling with an explicit backend ({@link Backend#CROSS_CHECK} runs native) and level.
+     *
+     * @param spec the unpooling
+     * @param layout how values, indices and output are stored
+     * @param inputShape the logical shape of the values and indices
+     * @param backend which implementation runs it
+     * @param isa the native level, or null for the default
+     * @return the validated operation
+     */
     public static PreparedUnpool prepareUnpool(UnpoolSpec spec, Layout layout, long[] inputShape, Backend backend, Isa isa) {
         if (spec == null) throw new NullPointerException("spec");
         if (layout == null) throw new NullPointerException("layout");
@@ -103,12 +182,22 @@ public final class Pooling {
         if (resolved != Backend.JAVA && !NativeStatus.available()) {
             throw new UnsupportedOperationException("backend = " + backend + ": native code is unavailable: " + NativeStatus.unavailableReason());
         }
-        return new PreparedUnpool(spec, layout, inputShape, null, null, resolved, isa != null ? isa : defaultIsa());
+        PreparedUnpool unpool = new PreparedUnpool(spec, layout, inputShape, null, null, resolved, isa != null ? isa : defaultIsa());
+        logPrepared(unpool, (isa != null ? isa : defaultIsa()) + (resolved == Backend.JAVA ? ", unused by the Java backend" : ""),
+                "dense tensors");
+        return unpool;
     }
 
     /**
      * Prepares max unpooling for these views of values (indices must have the same shape and strides) and output,
      * e.g. a crop or channel slice of bigger buffers.
+     *
+     * @param spec the unpooling
+     * @param values a view with the values' shape and strides
+     * @param output a view with the output's shape and strides
+     * @param backend which implementation runs it
+     * @param isa the native level, or null for the default
+     * @return the validated operation
      */
     public static PreparedUnpool prepareUnpool(UnpoolSpec spec, Tensor values, Tensor output, Backend backend, Isa isa) {
         if (values == null) throw new NullPointerException("values");
@@ -130,7 +219,17 @@ public final class Pooling {
                 output.isDense() ? null : output.strides(), dense.backend(), isa != null ? isa : defaultIsa());
     }
 
-    /** The output shape {@code spec} gives for an input shape {@code [N, C, spatial...]}, without preparing anything. */
+    /**
+     * The output shape {@code spec} gives for an input shape, without preparing anything.
+     *
+     * <pre>{@code
+     * Pooling.outputShape(PoolSpec.max(3, 3).stride(2, 2).padding(1, 1).build(), 1, 64, 112, 112); // [1, 64, 56, 56]
+     * }</pre>
+     *
+     * @param spec what to compute
+     * @param inputShape the logical input shape {@code [N, C, spatial...]}
+     * @return the logical output shape
+     */
     public static long[] outputShape(PoolSpec spec, long... inputShape) {
         return Geometry.of(spec, Layout.NCHW, inputShape).outputShape.clone();
     }
@@ -138,12 +237,28 @@ public final class Pooling {
     /**
      * Output length along one axis, PyTorch/ONNX rule: {@code floor((L + pb + pe - ke [+ s-1 with ceil]) / s) + 1},
      * minus one in ceil mode when the last window would start in the end padding; below 1 when the window does not fit.
+     *
+     * @param input the input length
+     * @param kernel the window length
+     * @param stride the step between windows
+     * @param dilation the step between taps of a window
+     * @param padBegin padding before the input
+     * @param padEnd padding after the input
+     * @param ceilMode whether a last partial window counts
+     * @return the output length
      */
     public static long outputSize(long input, long kernel, long stride, long dilation, long padBegin, long padEnd, boolean ceilMode) {
         return Geometry.outputSize(input, kernel, stride, dilation, padBegin, padEnd, ceilMode);
     }
 
-    /** What one run costs, without preparing anything. */
+    /**
+     * What one run costs, without preparing anything.
+     *
+     * @param spec what to compute
+     * @param withIndices whether max or min pooling writes indices too
+     * @param inputShape the logical input shape {@code [N, C, spatial...]}
+     * @return bytes read and written, and operations
+     */
     public static Cost cost(PoolSpec spec, boolean withIndices, long... inputShape) {
         return cost(spec, Geometry.of(spec, Layout.NCHW, inputShape), withIndices);
     }
@@ -170,28 +285,53 @@ public final class Pooling {
         return new Cost(read, written, taps + finishing);
     }
 
-    /** True when the native library loaded and passed its self-test. */
+    /**
+     * Whether native code is used by {@link Backend#AUTO}: the library loaded and passed its self-test.
+     *
+     * @return true when native code is available
+     */
     public static boolean nativeAvailable() {
         return NativeStatus.available();
     }
 
-    /** Why native code is unavailable, or empty. */
+    /**
+     * Why native code is unavailable: no library for this platform, a bad {@code poolkit.library.path}, a
+     * library lacking a function or of another ABI version, a failed self-test.
+     *
+     * @return the reason, or empty when native code is available
+     */
     public static Optional<String> nativeUnavailableReason() {
         return Optional.ofNullable(NativeStatus.unavailableReason());
     }
 
-    /** The best level this CPU and OS support (SCALAR when native code is unavailable). */
+    /**
+     * The best level this CPU and OS support.
+     *
+     * @return the level, SCALAR when native code is unavailable
+     */
     public static Isa cpuIsa() {
         return NativeStatus.cpuIsa();
     }
 
-    /** The level used when none is given: {@value #ISA_PROPERTY}, else the native library's choice. */
+    /**
+     * The level used when none is given: {@value #ISA_PROPERTY}, else the native library's choice capped by
+     * {@code POOLKIT_MAX_ISA}.
+     *
+     * @return the default level
+     * @throws IllegalArgumentException when the property or {@code POOLKIT_MAX_ISA} names no level
+     */
     public static Isa defaultIsa() {
+        Isa capped = NativeStatus.defaultIsa(); // validates POOLKIT_MAX_ISA in any case
         String property = System.getProperty(ISA_PROPERTY);
-        return property != null ? Isa.parse(property, ISA_PROPERTY) : NativeStatus.defaultIsa();
+        return property != null ? Isa.parse(property, ISA_PROPERTY) : capped;
     }
 
-    /** The backend used when none is given: {@value #BACKEND_PROPERTY}, else AUTO. */
+    /**
+     * The backend used when none is given: {@value #BACKEND_PROPERTY}, else AUTO.
+     *
+     * @return the default backend
+     * @throws IllegalArgumentException when the property names no backend
+     */
     public static Backend defaultBackend() {
         String property = System.getProperty(BACKEND_PROPERTY);
         return property != null ? Backend.parse(property, BACKEND_PROPERTY) : Backend.AUTO;

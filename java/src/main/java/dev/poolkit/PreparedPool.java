@@ -42,30 +42,78 @@ public final class PreparedPool {
         this.backend = backend;
         this.inputStrides = inputStrides;
         this.outputStrides = outputStrides;
-        this.kernel = backend == Backend.JAVA ? new JavaKernel(geometry) : new NativeKernel(geometry, isa);
-        this.referenceGeometry = backend != Backend.CROSS_CHECK ? null
+        // an empty problem (N = 0 or C = 0) never reaches native code, which refuses it: runs only check the tensors
+        boolean empty = geometry.inputCount == 0;
+        this.kernel = backend == Backend.JAVA || empty ? new JavaKernel(geometry) : new NativeKernel(geometry, isa);
+        this.referenceGeometry = backend != Backend.CROSS_CHECK || empty ? null
                 : geometry.dense ? geometry : Geometry.of(spec, geometry.layout, geometry.inputShape);
         this.reference = referenceGeometry == null ? null : new JavaKernel(referenceGeometry);
     }
 
+    /**
+     * The spec this operation computes.
+     *
+     * @return the spec
+     */
     public PoolSpec spec() { return spec; }
+    /**
+     * How inputs and outputs are stored.
+     *
+     * @return the layout
+     */
     public Layout layout() { return geometry.layout; }
+    /**
+     * The logical input shape {@code [N, C, spatial...]}.
+     *
+     * @return a new array
+     */
     public long[] inputShape() { return geometry.inputShape.clone(); }
+    /**
+     * The logical output shape {@code [N, C, spatial...]}.
+     *
+     * @return a new array
+     */
     public long[] outputShape() { return geometry.outputShape.clone(); }
-    /** Padding per spatial axis after auto padding was resolved. */
+    /**
+     * Padding before each spatial axis after auto padding was resolved.
+     *
+     * @return a new array, outermost axis first
+     */
     public long[] padBegin() { return geometry.resolvedPadBegin(); }
+    /**
+     * Padding after each spatial axis after auto padding was resolved.
+     *
+     * @return a new array, outermost axis first
+     */
     public long[] padEnd() { return geometry.resolvedPadEnd(); }
-    /** {@link Backend#NATIVE}, {@link Backend#JAVA} or {@link Backend#CROSS_CHECK}: never AUTO. */
+    /**
+     * The backend that runs this operation.
+     *
+     * @return {@link Backend#NATIVE}, {@link Backend#JAVA} or {@link Backend#CROSS_CHECK}: never AUTO
+     */
     public Backend backend() { return backend; }
-    /** The instruction-set level of the native kernel; empty for the Java backend. */
+    /**
+     * The instruction-set level of the native kernel.
+     *
+     * @return the level; empty for the Java backend
+     */
     public Optional<Isa> isa() {
         return kernel instanceof NativeKernel n ? Optional.of(n.isa()) : Optional.empty();
     }
-    /** Which implementation runs: level and strategy of native code, e.g. {@code native:avx512:tiles}, {@code java}, {@code cross-check(native:avx2:along, java)}. */
+    /**
+     * Which implementation runs.
+     *
+     * @return e.g. {@code native:avx512:tiles} (level and strategy of native code), {@code java},
+     *         {@code cross-check(native:avx2:along, java)}
+     */
     public String implementation() {
         return reference == null ? kernel.name() : "cross-check(" + kernel.name() + ", " + reference.name() + ")";
     }
-    /** What one run reads, writes and computes (with indices for max and min pooling). */
+    /**
+     * What one run reads, writes and computes (with indices for max and min pooling).
+     *
+     * @return the cost of one run
+     */
     public Cost cost() {
         return Pooling.cost(spec, geometry, producesIndices());
     }
@@ -73,6 +121,8 @@ public final class PreparedPool {
     /**
      * What one backward run costs: the output gradient (and indices, or for LP the forward input and output) read,
      * the input gradient written; one add per index, or per window tap inside the input.
+     *
+     * @return the cost of one backward run
      */
     public Cost backwardCost() {
         Cost forward = cost();
@@ -87,22 +137,61 @@ public final class PreparedPool {
         return geometry.op == PoolOp.MAX || geometry.op == PoolOp.MIN;
     }
 
-    /** Element strides (N, C, spatial...) the prepared input and output views have. */
+    /**
+     * Element strides (N, C, spatial...) the prepared input views have.
+     *
+     * @return a new array
+     */
     public long[] inputStrides() { return inputStrides != null ? inputStrides.clone() : Tensor.denseStrides(geometry.layout, geometry.inputShape); }
+    /**
+     * Element strides (N, C, spatial...) the prepared output views (and indices) have.
+     *
+     * @return a new array
+     */
     public long[] outputStrides() { return outputStrides != null ? outputStrides.clone() : Tensor.denseStrides(geometry.layout, geometry.outputShape); }
-    /** Independent pieces a run can be split into by {@link #run(Tensor, Tensor, Tensor, Executor, int)}. */
+    /**
+     * Independent pieces a run can be split into by {@link #run(Tensor, Tensor, Tensor, Executor, int)}.
+     *
+     * @return the number of rows
+     */
     public long rows() { return geometry.rows; }
 
-    /** A zeroed output tensor of the right shape and layout. */
+    /**
+     * A zeroed output tensor of the right shape and layout.
+     *
+     * @param allocator where its memory comes from, an {@link Arena} for instance
+     * @return a new dense tensor
+     */
     public Tensor allocateOutput(SegmentAllocator allocator) {
         return Tensor.allocate(allocator, DType.F32, geometry.layout, geometry.outputShape);
     }
 
-    /** A zeroed indices tensor of the right shape and layout (max and min pooling; dense outputs). */
+    /**
+     * A zeroed indices tensor of the right shape and layout (max and min pooling; dense outputs).
+     *
+     * @param allocator where its memory comes from
+     * @return a new dense I64 tensor
+     */
     public Tensor allocateIndices(SegmentAllocator allocator) {
         return Tensor.allocate(allocator, DType.I64, geometry.layout, geometry.outputShape);
     }
 
+    /**
+     * Pools {@code input} into {@code output}: no allocation, one downcall for the native backend.
+     *
+     * <pre>{@code
+     * PreparedPool pool = Pooling.prepare(PoolSpec.max(2, 2).build(), Layout.NHWC, 1, 32, 64, 64);
+     * try (Arena arena = Arena.ofConfined()) {
+     *     Tensor in = Tensor.allocate(arena, DType.F32, Layout.NHWC, 1, 32, 64, 64);
+     *     Tensor out = pool.allocateOutput(arena);
+     *     pool.run(in, out);
+     * }
+     * }</pre>
+     *
+     * @param input a tensor of the prepared input shape, layout and strides
+     * @param output a tensor of the prepared output shape, layout and strides, writable, not overlapping the input
+     * @throws IllegalArgumentException when a tensor does not match, naming it
+     */
     public void run(Tensor input, Tensor output) {
         run(input, output, null);
     }
@@ -111,9 +200,14 @@ public final class PreparedPool {
      * Pools {@code input} into {@code output}; for max and min pooling, also writes each output's argmax into
      * {@code indices} (in the spec's {@link IndexFormat}; PyTorch's by default: flat index into the input's spatial
      * volume of that (n, c)), when not null. Indices have the output's shape and strides.
+     *
+     * @param input a tensor of the prepared input shape, layout and strides
+     * @param output a tensor of the prepared output shape, layout and strides
+     * @param indices an I64 tensor like the output, or null
      */
     public void run(Tensor input, Tensor output, Tensor indices) {
         check(input, output, indices);
+        if (geometry.outputCount == 0) return;
         MemorySegment idx = indices == null ? null : indices.segment();
         kernel.run(input.segment(), output.segment(), idx, 0, geometry.rows);
         if (reference != null) crossCheck(input, output, idx);
@@ -126,11 +220,18 @@ public final class PreparedPool {
      * starts late takes fewer pieces (none once all are claimed) and the caller waits only for pieces already
      * running, never for a task to start. No thread is created here. A task the executor rejects leaves its pieces
      * to the others; the rejection is rethrown once the run is complete.
+     *
+     * @param input a tensor of the prepared input shape, layout and strides
+     * @param output a tensor of the prepared output shape, layout and strides
+     * @param indices an I64 tensor like the output, or null
+     * @param executor runs the helper tasks
+     * @param slices participants at most, the calling thread included
      */
     public void run(Tensor input, Tensor output, Tensor indices, Executor executor, int slices) {
         if (executor == null) throw new NullPointerException("executor");
         if (slices < 1) throw new IllegalArgumentException("slices = " + slices + ": must be positive");
         check(input, output, indices);
+        if (geometry.outputCount == 0) return;
         MemorySegment in = input.segment(), out = output.segment(), idx = indices == null ? null : indices.segment();
         long rows = geometry.rows;
         // channels-first rows are per channel, and the native kernels work on blocks of channels: a piece that cut
@@ -179,12 +280,23 @@ public final class PreparedPool {
         if (reference != null) crossCheck(input, output, idx);
     }
 
-    /** Gradient of average pooling with respect to its input, written over all of {@code gradInput}. */
+    /**
+     * Gradient of average pooling with respect to its input, written over all of {@code gradInput}.
+     *
+     * @param gradOutput the gradient of the output, shaped like the output
+     * @param gradInput receives the gradient of the input, shaped like the input
+     */
     public void backward(Tensor gradOutput, Tensor gradInput) {
         backward(gradOutput, gradInput, null, null, null);
     }
 
-    /** Gradient of max or min pooling (fractional and adaptive too), scattered through the forward's indices. */
+    /**
+     * Gradient of max or min pooling (fractional and adaptive too), scattered through the forward's indices.
+     *
+     * @param gradOutput the gradient of the output, shaped like the output
+     * @param gradInput receives the gradient of the input, shaped like the input
+     * @param indices the forward run's indices
+     */
     public void backward(Tensor gradOutput, Tensor gradInput, Tensor indices) {
         backward(gradOutput, gradInput, null, null, indices);
     }
@@ -197,6 +309,11 @@ public final class PreparedPool {
      * {@code input} and {@code output}. Arguments an op does not read may be null. Deterministic: every
      * backend accumulates in the same fixed order.
      *
+     * @param gradOutput the gradient of the output, shaped like the output
+     * @param gradInput receives the gradient of the input, shaped like the input
+     * @param input the forward input (LP pooling), or null
+     * @param output the forward output (LP pooling), or null
+     * @param indices the forward indices (max and min pooling), or null
      * @throws PoolingException with {@link PoolingException#INVALID_INDEX} when an index lies outside the input
      */
     public void backward(Tensor gradOutput, Tensor gradInput, Tensor input, Tensor output, Tensor indices) {
@@ -216,6 +333,7 @@ public final class PreparedPool {
             checkDisjoint("input", input, "gradInput", gradInput);
             checkDisjoint("output", output, "gradInput", gradInput);
         }
+        if (geometry.inputCount == 0) return;
         kernel.backward(gradOutput.segment(), gradInput.segment(), geometry.op == PoolOp.LP ? input.segment() : null,
                 geometry.op == PoolOp.LP ? output.segment() : null, producesIndices() ? indices.segment() : null);
     }

@@ -80,25 +80,63 @@ public final class PreparedUnpool {
         return d;
     }
 
+    /**
+     * The unpooling this operation computes.
+     *
+     * @return the spec
+     */
     public UnpoolSpec spec() { return spec; }
+    /**
+     * How values, indices and output are stored.
+     *
+     * @return the layout
+     */
     public Layout layout() { return layout; }
+    /**
+     * The logical shape of the values and indices.
+     *
+     * @return a new array
+     */
     public long[] inputShape() { return inputShape.clone(); }
+    /**
+     * The logical output shape.
+     *
+     * @return a new array
+     */
     public long[] outputShape() { return outputShape.clone(); }
+    /**
+     * The backend that runs this operation.
+     *
+     * @return NATIVE or JAVA
+     */
     public Backend backend() { return backend; }
 
-    /** What one run costs: values and indices read, the output written (zeroed, then the values), one store per value. */
+    /**
+     * What one run costs: values and indices read, the output written (zeroed, then the values), one store per value.
+     *
+     * @return the cost of one run
+     */
     public Cost cost() {
         long values = Arrays.stream(inputShape).reduce(1, Math::multiplyExact), outputs = Arrays.stream(outputShape).reduce(1, Math::multiplyExact);
         return new Cost(values * (Float.BYTES + Long.BYTES), outputs * Float.BYTES, values);
     }
 
-    /** A zeroed output tensor of the right shape and layout. */
+    /**
+     * A zeroed output tensor of the right shape and layout.
+     *
+     * @param allocator where its memory comes from
+     * @return a new dense tensor
+     */
     public Tensor allocateOutput(SegmentAllocator allocator) {
         return Tensor.allocate(allocator, DType.F32, layout, outputShape);
     }
 
     /**
      * Writes {@code values} at the positions {@code indices} name in {@code output}, zero elsewhere.
+     *
+     * @param values the pooled values
+     * @param indices their argmax indices, in the spec's index format
+     * @param output receives the unpooled tensor
      *
      * @throws PoolingException {@link PoolingException#INVALID_INDEX} for an index outside the output (nothing is
      *     written), {@link PoolingException#CONFLICTING_INDEX} for two different values sent to one position
@@ -110,6 +148,7 @@ public final class PreparedUnpool {
         if (output.segment().isReadOnly()) throw new IllegalArgumentException("output segment is read-only");
         PreparedPool.checkDisjoint("values", values, "output", output);
         PreparedPool.checkDisjoint("indices", indices, "output", output);
+        if (output.elementCount() == 0) return; // N = 0 or C = 0: nothing to write, and no native call
         if (backend == Backend.JAVA) {
             runJava(values.segment(), indices.segment(), output.segment());
             return;

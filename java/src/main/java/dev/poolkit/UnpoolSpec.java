@@ -48,12 +48,22 @@ public final class UnpoolSpec {
         }
     }
 
-    /** Unpooling with windows of {@code kernel} (stride defaults to the kernel, padding to 0). */
+    /**
+     * Unpooling with windows of {@code kernel} (stride defaults to the kernel, padding to 0).
+     *
+     * @param kernel the window size per spatial axis, outermost first
+     * @return a builder
+     */
     public static Builder of(long... kernel) {
         return new Builder(Objects.requireNonNull(kernel, "kernel"));
     }
 
-    /** The unpooling that undoes a sliding max or min pooling spec: its kernel, stride, padding and index format. */
+    /**
+     * The unpooling that undoes a sliding max or min pooling spec: its kernel, stride, padding and index format.
+     *
+     * @param pool a sliding max or min pooling spec
+     * @return a builder with the pooling's geometry
+     */
     public static Builder inverseOf(PoolSpec pool) {
         if (pool.windowRule() != WindowRule.SLIDING || (pool.op() != PoolOp.MAX && pool.op() != PoolOp.MIN)) {
             throw new IllegalArgumentException(pool + ": only sliding max and min pooling produce indices to unpool"
@@ -62,15 +72,55 @@ public final class UnpoolSpec {
         return of(pool.kernel()).stride(pool.stride()).padding(pool.padBegin(), pool.padEnd()).indexFormat(pool.indexFormat());
     }
 
+    /**
+     * The number of spatial axes.
+     *
+     * @return 1, 2 or 3
+     */
     public int rank() { return kernel.length; }
+    /**
+     * The window size per spatial axis.
+     *
+     * @return a new array
+     */
     public long[] kernel() { return kernel.clone(); }
+    /**
+     * The step between windows per spatial axis.
+     *
+     * @return a new array
+     */
     public long[] stride() { return stride.clone(); }
+    /**
+     * Padding before each spatial axis.
+     *
+     * @return a new array
+     */
     public long[] padBegin() { return padBegin.clone(); }
+    /**
+     * Padding after each spatial axis.
+     *
+     * @return a new array
+     */
     public long[] padEnd() { return padEnd.clone(); }
+    /**
+     * The unpooled spatial size, when given.
+     *
+     * @return a copy, or empty
+     */
     public Optional<long[]> outputSize() { return Optional.ofNullable(outputSize).map(long[]::clone); }
+    /**
+     * How the indices number positions.
+     *
+     * @return the index format
+     */
     public IndexFormat indexFormat() { return indexFormat; }
 
-    /** The unpooled shape for values of shape {@code [N, C, spatial...]}. */
+    /**
+     * The unpooled shape for values of shape {@code [N, C, spatial...]}.
+     *
+     * @param inputShape the logical shape of the values
+     * @return the logical output shape
+     */
     public long[] outputShape(long[] inputShape) {
         if (inputShape.length != rank() + 2) {
             throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + " has " + (inputShape.length - 2)
@@ -103,14 +153,48 @@ public final class UnpoolSpec {
 
         private Builder(long[] kernel) { this.kernel = kernel.clone(); }
 
+        /**
+         * The step between windows per spatial axis (default: the kernel).
+         *
+         * @param stride one value per spatial axis
+         * @return this builder
+         */
         public Builder stride(long... stride) { this.stride = stride.clone(); return this; }
+        /**
+         * Symmetric padding per spatial axis (default 0).
+         *
+         * @param padding one value per spatial axis
+         * @return this builder
+         */
         public Builder padding(long... padding) { this.padBegin = padding.clone(); this.padEnd = padding.clone(); return this; }
+        /**
+         * Asymmetric padding per spatial axis.
+         *
+         * @param begin padding before each axis
+         * @param end padding after each axis
+         * @return this builder
+         */
         public Builder padding(long[] begin, long[] end) { this.padBegin = begin.clone(); this.padEnd = end.clone(); return this; }
-        /** The unpooled spatial size (PyTorch's {@code output_size}, ONNX's {@code output_shape} without N and C). */
+        /**
+         * The unpooled spatial size (PyTorch's {@code output_size}, ONNX's {@code output_shape} without N and C).
+         *
+         * @param size one value per spatial axis
+         * @return this builder
+         */
         public Builder outputSize(long... size) { this.outputSize = size.clone(); return this; }
-        /** How the indices number positions (default {@link IndexFormat#PLANE}, PyTorch's). */
+        /**
+         * How the indices number positions (default {@link IndexFormat#PLANE}, PyTorch's).
+         *
+         * @param format the format
+         * @return this builder
+         */
         public Builder indexFormat(IndexFormat format) { this.indexFormat = Objects.requireNonNull(format); return this; }
 
+        /**
+         * Checks every value.
+         *
+         * @return the immutable spec
+         */
         public UnpoolSpec build() { return new UnpoolSpec(this); }
     }
 }

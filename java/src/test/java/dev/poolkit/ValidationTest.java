@@ -68,7 +68,7 @@ class ValidationTest {
         rejects(() -> Pooling.prepare(PoolSpec.max(3).dilation(4).build(), Layout.NCHW, 1, 1, 8),
                 "kernel[0] = 3 (effective 9 with dilation 4)");
         rejects(() -> Pooling.prepare(spec, Layout.NCHW, 1, 3, 8), "has 1 spatial dimensions but the spec has 2");
-        rejects(() -> Pooling.prepare(spec, Layout.NCHW, 1, 0, 8, 8), "shape[1] = 0");
+        rejects(() -> Pooling.prepare(spec, Layout.NCHW, 1, 3, 0, 8), "shape[2] = 0"); // N = 0 and C = 0 are empty problems
         rejects(() -> Pooling.prepare(spec, Layout.NCHW, 1L << 40, 1L << 20, 8, 8), "overflows");
         assertThrows(NullPointerException.class, () -> Pooling.prepare(null, Layout.NCHW, 1, 1, 8, 8));
     }

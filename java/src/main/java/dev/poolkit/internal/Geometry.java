@@ -68,7 +68,7 @@ public final class Geometry {
             throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + " has " + (inputShape.length - 2)
                     + " spatial dimensions but the spec has " + rank);
         }
-        this.inputCount = elementCount("input shape", inputShape);
+        this.inputCount = countAllowingEmpty("input shape", inputShape);
         this.batch = inputShape[0];
         this.channels = inputShape[1];
         this.outputShape = new long[rank + 2];
@@ -94,7 +94,7 @@ public final class Geometry {
             }
             outputShape[i + 2] = out[a];
         }
-        this.outputCount = elementCount("output shape", outputShape);
+        this.outputCount = countAllowingEmpty("output shape", outputShape);
         this.samples = windowRule == WindowRule.FRACTIONAL ? samples(spec) : null;
         long[] denseIn = denseStrides(in), denseOut = denseStrides(out);
         this.inExtent = resolveStrides("input", inputStrides, inputShape, in, denseIn, inStride, false);
@@ -189,6 +189,21 @@ public final class Geometry {
     }
 
     /** Element count of a shape whose dimensions must all be positive, and whose bytes must fit a long. */
+    /**
+     * As {@link #elementCount}, but N or C may be 0 (an empty batch, no channels: PyTorch gives an empty output);
+     * the other dimensions are checked as usual.
+     */
+    public static long countAllowingEmpty(String name, long[] shape) {
+        if (shape.length >= 3 && shape[0] >= 0 && shape[1] >= 0 && (shape[0] == 0 || shape[1] == 0)) {
+            long[] nonEmpty = shape.clone();
+            nonEmpty[0] = Math.max(1, shape[0]);
+            nonEmpty[1] = Math.max(1, shape[1]);
+            elementCount(name, nonEmpty);
+            return 0;
+        }
+        return elementCount(name, shape);
+    }
+
     public static long elementCount(String name, long[] shape) {
         long count = 1;
         for (int i = 0; i < shape.length; i++) {
@@ -232,7 +247,7 @@ public final class Geometry {
     private long resolveStrides(String name, long[] given, long[] shape, long[] spatial, long[] denseSt, long[] st, boolean output) {
         if (given == null) {
             System.arraycopy(denseSt, 0, st, 0, 5);
-            return elementCount(name + " shape", shape);
+            return countAllowingEmpty(name + " shape", shape);
         }
         if (given.length != shape.length) {
             throw new IllegalArgumentException(name + " strides " + Arrays.toString(given) + " have " + given.length

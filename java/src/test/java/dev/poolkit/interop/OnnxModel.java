@@ -1,0 +1,82 @@
+package dev.poolkit.interop;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A one-node ONNX model written as protobuf bytes (onnx.proto's field numbers), so that tests need no model
+ * file: {@code y = op(x)} on float tensors of fixed shapes.
+ */
+final class OnnxModel {
+    private OnnxModel() {}
+
+    /** One protobuf message under construction. */
+    static final class Message {
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+        private void varint(long value) {
+            while ((value & ~0x7FL) != 0) {
+                bytes.write((int) ((value & 0x7F) | 0x80));
+                value >>>= 7;
+            }
+            bytes.write((int) value);
+        }
+
+        Message integer(int field, long value) {
+            varint((long) field << 3);
+            varint(value);
+            return this;
+        }
+
+        Message bytes(int field, byte[] value) {
+            varint(((long) field << 3) | 2);
+            varint(value.length);
+            bytes.writeBytes(value);
+            return this;
+        }
+
+        Message string(int field, String value) {
+            return bytes(field, value.getBytes(StandardCharsets.UTF_8));
+        }
+
+        Message message(int field, Message value) {
+            return bytes(field, value.toByteArray());
+        }
+
+        byte[] toByteArray() {
+            return bytes.toByteArray();
+        }
+    }
+
+    /** ValueInfoProto of a float tensor. */
+    private static Message floatTensor(String name, long[] shape) {
+        Message dims = new Message();
+        for (long d : shape) dims.message(1, new Message().integer(1, d));          // TensorShapeProto.dim.dim_value
+        Message tensorType = new Message().integer(1, 1).message(2, dims);            // elem_type FLOAT, shape
+        return new Message().string(1, name).message(2, new Message().message(1, tensorType)); // name, TypeProto.tensor_type
+    }
+
+    /** AttributeProto of type INTS. */
+    static Message ints(String name, long... values) {
+        Message a = new Message().string(1, name);
+        for (long v : values) a.integer(8, v);
+        return a.integer(20, 7);
+    }
+
+    /**
+     * The model {@code y = op(x)}, opset 13.
+     *
+     * @param attributes AttributeProto messages of the node
+     */
+    static byte[] of(String op, long[] inputShape, long[] outputShape, Message... attributes) {
+        Message node = new Message().string(1, "x").string(2, "y").string(3, "node").string(4, op);
+        for (Message a : attributes) node.message(5, a);
+        Message graph = new Message().message(1, node).string(2, "poolkit-test")
+                .message(11, floatTensor("x", inputShape)).message(12, floatTensor("y", outputShape));
+        return new Message().integer(1, 8)                                             // ir_version
+                .string(2, "poolkit-test")                                             // producer_name
+                .message(7, graph)
+                .message(8, new Message().string(1, "").integer(2, 13))               // opset_import
+                .toByteArray();
+    }
+}
