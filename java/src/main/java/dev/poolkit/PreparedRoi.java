@@ -291,7 +291,8 @@ public final class PreparedRoi {
                 float got = output.segment().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i), want = refOut.getAtIndex(ValueLayout.JAVA_FLOAT, i);
                 boolean sameIndex = refIdx == null || argmax.segment().getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i)
                         == refIdx.getAtIndex(ValueLayout.JAVA_LONG, i);
-                if (Float.floatToRawIntBits(got) != Float.floatToRawIntBits(want) || !sameIndex) {
+                boolean sameValue = Float.floatToRawIntBits(got) == Float.floatToRawIntBits(want) || (got != got && want != want);
+                if (!sameValue || !sameIndex) { // bit for bit, except NaN payloads (which the hardware chooses)
                     throw new PoolingException("cross-check: " + implementation() + " and java differ at element " + i + " of "
                             + Arrays.toString(outputShape) + " (" + layout + "): " + got + " vs " + want + " for " + spec, 0);
                 }
