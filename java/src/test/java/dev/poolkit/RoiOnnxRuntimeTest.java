@@ -170,7 +170,7 @@ class RoiOnnxRuntimeTest {
 
     // ---- ONNX protobuf, written by hand: only the fields a one-node model needs ----
 
-    private static byte[] model(int opset, String opType, List<byte[]> attributes, List<byte[]> inputs, byte[] output) {
+    static byte[] model(int opset, String opType, List<byte[]> attributes, List<byte[]> inputs, byte[] output) {
         Proto node = new Proto();
         for (byte[] in : inputs) node.string(1, name(in));
         node.string(2, "Y").string(3, "node").string(4, opType);
@@ -189,7 +189,7 @@ class RoiOnnxRuntimeTest {
     }
 
     /** ValueInfoProto: name, and a tensor type of elem_type (1 float, 7 int64) with fixed dims. */
-    private static byte[] valueInfo(String name, int elemType, long... dims) {
+    static byte[] valueInfo(String name, int elemType, long... dims) {
         Proto shape = new Proto();
         for (long d : dims) shape.message(1, new Proto().varint(1, d).bytes());
         byte[] tensor = new Proto().varint(1, elemType).message(2, shape.bytes()).bytes();
@@ -198,19 +198,19 @@ class RoiOnnxRuntimeTest {
         return info;
     }
 
-    private static byte[] attribute(String name, long value) { // INT = 2
+    static byte[] attribute(String name, long value) { // INT = 2
         return new Proto().string(1, name).varint(3, value).varint(20, 2).bytes();
     }
 
-    private static byte[] attribute(String name, float value) { // FLOAT = 1
+    static byte[] attribute(String name, float value) { // FLOAT = 1
         return new Proto().string(1, name).fixed32(2, Float.floatToRawIntBits(value)).varint(20, 1).bytes();
     }
 
-    private static byte[] attribute(String name, String value) { // STRING = 3
+    static byte[] attribute(String name, String value) { // STRING = 3
         return new Proto().string(1, name).string(4, value).varint(20, 3).bytes();
     }
 
-    private static byte[] attribute(String name, long[] values) { // INTS = 7
+    static byte[] attribute(String name, long[] values) { // INTS = 7
         Proto p = new Proto().string(1, name);
         for (long v : values) p.varint(8, v);
         return p.varint(20, 7).bytes();
