@@ -39,3 +39,28 @@ void pk_roi_sample__avx2(float* out, const float* in, int64_t channels, const in
     }
     for (; c < channels; c++) out[c] = pk_roi_sample_one(out[c], a[c], b[c], c2[c], d[c], w, mode, first);
 }
+
+void pk_roi_pool__avx2(float* out, int64_t* argmax, const float* in, int64_t channels, int64_t h0, int64_t h1, int64_t w0,
+                       int64_t w1, int64_t h_stride, int64_t w_stride, int64_t width) {
+    const int empty = h1 <= h0 || w1 <= w0;
+    int64_t c = 0;
+    for (; c + 8 <= channels; c += 8) {
+        __m256 best = _mm256_set1_ps(empty ? 0.0f : -3.40282347e+38f);
+        __m256i at = _mm256_set1_epi32(-1);
+        for (int64_t h = h0; h < h1; h++)
+            for (int64_t w = w0; w < w1; w++) {
+                const __m256 v = _mm256_loadu_ps(in + h * h_stride + w * w_stride + c);
+                const __m256 greater = _mm256_cmp_ps(v, best, _CMP_GT_OQ); /* NaN never wins */
+                best = _mm256_blendv_ps(best, v, greater);
+                at = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(at),
+                                                          _mm256_castsi256_ps(_mm256_set1_epi32((int32_t)(h * width + w))), greater));
+            }
+        _mm256_storeu_ps(out + c, best);
+        if (argmax) {
+            _mm256_storeu_si256((__m256i*)(argmax + c), _mm256_cvtepi32_epi64(_mm256_castsi256_si128(at)));
+            _mm256_storeu_si256((__m256i*)(argmax + c + 4), _mm256_cvtepi32_epi64(_mm256_extracti128_si256(at, 1)));
+        }
+    }
+    for (; c < channels; c++)
+        pk_roi_pool_one(out + c, argmax ? argmax + c : NULL, in + c, h0, h1, w0, w1, h_stride, w_stride, width);
+}

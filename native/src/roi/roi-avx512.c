@@ -38,3 +38,25 @@ void pk_roi_sample__avx512(float* out, const float* in, int64_t channels, const 
         _mm512_mask_storeu_ps(out + c, lanes, result);
     }
 }
+
+void pk_roi_pool__avx512(float* out, int64_t* argmax, const float* in, int64_t channels, int64_t h0, int64_t h1,
+                         int64_t w0, int64_t w1, int64_t h_stride, int64_t w_stride, int64_t width) {
+    const int empty = h1 <= h0 || w1 <= w0;
+    for (int64_t c = 0; c < channels; c += 16) {
+        const __mmask16 lanes = channels - c >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (channels - c)) - 1u);
+        __m512 best = _mm512_set1_ps(empty ? 0.0f : -3.40282347e+38f);
+        __m512i at = _mm512_set1_epi32(-1);
+        for (int64_t h = h0; h < h1; h++)
+            for (int64_t w = w0; w < w1; w++) {
+                const __m512 v = _mm512_maskz_loadu_ps(lanes, in + h * h_stride + w * w_stride + c);
+                const __mmask16 greater = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ); /* NaN never wins */
+                best = _mm512_mask_mov_ps(best, greater, v);
+                at = _mm512_mask_mov_epi32(at, greater, _mm512_set1_epi32((int32_t)(h * width + w)));
+            }
+        _mm512_mask_storeu_ps(out + c, lanes, best);
+        if (argmax) {
+            _mm512_mask_storeu_epi64(argmax + c, (__mmask8)lanes, _mm512_cvtepi32_epi64(_mm512_castsi512_si256(at)));
+            _mm512_mask_storeu_epi64(argmax + c + 8, (__mmask8)(lanes >> 8), _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(at, 1)));
+        }
+    }
+}

@@ -19,7 +19,14 @@ typedef struct roi_problem {
     float scale;
     int64_t in_stride[5], out_stride[5], in_extent, out_extent;
     pk_roi_sample_fn sample; /* dense channels only; NULL: the strided loop */
+    pk_roi_pool_fn pool;     /* dense channels and planes below 2^31 positions only; NULL: the strided loop */
 } roi_problem;
+
+static void pool_scalar(float* out, int64_t* argmax, const float* in, int64_t channels, int64_t h0, int64_t h1, int64_t w0,
+                        int64_t w1, int64_t h_stride, int64_t w_stride, int64_t width) {
+    for (int64_t c = 0; c < channels; c++)
+        pk_roi_pool_one(out + c, argmax ? argmax + c : NULL, in + c, h0, h1, w0, w1, h_stride, w_stride, width);
+}
 
 static void sample_scalar(float* out, const float* in, int64_t channels, const int64_t pos[4], const float w[4],
                           int32_t mode, int32_t first) {
@@ -66,11 +73,20 @@ static int32_t roi_init(roi_problem* p, const pk_roi_spec* spec, const pk_tensor
     p->sampling_ratio = spec->sampling_ratio;
     p->scale = scale;
     p->sample = NULL;
+    p->pool = NULL;
     if (p->in_stride[PK_C] == 1 && p->out_stride[PK_C] == 1) {
         p->sample = sample_scalar;
+        p->pool = pool_scalar;
 #if defined(PK_HAVE_X86_KERNELS)
-        if (isa == PK_ISA_AVX2) p->sample = pk_roi_sample__avx2;
-        if (isa == PK_ISA_AVX512) p->sample = pk_roi_sample__avx512;
+        const int small_planes = p->height * p->width < INT32_MAX; /* the SIMD argmax lanes are 32 bits */
+        if (isa == PK_ISA_AVX2) {
+            p->sample = pk_roi_sample__avx2;
+            if (small_planes) p->pool = pk_roi_pool__avx2;
+        }
+        if (isa == PK_ISA_AVX512) {
+            p->sample = pk_roi_sample__avx512;
+            if (small_planes) p->pool = pk_roi_pool__avx512;
+        }
 #endif
     }
     return PK_OK;
@@ -306,6 +322,15 @@ int32_t pk_roi_forward_f32(const pk_roi_spec* spec,
                     int64_t h0, h1, w0, w1;
                     pool_bin(&g, &p, ph, pw, &h0, &h1, &w0, &w1);
                     const int empty = h1 <= h0 || w1 <= w0;
+                    if (p.pool) { /* dense channels: all of them at once, plane indices, then the index format */
+                        const int64_t o = k * os[PK_N] + ph * os[PK_H] + pw * os[PK_W];
+                        p.pool(output_data + o, argmax ? argmax + o : NULL, in, p.channels, h0, h1, w0, w1, p.in_stride[PK_H],
+                               p.in_stride[PK_W], p.width);
+                        if (argmax && p.index_format != PK_INDEX_PLANE)
+                            for (int64_t c = 0; c < p.channels; c++)
+                                if (argmax[o + c] >= 0) argmax[o + c] = pk_index_encode(&space, image, c, argmax[o + c]);
+                        continue;
+                    }
                     for (int64_t c = 0; c < p.channels; c++) {
                         const float* plane = in + c * p.in_stride[PK_C];
                         float best = empty ? 0.0f : -FLT_MAX;

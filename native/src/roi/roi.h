@@ -16,12 +16,39 @@ enum { PK_ROI_SAMPLE_ACCUMULATE = 0, PK_ROI_SAMPLE_MAX = 1, PK_ROI_SAMPLE_MAX_TE
 typedef void (*pk_roi_sample_fn)(float* out, const float* in, int64_t channels, const int64_t pos[4],
                                  const float w[4], int32_t mode, int32_t first);
 
+/* One RoIPool bin [h0, h1) x [w0, w1) of all channels (contiguous in input and output): out[c] is the max by `>` from
+   -FLT_MAX (0 for an empty bin), argmax[c] (when not NULL) its plane index h*width + w or -1. The positions are
+   visited in row-major order in every lane, so every level gives the same result. */
+typedef void (*pk_roi_pool_fn)(float* out, int64_t* argmax, const float* in, int64_t channels, int64_t h0, int64_t h1,
+                               int64_t w0, int64_t w1, int64_t h_stride, int64_t w_stride, int64_t width);
+
 #if defined(PK_HAVE_X86_KERNELS)
+void pk_roi_pool__avx2(float* out, int64_t* argmax, const float* in, int64_t channels, int64_t h0, int64_t h1, int64_t w0,
+                       int64_t w1, int64_t h_stride, int64_t w_stride, int64_t width);
+void pk_roi_pool__avx512(float* out, int64_t* argmax, const float* in, int64_t channels, int64_t h0, int64_t h1, int64_t w0,
+                         int64_t w1, int64_t h_stride, int64_t w_stride, int64_t width);
 void pk_roi_sample__avx2(float* out, const float* in, int64_t channels, const int64_t pos[4], const float w[4],
                          int32_t mode, int32_t first);
 void pk_roi_sample__avx512(float* out, const float* in, int64_t channels, const int64_t pos[4], const float w[4],
                            int32_t mode, int32_t first);
 #endif
+
+/* One channel of a RoIPool bin: the scalar definition, shared by every level's remainder lanes. */
+static inline void pk_roi_pool_one(float* out, int64_t* argmax, const float* in, int64_t h0, int64_t h1, int64_t w0,
+                                   int64_t w1, int64_t h_stride, int64_t w_stride, int64_t width) {
+    float best = h1 <= h0 || w1 <= w0 ? 0.0f : -3.40282347e+38f;
+    int64_t at = -1;
+    for (int64_t h = h0; h < h1; h++)
+        for (int64_t w = w0; w < w1; w++) {
+            const float v = in[h * h_stride + w * w_stride];
+            if (v > best) {
+                best = v;
+                at = h * width + w;
+            }
+        }
+    *out = best;
+    if (argmax) *argmax = at;
+}
 
 /* The scalar definition of one channel's update, shared by every level's remainder lanes. */
 static inline float pk_roi_sample_one(float acc, float v0, float v1, float v2, float v3, const float w[4],
