@@ -395,4 +395,31 @@ class RoiSemanticsTest {
             pool.shutdown();
         }
     }
+
+    /** The native hot path of a prepared region pooling allocates nothing (after warm-up, so the JIT has compiled it). */
+    @Test
+    void aPreparedNativeRunAllocatesNothing() {
+        if (!Pooling.nativeAvailable()) return;
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long[] shape = {1, 16, 9, 9};
+        for (RoiOp op : OPS) {
+            RoiSpec spec = op == RoiOp.POOL ? RoiSpec.pool(2, 2).build() : RoiSpec.onnxRoiAlign(2, 2).mode(op).build();
+            PreparedRoi p = Pooling.prepareRoi(spec, Layout.NHWC, shape, 4, Backend.NATIVE, null);
+            try (Arena arena = Arena.ofConfined()) {
+                Tensor in = Tensor.allocate(arena, DType.F32, Layout.NHWC, shape), out = p.allocateOutput(arena);
+                Tensor argmax = op == RoiOp.POOL ? p.allocateIndices(arena) : null;
+                MemorySegment boxes = arena.allocate(ValueLayout.JAVA_FLOAT, spec.boxWidth() * 4L);
+                MemorySegment batch = op == RoiOp.POOL ? null : arena.allocate(ValueLayout.JAVA_LONG, 4);
+                for (int i = 0; i < spec.boxWidth() * 4; i++) boxes.setAtIndex(ValueLayout.JAVA_FLOAT, i, (i % spec.boxWidth()) * 1.5f);
+                long perRun = Long.MAX_VALUE;
+                for (int round = 0; round < 10 && perRun > 0; round++) { // a few rounds: compilation may finish late
+                    for (int i = 0; i < 20_000; i++) p.run(in, boxes, batch, out, argmax);
+                    long before = threads.getCurrentThreadAllocatedBytes();
+                    for (int i = 0; i < 20_000; i++) p.run(in, boxes, batch, out, argmax);
+                    perRun = (threads.getCurrentThreadAllocatedBytes() - before) / 20_000;
+                }
+                assertEquals(0, perRun, op + ": bytes allocated per run");
+            }
+        }
+    }
 }
