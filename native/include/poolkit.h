@@ -292,7 +292,7 @@ typedef struct pk_roi_spec {
 PK_API int32_t pk_roi_check(const pk_roi_spec* spec, const pk_tensor_desc* input, const pk_tensor_desc* output);
 
 /* Region pooling forward, f32, for boxes [box_begin, box_end) of the output's K (disjoint ranges may run on
-   different threads). boxes holds K*5 or K*4 floats; batch_indices (K int64) is read with
+   different threads). boxes holds at least box_end*5 or box_end*4 floats; batch_indices (box_end int64) is read with
    PK_ROI_BOXES_SEPARATE_INDEX and must be NULL otherwise. argmax (int64, the output's shape and strides) is
    written by PK_ROI_POOL when not NULL and must be NULL for the other ops. */
 PK_API int32_t pk_roi_forward_f32(const pk_roi_spec* spec,

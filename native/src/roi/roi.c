@@ -124,14 +124,15 @@ static int32_t check_boxes(const roi_problem* p, const float* boxes, int64_t box
                            int64_t box_end) {
     int32_t status;
     const int64_t per_box = p->box_format == PK_ROI_BOXES_WITH_INDEX ? 5 : 4;
-    if ((status = pk_check_buffer(boxes, boxes_capacity, p->boxes * per_box, sizeof(float))) != PK_OK) return status;
+    if (box_begin < 0 || box_end < box_begin || box_end > p->boxes) return PK_ERR_INVALID_RANGE;
+    /* only boxes before box_end are read: a run over the first boxes needs no more */
+    if ((status = pk_check_buffer(boxes, boxes_capacity, box_end * per_box, sizeof(float))) != PK_OK) return status;
     if (p->box_format == PK_ROI_BOXES_SEPARATE_INDEX) {
-        if ((status = pk_check_buffer(batch_indices, batch_indices_capacity, p->boxes, sizeof(int64_t))) != PK_OK)
+        if ((status = pk_check_buffer(batch_indices, batch_indices_capacity, box_end, sizeof(int64_t))) != PK_OK)
             return status;
     } else if (batch_indices) {
         return PK_ERR_INVALID_OPTION;
     }
-    if (box_begin < 0 || box_end < box_begin || box_end > p->boxes) return PK_ERR_INVALID_RANGE;
     for (int64_t k = box_begin; k < box_end; k++) {
         int64_t image;
         float scaled[4];

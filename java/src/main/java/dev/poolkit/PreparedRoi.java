@@ -145,9 +145,21 @@ public final class PreparedRoi {
 
     /** Pools every box; {@code batchIndices} only with {@link BoxFormat#SEPARATE_INDEX}, {@code argmax} only for RoIPool (may be null). */
     public void run(Tensor input, MemorySegment boxes, MemorySegment batchIndices, Tensor output, Tensor argmax) {
-        check(input, boxes, batchIndices, output, argmax, 0, boxCount);
-        runRange(input, boxes, batchIndices, output, argmax, 0, boxCount);
-        if (backend == Backend.CROSS_CHECK) crossCheck(input, boxes, batchIndices, output, argmax);
+        run(input, boxes, batchIndices, output, argmax, boxCount);
+    }
+
+    /**
+     * As {@link #run(Tensor, MemorySegment, MemorySegment, Tensor, Tensor)} for the first {@code count} boxes only (a
+     * detection head sees a different number of proposals per image: prepare for the most): {@code boxes} (and
+     * {@code batchIndices}) need only hold those, and the output (and argmax) of the other boxes is left as it is.
+     */
+    public void run(Tensor input, MemorySegment boxes, MemorySegment batchIndices, Tensor output, Tensor argmax, long count) {
+        if (count < 0 || count > boxCount) {
+            throw new IllegalArgumentException("count = " + count + ": outside [0, " + boxCount + "], the prepared box count");
+        }
+        check(input, boxes, batchIndices, output, argmax, 0, count);
+        runRange(input, boxes, batchIndices, output, argmax, 0, count);
+        if (backend == Backend.CROSS_CHECK) crossCheck(input, boxes, batchIndices, output, argmax, count);
     }
 
     /**
@@ -196,7 +208,7 @@ public final class PreparedRoi {
         if (t instanceof RuntimeException r) throw r;
         if (t instanceof Error e) throw e;
         if (rejected != null) throw rejected;
-        if (backend == Backend.CROSS_CHECK) crossCheck(input, boxes, batchIndices, output, argmax);
+        if (backend == Backend.CROSS_CHECK) crossCheck(input, boxes, batchIndices, output, argmax, boxCount);
     }
 
     private void runRange(Tensor input, MemorySegment boxes, MemorySegment batchIndices, Tensor output, Tensor argmax, long begin,
@@ -282,11 +294,13 @@ public final class PreparedRoi {
         }
     }
 
-    private void crossCheck(Tensor input, MemorySegment boxes, MemorySegment batchIndices, Tensor output, Tensor argmax) {
+    /** The first {@code count} boxes' outputs (the first elements in both layouts: boxes are outermost) against Java's. */
+    private void crossCheck(Tensor input, MemorySegment boxes, MemorySegment batchIndices, Tensor output, Tensor argmax, long count) {
         try (Arena a = Arena.ofConfined()) {
-            long n = Tensor.checkShape(outputShape);
-            MemorySegment refOut = a.allocate(n * Float.BYTES, 64), refIdx = argmax == null ? null : a.allocate(n * Long.BYTES, 64);
-            java.forward(input.segment(), boxes, batchIndices, refOut, refIdx, 0, boxCount);
+            long n = Tensor.checkShape(outputShape) / boxCount * count;
+            MemorySegment refOut = a.allocate(Tensor.checkShape(outputShape) * Float.BYTES, 64);
+            MemorySegment refIdx = argmax == null ? null : a.allocate(Tensor.checkShape(outputShape) * Long.BYTES, 64);
+            java.forward(input.segment(), boxes, batchIndices, refOut, refIdx, 0, count);
             for (long i = 0; i < n; i++) {
                 float got = output.segment().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i), want = refOut.getAtIndex(ValueLayout.JAVA_FLOAT, i);
                 boolean sameIndex = refIdx == null || argmax.segment().getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i)
@@ -315,20 +329,21 @@ public final class PreparedRoi {
         checkBoxes(boxes, batchIndices, begin, end);
     }
 
+    /** Boxes [0, end) readable and boxes [begin, end) valid. */
     private void checkBoxes(MemorySegment boxes, MemorySegment batchIndices, long begin, long end) {
         if (boxes == null) throw new NullPointerException("boxes");
-        long floats = boxCount * spec.boxWidth();
+        long floats = end * spec.boxWidth();
         if (boxes.byteSize() < floats * Float.BYTES) {
-            throw new IllegalArgumentException("boxes segment of " + boxes.byteSize() + " bytes: " + boxCount + " boxes of "
+            throw new IllegalArgumentException("boxes segment of " + boxes.byteSize() + " bytes: " + end + " boxes of "
                     + spec.boxWidth() + " floats need " + floats * Float.BYTES);
         }
         if (boxes.isNative() && boxes.address() % Float.BYTES != 0) throw new IllegalArgumentException("boxes segment is not aligned to 4 bytes");
         boolean separate = spec.boxFormat() == BoxFormat.SEPARATE_INDEX;
         if (separate) {
             if (batchIndices == null) throw new NullPointerException("batchIndices: boxes are " + BoxFormat.SEPARATE_INDEX);
-            if (batchIndices.byteSize() < boxCount * Long.BYTES) {
-                throw new IllegalArgumentException("batchIndices segment of " + batchIndices.byteSize() + " bytes: " + boxCount
-                        + " int64 indices need " + boxCount * Long.BYTES);
+            if (batchIndices.byteSize() < end * Long.BYTES) {
+                throw new IllegalArgumentException("batchIndices segment of " + batchIndices.byteSize() + " bytes: " + end
+                        + " int64 indices need " + end * Long.BYTES);
             }
             if (batchIndices.maxByteAlignment() < Long.BYTES && !(batchIndices.isNative() && batchIndices.address() % Long.BYTES == 0)) {
                 throw new IllegalArgumentException("batchIndices segment is not aligned to 8 bytes (heap segments must wrap a long[])");

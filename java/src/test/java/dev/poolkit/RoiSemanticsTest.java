@@ -422,4 +422,37 @@ class RoiSemanticsTest {
             }
         }
     }
+
+    /** A run over the first boxes of a prepared count: their outputs as a full run's, the others untouched. */
+    @Test
+    void aRunOverTheFirstBoxes() {
+        long[] shape = {2, 11, 9, 8};
+        SplittableRandom r = new SplittableRandom(21);
+        float[] x = new float[(int) TestTensors.count(shape)];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextDouble();
+        float[] boxes = randomBoxes(r, 9, 2, 9, 8, 1, BoxFormat.SEPARATE_INDEX);
+        long[] batch = randomIndices(r, 9, 2);
+        for (RoiOp op : OPS) {
+            for (Layout layout : Layout.values()) {
+                for (TestTensors.Target t : TestTensors.targets()) {
+                    RoiSpec spec = op == RoiOp.POOL ? RoiSpec.pool(3, 2).boxFormat(BoxFormat.SEPARATE_INDEX).build()
+                            : RoiSpec.onnxRoiAlign(3, 2).mode(op).build();
+                    PreparedRoi p = Pooling.prepareRoi(spec, layout, shape, 9, t.backend() == Backend.JAVA ? Backend.JAVA : Backend.CROSS_CHECK, t.isa());
+                    try (Arena arena = Arena.ofConfined()) {
+                        Tensor in = Tensor.of(x, layout, shape), full = p.allocateOutput(arena), part = p.allocateOutput(arena);
+                        p.run(in, MemorySegment.ofArray(boxes), MemorySegment.ofArray(batch), full, null);
+                        part.segment().fill((byte) 0x7f);
+                        // only the first 5 boxes and indices are given
+                        p.run(in, MemorySegment.ofArray(java.util.Arrays.copyOf(boxes, 20)), MemorySegment.ofArray(java.util.Arrays.copyOf(batch, 5)),
+                                part, null, 5);
+                        float[] a = full.segment().toArray(ValueLayout.JAVA_FLOAT), b = part.segment().toArray(ValueLayout.JAVA_FLOAT);
+                        int firstRows = 5 * 11 * 3 * 2;
+                        assertArrayEquals(java.util.Arrays.copyOf(a, firstRows), java.util.Arrays.copyOf(b, firstRows), op + " " + layout + " " + t);
+                        for (int i = firstRows; i < b.length; i++) assertEquals(Float.intBitsToFloat(0x7f7f7f7f), b[i], "untouched");
+                        assertThrows(IllegalArgumentException.class, () -> p.run(in, MemorySegment.ofArray(boxes), MemorySegment.ofArray(batch), part, null, 10));
+                    }
+                }
+            }
+        }
+    }
 }
