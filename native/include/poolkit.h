@@ -240,6 +240,88 @@ PK_API int32_t pk_pool_backward_f32(const pk_pool_spec* spec,
                              const int64_t* indices_data, int64_t indices_capacity,
                              float* grad_input, int64_t grad_input_capacity);
 
+/* ---------------------------------------------------------------------------------------------------
+   Region pooling (2d): each box (region of interest) of a feature map input [N, C, H, W] pooled to a fixed
+   output_height x output_width grid; output [K, C, output_height, output_width] for K boxes, in the input's
+   layout. Box coordinates are (x1, y1, x2, y2) in input pixels before spatial_scale.
+
+   PK_ROI_POOL (torchvision roi_pool = ONNX MaxRoiPool): start = round(x1*scale) (half away from zero),
+     end = round(x2*scale), size = max(end - start + 1, 1), bin = size / out (float); bin p covers
+     [floor(p*bin), ceil((p+1)*bin)) + start, clipped to the map. An empty bin gives 0 with argmax -1; otherwise
+     the max by `>` from -FLT_MAX (NaN never chosen), so a bin of NaN or -inf only gives -FLT_MAX and argmax -1.
+     The argmax is written in index_format (PK_INDEX_PLANE: h*W + w; the flat formats use the box's image as n);
+     -1 stays -1.
+   PK_ROI_ALIGN_AVG (torchvision roi_align = ONNX RoiAlign mode avg): start = x1*scale - (aligned ? 0.5 : 0),
+     size = x2*scale - offset - start, forced to >= 1 when not aligned; bin = size / out; grid = sampling_ratio
+     when > 0, else ceil(size / out) per axis; sample (iy, ix) of bin (ph, pw) at
+     y = start_y + ph*bin_h + (iy + 0.5)*bin_h/grid_h (all in float, in this order), bilinear as torchvision
+     (a sample with y < -1, y > H, x < -1 or x > W is outside and contributes 0; else clamped to >= 0 and to the
+     last row or column); output = sum of the samples / max(grid_h*grid_w, 1).
+   PK_ROI_ALIGN_MAX: the max over the samples of their bilinear values (outside samples count as 0; NaN wins;
+     first sample on ties); 0 when the grid is empty.
+   PK_ROI_ALIGN_MAX_ONNXRUNTIME: ONNX RoiAlign mode max as ONNX Runtime and the ONNX reference compute it: per
+     sample the max of the four weighted corner terms w_i*v_i, then the max over samples, with std::max's
+     order (max(a, b) = a < b ? b : a); outside samples count as 0.
+   Boxes are validated at every call: coordinates must be finite with |coordinate*scale| <= 2^24, and a box's
+   image index an integer in [0, N); otherwise PK_ERR_INVALID_BOX. Boxes partly or wholly outside the map and
+   boxes with x2 < x1 or y2 < y1 are valid and give the results the formulas above define (zeros where nothing
+   of the map is covered). Samples that lie outside the map are skipped without reading anything, so work stays
+   bounded by the map's size for any box. */
+#define PK_ERR_INVALID_BOX 22
+
+#define PK_ROI_POOL 0
+#define PK_ROI_ALIGN_AVG 1
+#define PK_ROI_ALIGN_MAX 2
+#define PK_ROI_ALIGN_MAX_ONNXRUNTIME 3
+
+/* Boxes [K, 5] (image index as a float, x1, y1, x2, y2), or boxes [K, 4] (x1, y1, x2, y2) with image indices
+   [K] (int64) in their own buffer. */
+#define PK_ROI_BOXES_WITH_INDEX 0
+#define PK_ROI_BOXES_SEPARATE_INDEX 1
+
+#define PK_ROI_MAX_SAMPLING_RATIO 1024
+
+typedef struct pk_roi_spec {
+    int64_t op;                              /* PK_ROI_* */
+    int64_t box_format;                      /* PK_ROI_BOXES_* */
+    int64_t output_height;                   /* >= 1 */
+    int64_t output_width;                    /* >= 1 */
+    double spatial_scale;                    /* finite, > 0; rounded to float, as torchvision and ONNX Runtime do */
+    int64_t sampling_ratio;                  /* RoIAlign: samples per bin and axis, <= PK_ROI_MAX_SAMPLING_RATIO; <= 0: adaptive */
+    int64_t aligned;                         /* RoIAlign: 0 = aligned=False / ONNX output_half_pixel, 1 = aligned=True / half_pixel */
+    int64_t index_format;                    /* RoIPool argmax: PK_INDEX_* */
+    int64_t isa;                             /* PK_ISA_AUTO or a level to force */
+} pk_roi_spec;
+
+/* Checks a spec against the input and output descriptors (2d; output batch = K boxes, same channels and layout)
+   without running anything. */
+PK_API int32_t pk_roi_check(const pk_roi_spec* spec, const pk_tensor_desc* input, const pk_tensor_desc* output);
+
+/* Region pooling forward, f32, for boxes [box_begin, box_end) of the output's K (disjoint ranges may run on
+   different threads). boxes holds at least box_end*5 or box_end*4 floats; batch_indices (box_end int64) is read with
+   PK_ROI_BOXES_SEPARATE_INDEX and must be NULL otherwise. argmax (int64, the output's shape and strides) is
+   written by PK_ROI_POOL when not NULL and must be NULL for the other ops. */
+PK_API int32_t pk_roi_forward_f32(const pk_roi_spec* spec,
+                           const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
+                           const float* boxes, int64_t boxes_capacity,
+                           const int64_t* batch_indices, int64_t batch_indices_capacity,
+                           const pk_tensor_desc* output, float* output_data, int64_t output_capacity,
+                           int64_t* argmax, int64_t argmax_capacity, int64_t box_begin, int64_t box_end);
+
+/* Gradient of region pooling with respect to its input, f32: grad_input (the input's shape) is zeroed, then every
+   box's output gradient is added in box, bin and sample order (deterministic). PK_ROI_POOL reads argmax (as the
+   forward wrote it; -1 sends nothing; an index naming another image or channel gives PK_ERR_INVALID_INDEX);
+   PK_ROI_ALIGN_AVG spreads each gradient over its samples' four corners by the bilinear weights / count; the max
+   modes send it to the winning sample's corners (PK_ROI_ALIGN_MAX) or the winning corner term
+   (PK_ROI_ALIGN_MAX_ONNXRUNTIME), found again from input_data, which only they read (NULL otherwise). */
+PK_API int32_t pk_roi_backward_f32(const pk_roi_spec* spec,
+                            const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
+                            const float* boxes, int64_t boxes_capacity,
+                            const int64_t* batch_indices, int64_t batch_indices_capacity,
+                            const pk_tensor_desc* output, const float* grad_output, int64_t grad_output_capacity,
+                            const int64_t* argmax, int64_t argmax_capacity,
+                            float* grad_input, int64_t grad_input_capacity);
+
 #ifdef __cplusplus
 }
 #endif

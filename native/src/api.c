@@ -37,6 +37,7 @@ const char* pk_status_string(int32_t status) {
     case PK_ERR_CONFLICTING_INDEX: return "two different values were sent to one position";
     case PK_ERR_INVALID_SAMPLE: return "fractional pooling samples must lie in [0, 1)";
     case PK_ERR_INVALID_PLAN: return "not a plan prepared by this library, or a corrupted one";
+    case PK_ERR_INVALID_BOX: return "a box has a non-finite or too large coordinate, or an image index outside the batch";
     default: return "unknown status";
     }
 }

@@ -219,6 +219,29 @@ public final class Pooling {
                 output.isDense() ? null : output.strides(), dense.backend(), isa != null ? isa : defaultIsa());
     }
 
+    /** Prepares region pooling of {@code boxCount} boxes over a feature map {@code [N, C, H, W]}, default backend and level. */
+    public static PreparedRoi prepareRoi(RoiSpec spec, Layout layout, long[] inputShape, long boxCount) {
+        return prepareRoi(spec, layout, inputShape, boxCount, defaultBackend(), null);
+    }
+
+    /** Prepares region pooling with an explicit backend ({@link Backend#CROSS_CHECK} runs native and Java) and level. */
+    public static PreparedRoi prepareRoi(RoiSpec spec, Layout layout, long[] inputShape, long boxCount, Backend backend, Isa isa) {
+        if (spec == null) throw new NullPointerException("spec");
+        if (layout == null) throw new NullPointerException("layout");
+        if (inputShape == null) throw new NullPointerException("inputShape");
+        if (backend == null) throw new NullPointerException("backend");
+        Backend resolved = backend == Backend.AUTO ? (NativeStatus.available() ? Backend.NATIVE : Backend.JAVA) : backend;
+        if (resolved != Backend.JAVA && !NativeStatus.available()) {
+            throw new UnsupportedOperationException("backend = " + backend + ": native code is unavailable: " + NativeStatus.unavailableReason());
+        }
+        Isa level = isa != null ? isa : defaultIsa();
+        if (resolved != Backend.JAVA && level.ordinal() > cpuIsa().ordinal()) {
+            throw new UnsupportedOperationException("isa = " + level + ": this CPU supports up to " + cpuIsa());
+        }
+        return new PreparedRoi(spec, layout, inputShape, boxCount, resolved, level);
+    }
+
+
     /**
      * The output shape {@code spec} gives for an input shape, without preparing anything.
      *

@@ -30,6 +30,7 @@ public final class PreparedUnpool {
     private final UnpoolSpec spec;
     private final Layout layout;
     private final long[] inputShape, outputShape;
+    private final long[] indexedShape; // the shape indices address: outputShape, or ONNX's default size inside it
     private final long[] inputStrides, outputStrides; // logical order N, C, spatial...; null: dense
     private final Backend backend;
     private final Isa isa;
@@ -44,13 +45,14 @@ public final class PreparedUnpool {
         Tensor.checkShape(this.inputShape);
         this.outputShape = spec.outputShape(inputShape);
         Tensor.checkShape(outputShape);
+        this.indexedShape = spec.indexedShape(inputShape);
         this.inputStrides = inputStrides;
         this.outputStrides = outputStrides;
         this.backend = backend;
         this.isa = isa;
         int rank = spec.rank();
         long[] size = {1, 1, 1};
-        for (int i = 0; i < rank; i++) size[3 - rank + i] = outputShape[i + 2];
+        for (int i = 0; i < rank; i++) size[3 - rank + i] = indexedShape[i + 2];
         this.space = new IndexSpace(spec.indexFormat(), outputShape[0], outputShape[1], size, rank);
         if (backend == Backend.JAVA) {
             if (Tensor.checkShape(inputShape) > Integer.MAX_VALUE - 8) {
@@ -66,7 +68,28 @@ public final class PreparedUnpool {
         pk_pool_spec.index_format(nativeSpec, spec.indexFormat().ordinal()); // PK_INDEX_* follow the enum's order
         pk_pool_spec.isa(nativeSpec, isa.ordinal());
         inputDesc = describe(arena, inputShape, inputStrides);
-        outputDesc = describe(arena, outputShape, outputStrides);
+        // ONNX's reading: the indexed part of the output is the view of the default size at its origin, with its strides
+        outputDesc = padded() ? describe(arena, indexedShape, outputStrides != null ? outputStrides : Tensor.denseStrides(layout, outputShape))
+                : describe(arena, outputShape, outputStrides);
+    }
+
+    /** True when the indices address only a corner of the output (ONNX's reading with a larger output size). */
+    private boolean padded() {
+        return !Arrays.equals(indexedShape, outputShape);
+    }
+
+    /** Zeroes the whole output: the native call zeroes only the corner it unpools into. */
+    private void zero(MemorySegment output) {
+        long count = Arrays.stream(outputShape).reduce(1, Math::multiplyExact);
+        if (outputStrides == null) {
+            output.asSlice(0, count * Float.BYTES).fill((byte) 0);
+            return;
+        }
+        long[] position = new long[outputShape.length];
+        for (long e = 0; e < count; e++) {
+            output.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, offset(position, outputStrides), 0f);
+            next(position, outputShape);
+        }
     }
 
     private MemorySegment describe(Arena arena, long[] shape, long[] strides) {
@@ -154,6 +177,7 @@ public final class PreparedUnpool {
             return;
         }
         MemorySegment v = values.segment(), i = indices.segment(), o = output.segment();
+        if (padded()) zero(o);
         int status;
         try {
             status = (int) Unpool.HANDLE.invokeExact(nativeSpec, inputDesc, v, v.byteSize() / Float.BYTES, i, i.byteSize() / Long.BYTES,
@@ -213,14 +237,14 @@ public final class PreparedUnpool {
         long[] t = space.decode(coordinate[0], coordinate[1], index);
         if (t == null) {
             throw new PoolingException("indices: " + index + " (for the value at " + Arrays.toString(coordinate) + ") lies outside the output "
-                    + Arrays.toString(outputShape) + " (" + spec.indexFormat() + " format)", PoolingException.INVALID_INDEX);
+                    + Arrays.toString(indexedShape) + " (" + spec.indexFormat() + " format)", PoolingException.INVALID_INDEX);
         }
         long[] position = new long[outputShape.length];
         position[0] = t[0];
         position[1] = t[1];
-        for (int i = outputShape.length - 1; i >= 2; i--) { // plane offset to spatial coordinates
-            position[i] = t[2] % outputShape[i];
-            t[2] /= outputShape[i];
+        for (int i = outputShape.length - 1; i >= 2; i--) { // plane offset to spatial coordinates of the indexed shape
+            position[i] = t[2] % indexedShape[i];
+            t[2] /= indexedShape[i];
         }
         return offset(position, outStrides);
     }

@@ -18,6 +18,7 @@ import java.util.Optional;
 public final class UnpoolSpec {
     private final long[] kernel, stride, padBegin, padEnd, outputSize;
     private final IndexFormat indexFormat;
+    private final boolean indicesAgainstDefaultSize;
 
     private UnpoolSpec(Builder b) {
         this.kernel = b.kernel.clone();
@@ -27,7 +28,8 @@ public final class UnpoolSpec {
         this.padBegin = b.padBegin != null ? b.padBegin.clone() : new long[rank];
         this.padEnd = b.padEnd != null ? b.padEnd.clone() : padBegin.clone();
         this.outputSize = b.outputSize == null ? null : b.outputSize.clone();
-        this.indexFormat = b.indexFormat;
+        this.indexFormat = b.indexFormat != null ? b.indexFormat : b.conventions.defaultIndexFormat();
+        this.indicesAgainstDefaultSize = b.conventions == Conventions.ONNX;
         check("stride", stride, 1);
         check("padBegin", padBegin, 0);
         check("padEnd", padEnd, 0);
@@ -114,6 +116,27 @@ public final class UnpoolSpec {
      * @return the index format
      */
     public IndexFormat indexFormat() { return indexFormat; }
+    /**
+     * True under {@link Conventions#ONNX}: indices address the default output size (as ONNX MaxUnpool reads them when
+     * {@code output_shape} is larger), and the rest of a larger {@link #outputSize()} is zero padding at the end of each
+     * axis. False (PyTorch, the default): indices address the output size itself.
+     */
+    public boolean indicesAgainstDefaultSize() { return indicesAgainstDefaultSize; }
+
+    /** The shape the indices address: the default unpooled shape under ONNX's reading, else {@link #outputShape}. */
+    public long[] indexedShape(long[] inputShape) {
+        long[] out = outputShape(inputShape);
+        if (!indicesAgainstDefaultSize || outputSize == null) return out;
+        long[] indexed = out.clone();
+        for (int i = 0; i < rank(); i++) {
+            indexed[i + 2] = (inputShape[i + 2] - 1) * stride[i] + kernel[i] - padBegin[i] - padEnd[i];
+            if (indexed[i + 2] < 1 || indexed[i + 2] > out[i + 2]) {
+                throw new IllegalArgumentException("outputSize[" + i + "] = " + out[i + 2] + ": under ONNX's reading the indices address the"
+                        + " default size " + indexed[i + 2] + " along spatial axis " + i + ", which the output must hold");
+            }
+        }
+        return indexed;
+    }
 
     /**
      * The unpooled shape for values of shape {@code [N, C, spatial...]}.
@@ -142,14 +165,16 @@ public final class UnpoolSpec {
     public String toString() {
         return "max_unpool" + rank() + "d(kernel=" + Arrays.toString(kernel) + ", stride=" + Arrays.toString(stride) + ", padBegin="
                 + Arrays.toString(padBegin) + ", padEnd=" + Arrays.toString(padEnd)
-                + (outputSize != null ? ", outputSize=" + Arrays.toString(outputSize) : "") + ", indexFormat=" + indexFormat + ")";
+                + (outputSize != null ? ", outputSize=" + Arrays.toString(outputSize) : "") + ", indexFormat=" + indexFormat
+                + (indicesAgainstDefaultSize ? ", indices against the default size (ONNX)" : "") + ")";
     }
 
     /** Builds an {@link UnpoolSpec}; every value is checked by {@link #build()}. */
     public static final class Builder {
         private final long[] kernel;
         private long[] stride, padBegin, padEnd, outputSize;
-        private IndexFormat indexFormat = IndexFormat.PLANE;
+        private IndexFormat indexFormat;
+        private Conventions conventions = Conventions.PYTORCH;
 
         private Builder(long[] kernel) { this.kernel = kernel.clone(); }
 
@@ -183,7 +208,13 @@ public final class UnpoolSpec {
          */
         public Builder outputSize(long... size) { this.outputSize = size.clone(); return this; }
         /**
-         * How the indices number positions (default {@link IndexFormat#PLANE}, PyTorch's).
+         * {@link Conventions#ONNX}: ONNX MaxUnpool's reading, where indices address the default output size even when a
+         * larger {@link #outputSize} is given (the rest is zero padding at each axis's end), and ONNX's index format
+         * ({@link IndexFormat#FLAT_ROW_MAJOR}) unless one is set. PyTorch's (default): indices address the output size.
+         */
+        public Builder conventions(Conventions conventions) { this.conventions = Objects.requireNonNull(conventions); return this; }
+        /**
+         * How the indices number positions (default: the conventions', {@link IndexFormat#PLANE} for PyTorch's).
          *
          * @param format the format
          * @return this builder

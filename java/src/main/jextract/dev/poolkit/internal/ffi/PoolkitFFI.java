@@ -455,6 +455,78 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     public static int PK_ISA_AVX512() {
         return PK_ISA_AVX512;
     }
+    private static final int PK_ERR_INVALID_BOX = (int)22L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_ERR_INVALID_BOX 22
+     * }
+     */
+    public static int PK_ERR_INVALID_BOX() {
+        return PK_ERR_INVALID_BOX;
+    }
+    private static final int PK_ROI_POOL = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_ROI_POOL 0
+     * }
+     */
+    public static int PK_ROI_POOL() {
+        return PK_ROI_POOL;
+    }
+    private static final int PK_ROI_ALIGN_AVG = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_ROI_ALIGN_AVG 1
+     * }
+     */
+    public static int PK_ROI_ALIGN_AVG() {
+        return PK_ROI_ALIGN_AVG;
+    }
+    private static final int PK_ROI_ALIGN_MAX = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_ROI_ALIGN_MAX 2
+     * }
+     */
+    public static int PK_ROI_ALIGN_MAX() {
+        return PK_ROI_ALIGN_MAX;
+    }
+    private static final int PK_ROI_ALIGN_MAX_ONNXRUNTIME = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_ROI_ALIGN_MAX_ONNXRUNTIME 3
+     * }
+     */
+    public static int PK_ROI_ALIGN_MAX_ONNXRUNTIME() {
+        return PK_ROI_ALIGN_MAX_ONNXRUNTIME;
+    }
+    private static final int PK_ROI_BOXES_WITH_INDEX = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_ROI_BOXES_WITH_INDEX 0
+     * }
+     */
+    public static int PK_ROI_BOXES_WITH_INDEX() {
+        return PK_ROI_BOXES_WITH_INDEX;
+    }
+    private static final int PK_ROI_BOXES_SEPARATE_INDEX = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_ROI_BOXES_SEPARATE_INDEX 1
+     * }
+     */
+    public static int PK_ROI_BOXES_SEPARATE_INDEX() {
+        return PK_ROI_BOXES_SEPARATE_INDEX;
+    }
+    private static final int PK_ROI_MAX_SAMPLING_RATIO = (int)1024L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_ROI_MAX_SAMPLING_RATIO 1024
+     * }
+     */
+    public static int PK_ROI_MAX_SAMPLING_RATIO() {
+        return PK_ROI_MAX_SAMPLING_RATIO;
+    }
 
     private static class pk_abi_version {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
@@ -1401,6 +1473,216 @@ public class PoolkitFFI extends PoolkitFFI$shared {
                 traceDowncall("pk_pool_backward_f32", spec, input, input_data, input_capacity, output, output_data, output_capacity, grad_output, grad_output_capacity, indices_data, indices_capacity, grad_input, grad_input_capacity);
             }
             return (int)mh$.invokeExact(spec, input, input_data, input_capacity, output, output_data, output_capacity, grad_output, grad_output_capacity, indices_data, indices_capacity, grad_input, grad_input_capacity);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class pk_roi_check {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            PoolkitFFI.C_INT,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("pk_roi_check");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t pk_roi_check(const pk_roi_spec *spec, const pk_tensor_desc *input, const pk_tensor_desc *output)
+     * }
+     */
+    public static FunctionDescriptor pk_roi_check$descriptor() {
+        return pk_roi_check.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t pk_roi_check(const pk_roi_spec *spec, const pk_tensor_desc *input, const pk_tensor_desc *output)
+     * }
+     */
+    public static MethodHandle pk_roi_check$handle() {
+        return pk_roi_check.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t pk_roi_check(const pk_roi_spec *spec, const pk_tensor_desc *input, const pk_tensor_desc *output)
+     * }
+     */
+    public static MemorySegment pk_roi_check$address() {
+        return pk_roi_check.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t pk_roi_check(const pk_roi_spec *spec, const pk_tensor_desc *input, const pk_tensor_desc *output)
+     * }
+     */
+    public static int pk_roi_check(MemorySegment spec, MemorySegment input, MemorySegment output) {
+        var mh$ = pk_roi_check.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pk_roi_check", spec, input, output);
+            }
+            return (int)mh$.invokeExact(spec, input, output);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class pk_roi_forward_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            PoolkitFFI.C_INT,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("pk_roi_forward_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t pk_roi_forward_f32(const pk_roi_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const float *boxes, int64_t boxes_capacity, const int64_t *batch_indices, int64_t batch_indices_capacity, const pk_tensor_desc *output, float *output_data, int64_t output_capacity, int64_t *argmax, int64_t argmax_capacity, int64_t box_begin, int64_t box_end)
+     * }
+     */
+    public static FunctionDescriptor pk_roi_forward_f32$descriptor() {
+        return pk_roi_forward_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t pk_roi_forward_f32(const pk_roi_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const float *boxes, int64_t boxes_capacity, const int64_t *batch_indices, int64_t batch_indices_capacity, const pk_tensor_desc *output, float *output_data, int64_t output_capacity, int64_t *argmax, int64_t argmax_capacity, int64_t box_begin, int64_t box_end)
+     * }
+     */
+    public static MethodHandle pk_roi_forward_f32$handle() {
+        return pk_roi_forward_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t pk_roi_forward_f32(const pk_roi_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const float *boxes, int64_t boxes_capacity, const int64_t *batch_indices, int64_t batch_indices_capacity, const pk_tensor_desc *output, float *output_data, int64_t output_capacity, int64_t *argmax, int64_t argmax_capacity, int64_t box_begin, int64_t box_end)
+     * }
+     */
+    public static MemorySegment pk_roi_forward_f32$address() {
+        return pk_roi_forward_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t pk_roi_forward_f32(const pk_roi_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const float *boxes, int64_t boxes_capacity, const int64_t *batch_indices, int64_t batch_indices_capacity, const pk_tensor_desc *output, float *output_data, int64_t output_capacity, int64_t *argmax, int64_t argmax_capacity, int64_t box_begin, int64_t box_end)
+     * }
+     */
+    public static int pk_roi_forward_f32(MemorySegment spec, MemorySegment input, MemorySegment input_data, long input_capacity, MemorySegment boxes, long boxes_capacity, MemorySegment batch_indices, long batch_indices_capacity, MemorySegment output, MemorySegment output_data, long output_capacity, MemorySegment argmax, long argmax_capacity, long box_begin, long box_end) {
+        var mh$ = pk_roi_forward_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pk_roi_forward_f32", spec, input, input_data, input_capacity, boxes, boxes_capacity, batch_indices, batch_indices_capacity, output, output_data, output_capacity, argmax, argmax_capacity, box_begin, box_end);
+            }
+            return (int)mh$.invokeExact(spec, input, input_data, input_capacity, boxes, boxes_capacity, batch_indices, batch_indices_capacity, output, output_data, output_capacity, argmax, argmax_capacity, box_begin, box_end);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class pk_roi_backward_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            PoolkitFFI.C_INT,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("pk_roi_backward_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t pk_roi_backward_f32(const pk_roi_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const float *boxes, int64_t boxes_capacity, const int64_t *batch_indices, int64_t batch_indices_capacity, const pk_tensor_desc *output, const float *grad_output, int64_t grad_output_capacity, const int64_t *argmax, int64_t argmax_capacity, float *grad_input, int64_t grad_input_capacity)
+     * }
+     */
+    public static FunctionDescriptor pk_roi_backward_f32$descriptor() {
+        return pk_roi_backward_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t pk_roi_backward_f32(const pk_roi_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const float *boxes, int64_t boxes_capacity, const int64_t *batch_indices, int64_t batch_indices_capacity, const pk_tensor_desc *output, const float *grad_output, int64_t grad_output_capacity, const int64_t *argmax, int64_t argmax_capacity, float *grad_input, int64_t grad_input_capacity)
+     * }
+     */
+    public static MethodHandle pk_roi_backward_f32$handle() {
+        return pk_roi_backward_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t pk_roi_backward_f32(const pk_roi_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const float *boxes, int64_t boxes_capacity, const int64_t *batch_indices, int64_t batch_indices_capacity, const pk_tensor_desc *output, const float *grad_output, int64_t grad_output_capacity, const int64_t *argmax, int64_t argmax_capacity, float *grad_input, int64_t grad_input_capacity)
+     * }
+     */
+    public static MemorySegment pk_roi_backward_f32$address() {
+        return pk_roi_backward_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t pk_roi_backward_f32(const pk_roi_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const float *boxes, int64_t boxes_capacity, const int64_t *batch_indices, int64_t batch_indices_capacity, const pk_tensor_desc *output, const float *grad_output, int64_t grad_output_capacity, const int64_t *argmax, int64_t argmax_capacity, float *grad_input, int64_t grad_input_capacity)
+     * }
+     */
+    public static int pk_roi_backward_f32(MemorySegment spec, MemorySegment input, MemorySegment input_data, long input_capacity, MemorySegment boxes, long boxes_capacity, MemorySegment batch_indices, long batch_indices_capacity, MemorySegment output, MemorySegment grad_output, long grad_output_capacity, MemorySegment argmax, long argmax_capacity, MemorySegment grad_input, long grad_input_capacity) {
+        var mh$ = pk_roi_backward_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pk_roi_backward_f32", spec, input, input_data, input_capacity, boxes, boxes_capacity, batch_indices, batch_indices_capacity, output, grad_output, grad_output_capacity, argmax, argmax_capacity, grad_input, grad_input_capacity);
+            }
+            return (int)mh$.invokeExact(spec, input, input_data, input_capacity, boxes, boxes_capacity, batch_indices, batch_indices_capacity, output, grad_output, grad_output_capacity, argmax, argmax_capacity, grad_input, grad_input_capacity);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

@@ -1,0 +1,382 @@
+package dev.poolkit;
+
+import dev.poolkit.internal.JavaRoi;
+import dev.poolkit.internal.NativeKernel;
+import dev.poolkit.internal.ffi.PoolkitFFI;
+import dev.poolkit.internal.ffi.pk_roi_spec;
+import dev.poolkit.internal.ffi.pk_tensor_desc;
+import java.lang.foreign.Arena;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.ref.Reference;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Region pooling (RoIPool, RoIAlign; see {@link RoiSpec}) validated once for a spec, a layout, a feature-map shape
+ * {@code [N, C, H, W]} and a box count K, then run any number of times: a run checks its tensors and its boxes (which
+ * change from run to run: each invalid one is named), then makes one downcall (native) or one loop nest (Java), with
+ * no allocation on the native path. Boxes are f32 segments of K*5 or K*4 floats (see {@link BoxFormat}); image
+ * indices, when separate, an int64 segment of K. Outputs and argmax are {@code [K, C, outputHeight, outputWidth]} in
+ * the input's layout, dense. Immutable and safe to share between threads; concurrent runs need distinct outputs.
+ */
+public final class PreparedRoi {
+    /** Linked on first native use, so the Java backend never needs the library. */
+    private static final class Native {
+        static final MethodHandle FORWARD = Linker.nativeLinker().downcallHandle(
+                PoolkitFFI.pk_roi_forward_f32$address(), PoolkitFFI.pk_roi_forward_f32$descriptor());
+        static final MethodHandle FORWARD_CRITICAL = Linker.nativeLinker().downcallHandle(
+                PoolkitFFI.pk_roi_forward_f32$address(), PoolkitFFI.pk_roi_forward_f32$descriptor(), Linker.Option.critical(true));
+        static final MethodHandle BACKWARD = Linker.nativeLinker().downcallHandle(
+                PoolkitFFI.pk_roi_backward_f32$address(), PoolkitFFI.pk_roi_backward_f32$descriptor(), Linker.Option.critical(true));
+    }
+
+    /** Runs moving fewer bytes than this finish in well under a millisecond: critical calls suit them. */
+    private static final long CRITICAL_MAX_BYTES = 1L << 20;
+    private static final int PIECES_PER_WORKER = 8;
+
+    private final RoiSpec spec;
+    private final Layout layout;
+    private final long[] inputShape, outputShape;
+    private final long boxCount;
+    private final Backend backend;
+    private final Isa isa;
+    private final JavaRoi java;
+    private final MemorySegment nativeSpec, inputDesc, outputDesc; // null for the Java backend; global scope (see below)
+    @SuppressWarnings("unused")
+    private final Arena arena; // owns the native structs; reachable while this object is, and every call fences it
+    private final boolean preferCritical;
+    private final float scale;
+
+    PreparedRoi(RoiSpec spec, Layout layout, long[] inputShape, long boxCount, Backend backend, Isa isa) {
+        this.spec = spec;
+        this.layout = layout;
+        this.inputShape = inputShape.clone();
+        if (this.inputShape.length != 4) {
+            throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + ": region pooling needs [N, C, H, W]");
+        }
+        long count = Tensor.checkShape(this.inputShape);
+        if (boxCount < 1) throw new IllegalArgumentException("boxCount = " + boxCount + ": must be positive");
+        this.boxCount = boxCount;
+        this.outputShape = new long[] {boxCount, inputShape[1], spec.outputHeight(), spec.outputWidth()};
+        long outCount = Tensor.checkShape(outputShape);
+        Math.multiplyExact(boxCount, spec.boxWidth() * 4L);
+        this.backend = backend;
+        this.isa = isa;
+        this.scale = (float) spec.spatialScale();
+        boolean needJava = backend == Backend.JAVA || backend == Backend.CROSS_CHECK;
+        this.java = needJava ? new JavaRoi(spec.op(), spec.aligned(), spec.boxFormat() == BoxFormat.SEPARATE_INDEX, scale,
+                spec.samplingRatio(), spec.indexFormat(), this.inputShape, Tensor.denseStrides(layout, this.inputShape),
+                spec.outputHeight(), spec.outputWidth(), Tensor.denseStrides(layout, outputShape)) : null;
+        this.preferCritical = (count + outCount * 3) * Float.BYTES < CRITICAL_MAX_BYTES;
+        if (backend == Backend.JAVA) {
+            nativeSpec = inputDesc = outputDesc = null;
+            arena = null;
+            return;
+        }
+        arena = Arena.ofAuto();
+        MemorySegment s = pk_roi_spec.allocate(arena);
+        pk_roi_spec.op(s, switch (spec.op()) {
+            case POOL -> PoolkitFFI.PK_ROI_POOL();
+            case ALIGN_AVG -> PoolkitFFI.PK_ROI_ALIGN_AVG();
+            case ALIGN_MAX -> PoolkitFFI.PK_ROI_ALIGN_MAX();
+            case ALIGN_MAX_ONNX_RUNTIME -> PoolkitFFI.PK_ROI_ALIGN_MAX_ONNXRUNTIME();
+        });
+        pk_roi_spec.box_format(s, spec.boxFormat() == BoxFormat.WITH_INDEX ? PoolkitFFI.PK_ROI_BOXES_WITH_INDEX()
+                : PoolkitFFI.PK_ROI_BOXES_SEPARATE_INDEX());
+        pk_roi_spec.output_height(s, spec.outputHeight());
+        pk_roi_spec.output_width(s, spec.outputWidth());
+        pk_roi_spec.spatial_scale(s, spec.spatialScale());
+        pk_roi_spec.sampling_ratio(s, spec.samplingRatio());
+        pk_roi_spec.aligned(s, spec.aligned() ? 1 : 0);
+        pk_roi_spec.index_format(s, spec.indexFormat().ordinal()); // PK_INDEX_* follow the enum's order
+        pk_roi_spec.isa(s, isa.ordinal());
+        MemorySegment in = describe(arena, this.inputShape), out = describe(arena, outputShape);
+        int status = PoolkitFFI.pk_roi_check(s, in, out);
+        if (status != PoolkitFFI.PK_OK()) {
+            throw new PoolingException("native library rejected a validated region pooling: " + NativeKernel.statusText(status), status);
+        }
+        // the global scope: a run passes them without a scope check per call; the arena outlives every use (fenced)
+        nativeSpec = MemorySegment.ofAddress(s.address()).reinterpret(s.byteSize());
+        inputDesc = MemorySegment.ofAddress(in.address()).reinterpret(in.byteSize());
+        outputDesc = MemorySegment.ofAddress(out.address()).reinterpret(out.byteSize());
+    }
+
+    private MemorySegment describe(Arena arena, long[] shape) {
+        MemorySegment d = pk_tensor_desc.allocate(arena);
+        pk_tensor_desc.layout(d, layout == Layout.NCHW ? PoolkitFFI.PK_LAYOUT_NCHW() : PoolkitFFI.PK_LAYOUT_NHWC());
+        pk_tensor_desc.spatial_rank(d, 2);
+        pk_tensor_desc.batch(d, shape[0]);
+        pk_tensor_desc.channels(d, shape[1]);
+        pk_tensor_desc.spatial(d, 0, shape[2]);
+        pk_tensor_desc.spatial(d, 1, shape[3]);
+        return d;
+    }
+
+    public RoiSpec spec() { return spec; }
+    public Layout layout() { return layout; }
+    public long[] inputShape() { return inputShape.clone(); }
+    /** {@code [K, C, outputHeight, outputWidth]}. */
+    public long[] outputShape() { return outputShape.clone(); }
+    public long boxCount() { return boxCount; }
+    /** {@link Backend#NATIVE}, {@link Backend#JAVA} or {@link Backend#CROSS_CHECK}: never AUTO. */
+    public Backend backend() { return backend; }
+    /** Which implementation runs, e.g. {@code native:avx512}, {@code java}, {@code cross-check(native:avx2, java)}. */
+    public String implementation() {
+        String n = "native:" + isa.name().toLowerCase();
+        return backend == Backend.JAVA ? "java" : backend == Backend.CROSS_CHECK ? "cross-check(" + n + ", java)" : n;
+    }
+
+    /** A zeroed output tensor of the right shape and layout. */
+    public Tensor allocateOutput(SegmentAllocator allocator) {
+        return Tensor.allocate(allocator, DType.F32, layout, outputShape);
+    }
+
+    /** A zeroed argmax tensor (RoIPool). */
+    public Tensor allocateIndices(SegmentAllocator allocator) {
+        return Tensor.allocate(allocator, DType.I64, layout, outputShape);
+    }
+
+    /** Pools every box; {@code batchIndices} only with {@link BoxFormat#SEPARATE_INDEX}, {@code argmax} only for RoIPool (may be null). */
+    public void run(Tensor input, MemorySegment boxes, MemorySegment batchIndices, Tensor output, Tensor argmax) {
+        run(input, boxes, batchIndices, output, argmax, boxCount);
+    }
+
+    /**
+     * As {@link #run(Tensor, MemorySegment, MemorySegment, Tensor, Tensor)} for the first {@code count} boxes only (a
+     * detection head sees a different number of proposals per image: prepare for the most): {@code boxes} (and
+     * {@code batchIndices}) need only hold those, and the output (and argmax) of the other boxes is left as it is.
+     */
+    public void run(Tensor input, MemorySegment boxes, MemorySegment batchIndices, Tensor output, Tensor argmax, long count) {
+        if (count < 0 || count > boxCount) {
+            throw new IllegalArgumentException("count = " + count + ": outside [0, " + boxCount + "], the prepared box count");
+        }
+        check(input, boxes, batchIndices, output, argmax, 0, count);
+        runRange(input, boxes, batchIndices, output, argmax, 0, count);
+        if (backend == Backend.CROSS_CHECK) crossCheck(input, boxes, batchIndices, output, argmax, count);
+    }
+
+    /**
+     * As {@link #run(Tensor, MemorySegment, MemorySegment, Tensor, Tensor)}, the boxes shared by the calling thread and up
+     * to {@code slices - 1} tasks on {@code executor}: participants claim pieces of boxes in turn, so a task that starts
+     * late finds less (or nothing) to do and the caller never waits for a task to start. No thread is created here.
+     * A task the executor rejects leaves its pieces to the others; the rejection is rethrown once the run is complete.
+     */
+    public void run(Tensor input, MemorySegment boxes, MemorySegment batchIndices, Tensor output, Tensor argmax, Executor executor,
+                    int slices) {
+        if (executor == null) throw new NullPointerException("executor");
+        if (slices < 1) throw new IllegalArgumentException("slices = " + slices + ": must be positive");
+        check(input, boxes, batchIndices, output, argmax, 0, boxCount);
+        int workers = (int) Math.min(slices, boxCount);
+        int pieces = workers == 1 ? 1 : (int) Math.min(boxCount, (long) workers * PIECES_PER_WORKER);
+        AtomicInteger next = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(pieces);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Runnable work = () -> {
+            for (int piece; (piece = next.getAndIncrement()) < pieces; ) {
+                try {
+                    runRange(input, boxes, batchIndices, output, argmax, boxCount * piece / pieces, boxCount * (piece + 1) / pieces);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    done.countDown();
+                }
+            }
+        };
+        RuntimeException rejected = null;
+        for (int w = 1; w < workers && rejected == null; w++) {
+            try {
+                executor.execute(work);
+            } catch (RuntimeException e) {
+                rejected = e;
+            }
+        }
+        work.run();
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for pieces of the run", e);
+        }
+        Throwable t = failure.get();
+        if (t instanceof RuntimeException r) throw r;
+        if (t instanceof Error e) throw e;
+        if (rejected != null) throw rejected;
+        if (backend == Backend.CROSS_CHECK) crossCheck(input, boxes, batchIndices, output, argmax, boxCount);
+    }
+
+    private void runRange(Tensor input, MemorySegment boxes, MemorySegment batchIndices, Tensor output, Tensor argmax, long begin,
+                          long end) {
+        if (begin == end) return;
+        if (backend == Backend.JAVA) {
+            java.forward(input.segment(), boxes, batchIndices, output.segment(), argmax == null ? null : argmax.segment(), begin, end);
+            return;
+        }
+        MemorySegment in = input.segment(), out = output.segment(), idx = argmax == null ? MemorySegment.NULL : argmax.segment();
+        MemorySegment bi = batchIndices == null ? MemorySegment.NULL : batchIndices;
+        boolean critical = preferCritical || !in.isNative() || !out.isNative() || !idx.isNative() || !boxes.isNative() || !bi.isNative();
+        int status;
+        try {
+            status = critical
+                    ? (int) Native.FORWARD_CRITICAL.invokeExact(nativeSpec, inputDesc, in, in.byteSize() / Float.BYTES, boxes,
+                            boxes.byteSize() / Float.BYTES, bi, bi.byteSize() / Long.BYTES, outputDesc, out, out.byteSize() / Float.BYTES,
+                            idx, idx.byteSize() / Long.BYTES, begin, end)
+                    : (int) Native.FORWARD.invokeExact(nativeSpec, inputDesc, in, in.byteSize() / Float.BYTES, boxes,
+                            boxes.byteSize() / Float.BYTES, bi, bi.byteSize() / Long.BYTES, outputDesc, out, out.byteSize() / Float.BYTES,
+                            idx, idx.byteSize() / Long.BYTES, begin, end);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+        if (status != 0) throw new PoolingException("native region pooling failed: " + NativeKernel.statusText(status), status);
+    }
+
+    /**
+     * The gradient with respect to the input, given the output's, written over all of {@code gradInput} (the input's
+     * shape): RoIPool sends each gradient to its argmax ({@code argmax} required; -1 sends nothing), RoIAlign average
+     * spreads it over its samples' corners by their bilinear weights over the count, the max modes send it to the
+     * winning sample's corners ({@link RoiOp#ALIGN_MAX}) or the winning corner term ({@link RoiOp#ALIGN_MAX_ONNX_RUNTIME}),
+     * found again from the forward's {@code input} (required by them; the others may pass null). Deterministic.
+     *
+     * @throws PoolingException with {@link PoolingException#INVALID_INDEX} for an argmax naming another image or channel
+     */
+    public void backward(Tensor gradOutput, Tensor gradInput, Tensor input, MemorySegment boxes, MemorySegment batchIndices,
+                         Tensor argmax) {
+        checkTensor("gradOutput", gradOutput, DType.F32, outputShape);
+        checkTensor("gradInput", gradInput, DType.F32, inputShape);
+        if (gradInput.segment().isReadOnly()) throw new IllegalArgumentException("gradInput segment is read-only");
+        PreparedPool.checkDisjoint("gradOutput", gradOutput, "gradInput", gradInput);
+        boolean readsInput = spec.op() == RoiOp.ALIGN_MAX || spec.op() == RoiOp.ALIGN_MAX_ONNX_RUNTIME;
+        if (readsInput) {
+            if (input == null) throw new NullPointerException("input: the gradient of " + spec.op() + " finds its winners in it");
+            checkTensor("input", input, DType.F32, inputShape);
+            PreparedPool.checkDisjoint("input", input, "gradInput", gradInput);
+        }
+        if (spec.op() == RoiOp.POOL) {
+            if (argmax == null) throw new NullPointerException("argmax: RoIPool's gradient follows it");
+            checkTensor("argmax", argmax, DType.I64, outputShape);
+            PreparedPool.checkDisjoint("argmax", argmax, "gradInput", gradInput);
+        }
+        checkBoxes(boxes, batchIndices, 0, boxCount);
+        MemorySegment x = readsInput ? input.segment() : null, idx = spec.op() == RoiOp.POOL ? argmax.segment() : null;
+        if (backend == Backend.JAVA) {
+            java.backward(gradOutput.segment(), gradInput.segment(), x, boxes, batchIndices, idx, boxCount);
+            return;
+        }
+        MemorySegment xs = x == null ? MemorySegment.NULL : x, is = idx == null ? MemorySegment.NULL : idx;
+        MemorySegment bi = batchIndices == null ? MemorySegment.NULL : batchIndices;
+        MemorySegment go = gradOutput.segment(), gi = gradInput.segment();
+        int status;
+        try {
+            status = (int) Native.BACKWARD.invokeExact(nativeSpec, inputDesc, xs, xs.byteSize() / Float.BYTES, boxes,
+                    boxes.byteSize() / Float.BYTES, bi, bi.byteSize() / Long.BYTES, outputDesc, go, go.byteSize() / Float.BYTES,
+                    is, is.byteSize() / Long.BYTES, gi, gi.byteSize() / Float.BYTES);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+        if (status != 0) {
+            String what = status == PoolingException.INVALID_INDEX ? "an argmax names no position of its box's image and channel"
+                    : NativeKernel.statusText(status);
+            throw new PoolingException("native region pooling backward failed: " + what, status);
+        }
+    }
+
+    /** The first {@code count} boxes' outputs (the first elements in both layouts: boxes are outermost) against Java's. */
+    private void crossCheck(Tensor input, MemorySegment boxes, MemorySegment batchIndices, Tensor output, Tensor argmax, long count) {
+        try (Arena a = Arena.ofConfined()) {
+            long n = Tensor.checkShape(outputShape) / boxCount * count;
+            MemorySegment refOut = a.allocate(Tensor.checkShape(outputShape) * Float.BYTES, 64);
+            MemorySegment refIdx = argmax == null ? null : a.allocate(Tensor.checkShape(outputShape) * Long.BYTES, 64);
+            java.forward(input.segment(), boxes, batchIndices, refOut, refIdx, 0, count);
+            for (long i = 0; i < n; i++) {
+                float got = output.segment().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i), want = refOut.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                boolean sameIndex = refIdx == null || argmax.segment().getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i)
+                        == refIdx.getAtIndex(ValueLayout.JAVA_LONG, i);
+                boolean sameValue = Float.floatToRawIntBits(got) == Float.floatToRawIntBits(want) || (got != got && want != want);
+                if (!sameValue || !sameIndex) { // bit for bit, except NaN payloads (which the hardware chooses)
+                    throw new PoolingException("cross-check: " + implementation() + " and java differ at element " + i + " of "
+                            + Arrays.toString(outputShape) + " (" + layout + "): " + got + " vs " + want + " for " + spec, 0);
+                }
+            }
+        }
+    }
+
+    private void check(Tensor input, MemorySegment boxes, MemorySegment batchIndices, Tensor output, Tensor argmax, long begin, long end) {
+        checkTensor("input", input, DType.F32, inputShape);
+        checkTensor("output", output, DType.F32, outputShape);
+        if (output.segment().isReadOnly()) throw new IllegalArgumentException("output segment is read-only");
+        PreparedPool.checkDisjoint("input", input, "output", output);
+        if (argmax != null) {
+            if (spec.op() != RoiOp.POOL) throw new IllegalArgumentException("argmax given to " + spec.op() + ": only RoIPool produces one");
+            checkTensor("argmax", argmax, DType.I64, outputShape);
+            if (argmax.segment().isReadOnly()) throw new IllegalArgumentException("argmax segment is read-only");
+            PreparedPool.checkDisjoint("input", input, "argmax", argmax);
+            PreparedPool.checkDisjoint("output", output, "argmax", argmax);
+        }
+        checkBoxes(boxes, batchIndices, begin, end);
+    }
+
+    /** Boxes [0, end) readable and boxes [begin, end) valid. */
+    private void checkBoxes(MemorySegment boxes, MemorySegment batchIndices, long begin, long end) {
+        if (boxes == null) throw new NullPointerException("boxes");
+        long floats = end * spec.boxWidth();
+        if (boxes.byteSize() < floats * Float.BYTES) {
+            throw new IllegalArgumentException("boxes segment of " + boxes.byteSize() + " bytes: " + end + " boxes of "
+                    + spec.boxWidth() + " floats need " + floats * Float.BYTES);
+        }
+        if (boxes.isNative() && boxes.address() % Float.BYTES != 0) throw new IllegalArgumentException("boxes segment is not aligned to 4 bytes");
+        boolean separate = spec.boxFormat() == BoxFormat.SEPARATE_INDEX;
+        if (separate) {
+            if (batchIndices == null) throw new NullPointerException("batchIndices: boxes are " + BoxFormat.SEPARATE_INDEX);
+            if (batchIndices.byteSize() < end * Long.BYTES) {
+                throw new IllegalArgumentException("batchIndices segment of " + batchIndices.byteSize() + " bytes: " + end
+                        + " int64 indices need " + end * Long.BYTES);
+            }
+            if (batchIndices.maxByteAlignment() < Long.BYTES && !(batchIndices.isNative() && batchIndices.address() % Long.BYTES == 0)) {
+                throw new IllegalArgumentException("batchIndices segment is not aligned to 8 bytes (heap segments must wrap a long[])");
+            }
+        } else if (batchIndices != null) {
+            throw new IllegalArgumentException("batchIndices given with boxes " + BoxFormat.WITH_INDEX + ": the index is the box's first value");
+        }
+        for (long k = begin; k < end; k++) {
+            String problem = JavaRoi.checkBox(boxes, batchIndices, k, separate, inputShape[0], scale);
+            if (problem != null) throw new IllegalArgumentException("boxes[" + k + "] = " + describeBox(boxes, k) + ": " + problem);
+        }
+    }
+
+    private String describeBox(MemorySegment boxes, long k) {
+        float[] b = new float[spec.boxWidth()];
+        for (int i = 0; i < b.length; i++) b[i] = boxes.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, k * b.length + i);
+        return Arrays.toString(b);
+    }
+
+    private void checkTensor(String name, Tensor t, DType dtype, long[] shape) {
+        if (t == null) throw new NullPointerException(name);
+        if (t.dtype() != dtype) throw new IllegalArgumentException(name + " dtype = " + t.dtype() + ": expected " + dtype);
+        if (t.layout() != layout) throw new IllegalArgumentException(name + " layout = " + t.layout() + ": this operation was prepared for " + layout);
+        if (!t.hasShape(shape)) {
+            throw new IllegalArgumentException(name + " shape = " + Arrays.toString(t.shape()) + ": this operation was prepared for "
+                    + Arrays.toString(shape));
+        }
+        if (!t.isDense()) throw new IllegalArgumentException(name + " strides = " + Arrays.toString(t.strides()) + ": region pooling takes dense tensors");
+        if (!t.segment().scope().isAlive()) throw new IllegalStateException(name + " segment's arena is closed");
+    }
+
+    @Override
+    public String toString() {
+        return spec + " on " + layout + Arrays.toString(inputShape) + " -> " + Arrays.toString(outputShape) + " [" + implementation() + "]";
+    }
+}

@@ -1,0 +1,157 @@
+package dev.poolkit;
+
+import java.util.Objects;
+
+/**
+ * Region pooling (RoIPool, RoIAlign) of boxes over a 2d feature map {@code [N, C, H, W]} into
+ * {@code [K, C, outputHeight, outputWidth]}. Immutable; built by {@link #pool(long, long)} or
+ * {@link #align(long, long)}.
+ *
+ * <ul>
+ *   <li>{@link RoiOp#POOL} (torchvision {@code roi_pool} = ONNX {@code MaxRoiPool}): {@code start = round(x1*scale)}
+ *       (half away from zero), {@code size = max(round(x2*scale) - start + 1, 1)}, {@code bin = size / out} (float);
+ *       bin {@code p} covers {@code [floor(p*bin), ceil((p+1)*bin)) + start} clipped to the map. The max is taken by
+ *       {@code >} from {@code -FLT_MAX}, so NaN is never chosen; an empty bin gives 0 with argmax -1, a bin of only NaN or
+ *       -inf gives {@code -FLT_MAX} with argmax -1. The argmax is in {@link #indexFormat()} ({@code PLANE}: {@code h*W + w};
+ *       flat formats use the box's image as n); -1 stays -1.</li>
+ *   <li>RoIAlign (torchvision {@code roi_align}, ONNX {@code RoiAlign}): {@code start = x1*scale - (aligned ? 0.5 : 0)},
+ *       {@code size = x2*scale - offset - start}, at least 1 when not aligned; {@code bin = size / out}; per axis
+ *       {@code grid = samplingRatio} when positive, else {@code ceil(size / out)}; sample {@code i} of bin {@code p} at
+ *       {@code start + p*bin + (i + 0.5)*bin/grid}, in float as torchvision computes it; bilinear as torchvision (a sample
+ *       below -1 or past the map's size is outside and is a value of 0, else clamped into the map).
+ *       {@link RoiOp#ALIGN_AVG} divides the sum of the inside samples by {@code max(grid_h*grid_w, 1)}.</li>
+ * </ul>
+ *
+ * <p>Boxes are checked at every run, before any native code: a non-finite coordinate, a scaled coordinate beyond
+ * {@code 2^24} in magnitude, or an image index that is not an integer in {@code [0, N)} throws
+ * {@link IllegalArgumentException} naming the box. Boxes partly or wholly outside the map, and boxes with
+ * {@code x2 < x1} or {@code y2 < y1}, are valid: they give what the formulas give (zeros where the map is not covered).
+ * Nothing outside the feature map is ever read, and the work per box is bounded by the map's size.
+ */
+public final class RoiSpec {
+    /** Largest {@link Builder#samplingRatio(long) sampling ratio} accepted. */
+    public static final long MAX_SAMPLING_RATIO = 1024;
+    /** Largest magnitude of a scaled box coordinate. */
+    public static final float MAX_SCALED_COORDINATE = 16777216f;
+
+    private final RoiOp op;
+    private final long outputHeight, outputWidth;
+    private final double spatialScale;
+    private final long samplingRatio;
+    private final boolean aligned;
+    private final BoxFormat boxFormat;
+    private final IndexFormat indexFormat;
+
+    private RoiSpec(Builder b) {
+        this.op = b.op;
+        this.outputHeight = b.outputHeight;
+        this.outputWidth = b.outputWidth;
+        this.spatialScale = b.spatialScale;
+        this.samplingRatio = b.samplingRatio;
+        this.aligned = b.aligned;
+        this.boxFormat = b.boxFormat;
+        this.indexFormat = b.indexFormat;
+    }
+
+    /** RoIPool (torchvision {@code roi_pool}, ONNX {@code MaxRoiPool}) to {@code outputHeight x outputWidth}. */
+    public static Builder pool(long outputHeight, long outputWidth) {
+        return new Builder(RoiOp.POOL, outputHeight, outputWidth);
+    }
+
+    /**
+     * RoIAlign (torchvision {@code roi_align}: {@code aligned = false}, adaptive sampling by default) to
+     * {@code outputHeight x outputWidth}; {@link Builder#mode(RoiOp)} picks a max mode.
+     */
+    public static Builder align(long outputHeight, long outputWidth) {
+        return new Builder(RoiOp.ALIGN_AVG, outputHeight, outputWidth);
+    }
+
+    /**
+     * ONNX {@code RoiAlign} (opset 16 and 22 defaults: {@code coordinate_transformation_mode = half_pixel},
+     * {@code mode = avg}, {@code sampling_ratio = 0}, boxes {@code [K, 4]} plus int64 batch indices). For opset 10 (no
+     * attribute, output_half_pixel) use {@code .aligned(false)}; for {@code mode = max} use
+     * {@code .mode(RoiOp.ALIGN_MAX_ONNX_RUNTIME)}.
+     */
+    public static Builder onnxRoiAlign(long outputHeight, long outputWidth) {
+        return align(outputHeight, outputWidth).aligned(true).boxFormat(BoxFormat.SEPARATE_INDEX);
+    }
+
+    public RoiOp op() { return op; }
+    public long outputHeight() { return outputHeight; }
+    public long outputWidth() { return outputWidth; }
+    public double spatialScale() { return spatialScale; }
+    /** Samples per bin and axis; 0 or less: adaptive. */
+    public long samplingRatio() { return samplingRatio; }
+    public boolean aligned() { return aligned; }
+    public BoxFormat boxFormat() { return boxFormat; }
+    public IndexFormat indexFormat() { return indexFormat; }
+    /** Floats per box: 5 or 4. */
+    public int boxWidth() { return boxFormat == BoxFormat.WITH_INDEX ? 5 : 4; }
+
+    @Override
+    public String toString() {
+        return "RoiSpec[" + op + " " + outputHeight + "x" + outputWidth + ", scale " + spatialScale
+                + (op == RoiOp.POOL ? ", indices " + indexFormat : ", sampling " + samplingRatio + ", aligned " + aligned)
+                + ", boxes " + boxFormat + "]";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RoiSpec s && s.op == op && s.outputHeight == outputHeight && s.outputWidth == outputWidth
+                && Double.compare(s.spatialScale, spatialScale) == 0 && s.samplingRatio == samplingRatio && s.aligned == aligned
+                && s.boxFormat == boxFormat && s.indexFormat == indexFormat;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(op, outputHeight, outputWidth, spatialScale, samplingRatio, aligned, boxFormat, indexFormat);
+    }
+
+    /** Builds a {@link RoiSpec}; {@link #build()} validates. */
+    public static final class Builder {
+        private RoiOp op;
+        private final long outputHeight, outputWidth;
+        private double spatialScale = 1.0;
+        private long samplingRatio = -1;
+        private boolean aligned;
+        private BoxFormat boxFormat = BoxFormat.WITH_INDEX;
+        private IndexFormat indexFormat = IndexFormat.PLANE;
+
+        private Builder(RoiOp op, long outputHeight, long outputWidth) {
+            this.op = op;
+            this.outputHeight = outputHeight;
+            this.outputWidth = outputWidth;
+        }
+
+        /** Multiplies box coordinates into feature-map pixels (e.g. 1/16 for a stride-16 map); finite and positive. */
+        public Builder spatialScale(double scale) { this.spatialScale = scale; return this; }
+        /** RoIAlign: samples per bin and axis (1 to {@value RoiSpec#MAX_SAMPLING_RATIO}); 0 or less: {@code ceil(size / out)}. */
+        public Builder samplingRatio(long ratio) { this.samplingRatio = ratio; return this; }
+        /** RoIAlign: half-pixel offset (torchvision {@code aligned = True}, ONNX {@code half_pixel}). */
+        public Builder aligned(boolean aligned) { this.aligned = aligned; return this; }
+        /** RoIAlign: {@link RoiOp#ALIGN_AVG}, {@link RoiOp#ALIGN_MAX} or {@link RoiOp#ALIGN_MAX_ONNX_RUNTIME}. */
+        public Builder mode(RoiOp mode) { this.op = Objects.requireNonNull(mode, "mode"); return this; }
+        public Builder boxFormat(BoxFormat format) { this.boxFormat = Objects.requireNonNull(format, "boxFormat"); return this; }
+        /** RoIPool: how the argmax is numbered ({@link IndexFormat#PLANE} by default, as torchvision). */
+        public Builder indexFormat(IndexFormat format) { this.indexFormat = Objects.requireNonNull(format, "indexFormat"); return this; }
+
+        public RoiSpec build() {
+            if (outputHeight < 1 || outputWidth < 1 || outputHeight > Integer.MAX_VALUE || outputWidth > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("output size = " + outputHeight + "x" + outputWidth + ": must be positive");
+            }
+            if (!(spatialScale > 0) || !Float.isFinite((float) spatialScale) || !((float) spatialScale > 0)) {
+                throw new IllegalArgumentException("spatialScale = " + spatialScale + ": must be finite and positive in float");
+            }
+            if (samplingRatio > MAX_SAMPLING_RATIO) {
+                throw new IllegalArgumentException("samplingRatio = " + samplingRatio + ": at most " + MAX_SAMPLING_RATIO);
+            }
+            if (op == RoiOp.POOL && (aligned || samplingRatio != -1)) {
+                throw new IllegalArgumentException("aligned / samplingRatio given to RoIPool: they are RoIAlign's");
+            }
+            if (op != RoiOp.POOL && indexFormat != IndexFormat.PLANE) {
+                throw new IllegalArgumentException("indexFormat = " + indexFormat + " given to " + op + ": only RoIPool has an argmax");
+            }
+            return new RoiSpec(this);
+        }
+    }
+}
