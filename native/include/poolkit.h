@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct or a signature below changes; the Java side refuses a mismatched library. */
-#define PK_ABI_VERSION 3
+#define PK_ABI_VERSION 4
 
 #define PK_MAX_SPATIAL_RANK 3
 
@@ -233,6 +233,57 @@ PK_API int32_t pk_pool_backward_f32(const pk_pool_spec* spec,
                              const float* grad_output, int64_t grad_output_capacity,
                              const int64_t* indices_data, int64_t indices_capacity,
                              float* grad_input, int64_t grad_input_capacity);
+
+
+/* ---- Pooling methods of the literature ----------------------------------------------------------------------
+   Further PK_OP_* codes for pk_pool_spec.op. Their windows are the usual ones (sliding with every option, or
+   adaptive); padding taps never take part: they carry no value and no weight. Ops that need parameters beyond
+   pk_pool_spec take a pk_method_spec through pk_method_prepare / pk_method_backward_f32; ops that need none also
+   run through the pk_pool_* entry points.
+
+   SOFT (SoftPool, softmax-weighted pooling): m = max x over the window, w_i = e^(x_i - m) / sum e^(x_j - m),
+     y = sum w_i x_i, computed in double and rounded once. Rules in order: a NaN tap gives NaN; a +inf tap
+     gives +inf; -inf taps weigh 0, and a window of only -inf gives -inf; a window without input taps gives 0.
+     Backward: dy/dx_i = w_i (1 + x_i - y) (0 for taps of weight 0); a window whose output is NaN or infinite
+     sends NaN to its taps.
+   GEM (generalized mean): y = (sum max(x_i, eps)^p / n)^(1/p), n the taps inside the input, p > 0 finite and
+     eps > 0 from pk_method_spec: one p, or one per channel given as the run's params (C floats). NaN
+     propagates (max(NaN, eps) is NaN). A window without input taps gives 0. Backward: dy/dx_i =
+     y^(1-p) x_i^(p-1) / n where x_i > eps, else 0; with M = sum z_i^p / n, z_i = max(x_i, eps):
+     dy/dp = y (sum z_i^p ln z_i / (n M p) - ln M / p^2), times the output gradient and summed over the outputs
+     of each channel (per-channel p) or of the whole tensor (one p) into grad_params. */
+#define PK_OP_SOFT 4
+#define PK_OP_GEM 5
+
+/* Where a method's parameter comes from: the pk_method_spec's scalar, or the run's params, one per channel. */
+#define PK_PARAMS_SCALAR 0
+#define PK_PARAMS_PER_CHANNEL 1
+
+typedef struct pk_method_spec {
+    int64_t params_mode;  /* PK_PARAMS_*: GEM's p */
+    double p;             /* GEM with PK_PARAMS_SCALAR: p > 0, finite */
+    double eps;           /* GEM: eps > 0, finite */
+} pk_method_spec;
+
+/* pk_pool_prepare for an op of this section, with its parameters. method may be NULL for ops without any. */
+PK_API int32_t pk_method_prepare(const pk_pool_spec* spec, const pk_method_spec* method, const pk_tensor_desc* input,
+                          const pk_tensor_desc* output, void* plan, int64_t plan_capacity);
+
+/* pk_pool_run_f32 with the run's params: C floats with PK_PARAMS_PER_CHANNEL, else NULL. */
+PK_API int32_t pk_method_run_f32(const void* plan, const float* input_data, int64_t input_capacity,
+                          float* output_data, int64_t output_capacity,
+                          const float* params, int64_t params_capacity,
+                          int64_t row_begin, int64_t row_end);
+
+/* Gradients of an op of this section: grad_input (shaped like input, overwritten) and, for ops with parameters,
+   grad_params (overwritten: C floats with PK_PARAMS_PER_CHANNEL, 1 with PK_PARAMS_SCALAR; may be NULL when not
+   wanted). Reads the forward input. Accumulation runs in a fixed order. */
+PK_API int32_t pk_method_backward_f32(const pk_pool_spec* spec, const pk_method_spec* method,
+                               const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
+                               const pk_tensor_desc* output, const float* grad_output, int64_t grad_output_capacity,
+                               const float* params, int64_t params_capacity,
+                               float* grad_input, int64_t grad_input_capacity,
+                               float* grad_params, int64_t grad_params_capacity);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,7 @@
 #include "f32-lppool/f32-lppool.h"
 #include "f32-maxpool/f32-maxpool.h"
 #include "f32-minpool/f32-minpool.h"
+#include "methods/methods.h"
 #include "simd/pool-simd.h"
 
 #if defined(__x86_64__) && defined(PK_HAVE_X86_KERNELS)
@@ -84,6 +85,8 @@ pk_pool_kernel_fn pk_dispatch_kernel(int32_t op, int32_t isa) {
     case PK_OP_MAX: return max_kernels[isa];
     case PK_OP_AVG: return avg_kernels[isa];
     case PK_OP_MIN: return min_kernels[isa];
+    case PK_OP_SOFT: return pk_f32_softpool__scalar; /* every level: see methods.h */
+    case PK_OP_GEM: return pk_f32_gempool__scalar;
     default: return pk_f32_lppool__scalar; /* every level: see f32-lppool.h */
     }
 }

@@ -27,6 +27,8 @@ public final class PoolSpec {
     static final long MAX_EXTENT = 1L << 40;
     /** An adaptive output size that keeps the input's size along that axis (PyTorch's {@code None}). */
     public static final long KEEP = 0;
+    /** GeM's clamp when none is given (the paper's code). */
+    public static final double DEFAULT_GEM_EPS = 1e-6;
 
     private final PoolOp op;
     private final WindowRule windowRule;
@@ -48,6 +50,8 @@ public final class PoolSpec {
     private final double[] outputRatio; // fractional
     private final float[] samples;      // fractional, explicit
     private final Long seed;            // fractional, drawn samples
+    private final double eps;           // GeM
+    private final float[] channelP;     // GeM, one p per channel; null for one p
 
     private PoolSpec(Builder b) {
         this.op = b.op;
@@ -71,6 +75,8 @@ public final class PoolSpec {
         this.outputRatio = b.outputRatio == null ? null : b.outputRatio.clone();
         this.samples = b.samples == null ? null : b.samples.clone();
         this.seed = b.seed;
+        this.eps = b.eps != null ? b.eps : (op == PoolOp.GEM ? DEFAULT_GEM_EPS : 0);
+        this.channelP = b.channelP == null ? null : b.channelP.clone();
         validate(b);
     }
 
@@ -139,10 +145,31 @@ public final class PoolSpec {
         } else if (b.lpForm != null) {
             throw new IllegalArgumentException("lpForm applies to LP pooling, not " + op);
         }
+        validateMethod(b);
         if (autoPad == AutoPad.SAME_LOWER && conventions == Conventions.TENSORFLOW) {
             throw new IllegalArgumentException("autoPad = SAME_LOWER is not a TensorFlow padding (SAME is SAME_UPPER)");
         }
         validateWindowRule(b);
+    }
+
+    private void validateMethod(Builder b) {
+        if (op != PoolOp.GEM) {
+            if (b.eps != null || b.channelP != null) {
+                throw new IllegalArgumentException("eps and pPerChannel apply to GeM pooling, not " + op);
+            }
+            return;
+        }
+        if (!(eps > 0) || Double.isInfinite(eps)) throw new IllegalArgumentException("eps = " + eps + ": GeM needs a positive finite eps");
+        if (channelP != null) {
+            if (channelP.length == 0) throw new IllegalArgumentException("pPerChannel is empty: give one p per channel");
+            for (int i = 0; i < channelP.length; i++) {
+                if (!(channelP[i] > 0) || Float.isInfinite(channelP[i])) {
+                    throw new IllegalArgumentException("pPerChannel[" + i + "] = " + channelP[i] + ": GeM needs p > 0 and finite");
+                }
+            }
+        } else if (!(p > 0) || Double.isInfinite(p)) {
+            throw new IllegalArgumentException("p = " + p + ": GeM needs p > 0 and finite");
+        }
     }
 
     private void validateWindowRule(Builder b) {
@@ -256,6 +283,45 @@ public final class PoolSpec {
         return b;
     }
 
+    /** SoftPool (softmax-weighted pooling) over sliding windows of {@code kernel}; see {@link PoolOp#SOFT}. */
+    public static Builder soft(long... kernel) {
+        return new Builder(PoolOp.SOFT, kernel);
+    }
+
+    /**
+     * GeM pooling with exponent {@code p} over sliding windows of {@code kernel}; see {@link PoolOp#GEM}. Give one p per
+     * channel with {@link Builder#pPerChannel} (then {@code p} is ignored) and the clamp with {@link Builder#eps}.
+     */
+    public static Builder gem(double p, long... kernel) {
+        Builder b = new Builder(PoolOp.GEM, kernel);
+        b.p = p;
+        return b;
+    }
+
+    /** SoftPool over each whole (n, c) plane. */
+    public static Builder globalSoft(int rank) {
+        return global(PoolOp.SOFT, rank);
+    }
+
+    /** GeM over each whole (n, c) plane: the paper's global descriptor. */
+    public static Builder globalGem(double p, int rank) {
+        Builder b = global(PoolOp.GEM, rank);
+        b.p = p;
+        return b;
+    }
+
+    /** Adaptive SoftPool to {@code outputSize} per spatial axis (PyTorch's bins). */
+    public static Builder adaptiveSoft(long... outputSize) {
+        return adaptive(PoolOp.SOFT, outputSize);
+    }
+
+    /** Adaptive GeM to {@code outputSize} per spatial axis (PyTorch's bins). */
+    public static Builder adaptiveGem(double p, long... outputSize) {
+        Builder b = adaptive(PoolOp.GEM, outputSize);
+        b.p = p;
+        return b;
+    }
+
     /** Max over each whole (n, c) plane of a {@code rank}-d input (ONNX GlobalMaxPool, Keras GlobalMaxPooling). */
     public static Builder globalMax(int rank) {
         return global(PoolOp.MAX, rank);
@@ -312,7 +378,11 @@ public final class PoolSpec {
 
     public PoolOp op() { return op; }
     public WindowRule windowRule() { return windowRule; }
-    /** LP pooling's exponent (0 for other ops). */
+    /** GeM's clamp (0 for other ops). */
+    public double eps() { return eps; }
+    /** GeM's exponent per channel, when given. */
+    public Optional<float[]> pPerChannel() { return Optional.ofNullable(channelP).map(float[]::clone); }
+    /** LP pooling's and GeM's exponent (0 for other ops). */
     public double p() { return p; }
     public LpForm lpForm() { return lpForm; }
     public IndexFormat indexFormat() { return indexFormat; }
@@ -352,7 +422,8 @@ public final class PoolSpec {
                 && divisor == s.divisor && divisorOverride == s.divisorOverride && nanPolicy == s.nanPolicy
                 && conventions == s.conventions && lpForm == s.lpForm && Double.compare(p, s.p) == 0
                 && indexFormat == s.indexFormat && Arrays.equals(outputSize, s.outputSize)
-                && Arrays.equals(outputRatio, s.outputRatio) && Arrays.equals(samples, s.samples) && Objects.equals(seed, s.seed);
+                && Arrays.equals(outputRatio, s.outputRatio) && Arrays.equals(samples, s.samples) && Objects.equals(seed, s.seed)
+                && Double.compare(eps, s.eps) == 0 && Arrays.equals(channelP, s.channelP);
     }
 
     @Override
@@ -386,6 +457,8 @@ public final class PoolSpec {
                 if (divisorOverride != 0) s.append("divisorOverride=").append(divisorOverride).append(", ");
             }
             case LP -> s.append("p=").append(p).append(", lpForm=").append(lpForm).append(", ");
+            case SOFT -> { }
+            case GEM -> s.append(channelP != null ? "pPerChannel=" + Arrays.toString(channelP) : "p=" + p).append(", eps=").append(eps).append(", ");
             default -> s.append("nanPolicy=").append(nanPolicy).append(", indexFormat=").append(indexFormat).append(", ");
         }
         return s.append("conventions=").append(conventions).append(')').toString();
@@ -413,6 +486,8 @@ public final class PoolSpec {
         private double[] outputRatio;
         private float[] samples;
         private Long seed;
+        private Double eps;
+        private float[] channelP;
 
         private Builder(PoolOp op, long[] kernel) {
             this.op = Objects.requireNonNull(op);
@@ -448,6 +523,11 @@ public final class PoolSpec {
         public Builder samples(float... samples) { this.samples = samples.clone(); return this; }
         /** Fractional pooling's samples drawn from {@code seed} when the operation is prepared: reproducible runs. */
         public Builder seed(long seed) { this.seed = seed; return this; }
+
+        /** GeM's clamp {@code eps > 0} (default {@value PoolSpec#DEFAULT_GEM_EPS}). */
+        public Builder eps(double eps) { this.eps = eps; return this; }
+        /** GeM's exponent per channel (a learned p per channel); the input must have this many channels. */
+        public Builder pPerChannel(float... p) { this.channelP = p.clone(); return this; }
 
         public PoolSpec build() {
             return new PoolSpec(this);

@@ -167,6 +167,10 @@ public final class Pooling {
         long taps = g.batch * g.channels * perAxis[0] * perAxis[1] * perAxis[2];
         // one divide per average, one root (and a scale for PyTorch's form) per LP output
         long finishing = spec.op() == PoolOp.AVG || spec.op() == PoolOp.LP ? g.outputCount : 0;
+        if (spec.op() == PoolOp.SOFT || spec.op() == PoolOp.GEM) {
+            // two passes over each window (its maximum; then exp or pow, and two sums), one division or root per output
+            return new Cost(read, written, 2 * taps + g.outputCount);
+        }
         return new Cost(read, written, taps + finishing);
     }
 

@@ -76,9 +76,10 @@ public final class PreparedPool {
      */
     public Cost backwardCost() {
         Cost forward = cost();
-        boolean lp = geometry.op == PoolOp.LP;
+        boolean lp = geometry.op == PoolOp.LP, readsInput = geometry.op == PoolOp.SOFT || geometry.op == PoolOp.GEM;
         long read = geometry.outputCount * Float.BYTES + (producesIndices() ? geometry.outputCount * Long.BYTES : 0)
-                + (lp ? geometry.inputCount * Float.BYTES + geometry.outputCount * Float.BYTES : 0);
+                + (lp ? geometry.inputCount * Float.BYTES + geometry.outputCount * Float.BYTES : 0)
+                + (readsInput ? geometry.inputCount * Float.BYTES : 0);
         long operations = producesIndices() ? geometry.outputCount : forward.operations();
         return new Cost(read, geometry.inputCount * Float.BYTES, operations);
     }
@@ -209,6 +210,10 @@ public final class PreparedPool {
             checkTensor("indices", indices, indicesType, DType.I64, geometry.outputShape, outputStrides);
             checkDisjoint("indices", indices, "gradInput", gradInput);
         }
+        if (geometry.op == PoolOp.SOFT || geometry.op == PoolOp.GEM) {
+            backwardWithParameters(gradOutput, gradInput, input, null);
+            return;
+        }
         if (geometry.op == PoolOp.LP) {
             if (input == null || output == null) throw new NullPointerException("input and output: LP pooling's gradient reads them");
             checkTensor("input", input, inputType, DType.F32, geometry.inputShape, inputStrides);
@@ -218,6 +223,36 @@ public final class PreparedPool {
         }
         kernel.backward(gradOutput.segment(), gradInput.segment(), geometry.op == PoolOp.LP ? input.segment() : null,
                 geometry.op == PoolOp.LP ? output.segment() : null, producesIndices() ? indices.segment() : null);
+    }
+
+    /**
+     * SoftPool's and GeM's gradients, from the forward's {@code input}: with respect to the input, written over all of
+     * {@code gradInput}, and for GeM, when {@code gradP} is not null, with respect to p, written into {@code gradP}
+     * (one value, or one per channel with {@link PoolSpec.Builder#pPerChannel}). SoftPool:
+     * {@code dy/dx_i = w_i (1 + x_i - y)}; GeM: {@code dy/dx_i = (z_i / y)^(p-1) / n} where {@code x_i > eps}. A window
+     * whose output is NaN or infinite sends NaN. Deterministic: channels outermost, outputs and taps in order.
+     */
+    public void backwardWithParameters(Tensor gradOutput, Tensor gradInput, Tensor input, float[] gradP) {
+        if (geometry.op != PoolOp.SOFT && geometry.op != PoolOp.GEM) {
+            throw new IllegalArgumentException("backwardWithParameters is for SoftPool and GeM, not " + geometry.op + " pooling");
+        }
+        checkTensor("gradOutput", gradOutput, outputType, DType.F32, geometry.outputShape, outputStrides);
+        checkTensor("gradInput", gradInput, inputType, DType.F32, geometry.inputShape, inputStrides);
+        if (gradInput.segment().isReadOnly()) throw new IllegalArgumentException("gradInput segment is read-only");
+        checkDisjoint("gradOutput", gradOutput, "gradInput", gradInput);
+        if (input == null) throw new NullPointerException("input: " + geometry.op + " pooling's gradient reads it");
+        checkTensor("input", input, inputType, DType.F32, geometry.inputShape, inputStrides);
+        checkDisjoint("input", input, "gradInput", gradInput);
+        if (gradP != null) {
+            if (geometry.op != PoolOp.GEM) throw new IllegalArgumentException("gradP given to SoftPool: it has no p");
+            int count = geometry.channelP != null ? geometry.channelP.length : 1;
+            if (gradP.length != count) {
+                throw new IllegalArgumentException("gradP has " + gradP.length + " values: expected " + count
+                        + (count == 1 ? " (one p)" : " (one p per channel)"));
+            }
+        }
+        kernel.backwardWithParameters(gradOutput.segment(), gradInput.segment(), input.segment(),
+                gradP == null ? null : MemorySegment.ofArray(gradP));
     }
 
     private void crossCheck(Tensor input, Tensor output, MemorySegment idx) {

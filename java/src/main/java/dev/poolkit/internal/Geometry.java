@@ -37,6 +37,9 @@ public final class Geometry {
     public final AvgDivisor divisor;
     public final long divisorOverride;
     public final NanPolicy nanPolicy;
+    /** GeM: the clamp, and one p per channel (null: the scalar {@link #p}). */
+    public final double eps;
+    public final float[] channelP;
     public final long batch, channels;
     /** Per normalized axis d, h, w. */
     public final long[] in = new long[3], out = new long[3], kernel = new long[3], stride = new long[3],
@@ -63,6 +66,8 @@ public final class Geometry {
         this.divisor = windowRule == WindowRule.SLIDING ? spec.divisor() : AvgDivisor.EXCLUDE_PADDING;
         this.divisorOverride = spec.divisorOverride();
         this.nanPolicy = spec.nanPolicy();
+        this.eps = spec.eps();
+        this.channelP = spec.pPerChannel().orElse(null);
         this.inputShape = inputShape.clone();
         if (inputShape.length != rank + 2) {
             throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + " has " + (inputShape.length - 2)
@@ -71,6 +76,10 @@ public final class Geometry {
         this.inputCount = elementCount("input shape", inputShape);
         this.batch = inputShape[0];
         this.channels = inputShape[1];
+        if (channelP != null && channelP.length != channels) {
+            throw new IllegalArgumentException("pPerChannel has " + channelP.length + " values: the input " + Arrays.toString(inputShape)
+                    + " has " + channels + " channels");
+        }
         this.outputShape = new long[rank + 2];
         outputShape[0] = batch;
         outputShape[1] = channels;

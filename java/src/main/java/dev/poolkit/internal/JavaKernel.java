@@ -37,6 +37,8 @@ public final class JavaKernel implements Kernel {
     private final boolean adaptivePerAxis;
     /** The common case (dense, sliding or global windows, max, min or average), or null. */
     private final JavaFastPath fast;
+    /** SoftPool and GeM, or null. */
+    private final JavaMethods methods;
 
     public JavaKernel(Geometry g) {
         this.g = g;
@@ -50,6 +52,7 @@ public final class JavaKernel implements Kernel {
         this.adaptivePerAxis = g.windowRule == WindowRule.ADAPTIVE && (g.out[0] > 1 || g.out[1] > 1 || g.out[2] > 1);
         if (g.windowRule == WindowRule.FRACTIONAL) {
             this.fast = null;
+            this.methods = null;
             return;
         }
         for (int a = 0; a < 3; a++) {
@@ -67,6 +70,7 @@ public final class JavaKernel implements Kernel {
             }
         }
         this.fast = JavaFastPath.applies(g, first, last) ? new JavaFastPath(this, g, origin, first, last) : null;
+        this.methods = g.op == PoolOp.SOFT || g.op == PoolOp.GEM ? new JavaMethods(g, origin, first, last) : null;
     }
 
     @Override
@@ -79,8 +83,10 @@ public final class JavaKernel implements Kernel {
         long oh = rowBegin % g.out[1], od = rowBegin / g.out[1] % g.out[0], rest = rowBegin / g.out[1] / g.out[0];
         long c = g.layout == Layout.NCHW ? rest % g.channels : 0, n = g.layout == Layout.NCHW ? rest / g.channels : rest;
         JavaFastPath.Scratch scratch = fast == null ? null : fast.scratch();
+        long[] taps = methods == null ? null : methods.scratch();
         for (long row = rowBegin; row < rowEnd; row++) {
             if (g.windowRule == WindowRule.FRACTIONAL) fractionalLine(input, output, indices, n, c, od, oh);
+            else if (methods != null) methods.line(taps, input, output, n, c, (int) od, (int) oh);
             else if (fast != null) fast.line(scratch, input, output, indices, n, c, (int) od, (int) oh);
             else line(input, output, indices, n, c, (int) od, (int) oh);
             if (indices != null && g.indexFormat != IndexFormat.PLANE) encodeLine(indices, n, c, od, oh);
@@ -280,6 +286,10 @@ public final class JavaKernel implements Kernel {
     @Override
     public void backward(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment input, MemorySegment output,
                          MemorySegment indices) {
+        if (methods != null) {
+            methods.backward(gradOutput, gradInput, input, null);
+            return;
+        }
         if (extremum) { // every index checked before anything is written, as the native code does
             forEachOutput((n, c, o, at) -> target(n, c, indices.getAtIndex(JAVA_LONG_UNALIGNED, at), at));
         }
@@ -327,6 +337,12 @@ public final class JavaKernel implements Kernel {
                         + (float) (grad * scale * power * outFactor));
             });
         });
+    }
+
+    @Override
+    public void backwardWithParameters(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment input,
+                                       MemorySegment gradParams) {
+        methods.backward(gradOutput, gradInput, input, gradParams);
     }
 
     private interface OutputVisitor { void visit(long n, long c, long[] o, long offset); }

@@ -15,6 +15,12 @@ public interface Kernel {
     void backward(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment input, MemorySegment output,
                   MemorySegment indices);
 
+    /**
+     * SoftPool's and GeM's gradients: with respect to the input (over all of {@code gradInput}) and, for GeM when
+     * {@code gradParams} is not null, p (one float, or one per channel).
+     */
+    void backwardWithParameters(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment input, MemorySegment gradParams);
+
     /** A name saying which implementation runs, e.g. {@code native:avx512} or {@code java}. */
     String name();
 }

@@ -8,6 +8,7 @@ import dev.poolkit.NanPolicy;
 import dev.poolkit.PoolOp;
 import dev.poolkit.PoolingException;
 import dev.poolkit.internal.ffi.PoolkitFFI;
+import dev.poolkit.internal.ffi.pk_method_spec;
 import dev.poolkit.internal.ffi.pk_pool_spec;
 import dev.poolkit.internal.ffi.pk_tensor_desc;
 import java.lang.foreign.Arena;
@@ -34,6 +35,15 @@ public final class NativeKernel implements Kernel {
     private static final class Backward {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(
                 PoolkitFFI.pk_pool_backward_f32$address(), PoolkitFFI.pk_pool_backward_f32$descriptor(), Linker.Option.critical(true));
+        static final MethodHandle METHOD = Linker.nativeLinker().downcallHandle(
+                PoolkitFFI.pk_method_backward_f32$address(), PoolkitFFI.pk_method_backward_f32$descriptor(), Linker.Option.critical(true));
+    }
+    /** The methods of the literature (SoftPool, GeM): runs with their params. Linked on first use. */
+    private static final class Method {
+        static final MethodHandle RUN = Linker.nativeLinker().downcallHandle(
+                PoolkitFFI.pk_method_run_f32$address(), PoolkitFFI.pk_method_run_f32$descriptor());
+        static final MethodHandle RUN_CRITICAL = Linker.nativeLinker().downcallHandle(
+                PoolkitFFI.pk_method_run_f32$address(), PoolkitFFI.pk_method_run_f32$descriptor(), Linker.Option.critical(true));
     }
 
     /** Problems moving fewer bytes than this finish in well under a millisecond: critical calls suit them. */
@@ -41,6 +51,10 @@ public final class NativeKernel implements Kernel {
 
     private final Arena arena; // holds the descriptors, the plan and the samples: freed once this kernel is unreachable
     private final MemorySegment spec, input, output;
+    /** SoftPool and GeM: their parameters, and (unscoped, as the plan) GeM's p per channel or NULL. */
+    private final boolean method;
+    private final MemorySegment methodSpec, params;
+    private final long paramCount;
     /**
      * The plan and the fractional samples as runs pass them: views of this kernel's memory without a scope, so a
      * downcall has no arena to acquire and release for them. They stay valid while this kernel is reachable,
@@ -62,6 +76,8 @@ public final class NativeKernel implements Kernel {
             case AVG -> PoolkitFFI.PK_OP_AVG();
             case MIN -> PoolkitFFI.PK_OP_MIN();
             case LP -> PoolkitFFI.PK_OP_LP();
+            case SOFT -> PoolkitFFI.PK_OP_SOFT();
+            case GEM -> PoolkitFFI.PK_OP_GEM();
         });
         // global windows are sliding ones that cover each axis
         pk_pool_spec.window(spec, switch (g.windowRule) {
@@ -107,8 +123,22 @@ public final class NativeKernel implements Kernel {
             samples = MemorySegment.NULL;
         }
         sampleCount = samples.byteSize() / Float.BYTES;
+        method = g.op == PoolOp.SOFT || g.op == PoolOp.GEM;
+        methodSpec = pk_method_spec.allocate(arena);
+        pk_method_spec.params_mode(methodSpec, g.channelP != null ? PoolkitFFI.PK_PARAMS_PER_CHANNEL() : PoolkitFFI.PK_PARAMS_SCALAR());
+        pk_method_spec.p(methodSpec, g.op == PoolOp.GEM && g.channelP == null ? g.p : 0);
+        pk_method_spec.eps(methodSpec, g.eps);
+        if (g.channelP != null) {
+            MemorySegment ownedParams = arena.allocate(ValueLayout.JAVA_FLOAT, g.channelP.length);
+            MemorySegment.copy(g.channelP, 0, ownedParams, ValueLayout.JAVA_FLOAT, 0, g.channelP.length);
+            params = unscoped(ownedParams);
+        } else {
+            params = MemorySegment.NULL;
+        }
+        paramCount = params.byteSize() / Float.BYTES;
         MemorySegment owned = arena.allocate(PoolkitFFI.pk_pool_plan_size(), Long.BYTES);
-        int status = PoolkitFFI.pk_pool_prepare(spec, input, output, owned, owned.byteSize());
+        int status = method ? PoolkitFFI.pk_method_prepare(spec, methodSpec, input, output, owned, owned.byteSize())
+                : PoolkitFFI.pk_pool_prepare(spec, input, output, owned, owned.byteSize());
         plan = unscoped(owned);
         if (status != PoolkitFFI.PK_OK()) {
             throw new PoolingException("native library rejected a validated problem: " + statusText(status), status);
@@ -166,7 +196,12 @@ public final class NativeKernel implements Kernel {
         boolean critical = preferCritical || !in.isNative() || !out.isNative() || !idx.isNative();
         int status;
         try {
-            status = critical
+            status = method ? (critical
+                    ? (int) Method.RUN_CRITICAL.invokeExact(plan, in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
+                            params, paramCount, rowBegin, rowEnd)
+                    : (int) Method.RUN.invokeExact(plan, in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
+                            params, paramCount, rowBegin, rowEnd))
+                    : critical
                     ? (int) RUN_CRITICAL.invokeExact(plan, in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
                             idx, idx.byteSize() / Long.BYTES, samples, sampleCount, rowBegin, rowEnd)
                     : (int) RUN.invokeExact(plan, in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
@@ -184,8 +219,32 @@ public final class NativeKernel implements Kernel {
     }
 
     @Override
+    public void backwardWithParameters(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment in, MemorySegment gradParams) {
+        MemorySegment gp = gradParams == null ? MemorySegment.NULL : gradParams;
+        int status;
+        try {
+            status = (int) Backward.METHOD.invokeExact(spec, methodSpec, input, in, in.byteSize() / Float.BYTES, output,
+                    gradOutput, gradOutput.byteSize() / Float.BYTES, params, paramCount, gradInput, gradInput.byteSize() / Float.BYTES,
+                    gp, gp.byteSize() / Float.BYTES);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+        if (status != 0) {
+            throw new PoolingException("native pooling backward failed: " + statusText(status), status);
+        }
+    }
+
+    @Override
     public void backward(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment in, MemorySegment out,
                          MemorySegment indices) {
+        if (method) {
+            backwardWithParameters(gradOutput, gradInput, in, null);
+            return;
+        }
         MemorySegment x = in == null ? MemorySegment.NULL : in, y = out == null ? MemorySegment.NULL : out;
         MemorySegment idx = indices == null ? MemorySegment.NULL : indices;
         int status;

@@ -1,0 +1,494 @@
+package dev.poolkit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * SoftPool and GeM: golden vectors from the papers' definitions in float64 (methods.txt, written by
+ * src/test/golden/generate_methods.py) in both layouts on Java and native code at every level; the identities the
+ * methods promise; the rules for NaN and infinities; inputs up to the float range; gradients (input and p) against
+ * central differences; native against Java on random problems, strided views and a shared run; validation.
+ * Values agree within {@value #ULPS} ulps: exp, pow and log round differently across libraries.
+ */
+class MethodsTest {
+    static final int ULPS = 4;
+
+    static Stream<GoldenCase> cases() throws IOException {
+        return GoldenCase.load("/golden/methods.txt").stream();
+    }
+
+    static PoolSpec spec(GoldenCase c) {
+        long[] in = c.longs("input_shape"), out = c.longs("output_shape");
+        int rank = in.length - 2;
+        boolean gem = c.get("op").equals("gem");
+        double p = gem && c.fields().containsKey("p") ? Double.parseDouble(c.get("p")) : 3;
+        PoolSpec.Builder b = switch (c.get("window")) {
+            case "global" -> gem ? PoolSpec.globalGem(p, rank) : PoolSpec.globalSoft(rank);
+            case "adaptive" -> gem ? PoolSpec.adaptiveGem(p, Arrays.copyOfRange(out, 2, out.length))
+                    : PoolSpec.adaptiveSoft(Arrays.copyOfRange(out, 2, out.length));
+            default -> {
+                PoolSpec.Builder s = gem ? PoolSpec.gem(p, c.longs("kernel")) : PoolSpec.soft(c.longs("kernel"));
+                s.stride(c.longs("stride")).padding(c.longs("pad_begin"), c.longs("pad_end")).dilation(c.longs("dilation"))
+                        .ceilMode(c.get("ceil_mode").equals("1"));
+                yield s;
+            }
+        };
+        if (gem) {
+            b.eps(Double.parseDouble(c.get("eps")));
+            if (c.fields().containsKey("p_channels")) b.pPerChannel(c.floats("p_channels"));
+        }
+        return b.build();
+    }
+
+    static boolean close(float got, float want, int ulps) {
+        return TestTensors.sameFloat(got, want)
+                || Math.abs(got - want) <= ulps * Math.ulp(Math.max(Math.abs(got), Math.abs(want)));
+    }
+
+    @Test
+    void goldenCoversEveryRule() throws IOException {
+        for (String op : List.of("soft", "gem")) {
+            for (String window : List.of("sliding", "adaptive", "global")) {
+                for (int rank = 1; rank <= 3; rank++) {
+                    int r = rank;
+                    assertTrue(cases().anyMatch(c -> c.get("op").equals(op) && c.get("window").equals(window)
+                            && c.longs("input_shape").length == r + 2), op + " " + window + " " + rank + "d");
+                }
+            }
+        }
+        assertTrue(cases().filter(c -> c.fields().containsKey("grad_input")).count() >= 90, "methods.txt lost its gradients");
+        assertTrue(cases().anyMatch(c -> c.fields().containsKey("p_channels")), "no per-channel p");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void golden(GoldenCase c) {
+        PoolSpec spec = spec(c);
+        long[] inShape = c.longs("input_shape"), outShape = c.longs("output_shape");
+        assertArrayEquals(outShape, Pooling.outputShape(spec, inShape), c + ": output shape");
+        float[] input = c.floats("input"), expected = c.floats("output");
+        List<String> failures = new ArrayList<>();
+        for (Layout layout : Layout.values()) {
+            for (TestTensors.Target target : TestTensors.targets()) {
+                PreparedPool pool = Pooling.prepare(spec, layout, inShape, target.backend(), target.isa());
+                float[] in = TestTensors.toLayout(input, inShape, layout), out = new float[expected.length];
+                pool.run(Tensor.of(in, layout, inShape), Tensor.of(out, layout, outShape));
+                float[] got = TestTensors.fromLayout(out, outShape, layout);
+                String where = layout + " " + target + ": ";
+                for (int i = 0; i < expected.length; i++) {
+                    if (!close(got[i], expected[i], ULPS)) {
+                        failures.add(where + "output " + i + " got " + got[i] + " want " + expected[i]);
+                        break;
+                    }
+                }
+                if (!c.fields().containsKey("grad_input")) continue;
+                float[] gradIn = new float[input.length];
+                boolean gem = spec.op() == PoolOp.GEM;
+                float[] gradP = gem ? new float[c.floats("grad_p").length] : null;
+                pool.backwardWithParameters(Tensor.of(TestTensors.toLayout(c.floats("grad_output"), outShape, layout), layout, outShape),
+                        Tensor.of(gradIn, layout, inShape), Tensor.of(in, layout, inShape), gradP);
+                float[] gotGrad = TestTensors.fromLayout(gradIn, inShape, layout), wantGrad = c.floats("grad_input");
+                for (int i = 0; i < wantGrad.length; i++) {
+                    if (Math.abs(gotGrad[i] - wantGrad[i]) > 1e-5 * Math.max(1, Math.abs(wantGrad[i]))) {
+                        failures.add(where + "grad_input " + i + " got " + gotGrad[i] + " want " + wantGrad[i]);
+                        break;
+                    }
+                }
+                if (gem) {
+                    float[] wantP = c.floats("grad_p");
+                    for (int i = 0; i < wantP.length; i++) {
+                        if (Math.abs(gradP[i] - wantP[i]) > 1e-5 * Math.max(1, Math.abs(wantP[i]))) {
+                            failures.add(where + "grad_p " + i + " got " + gradP[i] + " want " + wantP[i]);
+                        }
+                    }
+                }
+            }
+        }
+        if (!failures.isEmpty()) fail(c + ":\n  " + String.join("\n  ", failures));
+    }
+
+    // ---- identities ----
+
+    private static float[] run(PoolSpec spec, Layout layout, long[] shape, float[] logical, TestTensors.Target target) {
+        PreparedPool pool = Pooling.prepare(spec, layout, shape, target.backend(), target.isa());
+        long[] outShape = pool.outputShape();
+        float[] out = new float[(int) TestTensors.count(outShape)];
+        pool.run(Tensor.of(TestTensors.toLayout(logical, shape, layout), layout, shape), Tensor.of(out, layout, outShape));
+        return TestTensors.fromLayout(out, outShape, layout);
+    }
+
+    private static float[] random(SplittableRandom r, int count, double scale) {
+        float[] x = new float[count];
+        for (int i = 0; i < count; i++) x[i] = (float) ((r.nextDouble() * 2 - 1) * scale);
+        return x;
+    }
+
+    @Test
+    void softPoolOfAConstantWindowIsTheConstant() {
+        long[] shape = {2, 3, 7, 6};
+        for (float v : new float[] {0f, -2.5f, 1e-30f, 3.4e38f, -3.4e38f, 88.8f, 1000f}) {
+            float[] x = new float[(int) TestTensors.count(shape)];
+            Arrays.fill(x, v);
+            PoolSpec spec = PoolSpec.soft(3, 2).stride(2, 1).padding(1, 1).ceilMode(true).build();
+            for (Layout layout : Layout.values()) {
+                for (TestTensors.Target t : TestTensors.targets()) {
+                    for (float y : run(spec, layout, shape, x, t)) assertEquals(v, y, 0f, t + " " + layout + " constant " + v);
+                }
+            }
+        }
+    }
+
+    @Test
+    void softPoolStaysBetweenMaxAndAverageAndNeverOverflows() {
+        SplittableRandom r = new SplittableRandom(7);
+        long[] shape = {1, 4, 9, 9};
+        float[] x = random(r, (int) TestTensors.count(shape), 3e38); // the paper's avg(x e^x)/avg(e^x) is NaN here
+        PoolSpec soft = PoolSpec.soft(3, 3).stride(2, 2).build();
+        PoolSpec max = PoolSpec.max(3, 3).stride(2, 2).build(), min = PoolSpec.min(3, 3).stride(2, 2).build();
+        float[] hi = run(max, Layout.NHWC, shape, x, TestTensors.targets().get(0)), lo = run(min, Layout.NHWC, shape, x, TestTensors.targets().get(0));
+        for (TestTensors.Target t : TestTensors.targets()) {
+            float[] y = run(soft, Layout.NHWC, shape, x, t);
+            for (int i = 0; i < y.length; i++) {
+                assertTrue(Float.isFinite(y[i]), t + ": output " + i + " = " + y[i]);
+                assertTrue(y[i] <= hi[i] && y[i] >= lo[i], t + ": output " + i + " = " + y[i] + " outside [" + lo[i] + ", " + hi[i] + "]");
+                // taps ~1e37 apart: every weight but the maximum's is e^(-1e37) = 0, so the output is the maximum
+                assertEquals(hi[i], y[i], 0f, t + ": output " + i);
+            }
+        }
+    }
+
+    @Test
+    void gemWithPOneIsTheAverageOfClampedInputs() {
+        SplittableRandom r = new SplittableRandom(11);
+        long[] shape = {2, 3, 8, 7};
+        float[] x = random(r, (int) TestTensors.count(shape), 4);
+        double eps = 0.5;
+        float[] clamped = x.clone();
+        for (int i = 0; i < clamped.length; i++) clamped[i] = (float) Math.max(clamped[i], eps);
+        PoolSpec gem = PoolSpec.gem(1, 3, 3).stride(2, 2).padding(1, 1).eps(eps).build();
+        PoolSpec avg = PoolSpec.avg(3, 3).stride(2, 2).padding(1, 1).countIncludePad(false).build(); // GeM's n excludes padding
+        float[] want = run(avg, Layout.NCHW, shape, clamped, TestTensors.targets().get(0));
+        for (Layout layout : Layout.values()) {
+            for (TestTensors.Target t : TestTensors.targets()) {
+                float[] got = run(gem, layout, shape, x, t);
+                for (int i = 0; i < want.length; i++) assertTrue(close(got[i], want[i], 2), t + " " + layout + " " + i + ": " + got[i] + " vs " + want[i]);
+            }
+        }
+    }
+
+    @Test
+    void globalGemMatchesThePaperAndGrowsTowardTheMax() {
+        long[] shape = {1, 2, 5, 5};
+        SplittableRandom r = new SplittableRandom(5);
+        float[] x = random(r, 50, 2);
+        for (int i = 0; i < x.length; i++) x[i] = Math.abs(x[i]);
+        float previous = 0;
+        for (double p : new double[] {1, 2, 3, 8, 30, 200}) {
+            float[] y = run(PoolSpec.globalGem(p, 2).build(), Layout.NCHW, shape, x, TestTensors.targets().get(TestTensors.targets().size() - 1));
+            double sum = 0;
+            for (int i = 0; i < 25; i++) sum += Math.pow(Math.max(x[i], 1e-6), p);
+            assertTrue(close(y[0], (float) Math.pow(sum / 25, 1 / p), 4), "p = " + p + ": " + y[0]);
+            assertTrue(y[0] >= previous, "GeM grows with p");
+            previous = y[0];
+        }
+        // powers beyond the double range: (3e38)^200 overflows the naive formula
+        float[] big = x.clone();
+        for (int i = 0; i < big.length; i++) big[i] *= 1e38f;
+        for (TestTensors.Target t : TestTensors.targets()) {
+            float[] y = run(PoolSpec.globalGem(200, 2).build(), Layout.NHWC, shape, big, t);
+            assertTrue(Float.isFinite(y[0]) && y[0] > 0, t + ": " + y[0]);
+        }
+    }
+
+    @Test
+    void nanAndInfinityRules() {
+        long[] shape = {1, 1, 1, 8};
+        float nan = Float.NaN, inf = Float.POSITIVE_INFINITY;
+        // windows of 2: [NaN, +inf], [+inf, -inf], [-inf, -inf], [-inf, 1]
+        float[] x = {nan, inf, inf, -inf, -inf, -inf, -inf, 1};
+        for (TestTensors.Target t : TestTensors.targets()) {
+            float[] soft = run(PoolSpec.soft(1, 2).build(), Layout.NCHW, shape, x, t);
+            assertArrayEquals(new float[] {nan, inf, -inf, 1}, soft, 0f, t + " SoftPool");
+            float[] gem = run(PoolSpec.gem(3, 1, 2).build(), Layout.NCHW, shape, x, t);
+            // -inf clamps to eps; NaN propagates (unlike fmax)
+            assertTrue(Float.isNaN(gem[0]) && gem[1] == inf, t + " GeM " + Arrays.toString(gem));
+            assertEquals(1e-6f, gem[2], 1e-12f);
+            assertTrue(close(gem[3], (float) Math.cbrt((1 + 1e-18) / 2), 2), t + " GeM " + gem[3]);
+        }
+    }
+
+    // ---- gradients against central differences (double-checked in float with a relative tolerance) ----
+
+    @Test
+    void gradientsMatchCentralDifferences() {
+        SplittableRandom r = new SplittableRandom(13);
+        long[] shape = {1, 2, 5, 6};
+        int count = (int) TestTensors.count(shape);
+        List<PoolSpec> specs = List.of(PoolSpec.soft(3, 2).stride(2, 2).padding(1, 1).ceilMode(true).build(),
+                PoolSpec.soft(2, 2).stride(1, 2).dilation(2, 1).build(),
+                PoolSpec.gem(3, 3, 3).stride(2, 2).padding(1, 0).eps(0.05).build(),
+                PoolSpec.gem(1, 2, 2).pPerChannel(2.5f, 4f).eps(0.05).build(),
+                PoolSpec.adaptiveGem(2, 2, 3).pPerChannel(1.5f, 3f).build());
+        for (PoolSpec spec : specs) {
+            float[] x = random(r, count, 2);
+            if (spec.op() == PoolOp.GEM) for (int i = 0; i < count; i++) x[i] = 0.2f + Math.abs(x[i]); // away from the clamp's kink
+            for (TestTensors.Target t : TestTensors.targets()) {
+                PreparedPool pool = Pooling.prepare(spec, Layout.NCHW, shape, t.backend(), t.isa());
+                long[] outShape = pool.outputShape();
+                float[] gy = random(r, (int) TestTensors.count(outShape), 1), gx = new float[count];
+                float[] gp = spec.op() == PoolOp.GEM ? new float[spec.pPerChannel().map(a -> a.length).orElse(1)] : null;
+                pool.backwardWithParameters(Tensor.of(gy, Layout.NCHW, outShape), Tensor.of(gx, Layout.NCHW, shape),
+                        Tensor.of(x, Layout.NCHW, shape), gp);
+                for (int i = 0; i < count; i++) {
+                    double h = 1e-3 * Math.max(1, Math.abs(x[i]));
+                    float[] plus = x.clone(), minus = x.clone();
+                    plus[i] += (float) h;
+                    minus[i] -= (float) h;
+                    double numeric = (dot(gy, run(spec, Layout.NCHW, shape, plus, t)) - dot(gy, run(spec, Layout.NCHW, shape, minus, t)))
+                            / (plus[i] - minus[i]);
+                    assertEquals(numeric, gx[i], 2e-3 * Math.max(1, Math.abs(numeric)), t + " " + spec + " d/dx[" + i + "]");
+                }
+                if (gp == null) continue;
+                for (int k = 0; k < gp.length; k++) {
+                    double numeric = (dot(gy, run(withP(spec, k, 1e-3), Layout.NCHW, shape, x, t))
+                            - dot(gy, run(withP(spec, k, -1e-3), Layout.NCHW, shape, x, t))) / 2e-3;
+                    assertEquals(numeric, gp[k], 2e-3 * Math.max(1, Math.abs(numeric)), t + " " + spec + " d/dp[" + k + "]");
+                }
+            }
+        }
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) s += (double) a[i] * b[i];
+        return s;
+    }
+
+    /** The GeM spec with p (or channel k's p) moved by delta. */
+    private static PoolSpec withP(PoolSpec spec, int k, double delta) {
+        PoolSpec.Builder b = switch (spec.windowRule()) {
+            case ADAPTIVE -> PoolSpec.adaptiveGem(spec.p() + (spec.pPerChannel().isPresent() ? 0 : delta), spec.outputSize().orElseThrow());
+            case GLOBAL -> PoolSpec.globalGem(spec.p() + (spec.pPerChannel().isPresent() ? 0 : delta), spec.rank());
+            default -> PoolSpec.gem(spec.p() + (spec.pPerChannel().isPresent() ? 0 : delta), spec.kernel()).stride(spec.stride())
+                    .padding(spec.padBegin(), spec.padEnd()).dilation(spec.dilation()).ceilMode(spec.ceilMode());
+        };
+        b.eps(spec.eps());
+        spec.pPerChannel().ifPresent(p -> {
+            float[] q = p.clone();
+            q[k] += (float) delta;
+            b.pPerChannel(q);
+        });
+        return b.build();
+    }
+
+    @Test
+    void gradientsOfSpecialWindows() {
+        long[] shape = {1, 1, 1, 6};
+        float[] x = {Float.NaN, 1, -Float.POSITIVE_INFINITY, 2, 3, 4}; // windows of 2: [NaN, 1], [-inf, 2], [3, 4]
+        for (TestTensors.Target t : TestTensors.targets()) {
+            PreparedPool pool = Pooling.prepare(PoolSpec.soft(1, 2).build(), Layout.NCHW, shape, t.backend(), t.isa());
+            float[] gx = new float[6];
+            pool.backward(Tensor.of(new float[] {1, 1, 1}, Layout.NCHW, 1, 1, 1, 3), Tensor.of(gx, Layout.NCHW, shape),
+                    Tensor.of(x, Layout.NCHW, shape), null, null);
+            assertTrue(Float.isNaN(gx[0]) && Float.isNaN(gx[1]), t + ": NaN window " + Arrays.toString(gx));
+            assertEquals(0f, gx[2], 0f, t + ": a -inf tap weighs 0");
+            assertEquals(1f, gx[3], 1e-6f, t + ": the only finite tap takes it all");
+            assertTrue(Float.isFinite(gx[4]) && Float.isFinite(gx[5]), t + Arrays.toString(gx));
+        }
+    }
+
+    // ---- native against Java ----
+
+    @ParameterizedTest(name = "native:{0} = java")
+    @MethodSource("dev.poolkit.CrossBackendTest#levels")
+    void nativeEqualsJava(Isa isa) {
+        assumeTrue(Pooling.nativeAvailable(), "native library unavailable");
+        SplittableRandom r = new SplittableRandom(1616 + isa.ordinal());
+        int run = 0;
+        for (int problem = 0; problem < 400; problem++) {
+            int rank = r.nextInt(1, 4);
+            long[] shape = new long[rank + 2];
+            shape[0] = r.nextInt(1, 3);
+            shape[1] = r.nextInt(1, 20);
+            for (int i = 0; i < rank; i++) shape[i + 2] = r.nextInt(1, rank == 3 ? 7 : rank == 2 ? 15 : 30);
+            PoolSpec spec;
+            long[] outShape;
+            try {
+                spec = randomSpec(r, rank, shape[1]);
+                outShape = Pooling.outputShape(spec, shape);
+            } catch (IllegalArgumentException doesNotFit) {
+                continue;
+            }
+            run++;
+            Layout layout = r.nextBoolean() ? Layout.NCHW : Layout.NHWC;
+            boolean views = r.nextInt(3) == 0;
+            try (Arena arena = Arena.ofConfined()) {
+                Tensor in = FamilyCrossBackendTest.view(arena, layout, shape, views, r);
+                Tensor out = FamilyCrossBackendTest.view(arena, layout, outShape, views, r);
+                fill(in, r);
+                PreparedPool nat = Pooling.prepare(spec, in, out, Backend.NATIVE, isa);
+                nat.run(in, out);
+                Tensor denseIn = Tensor.allocate(arena, DType.F32, layout, shape);
+                copy(in, denseIn);
+                PreparedPool java = Pooling.prepare(spec, layout, shape, Backend.JAVA, null);
+                Tensor javaOut = java.allocateOutput(arena);
+                java.run(denseIn, javaOut);
+                Tensor natDense = Tensor.allocate(arena, DType.F32, layout, outShape);
+                copy(out, natDense);
+                assertNull(difference(natDense, javaOut), () -> nat + " on " + in);
+                // the cross-check backend agrees with itself, and a shared run equals a plain one
+                Pooling.prepare(spec, layout, shape, Backend.CROSS_CHECK, isa).run(denseIn, Tensor.allocate(arena, DType.F32, layout, outShape));
+            }
+        }
+        assertTrue(run > 200, "only " + run + " problems ran");
+    }
+
+    static PoolSpec randomSpec(SplittableRandom r, int rank, long channels) {
+        boolean gem = r.nextBoolean();
+        double p = new double[] {1, 2, 3, 0.5, 7.5}[r.nextInt(5)];
+        long[] kernel = new long[rank], stride = new long[rank], dilation = new long[rank], pad = new long[rank], out = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            kernel[i] = r.nextInt(1, 5);
+            stride[i] = r.nextInt(1, 4);
+            dilation[i] = r.nextInt(4) == 0 ? 2 : 1;
+            pad[i] = r.nextInt((int) (dilation[i] * (kernel[i] - 1) + 1) / 2 + 1);
+            out[i] = r.nextInt(1, 6);
+        }
+        PoolSpec.Builder b = switch (r.nextInt(4)) {
+            case 0 -> gem ? PoolSpec.globalGem(p, rank) : PoolSpec.globalSoft(rank);
+            case 1 -> gem ? PoolSpec.adaptiveGem(p, out) : PoolSpec.adaptiveSoft(out);
+            default -> (gem ? PoolSpec.gem(p, kernel) : PoolSpec.soft(kernel)).stride(stride).dilation(dilation).padding(pad)
+                    .ceilMode(r.nextBoolean());
+        };
+        if (gem && r.nextBoolean()) {
+            float[] ps = new float[(int) channels];
+            for (int c = 0; c < ps.length; c++) ps[c] = (float) (0.5 + r.nextDouble() * 6);
+            b.pPerChannel(ps);
+        }
+        if (gem && r.nextBoolean()) b.eps(r.nextBoolean() ? 0.25 : 1e-6);
+        return b.build();
+    }
+
+    private static void fill(Tensor t, SplittableRandom r) {
+        boolean specials = r.nextInt(4) == 0, huge = r.nextInt(5) == 0;
+        forEach(t, at -> {
+            float v = (float) ((r.nextDouble() * 2 - 1) * (huge ? 3e38 : 8));
+            if (specials) {
+                int k = r.nextInt(12);
+                v = k == 0 ? Float.NaN : k == 1 ? Float.POSITIVE_INFINITY : k == 2 ? Float.NEGATIVE_INFINITY : v;
+            }
+            t.segment().setAtIndex(ValueLayout.JAVA_FLOAT, at, v);
+        });
+    }
+
+    /** Visits the storage offset of every element of a (possibly strided) tensor, in logical order. */
+    private static void forEach(Tensor t, java.util.function.LongConsumer action) {
+        long[] shape = t.shape(), st = t.strides(), c = new long[shape.length];
+        for (long i = 0; i < TestTensors.count(shape); i++) {
+            long o = 0;
+            for (int k = 0; k < st.length; k++) o += c[k] * st[k];
+            action.accept(o);
+            for (int k = shape.length - 1; k >= 0; k--) {
+                if (++c[k] < shape[k]) break;
+                c[k] = 0;
+            }
+        }
+    }
+
+    private static void copy(Tensor from, Tensor to) {
+        long[] a = offsets(from), b = offsets(to);
+        for (int i = 0; i < a.length; i++) {
+            to.segment().setAtIndex(ValueLayout.JAVA_FLOAT, b[i], from.segment().getAtIndex(ValueLayout.JAVA_FLOAT, a[i]));
+        }
+    }
+
+    private static long[] offsets(Tensor t) {
+        long[] out = new long[(int) TestTensors.count(t.shape())];
+        int[] i = {0};
+        forEach(t, o -> out[i[0]++] = o);
+        return out;
+    }
+
+    private static String difference(Tensor a, Tensor b) {
+        long n = TestTensors.count(a.shape());
+        for (long i = 0; i < n; i++) {
+            float x = a.segment().getAtIndex(ValueLayout.JAVA_FLOAT, i), y = b.segment().getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            if (!close(x, y, ULPS)) return "element " + i + ": " + x + " vs " + y;
+        }
+        return null;
+    }
+
+    @Test
+    void sharedRunEqualsPlainRun() throws Exception {
+        long[] shape = {2, 40, 17, 13};
+        SplittableRandom r = new SplittableRandom(3);
+        float[] x = random(r, (int) TestTensors.count(shape), 5);
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            for (PoolSpec spec : List.of(PoolSpec.soft(3, 3).stride(2, 2).build(), PoolSpec.gem(3, 2, 2).build())) {
+                for (Layout layout : Layout.values()) {
+                    for (TestTensors.Target t : TestTensors.targets()) {
+                        PreparedPool prepared = Pooling.prepare(spec, layout, shape, t.backend(), t.isa());
+                        float[] a = new float[(int) TestTensors.count(prepared.outputShape())], b = a.clone();
+                        prepared.run(Tensor.of(x, layout, shape), Tensor.of(a, layout, prepared.outputShape()));
+                        prepared.run(Tensor.of(x, layout, shape), Tensor.of(b, layout, prepared.outputShape()), null, pool, 4);
+                        assertArrayEquals(a, b, t + " " + layout);
+                    }
+                }
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    // ---- validation and shapes ----
+
+    @Test
+    void validation() {
+        assertThrows(IllegalArgumentException.class, () -> PoolSpec.gem(0, 2, 2).build(), "p = 0");
+        assertThrows(IllegalArgumentException.class, () -> PoolSpec.gem(Double.POSITIVE_INFINITY, 2).build(), "p = inf");
+        assertThrows(IllegalArgumentException.class, () -> PoolSpec.gem(3, 2).eps(0).build(), "eps = 0");
+        assertThrows(IllegalArgumentException.class, () -> PoolSpec.gem(3, 2).pPerChannel(1, -1).build(), "negative p");
+        assertThrows(IllegalArgumentException.class, () -> PoolSpec.soft(2).eps(0.1).build(), "eps on SoftPool");
+        assertThrows(IllegalArgumentException.class, () -> PoolSpec.soft(2).nanPolicy(NanPolicy.IGNORE).build(), "nanPolicy on SoftPool");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Pooling.prepare(PoolSpec.gem(3, 2).pPerChannel(1, 2).build(), Layout.NCHW, 1, 3, 8));
+        assertTrue(e.getMessage().contains("pPerChannel has 2 values"), e.getMessage());
+        PreparedPool soft = Pooling.prepare(PoolSpec.soft(2).build(), Layout.NCHW, new long[] {1, 1, 4}, Backend.JAVA, null);
+        assertThrows(IllegalArgumentException.class, () -> soft.run(Tensor.of(new float[4], Layout.NCHW, 1, 1, 4),
+                Tensor.of(new float[2], Layout.NCHW, 1, 1, 2), Tensor.i64(MemorySegment.ofArray(new long[2]), Layout.NCHW, 1, 1, 2)));
+        assertThrows(IllegalArgumentException.class, () -> soft.backwardWithParameters(Tensor.of(new float[2], Layout.NCHW, 1, 1, 2),
+                Tensor.of(new float[4], Layout.NCHW, 1, 1, 4), Tensor.of(new float[4], Layout.NCHW, 1, 1, 4), new float[1]));
+    }
+
+    @Test
+    void shapesAndCost() {
+        assertArrayEquals(new long[] {2, 3, 4, 4}, Pooling.outputShape(PoolSpec.soft(3, 3).stride(2, 2).padding(1, 1).build(), 2, 3, 8, 8));
+        assertArrayEquals(new long[] {2, 3, 1, 1}, Pooling.outputShape(PoolSpec.globalGem(3, 2).build(), 2, 3, 8, 8));
+        assertArrayEquals(new long[] {2, 3, 5}, Pooling.outputShape(PoolSpec.adaptiveSoft(5).build(), 2, 3, 9));
+        Cost c = Pooling.cost(PoolSpec.soft(2, 2).build(), false, 1, 1, 4, 4);
+        assertEquals(64, c.bytesRead());
+        assertEquals(16, c.bytesWritten());
+        assertEquals(2 * 16 + 4, c.operations()); // two passes over 16 taps, one division per output
+    }
+}

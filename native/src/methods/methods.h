@@ -1,0 +1,57 @@
+/* The pooling methods of the literature (PK_OP_SOFT and after, see poolkit.h): their scalar kernels, the
+   definitions, and their gradients. Each reduces one window of the shared window machinery (pool-window.h),
+   so every window rule and option of max and average pooling applies to them unchanged. */
+#ifndef PK_METHODS_H
+#define PK_METHODS_H
+
+#include "../pool-plan.h"
+#include "../pool-window.h"
+
+/* A window's value for channel c; `in` points at the (n, c) origin. */
+typedef float (*pk_method_pixel_fn)(const pk_plan* p, const float* in, const pk_window w[3], int64_t c);
+
+/* Every output of rows [row_begin, row_end), as pk_window_rows, with the channel passed to the pixel. */
+static inline void pk_method_rows(const pk_plan* p, const float* input, float* output, int64_t row_begin,
+                                  int64_t row_end, pk_method_pixel_fn pixel) {
+    const int64_t channels_per_row = p->layout == PK_LAYOUT_NCHW ? 1 : p->channels;
+    int64_t n, c0, od, oh;
+    pk_row_coordinates(p, row_begin, &n, &c0, &od, &oh);
+    for (int64_t row = row_begin; row < row_end; row++, pk_row_next(p, &n, &c0, &od, &oh)) {
+        pk_window w[3];
+        w[0] = pk_window_of(&p->axis[0], od);
+        w[1] = pk_window_of(&p->axis[1], oh);
+        for (int64_t ow = 0; ow < p->axis[2].out; ow++) {
+            w[2] = pk_window_of(&p->axis[2], ow);
+            for (int64_t c = c0; c < c0 + channels_per_row; c++) {
+                const float* in = input + n * p->in_stride[PK_N] + c * p->in_stride[PK_C];
+                output[n * p->out_stride[PK_N] + c * p->out_stride[PK_C] + od * p->out_stride[PK_D]
+                       + oh * p->out_stride[PK_H] + ow * p->out_stride[PK_W]] = pixel(p, in, w, c);
+            }
+        }
+    }
+}
+
+/* Taps of a window inside the input. */
+static inline int64_t pk_window_taps(const pk_window w[3]) {
+    return (w[0].last - w[0].first) * (w[1].last - w[1].first) * (w[2].last - w[2].first);
+}
+
+/* Validates a method's parameters against a plan pk_plan_init filled and stores them in it. */
+int32_t pk_method_plan(pk_plan* plan, const pk_pool_spec* spec, const pk_method_spec* method);
+
+/* A run's params against a plan: C positive finite floats with PK_PARAMS_PER_CHANNEL, else NULL. */
+int32_t pk_method_check_params(const pk_plan* plan, const float* params, int64_t capacity);
+
+/* Whether a plan of op has what it needs to run (GEM: its parameters). */
+int pk_method_ready(const pk_plan* plan);
+
+/* Forward kernels (every level: their cost is exp and pow, not the memory access). */
+void pk_f32_softpool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
+void pk_f32_gempool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
+
+/* Gradients of one window, added to grad_input (and grad_param) at the (n, c) origins given. */
+void pk_softpool_window_backward(const pk_plan* p, const float* in, const pk_window w[3], float grad, float* grad_in);
+void pk_gempool_window_backward(const pk_plan* p, const float* in, const pk_window w[3], int64_t c, float grad,
+                                float* grad_in, double* grad_p);
+
+#endif
