@@ -94,8 +94,9 @@ static int32_t run_plan(const pk_plan* plan, int32_t isa, const int32_t path[2],
     if (!pk_method_ready(plan)) return PK_ERR_INVALID_OPTION; /* a method prepared without its parameters */
     if ((status = pk_check_buffer(input_data, input_capacity, plan->in_extent, sizeof(float))) != PK_OK) return status;
     if ((status = pk_check_buffer(output_data, output_capacity, plan->out_extent, sizeof(float))) != PK_OK) return status;
-    if (indices_data) {
-        if (plan->op != PK_OP_MAX && plan->op != PK_OP_MIN) return PK_ERR_INVALID_OPTION;
+    if (indices_data) { /* max, min, and the methods that pick a tap */
+        const int picks = plan->op == PK_OP_MIXED || (plan->op == PK_OP_STOCHASTIC && plan->params_mode == PK_PARAMS_UNIFORMS);
+        if (plan->op != PK_OP_MAX && plan->op != PK_OP_MIN && !picks) return PK_ERR_INVALID_OPTION;
         if ((status = pk_check_buffer(indices_data, indices_capacity, plan->out_extent, sizeof(int64_t))) != PK_OK)
             return status;
     }
@@ -167,7 +168,7 @@ static inline void plan_checksum(const uint64_t* words, uint64_t checksum[2]) {
         b1 += a1;
     }
     uint64_t a = a0[0] + a0[1] + a1[0] + a1[1], b = b0[0] + 3 * b0[1] + 5 * b1[0] + 7 * b1[1];
-    for (; i < PK_PLAN_CHECKED_WORDS; i++) {
+    for (size_t rest = PK_PLAN_CHECKED_WORDS % 4; rest > 0; rest--, i++) { /* counted so that no plan size makes GCC warn */
         a += words[i];
         b += a;
     }
@@ -192,7 +193,7 @@ static int32_t prepare(const pk_pool_spec* spec, const pk_method_spec* method, i
         local.p.isa = spec->isa == PK_ISA_AUTO ? pk_dispatch_default_isa() : (int32_t)spec->isa;
         if (!pk_dispatch_kernel(local.p.plan.op, local.p.isa)) status = PK_ERR_UNSUPPORTED_ISA;
     }
-    if (status == PK_OK) { /* the specialization, chosen once; indices are for max and min only */
+    if (status == PK_OK) { /* the specialization, chosen once; SIMD indices are for max and min only */
         local.p.path[0] = pk_dispatch_path(&local.p.plan, local.p.isa, 0);
         const int indexed = local.p.plan.op == PK_OP_MAX || local.p.plan.op == PK_OP_MIN;
         local.p.path[1] = indexed ? pk_dispatch_path(&local.p.plan, local.p.isa, 1) : 0;
@@ -224,7 +225,7 @@ static const pk_prepared_plan* checked_plan(const void* plan) {
     uint64_t checksum[2];
     plan_checksum(given->words, checksum);
     if (given->p.magic != PK_PLAN_MAGIC || given->p.abi_version != PK_ABI_VERSION || checksum[0] != given->p.checksum[0]
-        || checksum[1] != given->p.checksum[1] || given->p.plan.op < PK_OP_MAX || given->p.plan.op > PK_OP_GEM)
+        || checksum[1] != given->p.checksum[1] || given->p.plan.op < PK_OP_MAX || given->p.plan.op > PK_OP_LIP)
         return NULL;
     return &given->p;
 }
@@ -244,12 +245,13 @@ int32_t pk_pool_run_f32(const void* plan, const float* input_data, int64_t input
 
 int32_t pk_method_run_f32(const void* plan, const float* input_data, int64_t input_capacity,
                           float* output_data, int64_t output_capacity,
+                          int64_t* indices_data, int64_t indices_capacity,
                           const float* params, int64_t params_capacity,
                           int64_t row_begin, int64_t row_end) {
     if (!plan) return PK_ERR_NULL_POINTER;
     if ((uintptr_t)plan % sizeof(uint64_t) != 0) return PK_ERR_MISALIGNED;
     const pk_prepared_plan* given = checked_plan(plan);
     if (!given) return PK_ERR_INVALID_PLAN;
-    return run_plan(&given->plan, given->isa, given->path, input_data, input_capacity, output_data, output_capacity, NULL, 0,
-                    NULL, 0, params, params_capacity, row_begin, row_end);
+    return run_plan(&given->plan, given->isa, given->path, input_data, input_capacity, output_data, output_capacity,
+                    indices_data, indices_capacity, NULL, 0, params, params_capacity, row_begin, row_end);
 }

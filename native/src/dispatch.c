@@ -87,6 +87,9 @@ pk_pool_kernel_fn pk_dispatch_kernel(int32_t op, int32_t isa) {
     case PK_OP_MIN: return min_kernels[isa];
     case PK_OP_SOFT: return pk_f32_softpool__scalar; /* every level: see methods.h */
     case PK_OP_GEM: return pk_f32_gempool__scalar;
+    case PK_OP_MIXED: return pk_f32_mixedpool__scalar;
+    case PK_OP_STOCHASTIC: return pk_f32_stochasticpool__scalar;
+    case PK_OP_LIP: return pk_f32_lippool__scalar;
     default: return pk_f32_lppool__scalar; /* every level: see f32-lppool.h */
     }
 }

@@ -41,9 +41,11 @@ typedef struct pk_plan {
     const float* samples;       /* fractional windows: (n, c, rank) samples, set by the forward call */
     /* methods of the literature (PK_OP_SOFT and after; see poolkit.h) */
     int32_t params_mode;        /* PK_PARAMS_* */
-    int32_t method_reserved;
+    int32_t method_given;       /* 1 once pk_method_plan stored a pk_method_spec */
     double method_p;            /* GEM: p with PK_PARAMS_SCALAR */
     double method_eps;          /* GEM: eps */
+    double method_lambda;       /* MIXED: lambda with PK_PARAMS_SCALAR */
+    double method_probability;  /* MIXED: q with PK_PARAMS_UNIFORMS */
     const float* params;        /* the run's params (PK_PARAMS_PER_CHANNEL), set by the run like samples */
 } pk_plan;
 

@@ -41,7 +41,9 @@ static double window_mean_power(const pk_plan* p, const float* in, const pk_wind
     return s / n;
 }
 
-static float gem_pixel(const pk_plan* p, const float* in, const pk_window w[3], int64_t c) {
+static float gem_pixel(const pk_plan* p, const float* in, const pk_window w[3], int64_t n, int64_t c, int64_t o,
+                       int64_t* index) {
+    (void)n, (void)o, (void)index;
     if (pk_window_taps(w) == 0) return 0.0f;
     const double zmax = window_zmax(p, in, w);
     if (!isfinite(zmax)) return (float)zmax; /* NaN or +inf */
@@ -51,8 +53,7 @@ static float gem_pixel(const pk_plan* p, const float* in, const pk_window w[3], 
 
 void pk_f32_gempool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
                             int64_t row_begin, int64_t row_end) {
-    (void)indices;
-    pk_method_rows(p, input, output, row_begin, row_end, gem_pixel);
+    pk_method_rows(p, input, output, indices, row_begin, row_end, gem_pixel);
 }
 
 void pk_gempool_window_backward(const pk_plan* p, const float* in, const pk_window w[3], int64_t c, float grad,

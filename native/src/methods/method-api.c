@@ -4,36 +4,112 @@
 
 #include "methods.h"
 
+/* Which params modes each op takes. */
+static int mode_allowed(int32_t op, int64_t mode) {
+    switch (op) {
+    case PK_OP_GEM: return mode == PK_PARAMS_SCALAR || mode == PK_PARAMS_PER_CHANNEL;
+    case PK_OP_MIXED:
+        return mode == PK_PARAMS_SCALAR || mode == PK_PARAMS_PER_CHANNEL || mode == PK_PARAMS_OUTPUT_MAP
+               || mode == PK_PARAMS_UNIFORMS;
+    case PK_OP_STOCHASTIC: return mode == PK_PARAMS_SCALAR || mode == PK_PARAMS_UNIFORMS;
+    case PK_OP_LIP: return mode == PK_PARAMS_INPUT_MAP || mode == PK_PARAMS_CHANNEL_BROADCAST;
+    default: return mode == PK_PARAMS_SCALAR;
+    }
+}
+
+static int finite(double v) { return !isnan(v) && !isinf(v); }
+
 int32_t pk_method_plan(pk_plan* plan, const pk_pool_spec* spec, const pk_method_spec* method) {
-    (void)spec;
-    if (plan->op != PK_OP_GEM) return PK_OK; /* no parameters */
-    if (!method) return PK_ERR_NULL_POINTER;
-    if (method->params_mode != PK_PARAMS_SCALAR && method->params_mode != PK_PARAMS_PER_CHANNEL)
-        return PK_ERR_INVALID_OPTION;
-    if (!(method->eps > 0) || isinf(method->eps)) return PK_ERR_INVALID_OPTION; /* also NaN */
-    if (method->params_mode == PK_PARAMS_SCALAR && (!(method->p > 0) || isinf(method->p))) return PK_ERR_INVALID_OPTION;
+    if (plan->op < PK_OP_SOFT) return PK_ERR_INVALID_OP;
+    if (plan->axis[2].window == PK_WINDOW_FRACTIONAL) return PK_ERR_INVALID_OP;
+    if (!method) /* SoftPool and stochastic inference have no parameters */
+        return plan->op == PK_OP_SOFT || plan->op == PK_OP_STOCHASTIC ? PK_OK : PK_ERR_NULL_POINTER;
+    if (!mode_allowed(plan->op, method->params_mode)) return PK_ERR_INVALID_OPTION;
     plan->params_mode = (int32_t)method->params_mode;
-    plan->method_p = method->params_mode == PK_PARAMS_SCALAR ? method->p : 0.0;
-    plan->method_eps = method->eps;
+    plan->method_given = 1;
+    switch (plan->op) {
+    case PK_OP_GEM:
+        if (!(method->eps > 0) || !finite(method->eps)) return PK_ERR_INVALID_OPTION;
+        if (method->params_mode == PK_PARAMS_SCALAR && (!(method->p > 0) || !finite(method->p))) return PK_ERR_INVALID_OPTION;
+        plan->method_p = method->params_mode == PK_PARAMS_SCALAR ? method->p : 0.0;
+        plan->method_eps = method->eps;
+        break;
+    case PK_OP_MIXED:
+        if (method->params_mode == PK_PARAMS_SCALAR && !finite(method->lambda)) return PK_ERR_INVALID_OPTION;
+        if (method->params_mode == PK_PARAMS_UNIFORMS && !(method->probability >= 0 && method->probability <= 1))
+            return PK_ERR_INVALID_OPTION;
+        plan->method_lambda = method->params_mode == PK_PARAMS_SCALAR ? method->lambda : 0.0;
+        plan->method_probability = method->params_mode == PK_PARAMS_UNIFORMS ? method->probability : 0.0;
+        /* the max part follows the spec's NaN mode, the average part its divisor (pk_plan_init keeps them for
+           max and average pooling only) */
+        if (spec->nan_mode != PK_NAN_PROPAGATE && spec->nan_mode != PK_NAN_IGNORE) return PK_ERR_INVALID_OPTION;
+        plan->nan_mode = (int32_t)spec->nan_mode;
+        if (spec->window == PK_WINDOW_SLIDING) {
+            if (spec->divisor_mode < PK_DIVISOR_EXCLUDE_PADDING || spec->divisor_mode > PK_DIVISOR_FULL_KERNEL)
+                return PK_ERR_INVALID_OPTION;
+            if (spec->divisor_override < 0 || spec->divisor_override > (INT64_C(1) << 40)) return PK_ERR_INVALID_OPTION;
+            plan->divisor_mode = (int32_t)spec->divisor_mode;
+            plan->divisor_override = spec->divisor_override;
+        }
+        break;
+    default: break;
+    }
+    if (plan->op == PK_OP_MIXED || plan->op == PK_OP_STOCHASTIC) { /* ops with indices */
+        if (spec->index_format < PK_INDEX_PLANE || spec->index_format > PK_INDEX_CHANNELS_LAST_BATCH)
+            return PK_ERR_INVALID_OPTION;
+        plan->index_format = (int32_t)spec->index_format;
+    }
     return PK_OK;
 }
 
 int pk_method_ready(const pk_plan* plan) {
-    return plan->op != PK_OP_GEM || plan->method_eps > 0;
+    /* SOFT and STOCHASTIC inference need nothing beyond pk_pool_spec; the others need pk_method_prepare */
+    return plan->op <= PK_OP_SOFT || plan->op == PK_OP_STOCHASTIC || plan->method_given;
 }
 
-/* Elements of a run's params, or 0 when the plan takes none. */
-static int64_t params_count(const pk_plan* p) {
-    return p->params_mode == PK_PARAMS_PER_CHANNEL ? p->channels : 0;
+/* Elements a run's params must hold, or 0 when the plan takes none. */
+static int64_t params_extent(const pk_plan* p) {
+    switch (p->params_mode) {
+    case PK_PARAMS_PER_CHANNEL: return p->channels;
+    case PK_PARAMS_OUTPUT_MAP:
+    case PK_PARAMS_UNIFORMS: return p->out_extent;
+    case PK_PARAMS_INPUT_MAP: return p->in_extent;
+    case PK_PARAMS_CHANNEL_BROADCAST: return p->batch * p->plane_size;
+    default: return 0;
+    }
+}
+
+/* Visits the element offsets of params shaped like the output (or the input) through its strides. */
+#define PK_FOR_EACH_ELEMENT(p, size, stride, offset)                                                         \
+    for (int64_t n_ = 0; n_ < (p)->batch; n_++)                                                              \
+        for (int64_t c_ = 0; c_ < (p)->channels; c_++)                                                       \
+            for (int64_t d_ = 0; d_ < (size)[0]; d_++)                                                       \
+                for (int64_t h_ = 0; h_ < (size)[1]; h_++)                                                   \
+                    for (int64_t w_ = 0, offset = n_ * (stride)[PK_N] + c_ * (stride)[PK_C] + d_ * (stride)[PK_D] \
+                                                  + h_ * (stride)[PK_H];                                     \
+                         w_ < (size)[2]; w_++, offset += (stride)[PK_W])
+
+static int valid_param(const pk_plan* p, float v) {
+    if (p->op == PK_OP_GEM) return v > 0 && !isinf(v);
+    if (p->params_mode == PK_PARAMS_UNIFORMS) return v >= 0.0f && v < 1.0f;
+    return !isnan(v) && !isinf(v);
 }
 
 int32_t pk_method_check_params(const pk_plan* p, const float* params, int64_t capacity) {
-    const int64_t count = params_count(p);
-    if (count == 0) return params ? PK_ERR_INVALID_OPTION : PK_OK;
-    int32_t status = pk_check_buffer(params, capacity, count, sizeof(float));
+    const int64_t extent = params_extent(p);
+    if (extent == 0) return params ? PK_ERR_INVALID_OPTION : PK_OK;
+    int32_t status = pk_check_buffer(params, capacity, extent, sizeof(float));
     if (status != PK_OK) return status;
-    for (int64_t i = 0; i < count; i++)
-        if (!(params[i] > 0) || isinf(params[i])) return PK_ERR_INVALID_OPTION; /* GEM's p */
+    const int32_t bad = p->params_mode == PK_PARAMS_UNIFORMS ? PK_ERR_INVALID_SAMPLE : PK_ERR_INVALID_OPTION;
+    if (p->params_mode == PK_PARAMS_OUTPUT_MAP || p->params_mode == PK_PARAMS_UNIFORMS) {
+        const int64_t size[3] = {p->axis[0].out, p->axis[1].out, p->axis[2].out};
+        PK_FOR_EACH_ELEMENT(p, size, p->out_stride, o) if (!valid_param(p, params[o])) return bad;
+    } else if (p->params_mode == PK_PARAMS_INPUT_MAP) {
+        /* logits: any float; NaN and infinities are defined by the op */
+    } else if (p->params_mode != PK_PARAMS_CHANNEL_BROADCAST) {
+        for (int64_t i = 0; i < extent; i++)
+            if (!valid_param(p, params[i])) return bad;
+    }
     return PK_OK;
 }
 
@@ -46,9 +122,7 @@ int32_t pk_method_backward_f32(const pk_pool_spec* spec, const pk_method_spec* m
     pk_plan plan, *p = &plan;
     int32_t status = pk_plan_init(p, spec, input, output);
     if (status != PK_OK) return status;
-    if (p->op < PK_OP_SOFT) return PK_ERR_INVALID_OP;
     if ((status = pk_method_plan(p, spec, method)) != PK_OK) return status;
-    if (p->axis[2].window == PK_WINDOW_FRACTIONAL) return PK_ERR_INVALID_OP;
     int64_t size[5], stride[5], extent; /* grad_input is written through the input's strides */
     if ((status = pk_plan_tensor(input, p->rank, 1, size, stride, &extent)) != PK_OK) return status;
     if ((status = pk_check_buffer(input_data, input_capacity, p->in_extent, sizeof(float))) != PK_OK) return status;
@@ -56,19 +130,25 @@ int32_t pk_method_backward_f32(const pk_pool_spec* spec, const pk_method_spec* m
     if ((status = pk_check_buffer(grad_input, grad_input_capacity, p->in_extent, sizeof(float))) != PK_OK) return status;
     if ((status = pk_method_check_params(p, params, params_capacity)) != PK_OK) return status;
     p->params = params;
-    const int has_params = p->op == PK_OP_GEM;
-    const int64_t grad_count = p->params_mode == PK_PARAMS_PER_CHANNEL ? p->channels : 1;
+    /* the parameter gradient: GEM's p, MIXED's lambda (not drawn ones), LIP's logits */
+    int64_t grad_extent = 0;
+    if (p->op == PK_OP_GEM || (p->op == PK_OP_MIXED && p->params_mode != PK_PARAMS_UNIFORMS))
+        grad_extent = p->params_mode == PK_PARAMS_SCALAR ? 1 : params_extent(p);
+    else if (p->op == PK_OP_LIP)
+        grad_extent = params_extent(p);
     if (grad_params) {
-        if (!has_params) return PK_ERR_INVALID_OPTION;
-        if ((status = pk_check_buffer(grad_params, grad_params_capacity, grad_count, sizeof(float))) != PK_OK) return status;
+        if (grad_extent == 0) return PK_ERR_INVALID_OPTION;
+        if ((status = pk_check_buffer(grad_params, grad_params_capacity, grad_extent, sizeof(float))) != PK_OK) return status;
     }
-    for (int64_t n = 0; n < p->batch; n++)
-        for (int64_t c = 0; c < p->channels; c++)
-            for (int64_t id = 0; id < p->axis[0].in; id++)
-                for (int64_t ih = 0; ih < p->axis[1].in; ih++)
-                    for (int64_t iw = 0; iw < p->axis[2].in; iw++)
-                        grad_input[n * p->in_stride[PK_N] + c * p->in_stride[PK_C] + id * p->in_stride[PK_D]
-                                   + ih * p->in_stride[PK_H] + iw * p->in_stride[PK_W]] = 0.0f;
+    const int64_t in_size[3] = {p->axis[0].in, p->axis[1].in, p->axis[2].in};
+    PK_FOR_EACH_ELEMENT(p, in_size, p->in_stride, i) grad_input[i] = 0.0f;
+    if (grad_params && p->op == PK_OP_LIP) {
+        if (p->params_mode == PK_PARAMS_INPUT_MAP) {
+            PK_FOR_EACH_ELEMENT(p, in_size, p->in_stride, i) grad_params[i] = 0.0f;
+        } else {
+            for (int64_t i = 0; i < grad_extent; i++) grad_params[i] = 0.0f;
+        }
+    }
     /* channels outermost, so that each channel's parameter gradient is one sum in a fixed order */
     double total = 0.0;
     for (int64_t c = 0; c < p->channels; c++) {
@@ -80,13 +160,25 @@ int32_t pk_method_backward_f32(const pk_pool_spec* spec, const pk_method_spec* m
                     for (int64_t ow = 0; ow < p->axis[2].out; ow++) {
                         const pk_window w[3] = {pk_window_of(&p->axis[0], od), pk_window_of(&p->axis[1], oh),
                                                 pk_window_of(&p->axis[2], ow)};
-                        const float grad = grad_output[n * p->out_stride[PK_N] + c * p->out_stride[PK_C]
-                                                       + od * p->out_stride[PK_D] + oh * p->out_stride[PK_H]
-                                                       + ow * p->out_stride[PK_W]];
-                        if (p->op == PK_OP_SOFT)
-                            pk_softpool_window_backward(p, input_data + base, w, grad, grad_input + base);
-                        else
-                            pk_gempool_window_backward(p, input_data + base, w, c, grad, grad_input + base, &channel);
+                        const int64_t o = n * p->out_stride[PK_N] + c * p->out_stride[PK_C] + od * p->out_stride[PK_D]
+                                          + oh * p->out_stride[PK_H] + ow * p->out_stride[PK_W];
+                        const float grad = grad_output[o];
+                        const float* in = input_data + base;
+                        float* gin = grad_input + base;
+                        switch (p->op) {
+                        case PK_OP_SOFT: pk_softpool_window_backward(p, in, w, grad, gin); break;
+                        case PK_OP_GEM: pk_gempool_window_backward(p, in, w, c, grad, gin, &channel); break;
+                        case PK_OP_STOCHASTIC: pk_stochasticpool_window_backward(p, in, w, o, grad, gin); break;
+                        case PK_OP_LIP:
+                            pk_lippool_window_backward(p, in, w, n, c, grad, gin, grad_params);
+                            break;
+                        default: {
+                            double lambda_grad = 0.0;
+                            pk_mixedpool_window_backward(p, in, w, c, o, grad, gin, &lambda_grad);
+                            if (grad_params && p->params_mode == PK_PARAMS_OUTPUT_MAP) grad_params[o] = (float)lambda_grad;
+                            channel += lambda_grad;
+                        }
+                        }
                     }
         }
         if (grad_params && p->params_mode == PK_PARAMS_PER_CHANNEL) grad_params[c] = (float)channel;

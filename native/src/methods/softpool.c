@@ -6,7 +6,7 @@
 #include "methods.h"
 
 /* The window's maximum with SoftPool's rules folded in: NaN if any tap is NaN, else the largest tap (+inf,
-   -inf when every tap is -inf). Sets *taps to the number of taps inside the input. */
+   -inf when every tap is -inf). */
 static float window_max(const pk_plan* p, const float* in, const pk_window w[3]) {
     float m = -INFINITY;
     int nan = 0;
@@ -18,8 +18,9 @@ static float window_max(const pk_plan* p, const float* in, const pk_window w[3])
     return nan ? NAN : m;
 }
 
-static float softpool_pixel(const pk_plan* p, const float* in, const pk_window w[3], int64_t c) {
-    (void)c;
+static float softpool_pixel(const pk_plan* p, const float* in, const pk_window w[3], int64_t n, int64_t c, int64_t o,
+                            int64_t* index) {
+    (void)n, (void)c, (void)o, (void)index;
     if (pk_window_taps(w) == 0) return 0.0f;
     const float m = window_max(p, in, w);
     if (!isfinite(m)) return m; /* NaN, +inf, or a window of only -inf */
@@ -36,8 +37,7 @@ static float softpool_pixel(const pk_plan* p, const float* in, const pk_window w
 
 void pk_f32_softpool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
                              int64_t row_begin, int64_t row_end) {
-    (void)indices;
-    pk_method_rows(p, input, output, row_begin, row_end, softpool_pixel);
+    pk_method_rows(p, input, output, indices, row_begin, row_end, softpool_pixel);
 }
 
 void pk_softpool_window_backward(const pk_plan* p, const float* in, const pk_window w[3], float grad, float* grad_in) {

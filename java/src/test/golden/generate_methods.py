@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Golden test vectors for the pooling methods of the literature: SoftPool and GeM.
+"""Golden test vectors for the pooling methods of the literature: SoftPool, GeM, mixed, stochastic, LIP.
 
 Writes java/src/test/resources/golden/methods.txt, computed with PyTorch 1.13 (Debian bookworm's
 python3-torch) in float64 straight from the papers' definitions, window by window, and rounded to
@@ -9,6 +9,14 @@ float32 once:
     input (torch.softmax shifts by the maximum);
   * GeM (Radenovic et al. 2018): y = mean(clamp(x_R, min=eps) ** p) ** (1 / p) over the taps inside
     the input, with one p or one p per channel;
+  * mixed pooling (Yu et al. 2014; Lee et al. 2016): y = lambda * max(x_R) + (1 - lambda) * avg(x_R),
+    the max at its first tap in window order, the average by PyTorch's divisor rules; lambda one, per
+    channel, per output, or drawn per output as u < q; with the max's index and d/dlambda;
+  * stochastic pooling (Zeiler and Fergus 2013): a = relu(x); training picks the first tap whose
+    running sum of a exceeds u * sum(a) (0 and the first tap when the sum is 0), with its index;
+    inference gives sum(a * a) / sum(a);
+  * LIP (Gao et al. 2019): y = sum(softmax(l_R) * x_R) with logits shaped like the input or one
+    channel broadcast, with d/dlogits;
 
 over sliding windows (kernel, stride, asymmetric padding, dilation, ceil mode), adaptive bins
 (PyTorch's [floor(o*L/O), ceil((o+1)*L/O))) and global windows, 1d/2d/3d; with the input gradient
@@ -33,6 +41,13 @@ Format: as generate_family.py's (one block per case, NCHW order, floats as repr 
     output_shape N C O...
     input / output / grad_output / grad_input v ...
     grad_p v ...   (gem: 1 value, or C)
+    lambda v | lambda_channels v ... | lambda_map v ... (output's shape) | probability q + uniforms u ...
+                   (mixed; uniforms also for stochastic training)
+    count_include_pad 0|1, divisor_override d      (mixed)
+    mode train|infer                               (stochastic)
+    logits v ..., logits_shape N C' S...           (lip: C' = C or 1)
+    indices i ...  (mixed: the max's, stochastic training: the chosen tap's; plane index per (n, c))
+    grad_lambda v ... / grad_logits v ...
     end
 """
 
@@ -97,6 +112,8 @@ def compute(case):
     finite = all(math.isfinite(v) for v in case["input"])
     x.requires_grad_(finite)
     op = case["op"]
+    if op in ("mixed", "stochastic", "lip"):
+        return compute_more(case, x, finite, wins)
     if op == "gem":
         pc = case.get("p_channels")
         p = torch.tensor(pc if pc else [case["p"]], dtype=torch.float64, requires_grad=finite)
@@ -126,6 +143,95 @@ def compute(case):
         case["grad_input"] = [f32(v) for v in x.grad.reshape(-1).tolist()]
         if op == "gem":
             case["grad_p"] = [f32(v) for v in p.grad.tolist()]
+
+
+def padded_count(case, a, o):
+    """Taps of window o along axis a inside the padded input [-pb, L + pe) (PyTorch count_include_pad)."""
+    L = case["input_shape"][2 + a]
+    k, s, d = case["kernel"][a], case["stride"][a], case["dilation"][a]
+    pb, pe = case["pad_begin"][a], case["pad_end"][a]
+    return sum(1 for j in range(k) if -pb <= o * s - pb + j * d < L + pe)
+
+
+def compute_more(case, x, finite, wins):
+    shape = case["input_shape"]
+    rank = len(shape) - 2
+    N, C = shape[0], shape[1]
+    op = case["op"]
+    outs, indices = [], []
+    lam = None
+    if op == "mixed":
+        if "lambda_channels" in case:
+            lam = torch.tensor(case["lambda_channels"], dtype=torch.float64, requires_grad=True)
+        elif "lambda_map" in case:
+            lam = torch.tensor(case["lambda_map"], dtype=torch.float64, requires_grad=True)
+        elif "lambda" in case:
+            lam = torch.tensor([case["lambda"]], dtype=torch.float64, requires_grad=True)
+    logits = None
+    if op == "lip":
+        logits = torch.tensor(case["logits"], dtype=torch.float64).reshape(case["logits_shape"]).requires_grad_(True)
+    k = 0
+    for n in range(N):
+        for c in range(C):
+            for opos in itertools.product(*[range(len(w)) for w in wins]):
+                pos = [wins[a][opos[a]] for a in range(rank)]
+                coords = list(itertools.product(*pos))
+                plane = [sum(t[a] * math.prod(shape[2 + a + 1:]) for a in range(rank)) for t in coords]
+                taps = torch.stack([x[(n, c) + t] for t in coords])
+                if op == "mixed":
+                    vals = [float(v) for v in taps]
+                    best = max(range(len(vals)), key=lambda i: (vals[i], -i))  # first maximum
+                    indices.append(plane[best])
+                    if case.get("count_include_pad"):
+                        div = math.prod(padded_count(case, a, opos[a]) for a in range(rank))
+                    else:
+                        div = len(coords)
+                    if case.get("divisor_override"):
+                        div = case["divisor_override"]
+                    avg = taps.sum() / div
+                    if "uniforms" in case:
+                        lv = 1.0 if case["uniforms"][k] < case["probability"] else 0.0
+                    elif "lambda_channels" in case:
+                        lv = lam[c]
+                    elif "lambda_map" in case:
+                        lv = lam[k]
+                    else:
+                        lv = lam[0]
+                    outs.append(lv * taps[best] + (1 - lv) * avg)
+                elif op == "stochastic":
+                    a = torch.relu(taps)  # the contract: no gradient at x = 0 (clamp would pass one)
+                    if case["mode"] == "infer":
+                        S = a.sum()
+                        outs.append((a * a).sum() / S if float(S) > 0 else torch.zeros((), dtype=torch.float64))
+                    else:
+                        av = [max(float(v), 0.0) for v in taps]
+                        S = sum(av)
+                        chosen = -1
+                        if S > 0:
+                            run = 0.0
+                            for i, v in enumerate(av):
+                                run += v
+                                if run > case["uniforms"][k] * S:
+                                    chosen = i
+                                    break
+                        indices.append(plane[chosen] if chosen >= 0 else plane[0])
+                        outs.append(taps[chosen] if chosen >= 0 else torch.zeros((), dtype=torch.float64))
+                else:
+                    cl = c if case["logits_shape"][1] > 1 else 0
+                    l = torch.stack([logits[(n, cl) + t] for t in coords])
+                    outs.append((torch.softmax(l, 0) * taps).sum())
+                k += 1
+    y = torch.stack(outs)
+    case["output"] = [f32(v) for v in y.detach().tolist()]
+    if indices:
+        case["indices"] = indices
+    g = torch.tensor(case["grad_output"], dtype=torch.float64)
+    y.backward(g)
+    case["grad_input"] = [f32(v) for v in x.grad.reshape(-1).tolist()]
+    if lam is not None:
+        case["grad_lambda"] = [f32(v) for v in lam.grad.tolist()]
+    if logits is not None:
+        case["grad_logits"] = [f32(v) for v in logits.grad.reshape(-1).tolist()]
 
 
 def make_cases(seed):
@@ -200,6 +306,51 @@ def make_cases(seed):
         add(f"{op}2d_special", op, "sliding", shape,
             {"kernel": [2, 2], "stride": [2, 2], "dilation": [1, 1], "pad_begin": [0, 0], "pad_end": [0, 0], "ceil_mode": 0},
             values=vals, **({"p": 3.0, "eps": 1e-6} if op == "gem" else {}))
+    for op in ("mixed", "stochastic", "lip"):
+        for i in range(30):
+            rank = 1 + i % 3
+            shape = [rng.randint(1, 2), rng.randint(1, 3)] + sizes[rank]()
+            for _ in range(50):
+                win = sliding(rank)
+                outs = [out_size(shape[2 + a], win["kernel"][a], win["stride"][a], win["dilation"][a],
+                                 win["pad_begin"][a], win["pad_end"][a], win["ceil_mode"]) for a in range(rank)]
+                if all(o >= 1 for o in outs):
+                    break
+            out_count = shape[0] * shape[1] * math.prod(outs)
+            extra = dict(win)
+            values = None
+            if op == "mixed":
+                kind = i % 4
+                if kind == 0:
+                    extra["lambda"] = rng.choice([0.0, 1.0, 0.3, 0.75])
+                elif kind == 1:
+                    extra["lambda_channels"] = [f32(rng.random()) for _ in range(shape[1])]
+                elif kind == 2:
+                    extra["lambda_map"] = [f32(rng.random()) for _ in range(out_count)]
+                else:
+                    extra["probability"] = rng.choice([0.25, 0.5, 0.8])
+                    extra["uniforms"] = [f32(rng.random()) for _ in range(out_count)]
+                extra["count_include_pad"] = rng.randint(0, 1)
+                extra["divisor_override"] = rng.choice([0, 0, 0, 2])
+                # ties and repeated values, so that the first maximum matters
+                values = [f32(rng.randint(-4, 4) * 0.5) for _ in range(math.prod(shape))]
+            elif op == "stochastic":
+                extra["mode"] = "train" if i % 2 == 0 else "infer"
+                if extra["mode"] == "train":
+                    extra["uniforms"] = [f32(rng.random()) for _ in range(out_count)]
+                # post-ReLU-like activations: many zeros, so that empty sums occur
+                values = [f32(max(rng.gauss(0, 2), 0) if rng.random() < 0.8 else rng.gauss(0, 2)) for _ in range(math.prod(shape))]
+            else:
+                broadcast = i % 2 == 1
+                extra["logits_shape"] = [shape[0], 1 if broadcast else shape[1]] + shape[2:]
+                extra["logits"] = [f32(rng.gauss(0, 2)) for _ in range(math.prod(extra["logits_shape"]))]
+            add(f"{op}{rank}d_sliding_{i}", op, "sliding", shape, extra, values=values)
+        # far beyond exp's float range: LIP's logits; stochastic's sums
+        if op == "lip":
+            shape = [1, 2, 6, 6]
+            add("lip2d_huge_logits", op, "sliding", shape,
+                {"kernel": [3, 3], "stride": [2, 2], "dilation": [1, 1], "pad_begin": [1, 1], "pad_end": [1, 1],
+                 "ceil_mode": 0, "logits_shape": shape, "logits": [f32(rng.uniform(-1, 1) * 1e3) for _ in range(72)]})
     for case in cases:
         if case["window"] == "adaptive":
             case["output_shape"] = case["input_shape"][:2] + case.pop("adaptive_out")
@@ -231,9 +382,11 @@ def main():
     args = ap.parse_args()
     cases = make_cases(args.seed)
     keys = ["op", "window", "input_shape", "kernel", "stride", "pad_begin", "pad_end", "dilation", "ceil_mode", "p",
-            "p_channels", "eps", "output_shape", "input", "output", "grad_output", "grad_input", "grad_p"]
+            "p_channels", "eps", "lambda", "lambda_channels", "lambda_map", "probability", "uniforms", "count_include_pad",
+            "divisor_override", "mode", "logits_shape", "logits", "output_shape", "input", "output", "indices",
+            "grad_output", "grad_input", "grad_p", "grad_lambda", "grad_logits"]
     with open(args.out, "w") as f:
-        f.write("# Golden vectors for SoftPool and GeM, from the papers' definitions in float64 (torch "
+        f.write("# Golden vectors for SoftPool, GeM, mixed, stochastic and LIP pooling, from the papers' definitions in float64 (torch "
                 + torch.__version__ + "), rounded to float32.\n")
         f.write("# Generated by java/src/test/golden/generate_methods.py; do not edit by hand.\n")
         f.write(f"# {len(cases)} cases, {sum('grad_input' in c for c in cases)} with gradients.\n\n")

@@ -19,5 +19,17 @@ public enum PoolOp {
      * GeM, the generalized mean: {@code y = (Σ max(x_i, eps)^p / n)^(1/p)} over the {@code n} taps inside the input, with
      * one {@code p} or one per channel; NaN propagates.
      */
-    GEM
+    GEM,
+    /**
+     * Mixed pooling: {@code y = λ max + (1 - λ) avg} (max with the NaN policy and its index, avg with the divisor rule);
+     * λ one, per channel, per output (gated pooling), or drawn per output ({@code λ = u < q ? 1 : 0}).
+     */
+    MIXED,
+    /**
+     * Stochastic pooling over {@code a = max(x, 0)}: in training, the tap sampled with probability {@code a_i / Σ a}
+     * from one uniform per output (with its index); in inference {@code Σ a² / Σ a}.
+     */
+    STOCHASTIC,
+    /** Local importance pooling: {@code y = Σ e^(l_i - m) x_i / Σ e^(l_i - m)} with caller-given logits {@code l}. */
+    LIP
 }

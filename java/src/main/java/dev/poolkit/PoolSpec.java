@@ -52,6 +52,12 @@ public final class PoolSpec {
     private final Long seed;            // fractional, drawn samples
     private final double eps;           // GeM
     private final float[] channelP;     // GeM, one p per channel; null for one p
+    private final double lambda;        // mixed, one λ
+    private final float[] channelLambda; // mixed, one λ per channel
+    private final boolean lambdaMap;    // mixed, λ per output given with each run
+    private final Double drawnProbability; // mixed, λ drawn per output: u < q
+    private final boolean training;     // stochastic
+    private final boolean logitsBroadcast; // LIP: logits [N, 1, spatial...]
 
     private PoolSpec(Builder b) {
         this.op = b.op;
@@ -77,6 +83,12 @@ public final class PoolSpec {
         this.seed = b.seed;
         this.eps = b.eps != null ? b.eps : (op == PoolOp.GEM ? DEFAULT_GEM_EPS : 0);
         this.channelP = b.channelP == null ? null : b.channelP.clone();
+        this.lambda = b.lambda;
+        this.channelLambda = b.channelLambda == null ? null : b.channelLambda.clone();
+        this.lambdaMap = b.lambdaMap;
+        this.drawnProbability = b.drawnProbability;
+        this.training = b.training;
+        this.logitsBroadcast = b.logitsBroadcast;
         validate(b);
     }
 
@@ -122,15 +134,15 @@ public final class PoolSpec {
         if (divisorOverride < 0 || divisorOverride > MAX_EXTENT) {
             throw new IllegalArgumentException("divisorOverride = " + divisorOverride + ": must be positive (or 0 for none)");
         }
-        if (op != PoolOp.AVG && (b.divisor != null || divisorOverride != 0)) {
+        if (op != PoolOp.AVG && op != PoolOp.MIXED && (b.divisor != null || divisorOverride != 0)) {
             throw new IllegalArgumentException("divisor options apply to average pooling, not " + op);
         }
-        boolean extremum = op == PoolOp.MAX || op == PoolOp.MIN;
+        boolean extremum = op == PoolOp.MAX || op == PoolOp.MIN || op == PoolOp.MIXED;
         if (!extremum && b.nanPolicy != null) {
             throw new IllegalArgumentException("nanPolicy applies to max and min pooling, not " + op
                     + " (sums always propagate NaN)");
         }
-        if (!extremum && b.indexFormat != null) {
+        if (!extremum && op != PoolOp.STOCHASTIC && b.indexFormat != null) {
             throw new IllegalArgumentException("indexFormat applies to max and min pooling, not " + op);
         }
         if (op == PoolOp.LP) {
@@ -153,6 +165,29 @@ public final class PoolSpec {
     }
 
     private void validateMethod(Builder b) {
+        int lambdaSources = (b.channelLambda != null ? 1 : 0) + (b.lambdaMap ? 1 : 0) + (b.drawnProbability != null ? 1 : 0);
+        if (op != PoolOp.MIXED && lambdaSources > 0) {
+            throw new IllegalArgumentException("lambdaPerChannel, lambdaPerOutput and lambdaDrawn apply to mixed pooling, not " + op);
+        }
+        if (op == PoolOp.MIXED) {
+            if (lambdaSources > 1) throw new IllegalArgumentException("mixed pooling takes one of lambdaPerChannel, lambdaPerOutput and lambdaDrawn");
+            if (!Double.isFinite(lambda)) throw new IllegalArgumentException("lambda = " + lambda + ": must be finite");
+            if (channelLambda != null) {
+                for (int i = 0; i < channelLambda.length; i++) {
+                    if (!Float.isFinite(channelLambda[i])) {
+                        throw new IllegalArgumentException("lambdaPerChannel[" + i + "] = " + channelLambda[i] + ": must be finite");
+                    }
+                }
+            }
+            if (drawnProbability != null && !(drawnProbability >= 0 && drawnProbability <= 1)) {
+                throw new IllegalArgumentException("lambdaDrawn probability = " + drawnProbability + ": must lie in [0, 1]");
+            }
+        }
+        if (op != PoolOp.STOCHASTIC && b.training) throw new IllegalArgumentException("training applies to stochastic pooling, not " + op);
+        if (op != PoolOp.LIP && b.logitsBroadcast) throw new IllegalArgumentException("logitsBroadcast applies to LIP, not " + op);
+        if ((op == PoolOp.MIXED || op == PoolOp.STOCHASTIC || op == PoolOp.LIP) && windowRule != WindowRule.SLIDING) {
+            throw new IllegalArgumentException(op + " pooling takes sliding windows");
+        }
         if (op != PoolOp.GEM) {
             if (b.eps != null || b.channelP != null) {
                 throw new IllegalArgumentException("eps and pPerChannel apply to GeM pooling, not " + op);
@@ -192,7 +227,8 @@ public final class PoolSpec {
             }
         }
         if (windowRule != WindowRule.FRACTIONAL) {
-            if (b.outputRatio != null || b.samples != null || b.seed != null
+            boolean seeded = op == PoolOp.MIXED && drawnProbability != null || op == PoolOp.STOCHASTIC && training;
+            if (b.outputRatio != null || b.samples != null || (b.seed != null && !seeded)
                     || (b.outputSize != null && windowRule != WindowRule.ADAPTIVE)) {
                 throw new IllegalArgumentException("outputSize, outputRatio, samples and seed apply to fractional pooling, not "
                         + windowRule + " windows");
@@ -322,6 +358,27 @@ public final class PoolSpec {
         return b;
     }
 
+    /**
+     * Mixed pooling {@code λ max + (1 - λ) avg} with one {@code lambda}, over sliding windows of {@code kernel}; or λ per
+     * channel ({@link Builder#lambdaPerChannel}), per output given with each run ({@link Builder#lambdaPerOutput}), or
+     * drawn ({@link Builder#lambdaDrawn}). Takes max pooling's NaN policy and index format and average pooling's divisor.
+     */
+    public static Builder mixed(double lambda, long... kernel) {
+        Builder b = new Builder(PoolOp.MIXED, kernel);
+        b.lambda = lambda;
+        return b;
+    }
+
+    /** Stochastic pooling over sliding windows of {@code kernel}: inference ({@code Σ a² / Σ a}) unless {@link Builder#training}. */
+    public static Builder stochastic(long... kernel) {
+        return new Builder(PoolOp.STOCHASTIC, kernel);
+    }
+
+    /** Local importance pooling over sliding windows of {@code kernel}; the logits are given with each run. */
+    public static Builder lip(long... kernel) {
+        return new Builder(PoolOp.LIP, kernel);
+    }
+
     /** Max over each whole (n, c) plane of a {@code rank}-d input (ONNX GlobalMaxPool, Keras GlobalMaxPooling). */
     public static Builder globalMax(int rank) {
         return global(PoolOp.MAX, rank);
@@ -378,6 +435,26 @@ public final class PoolSpec {
 
     public PoolOp op() { return op; }
     public WindowRule windowRule() { return windowRule; }
+    /** Mixed pooling's one λ. */
+    public double lambda() { return lambda; }
+    /** Mixed pooling's λ per channel, when given. */
+    public Optional<float[]> lambdaPerChannel() { return Optional.ofNullable(channelLambda).map(float[]::clone); }
+    /** Mixed pooling with λ per output, given with each run. */
+    public boolean lambdaPerOutput() { return lambdaMap; }
+    /** Mixed pooling's probability q of λ = 1 when λ is drawn per output. */
+    public Optional<Double> lambdaDrawn() { return Optional.ofNullable(drawnProbability); }
+    /** Stochastic pooling in training mode (sampling). */
+    public boolean training() { return training; }
+    /** LIP with logits of one channel, broadcast over the channels. */
+    public boolean logitsBroadcast() { return logitsBroadcast; }
+    /**
+     * Whether each run takes a params tensor: mixed λ per output, drawn λ or stochastic training without a seed
+     * (uniforms), LIP (logits).
+     */
+    public boolean takesRunParams() {
+        return op == PoolOp.LIP || op == PoolOp.MIXED && (lambdaMap || drawnProbability != null && seed == null)
+                || op == PoolOp.STOCHASTIC && training && seed == null;
+    }
     /** GeM's clamp (0 for other ops). */
     public double eps() { return eps; }
     /** GeM's exponent per channel, when given. */
@@ -423,7 +500,9 @@ public final class PoolSpec {
                 && conventions == s.conventions && lpForm == s.lpForm && Double.compare(p, s.p) == 0
                 && indexFormat == s.indexFormat && Arrays.equals(outputSize, s.outputSize)
                 && Arrays.equals(outputRatio, s.outputRatio) && Arrays.equals(samples, s.samples) && Objects.equals(seed, s.seed)
-                && Double.compare(eps, s.eps) == 0 && Arrays.equals(channelP, s.channelP);
+                && Double.compare(eps, s.eps) == 0 && Arrays.equals(channelP, s.channelP) && Double.compare(lambda, s.lambda) == 0
+                && Arrays.equals(channelLambda, s.channelLambda) && lambdaMap == s.lambdaMap
+                && Objects.equals(drawnProbability, s.drawnProbability) && training == s.training && logitsBroadcast == s.logitsBroadcast;
     }
 
     @Override
@@ -458,6 +537,13 @@ public final class PoolSpec {
             }
             case LP -> s.append("p=").append(p).append(", lpForm=").append(lpForm).append(", ");
             case SOFT -> { }
+            case MIXED -> {
+                s.append(channelLambda != null ? "lambdaPerChannel=" + Arrays.toString(channelLambda) : lambdaMap ? "lambdaPerOutput"
+                        : drawnProbability != null ? "lambdaDrawn=" + drawnProbability + (seed != null ? ", seed=" + seed : "") : "lambda=" + lambda);
+                s.append(", divisor=").append(divisor).append(", nanPolicy=").append(nanPolicy).append(", indexFormat=").append(indexFormat).append(", ");
+            }
+            case STOCHASTIC -> s.append(training ? "training" + (seed != null ? ", seed=" + seed : "") : "inference").append(", ");
+            case LIP -> s.append(logitsBroadcast ? "logitsBroadcast, " : "");
             case GEM -> s.append(channelP != null ? "pPerChannel=" + Arrays.toString(channelP) : "p=" + p).append(", eps=").append(eps).append(", ");
             default -> s.append("nanPolicy=").append(nanPolicy).append(", indexFormat=").append(indexFormat).append(", ");
         }
@@ -488,6 +574,12 @@ public final class PoolSpec {
         private Long seed;
         private Double eps;
         private float[] channelP;
+        private double lambda;
+        private float[] channelLambda;
+        private boolean lambdaMap;
+        private Double drawnProbability;
+        private boolean training;
+        private boolean logitsBroadcast;
 
         private Builder(PoolOp op, long[] kernel) {
             this.op = Objects.requireNonNull(op);
@@ -528,6 +620,20 @@ public final class PoolSpec {
         public Builder eps(double eps) { this.eps = eps; return this; }
         /** GeM's exponent per channel (a learned p per channel); the input must have this many channels. */
         public Builder pPerChannel(float... p) { this.channelP = p.clone(); return this; }
+
+        /** Mixed pooling: one λ per channel. */
+        public Builder lambdaPerChannel(float... lambda) { this.channelLambda = lambda.clone(); return this; }
+        /** Mixed pooling: λ per output element, given as the params tensor (output's shape and strides) of each run. */
+        public Builder lambdaPerOutput() { this.lambdaMap = true; return this; }
+        /**
+         * Mixed pooling: λ drawn per output, 1 with probability {@code q}: {@code λ = u < q ? 1 : 0} for uniforms {@code u}
+         * given as the params tensor of each run, or drawn once from {@link #seed}.
+         */
+        public Builder lambdaDrawn(double q) { this.drawnProbability = q; return this; }
+        /** Stochastic pooling in training: a tap sampled per output from uniforms given with each run, or drawn once from {@link #seed}. */
+        public Builder training() { this.training = true; return this; }
+        /** LIP: logits of shape [N, 1, spatial...], shared by the channels (default: the input's shape). */
+        public Builder logitsBroadcast() { this.logitsBroadcast = true; return this; }
 
         public PoolSpec build() {
             return new PoolSpec(this);

@@ -40,7 +40,28 @@ class MethodsTest {
     static PoolSpec spec(GoldenCase c) {
         long[] in = c.longs("input_shape"), out = c.longs("output_shape");
         int rank = in.length - 2;
-        boolean gem = c.get("op").equals("gem");
+        String op = c.get("op");
+        if (op.equals("mixed") || op.equals("stochastic") || op.equals("lip")) {
+            long[] k = c.longs("kernel");
+            PoolSpec.Builder b = switch (op) {
+                case "mixed" -> {
+                    PoolSpec.Builder m = PoolSpec.mixed(c.fields().containsKey("lambda") ? Double.parseDouble(c.get("lambda")) : 0, k);
+                    if (c.fields().containsKey("lambda_channels")) m.lambdaPerChannel(c.floats("lambda_channels"));
+                    if (c.fields().containsKey("lambda_map")) m.lambdaPerOutput();
+                    if (c.fields().containsKey("probability")) m.lambdaDrawn(Double.parseDouble(c.get("probability")));
+                    m.countIncludePad(c.get("count_include_pad").equals("1")).indexFormat(IndexFormat.PLANE);
+                    long override = Long.parseLong(c.get("divisor_override"));
+                    if (override != 0) m.divisorOverride(override);
+                    yield m;
+                }
+                case "stochastic" -> c.get("mode").equals("train") ? PoolSpec.stochastic(k).training().indexFormat(IndexFormat.PLANE)
+                        : PoolSpec.stochastic(k);
+                default -> c.longs("logits_shape")[1] == 1 && in[1] != 1 ? PoolSpec.lip(k).logitsBroadcast() : PoolSpec.lip(k);
+            };
+            return b.stride(c.longs("stride")).padding(c.longs("pad_begin"), c.longs("pad_end")).dilation(c.longs("dilation"))
+                    .ceilMode(c.get("ceil_mode").equals("1")).build();
+        }
+        boolean gem = op.equals("gem");
         double p = gem && c.fields().containsKey("p") ? Double.parseDouble(c.get("p")) : 3;
         PoolSpec.Builder b = switch (c.get("window")) {
             case "global" -> gem ? PoolSpec.globalGem(p, rank) : PoolSpec.globalSoft(rank);
@@ -67,6 +88,15 @@ class MethodsTest {
 
     @Test
     void goldenCoversEveryRule() throws IOException {
+        for (String op : List.of("mixed", "stochastic", "lip")) {
+            for (int rank = 1; rank <= 3; rank++) {
+                int r = rank;
+                assertTrue(cases().anyMatch(c -> c.get("op").equals(op) && c.longs("input_shape").length == r + 2), op + " " + rank + "d");
+            }
+        }
+        for (String field : List.of("lambda", "lambda_channels", "lambda_map", "uniforms", "logits", "indices", "grad_lambda", "grad_logits")) {
+            assertTrue(cases().anyMatch(c -> c.fields().containsKey(field)), "no case with " + field);
+        }
         for (String op : List.of("soft", "gem")) {
             for (String window : List.of("sliding", "adaptive", "global")) {
                 for (int rank = 1; rank <= 3; rank++) {
@@ -80,6 +110,16 @@ class MethodsTest {
         assertTrue(cases().anyMatch(c -> c.fields().containsKey("p_channels")), "no per-channel p");
     }
 
+    /** The run params of a case in a layout (λ map, uniforms, logits), or null. */
+    static float[] runParams(GoldenCase c, PoolSpec spec, long[] inShape, long[] outShape, Layout layout) {
+        if (!spec.takesRunParams()) return null;
+        if (c.fields().containsKey("logits")) {
+            long[] shape = c.longs("logits_shape");
+            return TestTensors.toLayout(c.floats("logits"), shape, layout);
+        }
+        return TestTensors.toLayout(c.floats(c.fields().containsKey("lambda_map") ? "lambda_map" : "uniforms"), outShape, layout);
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void golden(GoldenCase c) {
@@ -87,26 +127,40 @@ class MethodsTest {
         long[] inShape = c.longs("input_shape"), outShape = c.longs("output_shape");
         assertArrayEquals(outShape, Pooling.outputShape(spec, inShape), c + ": output shape");
         float[] input = c.floats("input"), expected = c.floats("output");
+        long[] expectedIndices = c.fields().containsKey("indices") ? c.longs("indices") : null;
+        boolean mixed = spec.op() == PoolOp.MIXED;
         List<String> failures = new ArrayList<>();
         for (Layout layout : Layout.values()) {
             for (TestTensors.Target target : TestTensors.targets()) {
                 PreparedPool pool = Pooling.prepare(spec, layout, inShape, target.backend(), target.isa());
                 float[] in = TestTensors.toLayout(input, inShape, layout), out = new float[expected.length];
-                pool.run(Tensor.of(in, layout, inShape), Tensor.of(out, layout, outShape));
+                float[] prm = runParams(c, spec, inShape, outShape, layout);
+                long[] paramsShape = c.fields().containsKey("logits") ? c.longs("logits_shape") : outShape;
+                Tensor params = prm == null ? null : Tensor.of(prm, layout, paramsShape);
+                long[] idx = new long[expected.length];
+                Tensor indices = expectedIndices == null ? null : Tensor.i64(MemorySegment.ofArray(idx), layout, outShape);
+                pool.run(Tensor.of(in, layout, inShape), Tensor.of(out, layout, outShape), indices, params);
                 float[] got = TestTensors.fromLayout(out, outShape, layout);
                 String where = layout + " " + target + ": ";
                 for (int i = 0; i < expected.length; i++) {
-                    if (!close(got[i], expected[i], ULPS)) {
+                    // mixed pooling's average is average pooling's float sum, the reference's a double one
+                    boolean ok = mixed ? Math.abs(got[i] - expected[i]) <= 2e-6 * Math.max(1, Math.abs(expected[i])) : close(got[i], expected[i], ULPS);
+                    if (!ok) {
                         failures.add(where + "output " + i + " got " + got[i] + " want " + expected[i]);
                         break;
                     }
                 }
+                if (expectedIndices != null) {
+                    long[] gotIdx = TestTensors.fromLayout(idx, outShape, layout);
+                    if (!Arrays.equals(gotIdx, expectedIndices)) failures.add(where + "indices " + Arrays.toString(gotIdx));
+                }
                 if (!c.fields().containsKey("grad_input")) continue;
                 float[] gradIn = new float[input.length];
-                boolean gem = spec.op() == PoolOp.GEM;
-                float[] gradP = gem ? new float[c.floats("grad_p").length] : null;
+                String gradField = c.fields().containsKey("grad_p") ? "grad_p" : c.fields().containsKey("grad_lambda") ? "grad_lambda"
+                        : c.fields().containsKey("grad_logits") ? "grad_logits" : null;
+                float[] gradP = gradField == null ? null : new float[c.floats(gradField).length];
                 pool.backwardWithParameters(Tensor.of(TestTensors.toLayout(c.floats("grad_output"), outShape, layout), layout, outShape),
-                        Tensor.of(gradIn, layout, inShape), Tensor.of(in, layout, inShape), gradP);
+                        Tensor.of(gradIn, layout, inShape), Tensor.of(in, layout, inShape), params, gradP);
                 float[] gotGrad = TestTensors.fromLayout(gradIn, inShape, layout), wantGrad = c.floats("grad_input");
                 for (int i = 0; i < wantGrad.length; i++) {
                     if (Math.abs(gotGrad[i] - wantGrad[i]) > 1e-5 * Math.max(1, Math.abs(wantGrad[i]))) {
@@ -114,11 +168,15 @@ class MethodsTest {
                         break;
                     }
                 }
-                if (gem) {
-                    float[] wantP = c.floats("grad_p");
+                if (gradField != null) {
+                    float[] wantP = c.floats(gradField);
+                    // maps come back in the layout
+                    float[] gotP = gradField.equals("grad_logits") ? TestTensors.fromLayout(gradP, c.longs("logits_shape"), layout)
+                            : c.fields().containsKey("lambda_map") ? TestTensors.fromLayout(gradP, outShape, layout) : gradP;
                     for (int i = 0; i < wantP.length; i++) {
-                        if (Math.abs(gradP[i] - wantP[i]) > 1e-5 * Math.max(1, Math.abs(wantP[i]))) {
-                            failures.add(where + "grad_p " + i + " got " + gradP[i] + " want " + wantP[i]);
+                        if (Math.abs(gotP[i] - wantP[i]) > 1e-5 * Math.max(1, Math.abs(wantP[i]))) {
+                            failures.add(where + gradField + " " + i + " got " + gotP[i] + " want " + wantP[i]);
+                            break;
                         }
                     }
                 }
@@ -237,6 +295,157 @@ class MethodsTest {
         }
     }
 
+    @Test
+    void mixedWithLambdaOneOrZeroIsMaxOrAverage() {
+        SplittableRandom r = new SplittableRandom(17);
+        long[] shape = {2, 5, 9, 8};
+        float[] x = random(r, (int) TestTensors.count(shape), 3);
+        for (int i = 0; i < x.length; i += 7) x[i] = x[i / 2]; // ties
+        x[3] = Float.NaN;
+        for (Layout layout : Layout.values()) {
+            for (TestTensors.Target t : TestTensors.targets()) {
+                for (NanPolicy nan : NanPolicy.values()) {
+                    PoolSpec max = PoolSpec.max(3, 2).stride(2, 2).padding(1, 1).ceilMode(true).nanPolicy(nan).build();
+                    PoolSpec one = PoolSpec.mixed(1, 3, 2).stride(2, 2).padding(1, 1).ceilMode(true).nanPolicy(nan).build();
+                    assertArrayEquals(withIndices(max, layout, shape, x, t), withIndices(one, layout, shape, x, t), t + " " + layout + " λ = 1");
+                }
+                PoolSpec avg = PoolSpec.avg(3, 2).stride(2, 2).padding(1, 1).ceilMode(true).build();
+                PoolSpec zero = PoolSpec.mixed(0, 3, 2).stride(2, 2).padding(1, 1).ceilMode(true).build();
+                float[] a = run(avg, layout, shape, x, t), b = run(zero, layout, shape, x, t);
+                for (int i = 0; i < a.length; i++) assertTrue(TestTensors.sameFloat(a[i], b[i]), t + " " + layout + " λ = 0 at " + i);
+                // drawn λ: q = 1 is always max, q = 0 always the average
+                PoolSpec always = PoolSpec.mixed(0, 3, 2).stride(2, 2).padding(1, 1).ceilMode(true).lambdaDrawn(1).seed(5).build();
+                PoolSpec never = PoolSpec.mixed(0, 3, 2).stride(2, 2).padding(1, 1).ceilMode(true).lambdaDrawn(0).seed(5).build();
+                float[] m = run(PoolSpec.max(3, 2).stride(2, 2).padding(1, 1).ceilMode(true).build(), layout, shape, x, t);
+                float[] c = run(always, layout, shape, x, t), d = run(never, layout, shape, x, t);
+                for (int i = 0; i < a.length; i++) {
+                    assertTrue(TestTensors.sameFloat(m[i], c[i]) && TestTensors.sameFloat(a[i], d[i]), t + " " + layout + " drawn at " + i);
+                }
+            }
+        }
+    }
+
+    /** Values and plane indices as one array (values as their bits). */
+    private static long[] withIndices(PoolSpec spec, Layout layout, long[] shape, float[] logical, TestTensors.Target target) {
+        PreparedPool pool = Pooling.prepare(spec, layout, shape, target.backend(), target.isa());
+        long[] outShape = pool.outputShape();
+        int count = (int) TestTensors.count(outShape);
+        float[] out = new float[count];
+        long[] idx = new long[count];
+        pool.run(Tensor.of(TestTensors.toLayout(logical, shape, layout), layout, shape), Tensor.of(out, layout, outShape),
+                Tensor.i64(MemorySegment.ofArray(idx), layout, outShape));
+        long[] all = new long[2 * count];
+        for (int i = 0; i < count; i++) {
+            all[i] = Float.floatToIntBits(out[i]);
+            all[count + i] = idx[i];
+        }
+        return all;
+    }
+
+    @Test
+    void stochasticInferenceIsSumOfSquaresOverSumAndTrainingFollowsTheProbabilities() {
+        long[] shape = {1, 1, 1, 4};
+        float[] x = {1, 0, 3, -2}; // one window: a = [1, 0, 3, 0], S = 4
+        for (TestTensors.Target t : TestTensors.targets()) {
+            float[] y = run(PoolSpec.stochastic(1, 4).build(), Layout.NCHW, shape, x, t);
+            assertEquals(10f / 4f, y[0], 0f, t + " inference");
+            PreparedPool train = Pooling.prepare(PoolSpec.stochastic(1, 4).training().build(), Layout.NCHW, shape, t.backend(), t.isa());
+            // u * S against the running sums 1, 1, 4: u < 1/4 picks tap 0, u >= 1/4 tap 2 (never the zero or negative ones)
+            float[][] cases = {{0f, 1f, 0}, {0.2499f, 1f, 0}, {0.25f, 3f, 2}, {0.9999f, 3f, 2}};
+            for (float[] c : cases) {
+                float[] out = new float[1];
+                long[] idx = new long[1];
+                train.run(Tensor.of(x, Layout.NCHW, shape), Tensor.of(out, Layout.NCHW, 1, 1, 1, 1),
+                        Tensor.i64(MemorySegment.ofArray(idx), Layout.NCHW, 1, 1, 1, 1), Tensor.of(new float[] {c[0]}, Layout.NCHW, 1, 1, 1, 1));
+                assertEquals(c[1], out[0], 0f, t + " u = " + c[0]);
+                assertEquals((long) c[2], idx[0], t + " index for u = " + c[0]);
+            }
+            // an all-negative window: 0, the first tap's index
+            float[] out = new float[1];
+            long[] idx = {-1};
+            train.run(Tensor.of(new float[] {-1, -2, -3, 0}, Layout.NCHW, shape), Tensor.of(out, Layout.NCHW, 1, 1, 1, 1),
+                    Tensor.i64(MemorySegment.ofArray(idx), Layout.NCHW, 1, 1, 1, 1), Tensor.of(new float[] {0.5f}, Layout.NCHW, 1, 1, 1, 1));
+            assertEquals(0f, out[0], 0f);
+            assertEquals(0, idx[0]);
+        }
+    }
+
+    @Test
+    void lipWithTheInputAsLogitsIsSoftPoolAndWithConstantLogitsTheAverage() {
+        SplittableRandom r = new SplittableRandom(19);
+        long[] shape = {2, 3, 7, 9};
+        float[] x = random(r, (int) TestTensors.count(shape), 4);
+        PoolSpec lip = PoolSpec.lip(3, 3).stride(2, 2).padding(1, 1).build();
+        PoolSpec soft = PoolSpec.soft(3, 3).stride(2, 2).padding(1, 1).build();
+        PoolSpec avg = PoolSpec.avg(3, 3).stride(2, 2).padding(1, 1).countIncludePad(false).build();
+        float[] constant = new float[x.length];
+        Arrays.fill(constant, 1e30f); // far beyond exp's range: the shift keeps it exact
+        for (Layout layout : Layout.values()) {
+            for (TestTensors.Target t : TestTensors.targets()) {
+                PreparedPool pool = Pooling.prepare(lip, layout, shape, t.backend(), t.isa());
+                long[] outShape = pool.outputShape();
+                float[] in = TestTensors.toLayout(x, shape, layout), a = new float[(int) TestTensors.count(outShape)], b = a.clone();
+                pool.run(Tensor.of(in, layout, shape), Tensor.of(a, layout, outShape), null, Tensor.of(in.clone(), layout, shape));
+                pool.run(Tensor.of(in, layout, shape), Tensor.of(b, layout, outShape), null, Tensor.of(constant, layout, shape));
+                float[] s = run(soft, layout, shape, x, t), m = run(avg, layout, shape, x, t);
+                a = TestTensors.fromLayout(a, outShape, layout);
+                b = TestTensors.fromLayout(b, outShape, layout);
+                for (int i = 0; i < a.length; i++) {
+                    assertTrue(close(a[i], s[i], 0), t + " " + layout + " LIP(x, x) = SoftPool(x) at " + i + ": " + a[i] + " vs " + s[i]);
+                    // average pooling rounds its float sum at each tap, LIP sums in double
+                    assertEquals(m[i], b[i], 1e-6 * Math.max(1, Math.abs(m[i])), t + " " + layout + " LIP with constant logits at " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void parameterGradientsMatchCentralDifferences() {
+        SplittableRandom r = new SplittableRandom(23);
+        long[] shape = {2, 2, 5, 4};
+        int count = (int) TestTensors.count(shape);
+        float[] x = random(r, count, 2);
+        for (TestTensors.Target t : TestTensors.targets()) {
+            // mixed: dλ per channel = Σ g (max - avg)
+            PoolSpec mixed = PoolSpec.mixed(0, 2, 2).stride(1, 2).padding(1, 1).lambdaPerChannel(0.3f, 0.6f).build();
+            PreparedPool pool = Pooling.prepare(mixed, Layout.NCHW, shape, t.backend(), t.isa());
+            long[] outShape = pool.outputShape();
+            float[] gy = random(r, (int) TestTensors.count(outShape), 1), gx = new float[count], gl = new float[2];
+            pool.backwardWithParameters(Tensor.of(gy, Layout.NCHW, outShape), Tensor.of(gx, Layout.NCHW, shape), Tensor.of(x, Layout.NCHW, shape), null, gl);
+            for (int c = 0; c < 2; c++) {
+                float[] up = {0.3f, 0.6f}, down = {0.3f, 0.6f};
+                up[c] += 0.01f;
+                down[c] -= 0.01f;
+                double numeric = (dot(gy, run(PoolSpec.mixed(0, 2, 2).stride(1, 2).padding(1, 1).lambdaPerChannel(up).build(), Layout.NCHW, shape, x, t))
+                        - dot(gy, run(PoolSpec.mixed(0, 2, 2).stride(1, 2).padding(1, 1).lambdaPerChannel(down).build(), Layout.NCHW, shape, x, t)))
+                        / (up[c] - down[c]);
+                assertEquals(numeric, gl[c], 1e-3 * Math.max(1, Math.abs(numeric)), t + " dλ[" + c + "]");
+            }
+            // LIP: d/dlogits, broadcast logits summed over the channels
+            PoolSpec lip = PoolSpec.lip(3, 2).stride(2, 1).padding(1, 0).logitsBroadcast().build();
+            pool = Pooling.prepare(lip, Layout.NCHW, shape, t.backend(), t.isa());
+            outShape = pool.outputShape();
+            long[] logitShape = {2, 1, 5, 4};
+            float[] logits = random(r, 40, 2), gLogits = new float[40];
+            gy = random(r, (int) TestTensors.count(outShape), 1);
+            pool.backwardWithParameters(Tensor.of(gy, Layout.NCHW, outShape), Tensor.of(gx, Layout.NCHW, shape), Tensor.of(x, Layout.NCHW, shape),
+                    Tensor.of(logits, Layout.NCHW, logitShape), gLogits);
+            for (int i = 0; i < 40; i++) {
+                float[] up = logits.clone(), down = logits.clone();
+                up[i] += 1e-2f;
+                down[i] -= 1e-2f;
+                double numeric = (dot(gy, runWith(pool, x, shape, up, logitShape)) - dot(gy, runWith(pool, x, shape, down, logitShape))) / (up[i] - down[i]);
+                assertEquals(numeric, gLogits[i], 2e-3 * Math.max(1, Math.abs(numeric)), t + " dlogit[" + i + "]");
+            }
+        }
+    }
+
+    private static float[] runWith(PreparedPool pool, float[] x, long[] shape, float[] params, long[] paramsShape) {
+        float[] out = new float[(int) TestTensors.count(pool.outputShape())];
+        pool.run(Tensor.of(x, Layout.NCHW, shape), Tensor.of(out, Layout.NCHW, pool.outputShape()), null, Tensor.of(params, Layout.NCHW, paramsShape));
+        return out;
+    }
+
     // ---- gradients against central differences (double-checked in float with a relative tolerance) ----
 
     @Test
@@ -258,7 +467,7 @@ class MethodsTest {
                 float[] gy = random(r, (int) TestTensors.count(outShape), 1), gx = new float[count];
                 float[] gp = spec.op() == PoolOp.GEM ? new float[spec.pPerChannel().map(a -> a.length).orElse(1)] : null;
                 pool.backwardWithParameters(Tensor.of(gy, Layout.NCHW, outShape), Tensor.of(gx, Layout.NCHW, shape),
-                        Tensor.of(x, Layout.NCHW, shape), gp);
+                        Tensor.of(x, Layout.NCHW, shape), null, gp);
                 for (int i = 0; i < count; i++) {
                     double h = 1e-3 * Math.max(1, Math.abs(x[i]));
                     float[] plus = x.clone(), minus = x.clone();
@@ -343,27 +552,51 @@ class MethodsTest {
             Layout layout = r.nextBoolean() ? Layout.NCHW : Layout.NHWC;
             boolean views = r.nextInt(3) == 0;
             try (Arena arena = Arena.ofConfined()) {
+                boolean runParams = spec.takesRunParams();
+                views &= !runParams; // params follow the dense tensors here
                 Tensor in = FamilyCrossBackendTest.view(arena, layout, shape, views, r);
                 Tensor out = FamilyCrossBackendTest.view(arena, layout, outShape, views, r);
                 fill(in, r);
                 PreparedPool nat = Pooling.prepare(spec, in, out, Backend.NATIVE, isa);
-                nat.run(in, out);
+                Tensor params = randomParams(arena, nat, r);
+                boolean indexed = spec.op() == PoolOp.MIXED || spec.op() == PoolOp.STOCHASTIC && spec.training();
+                Tensor natIdx = indexed && !views ? Tensor.allocate(arena, DType.I64, layout, outShape) : null;
+                nat.run(in, out, natIdx, params);
                 Tensor denseIn = Tensor.allocate(arena, DType.F32, layout, shape);
                 copy(in, denseIn);
                 PreparedPool java = Pooling.prepare(spec, layout, shape, Backend.JAVA, null);
-                Tensor javaOut = java.allocateOutput(arena);
-                java.run(denseIn, javaOut);
+                Tensor javaOut = java.allocateOutput(arena), javaIdx = natIdx == null ? null : java.allocateIndices(arena);
+                java.run(denseIn, javaOut, javaIdx, params);
                 Tensor natDense = Tensor.allocate(arena, DType.F32, layout, outShape);
                 copy(out, natDense);
                 assertNull(difference(natDense, javaOut), () -> nat + " on " + in);
-                // the cross-check backend agrees with itself, and a shared run equals a plain one
-                Pooling.prepare(spec, layout, shape, Backend.CROSS_CHECK, isa).run(denseIn, Tensor.allocate(arena, DType.F32, layout, outShape));
+                if (natIdx != null) {
+                    for (long i = 0; i < TestTensors.count(outShape); i++) {
+                        long a = natIdx.segment().getAtIndex(ValueLayout.JAVA_LONG, i), b = javaIdx.segment().getAtIndex(ValueLayout.JAVA_LONG, i);
+                        if (a != b) fail(nat + ": index " + i + " " + a + " vs " + b);
+                    }
+                }
+                // gradients of both backends
+                if (!views) {
+                    Tensor gy = Tensor.allocate(arena, DType.F32, layout, outShape), gxn = Tensor.allocate(arena, DType.F32, layout, shape);
+                    Tensor gxj = Tensor.allocate(arena, DType.F32, layout, shape);
+                    fill(gy, r);
+                    nat.backwardWithParameters(gy, gxn, in, params, (MemorySegment) null);
+                    java.backwardWithParameters(gy, gxj, denseIn, params, (MemorySegment) null);
+                    for (long i = 0; i < TestTensors.count(shape); i++) {
+                        float a = gxn.segment().getAtIndex(ValueLayout.JAVA_FLOAT, i), b = gxj.segment().getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                        if (!(close(a, b, ULPS) || Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(a)))) fail(nat + ": gradient " + i + " " + a + " vs " + b);
+                    }
+                }
+                // the cross-check backend agrees with itself
+                Pooling.prepare(spec, layout, shape, Backend.CROSS_CHECK, isa).run(denseIn, Tensor.allocate(arena, DType.F32, layout, outShape), null, params);
             }
         }
         assertTrue(run > 200, "only " + run + " problems ran");
     }
 
     static PoolSpec randomSpec(SplittableRandom r, int rank, long channels) {
+        if (r.nextInt(5) < 3) return randomSlidingMethod(r, rank, channels);
         boolean gem = r.nextBoolean();
         double p = new double[] {1, 2, 3, 0.5, 7.5}[r.nextInt(5)];
         long[] kernel = new long[rank], stride = new long[rank], dilation = new long[rank], pad = new long[rank], out = new long[rank];
@@ -387,6 +620,55 @@ class MethodsTest {
         }
         if (gem && r.nextBoolean()) b.eps(r.nextBoolean() ? 0.25 : 1e-6);
         return b.build();
+    }
+
+    /** Mixed, stochastic or LIP over random sliding windows, with every source of their parameter. */
+    static PoolSpec randomSlidingMethod(SplittableRandom r, int rank, long channels) {
+        long[] kernel = new long[rank], stride = new long[rank], dilation = new long[rank], pad = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            kernel[i] = r.nextInt(1, 5);
+            stride[i] = r.nextInt(1, 4);
+            dilation[i] = r.nextInt(4) == 0 ? 2 : 1;
+            pad[i] = r.nextInt((int) (dilation[i] * (kernel[i] - 1) + 1) / 2 + 1);
+        }
+        PoolSpec.Builder b = switch (r.nextInt(3)) {
+            case 0 -> {
+                PoolSpec.Builder m = PoolSpec.mixed(r.nextDouble() * 1.5 - 0.25, kernel);
+                switch (r.nextInt(5)) {
+                    case 0 -> {
+                        float[] l = new float[(int) channels];
+                        for (int c = 0; c < l.length; c++) l[c] = (float) r.nextDouble();
+                        m.lambdaPerChannel(l);
+                    }
+                    case 1 -> m.lambdaPerOutput();
+                    case 2 -> m.lambdaDrawn(r.nextDouble()).seed(r.nextLong());
+                    case 3 -> m.lambdaDrawn(r.nextDouble());
+                    default -> { }
+                }
+                m.divisor(AvgDivisor.values()[r.nextInt(3)]).nanPolicy(NanPolicy.values()[r.nextInt(2)]).indexFormat(IndexFormat.values()[r.nextInt(5)]);
+                yield m;
+            }
+            case 1 -> r.nextBoolean() ? PoolSpec.stochastic(kernel)
+                    : r.nextBoolean() ? PoolSpec.stochastic(kernel).training().seed(r.nextLong()).indexFormat(IndexFormat.values()[r.nextInt(5)])
+                    : PoolSpec.stochastic(kernel).training().indexFormat(IndexFormat.values()[r.nextInt(5)]);
+            default -> r.nextBoolean() ? PoolSpec.lip(kernel) : PoolSpec.lip(kernel).logitsBroadcast();
+        };
+        return b.stride(stride).dilation(dilation).padding(pad).ceilMode(r.nextBoolean()).build();
+    }
+
+    /** Random params for a prepared method's runs (uniforms, λ map or logits), in a dense tensor of the layout. */
+    static Tensor randomParams(Arena arena, PreparedPool pool, SplittableRandom r) {
+        PoolSpec spec = pool.spec();
+        if (!spec.takesRunParams()) return null;
+        long[] shape = spec.op() == PoolOp.LIP ? pool.inputShape() : pool.outputShape();
+        if (spec.logitsBroadcast()) shape[1] = 1;
+        Tensor t = Tensor.allocate(arena, DType.F32, pool.layout(), shape);
+        boolean uniforms = spec.op() != PoolOp.LIP && !spec.lambdaPerOutput();
+        for (long i = 0; i < TestTensors.count(shape); i++) {
+            float v = uniforms ? (float) r.nextDouble() * 0.9999f : (float) (r.nextDouble() * 4 - 1);
+            t.segment().setAtIndex(ValueLayout.JAVA_FLOAT, i, v);
+        }
+        return t;
     }
 
     private static void fill(Tensor t, SplittableRandom r) {
@@ -478,7 +760,7 @@ class MethodsTest {
         assertThrows(IllegalArgumentException.class, () -> soft.run(Tensor.of(new float[4], Layout.NCHW, 1, 1, 4),
                 Tensor.of(new float[2], Layout.NCHW, 1, 1, 2), Tensor.i64(MemorySegment.ofArray(new long[2]), Layout.NCHW, 1, 1, 2)));
         assertThrows(IllegalArgumentException.class, () -> soft.backwardWithParameters(Tensor.of(new float[2], Layout.NCHW, 1, 1, 2),
-                Tensor.of(new float[4], Layout.NCHW, 1, 1, 4), Tensor.of(new float[4], Layout.NCHW, 1, 1, 4), new float[1]));
+                Tensor.of(new float[4], Layout.NCHW, 1, 1, 4), Tensor.of(new float[4], Layout.NCHW, 1, 1, 4), null, new float[1]));
     }
 
     @Test

@@ -40,6 +40,16 @@ public final class Geometry {
     /** GeM: the clamp, and one p per channel (null: the scalar {@link #p}). */
     public final double eps;
     public final float[] channelP;
+    /** Methods: where the varying parameter comes from, as the native PK_PARAMS_* codes. */
+    public static final int PARAMS_SCALAR = 0, PARAMS_PER_CHANNEL = 1, PARAMS_OUTPUT_MAP = 2, PARAMS_UNIFORMS = 3,
+            PARAMS_INPUT_MAP = 4, PARAMS_CHANNEL_BROADCAST = 5;
+    public final int paramsMode;
+    /** Parameters fixed by the spec (GeM's p or mixed λ per channel, uniforms drawn from a seed), or null. */
+    public final float[] fixedParams;
+    /** Whether each run takes a params tensor (λ map, uniforms, logits). */
+    public final boolean runParams;
+    /** Mixed pooling: one λ, and q for drawn λ. */
+    public final double lambda, probability;
     public final long batch, channels;
     /** Per normalized axis d, h, w. */
     public final long[] in = new long[3], out = new long[3], kernel = new long[3], stride = new long[3],
@@ -109,6 +119,22 @@ public final class Geometry {
         this.inExtent = resolveStrides("input", inputStrides, inputShape, in, denseIn, inStride, false);
         this.outExtent = resolveStrides("output", outputStrides, outputShape, out, denseOut, outStride, true);
         this.dense = Arrays.equals(inStride, denseIn) && Arrays.equals(outStride, denseOut);
+        this.lambda = spec.lambda();
+        this.probability = spec.lambdaDrawn().orElse(0.0);
+        this.runParams = spec.takesRunParams();
+        float[] channelLambda = spec.lambdaPerChannel().orElse(null);
+        if (channelLambda != null && channelLambda.length != channels) {
+            throw new IllegalArgumentException("lambdaPerChannel has " + channelLambda.length + " values: the input " + Arrays.toString(inputShape)
+                    + " has " + channels + " channels");
+        }
+        boolean uniforms = op == PoolOp.MIXED && spec.lambdaDrawn().isPresent() || op == PoolOp.STOCHASTIC && spec.training();
+        this.paramsMode = channelP != null || channelLambda != null ? PARAMS_PER_CHANNEL
+                : uniforms ? PARAMS_UNIFORMS
+                : op == PoolOp.MIXED && spec.lambdaPerOutput() ? PARAMS_OUTPUT_MAP
+                : op == PoolOp.LIP ? (spec.logitsBroadcast() ? PARAMS_CHANNEL_BROADCAST : PARAMS_INPUT_MAP)
+                : PARAMS_SCALAR;
+        this.fixedParams = channelP != null ? channelP : channelLambda != null ? channelLambda
+                : uniforms && spec.seed().isPresent() ? drawUniforms(spec.seed().get()) : null;
         this.rows = batch * out[0] * out[1] * (layout == Layout.NCHW ? channels : 1);
     }
 
@@ -170,6 +196,28 @@ public final class Geometry {
         float[] drawn = new float[(int) count];
         for (int j = 0; j < drawn.length; j++) drawn[j] = (random.nextInt(1 << 24)) * 0x1.0p-24f; // uniform in [0, 1)
         return drawn;
+    }
+
+    /**
+     * One uniform in [0, 1) per output element, drawn in the layout's dense order and stored at the element's offset in
+     * the output's extent, so that dense and strided outputs of one problem get the same draws.
+     */
+    private float[] drawUniforms(long seed) {
+        if (outExtent > Integer.MAX_VALUE - 8) throw new IllegalArgumentException(outExtent + " uniforms exceed an array");
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] drawn = new float[(int) outExtent];
+        for (long j = 0; j < outputCount; j++) drawn[(int) outputOffset(j)] = random.nextInt(1 << 24) * 0x1.0p-24f;
+        return drawn;
+    }
+
+    /** Elements of the params tensor each run takes (0 when none): output's or input's extent, or N * plane for broadcast logits. */
+    public long runParamsExtent() {
+        if (!runParams) return 0;
+        return switch (paramsMode) {
+            case PARAMS_INPUT_MAP -> inExtent;
+            case PARAMS_CHANNEL_BROADCAST -> batch * in[0] * in[1] * in[2];
+            default -> outExtent;
+        };
     }
 
     /** Validates a prepared problem with the dense strides of its layout. */

@@ -55,6 +55,7 @@ public final class NativeKernel implements Kernel {
     private final boolean method;
     private final MemorySegment methodSpec, params;
     private final long paramCount;
+    private final boolean runParams;
     /**
      * The plan and the fractional samples as runs pass them: views of this kernel's memory without a scope, so a
      * downcall has no arena to acquire and release for them. They stay valid while this kernel is reachable,
@@ -78,6 +79,9 @@ public final class NativeKernel implements Kernel {
             case LP -> PoolkitFFI.PK_OP_LP();
             case SOFT -> PoolkitFFI.PK_OP_SOFT();
             case GEM -> PoolkitFFI.PK_OP_GEM();
+            case MIXED -> PoolkitFFI.PK_OP_MIXED();
+            case STOCHASTIC -> PoolkitFFI.PK_OP_STOCHASTIC();
+            case LIP -> PoolkitFFI.PK_OP_LIP();
         });
         // global windows are sliding ones that cover each axis
         pk_pool_spec.window(spec, switch (g.windowRule) {
@@ -123,14 +127,17 @@ public final class NativeKernel implements Kernel {
             samples = MemorySegment.NULL;
         }
         sampleCount = samples.byteSize() / Float.BYTES;
-        method = g.op == PoolOp.SOFT || g.op == PoolOp.GEM;
+        method = g.op.ordinal() >= PoolOp.SOFT.ordinal();
+        runParams = g.runParams;
         methodSpec = pk_method_spec.allocate(arena);
-        pk_method_spec.params_mode(methodSpec, g.channelP != null ? PoolkitFFI.PK_PARAMS_PER_CHANNEL() : PoolkitFFI.PK_PARAMS_SCALAR());
+        pk_method_spec.params_mode(methodSpec, g.paramsMode); // Geometry's PARAMS_* are the native codes
         pk_method_spec.p(methodSpec, g.op == PoolOp.GEM && g.channelP == null ? g.p : 0);
         pk_method_spec.eps(methodSpec, g.eps);
-        if (g.channelP != null) {
-            MemorySegment ownedParams = arena.allocate(ValueLayout.JAVA_FLOAT, g.channelP.length);
-            MemorySegment.copy(g.channelP, 0, ownedParams, ValueLayout.JAVA_FLOAT, 0, g.channelP.length);
+        pk_method_spec.lambda(methodSpec, g.lambda);
+        pk_method_spec.probability(methodSpec, g.probability);
+        if (g.fixedParams != null) {
+            MemorySegment ownedParams = arena.allocate(ValueLayout.JAVA_FLOAT, g.fixedParams.length);
+            MemorySegment.copy(g.fixedParams, 0, ownedParams, ValueLayout.JAVA_FLOAT, 0, g.fixedParams.length);
             params = unscoped(ownedParams);
         } else {
             params = MemorySegment.NULL;
@@ -191,16 +198,18 @@ public final class NativeKernel implements Kernel {
     }
 
     @Override
-    public void run(MemorySegment in, MemorySegment out, MemorySegment indices, long rowBegin, long rowEnd) {
+    public void run(MemorySegment in, MemorySegment out, MemorySegment indices, MemorySegment runParams, long rowBegin, long rowEnd) {
         MemorySegment idx = indices == null ? MemorySegment.NULL : indices;
-        boolean critical = preferCritical || !in.isNative() || !out.isNative() || !idx.isNative();
+        MemorySegment prm = runParams != null ? runParams : params;
+        long prmCount = runParams != null ? runParams.byteSize() / Float.BYTES : paramCount;
+        boolean critical = preferCritical || !in.isNative() || !out.isNative() || !idx.isNative() || !prm.isNative();
         int status;
         try {
             status = method ? (critical
                     ? (int) Method.RUN_CRITICAL.invokeExact(plan, in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
-                            params, paramCount, rowBegin, rowEnd)
+                            idx, idx.byteSize() / Long.BYTES, prm, prmCount, rowBegin, rowEnd)
                     : (int) Method.RUN.invokeExact(plan, in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
-                            params, paramCount, rowBegin, rowEnd))
+                            idx, idx.byteSize() / Long.BYTES, prm, prmCount, rowBegin, rowEnd))
                     : critical
                     ? (int) RUN_CRITICAL.invokeExact(plan, in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
                             idx, idx.byteSize() / Long.BYTES, samples, sampleCount, rowBegin, rowEnd)
@@ -219,12 +228,15 @@ public final class NativeKernel implements Kernel {
     }
 
     @Override
-    public void backwardWithParameters(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment in, MemorySegment gradParams) {
+    public void backwardWithParameters(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment in, MemorySegment runParams,
+                                       MemorySegment gradParams) {
         MemorySegment gp = gradParams == null ? MemorySegment.NULL : gradParams;
+        MemorySegment prm = runParams != null ? runParams : params;
+        long prmCount = runParams != null ? runParams.byteSize() / Float.BYTES : paramCount;
         int status;
         try {
             status = (int) Backward.METHOD.invokeExact(spec, methodSpec, input, in, in.byteSize() / Float.BYTES, output,
-                    gradOutput, gradOutput.byteSize() / Float.BYTES, params, paramCount, gradInput, gradInput.byteSize() / Float.BYTES,
+                    gradOutput, gradOutput.byteSize() / Float.BYTES, prm, prmCount, gradInput, gradInput.byteSize() / Float.BYTES,
                     gp, gp.byteSize() / Float.BYTES);
         } catch (RuntimeException | Error e) {
             throw e;
@@ -242,7 +254,7 @@ public final class NativeKernel implements Kernel {
     public void backward(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment in, MemorySegment out,
                          MemorySegment indices) {
         if (method) {
-            backwardWithParameters(gradOutput, gradInput, in, null);
+            backwardWithParameters(gradOutput, gradInput, in, null, null);
             return;
         }
         MemorySegment x = in == null ? MemorySegment.NULL : in, y = out == null ? MemorySegment.NULL : out;

@@ -473,6 +473,33 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     public static int PK_OP_GEM() {
         return PK_OP_GEM;
     }
+    private static final int PK_OP_MIXED = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_OP_MIXED 6
+     * }
+     */
+    public static int PK_OP_MIXED() {
+        return PK_OP_MIXED;
+    }
+    private static final int PK_OP_STOCHASTIC = (int)7L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_OP_STOCHASTIC 7
+     * }
+     */
+    public static int PK_OP_STOCHASTIC() {
+        return PK_OP_STOCHASTIC;
+    }
+    private static final int PK_OP_LIP = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_OP_LIP 8
+     * }
+     */
+    public static int PK_OP_LIP() {
+        return PK_OP_LIP;
+    }
     private static final int PK_PARAMS_SCALAR = (int)0L;
     /**
      * {@snippet lang=c :
@@ -490,6 +517,42 @@ public class PoolkitFFI extends PoolkitFFI$shared {
      */
     public static int PK_PARAMS_PER_CHANNEL() {
         return PK_PARAMS_PER_CHANNEL;
+    }
+    private static final int PK_PARAMS_OUTPUT_MAP = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_PARAMS_OUTPUT_MAP 2
+     * }
+     */
+    public static int PK_PARAMS_OUTPUT_MAP() {
+        return PK_PARAMS_OUTPUT_MAP;
+    }
+    private static final int PK_PARAMS_UNIFORMS = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_PARAMS_UNIFORMS 3
+     * }
+     */
+    public static int PK_PARAMS_UNIFORMS() {
+        return PK_PARAMS_UNIFORMS;
+    }
+    private static final int PK_PARAMS_INPUT_MAP = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_PARAMS_INPUT_MAP 4
+     * }
+     */
+    public static int PK_PARAMS_INPUT_MAP() {
+        return PK_PARAMS_INPUT_MAP;
+    }
+    private static final int PK_PARAMS_CHANNEL_BROADCAST = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_PARAMS_CHANNEL_BROADCAST 5
+     * }
+     */
+    public static int PK_PARAMS_CHANNEL_BROADCAST() {
+        return PK_PARAMS_CHANNEL_BROADCAST;
     }
 
     private static class pk_abi_version {
@@ -1458,6 +1521,8 @@ public class PoolkitFFI extends PoolkitFFI$shared {
             PoolkitFFI.C_LONG,
             PoolkitFFI.C_POINTER,
             PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
             PoolkitFFI.C_LONG,
             PoolkitFFI.C_LONG
         );
@@ -1470,7 +1535,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t pk_method_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, const float *params, int64_t params_capacity, int64_t row_begin, int64_t row_end)
+     * int32_t pk_method_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *params, int64_t params_capacity, int64_t row_begin, int64_t row_end)
      * }
      */
     public static FunctionDescriptor pk_method_run_f32$descriptor() {
@@ -1480,7 +1545,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t pk_method_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, const float *params, int64_t params_capacity, int64_t row_begin, int64_t row_end)
+     * int32_t pk_method_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *params, int64_t params_capacity, int64_t row_begin, int64_t row_end)
      * }
      */
     public static MethodHandle pk_method_run_f32$handle() {
@@ -1490,7 +1555,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t pk_method_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, const float *params, int64_t params_capacity, int64_t row_begin, int64_t row_end)
+     * int32_t pk_method_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *params, int64_t params_capacity, int64_t row_begin, int64_t row_end)
      * }
      */
     public static MemorySegment pk_method_run_f32$address() {
@@ -1499,16 +1564,16 @@ public class PoolkitFFI extends PoolkitFFI$shared {
 
     /**
      * {@snippet lang=c :
-     * int32_t pk_method_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, const float *params, int64_t params_capacity, int64_t row_begin, int64_t row_end)
+     * int32_t pk_method_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *params, int64_t params_capacity, int64_t row_begin, int64_t row_end)
      * }
      */
-    public static int pk_method_run_f32(MemorySegment plan, MemorySegment input_data, long input_capacity, MemorySegment output_data, long output_capacity, MemorySegment params, long params_capacity, long row_begin, long row_end) {
+    public static int pk_method_run_f32(MemorySegment plan, MemorySegment input_data, long input_capacity, MemorySegment output_data, long output_capacity, MemorySegment indices_data, long indices_capacity, MemorySegment params, long params_capacity, long row_begin, long row_end) {
         var mh$ = pk_method_run_f32.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("pk_method_run_f32", plan, input_data, input_capacity, output_data, output_capacity, params, params_capacity, row_begin, row_end);
+                traceDowncall("pk_method_run_f32", plan, input_data, input_capacity, output_data, output_capacity, indices_data, indices_capacity, params, params_capacity, row_begin, row_end);
             }
-            return (int)mh$.invokeExact(plan, input_data, input_capacity, output_data, output_capacity, params, params_capacity, row_begin, row_end);
+            return (int)mh$.invokeExact(plan, input_data, input_capacity, output_data, output_capacity, indices_data, indices_capacity, params, params_capacity, row_begin, row_end);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

@@ -18,6 +18,8 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
  *     int64_t params_mode;
  *     double p;
  *     double eps;
+ *     double lambda;
+ *     double probability;
  * }
  * }
  */
@@ -30,7 +32,9 @@ public class pk_method_spec {
     private static final GroupLayout $LAYOUT = MemoryLayout.structLayout(
         PoolkitFFI.C_LONG.withName("params_mode"),
         PoolkitFFI.C_DOUBLE.withName("p"),
-        PoolkitFFI.C_DOUBLE.withName("eps")
+        PoolkitFFI.C_DOUBLE.withName("eps"),
+        PoolkitFFI.C_DOUBLE.withName("lambda"),
+        PoolkitFFI.C_DOUBLE.withName("probability")
     ).withName("pk_method_spec");
 
     /**
@@ -170,6 +174,94 @@ public class pk_method_spec {
      */
     public static void eps(MemorySegment struct, double fieldValue) {
         struct.set(eps$LAYOUT, eps$OFFSET, fieldValue);
+    }
+
+    private static final OfDouble lambda$LAYOUT = (OfDouble)$LAYOUT.select(groupElement("lambda"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * double lambda
+     * }
+     */
+    public static final OfDouble lambda$layout() {
+        return lambda$LAYOUT;
+    }
+
+    private static final long lambda$OFFSET = $LAYOUT.byteOffset(groupElement("lambda"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * double lambda
+     * }
+     */
+    public static final long lambda$offset() {
+        return lambda$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * double lambda
+     * }
+     */
+    public static double lambda(MemorySegment struct) {
+        return struct.get(lambda$LAYOUT, lambda$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * double lambda
+     * }
+     */
+    public static void lambda(MemorySegment struct, double fieldValue) {
+        struct.set(lambda$LAYOUT, lambda$OFFSET, fieldValue);
+    }
+
+    private static final OfDouble probability$LAYOUT = (OfDouble)$LAYOUT.select(groupElement("probability"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * double probability
+     * }
+     */
+    public static final OfDouble probability$layout() {
+        return probability$LAYOUT;
+    }
+
+    private static final long probability$OFFSET = $LAYOUT.byteOffset(groupElement("probability"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * double probability
+     * }
+     */
+    public static final long probability$offset() {
+        return probability$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * double probability
+     * }
+     */
+    public static double probability(MemorySegment struct) {
+        return struct.get(probability$LAYOUT, probability$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * double probability
+     * }
+     */
+    public static void probability(MemorySegment struct, double fieldValue) {
+        struct.set(probability$LAYOUT, probability$OFFSET, fieldValue);
     }
 
     /**
