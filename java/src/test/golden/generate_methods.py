@@ -17,6 +17,9 @@ float32 once:
     inference gives sum(a * a) / sum(a);
   * LIP (Gao et al. 2019): y = sum(softmax(l_R) * x_R) with logits shaped like the input or one
     channel broadcast, with d/dlogits;
+  * SPP (He et al. 2014): torch.cat of F.adaptive_{max,avg}_pool{1,2,3}d(x, n).flatten(1) over the
+    levels, computed by PyTorch's own ops in float32 (with return_indices for max), gradients by
+    autograd;
 
 over sliding windows (kernel, stride, asymmetric padding, dilation, ceil mode), adaptive bins
 (PyTorch's [floor(o*L/O), ceil((o+1)*L/O))) and global windows, 1d/2d/3d; with the input gradient
@@ -234,6 +237,41 @@ def compute_more(case, x, finite, wins):
         case["grad_logits"] = [f32(v) for v in logits.grad.reshape(-1).tolist()]
 
 
+def spp_cases(rng):
+    import torch.nn.functional as F
+    cases = []
+    for i in range(12):
+        rank = 1 + i % 3
+        op = "max" if i % 2 == 0 else "avg"
+        spatial = [rng.randint(3, 9)] if rank == 1 else [rng.randint(3, 7) for _ in range(rank)]
+        shape = [rng.randint(1, 2), rng.randint(1, 3)] + spatial
+        levels = rng.choice([[4, 2, 1], [3, 1], [2], [6, 3, 2, 1]] if rank < 3 else [[2, 1], [3, 2, 1]])
+        values = [f32(rng.randint(-6, 6) * 0.5) for _ in range(math.prod(shape))]  # ties
+        x = torch.tensor(values, dtype=torch.float32).reshape(shape).requires_grad_(True)
+        pool = {("max", 1): F.adaptive_max_pool1d, ("max", 2): F.adaptive_max_pool2d, ("max", 3): F.adaptive_max_pool3d,
+                ("avg", 1): F.adaptive_avg_pool1d, ("avg", 2): F.adaptive_avg_pool2d, ("avg", 3): F.adaptive_avg_pool3d}[(op, rank)]
+        outs, idx = [], []
+        for n in levels:
+            if op == "max":
+                y, ind = pool(x, [n] * rank if rank > 1 else n, return_indices=True)
+                idx.append(ind.flatten(1))
+            else:
+                y = pool(x, [n] * rank if rank > 1 else n)
+            outs.append(y.flatten(1))
+        y = torch.cat(outs, 1)
+        g = torch.tensor([f32(rng.uniform(-1, 1)) for _ in range(y.numel())], dtype=torch.float32).reshape(y.shape)
+        y.backward(g)
+        case = {"name": f"spp{rank}d_{op}_{i}", "op": "spp", "window": "adaptive", "pool": op, "levels": levels,
+                "input_shape": shape, "output_shape": list(y.shape), "input": values,
+                "output": [float(v) for v in y.detach().reshape(-1).tolist()],
+                "grad_output": [float(v) for v in g.reshape(-1).tolist()],
+                "grad_input": [float(v) for v in x.grad.reshape(-1).tolist()]}
+        if idx:
+            case["indices"] = [int(v) for v in torch.cat(idx, 1).reshape(-1).tolist()]
+        cases.append(case)
+    return cases
+
+
 def make_cases(seed):
     rng = random.Random(seed)
     cases = []
@@ -380,10 +418,10 @@ def main():
     ap.add_argument("--out", default="java/src/test/resources/golden/methods.txt")
     ap.add_argument("--seed", type=int, default=16)
     args = ap.parse_args()
-    cases = make_cases(args.seed)
+    cases = make_cases(args.seed) + spp_cases(random.Random(args.seed + 1))
     keys = ["op", "window", "input_shape", "kernel", "stride", "pad_begin", "pad_end", "dilation", "ceil_mode", "p",
             "p_channels", "eps", "lambda", "lambda_channels", "lambda_map", "probability", "uniforms", "count_include_pad",
-            "divisor_override", "mode", "logits_shape", "logits", "output_shape", "input", "output", "indices",
+            "divisor_override", "mode", "pool", "levels", "logits_shape", "logits", "output_shape", "input", "output", "indices",
             "grad_output", "grad_input", "grad_p", "grad_lambda", "grad_logits"]
     with open(args.out, "w") as f:
         f.write("# Golden vectors for SoftPool, GeM, mixed, stochastic and LIP pooling, from the papers' definitions in float64 (torch "

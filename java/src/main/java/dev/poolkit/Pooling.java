@@ -130,6 +130,33 @@ public final class Pooling {
                 output.isDense() ? null : output.strides(), dense.backend(), isa != null ? isa : defaultIsa());
     }
 
+    /**
+     * Prepares spatial pyramid pooling of {@code inputShape} (dense in {@code layout}): adaptive {@code op} (MAX or AVG)
+     * pooling to each of {@code levels} bins per axis, concatenated into {@code [N, C·Σ n^rank]}; see {@link PreparedSpp}.
+     */
+    public static PreparedSpp prepareSpp(PoolOp op, long[] levels, Layout layout, long... inputShape) {
+        return prepareSpp(op, levels, layout, inputShape, defaultBackend(), null);
+    }
+
+    /** As {@link #prepareSpp(PoolOp, long[], Layout, long...)} with an explicit backend and level. */
+    public static PreparedSpp prepareSpp(PoolOp op, long[] levels, Layout layout, long[] inputShape, Backend backend, Isa isa) {
+        if (op == null) throw new NullPointerException("op");
+        if (layout == null) throw new NullPointerException("layout");
+        return new PreparedSpp(op, levels, layout, inputShape, backend, isa);
+    }
+
+    /** The output shape of spatial pyramid pooling at {@code levels}: {@code [N, C·Σ n^rank]}. */
+    public static long[] sppOutputShape(long[] levels, long... inputShape) {
+        int rank = inputShape.length - 2;
+        if (rank < 1 || rank > 3) throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + ": expected 1 to 3 spatial axes");
+        long bins = 0;
+        for (int l = 0; l < levels.length; l++) {
+            if (levels[l] < 1) throw new IllegalArgumentException("levels[" + l + "] = " + levels[l] + ": must be positive");
+            bins = Math.addExact(bins, (long) Math.pow(levels[l], rank));
+        }
+        return new long[] {inputShape[0], Math.multiplyExact(inputShape[1], bins)};
+    }
+
     /** The output shape {@code spec} gives for an input shape {@code [N, C, spatial...]}, without preparing anything. */
     public static long[] outputShape(PoolSpec spec, long... inputShape) {
         return Geometry.of(spec, Layout.NCHW, inputShape).outputShape.clone();

@@ -88,7 +88,7 @@ class MethodsTest {
 
     @Test
     void goldenCoversEveryRule() throws IOException {
-        for (String op : List.of("mixed", "stochastic", "lip")) {
+        for (String op : List.of("mixed", "stochastic", "lip", "spp")) {
             for (int rank = 1; rank <= 3; rank++) {
                 int r = rank;
                 assertTrue(cases().anyMatch(c -> c.get("op").equals(op) && c.longs("input_shape").length == r + 2), op + " " + rank + "d");
@@ -123,6 +123,10 @@ class MethodsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void golden(GoldenCase c) {
+        if (c.get("op").equals("spp")) {
+            sppGolden(c);
+            return;
+        }
         PoolSpec spec = spec(c);
         long[] inShape = c.longs("input_shape"), outShape = c.longs("output_shape");
         assertArrayEquals(outShape, Pooling.outputShape(spec, inShape), c + ": output shape");
@@ -183,6 +187,72 @@ class MethodsTest {
             }
         }
         if (!failures.isEmpty()) fail(c + ":\n  " + String.join("\n  ", failures));
+    }
+
+    /** SPP against PyTorch's concatenated adaptive pools: values and indices exactly, gradients within float rounding. */
+    private static void sppGolden(GoldenCase c) {
+        long[] inShape = c.longs("input_shape"), outShape = c.longs("output_shape"), levels = c.longs("levels");
+        PoolOp op = c.get("pool").equals("max") ? PoolOp.MAX : PoolOp.AVG;
+        assertArrayEquals(outShape, Pooling.sppOutputShape(levels, inShape), c + ": output shape");
+        float[] input = c.floats("input"), expected = c.floats("output");
+        List<String> failures = new ArrayList<>();
+        for (Layout layout : Layout.values()) {
+            for (TestTensors.Target target : TestTensors.targets()) {
+                PreparedSpp spp = Pooling.prepareSpp(op, levels, layout, inShape, target.backend(), target.isa());
+                assertArrayEquals(outShape, spp.outputShape());
+                float[] in = TestTensors.toLayout(input, inShape, layout), out = new float[expected.length];
+                long[] idx = new long[expected.length];
+                MemorySegment indices = op == PoolOp.MAX ? MemorySegment.ofArray(idx) : null;
+                spp.run(Tensor.of(in, layout, inShape), MemorySegment.ofArray(out), indices);
+                String where = layout + " " + target + ": ";
+                for (int i = 0; i < expected.length; i++) {
+                    if (!TestTensors.sameFloat(out[i], expected[i])) {
+                        failures.add(where + "output " + i + " got " + out[i] + " want " + expected[i]);
+                        break;
+                    }
+                }
+                if (op == PoolOp.MAX && !Arrays.equals(idx, c.longs("indices"))) failures.add(where + "indices " + Arrays.toString(idx));
+                float[] gradIn = new float[input.length];
+                spp.backward(MemorySegment.ofArray(c.floats("grad_output")), Tensor.of(gradIn, layout, inShape), indices);
+                float[] got = TestTensors.fromLayout(gradIn, inShape, layout), want = c.floats("grad_input");
+                for (int i = 0; i < want.length; i++) {
+                    if (Math.abs(got[i] - want[i]) > 1e-5 * Math.max(1, Math.abs(want[i]))) {
+                        failures.add(where + "grad_input " + i + " got " + got[i] + " want " + want[i]);
+                        break;
+                    }
+                }
+            }
+        }
+        if (!failures.isEmpty()) fail(c + ":\n  " + String.join("\n  ", failures));
+    }
+
+    @Test
+    void sppIsTheConcatenatedAdaptivePoolsAndReportsItsCost() {
+        long[] shape = {2, 3, 13, 11};
+        float[] x = random(new SplittableRandom(29), (int) TestTensors.count(shape), 5);
+        long[] levels = {4, 2, 1};
+        for (Layout layout : Layout.values()) {
+            PreparedSpp spp = Pooling.prepareSpp(PoolOp.AVG, levels, layout, shape, Backend.JAVA, null);
+            assertArrayEquals(new long[] {2, 3 * 21}, spp.outputShape());
+            float[] out = new float[(int) spp.outputCount()];
+            spp.run(Tensor.of(TestTensors.toLayout(x, shape, layout), layout, shape), MemorySegment.ofArray(out), null);
+            int at = 0;
+            for (long n : levels) {
+                float[] level = run(PoolSpec.adaptiveAvg(n, n).build(), Layout.NCHW, shape, x, TestTensors.targets().get(0));
+                int per = (int) (3 * n * n);
+                for (int b = 0; b < 2; b++) {
+                    for (int i = 0; i < per; i++) assertEquals(level[b * per + i], out[b * 63 + at + i], 0f, layout + " level " + n);
+                }
+                at += per;
+            }
+            long reads = 0;
+            for (long n : levels) reads += Pooling.cost(PoolSpec.adaptiveAvg(n, n).build(), false, shape).bytesRead();
+            assertEquals(reads, spp.cost().bytesRead());
+        }
+        assertThrows(IllegalArgumentException.class, () -> Pooling.prepareSpp(PoolOp.LP, levels, Layout.NCHW, shape));
+        assertThrows(IllegalArgumentException.class, () -> Pooling.prepareSpp(PoolOp.MAX, new long[] {2, 0}, Layout.NCHW, shape));
+        PreparedSpp small = Pooling.prepareSpp(PoolOp.MAX, levels, Layout.NCHW, shape);
+        assertThrows(IllegalArgumentException.class, () -> small.run(Tensor.of(x, Layout.NCHW, shape), MemorySegment.ofArray(new float[10]), null));
     }
 
     // ---- identities ----
