@@ -264,23 +264,33 @@ PK_API int32_t pk_pool_backward_f32(const pk_pool_spec* spec,
    LIP (local importance pooling): logits l as params, shaped like the input with its strides
      (PK_PARAMS_INPUT_MAP) or [N, 1, spatial...] dense (PK_PARAMS_CHANNEL_BROADCAST); m = max l over the
      window, w_i = e^(l_i - m) / sum e^(l_j - m), y = sum w_i x_i. A NaN or infinite logit maximum gives NaN.
-     Backward: dy/dx_i = w_i, dy/dl_i = w_i (x_i - y), into grad_params shaped like the logits. */
+     Backward: dy/dx_i = w_i, dy/dl_i = w_i (x_i - y), into grad_params shaped like the logits.
+   S3POOL (stochastic spatial sampling): the spec is max pooling with kernel = stride = s, padding 0 at the start
+     and s - 1 at the end (so O = ceil(L / s)), which is inference; max pooling's rules (PyTorch: first tap on
+     ties, NaN wins, the last NaN's index). Training (PK_PARAMS_PICKS): output o along an axis takes the stride-1
+     max at the picked position P(o) instead of o s, i.e. the window [P(o), P(o) + s) clipped at the input's end;
+     the picks are given per image: for each image, the O positions of each spatial axis in turn (outermost
+     first), as floats holding integers, strictly increasing within an axis and inside the input. Optional
+     indices: the max's. Backward: the gradient to the max's tap. */
 #define PK_OP_SOFT 4
 #define PK_OP_GEM 5
 #define PK_OP_MIXED 6
 #define PK_OP_STOCHASTIC 7
 #define PK_OP_LIP 8
+#define PK_OP_S3POOL 9
 
 /* Where a method's varying parameter comes from (the run's params; element counts in parentheses):
    SCALAR: pk_method_spec alone (none). PER_CHANNEL: one per channel (C). OUTPUT_MAP and UNIFORMS: one per
    output element, with the output's strides (its extent); uniforms lie in [0, 1). INPUT_MAP: one per input
-   element, with the input's strides. CHANNEL_BROADCAST: [N, 1, spatial...] dense (N * D * H * W). */
+   element, with the input's strides. CHANNEL_BROADCAST: [N, 1, spatial...] dense (N * D * H * W). PICKS: per
+   image, the picked positions of each spatial axis (N * the sum of the output sizes). */
 #define PK_PARAMS_SCALAR 0
 #define PK_PARAMS_PER_CHANNEL 1
 #define PK_PARAMS_OUTPUT_MAP 2
 #define PK_PARAMS_UNIFORMS 3
 #define PK_PARAMS_INPUT_MAP 4
 #define PK_PARAMS_CHANNEL_BROADCAST 5
+#define PK_PARAMS_PICKS 6
 
 typedef struct pk_method_spec {
     int64_t params_mode;  /* PK_PARAMS_*, as the op allows (see above) */
@@ -295,7 +305,8 @@ PK_API int32_t pk_method_prepare(const pk_pool_spec* spec, const pk_method_spec*
                           const pk_tensor_desc* output, void* plan, int64_t plan_capacity);
 
 /* pk_pool_run_f32 with the run's params (NULL with PK_PARAMS_SCALAR). indices (MIXED, STOCHASTIC training) as
-   pk_pool_run_f32's. Params are checked (finite; uniforms in [0, 1); p > 0) before any output is written. */
+   pk_pool_run_f32's. Params are checked (finite; uniforms in [0, 1); p > 0; picks integral, increasing, inside the
+   input) before any output is written. */
 PK_API int32_t pk_method_run_f32(const void* plan, const float* input_data, int64_t input_capacity,
                           float* output_data, int64_t output_capacity,
                           int64_t* indices_data, int64_t indices_capacity,

@@ -60,7 +60,7 @@ int64_t pk_pool_rows(const pk_pool_spec* spec, const pk_tensor_desc* output) {
 int32_t pk_pool_check(const pk_pool_spec* spec, const pk_tensor_desc* input, const pk_tensor_desc* output) {
     pk_plan plan;
     int32_t status = pk_plan_init(&plan, spec, input, output);
-    if (status == PK_OK && !pk_method_ready(&plan)) return PK_ERR_INVALID_OPTION; /* GEM: pk_method_prepare */
+    if (status == PK_OK) status = pk_method_plan_without(&plan, spec); /* methods with parameters: pk_method_prepare */
     if (status == PK_OK && !pk_dispatch_kernel(plan.op, (int32_t)spec->isa)) return PK_ERR_UNSUPPORTED_ISA;
     return status;
 }
@@ -95,7 +95,8 @@ static int32_t run_plan(const pk_plan* plan, int32_t isa, const int32_t path[2],
     if ((status = pk_check_buffer(input_data, input_capacity, plan->in_extent, sizeof(float))) != PK_OK) return status;
     if ((status = pk_check_buffer(output_data, output_capacity, plan->out_extent, sizeof(float))) != PK_OK) return status;
     if (indices_data) { /* max, min, and the methods that pick a tap */
-        const int picks = plan->op == PK_OP_MIXED || (plan->op == PK_OP_STOCHASTIC && plan->params_mode == PK_PARAMS_UNIFORMS);
+        const int picks = plan->op == PK_OP_MIXED || plan->op == PK_OP_S3POOL
+                          || (plan->op == PK_OP_STOCHASTIC && plan->params_mode == PK_PARAMS_UNIFORMS);
         if (plan->op != PK_OP_MAX && plan->op != PK_OP_MIN && !picks) return PK_ERR_INVALID_OPTION;
         if ((status = pk_check_buffer(indices_data, indices_capacity, plan->out_extent, sizeof(int64_t))) != PK_OK)
             return status;
@@ -135,6 +136,7 @@ int32_t pk_pool_forward_f32(const pk_pool_spec* spec,
                             int64_t row_begin, int64_t row_end) {
     pk_plan plan;
     int32_t status = pk_plan_init(&plan, spec, input, output);
+    if (status == PK_OK) status = pk_method_plan_without(&plan, spec);
     if (status != PK_OK) return status;
     return run_plan(&plan, (int32_t)spec->isa, NULL, input_data, input_capacity, output_data, output_capacity, indices_data,
                     indices_capacity, samples, samples_capacity, NULL, 0, row_begin, row_end);
@@ -187,7 +189,8 @@ static int32_t prepare(const pk_pool_spec* spec, const pk_method_spec* method, i
     plan_words local;
     memset(&local, 0, sizeof local);
     int32_t status = pk_plan_init(&local.p.plan, spec, input, output);
-    if (status == PK_OK && with_method) status = pk_method_plan(&local.p.plan, spec, method);
+    if (status == PK_OK)
+        status = with_method ? pk_method_plan(&local.p.plan, spec, method) : pk_method_plan_without(&local.p.plan, spec);
     if (status == PK_OK && !pk_method_ready(&local.p.plan)) status = PK_ERR_INVALID_OPTION;
     if (status == PK_OK) {
         local.p.isa = spec->isa == PK_ISA_AUTO ? pk_dispatch_default_isa() : (int32_t)spec->isa;
@@ -225,7 +228,7 @@ static const pk_prepared_plan* checked_plan(const void* plan) {
     uint64_t checksum[2];
     plan_checksum(given->words, checksum);
     if (given->p.magic != PK_PLAN_MAGIC || given->p.abi_version != PK_ABI_VERSION || checksum[0] != given->p.checksum[0]
-        || checksum[1] != given->p.checksum[1] || given->p.plan.op < PK_OP_MAX || given->p.plan.op > PK_OP_LIP)
+        || checksum[1] != given->p.checksum[1] || given->p.plan.op < PK_OP_MAX || given->p.plan.op > PK_OP_S3POOL)
         return NULL;
     return &given->p;
 }

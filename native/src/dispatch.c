@@ -90,6 +90,7 @@ pk_pool_kernel_fn pk_dispatch_kernel(int32_t op, int32_t isa) {
     case PK_OP_MIXED: return pk_f32_mixedpool__scalar;
     case PK_OP_STOCHASTIC: return pk_f32_stochasticpool__scalar;
     case PK_OP_LIP: return pk_f32_lippool__scalar;
+    case PK_OP_S3POOL: return pk_f32_s3pool__scalar;
     default: return pk_f32_lppool__scalar; /* every level: see f32-lppool.h */
     }
 }

@@ -133,7 +133,7 @@ static int32_t sliding_axis(pk_axis* a, const pk_pool_spec* spec, int64_t s, int
 }
 
 static int32_t check_options(const pk_pool_spec* spec) {
-    if (spec->op < PK_OP_MAX || spec->op > PK_OP_LIP) return PK_ERR_INVALID_OP;
+    if (spec->op < PK_OP_MAX || spec->op > PK_OP_S3POOL) return PK_ERR_INVALID_OP;
     if (spec->window < PK_WINDOW_SLIDING || spec->window > PK_WINDOW_FRACTIONAL) return PK_ERR_INVALID_OPTION;
     if (spec->window == PK_WINDOW_FRACTIONAL && spec->op != PK_OP_MAX && spec->op != PK_OP_MIN)
         return PK_ERR_INVALID_OP;

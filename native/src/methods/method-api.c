@@ -13,6 +13,7 @@ static int mode_allowed(int32_t op, int64_t mode) {
                || mode == PK_PARAMS_UNIFORMS;
     case PK_OP_STOCHASTIC: return mode == PK_PARAMS_SCALAR || mode == PK_PARAMS_UNIFORMS;
     case PK_OP_LIP: return mode == PK_PARAMS_INPUT_MAP || mode == PK_PARAMS_CHANNEL_BROADCAST;
+    case PK_OP_S3POOL: return mode == PK_PARAMS_SCALAR || mode == PK_PARAMS_PICKS;
     default: return mode == PK_PARAMS_SCALAR;
     }
 }
@@ -22,8 +23,19 @@ static int finite(double v) { return !isnan(v) && !isinf(v); }
 int32_t pk_method_plan(pk_plan* plan, const pk_pool_spec* spec, const pk_method_spec* method) {
     if (plan->op < PK_OP_SOFT) return PK_ERR_INVALID_OP;
     if (plan->axis[2].window == PK_WINDOW_FRACTIONAL) return PK_ERR_INVALID_OP;
-    if (!method) /* SoftPool and stochastic inference have no parameters */
-        return plan->op == PK_OP_SOFT || plan->op == PK_OP_STOCHASTIC ? PK_OK : PK_ERR_NULL_POINTER;
+    if (plan->op == PK_OP_S3POOL) { /* its windows: max pooling with kernel = stride, no start padding, s - 1 at the end */
+        for (int a = 3 - plan->rank; a < 3; a++) {
+            const pk_axis* x = &plan->axis[a];
+            if (x->window != PK_WINDOW_SLIDING || x->stride != x->kernel || x->dilation != 1 || x->pad_begin != 0
+                || x->pad_end != x->kernel - 1)
+                return PK_ERR_INVALID_KERNEL;
+        }
+        if (spec->index_format < PK_INDEX_PLANE || spec->index_format > PK_INDEX_CHANNELS_LAST_BATCH) return PK_ERR_INVALID_OPTION;
+        plan->index_format = (int32_t)spec->index_format;
+        plan->nan_mode = PK_NAN_PROPAGATE; /* PyTorch's max pooling */
+    }
+    if (!method) /* SoftPool, stochastic inference and S3Pool inference have no parameters */
+        return plan->op == PK_OP_SOFT || plan->op == PK_OP_STOCHASTIC || plan->op == PK_OP_S3POOL ? PK_OK : PK_ERR_NULL_POINTER;
     if (!mode_allowed(plan->op, method->params_mode)) return PK_ERR_INVALID_OPTION;
     plan->params_mode = (int32_t)method->params_mode;
     plan->method_given = 1;
@@ -62,9 +74,15 @@ int32_t pk_method_plan(pk_plan* plan, const pk_pool_spec* spec, const pk_method_
     return PK_OK;
 }
 
+int32_t pk_method_plan_without(pk_plan* plan, const pk_pool_spec* spec) {
+    if (plan->op < PK_OP_SOFT) return PK_OK;
+    if (plan->op != PK_OP_SOFT && plan->op != PK_OP_STOCHASTIC && plan->op != PK_OP_S3POOL) return PK_ERR_INVALID_OPTION;
+    return pk_method_plan(plan, spec, NULL);
+}
+
 int pk_method_ready(const pk_plan* plan) {
     /* SOFT and STOCHASTIC inference need nothing beyond pk_pool_spec; the others need pk_method_prepare */
-    return plan->op <= PK_OP_SOFT || plan->op == PK_OP_STOCHASTIC || plan->method_given;
+    return plan->op <= PK_OP_SOFT || plan->op == PK_OP_STOCHASTIC || plan->op == PK_OP_S3POOL || plan->method_given;
 }
 
 /* Elements a run's params must hold, or 0 when the plan takes none. */
@@ -75,6 +93,11 @@ static int64_t params_extent(const pk_plan* p) {
     case PK_PARAMS_UNIFORMS: return p->out_extent;
     case PK_PARAMS_INPUT_MAP: return p->in_extent;
     case PK_PARAMS_CHANNEL_BROADCAST: return p->batch * p->plane_size;
+    case PK_PARAMS_PICKS: {
+        int64_t per_image = 0;
+        for (int a = 3 - p->rank; a < 3; a++) per_image += p->axis[a].out;
+        return p->batch * per_image;
+    }
     default: return 0;
     }
 }
@@ -104,6 +127,8 @@ int32_t pk_method_check_params(const pk_plan* p, const float* params, int64_t ca
     if (p->params_mode == PK_PARAMS_OUTPUT_MAP || p->params_mode == PK_PARAMS_UNIFORMS) {
         const int64_t size[3] = {p->axis[0].out, p->axis[1].out, p->axis[2].out};
         PK_FOR_EACH_ELEMENT(p, size, p->out_stride, o) if (!valid_param(p, params[o])) return bad;
+    } else if (p->params_mode == PK_PARAMS_PICKS) {
+        return pk_s3pool_check_picks(p, params);
     } else if (p->params_mode == PK_PARAMS_INPUT_MAP) {
         /* logits: any float; NaN and infinities are defined by the op */
     } else if (p->params_mode != PK_PARAMS_CHANNEL_BROADCAST) {
@@ -169,6 +194,7 @@ int32_t pk_method_backward_f32(const pk_pool_spec* spec, const pk_method_spec* m
                         case PK_OP_SOFT: pk_softpool_window_backward(p, in, w, grad, gin); break;
                         case PK_OP_GEM: pk_gempool_window_backward(p, in, w, c, grad, gin, &channel); break;
                         case PK_OP_STOCHASTIC: pk_stochasticpool_window_backward(p, in, w, o, grad, gin); break;
+                        case PK_OP_S3POOL: pk_s3pool_window_backward(p, in, w, n, grad, gin); break;
                         case PK_OP_LIP:
                             pk_lippool_window_backward(p, in, w, n, c, grad, gin, grad_params);
                             break;

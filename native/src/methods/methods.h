@@ -64,6 +64,11 @@ int32_t pk_method_plan(pk_plan* plan, const pk_pool_spec* spec, const pk_method_
 /* A run's params against a plan: C positive finite floats with PK_PARAMS_PER_CHANNEL, else NULL. */
 int32_t pk_method_check_params(const pk_plan* plan, const float* params, int64_t capacity);
 
+/* For the pk_pool_* entry points, which take no pk_method_spec: completes the plan of a method without parameters
+   (SOFT, STOCHASTIC inference, S3POOL inference) as pk_method_plan does; PK_ERR_INVALID_OPTION for a method that
+   needs them; nothing for the pooling ops. */
+int32_t pk_method_plan_without(pk_plan* plan, const pk_pool_spec* spec);
+
 /* Whether a plan of op has what it needs to run (GEM: its parameters). */
 int pk_method_ready(const pk_plan* plan);
 
@@ -73,6 +78,10 @@ void pk_f32_gempool__scalar(const pk_plan*, const float*, float*, int64_t*, int6
 void pk_f32_mixedpool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_stochasticpool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_lippool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
+void pk_f32_s3pool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
+
+/* S3Pool's picks: integral, strictly increasing along each axis, inside the input. */
+int32_t pk_s3pool_check_picks(const pk_plan* p, const float* picks);
 
 /* Gradients of one window, added to grad_input (and the parameter's gradient) at the (n, c) origins given;
    o is the output element's offset. */
@@ -83,6 +92,8 @@ void pk_mixedpool_window_backward(const pk_plan* p, const float* in, const pk_wi
                                   float grad, float* grad_in, double* grad_lambda);
 void pk_stochasticpool_window_backward(const pk_plan* p, const float* in, const pk_window w[3], int64_t o, float grad,
                                        float* grad_in);
+void pk_s3pool_window_backward(const pk_plan* p, const float* in, const pk_window w[3], int64_t n, float grad,
+                               float* grad_in);
 void pk_lippool_window_backward(const pk_plan* p, const float* in, const pk_window w[3], int64_t n, int64_t c,
                                 float grad, float* grad_in, float* grad_logits);
 

@@ -17,6 +17,11 @@ float32 once:
     inference gives sum(a * a) / sum(a);
   * LIP (Gao et al. 2019): y = sum(softmax(l_R) * x_R) with logits shaped like the input or one
     channel broadcast, with d/dlogits;
+  * S3Pool (Zhai et al. 2017): step 1 is PyTorch's max_pool{1,2,3}d(kernel s, stride 1) with
+    return_indices over the input padded with -inf by s - 1 at each axis's end; step 2 takes the
+    picked positions along each axis (given: per image and axis, g/s sorted distinct positions
+    per grid of g, ceil(r/s) in a last grid of r), or positions 0, s, 2s, ... in inference;
+    indices mapped back from the padded plane; gradients by autograd;
   * SPP (He et al. 2014): torch.cat of F.adaptive_{max,avg}_pool{1,2,3}d(x, n).flatten(1) over the
     levels, computed by PyTorch's own ops in float32 (with return_indices for max), gradients by
     autograd;
@@ -51,6 +56,7 @@ Format: as generate_family.py's (one block per case, NCHW order, floats as repr 
     logits v ..., logits_shape N C' S...           (lip: C' = C or 1)
     indices i ...  (mixed: the max's, stochastic training: the chosen tap's; plane index per (n, c))
     grad_lambda v ... / grad_logits v ...
+    grid g ..., picks i ...                        (s3pool: per image, each axis's positions in turn)
     end
 """
 
@@ -272,6 +278,79 @@ def spp_cases(rng):
     return cases
 
 
+def s3_cases(rng):
+    import torch.nn.functional as F
+    cases = []
+    for i in range(15):
+        rank = 1 + i % 3
+        training = i % 5 != 4
+        spatial = [rng.randint(2, 11)] if rank == 1 else [rng.randint(2, 8) for _ in range(rank)]
+        shape = [rng.randint(1, 2), rng.randint(1, 3)] + spatial
+        s = [rng.randint(1, 3) for _ in range(rank)]
+        grid = [s[a] * rng.randint(1, 3) for a in range(rank)]
+        values = [f32(rng.randint(-5, 5) * 0.5) for _ in range(math.prod(shape))]  # ties
+        if i == 3:
+            values[1] = math.nan
+        x = torch.tensor(values, dtype=torch.float32).reshape(shape).requires_grad_(True)
+        pad = []
+        for a in reversed(range(rank)):
+            pad += [0, s[a] - 1]
+        xp = F.pad(x, pad, value=-math.inf)
+        mp = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}[rank]
+        y1, ind = mp(xp, s, 1, return_indices=True)  # the input's size
+        picks = []  # per image, per axis
+        per_image = []
+        for n in range(shape[0]):
+            axes = []
+            for a in range(rank):
+                L = spatial[a]
+                if training:
+                    pos = []
+                    for begin in range(0, L, grid[a]):
+                        m = min(grid[a], L - begin)
+                        pos += sorted(rng.sample(range(begin, begin + m), -(-m // s[a])))
+                else:
+                    pos = list(range(0, L, s[a]))
+                axes.append(pos)
+            per_image.append(axes)
+            picks += [p for axis in axes for p in axis]
+        outs, idx = [], []
+        padded = [spatial[a] + s[a] - 1 for a in range(rank)]
+        for n in range(shape[0]):
+            sel = y1[n]
+            isel = ind[n]
+            for a in range(rank):
+                t = torch.tensor(per_image[n][a])
+                sel = sel.index_select(1 + a, t)
+                isel = isel.index_select(1 + a, t)
+            outs.append(sel)
+            idx.append(isel)
+        y = torch.stack(outs)
+        ip = torch.stack(idx).reshape(-1).tolist()
+        plain = []
+        for v in ip:  # padded plane index -> input plane index
+            coord = []
+            for a in reversed(range(rank)):
+                coord.append(v % padded[a])
+                v //= padded[a]
+            coord = coord[::-1]
+            flat = 0
+            for a in range(rank):
+                flat = flat * spatial[a] + coord[a]
+            plain.append(flat)
+        g = torch.tensor([f32(rng.uniform(-1, 1)) for _ in range(y.numel())], dtype=torch.float32).reshape(y.shape)
+        y.backward(g)
+        case = {"name": f"s3pool{rank}d_{'train' if training else 'infer'}_{i}", "op": "s3pool", "window": "sliding",
+                "input_shape": shape, "kernel": s, "grid": grid, "mode": "train" if training else "infer",
+                "output_shape": list(y.shape), "input": values, "output": [float(v) for v in y.detach().reshape(-1).tolist()],
+                "indices": plain, "grad_output": [float(v) for v in g.reshape(-1).tolist()],
+                "grad_input": [float(v) for v in x.grad.reshape(-1).tolist()]}
+        if training:
+            case["picks"] = picks
+        cases.append(case)
+    return cases
+
+
 def make_cases(seed):
     rng = random.Random(seed)
     cases = []
@@ -418,10 +497,10 @@ def main():
     ap.add_argument("--out", default="java/src/test/resources/golden/methods.txt")
     ap.add_argument("--seed", type=int, default=16)
     args = ap.parse_args()
-    cases = make_cases(args.seed) + spp_cases(random.Random(args.seed + 1))
+    cases = make_cases(args.seed) + spp_cases(random.Random(args.seed + 1)) + s3_cases(random.Random(args.seed + 2))
     keys = ["op", "window", "input_shape", "kernel", "stride", "pad_begin", "pad_end", "dilation", "ceil_mode", "p",
             "p_channels", "eps", "lambda", "lambda_channels", "lambda_map", "probability", "uniforms", "count_include_pad",
-            "divisor_override", "mode", "pool", "levels", "logits_shape", "logits", "output_shape", "input", "output", "indices",
+            "divisor_override", "mode", "pool", "levels", "grid", "picks", "logits_shape", "logits", "output_shape", "input", "output", "indices",
             "grad_output", "grad_input", "grad_p", "grad_lambda", "grad_logits"]
     with open(args.out, "w") as f:
         f.write("# Golden vectors for SoftPool, GeM, mixed, stochastic and LIP pooling, from the papers' definitions in float64 (torch "

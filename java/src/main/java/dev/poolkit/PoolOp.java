@@ -31,5 +31,10 @@ public enum PoolOp {
      */
     STOCHASTIC,
     /** Local importance pooling: {@code y = Σ e^(l_i - m) x_i / Σ e^(l_i - m)} with caller-given logits {@code l}. */
-    LIP
+    LIP,
+    /**
+     * S3Pool: max pooling with kernel = stride = s and s - 1 end padding (output {@code ceil(L/s)}), which is inference; in
+     * training each output's window moves to a picked position (the stride-1 max pool sampled there).
+     */
+    S3POOL
 }

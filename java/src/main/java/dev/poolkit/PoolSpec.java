@@ -58,6 +58,8 @@ public final class PoolSpec {
     private final Double drawnProbability; // mixed, λ drawn per output: u < q
     private final boolean training;     // stochastic
     private final boolean logitsBroadcast; // LIP: logits [N, 1, spatial...]
+    private final long[] grid;          // S3Pool, per axis (default s)
+    private final long[] picks;         // S3Pool training, explicit
 
     private PoolSpec(Builder b) {
         this.op = b.op;
@@ -67,7 +69,7 @@ public final class PoolSpec {
         this.stride = b.stride != null ? b.stride.clone() : kernel.clone();
         this.dilation = b.dilation != null ? b.dilation.clone() : filled(rank, 1);
         this.padBegin = b.padBegin != null ? b.padBegin.clone() : filled(rank, 0);
-        this.padEnd = b.padEnd != null ? b.padEnd.clone() : padBegin.clone();
+        this.padEnd = b.padEnd != null ? b.padEnd.clone() : op == PoolOp.S3POOL ? s3EndPadding(kernel) : padBegin.clone();
         this.autoPad = b.autoPad;
         this.ceilMode = b.ceilMode;
         this.conventions = b.conventions;
@@ -89,7 +91,16 @@ public final class PoolSpec {
         this.drawnProbability = b.drawnProbability;
         this.training = b.training;
         this.logitsBroadcast = b.logitsBroadcast;
+        this.grid = b.grid != null ? b.grid.clone() : kernel.clone();
+        this.picks = b.picks == null ? null : b.picks.clone();
         validate(b);
+    }
+
+    /** S3Pool's end padding, s - 1 per axis: its stride-1 maxima keep the input's size. */
+    private static long[] s3EndPadding(long[] s) {
+        long[] end = s.clone();
+        for (int i = 0; i < end.length; i++) end[i] = Math.max(0, end[i] - 1);
+        return end;
     }
 
     private static long[] filled(int n, long value) {
@@ -113,7 +124,7 @@ public final class PoolSpec {
             checkRange("dilation", i, dilation[i], 1);
             checkRange("padBegin", i, padBegin[i], 0);
             checkRange("padEnd", i, padEnd[i], 0);
-            if (autoPad == AutoPad.NOTSET) {
+            if (autoPad == AutoPad.NOTSET && op != PoolOp.S3POOL) { // S3Pool's end padding is its definition
                 checkPadding(i, padBegin[i], padEnd[i]);
             }
         }
@@ -142,7 +153,7 @@ public final class PoolSpec {
             throw new IllegalArgumentException("nanPolicy applies to max and min pooling, not " + op
                     + " (sums always propagate NaN)");
         }
-        if (!extremum && op != PoolOp.STOCHASTIC && b.indexFormat != null) {
+        if (!extremum && op != PoolOp.STOCHASTIC && op != PoolOp.S3POOL && b.indexFormat != null) {
             throw new IllegalArgumentException("indexFormat applies to max and min pooling, not " + op);
         }
         if (op == PoolOp.LP) {
@@ -183,7 +194,24 @@ public final class PoolSpec {
                 throw new IllegalArgumentException("lambdaDrawn probability = " + drawnProbability + ": must lie in [0, 1]");
             }
         }
-        if (op != PoolOp.STOCHASTIC && b.training) throw new IllegalArgumentException("training applies to stochastic pooling, not " + op);
+        if (op != PoolOp.STOCHASTIC && op != PoolOp.S3POOL && b.training) {
+            throw new IllegalArgumentException("training applies to stochastic pooling and S3Pool, not " + op);
+        }
+        if (op != PoolOp.S3POOL && (b.grid != null || b.picks != null)) throw new IllegalArgumentException("grid and picks apply to S3Pool, not " + op);
+        if (op == PoolOp.S3POOL) {
+            if (b.stride != null || b.padBegin != null || b.dilation != null || b.ceilMode || b.autoPad != AutoPad.NOTSET) {
+                throw new IllegalArgumentException("S3Pool fixes its windows (kernel = stride = s, s - 1 end padding): no stride, padding, dilation or ceilMode");
+            }
+            for (int i = 0; i < kernel.length; i++) {
+                if (grid[i] < 1 || grid[i] % kernel[i] != 0) {
+                    throw new IllegalArgumentException("grid[" + i + "] = " + grid[i] + ": must be a positive multiple of s = " + kernel[i]);
+                }
+            }
+            if (picks != null && !training) throw new IllegalArgumentException("picks apply to S3Pool in training");
+            if (training && (picks == null) == (seed == null)) {
+                throw new IllegalArgumentException("S3Pool in training needs exactly one of picks(...) and seed(...)");
+            }
+        }
         if (op != PoolOp.LIP && b.logitsBroadcast) throw new IllegalArgumentException("logitsBroadcast applies to LIP, not " + op);
         if ((op == PoolOp.MIXED || op == PoolOp.STOCHASTIC || op == PoolOp.LIP) && windowRule != WindowRule.SLIDING) {
             throw new IllegalArgumentException(op + " pooling takes sliding windows");
@@ -227,7 +255,7 @@ public final class PoolSpec {
             }
         }
         if (windowRule != WindowRule.FRACTIONAL) {
-            boolean seeded = op == PoolOp.MIXED && drawnProbability != null || op == PoolOp.STOCHASTIC && training;
+            boolean seeded = op == PoolOp.MIXED && drawnProbability != null || (op == PoolOp.STOCHASTIC || op == PoolOp.S3POOL) && training;
             if (b.outputRatio != null || b.samples != null || (b.seed != null && !seeded)
                     || (b.outputSize != null && windowRule != WindowRule.ADAPTIVE)) {
                 throw new IllegalArgumentException("outputSize, outputRatio, samples and seed apply to fractional pooling, not "
@@ -379,6 +407,15 @@ public final class PoolSpec {
         return new Builder(PoolOp.LIP, kernel);
     }
 
+    /**
+     * S3Pool with pool size {@code s} per axis: max pooling with kernel = stride = s and s - 1 end padding (inference), or in
+     * {@link Builder#training} each output's window at a picked position ({@link Builder#picks} or {@link Builder#seed}),
+     * grids of {@link Builder#grid} (default s).
+     */
+    public static Builder s3pool(long... s) {
+        return new Builder(PoolOp.S3POOL, s);
+    }
+
     /** Max over each whole (n, c) plane of a {@code rank}-d input (ONNX GlobalMaxPool, Keras GlobalMaxPooling). */
     public static Builder globalMax(int rank) {
         return global(PoolOp.MAX, rank);
@@ -455,6 +492,10 @@ public final class PoolSpec {
         return op == PoolOp.LIP || op == PoolOp.MIXED && (lambdaMap || drawnProbability != null && seed == null)
                 || op == PoolOp.STOCHASTIC && training && seed == null;
     }
+    /** S3Pool's grid size per axis. */
+    public long[] grid() { return grid.clone(); }
+    /** S3Pool's explicit picks, when given. */
+    public Optional<long[]> picks() { return Optional.ofNullable(picks).map(long[]::clone); }
     /** GeM's clamp (0 for other ops). */
     public double eps() { return eps; }
     /** GeM's exponent per channel, when given. */
@@ -502,7 +543,8 @@ public final class PoolSpec {
                 && Arrays.equals(outputRatio, s.outputRatio) && Arrays.equals(samples, s.samples) && Objects.equals(seed, s.seed)
                 && Double.compare(eps, s.eps) == 0 && Arrays.equals(channelP, s.channelP) && Double.compare(lambda, s.lambda) == 0
                 && Arrays.equals(channelLambda, s.channelLambda) && lambdaMap == s.lambdaMap
-                && Objects.equals(drawnProbability, s.drawnProbability) && training == s.training && logitsBroadcast == s.logitsBroadcast;
+                && Objects.equals(drawnProbability, s.drawnProbability) && training == s.training && logitsBroadcast == s.logitsBroadcast
+                && Arrays.equals(grid, s.grid) && Arrays.equals(picks, s.picks);
     }
 
     @Override
@@ -544,6 +586,8 @@ public final class PoolSpec {
             }
             case STOCHASTIC -> s.append(training ? "training" + (seed != null ? ", seed=" + seed : "") : "inference").append(", ");
             case LIP -> s.append(logitsBroadcast ? "logitsBroadcast, " : "");
+            case S3POOL -> s.append("grid=").append(Arrays.toString(grid)).append(training ? picks != null ? ", picks=" + picks.length
+                    : ", seed=" + seed : ", inference").append(", indexFormat=").append(indexFormat).append(", ");
             case GEM -> s.append(channelP != null ? "pPerChannel=" + Arrays.toString(channelP) : "p=" + p).append(", eps=").append(eps).append(", ");
             default -> s.append("nanPolicy=").append(nanPolicy).append(", indexFormat=").append(indexFormat).append(", ");
         }
@@ -580,6 +624,8 @@ public final class PoolSpec {
         private Double drawnProbability;
         private boolean training;
         private boolean logitsBroadcast;
+        private long[] grid;
+        private long[] picks;
 
         private Builder(PoolOp op, long[] kernel) {
             this.op = Objects.requireNonNull(op);
@@ -634,6 +680,15 @@ public final class PoolSpec {
         public Builder training() { this.training = true; return this; }
         /** LIP: logits of shape [N, 1, spatial...], shared by the channels (default: the input's shape). */
         public Builder logitsBroadcast() { this.logitsBroadcast = true; return this; }
+
+        /** S3Pool: the grid size per axis, a multiple of s (default s). */
+        public Builder grid(long... grid) { this.grid = grid.clone(); return this; }
+        /**
+         * S3Pool in training: the picked positions, per image the output count of positions of each spatial axis in turn
+         * (outermost first), each axis's strictly increasing, each grid of g positions holding g/s of them (the last,
+         * of r, ceil(r/s)).
+         */
+        public Builder picks(long... picks) { this.picks = picks.clone(); return this; }
 
         public PoolSpec build() {
             return new PoolSpec(this);

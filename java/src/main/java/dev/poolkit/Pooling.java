@@ -176,7 +176,7 @@ public final class Pooling {
     }
 
     static Cost cost(PoolSpec spec, Geometry g, boolean withIndices) {
-        boolean extremum = spec.op() == PoolOp.MAX || spec.op() == PoolOp.MIN || spec.op() == PoolOp.MIXED
+        boolean extremum = spec.op() == PoolOp.MAX || spec.op() == PoolOp.MIN || spec.op() == PoolOp.MIXED || spec.op() == PoolOp.S3POOL
                 || spec.op() == PoolOp.STOCHASTIC && spec.training();
         long read = g.inputCount * Float.BYTES + g.runParamsExtent() * Float.BYTES;
         long written = g.outputCount * (Float.BYTES + (withIndices && extremum ? Long.BYTES : 0));
@@ -195,7 +195,7 @@ public final class Pooling {
         long taps = g.batch * g.channels * perAxis[0] * perAxis[1] * perAxis[2];
         // one divide per average, one root (and a scale for PyTorch's form) per LP output
         long finishing = spec.op() == PoolOp.AVG || spec.op() == PoolOp.LP ? g.outputCount : 0;
-        if (spec.op().ordinal() >= PoolOp.SOFT.ordinal()) {
+        if (spec.op().ordinal() >= PoolOp.SOFT.ordinal() && spec.op() != PoolOp.S3POOL) { // S3Pool: one compare per tap, as max
             // two passes over each window (SoftPool, GeM, LIP: its maximum, then exp or pow and the sums; mixed: max and
             // sum; stochastic: the sum, then the sampled tap or the squares), one division or root per output
             return new Cost(read, written, 2 * taps + g.outputCount);

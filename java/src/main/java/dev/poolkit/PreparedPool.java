@@ -86,7 +86,7 @@ public final class PreparedPool {
     }
 
     private boolean producesIndices() {
-        return geometry.op == PoolOp.MAX || geometry.op == PoolOp.MIN || geometry.op == PoolOp.MIXED
+        return geometry.op == PoolOp.MAX || geometry.op == PoolOp.MIN || geometry.op == PoolOp.MIXED || geometry.op == PoolOp.S3POOL
                 || geometry.op == PoolOp.STOCHASTIC && geometry.paramsMode == Geometry.PARAMS_UNIFORMS;
     }
 

@@ -41,6 +41,11 @@ class MethodsTest {
         long[] in = c.longs("input_shape"), out = c.longs("output_shape");
         int rank = in.length - 2;
         String op = c.get("op");
+        if (op.equals("s3pool")) {
+            PoolSpec.Builder b = PoolSpec.s3pool(c.longs("kernel")).grid(c.longs("grid")).indexFormat(IndexFormat.PLANE);
+            if (c.get("mode").equals("train")) b.training().picks(c.longs("picks"));
+            return b.build();
+        }
         if (op.equals("mixed") || op.equals("stochastic") || op.equals("lip")) {
             long[] k = c.longs("kernel");
             PoolSpec.Builder b = switch (op) {
@@ -88,7 +93,7 @@ class MethodsTest {
 
     @Test
     void goldenCoversEveryRule() throws IOException {
-        for (String op : List.of("mixed", "stochastic", "lip", "spp")) {
+        for (String op : List.of("mixed", "stochastic", "lip", "spp", "s3pool")) {
             for (int rank = 1; rank <= 3; rank++) {
                 int r = rank;
                 assertTrue(cases().anyMatch(c -> c.get("op").equals(op) && c.longs("input_shape").length == r + 2), op + " " + rank + "d");
@@ -253,6 +258,40 @@ class MethodsTest {
         assertThrows(IllegalArgumentException.class, () -> Pooling.prepareSpp(PoolOp.MAX, new long[] {2, 0}, Layout.NCHW, shape));
         PreparedSpp small = Pooling.prepareSpp(PoolOp.MAX, levels, Layout.NCHW, shape);
         assertThrows(IllegalArgumentException.class, () -> small.run(Tensor.of(x, Layout.NCHW, shape), MemorySegment.ofArray(new float[10]), null));
+    }
+
+    @Test
+    void s3PoolInferenceIsMaxPoolingAndItsPicksAreChecked() {
+        SplittableRandom r = new SplittableRandom(31);
+        long[] shape = {2, 3, 11, 10};
+        float[] x = random(r, (int) TestTensors.count(shape), 3);
+        x[5] = Float.NaN;
+        PoolSpec max = PoolSpec.max(3, 2).stride(3, 2).padding(new long[] {0, 0}, new long[] {2, 1}).conventions(Conventions.ONNX)
+                .nanPolicy(NanPolicy.PROPAGATE).indexFormat(IndexFormat.PLANE).build();
+        PoolSpec s3 = PoolSpec.s3pool(3, 2).indexFormat(IndexFormat.PLANE).build();
+        assertArrayEquals(new long[] {2, 3, 4, 5}, Pooling.outputShape(s3, shape));
+        for (Layout layout : Layout.values()) {
+            for (TestTensors.Target t : TestTensors.targets()) {
+                assertArrayEquals(withIndices(max, layout, shape, x, t), withIndices(s3, layout, shape, x, t), t + " " + layout);
+                // training with the picks of inference (0, s, 2s, ...) is inference too
+                long[] picks = new long[2 * (4 + 5)];
+                for (int n = 0; n < 2; n++) {
+                    for (int o = 0; o < 4; o++) picks[n * 9 + o] = 3L * o;
+                    for (int o = 0; o < 5; o++) picks[n * 9 + 4 + o] = 2L * o;
+                }
+                PoolSpec same = PoolSpec.s3pool(3, 2).training().picks(picks).indexFormat(IndexFormat.PLANE).build();
+                assertArrayEquals(withIndices(s3, layout, shape, x, t), withIndices(same, layout, shape, x, t), t + " " + layout + " picks 0, s, 2s");
+                // seeded picks are reproducible, and differ from inference somewhere
+                PoolSpec seeded = PoolSpec.s3pool(3, 2).grid(6, 4).training().seed(9).build();
+                assertArrayEquals(run(seeded, layout, shape, x, t), run(seeded, layout, shape, x, t));
+            }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Pooling.prepare(PoolSpec.s3pool(2).training().picks(0, 0, 2).build(), Layout.NCHW, 1, 1, 6));
+        assertTrue(e.getMessage().contains("picks[1] = 0"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> PoolSpec.s3pool(2).grid(3).build(), "grid not a multiple of s");
+        assertThrows(IllegalArgumentException.class, () -> PoolSpec.s3pool(2).stride(1).build(), "S3Pool fixes its stride");
+        assertThrows(IllegalArgumentException.class, () -> PoolSpec.s3pool(2).training().build(), "training needs picks or a seed");
     }
 
     // ---- identities ----
@@ -629,7 +668,7 @@ class MethodsTest {
                 fill(in, r);
                 PreparedPool nat = Pooling.prepare(spec, in, out, Backend.NATIVE, isa);
                 Tensor params = randomParams(arena, nat, r);
-                boolean indexed = spec.op() == PoolOp.MIXED || spec.op() == PoolOp.STOCHASTIC && spec.training();
+                boolean indexed = spec.op() == PoolOp.MIXED || spec.op() == PoolOp.S3POOL || spec.op() == PoolOp.STOCHASTIC && spec.training();
                 Tensor natIdx = indexed && !views ? Tensor.allocate(arena, DType.I64, layout, outShape) : null;
                 nat.run(in, out, natIdx, params);
                 Tensor denseIn = Tensor.allocate(arena, DType.F32, layout, shape);
@@ -700,6 +739,15 @@ class MethodsTest {
             stride[i] = r.nextInt(1, 4);
             dilation[i] = r.nextInt(4) == 0 ? 2 : 1;
             pad[i] = r.nextInt((int) (dilation[i] * (kernel[i] - 1) + 1) / 2 + 1);
+        }
+        if (r.nextInt(5) == 0) { // S3Pool, whose windows are its own
+            long[] s = new long[rank], grid = new long[rank];
+            for (int i = 0; i < rank; i++) {
+                s[i] = r.nextInt(1, 4);
+                grid[i] = s[i] * r.nextInt(1, 4);
+            }
+            PoolSpec.Builder b = PoolSpec.s3pool(s).grid(grid).indexFormat(IndexFormat.values()[r.nextInt(5)]);
+            return (r.nextBoolean() ? b.training().seed(r.nextLong()) : b).build();
         }
         PoolSpec.Builder b = switch (r.nextInt(3)) {
             case 0 -> {

@@ -42,7 +42,7 @@ public final class Geometry {
     public final float[] channelP;
     /** Methods: where the varying parameter comes from, as the native PK_PARAMS_* codes. */
     public static final int PARAMS_SCALAR = 0, PARAMS_PER_CHANNEL = 1, PARAMS_OUTPUT_MAP = 2, PARAMS_UNIFORMS = 3,
-            PARAMS_INPUT_MAP = 4, PARAMS_CHANNEL_BROADCAST = 5;
+            PARAMS_INPUT_MAP = 4, PARAMS_CHANNEL_BROADCAST = 5, PARAMS_PICKS = 6;
     public final int paramsMode;
     /** Parameters fixed by the spec (GeM's p or mixed λ per channel, uniforms drawn from a seed), or null. */
     public final float[] fixedParams;
@@ -128,12 +128,13 @@ public final class Geometry {
                     + " has " + channels + " channels");
         }
         boolean uniforms = op == PoolOp.MIXED && spec.lambdaDrawn().isPresent() || op == PoolOp.STOCHASTIC && spec.training();
-        this.paramsMode = channelP != null || channelLambda != null ? PARAMS_PER_CHANNEL
+        boolean s3Training = op == PoolOp.S3POOL && spec.training();
+        this.paramsMode = s3Training ? PARAMS_PICKS : channelP != null || channelLambda != null ? PARAMS_PER_CHANNEL
                 : uniforms ? PARAMS_UNIFORMS
                 : op == PoolOp.MIXED && spec.lambdaPerOutput() ? PARAMS_OUTPUT_MAP
                 : op == PoolOp.LIP ? (spec.logitsBroadcast() ? PARAMS_CHANNEL_BROADCAST : PARAMS_INPUT_MAP)
                 : PARAMS_SCALAR;
-        this.fixedParams = channelP != null ? channelP : channelLambda != null ? channelLambda
+        this.fixedParams = s3Training ? s3Picks(spec) : channelP != null ? channelP : channelLambda != null ? channelLambda
                 : uniforms && spec.seed().isPresent() ? drawUniforms(spec.seed().get()) : null;
         this.rows = batch * out[0] * out[1] * (layout == Layout.NCHW ? channels : 1);
     }
@@ -208,6 +209,56 @@ public final class Geometry {
         float[] drawn = new float[(int) outExtent];
         for (long j = 0; j < outputCount; j++) drawn[(int) outputOffset(j)] = random.nextInt(1 << 24) * 0x1.0p-24f;
         return drawn;
+    }
+
+    /**
+     * S3Pool's picks as the native code takes them: per image, each real axis's output count of positions in turn. Explicit
+     * picks are checked (count, order, range, and g/s per grid of g, ceil(r/s) in a last grid of r); a seed draws them per
+     * image, axis and grid by ordered sampling without replacement (selection sampling: position t of a grid of m
+     * positions is taken with probability needed / (m - t)).
+     */
+    private float[] s3Picks(PoolSpec spec) {
+        long perImage = 0;
+        for (int a = 3 - rank; a < 3; a++) perImage += out[a];
+        long count = Math.multiplyExact(batch, perImage);
+        if (count > Integer.MAX_VALUE - 8) throw new IllegalArgumentException(count + " picks exceed an array");
+        float[] picks = new float[(int) count];
+        long[] given = spec.picks().orElse(null);
+        if (given != null && given.length != count) {
+            throw new IllegalArgumentException("picks has " + given.length + " values: the input " + Arrays.toString(inputShape)
+                    + " needs N * (sum of output sizes) = " + count);
+        }
+        SplittableRandom random = given == null ? new SplittableRandom(spec.seed().orElseThrow()) : null;
+        long[] grid = spec.grid();
+        int at = 0;
+        for (long n = 0; n < batch; n++) {
+            for (int a = 3 - rank; a < 3; a++) {
+                long size = in[a], s = kernel[a], g = grid[a - (3 - rank)];
+                int axisStart = at;
+                for (long begin = 0; begin < size; begin += g) {
+                    long m = Math.min(g, size - begin), needed = (m + s - 1) / s;
+                    if (given == null) {
+                        for (long t = 0; t < m && needed > 0; t++) {
+                            if (random.nextDouble() * (m - t) < needed) {
+                                picks[at++] = begin + t;
+                                needed--;
+                            }
+                        }
+                    } else {
+                        for (long k = 0; k < needed; k++, at++) {
+                            long v = given[at];
+                            if (v < begin || v >= begin + m || (at > axisStart && v <= given[at - 1])) {
+                                throw new IllegalArgumentException("picks[" + at + "] = " + v + ": image " + n + ", spatial axis "
+                                        + (a - (3 - rank)) + " needs " + needed + " increasing positions in [" + begin + ", " + (begin + m)
+                                        + ") (grid " + g + ", s = " + s + ")");
+                            }
+                            picks[at] = v;
+                        }
+                    }
+                }
+            }
+        }
+        return picks;
     }
 
     /** Elements of the params tensor each run takes (0 when none): output's or input's extent, or N * plane for broadcast logits. */

@@ -25,7 +25,7 @@ final class JavaMethods {
     JavaMethods(JavaKernel kernel, Geometry g, long[][] origin, long[][] first, long[][] last) {
         this.kernel = kernel;
         this.g = g;
-        this.propagateNan = g.nanPolicy == NanPolicy.PROPAGATE;
+        this.propagateNan = g.nanPolicy == NanPolicy.PROPAGATE || g.op == PoolOp.S3POOL; // S3Pool: PyTorch's max pooling
         this.origin = origin;
         this.first = first;
         this.last = last;
@@ -70,6 +70,13 @@ final class JavaMethods {
                         yield chosen >= 0 ? input.getAtIndex(JAVA_FLOAT_UNALIGNED, scratch[chosen]) : 0f;
                     }
                     case LIP -> lip(input, params, scratch, count, n);
+                    case S3POOL -> {
+                        int taps = s3Taps(inPlane, n, od, oh, ow, params, scratch);
+                        long[] index = {0};
+                        float max = max(input, scratch, taps, scratch[maxTaps], index); // a window of -inf: its own first tap
+                        if (indices != null) indices.setAtIndex(JAVA_LONG_UNALIGNED, at, index[0]);
+                        yield max;
+                    }
                     default -> throw new IllegalStateException(g.op + " is not a method of this class");
                 };
                 output.setAtIndex(JAVA_FLOAT_UNALIGNED, at, y);
@@ -85,6 +92,39 @@ final class JavaMethods {
     /** The plane index of a window without a chosen tap: its first input tap, or its origin clamped into the input. */
     private long firstIndex(int od, int oh, int ow) {
         return (kernel.firstCoordinate(0, od) * g.in[1] + kernel.firstCoordinate(1, oh)) * g.in[2] + kernel.firstCoordinate(2, ow);
+    }
+
+    // ---- S3Pool ----
+
+    /**
+     * The taps of S3Pool's window (od, oh, ow) of image n into {@code offsets} (and plane indices): along each axis
+     * [start, start + s) clipped at the input's end, start the picked position in training, else o s.
+     */
+    private int s3Taps(long inPlane, long n, int od, int oh, int ow, MemorySegment picks, long[] offsets) {
+        long[] start = new long[3], end = new long[3];
+        int[] o = {od, oh, ow};
+        long perImage = 0;
+        for (int a = 3 - g.rank; a < 3; a++) perImage += g.out[a];
+        long before = 0;
+        for (int a = 0; a < 3; a++) {
+            if (a < 3 - g.rank) {
+                start[a] = 0;
+                end[a] = 1;
+                continue;
+            }
+            start[a] = g.paramsMode == Geometry.PARAMS_PICKS
+                    ? (long) picks.getAtIndex(JAVA_FLOAT_UNALIGNED, n * perImage + before + o[a]) : o[a] * g.stride[a];
+            end[a] = Math.min(start[a] + g.kernel[a], g.in[a]);
+            before += g.out[a];
+        }
+        int count = 0;
+        for (long id = start[0]; id < end[0]; id++)
+            for (long ih = start[1]; ih < end[1]; ih++)
+                for (long iw = start[2]; iw < end[2]; iw++) {
+                    offsets[maxTaps + count] = (id * g.in[1] + ih) * g.in[2] + iw;
+                    offsets[count++] = inPlane + id * g.inStride[Geometry.D] + ih * g.inStride[Geometry.H] + iw * g.inStride[Geometry.W];
+                }
+        return count;
     }
 
     // ---- mixed pooling ----
@@ -106,8 +146,13 @@ final class JavaMethods {
 
     /** Max pooling's value of the window (its NaN policy, first tap on ties), with its plane index in {@code index[0]}. */
     private float max(MemorySegment in, long[] taps, int count, int od, int oh, int ow, long[] index) {
+        return max(in, taps, count, firstIndex(od, oh, ow), index);
+    }
+
+    /** As above, reporting {@code initial} when no tap beats −∞. */
+    private float max(MemorySegment in, long[] taps, int count, long initial, long[] index) {
         float best = Float.NEGATIVE_INFINITY;
-        index[0] = firstIndex(od, oh, ow);
+        index[0] = initial;
         for (int k = 0; k < count; k++) {
             float v = in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
             if (v > best || propagateNan && Float.isNaN(v)) {
@@ -449,6 +494,17 @@ final class JavaMethods {
                                 case GEM -> channel += gemBackward(input, gradInput, taps, count, grad, param(params, c));
                                 case STOCHASTIC -> stochasticBackward(input, gradInput, params, taps, count, at, grad);
                                 case LIP -> lipBackward(input, gradInput, params, gradParams, taps, count, n, grad);
+                                case S3POOL -> {
+                                    int k3 = s3Taps(inPlane, n, od, oh, ow, params, taps);
+                                    long[] index = {0};
+                                    max(input, taps, k3, taps[maxTaps], index);
+                                    for (int k = 0; k < k3; k++) {
+                                        if (taps[maxTaps + k] == index[0]) {
+                                            gradInput.setAtIndex(JAVA_FLOAT_UNALIGNED, taps[k], gradInput.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + grad);
+                                            break;
+                                        }
+                                    }
+                                }
                                 default -> {
                                     double lambdaGrad = mixedBackward(input, gradInput, taps, count, od, oh, ow, grad, lambda(params, c, at));
                                     if (gradParams != null && g.paramsMode == Geometry.PARAMS_OUTPUT_MAP) {

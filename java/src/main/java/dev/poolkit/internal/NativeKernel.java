@@ -82,6 +82,7 @@ public final class NativeKernel implements Kernel {
             case MIXED -> PoolkitFFI.PK_OP_MIXED();
             case STOCHASTIC -> PoolkitFFI.PK_OP_STOCHASTIC();
             case LIP -> PoolkitFFI.PK_OP_LIP();
+            case S3POOL -> PoolkitFFI.PK_OP_S3POOL();
         });
         // global windows are sliding ones that cover each axis
         pk_pool_spec.window(spec, switch (g.windowRule) {

@@ -500,6 +500,15 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     public static int PK_OP_LIP() {
         return PK_OP_LIP;
     }
+    private static final int PK_OP_S3POOL = (int)9L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_OP_S3POOL 9
+     * }
+     */
+    public static int PK_OP_S3POOL() {
+        return PK_OP_S3POOL;
+    }
     private static final int PK_PARAMS_SCALAR = (int)0L;
     /**
      * {@snippet lang=c :
@@ -553,6 +562,15 @@ public class PoolkitFFI extends PoolkitFFI$shared {
      */
     public static int PK_PARAMS_CHANNEL_BROADCAST() {
         return PK_PARAMS_CHANNEL_BROADCAST;
+    }
+    private static final int PK_PARAMS_PICKS = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_PARAMS_PICKS 6
+     * }
+     */
+    public static int PK_PARAMS_PICKS() {
+        return PK_PARAMS_PICKS;
     }
 
     private static class pk_abi_version {
