@@ -78,6 +78,7 @@ pk_pool_kernel_fn pk_dispatch_kernel(int32_t op, int32_t isa) {
     static const pk_pool_kernel_fn max_kernels[] = PK_LEVELS(pk_f32_maxpool);
     static const pk_pool_kernel_fn avg_kernels[] = PK_LEVELS(pk_f32_avgpool);
     static const pk_pool_kernel_fn min_kernels[] = PK_LEVELS(pk_f32_minpool);
+    static const pk_pool_kernel_fn mixed_kernels[] = PK_LEVELS(pk_f32_mixedpool);
 #undef PK_LEVELS
     const int32_t levels = (int32_t)(sizeof(max_kernels) / sizeof(max_kernels[0]));
     if (isa >= levels) return 0;
@@ -87,7 +88,7 @@ pk_pool_kernel_fn pk_dispatch_kernel(int32_t op, int32_t isa) {
     case PK_OP_MIN: return min_kernels[isa];
     case PK_OP_SOFT: return pk_f32_softpool__scalar; /* every level: see methods.h */
     case PK_OP_GEM: return pk_f32_gempool__scalar;
-    case PK_OP_MIXED: return pk_f32_mixedpool__scalar;
+    case PK_OP_MIXED: return mixed_kernels[isa];
     case PK_OP_STOCHASTIC: return pk_f32_stochasticpool__scalar;
     case PK_OP_LIP: return pk_f32_lippool__scalar;
     case PK_OP_S3POOL: return pk_f32_s3pool__scalar;
@@ -107,7 +108,8 @@ int32_t pk_dispatch_path(const pk_plan* plan, int32_t isa, int with_indices) {
 pk_pool_kernel_fn pk_dispatch_path_kernel(int32_t op, int32_t isa, int32_t path) {
     pthread_once(&once, init);
     if (isa < PK_ISA_SCALAR || isa > cpu_isa) return 0;
-    if (path == 0) return pk_dispatch_kernel(op, PK_ISA_SCALAR); /* the op's scalar kernel */
+    /* the op's scalar kernel; the methods of the literature choose inside their level's kernel */
+    if (path == 0) return pk_dispatch_kernel(op, op >= PK_OP_SOFT ? isa : PK_ISA_SCALAR);
 #if defined(__x86_64__) && defined(PK_HAVE_X86_KERNELS)
     if (isa == PK_ISA_AVX2) return pk_pool_path_kernel__avx2(path);
     if (isa == PK_ISA_AVX512) return pk_pool_path_kernel__avx512(path);

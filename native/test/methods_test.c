@@ -55,8 +55,90 @@ static int32_t prepare_run(const pk_pool_spec* s, const pk_method_spec* m, const
     return status;
 }
 
+/* Mixed pooling at every level this CPU has equals the scalar kernel bit for bit, on random channels-last problems
+   (every lambda source, divisor and NaN mode; inputs with ties, signed zeros, NaN and infinities). */
+static void mixed_levels(void) {
+    rng_state = 16;
+    int compared = 0;
+    for (int round = 0; round < 300; round++) {
+        const int rank = (int)uniform(1, 3);
+        pk_pool_spec s;
+        memset(&s, 0, sizeof s);
+        s.op = PK_OP_MIXED;
+        s.window = PK_WINDOW_SLIDING;
+        s.spatial_rank = rank;
+        s.ceil_mode = uniform(0, 1);
+        s.divisor_mode = uniform(0, 2);
+        s.divisor_override = uniform(0, 4) == 0 ? uniform(1, 5) : 0;
+        s.nan_mode = uniform(0, 1);
+        pk_tensor_desc in, out;
+        memset(&in, 0, sizeof in);
+        in.layout = PK_LAYOUT_NHWC;
+        in.spatial_rank = rank;
+        in.batch = uniform(1, 2);
+        in.channels = uniform(1, 40);
+        out = in;
+        int ok = 1;
+        for (int a = 0; a < rank; a++) {
+            s.kernel[a] = uniform(1, 3);
+            s.stride[a] = uniform(1, 3);
+            s.dilation[a] = uniform(1, 2);
+            const int64_t effective = s.dilation[a] * (s.kernel[a] - 1) + 1;
+            s.pad_begin[a] = uniform(0, effective / 2);
+            s.pad_end[a] = uniform(0, effective / 2);
+            in.spatial[a] = uniform(1, rank == 3 ? 5 : 9);
+            out.spatial[a] = pk_pool_output_size(in.spatial[a], s.kernel[a], s.stride[a], s.dilation[a], s.pad_begin[a],
+                                                 s.pad_end[a], s.ceil_mode);
+            ok &= out.spatial[a] >= 1;
+        }
+        if (!ok) continue;
+        int64_t in_count = in.batch * in.channels, out_count = out.batch * out.channels;
+        for (int a = 0; a < rank; a++) {
+            in_count *= in.spatial[a];
+            out_count *= out.spatial[a];
+        }
+        pk_method_spec m;
+        memset(&m, 0, sizeof m);
+        m.params_mode = (int64_t[]){PK_PARAMS_SCALAR, PK_PARAMS_PER_CHANNEL, PK_PARAMS_OUTPUT_MAP, PK_PARAMS_UNIFORMS}[round % 4];
+        m.lambda = (double[]){0, 1, 0.3, -0.5}[uniform(0, 3)];
+        m.probability = 0.5;
+        const int64_t params_count = m.params_mode == PK_PARAMS_PER_CHANNEL ? in.channels
+                                     : m.params_mode == PK_PARAMS_SCALAR ? 0 : out_count;
+        float* x = malloc(sizeof(float) * in_count);
+        float* params = params_count ? malloc(sizeof(float) * params_count) : 0;
+        float* reference = malloc(sizeof(float) * out_count);
+        float* y = malloc(sizeof(float) * out_count);
+        for (int64_t i = 0; i < in_count; i++) {
+            const int64_t k = uniform(0, 40);
+            x[i] = k == 0 ? NAN : k == 1 ? INFINITY : k == 2 ? -INFINITY : k == 3 ? -0.0f : (float)uniform(-1000, 1000) / 7.0f;
+        }
+        for (int64_t i = 0; i < params_count; i++) /* lambdas of 0 and 1 (exact cases) and between; uniforms in [0, 1) */
+            params[i] = m.params_mode == PK_PARAMS_UNIFORMS ? (float)uniform(0, 99) / 100.0f : (float)uniform(0, 4) / 4.0f;
+        void* plan = aligned_alloc(8, (size_t)((pk_pool_plan_size() + 7) / 8 * 8));
+        for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
+            s.isa = isa;
+            float* target = isa == PK_ISA_SCALAR ? reference : y;
+            int32_t status = pk_method_prepare(&s, &m, &in, &out, plan, pk_pool_plan_size());
+            if (status == PK_OK) status = pk_method_run_f32(plan, x, in_count, target, out_count, 0, 0, params, params_count, 0,
+                                                            in.batch * (rank == 3 ? out.spatial[0] * out.spatial[1] : rank == 2 ? out.spatial[0] : 1));
+            CHECK(status == PK_OK, "mixed run at level %d: status %d", isa, status);
+            if (isa == PK_ISA_SCALAR || status != PK_OK) continue;
+            int same = 1;
+            for (int64_t i = 0; i < out_count; i++) same &= isnan(y[i]) ? isnan(reference[i]) : memcmp(&y[i], &reference[i], 4) == 0;
+            CHECK(same, "mixed at level %d equals the scalar kernel (round %d)", isa, round);
+            compared++;
+        }
+        free(plan);
+        free(x);
+        free(params);
+        free(reference);
+        free(y);
+    }
+    CHECK(pk_cpu_isa() == PK_ISA_SCALAR || compared > 100, "only %d mixed problems compared", compared);
+}
+
 int main(void) {
-    (void)uniform; /* check.h's generator: these checks are fixed cases */
+    mixed_levels();
     const float x[8] = {1, 2, -3, 4, 0.5f, 0.5f, -1, 7};
     pk_tensor_desc in = desc(8), out = desc(OUT);
     const int64_t size = pk_pool_plan_size();

@@ -72,10 +72,13 @@ int32_t pk_method_plan_without(pk_plan* plan, const pk_pool_spec* spec);
 /* Whether a plan of op has what it needs to run (GEM: its parameters). */
 int pk_method_ready(const pk_plan* plan);
 
-/* Forward kernels (every level: scalar for now). */
+/* Forward kernels: the scalar definitions (every level, except mixed pooling's SIMD kernels below). */
 void pk_f32_softpool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_gempool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_mixedpool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
+/* Mixed pooling across channels (dense channels last, sliding windows, no indices; otherwise the scalar kernel). */
+void pk_f32_mixedpool__avx2(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
+void pk_f32_mixedpool__avx512(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_stochasticpool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_lippool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_s3pool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
