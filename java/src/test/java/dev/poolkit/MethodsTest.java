@@ -845,14 +845,19 @@ class MethodsTest {
         float[] x = random(r, (int) TestTensors.count(shape), 5);
         ExecutorService pool = Executors.newFixedThreadPool(3);
         try {
-            for (PoolSpec spec : List.of(PoolSpec.soft(3, 3).stride(2, 2).build(), PoolSpec.gem(3, 2, 2).build())) {
+            for (PoolSpec spec : List.of(PoolSpec.soft(3, 3).stride(2, 2).build(), PoolSpec.gem(3, 2, 2).build(),
+                    PoolSpec.mixed(0, 2, 2).lambdaPerOutput().build(), PoolSpec.stochastic(3, 3).stride(2, 2).training().build(),
+                    PoolSpec.lip(3, 3).stride(2, 2).padding(1, 1).logitsBroadcast().build(), PoolSpec.s3pool(2, 3).training().seed(4).build())) {
                 for (Layout layout : Layout.values()) {
                     for (TestTensors.Target t : TestTensors.targets()) {
-                        PreparedPool prepared = Pooling.prepare(spec, layout, shape, t.backend(), t.isa());
-                        float[] a = new float[(int) TestTensors.count(prepared.outputShape())], b = a.clone();
-                        prepared.run(Tensor.of(x, layout, shape), Tensor.of(a, layout, prepared.outputShape()));
-                        prepared.run(Tensor.of(x, layout, shape), Tensor.of(b, layout, prepared.outputShape()), null, pool, 4);
-                        assertArrayEquals(a, b, t + " " + layout);
+                        try (Arena arena = Arena.ofShared()) { // read by the executor's threads
+                            PreparedPool prepared = Pooling.prepare(spec, layout, shape, t.backend(), t.isa());
+                            Tensor params = randomParams(arena, prepared, new SplittableRandom(8));
+                            float[] a = new float[(int) TestTensors.count(prepared.outputShape())], b = a.clone();
+                            prepared.run(Tensor.of(x, layout, shape), Tensor.of(a, layout, prepared.outputShape()), null, params);
+                            prepared.run(Tensor.of(x, layout, shape), Tensor.of(b, layout, prepared.outputShape()), null, params, pool, 4);
+                            assertArrayEquals(a, b, t + " " + layout + " " + spec);
+                        }
                     }
                 }
             }
