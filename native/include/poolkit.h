@@ -258,9 +258,10 @@ PK_API int32_t pk_pool_backward_f32(const pk_pool_spec* spec,
      index, (1 - lambda) / divisor to each tap; dy/dlambda = max - avg (not for PK_PARAMS_UNIFORMS).
    STOCHASTIC: a_i = max(x_i, 0), S = sum a_i. Training (PK_PARAMS_UNIFORMS, one u per output): the chosen tap
      is the first in window order with a_1 + ... + a_i > u S, y = x_chosen (optional indices: the chosen tap);
-     S = 0 (or NaN) gives y = 0 with the first tap. Inference (PK_PARAMS_SCALAR): y = sum a_i x_i / S, 0 when
-     S = 0. Backward: training, the gradient to the chosen tap (recomputed from the same uniforms); inference,
-     dy/dx_i = (a_i + [x_i > 0] (x_i - y)) / S.
+     S = 0 gives y = 0 with the first tap. Inference (PK_PARAMS_SCALAR): y = sum a_i x_i / S, 0 when S = 0.
+     Rules in order: a NaN tap gives NaN (max(NaN, 0) is NaN; training chooses the first NaN tap); a +inf tap
+     gives +inf (training chooses the first +inf tap); -inf taps weigh 0. Backward: training, the gradient to the chosen tap (recomputed from the same uniforms); inference,
+     dy/dx_i = (a_i + [x_i > 0] (x_i - y)) / S; a window whose output is NaN or infinite sends NaN to its taps.
    LIP (local importance pooling): logits l as params, shaped like the input with its strides
      (PK_PARAMS_INPUT_MAP) or [N, 1, spatial...] dense (PK_PARAMS_CHANNEL_BROADCAST); m = max l over the
      window, w_i = e^(l_i - m) / sum e^(l_j - m), y = sum w_i x_i. A NaN or infinite logit maximum gives NaN.

@@ -1,7 +1,9 @@
-/* Stochastic pooling (Zeiler and Fergus), scalar: the definition. a_i = x_i if x_i > 0, else 0 (NaN too).
-   Training samples the tap with probability a_i / S from the output's uniform u: the first tap whose running
-   sum of a exceeds u S (sums in double, so the last such tap always qualifies for u < 1); a +inf tap is chosen
-   first. Inference weighs each tap by its probability: y = sum a_i^2 / S. */
+/* Stochastic pooling (Zeiler and Fergus), scalar: the definition. a_i = max(x_i, 0), which is NaN for a NaN
+   tap, so a window holding NaN gives NaN in both modes (training chooses its first NaN tap), as every sum of
+   the library propagates NaN. Training samples the tap with probability a_i / S from the output's uniform u:
+   the first tap whose running sum of a exceeds u S (sums in double, so the last such tap always qualifies for
+   u < 1); a +inf tap (infinite mass) is chosen first. Inference weighs each tap by its probability:
+   y = sum a_i^2 / S. */
 #include <math.h>
 
 #include "methods.h"
@@ -11,12 +13,21 @@ static inline double activation(float x) { return x > 0 ? (double)x : 0.0; }
 /* The chosen tap's plane index and offset from the (n, c) origin, or -1 when S = 0 (no tap qualifies). */
 static int64_t chosen_tap(const pk_plan* p, const float* in, const pk_window w[3], double u, int64_t* offset) {
     double s = 0.0;
+    int64_t infinite = -1, infinite_offset = 0;
     PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) {
-        if (in[tap] == INFINITY) { /* infinite probability mass */
+        if (isnan(in[tap])) { /* NaN wins over everything */
             *offset = tap;
             return pk_plane_index(p, id, ih, iw);
         }
+        if (in[tap] == INFINITY && infinite < 0) { /* infinite probability mass */
+            infinite = pk_plane_index(p, id, ih, iw);
+            infinite_offset = tap;
+        }
         s += activation(in[tap]);
+    }
+    if (infinite >= 0) {
+        *offset = infinite_offset;
+        return infinite;
     }
     if (!(s > 0)) return -1;
     const double threshold = u * s;
@@ -42,6 +53,7 @@ static float stochastic_pixel(const pk_plan* p, const float* in, const pk_window
     }
     double s = 0.0, s2 = 0.0;
     PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) {
+        if (isnan(in[tap])) return NAN;
         const double a = activation(in[tap]);
         s += a;
         s2 += a * a;
@@ -63,13 +75,15 @@ void pk_stochasticpool_window_backward(const pk_plan* p, const float* in, const 
         return;
     }
     double s = 0.0, s2 = 0.0;
+    int nan = 0;
     PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) {
+        nan |= isnan(in[tap]);
         const double a = activation(in[tap]);
         s += a;
         s2 += a * a;
     }
-    if (!(s > 0)) return; /* y = 0 is constant there */
-    if (isinf(s)) { /* the output is infinite: no derivative */
+    if (!nan && !(s > 0)) return; /* y = 0 is constant there */
+    if (nan || isinf(s)) { /* the output is NaN or infinite: no derivative */
         PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) grad_in[tap] += NAN;
         return;
     }

@@ -14,7 +14,8 @@ float32 once:
     channel, per output, or drawn per output as u < q; with the max's index and d/dlambda;
   * stochastic pooling (Zeiler and Fergus 2013): a = relu(x); training picks the first tap whose
     running sum of a exceeds u * sum(a) (0 and the first tap when the sum is 0), with its index;
-    inference gives sum(a * a) / sum(a);
+    inference gives sum(a * a) / sum(a); a window holding NaN gives NaN (max(NaN, 0) is NaN; training
+    chooses the first NaN tap), else one holding +inf gives +inf (the first +inf tap);
   * LIP (Gao et al. 2019): y = sum(softmax(l_R) * x_R) with logits shaped like the input or one
     channel broadcast, with d/dlogits;
   * S3Pool (Zhai et al. 2017): step 1 is PyTorch's max_pool{1,2,3}d(kernel s, stride 1) with
@@ -209,7 +210,16 @@ def compute_more(case, x, finite, wins):
                     outs.append(lv * taps[best] + (1 - lv) * avg)
                 elif op == "stochastic":
                     a = torch.relu(taps)  # the contract: no gradient at x = 0 (clamp would pass one)
-                    if case["mode"] == "infer":
+                    vals = [float(v) for v in taps]
+                    special = None if finite else rule_value(op, vals)
+                    if special is not None:
+                        # max(NaN, 0) is NaN, so S and y are NaN (the chosen tap: the first NaN); a +inf tap
+                        # holds infinite mass (y = +inf, the first +inf tap chosen)
+                        outs.append(torch.tensor(special, dtype=torch.float64))
+                        if case["mode"] == "train":
+                            bad = [i for i, v in enumerate(vals) if math.isnan(v)] or [i for i, v in enumerate(vals) if v == math.inf]
+                            indices.append(plane[bad[0]])
+                    elif case["mode"] == "infer":
                         S = a.sum()
                         outs.append((a * a).sum() / S if float(S) > 0 else torch.zeros((), dtype=torch.float64))
                     else:
@@ -234,6 +244,8 @@ def compute_more(case, x, finite, wins):
     case["output"] = [f32(v) for v in y.detach().tolist()]
     if indices:
         case["indices"] = indices
+    if not finite:
+        return
     g = torch.tensor(case["grad_output"], dtype=torch.float64)
     y.backward(g)
     case["grad_input"] = [f32(v) for v in x.grad.reshape(-1).tolist()]
@@ -482,6 +494,33 @@ def make_cases(seed):
     return cases
 
 
+def special_cases(rng):
+    """Stochastic pooling over windows holding NaN, +inf and -inf (without gradients), in both modes."""
+    cases = []
+    shape = [1, 2, 5, 6]
+    win = {"kernel": [2, 3], "stride": [2, 2], "dilation": [1, 1], "pad_begin": [1, 1], "pad_end": [0, 1], "ceil_mode": 1}
+    for mode in ("train", "infer"):
+        vals = [f32(max(rng.gauss(0, 2), 0) if rng.random() < 0.8 else rng.gauss(0, 2)) for _ in range(60)]
+        vals[0] = math.nan
+        vals[8] = math.inf
+        vals[14] = math.nan
+        vals[16] = math.inf
+        vals[30 + 7] = -math.inf
+        vals[30 + 20] = -math.inf
+        vals[30 + 27] = math.nan
+        case = {"name": f"stochastic2d_special_{mode}", "op": "stochastic", "window": "sliding", "input_shape": shape,
+                "mode": mode, "input": vals}
+        case.update(win)
+        probe = dict(case, input=[0.0] * 60)
+        out_count = 2 * math.prod(len(axis_windows(probe, a)) for a in range(2))
+        if mode == "train":
+            case["uniforms"] = [f32(rng.random()) for _ in range(out_count)]
+        case["grad_output"] = [f32(rng.uniform(-1, 1)) for _ in range(out_count)]
+        compute(case)
+        cases.append(case)
+    return cases
+
+
 def fmt(v):
     if isinstance(v, float):
         if math.isnan(v):
@@ -498,6 +537,7 @@ def main():
     ap.add_argument("--seed", type=int, default=16)
     args = ap.parse_args()
     cases = make_cases(args.seed) + spp_cases(random.Random(args.seed + 1)) + s3_cases(random.Random(args.seed + 2))
+    cases += special_cases(random.Random(args.seed + 3))
     keys = ["op", "window", "input_shape", "kernel", "stride", "pad_begin", "pad_end", "dilation", "ceil_mode", "p",
             "p_channels", "eps", "lambda", "lambda_channels", "lambda_map", "probability", "uniforms", "count_include_pad",
             "divisor_override", "mode", "pool", "levels", "grid", "picks", "logits_shape", "logits", "output_shape", "input", "output", "indices",

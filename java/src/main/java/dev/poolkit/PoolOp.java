@@ -27,7 +27,8 @@ public enum PoolOp {
     MIXED,
     /**
      * Stochastic pooling over {@code a = max(x, 0)}: in training, the tap sampled with probability {@code a_i / Σ a}
-     * from one uniform per output (with its index); in inference {@code Σ a² / Σ a}.
+     * from one uniform per output (with its index); in inference {@code Σ a² / Σ a}. A NaN tap gives NaN ({@code max(NaN, 0)}
+     * is NaN; training chooses the first NaN tap), then a +∞ tap gives +∞ (the first +∞ tap).
      */
     STOCHASTIC,
     /** Local importance pooling: {@code y = Σ e^(l_i - m) x_i / Σ e^(l_i - m)} with caller-given logits {@code l}. */

@@ -193,7 +193,7 @@ final class JavaMethods {
         return grad * ((double) max - avg(in, taps, count, od, oh, ow));
     }
 
-    // ---- stochastic pooling: a = x if x > 0, else 0 ----
+    // ---- stochastic pooling: a = max(x, 0); a NaN tap makes the window NaN (training chooses it) ----
 
     private static double activation(float x) {
         return x > 0 ? x : 0;
@@ -202,11 +202,14 @@ final class JavaMethods {
     /** The chosen tap's position in the window, or -1 when Σ a = 0. */
     private int chosenTap(MemorySegment in, long[] taps, int count, float u) {
         double s = 0;
+        int infinite = -1;
         for (int k = 0; k < count; k++) {
             float x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
-            if (x == Float.POSITIVE_INFINITY) return k; // infinite probability mass
+            if (Float.isNaN(x)) return k; // NaN wins over everything
+            if (x == Float.POSITIVE_INFINITY && infinite < 0) infinite = k; // infinite probability mass
             s += activation(x);
         }
+        if (infinite >= 0) return infinite;
         if (!(s > 0)) return -1;
         double threshold = u * s, running = 0;
         for (int k = 0; k < count; k++) {
@@ -219,7 +222,9 @@ final class JavaMethods {
     private static float stochasticInference(MemorySegment in, long[] taps, int count) {
         double s = 0, s2 = 0;
         for (int k = 0; k < count; k++) {
-            double a = activation(in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]));
+            float x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
+            if (Float.isNaN(x)) return Float.NaN;
+            double a = activation(x);
             s += a;
             s2 += a * a;
         }
@@ -235,13 +240,16 @@ final class JavaMethods {
             return;
         }
         double s = 0, s2 = 0;
+        boolean nan = false;
         for (int k = 0; k < count; k++) {
-            double a = activation(in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]));
+            float x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
+            nan |= Float.isNaN(x);
+            double a = activation(x);
             s += a;
             s2 += a * a;
         }
-        if (!(s > 0)) return;
-        if (Double.isInfinite(s)) {
+        if (!nan && !(s > 0)) return;
+        if (nan || Double.isInfinite(s)) { // the output is NaN or infinite: no derivative
             for (int k = 0; k < count; k++) {
                 gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + Float.NaN);
             }
