@@ -310,6 +310,23 @@ class MethodsTest {
         return x;
     }
 
+    /** A seed draws one value per logical output element: both layouts, every backend, give the same result. */
+    @Test
+    void seededDrawsDoNotDependOnTheLayout() {
+        SplittableRandom r = new SplittableRandom(37);
+        long[] shape = {2, 5, 9, 7};
+        float[] x = random(r, (int) TestTensors.count(shape), 3);
+        for (PoolSpec spec : List.of(PoolSpec.mixed(0, 3, 2).stride(2, 2).padding(1, 1).ceilMode(true).lambdaDrawn(0.5).seed(11).build(),
+                PoolSpec.stochastic(3, 3).stride(2, 2).training().seed(12).build(), PoolSpec.s3pool(3, 2).grid(6, 4).training().seed(13).build())) {
+            float[] want = run(spec, Layout.NCHW, shape, x, TestTensors.targets().get(0));
+            for (Layout layout : Layout.values()) {
+                for (TestTensors.Target t : TestTensors.targets()) {
+                    assertArrayEquals(want, run(spec, layout, shape, x, t), spec + " " + layout + " " + t);
+                }
+            }
+        }
+    }
+
     @Test
     void softPoolOfAConstantWindowIsTheConstant() {
         long[] shape = {2, 3, 7, 6};

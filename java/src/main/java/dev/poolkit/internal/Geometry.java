@@ -200,14 +200,21 @@ public final class Geometry {
     }
 
     /**
-     * One uniform in [0, 1) per output element, drawn in the layout's dense order and stored at the element's offset in
-     * the output's extent, so that dense and strided outputs of one problem get the same draws.
+     * One uniform in [0, 1) per output element, drawn in logical order (n, c, spatial row-major) and stored at the
+     * element's offset in the output's extent, so that both layouts and dense and strided outputs of one problem get the
+     * same draw for the same element.
      */
     private float[] drawUniforms(long seed) {
         if (outExtent > Integer.MAX_VALUE - 8) throw new IllegalArgumentException(outExtent + " uniforms exceed an array");
         SplittableRandom random = new SplittableRandom(seed);
         float[] drawn = new float[(int) outExtent];
-        for (long j = 0; j < outputCount; j++) drawn[(int) outputOffset(j)] = random.nextInt(1 << 24) * 0x1.0p-24f;
+        long[] coordinate = new long[rank + 2]; // n, c, spatial..., counted in logical order
+        for (long j = 0; j < outputCount; j++) {
+            long offset = coordinate[0] * outStride[N] + coordinate[1] * outStride[C];
+            for (int i = 0; i < rank; i++) offset += coordinate[2 + i] * outStride[D + 3 - rank + i];
+            drawn[(int) offset] = random.nextInt(1 << 24) * 0x1.0p-24f;
+            for (int i = rank + 1; i >= 0 && ++coordinate[i] == outputShape[i]; i--) coordinate[i] = 0;
+        }
         return drawn;
     }
 
