@@ -61,7 +61,8 @@ static inline int64_t pk_plane_offset(const pk_plan* p, int64_t index) {
 /* Validates a method's parameters against a plan pk_plan_init filled and stores them in it. */
 int32_t pk_method_plan(pk_plan* plan, const pk_pool_spec* spec, const pk_method_spec* method);
 
-/* A run's params against a plan: C positive finite floats with PK_PARAMS_PER_CHANNEL, else NULL. */
+/* A run's params against a plan (NULL when it takes none): GeM's p positive and finite, mixed pooling's lambda
+   finite, uniforms in [0, 1), S3Pool's picks as pk_s3pool_check_picks; logits any float. */
 int32_t pk_method_check_params(const pk_plan* plan, const float* params, int64_t capacity);
 
 /* For the pk_pool_* entry points, which take no pk_method_spec: completes the plan of a method without parameters
