@@ -322,6 +322,96 @@ PK_API int32_t pk_roi_backward_f32(const pk_roi_spec* spec,
                             const int64_t* argmax, int64_t argmax_capacity,
                             float* grad_input, int64_t grad_input_capacity);
 
+/* ---- Pooling methods of the literature ----------------------------------------------------------------------
+   Further PK_OP_* codes for pk_pool_spec.op. Their windows are the usual ones (sliding with every option, or
+   adaptive); padding taps never take part: they carry no value and no weight. Parameters beyond pk_pool_spec
+   come in a pk_method_spec (pk_method_prepare, pk_method_backward_f32) and, when they vary per channel or per
+   element, as the run's params (pk_method_run_f32); ops that need neither also run through pk_pool_*.
+   Sums run in double over the taps in row-major window order and round once.
+
+   SOFT (SoftPool, softmax-weighted pooling): m = max x over the window, w_i = e^(x_i - m) / sum e^(x_j - m),
+     y = sum w_i x_i. Rules in order: a NaN tap gives NaN; a +inf tap gives +inf; -inf taps weigh 0, and a
+     window of only -inf gives -inf; a window without input taps gives 0. Backward: dy/dx_i = w_i (1 + x_i - y)
+     (0 for taps of weight 0); a window whose output is NaN or infinite sends NaN to its taps.
+   GEM (generalized mean): y = (sum max(x_i, eps)^p / n)^(1/p), n the taps inside the input; p > 0 finite (one,
+     or one per channel as params with PK_PARAMS_PER_CHANNEL), eps > 0. NaN propagates (max(NaN, eps) is NaN);
+     +inf gives +inf. Computed as zmax (sum (z_i / zmax)^p / n)^(1/p), so no power overflows. Backward:
+     dy/dx_i = (z_i / y)^(p-1) / n where x_i > eps, else 0; with S = sum (z_i / zmax)^p / n and
+     T = sum (z_i / zmax)^p ln(z_i / zmax) / (n S): dy/dp = y (T / p - ln S / p^2).
+   MIXED: y = lambda max + (1 - lambda) avg; max with the spec's nan_mode and its index (optional indices, in
+     the spec's index_format), avg with the spec's divisor rule. lambda: one (PK_PARAMS_SCALAR, any real), per
+     channel (PK_PARAMS_PER_CHANNEL), per output (PK_PARAMS_OUTPUT_MAP: gated pooling passes sigmoid(gate)), or
+     drawn per output (PK_PARAMS_UNIFORMS: lambda = u < probability ? 1 : 0). Backward: lambda to the max's
+     index, (1 - lambda) / divisor to each tap; dy/dlambda = max - avg (not for PK_PARAMS_UNIFORMS).
+   STOCHASTIC: a_i = max(x_i, 0), S = sum a_i. Training (PK_PARAMS_UNIFORMS, one u per output): the chosen tap
+     is the first in window order with a_1 + ... + a_i > u S, y = x_chosen (optional indices: the chosen tap);
+     S = 0 gives y = 0 with the first tap. Inference (PK_PARAMS_SCALAR): y = sum a_i x_i / S, 0 when S = 0.
+     Rules in order: a NaN tap gives NaN (max(NaN, 0) is NaN; training chooses the first NaN tap); a +inf tap
+     gives +inf (training chooses the first +inf tap); -inf taps weigh 0. Backward: training, the gradient to the chosen tap (recomputed from the same uniforms); inference,
+     dy/dx_i = (a_i + [x_i > 0] (x_i - y)) / S; a window whose output is NaN or infinite sends NaN to its taps.
+   LIP (local importance pooling): logits l as params, shaped like the input with its strides
+     (PK_PARAMS_INPUT_MAP) or [N, 1, spatial...] dense (PK_PARAMS_CHANNEL_BROADCAST); m = max l over the
+     window, w_i = e^(l_i - m) / sum e^(l_j - m), y = sum w_i x_i. A NaN or infinite logit maximum gives NaN.
+     Backward: dy/dx_i = w_i, dy/dl_i = w_i (x_i - y), into grad_params shaped like the logits.
+   S3POOL (stochastic spatial sampling): the spec is max pooling with kernel = stride = s, padding 0 at the start
+     and s - 1 at the end (so O = ceil(L / s)), which is inference; max pooling's rules (PyTorch: first tap on
+     ties, NaN wins, the last NaN's index). Training (PK_PARAMS_PICKS): output o along an axis takes the stride-1
+     max at the picked position P(o) instead of o s, i.e. the window [P(o), P(o) + s) clipped at the input's end;
+     the picks are given per image: for each image, the O positions of each spatial axis in turn (outermost
+     first), as floats holding integers, strictly increasing within an axis and inside the input. Optional
+     indices: the max's. Backward: the gradient to the max's tap. */
+#define PK_OP_SOFT 4
+#define PK_OP_GEM 5
+#define PK_OP_MIXED 6
+#define PK_OP_STOCHASTIC 7
+#define PK_OP_LIP 8
+#define PK_OP_S3POOL 9
+
+/* Where a method's varying parameter comes from (the run's params; element counts in parentheses):
+   SCALAR: pk_method_spec alone (none). PER_CHANNEL: one per channel (C). OUTPUT_MAP and UNIFORMS: one per
+   output element, with the output's strides (its extent); uniforms lie in [0, 1). INPUT_MAP: one per input
+   element, with the input's strides. CHANNEL_BROADCAST: [N, 1, spatial...] dense (N * D * H * W). PICKS: per
+   image, the picked positions of each spatial axis (N * the sum of the output sizes). */
+#define PK_PARAMS_SCALAR 0
+#define PK_PARAMS_PER_CHANNEL 1
+#define PK_PARAMS_OUTPUT_MAP 2
+#define PK_PARAMS_UNIFORMS 3
+#define PK_PARAMS_INPUT_MAP 4
+#define PK_PARAMS_CHANNEL_BROADCAST 5
+#define PK_PARAMS_PICKS 6
+
+typedef struct pk_method_spec {
+    int64_t params_mode;  /* PK_PARAMS_*, as the op allows (see above) */
+    double p;             /* GEM with PK_PARAMS_SCALAR: p > 0, finite */
+    double eps;           /* GEM: eps > 0, finite */
+    double lambda;        /* MIXED with PK_PARAMS_SCALAR: finite */
+    double probability;   /* MIXED with PK_PARAMS_UNIFORMS: q in [0, 1] */
+} pk_method_spec;
+
+/* pk_pool_prepare for an op of this section, with its parameters. method may be NULL for SOFT. */
+PK_API int32_t pk_method_prepare(const pk_pool_spec* spec, const pk_method_spec* method, const pk_tensor_desc* input,
+                          const pk_tensor_desc* output, void* plan, int64_t plan_capacity);
+
+/* pk_pool_run_f32 with the run's params (NULL with PK_PARAMS_SCALAR). indices (MIXED, STOCHASTIC training) as
+   pk_pool_run_f32's. Params are checked (finite; uniforms in [0, 1); p > 0; picks integral, increasing, inside the
+   input) before any output is written. */
+PK_API int32_t pk_method_run_f32(const void* plan, const float* input_data, int64_t input_capacity,
+                          float* output_data, int64_t output_capacity,
+                          int64_t* indices_data, int64_t indices_capacity,
+                          const float* params, int64_t params_capacity,
+                          int64_t row_begin, int64_t row_end);
+
+/* Gradients of an op of this section, from the forward input and params: grad_input (shaped like the input,
+   overwritten) and, when not NULL, grad_params (overwritten; GEM: 1 or C values of dp; MIXED: dlambda, 1, C or
+   per output with the output's strides; LIP: dlogits shaped as the logits). Accumulation runs in a fixed
+   order: channels outermost, then batch, outputs and taps in order. */
+PK_API int32_t pk_method_backward_f32(const pk_pool_spec* spec, const pk_method_spec* method,
+                               const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
+                               const pk_tensor_desc* output, const float* grad_output, int64_t grad_output_capacity,
+                               const float* params, int64_t params_capacity,
+                               float* grad_input, int64_t grad_input_capacity,
+                               float* grad_params, int64_t grad_params_capacity);
+
 #ifdef __cplusplus
 }
 #endif

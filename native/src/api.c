@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "dispatch/dispatch.h"
+#include "methods/methods.h"
 #include "pool-index.h"
 #include "pool-plan.h"
 #include "pool-window.h"
@@ -60,6 +61,7 @@ int64_t pk_pool_rows(const pk_pool_spec* spec, const pk_tensor_desc* output) {
 int32_t pk_pool_check(const pk_pool_spec* spec, const pk_tensor_desc* input, const pk_tensor_desc* output) {
     pk_plan plan;
     int32_t status = pk_plan_init(&plan, spec, input, output);
+    if (status == PK_OK) status = pk_method_plan_without(&plan, spec); /* methods with parameters: pk_method_prepare */
     if (status == PK_OK && !pk_dispatch_kernel(plan.op, (int32_t)spec->isa)) return PK_ERR_UNSUPPORTED_ISA;
     return status;
 }
@@ -86,13 +88,17 @@ static void convert_indices(const pk_plan* p, int64_t* indices, int64_t row_begi
 static int32_t run_plan(const pk_plan* plan, int32_t isa, const int32_t path[2], const float* input_data,
                         int64_t input_capacity,
                         float* output_data, int64_t output_capacity, int64_t* indices_data, int64_t indices_capacity,
-                        const float* samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end) {
+                        const float* samples, int64_t samples_capacity, const float* params, int64_t params_capacity,
+                        int64_t row_begin, int64_t row_end) {
     int32_t status;
-    pk_plan with_samples; /* fractional windows: the plan and this call's samples */
+    pk_plan with_samples; /* fractional windows: the plan and this call's samples; methods: their params */
+    if (!pk_method_ready(plan)) return PK_ERR_INVALID_OPTION; /* a method prepared without its parameters */
     if ((status = pk_check_buffer(input_data, input_capacity, plan->in_extent, sizeof(float))) != PK_OK) return status;
     if ((status = pk_check_buffer(output_data, output_capacity, plan->out_extent, sizeof(float))) != PK_OK) return status;
-    if (indices_data) {
-        if (plan->op != PK_OP_MAX && plan->op != PK_OP_MIN) return PK_ERR_INVALID_OPTION;
+    if (indices_data) { /* max, min, and the methods that pick a tap */
+        const int picks = plan->op == PK_OP_MIXED || plan->op == PK_OP_S3POOL
+                          || (plan->op == PK_OP_STOCHASTIC && plan->params_mode == PK_PARAMS_UNIFORMS);
+        if (plan->op != PK_OP_MAX && plan->op != PK_OP_MIN && !picks) return PK_ERR_INVALID_OPTION;
         if ((status = pk_check_buffer(indices_data, indices_capacity, plan->out_extent, sizeof(int64_t))) != PK_OK)
             return status;
     }
@@ -106,6 +112,12 @@ static int32_t run_plan(const pk_plan* plan, int32_t isa, const int32_t path[2],
         plan = &with_samples;
     } else if (samples) {
         return PK_ERR_INVALID_OPTION;
+    }
+    if ((status = pk_method_check_params(plan, params, params_capacity)) != PK_OK) return status;
+    if (params) {
+        if (plan != &with_samples) with_samples = *plan;
+        with_samples.params = params;
+        plan = &with_samples;
     }
     if (row_begin < 0 || row_end < row_begin || row_end > plan->rows) return PK_ERR_INVALID_RANGE;
     pk_pool_kernel_fn kernel = path ? pk_dispatch_path_kernel(plan->op, isa, path[indices_data != 0])
@@ -125,9 +137,10 @@ int32_t pk_pool_forward_f32(const pk_pool_spec* spec,
                             int64_t row_begin, int64_t row_end) {
     pk_plan plan;
     int32_t status = pk_plan_init(&plan, spec, input, output);
+    if (status == PK_OK) status = pk_method_plan_without(&plan, spec);
     if (status != PK_OK) return status;
     return run_plan(&plan, (int32_t)spec->isa, NULL, input_data, input_capacity, output_data, output_capacity, indices_data,
-                    indices_capacity, samples, samples_capacity, row_begin, row_end);
+                    indices_capacity, samples, samples_capacity, NULL, 0, row_begin, row_end);
 }
 
 /* A prepared plan seen as the 64-bit words its checksum adds up. */
@@ -158,7 +171,7 @@ static inline void plan_checksum(const uint64_t* words, uint64_t checksum[2]) {
         b1 += a1;
     }
     uint64_t a = a0[0] + a0[1] + a1[0] + a1[1], b = b0[0] + 3 * b0[1] + 5 * b1[0] + 7 * b1[1];
-    for (; i < PK_PLAN_CHECKED_WORDS; i++) {
+    for (size_t rest = PK_PLAN_CHECKED_WORDS % 4; rest > 0; rest--, i++) { /* counted so that no plan size makes GCC warn */
         a += words[i];
         b += a;
     }
@@ -168,19 +181,23 @@ static inline void plan_checksum(const uint64_t* words, uint64_t checksum[2]) {
 
 int64_t pk_pool_plan_size(void) { return (int64_t)sizeof(pk_prepared_plan); }
 
-int32_t pk_pool_prepare(const pk_pool_spec* spec, const pk_tensor_desc* input, const pk_tensor_desc* output,
-                        void* plan, int64_t plan_capacity) {
+/* pk_pool_prepare and pk_method_prepare: a method's parameters (none for the pooling ops) set after the plan. */
+static int32_t prepare(const pk_pool_spec* spec, const pk_method_spec* method, int with_method,
+                       const pk_tensor_desc* input, const pk_tensor_desc* output, void* plan, int64_t plan_capacity) {
     if (!plan) return PK_ERR_NULL_POINTER;
     if ((uintptr_t)plan % sizeof(uint64_t) != 0) return PK_ERR_MISALIGNED;
     if (plan_capacity < (int64_t)sizeof(pk_prepared_plan)) return PK_ERR_BUFFER_TOO_SMALL;
     plan_words local;
     memset(&local, 0, sizeof local);
     int32_t status = pk_plan_init(&local.p.plan, spec, input, output);
+    if (status == PK_OK)
+        status = with_method ? pk_method_plan(&local.p.plan, spec, method) : pk_method_plan_without(&local.p.plan, spec);
+    if (status == PK_OK && !pk_method_ready(&local.p.plan)) status = PK_ERR_INVALID_OPTION;
     if (status == PK_OK) {
         local.p.isa = spec->isa == PK_ISA_AUTO ? pk_dispatch_default_isa() : (int32_t)spec->isa;
         if (!pk_dispatch_kernel(local.p.plan.op, local.p.isa)) status = PK_ERR_UNSUPPORTED_ISA;
     }
-    if (status == PK_OK) { /* the specialization, chosen once; indices are for max and min only */
+    if (status == PK_OK) { /* the specialization, chosen once; SIMD indices are for max and min only */
         local.p.path[0] = pk_dispatch_path(&local.p.plan, local.p.isa, 0);
         const int indexed = local.p.plan.op == PK_OP_MAX || local.p.plan.op == PK_OP_MIN;
         local.p.path[1] = indexed ? pk_dispatch_path(&local.p.plan, local.p.isa, 1) : 0;
@@ -196,6 +213,27 @@ int32_t pk_pool_prepare(const pk_pool_spec* spec, const pk_tensor_desc* input, c
     return PK_OK;
 }
 
+int32_t pk_pool_prepare(const pk_pool_spec* spec, const pk_tensor_desc* input, const pk_tensor_desc* output,
+                        void* plan, int64_t plan_capacity) {
+    return prepare(spec, NULL, 0, input, output, plan, plan_capacity);
+}
+
+int32_t pk_method_prepare(const pk_pool_spec* spec, const pk_method_spec* method, const pk_tensor_desc* input,
+                          const pk_tensor_desc* output, void* plan, int64_t plan_capacity) {
+    return prepare(spec, method, 1, input, output, plan, plan_capacity);
+}
+
+/* The plan behind a run, or NULL when it is not a plan prepared by this library or is corrupted. */
+static const pk_prepared_plan* checked_plan(const void* plan) {
+    const plan_words* given = plan;
+    uint64_t checksum[2];
+    plan_checksum(given->words, checksum);
+    if (given->p.magic != PK_PLAN_MAGIC || given->p.abi_version != PK_ABI_VERSION || checksum[0] != given->p.checksum[0]
+        || checksum[1] != given->p.checksum[1] || given->p.plan.op < PK_OP_MAX || given->p.plan.op > PK_OP_S3POOL)
+        return NULL;
+    return &given->p;
+}
+
 int32_t pk_pool_run_f32(const void* plan, const float* input_data, int64_t input_capacity,
                         float* output_data, int64_t output_capacity,
                         int64_t* indices_data, int64_t indices_capacity,
@@ -203,14 +241,23 @@ int32_t pk_pool_run_f32(const void* plan, const float* input_data, int64_t input
                         int64_t row_begin, int64_t row_end) {
     if (!plan) return PK_ERR_NULL_POINTER;
     if ((uintptr_t)plan % sizeof(uint64_t) != 0) return PK_ERR_MISALIGNED;
-    const plan_words* given = plan;
-    uint64_t checksum[2];
-    plan_checksum(given->words, checksum);
-    if (given->p.magic != PK_PLAN_MAGIC || given->p.abi_version != PK_ABI_VERSION || checksum[0] != given->p.checksum[0]
-        || checksum[1] != given->p.checksum[1] || given->p.plan.op < PK_OP_MAX || given->p.plan.op > PK_OP_LP)
-        return PK_ERR_INVALID_PLAN;
-    return run_plan(&given->p.plan, given->p.isa, given->p.path, input_data, input_capacity, output_data, output_capacity, indices_data,
-                    indices_capacity, samples, samples_capacity, row_begin, row_end);
+    const pk_prepared_plan* given = checked_plan(plan);
+    if (!given) return PK_ERR_INVALID_PLAN;
+    return run_plan(&given->plan, given->isa, given->path, input_data, input_capacity, output_data, output_capacity, indices_data,
+                    indices_capacity, samples, samples_capacity, NULL, 0, row_begin, row_end);
+}
+
+int32_t pk_method_run_f32(const void* plan, const float* input_data, int64_t input_capacity,
+                          float* output_data, int64_t output_capacity,
+                          int64_t* indices_data, int64_t indices_capacity,
+                          const float* params, int64_t params_capacity,
+                          int64_t row_begin, int64_t row_end) {
+    if (!plan) return PK_ERR_NULL_POINTER;
+    if ((uintptr_t)plan % sizeof(uint64_t) != 0) return PK_ERR_MISALIGNED;
+    const pk_prepared_plan* given = checked_plan(plan);
+    if (!given) return PK_ERR_INVALID_PLAN;
+    return run_plan(&given->plan, given->isa, given->path, input_data, input_capacity, output_data, output_capacity,
+                    indices_data, indices_capacity, NULL, 0, params, params_capacity, row_begin, row_end);
 }
 
 /* Whether a plan passes the checks pk_pool_run_f32 makes of it (tag, version, checksum, op). */

@@ -5,6 +5,7 @@
 #include "pool-index.h"
 #include "pool-plan.h"
 #include "pool-window.h"
+#include "methods/methods.h"
 
 static inline int64_t input_offset(const pk_plan* p, int64_t n, int64_t c, int64_t id, int64_t ih, int64_t iw) {
     return n * p->in_stride[PK_N] + c * p->in_stride[PK_C] + id * p->in_stride[PK_D] + ih * p->in_stride[PK_H]
@@ -72,6 +73,9 @@ int32_t pk_pool_backward_f32(const pk_pool_spec* spec,
     pk_plan plan, *p = &plan;
     int32_t status = pk_plan_init(p, spec, input, output);
     if (status != PK_OK) return status;
+    if (p->op >= PK_OP_SOFT) /* the methods of the literature: their own gradients, without parameters here */
+        return pk_method_backward_f32(spec, 0, input, input_data, input_capacity, output, grad_output,
+                                      grad_output_capacity, 0, 0, grad_input, grad_input_capacity, 0, 0);
     int64_t size[5], stride[5], extent; /* grad_input is written through the input's strides */
     if ((status = pk_plan_tensor(input, p->rank, 1, size, stride, &extent)) != PK_OK) return status;
     if ((status = pk_check_buffer(grad_output, grad_output_capacity, p->out_extent, sizeof(float))) != PK_OK) return status;

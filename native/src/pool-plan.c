@@ -133,7 +133,7 @@ static int32_t sliding_axis(pk_axis* a, const pk_pool_spec* spec, int64_t s, int
 }
 
 static int32_t check_options(const pk_pool_spec* spec) {
-    if (spec->op < PK_OP_MAX || spec->op > PK_OP_LP) return PK_ERR_INVALID_OP;
+    if (spec->op < PK_OP_MAX || spec->op > PK_OP_S3POOL) return PK_ERR_INVALID_OP;
     if (spec->window < PK_WINDOW_SLIDING || spec->window > PK_WINDOW_FRACTIONAL) return PK_ERR_INVALID_OPTION;
     if (spec->window == PK_WINDOW_FRACTIONAL && spec->op != PK_OP_MAX && spec->op != PK_OP_MIN)
         return PK_ERR_INVALID_OP;
@@ -187,6 +187,10 @@ int32_t pk_plan_init(pk_plan* plan, const pk_pool_spec* spec, const pk_tensor_de
     plan->batch = in_size[PK_N];
     plan->channels = in_size[PK_C];
     plan->samples = 0;
+    plan->params_mode = PK_PARAMS_SCALAR; /* a method's parameters: pk_method_plan sets them */
+    plan->method_given = 0;
+    plan->method_p = plan->method_eps = plan->method_lambda = plan->method_probability = 0.0;
+    plan->params = 0;
     for (int i = 0; i < 3; i++) {
         pk_axis* a = &plan->axis[i];
         const int64_t s = i - (3 - rank); /* index into the spec's spatial arrays, < 0 for padded axes */

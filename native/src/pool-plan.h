@@ -39,6 +39,14 @@ typedef struct pk_plan {
     int64_t plane_size;         /* input d*h*w: range of the PyTorch index */
     int64_t rows;               /* see pk_pool_rows */
     const float* samples;       /* fractional windows: (n, c, rank) samples, set by the forward call */
+    /* methods of the literature (PK_OP_SOFT and after; see poolkit.h) */
+    int32_t params_mode;        /* PK_PARAMS_* */
+    int32_t method_given;       /* 1 once pk_method_plan stored a pk_method_spec */
+    double method_p;            /* GEM: p with PK_PARAMS_SCALAR */
+    double method_eps;          /* GEM: eps */
+    double method_lambda;       /* MIXED: lambda with PK_PARAMS_SCALAR */
+    double method_probability;  /* MIXED: q with PK_PARAMS_UNIFORMS */
+    const float* params;        /* the run's params (PK_PARAMS_PER_CHANNEL), set by the run like samples */
 } pk_plan;
 
 enum { PK_N = 0, PK_C = 1, PK_D = 2, PK_H = 3, PK_W = 4 };

@@ -235,7 +235,7 @@ static void test_prepare_statuses(void) {
 
     /* every invalid problem gives pk_pool_check's status and leaves the plan invalid */
     pk_pool_spec bad = p.spec;
-    bad.op = 9;
+    bad.op = 99;
     CHECK(pk_pool_prepare(&bad, &p.in, &p.out, plan, size) == PK_ERR_INVALID_OP, "op");
     CHECK(RUN(plan, p.x, p.x_count, p.y, p.out_count, NULL, 0, NULL, 0, 0, p.rows) == PK_ERR_INVALID_PLAN,
           "a failed prepare invalidates the plan");

@@ -67,7 +67,7 @@ static void test_validation(void) {
     CHECK(RUN(&s, &in, x, 384, &out, y, 96, NULL, 0, 3, 2) == PK_ERR_INVALID_RANGE, "row order");
 
     pk_pool_spec bad = s;
-    bad.op = 7;
+    bad.op = 99;
     CHECK(pk_pool_check(&bad, &in, &out) == PK_ERR_INVALID_OP, "op");
     bad = s;
     bad.spatial_rank = 4;

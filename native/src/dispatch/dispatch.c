@@ -15,6 +15,7 @@ void pk_f32_avgpool__avx2(const pk_plan*, const float*, float*, int64_t*, int64_
 void pk_f32_maxpool__avx512(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_minpool__avx512(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_avgpool__avx512(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
+#include "../methods/methods.h"
 
 #if defined(__x86_64__) && defined(PK_HAVE_X86_KERNELS)
 #include <cpuid.h>
@@ -96,6 +97,7 @@ pk_pool_kernel_fn pk_dispatch_kernel(int32_t op, int32_t isa) {
     static const pk_pool_kernel_fn max_kernels[] = PK_LEVELS(pk_f32_maxpool);
     static const pk_pool_kernel_fn avg_kernels[] = PK_LEVELS(pk_f32_avgpool);
     static const pk_pool_kernel_fn min_kernels[] = PK_LEVELS(pk_f32_minpool);
+    static const pk_pool_kernel_fn mixed_kernels[] = PK_LEVELS(pk_f32_mixedpool);
 #undef PK_LEVELS
     const int32_t levels = (int32_t)(sizeof(max_kernels) / sizeof(max_kernels[0]));
     if (isa >= levels) return 0;
@@ -103,6 +105,12 @@ pk_pool_kernel_fn pk_dispatch_kernel(int32_t op, int32_t isa) {
     case PK_OP_MAX: return max_kernels[isa];
     case PK_OP_AVG: return avg_kernels[isa];
     case PK_OP_MIN: return min_kernels[isa];
+    case PK_OP_SOFT: return pk_f32_softpool__scalar; /* every level: see methods.h */
+    case PK_OP_GEM: return pk_f32_gempool__scalar;
+    case PK_OP_MIXED: return mixed_kernels[isa];
+    case PK_OP_STOCHASTIC: return pk_f32_stochasticpool__scalar;
+    case PK_OP_LIP: return pk_f32_lippool__scalar;
+    case PK_OP_S3POOL: return pk_f32_s3pool__scalar;
     default: return pk_f32_lppool__scalar; /* every level: see pool-scalar.h */
     }
 }
@@ -129,7 +137,8 @@ int32_t pk_dispatch_path(const pk_plan* plan, int32_t isa, int with_indices) {
 pk_pool_kernel_fn pk_dispatch_path_kernel(int32_t op, int32_t isa, int32_t path) {
     init_once();
     if (isa < PK_ISA_SCALAR || isa > cpu_isa) return 0;
-    if (path == 0) return pk_dispatch_kernel(op, PK_ISA_SCALAR); /* the op's scalar kernel */
+    /* the op's scalar kernel; the methods of the literature choose inside their level's kernel */
+    if (path == 0) return pk_dispatch_kernel(op, op >= PK_OP_SOFT ? isa : PK_ISA_SCALAR);
     const pk_variant_table table = variants_of(isa);
     return path >= 1 && path <= table.count ? table.variants[path - 1].kernel : 0;
 }

@@ -27,6 +27,8 @@ public final class PoolSpec {
     static final long MAX_EXTENT = 1L << 40;
     /** An adaptive output size that keeps the input's size along that axis (PyTorch's {@code None}). */
     public static final long KEEP = 0;
+    /** GeM's clamp when none is given (the paper's code). */
+    public static final double DEFAULT_GEM_EPS = 1e-6;
 
     private final PoolOp op;
     private final WindowRule windowRule;
@@ -48,6 +50,16 @@ public final class PoolSpec {
     private final double[] outputRatio; // fractional
     private final float[] samples;      // fractional, explicit
     private final Long seed;            // fractional, drawn samples
+    private final double eps;           // GeM
+    private final float[] channelP;     // GeM, one p per channel; null for one p
+    private final double lambda;        // mixed, one λ
+    private final float[] channelLambda; // mixed, one λ per channel
+    private final boolean lambdaMap;    // mixed, λ per output given with each run
+    private final Double drawnProbability; // mixed, λ drawn per output: u < q
+    private final boolean training;     // stochastic
+    private final boolean logitsBroadcast; // LIP: logits [N, 1, spatial...]
+    private final long[] grid;          // S3Pool, per axis (default s)
+    private final long[] picks;         // S3Pool training, explicit
 
     private PoolSpec(Builder b) {
         this.op = b.op;
@@ -57,7 +69,7 @@ public final class PoolSpec {
         this.stride = b.stride != null ? b.stride.clone() : kernel.clone();
         this.dilation = b.dilation != null ? b.dilation.clone() : filled(rank, 1);
         this.padBegin = b.padBegin != null ? b.padBegin.clone() : filled(rank, 0);
-        this.padEnd = b.padEnd != null ? b.padEnd.clone() : padBegin.clone();
+        this.padEnd = b.padEnd != null ? b.padEnd.clone() : op == PoolOp.S3POOL ? s3EndPadding(kernel) : padBegin.clone();
         this.autoPad = b.autoPad;
         this.ceilMode = b.ceilMode;
         this.conventions = b.conventions;
@@ -71,7 +83,24 @@ public final class PoolSpec {
         this.outputRatio = b.outputRatio == null ? null : b.outputRatio.clone();
         this.samples = b.samples == null ? null : b.samples.clone();
         this.seed = b.seed;
+        this.eps = b.eps != null ? b.eps : (op == PoolOp.GEM ? DEFAULT_GEM_EPS : 0);
+        this.channelP = b.channelP == null ? null : b.channelP.clone();
+        this.lambda = b.lambda;
+        this.channelLambda = b.channelLambda == null ? null : b.channelLambda.clone();
+        this.lambdaMap = b.lambdaMap;
+        this.drawnProbability = b.drawnProbability;
+        this.training = b.training;
+        this.logitsBroadcast = b.logitsBroadcast;
+        this.grid = b.grid != null ? b.grid.clone() : kernel.clone();
+        this.picks = b.picks == null ? null : b.picks.clone();
         validate(b);
+    }
+
+    /** S3Pool's end padding, s - 1 per axis: its stride-1 maxima keep the input's size. */
+    private static long[] s3EndPadding(long[] s) {
+        long[] end = s.clone();
+        for (int i = 0; i < end.length; i++) end[i] = Math.max(0, end[i] - 1);
+        return end;
     }
 
     private static long[] filled(int n, long value) {
@@ -95,7 +124,7 @@ public final class PoolSpec {
             checkRange("dilation", i, dilation[i], 1);
             checkRange("padBegin", i, padBegin[i], 0);
             checkRange("padEnd", i, padEnd[i], 0);
-            if (autoPad == AutoPad.NOTSET) {
+            if (autoPad == AutoPad.NOTSET && op != PoolOp.S3POOL) { // S3Pool's end padding is its definition
                 checkPadding(i, padBegin[i], padEnd[i]);
             }
         }
@@ -116,15 +145,15 @@ public final class PoolSpec {
         if (divisorOverride < 0 || divisorOverride > MAX_EXTENT) {
             throw new IllegalArgumentException("divisorOverride = " + divisorOverride + ": must be positive (or 0 for none)");
         }
-        if (op != PoolOp.AVG && (b.divisor != null || divisorOverride != 0)) {
+        if (op != PoolOp.AVG && op != PoolOp.MIXED && (b.divisor != null || divisorOverride != 0)) {
             throw new IllegalArgumentException("divisor options apply to average pooling, not " + op);
         }
-        boolean extremum = op == PoolOp.MAX || op == PoolOp.MIN;
+        boolean extremum = op == PoolOp.MAX || op == PoolOp.MIN || op == PoolOp.MIXED;
         if (!extremum && b.nanPolicy != null) {
             throw new IllegalArgumentException("nanPolicy applies to max and min pooling, not " + op
                     + " (sums always propagate NaN)");
         }
-        if (!extremum && b.indexFormat != null) {
+        if (!extremum && op != PoolOp.STOCHASTIC && op != PoolOp.S3POOL && b.indexFormat != null) {
             throw new IllegalArgumentException("indexFormat applies to max and min pooling, not " + op);
         }
         if (op == PoolOp.LP) {
@@ -139,10 +168,71 @@ public final class PoolSpec {
         } else if (b.lpForm != null) {
             throw new IllegalArgumentException("lpForm applies to LP pooling, not " + op);
         }
+        validateMethod(b);
         if (autoPad == AutoPad.SAME_LOWER && conventions == Conventions.TENSORFLOW) {
             throw new IllegalArgumentException("autoPad = SAME_LOWER is not a TensorFlow padding (SAME is SAME_UPPER)");
         }
         validateWindowRule(b);
+    }
+
+    private void validateMethod(Builder b) {
+        int lambdaSources = (b.channelLambda != null ? 1 : 0) + (b.lambdaMap ? 1 : 0) + (b.drawnProbability != null ? 1 : 0);
+        if (op != PoolOp.MIXED && lambdaSources > 0) {
+            throw new IllegalArgumentException("lambdaPerChannel, lambdaPerOutput and lambdaDrawn apply to mixed pooling, not " + op);
+        }
+        if (op == PoolOp.MIXED) {
+            if (lambdaSources > 1) throw new IllegalArgumentException("mixed pooling takes one of lambdaPerChannel, lambdaPerOutput and lambdaDrawn");
+            if (!Double.isFinite(lambda)) throw new IllegalArgumentException("lambda = " + lambda + ": must be finite");
+            if (channelLambda != null) {
+                for (int i = 0; i < channelLambda.length; i++) {
+                    if (!Float.isFinite(channelLambda[i])) {
+                        throw new IllegalArgumentException("lambdaPerChannel[" + i + "] = " + channelLambda[i] + ": must be finite");
+                    }
+                }
+            }
+            if (drawnProbability != null && !(drawnProbability >= 0 && drawnProbability <= 1)) {
+                throw new IllegalArgumentException("lambdaDrawn probability = " + drawnProbability + ": must lie in [0, 1]");
+            }
+        }
+        if (op != PoolOp.STOCHASTIC && op != PoolOp.S3POOL && b.training) {
+            throw new IllegalArgumentException("training applies to stochastic pooling and S3Pool, not " + op);
+        }
+        if (op != PoolOp.S3POOL && (b.grid != null || b.picks != null)) throw new IllegalArgumentException("grid and picks apply to S3Pool, not " + op);
+        if (op == PoolOp.S3POOL) {
+            if (b.stride != null || b.padBegin != null || b.dilation != null || b.ceilMode || b.autoPad != AutoPad.NOTSET) {
+                throw new IllegalArgumentException("S3Pool fixes its windows (kernel = stride = s, s - 1 end padding): no stride, padding, dilation or ceilMode");
+            }
+            for (int i = 0; i < kernel.length; i++) {
+                if (grid[i] < 1 || grid[i] % kernel[i] != 0) {
+                    throw new IllegalArgumentException("grid[" + i + "] = " + grid[i] + ": must be a positive multiple of s = " + kernel[i]);
+                }
+            }
+            if (picks != null && !training) throw new IllegalArgumentException("picks apply to S3Pool in training");
+            if (training && (picks == null) == (seed == null)) {
+                throw new IllegalArgumentException("S3Pool in training needs exactly one of picks(...) and seed(...)");
+            }
+        }
+        if (op != PoolOp.LIP && b.logitsBroadcast) throw new IllegalArgumentException("logitsBroadcast applies to LIP, not " + op);
+        if ((op == PoolOp.MIXED || op == PoolOp.STOCHASTIC || op == PoolOp.LIP) && windowRule != WindowRule.SLIDING) {
+            throw new IllegalArgumentException(op + " pooling takes sliding windows");
+        }
+        if (op != PoolOp.GEM) {
+            if (b.eps != null || b.channelP != null) {
+                throw new IllegalArgumentException("eps and pPerChannel apply to GeM pooling, not " + op);
+            }
+            return;
+        }
+        if (!(eps > 0) || Double.isInfinite(eps)) throw new IllegalArgumentException("eps = " + eps + ": GeM needs a positive finite eps");
+        if (channelP != null) {
+            if (channelP.length == 0) throw new IllegalArgumentException("pPerChannel is empty: give one p per channel");
+            for (int i = 0; i < channelP.length; i++) {
+                if (!(channelP[i] > 0) || Float.isInfinite(channelP[i])) {
+                    throw new IllegalArgumentException("pPerChannel[" + i + "] = " + channelP[i] + ": GeM needs p > 0 and finite");
+                }
+            }
+        } else if (!(p > 0) || Double.isInfinite(p)) {
+            throw new IllegalArgumentException("p = " + p + ": GeM needs p > 0 and finite");
+        }
     }
 
     private void validateWindowRule(Builder b) {
@@ -165,7 +255,8 @@ public final class PoolSpec {
             }
         }
         if (windowRule != WindowRule.FRACTIONAL) {
-            if (b.outputRatio != null || b.samples != null || b.seed != null
+            boolean seeded = op == PoolOp.MIXED && drawnProbability != null || (op == PoolOp.STOCHASTIC || op == PoolOp.S3POOL) && training;
+            if (b.outputRatio != null || b.samples != null || (b.seed != null && !seeded)
                     || (b.outputSize != null && windowRule != WindowRule.ADAPTIVE)) {
                 throw new IllegalArgumentException("outputSize, outputRatio, samples and seed apply to fractional pooling, not "
                         + windowRule + " windows");
@@ -292,6 +383,75 @@ public final class PoolSpec {
         return b;
     }
 
+    /** SoftPool (softmax-weighted pooling) over sliding windows of {@code kernel}; see {@link PoolOp#SOFT}. */
+    public static Builder soft(long... kernel) {
+        return new Builder(PoolOp.SOFT, kernel);
+    }
+
+    /**
+     * GeM pooling with exponent {@code p} over sliding windows of {@code kernel}; see {@link PoolOp#GEM}. Give one p per
+     * channel with {@link Builder#pPerChannel} (then {@code p} is ignored) and the clamp with {@link Builder#eps}.
+     */
+    public static Builder gem(double p, long... kernel) {
+        Builder b = new Builder(PoolOp.GEM, kernel);
+        b.p = p;
+        return b;
+    }
+
+    /** SoftPool over each whole (n, c) plane. */
+    public static Builder globalSoft(int rank) {
+        return global(PoolOp.SOFT, rank);
+    }
+
+    /** GeM over each whole (n, c) plane: the paper's global descriptor. */
+    public static Builder globalGem(double p, int rank) {
+        Builder b = global(PoolOp.GEM, rank);
+        b.p = p;
+        return b;
+    }
+
+    /** Adaptive SoftPool to {@code outputSize} per spatial axis (PyTorch's bins). */
+    public static Builder adaptiveSoft(long... outputSize) {
+        return adaptive(PoolOp.SOFT, outputSize);
+    }
+
+    /** Adaptive GeM to {@code outputSize} per spatial axis (PyTorch's bins). */
+    public static Builder adaptiveGem(double p, long... outputSize) {
+        Builder b = adaptive(PoolOp.GEM, outputSize);
+        b.p = p;
+        return b;
+    }
+
+    /**
+     * Mixed pooling {@code λ max + (1 - λ) avg} with one {@code lambda}, over sliding windows of {@code kernel}; or λ per
+     * channel ({@link Builder#lambdaPerChannel}), per output given with each run ({@link Builder#lambdaPerOutput}), or
+     * drawn ({@link Builder#lambdaDrawn}). Takes max pooling's NaN policy and index format and average pooling's divisor.
+     */
+    public static Builder mixed(double lambda, long... kernel) {
+        Builder b = new Builder(PoolOp.MIXED, kernel);
+        b.lambda = lambda;
+        return b;
+    }
+
+    /** Stochastic pooling over sliding windows of {@code kernel}: inference ({@code Σ a² / Σ a}) unless {@link Builder#training}. */
+    public static Builder stochastic(long... kernel) {
+        return new Builder(PoolOp.STOCHASTIC, kernel);
+    }
+
+    /** Local importance pooling over sliding windows of {@code kernel}; the logits are given with each run. */
+    public static Builder lip(long... kernel) {
+        return new Builder(PoolOp.LIP, kernel);
+    }
+
+    /**
+     * S3Pool with pool size {@code s} per axis: max pooling with kernel = stride = s and s - 1 end padding (inference), or in
+     * {@link Builder#training} each output's window at a picked position ({@link Builder#picks} or {@link Builder#seed}),
+     * grids of {@link Builder#grid} (default s).
+     */
+    public static Builder s3pool(long... s) {
+        return new Builder(PoolOp.S3POOL, s);
+    }
+
     /**
      * Max over each whole (n, c) plane of a {@code rank}-d input (ONNX GlobalMaxPool, Keras GlobalMaxPooling).
      *
@@ -386,8 +546,36 @@ public final class PoolSpec {
      * @return sliding, global, adaptive or fractional
      */
     public WindowRule windowRule() { return windowRule; }
+    /** Mixed pooling's one λ. */
+    public double lambda() { return lambda; }
+    /** Mixed pooling's λ per channel, when given. */
+    public Optional<float[]> lambdaPerChannel() { return Optional.ofNullable(channelLambda).map(float[]::clone); }
+    /** Mixed pooling with λ per output, given with each run. */
+    public boolean lambdaPerOutput() { return lambdaMap; }
+    /** Mixed pooling's probability q of λ = 1 when λ is drawn per output. */
+    public Optional<Double> lambdaDrawn() { return Optional.ofNullable(drawnProbability); }
+    /** Stochastic pooling in training mode (sampling). */
+    public boolean training() { return training; }
+    /** LIP with logits of one channel, broadcast over the channels. */
+    public boolean logitsBroadcast() { return logitsBroadcast; }
     /**
-     * LP pooling's exponent (0 for other ops).
+     * Whether each run takes a params tensor: mixed λ per output, drawn λ or stochastic training without a seed
+     * (uniforms), LIP (logits).
+     */
+    public boolean takesRunParams() {
+        return op == PoolOp.LIP || op == PoolOp.MIXED && (lambdaMap || drawnProbability != null && seed == null)
+                || op == PoolOp.STOCHASTIC && training && seed == null;
+    }
+    /** S3Pool's grid size per axis. */
+    public long[] grid() { return grid.clone(); }
+    /** S3Pool's explicit picks, when given. */
+    public Optional<long[]> picks() { return Optional.ofNullable(picks).map(long[]::clone); }
+    /** GeM's clamp (0 for other ops). */
+    public double eps() { return eps; }
+    /** GeM's exponent per channel, when given. */
+    public Optional<float[]> pPerChannel() { return Optional.ofNullable(channelP).map(float[]::clone); }
+    /**
+     * LP pooling's and GeM's exponent (0 for other ops).
      *
      * @return the exponent
      */
@@ -515,7 +703,11 @@ public final class PoolSpec {
                 && divisor == s.divisor && divisorOverride == s.divisorOverride && nanPolicy == s.nanPolicy
                 && conventions == s.conventions && lpForm == s.lpForm && Double.compare(p, s.p) == 0
                 && indexFormat == s.indexFormat && Arrays.equals(outputSize, s.outputSize)
-                && Arrays.equals(outputRatio, s.outputRatio) && Arrays.equals(samples, s.samples) && Objects.equals(seed, s.seed);
+                && Arrays.equals(outputRatio, s.outputRatio) && Arrays.equals(samples, s.samples) && Objects.equals(seed, s.seed)
+                && Double.compare(eps, s.eps) == 0 && Arrays.equals(channelP, s.channelP) && Double.compare(lambda, s.lambda) == 0
+                && Arrays.equals(channelLambda, s.channelLambda) && lambdaMap == s.lambdaMap
+                && Objects.equals(drawnProbability, s.drawnProbability) && training == s.training && logitsBroadcast == s.logitsBroadcast
+                && Arrays.equals(grid, s.grid) && Arrays.equals(picks, s.picks);
     }
 
     @Override
@@ -549,6 +741,17 @@ public final class PoolSpec {
                 if (divisorOverride != 0) s.append("divisorOverride=").append(divisorOverride).append(", ");
             }
             case LP -> s.append("p=").append(p).append(", lpForm=").append(lpForm).append(", ");
+            case SOFT -> { }
+            case MIXED -> {
+                s.append(channelLambda != null ? "lambdaPerChannel=" + Arrays.toString(channelLambda) : lambdaMap ? "lambdaPerOutput"
+                        : drawnProbability != null ? "lambdaDrawn=" + drawnProbability + (seed != null ? ", seed=" + seed : "") : "lambda=" + lambda);
+                s.append(", divisor=").append(divisor).append(", nanPolicy=").append(nanPolicy).append(", indexFormat=").append(indexFormat).append(", ");
+            }
+            case STOCHASTIC -> s.append(training ? "training" + (seed != null ? ", seed=" + seed : "") : "inference").append(", ");
+            case LIP -> s.append(logitsBroadcast ? "logitsBroadcast, " : "");
+            case S3POOL -> s.append("grid=").append(Arrays.toString(grid)).append(training ? picks != null ? ", picks=" + picks.length
+                    : ", seed=" + seed : ", inference").append(", indexFormat=").append(indexFormat).append(", ");
+            case GEM -> s.append(channelP != null ? "pPerChannel=" + Arrays.toString(channelP) : "p=" + p).append(", eps=").append(eps).append(", ");
             default -> s.append("nanPolicy=").append(nanPolicy).append(", indexFormat=").append(indexFormat).append(", ");
         }
         return s.append("conventions=").append(conventions).append(')').toString();
@@ -576,6 +779,16 @@ public final class PoolSpec {
         private double[] outputRatio;
         private float[] samples;
         private Long seed;
+        private Double eps;
+        private float[] channelP;
+        private double lambda;
+        private float[] channelLambda;
+        private boolean lambdaMap;
+        private Double drawnProbability;
+        private boolean training;
+        private boolean logitsBroadcast;
+        private long[] grid;
+        private long[] picks;
 
         private Builder(PoolOp op, long[] kernel) {
             this.op = Objects.requireNonNull(op);
@@ -703,6 +916,34 @@ public final class PoolSpec {
          * @return this builder
          */
         public Builder seed(long seed) { this.seed = seed; return this; }
+
+        /** GeM's clamp {@code eps > 0} (default {@value PoolSpec#DEFAULT_GEM_EPS}). */
+        public Builder eps(double eps) { this.eps = eps; return this; }
+        /** GeM's exponent per channel (a learned p per channel); the input must have this many channels. */
+        public Builder pPerChannel(float... p) { this.channelP = p.clone(); return this; }
+
+        /** Mixed pooling: one λ per channel. */
+        public Builder lambdaPerChannel(float... lambda) { this.channelLambda = lambda.clone(); return this; }
+        /** Mixed pooling: λ per output element, given as the params tensor (output's shape and strides) of each run. */
+        public Builder lambdaPerOutput() { this.lambdaMap = true; return this; }
+        /**
+         * Mixed pooling: λ drawn per output, 1 with probability {@code q}: {@code λ = u < q ? 1 : 0} for uniforms {@code u}
+         * given as the params tensor of each run, or drawn once from {@link #seed}.
+         */
+        public Builder lambdaDrawn(double q) { this.drawnProbability = q; return this; }
+        /** Stochastic pooling in training: a tap sampled per output from uniforms given with each run, or drawn once from {@link #seed}. */
+        public Builder training() { this.training = true; return this; }
+        /** LIP: logits of shape [N, 1, spatial...], shared by the channels (default: the input's shape). */
+        public Builder logitsBroadcast() { this.logitsBroadcast = true; return this; }
+
+        /** S3Pool: the grid size per axis, a multiple of s (default s). */
+        public Builder grid(long... grid) { this.grid = grid.clone(); return this; }
+        /**
+         * S3Pool in training: the picked positions, per image the output count of positions of each spatial axis in turn
+         * (outermost first), each axis's strictly increasing, each grid of g positions holding g/s of them (the last,
+         * of r, ceil(r/s)).
+         */
+        public Builder picks(long... picks) { this.picks = picks.clone(); return this; }
 
         /**
          * Validates the parameters against each other (not against a shape: that is {@link Pooling#prepare}'s work).

@@ -243,6 +243,34 @@ public final class Pooling {
 
 
     /**
+     * Prepares spatial pyramid pooling of {@code inputShape} (dense in {@code layout}): adaptive {@code op} (MAX or AVG)
+     * pooling to each of {@code levels} bins per axis, concatenated into {@code [N, C·Σ n^rank]}; see {@link PreparedSpp}.
+     */
+    public static PreparedSpp prepareSpp(PoolOp op, long[] levels, Layout layout, long... inputShape) {
+        return prepareSpp(op, levels, layout, inputShape, defaultBackend(), null);
+    }
+
+    /** As {@link #prepareSpp(PoolOp, long[], Layout, long...)} with an explicit backend and level. */
+    public static PreparedSpp prepareSpp(PoolOp op, long[] levels, Layout layout, long[] inputShape, Backend backend, Isa isa) {
+        if (op == null) throw new NullPointerException("op");
+        if (layout == null) throw new NullPointerException("layout");
+        return new PreparedSpp(op, levels, layout, inputShape, backend, isa);
+    }
+
+    /** The output shape of spatial pyramid pooling at {@code levels}: {@code [N, C·Σ n^rank]}. */
+    public static long[] sppOutputShape(long[] levels, long... inputShape) {
+        int rank = inputShape.length - 2;
+        if (rank < 1 || rank > 3) throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + ": expected 1 to 3 spatial axes");
+        long bins = 0;
+        for (int l = 0; l < levels.length; l++) {
+            if (levels[l] < 1) throw new IllegalArgumentException("levels[" + l + "] = " + levels[l] + ": must be positive");
+            bins = Math.addExact(bins, (long) Math.pow(levels[l], rank));
+        }
+        return new long[] {inputShape[0], Math.multiplyExact(inputShape[1], bins)};
+    }
+
+
+    /**
      * The output shape {@code spec} gives for an input shape, without preparing anything.
      *
      * <pre>{@code
@@ -287,8 +315,9 @@ public final class Pooling {
     }
 
     static Cost cost(PoolSpec spec, Geometry g, boolean withIndices) {
-        boolean extremum = spec.op() == PoolOp.MAX || spec.op() == PoolOp.MIN;
-        long read = g.inputCount * Float.BYTES;
+        boolean extremum = spec.op() == PoolOp.MAX || spec.op() == PoolOp.MIN || spec.op() == PoolOp.MIXED || spec.op() == PoolOp.S3POOL
+                || spec.op() == PoolOp.STOCHASTIC && spec.training();
+        long read = g.inputCount * Float.BYTES + g.runParamsExtent() * Float.BYTES;
         long written = g.outputCount * (Float.BYTES + (withIndices && extremum ? Long.BYTES : 0));
         // taps inside the input, summed over all windows: one compare, add or power each
         long[] perAxis = new long[3];
@@ -305,6 +334,11 @@ public final class Pooling {
         long taps = g.batch * g.channels * perAxis[0] * perAxis[1] * perAxis[2];
         // one divide per average, one root (and a scale for PyTorch's form) per LP output
         long finishing = spec.op() == PoolOp.AVG || spec.op() == PoolOp.LP ? g.outputCount : 0;
+        if (spec.op().ordinal() >= PoolOp.SOFT.ordinal() && spec.op() != PoolOp.S3POOL) { // S3Pool: one compare per tap, as max
+            // two passes over each window (SoftPool, GeM, LIP: its maximum, then exp or pow and the sums; mixed: max and
+            // sum; stochastic: the sum, then the sampled tap or the squares), one division or root per output
+            return new Cost(read, written, 2 * taps + g.outputCount);
+        }
         return new Cost(read, written, taps + finishing);
     }
 

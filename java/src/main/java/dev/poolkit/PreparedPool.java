@@ -126,15 +126,18 @@ public final class PreparedPool {
      */
     public Cost backwardCost() {
         Cost forward = cost();
-        boolean lp = geometry.op == PoolOp.LP;
-        long read = geometry.outputCount * Float.BYTES + (producesIndices() ? geometry.outputCount * Long.BYTES : 0)
-                + (lp ? geometry.inputCount * Float.BYTES + geometry.outputCount * Float.BYTES : 0);
-        long operations = producesIndices() ? geometry.outputCount : forward.operations();
+        boolean lp = geometry.op == PoolOp.LP, readsInput = geometry.op.ordinal() >= PoolOp.SOFT.ordinal();
+        boolean scatters = geometry.op == PoolOp.MAX || geometry.op == PoolOp.MIN;
+        long read = geometry.outputCount * Float.BYTES + (scatters ? geometry.outputCount * Long.BYTES : 0)
+                + (lp ? geometry.inputCount * Float.BYTES + geometry.outputCount * Float.BYTES : 0)
+                + (readsInput ? geometry.inputCount * Float.BYTES : 0);
+        long operations = scatters ? geometry.outputCount : forward.operations();
         return new Cost(read, geometry.inputCount * Float.BYTES, operations);
     }
 
     private boolean producesIndices() {
-        return geometry.op == PoolOp.MAX || geometry.op == PoolOp.MIN;
+        return geometry.op == PoolOp.MAX || geometry.op == PoolOp.MIN || geometry.op == PoolOp.MIXED || geometry.op == PoolOp.S3POOL
+                || geometry.op == PoolOp.STOCHASTIC && geometry.paramsMode == Geometry.PARAMS_UNIFORMS;
     }
 
     /**
@@ -206,11 +209,61 @@ public final class PreparedPool {
      * @param indices an I64 tensor like the output, or null
      */
     public void run(Tensor input, Tensor output, Tensor indices) {
+        run(input, output, indices, (Tensor) null);
+    }
+
+    /**
+     * As {@link #run(Tensor, Tensor, Tensor)} for a method that takes params with each run: mixed pooling's λ per output
+     * ({@link PoolSpec.Builder#lambdaPerOutput}) or uniforms ({@link PoolSpec.Builder#lambdaDrawn} without a seed),
+     * stochastic training's uniforms (without a seed), each of the output's shape and strides, one per output;
+     * LIP's logits, of the input's shape and strides, or [N, 1, spatial...] dense with
+     * {@link PoolSpec.Builder#logitsBroadcast}. Uniforms must lie in [0, 1) and λ be finite. Indices (mixed: the
+     * max's; stochastic training: the chosen tap's) as for max pooling.
+     */
+    public void run(Tensor input, Tensor output, Tensor indices, Tensor params) {
         check(input, output, indices);
+        MemorySegment prm = checkParams(params, output);
         if (geometry.outputCount == 0) return;
         MemorySegment idx = indices == null ? null : indices.segment();
-        kernel.run(input.segment(), output.segment(), idx, 0, geometry.rows);
-        if (reference != null) crossCheck(input, output, idx);
+        kernel.run(input.segment(), output.segment(), idx, prm, 0, geometry.rows);
+        if (reference != null) crossCheck(input, output, idx, prm);
+    }
+
+    /** The run's params segment after checking it against the method (null when the method takes none). */
+    private MemorySegment checkParams(Tensor params, Tensor output) {
+        if (!geometry.runParams) {
+            if (params != null) throw new IllegalArgumentException("params given to " + spec + ": it takes none with each run");
+            return null;
+        }
+        if (params == null) {
+            throw new NullPointerException("params: " + spec + " takes " + (geometry.op == PoolOp.LIP ? "logits" 
+                    : geometry.paramsMode == Geometry.PARAMS_UNIFORMS ? "uniforms" : "λ per output") + " with each run");
+        }
+        switch (geometry.paramsMode) {
+            case Geometry.PARAMS_INPUT_MAP -> checkTensor("params", params, inputType, DType.F32, geometry.inputShape, inputStrides);
+            case Geometry.PARAMS_CHANNEL_BROADCAST -> {
+                long[] shape = geometry.inputShape.clone();
+                shape[1] = 1;
+                if (params.dtype() != DType.F32 || !params.hasShape(shape) || !params.isDense()) {
+                    throw new IllegalArgumentException("params (broadcast logits) = " + params + ": expected dense F32 of shape " + Arrays.toString(shape));
+                }
+            }
+            default -> checkTensor("params", params, outputType, DType.F32, geometry.outputShape, outputStrides);
+        }
+        checkDisjoint("params", params, "output", output);
+        if (geometry.paramsMode == Geometry.PARAMS_UNIFORMS || geometry.paramsMode == Geometry.PARAMS_OUTPUT_MAP) {
+            MemorySegment segment = params.segment();
+            boolean uniforms = geometry.paramsMode == Geometry.PARAMS_UNIFORMS;
+            for (long i = 0; i < geometry.outputCount; i++) { // every value, before any native code runs
+                long at = geometry.outputOffset(i);
+                float v = segment.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, at);
+                if (uniforms ? !(v >= 0 && v < 1) : !Float.isFinite(v)) {
+                    throw new IllegalArgumentException("params" + geometry.describeOutputElement(i) + " = " + v
+                            + (uniforms ? ": uniforms must lie in [0, 1)" : ": λ must be finite"));
+                }
+            }
+        }
+        return params.segment();
     }
 
     /**
@@ -228,9 +281,15 @@ public final class PreparedPool {
      * @param slices participants at most, the calling thread included
      */
     public void run(Tensor input, Tensor output, Tensor indices, Executor executor, int slices) {
+        run(input, output, indices, null, executor, slices);
+    }
+
+    /** As {@link #run(Tensor, Tensor, Tensor, Executor, int)} with a method's params of this run (see {@link #run(Tensor, Tensor, Tensor, Tensor)}). */
+    public void run(Tensor input, Tensor output, Tensor indices, Tensor params, Executor executor, int slices) {
         if (executor == null) throw new NullPointerException("executor");
         if (slices < 1) throw new IllegalArgumentException("slices = " + slices + ": must be positive");
         check(input, output, indices);
+        MemorySegment prm = checkParams(params, output);
         if (geometry.outputCount == 0) return;
         MemorySegment in = input.segment(), out = output.segment(), idx = indices == null ? null : indices.segment();
         long rows = geometry.rows;
@@ -247,7 +306,7 @@ public final class PreparedPool {
         Runnable work = () -> {
             for (int piece; (piece = next.getAndIncrement()) < pieces; ) {
                 try {
-                    kernel.run(in, out, idx, Math.min(rows, units * piece / pieces * unit),
+                    kernel.run(in, out, idx, prm, Math.min(rows, units * piece / pieces * unit),
                             Math.min(rows, units * (piece + 1) / pieces * unit));
                 } catch (Throwable t) {
                     failure.compareAndSet(null, t);
@@ -277,7 +336,7 @@ public final class PreparedPool {
         if (t instanceof RuntimeException r) throw r;
         if (t instanceof Error e) throw e;
         if (rejected != null) throw rejected;
-        if (reference != null) crossCheck(input, output, idx);
+        if (reference != null) crossCheck(input, output, idx, prm);
     }
 
     /**
@@ -317,6 +376,10 @@ public final class PreparedPool {
      * @throws PoolingException with {@link PoolingException#INVALID_INDEX} when an index lies outside the input
      */
     public void backward(Tensor gradOutput, Tensor gradInput, Tensor input, Tensor output, Tensor indices) {
+        if (geometry.op.ordinal() >= PoolOp.SOFT.ordinal()) { // from the input alone (no run params: see backwardWithParameters)
+            backwardWithParameters(gradOutput, gradInput, input, null, (MemorySegment) null);
+            return;
+        }
         checkTensor("gradOutput", gradOutput, outputType, DType.F32, geometry.outputShape, outputStrides);
         checkTensor("gradInput", gradInput, inputType, DType.F32, geometry.inputShape, inputStrides);
         if (gradInput.segment().isReadOnly()) throw new IllegalArgumentException("gradInput segment is read-only");
@@ -338,7 +401,49 @@ public final class PreparedPool {
                 geometry.op == PoolOp.LP ? output.segment() : null, producesIndices() ? indices.segment() : null);
     }
 
-    private void crossCheck(Tensor input, Tensor output, MemorySegment idx) {
+    /**
+     * The gradients of the methods of the literature (SoftPool, GeM, mixed, stochastic, LIP), from the forward's
+     * {@code input} and the run's {@code params} (null when the method takes none): with respect to the input, written over
+     * all of {@code gradInput}, and, when {@code gradParams} is not null, with respect to the parameter, written into it:
+     * GeM's p (1 or C floats), mixed λ (1, C, or one per output with the output's strides), LIP's logits (shaped as the
+     * logits). Stochastic training sends each gradient to the tap the same uniforms choose. A window whose output is NaN
+     * or infinite sends NaN. Deterministic: channels outermost, then batch, outputs and taps in order.
+     */
+    public void backwardWithParameters(Tensor gradOutput, Tensor gradInput, Tensor input, Tensor params, MemorySegment gradParams) {
+        if (geometry.op.ordinal() < PoolOp.SOFT.ordinal()) {
+            throw new IllegalArgumentException("backwardWithParameters is for the methods of the literature, not " + geometry.op + " pooling");
+        }
+        checkTensor("gradOutput", gradOutput, outputType, DType.F32, geometry.outputShape, outputStrides);
+        checkTensor("gradInput", gradInput, inputType, DType.F32, geometry.inputShape, inputStrides);
+        if (gradInput.segment().isReadOnly()) throw new IllegalArgumentException("gradInput segment is read-only");
+        checkDisjoint("gradOutput", gradOutput, "gradInput", gradInput);
+        if (input == null) throw new NullPointerException("input: " + geometry.op + " pooling's gradient reads it");
+        checkTensor("input", input, inputType, DType.F32, geometry.inputShape, inputStrides);
+        checkDisjoint("input", input, "gradInput", gradInput);
+        MemorySegment prm = checkParams(params, gradOutput);
+        if (gradParams != null) {
+            long count = switch (geometry.op) {
+                case GEM -> geometry.paramsMode == Geometry.PARAMS_PER_CHANNEL ? geometry.channels : 1;
+                case MIXED -> geometry.paramsMode == Geometry.PARAMS_SCALAR ? 1 : geometry.paramsMode == Geometry.PARAMS_PER_CHANNEL
+                        ? geometry.channels : geometry.paramsMode == Geometry.PARAMS_OUTPUT_MAP ? geometry.outExtent : 0;
+                case LIP -> geometry.runParamsExtent();
+                default -> 0;
+            };
+            if (count == 0) throw new IllegalArgumentException("gradParams given to " + spec + ": it has no parameter to differentiate");
+            if (gradParams.isReadOnly() || gradParams.byteSize() < count * Float.BYTES) {
+                throw new IllegalArgumentException("gradParams holds " + gradParams.byteSize() / Float.BYTES + " floats" 
+                        + (gradParams.isReadOnly() ? " read-only" : "") + ": expected " + count + " writable");
+            }
+        }
+        kernel.backwardWithParameters(gradOutput.segment(), gradInput.segment(), input.segment(), prm, gradParams);
+    }
+
+    /** As {@link #backwardWithParameters(Tensor, Tensor, Tensor, Tensor, MemorySegment)} with the parameter gradient in an array. */
+    public void backwardWithParameters(Tensor gradOutput, Tensor gradInput, Tensor input, Tensor params, float[] gradParams) {
+        backwardWithParameters(gradOutput, gradInput, input, params, gradParams == null ? null : MemorySegment.ofArray(gradParams));
+    }
+
+    private void crossCheck(Tensor input, Tensor output, MemorySegment idx, MemorySegment params) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment refOut = arena.allocate(geometry.outputCount * Float.BYTES, 64);
             MemorySegment refIdx = idx == null ? null : arena.allocate(geometry.outputCount * Long.BYTES, 64);
@@ -347,7 +452,10 @@ public final class PreparedPool {
                 refIn = arena.allocate(geometry.inputCount * Float.BYTES, 64);
                 Comparison.gather(geometry.inputShape, geometry.layout, input.segment(), input.strides(), refIn);
             }
-            reference.run(refIn, refOut, refIdx, 0, geometry.rows);
+            if (params != null && referenceGeometry != geometry) {
+                throw new UnsupportedOperationException("cross-check of " + spec + " on strided views with run params: check dense tensors");
+            }
+            reference.run(refIn, refOut, refIdx, params, 0, geometry.rows);
             String difference = Comparison.firstDifference(geometry, output.segment(), idx, refOut, refIdx);
             if (difference != null) {
                 throw new PoolingException("cross-check: " + kernel.name() + " and java differ at " + difference

@@ -37,6 +37,19 @@ public final class Geometry {
     public final AvgDivisor divisor;
     public final long divisorOverride;
     public final NanPolicy nanPolicy;
+    /** GeM: the clamp, and one p per channel (null: the scalar {@link #p}). */
+    public final double eps;
+    public final float[] channelP;
+    /** Methods: where the varying parameter comes from, as the native PK_PARAMS_* codes. */
+    public static final int PARAMS_SCALAR = 0, PARAMS_PER_CHANNEL = 1, PARAMS_OUTPUT_MAP = 2, PARAMS_UNIFORMS = 3,
+            PARAMS_INPUT_MAP = 4, PARAMS_CHANNEL_BROADCAST = 5, PARAMS_PICKS = 6;
+    public final int paramsMode;
+    /** Parameters fixed by the spec (GeM's p or mixed λ per channel, uniforms drawn from a seed), or null. */
+    public final float[] fixedParams;
+    /** Whether each run takes a params tensor (λ map, uniforms, logits). */
+    public final boolean runParams;
+    /** Mixed pooling: one λ, and q for drawn λ. */
+    public final double lambda, probability;
     public final long batch, channels;
     /** Per normalized axis d, h, w. */
     public final long[] in = new long[3], out = new long[3], kernel = new long[3], stride = new long[3],
@@ -63,6 +76,8 @@ public final class Geometry {
         this.divisor = windowRule == WindowRule.SLIDING ? spec.divisor() : AvgDivisor.EXCLUDE_PADDING;
         this.divisorOverride = spec.divisorOverride();
         this.nanPolicy = spec.nanPolicy();
+        this.eps = spec.eps();
+        this.channelP = spec.pPerChannel().orElse(null);
         this.inputShape = inputShape.clone();
         if (inputShape.length != rank + 2) {
             throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + " has " + (inputShape.length - 2)
@@ -71,6 +86,10 @@ public final class Geometry {
         this.inputCount = countAllowingEmpty("input shape", inputShape);
         this.batch = inputShape[0];
         this.channels = inputShape[1];
+        if (channelP != null && channelP.length != channels) {
+            throw new IllegalArgumentException("pPerChannel has " + channelP.length + " values: the input " + Arrays.toString(inputShape)
+                    + " has " + channels + " channels");
+        }
         this.outputShape = new long[rank + 2];
         outputShape[0] = batch;
         outputShape[1] = channels;
@@ -100,6 +119,23 @@ public final class Geometry {
         this.inExtent = resolveStrides("input", inputStrides, inputShape, in, denseIn, inStride, false);
         this.outExtent = resolveStrides("output", outputStrides, outputShape, out, denseOut, outStride, true);
         this.dense = Arrays.equals(inStride, denseIn) && Arrays.equals(outStride, denseOut);
+        this.lambda = spec.lambda();
+        this.probability = spec.lambdaDrawn().orElse(0.0);
+        this.runParams = spec.takesRunParams();
+        float[] channelLambda = spec.lambdaPerChannel().orElse(null);
+        if (channelLambda != null && channelLambda.length != channels) {
+            throw new IllegalArgumentException("lambdaPerChannel has " + channelLambda.length + " values: the input " + Arrays.toString(inputShape)
+                    + " has " + channels + " channels");
+        }
+        boolean uniforms = op == PoolOp.MIXED && spec.lambdaDrawn().isPresent() || op == PoolOp.STOCHASTIC && spec.training();
+        boolean s3Training = op == PoolOp.S3POOL && spec.training();
+        this.paramsMode = s3Training ? PARAMS_PICKS : channelP != null || channelLambda != null ? PARAMS_PER_CHANNEL
+                : uniforms ? PARAMS_UNIFORMS
+                : op == PoolOp.MIXED && spec.lambdaPerOutput() ? PARAMS_OUTPUT_MAP
+                : op == PoolOp.LIP ? (spec.logitsBroadcast() ? PARAMS_CHANNEL_BROADCAST : PARAMS_INPUT_MAP)
+                : PARAMS_SCALAR;
+        this.fixedParams = s3Training ? s3Picks(spec) : channelP != null ? channelP : channelLambda != null ? channelLambda
+                : uniforms && spec.seed().isPresent() ? drawUniforms(spec.seed().get()) : null;
         this.rows = batch * out[0] * out[1] * (layout == Layout.NCHW ? channels : 1);
     }
 
@@ -161,6 +197,85 @@ public final class Geometry {
         float[] drawn = new float[(int) count];
         for (int j = 0; j < drawn.length; j++) drawn[j] = (random.nextInt(1 << 24)) * 0x1.0p-24f; // uniform in [0, 1)
         return drawn;
+    }
+
+    /**
+     * One uniform in [0, 1) per output element, drawn in logical order (n, c, spatial row-major) and stored at the
+     * element's offset in the output's extent, so that both layouts and dense and strided outputs of one problem get the
+     * same draw for the same element.
+     */
+    private float[] drawUniforms(long seed) {
+        if (outExtent > Integer.MAX_VALUE - 8) throw new IllegalArgumentException(outExtent + " uniforms exceed an array");
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] drawn = new float[(int) outExtent];
+        long[] coordinate = new long[rank + 2]; // n, c, spatial..., counted in logical order
+        for (long j = 0; j < outputCount; j++) {
+            long offset = coordinate[0] * outStride[N] + coordinate[1] * outStride[C];
+            for (int i = 0; i < rank; i++) offset += coordinate[2 + i] * outStride[D + 3 - rank + i];
+            drawn[(int) offset] = random.nextInt(1 << 24) * 0x1.0p-24f;
+            for (int i = rank + 1; i >= 0 && ++coordinate[i] == outputShape[i]; i--) coordinate[i] = 0;
+        }
+        return drawn;
+    }
+
+    /**
+     * S3Pool's picks as the native code takes them: per image, each real axis's output count of positions in turn. Explicit
+     * picks are checked (count, order, range, and g/s per grid of g, ceil(r/s) in a last grid of r); a seed draws them per
+     * image, axis and grid by ordered sampling without replacement (selection sampling: position t of a grid of m
+     * positions is taken with probability needed / (m - t)).
+     */
+    private float[] s3Picks(PoolSpec spec) {
+        long perImage = 0;
+        for (int a = 3 - rank; a < 3; a++) perImage += out[a];
+        long count = Math.multiplyExact(batch, perImage);
+        if (count > Integer.MAX_VALUE - 8) throw new IllegalArgumentException(count + " picks exceed an array");
+        float[] picks = new float[(int) count];
+        long[] given = spec.picks().orElse(null);
+        if (given != null && given.length != count) {
+            throw new IllegalArgumentException("picks has " + given.length + " values: the input " + Arrays.toString(inputShape)
+                    + " needs N * (sum of output sizes) = " + count);
+        }
+        SplittableRandom random = given == null ? new SplittableRandom(spec.seed().orElseThrow()) : null;
+        long[] grid = spec.grid();
+        int at = 0;
+        for (long n = 0; n < batch; n++) {
+            for (int a = 3 - rank; a < 3; a++) {
+                long size = in[a], s = kernel[a], g = grid[a - (3 - rank)];
+                int axisStart = at;
+                for (long begin = 0; begin < size; begin += g) {
+                    long m = Math.min(g, size - begin), needed = (m + s - 1) / s;
+                    if (given == null) {
+                        for (long t = 0; t < m && needed > 0; t++) {
+                            if (random.nextDouble() * (m - t) < needed) {
+                                picks[at++] = begin + t;
+                                needed--;
+                            }
+                        }
+                    } else {
+                        for (long k = 0; k < needed; k++, at++) {
+                            long v = given[at];
+                            if (v < begin || v >= begin + m || (at > axisStart && v <= given[at - 1])) {
+                                throw new IllegalArgumentException("picks[" + at + "] = " + v + ": image " + n + ", spatial axis "
+                                        + (a - (3 - rank)) + " needs " + needed + " increasing positions in [" + begin + ", " + (begin + m)
+                                        + ") (grid " + g + ", s = " + s + ")");
+                            }
+                            picks[at] = v;
+                        }
+                    }
+                }
+            }
+        }
+        return picks;
+    }
+
+    /** Elements of the params tensor each run takes (0 when none): output's or input's extent, or N * plane for broadcast logits. */
+    public long runParamsExtent() {
+        if (!runParams) return 0;
+        return switch (paramsMode) {
+            case PARAMS_INPUT_MAP -> inExtent;
+            case PARAMS_CHANNEL_BROADCAST -> batch * in[0] * in[1] * in[2];
+            default -> outExtent;
+        };
     }
 
     /** Validates a prepared problem with the dense strides of its layout. */

@@ -37,6 +37,10 @@ public final class JavaKernel implements Kernel {
     private final boolean adaptivePerAxis;
     /** The common case (dense, sliding or global windows, max, min or average), or null. */
     private final JavaFastPath fast;
+    /** The methods of the literature (SoftPool, GeM, mixed, stochastic, LIP), or null. */
+    private final JavaMethods methods;
+    /** Their parameters fixed by the spec, as a segment made once, or null. */
+    private final MemorySegment fixedParams;
 
     public JavaKernel(Geometry g) {
         this.g = g;
@@ -48,8 +52,10 @@ public final class JavaKernel implements Kernel {
         this.infiniteP = lp && Double.isInfinite(g.p);
         this.indexSpace = new IndexSpace(g.indexFormat, g.batch, g.channels, g.in.clone(), g.rank);
         this.adaptivePerAxis = g.windowRule == WindowRule.ADAPTIVE && (g.out[0] > 1 || g.out[1] > 1 || g.out[2] > 1);
+        this.fixedParams = g.fixedParams == null ? null : MemorySegment.ofArray(g.fixedParams);
         if (g.windowRule == WindowRule.FRACTIONAL) {
             this.fast = null;
+            this.methods = null;
             return;
         }
         for (int a = 0; a < 3; a++) {
@@ -67,6 +73,7 @@ public final class JavaKernel implements Kernel {
             }
         }
         this.fast = JavaFastPath.applies(g, first, last) ? new JavaFastPath(this, g, origin, first, last) : null;
+        this.methods = g.op.ordinal() >= PoolOp.SOFT.ordinal() ? new JavaMethods(this, g, origin, first, last) : null;
     }
 
     @Override
@@ -75,12 +82,15 @@ public final class JavaKernel implements Kernel {
     }
 
     @Override
-    public void run(MemorySegment input, MemorySegment output, MemorySegment indices, long rowBegin, long rowEnd) {
+    public void run(MemorySegment input, MemorySegment output, MemorySegment indices, MemorySegment params, long rowBegin, long rowEnd) {
         long oh = rowBegin % g.out[1], od = rowBegin / g.out[1] % g.out[0], rest = rowBegin / g.out[1] / g.out[0];
         long c = g.layout == Layout.NCHW ? rest % g.channels : 0, n = g.layout == Layout.NCHW ? rest / g.channels : rest;
         JavaFastPath.Scratch scratch = fast == null ? null : fast.scratch();
+        long[] taps = methods == null ? null : methods.scratch();
+        MemorySegment methodParams = params != null ? params : fixedParams;
         for (long row = rowBegin; row < rowEnd; row++) {
             if (g.windowRule == WindowRule.FRACTIONAL) fractionalLine(input, output, indices, n, c, od, oh);
+            else if (methods != null) methods.line(taps, input, output, indices, methodParams, n, c, (int) od, (int) oh);
             else if (fast != null) fast.line(scratch, input, output, indices, n, c, (int) od, (int) oh);
             else line(input, output, indices, n, c, (int) od, (int) oh);
             if (indices != null && g.indexFormat != IndexFormat.PLANE) encodeLine(indices, n, c, od, oh);
@@ -202,7 +212,7 @@ public final class JavaKernel implements Kernel {
         return (float) Math.pow(sum, 1.0 / g.p);
     }
 
-    private float average(float sum, int od, int oh, int ow) {
+    float average(float sum, int od, int oh, int ow) {
         if (adaptivePerAxis) return sum / binLength(0, od) / binLength(1, oh) / binLength(2, ow);
         long divisor = divisor(od, oh, ow);
         return divisor == 0 ? 0f : sum / (float) divisor;
@@ -280,6 +290,10 @@ public final class JavaKernel implements Kernel {
     @Override
     public void backward(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment input, MemorySegment output,
                          MemorySegment indices) {
+        if (methods != null) {
+            methods.backward(gradOutput, gradInput, input, fixedParams, null);
+            return;
+        }
         if (extremum) { // every index checked before anything is written, as the native code does
             forEachOutput((n, c, o, at) -> target(n, c, indices.getAtIndex(JAVA_LONG_UNALIGNED, at), at));
         }
@@ -327,6 +341,12 @@ public final class JavaKernel implements Kernel {
                         + (float) (grad * scale * power * outFactor));
             });
         });
+    }
+
+    @Override
+    public void backwardWithParameters(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment input,
+                                       MemorySegment params, MemorySegment gradParams) {
+        methods.backward(gradOutput, gradInput, input, params != null ? params : fixedParams, gradParams);
     }
 
     private interface OutputVisitor { void visit(long n, long c, long[] o, long offset); }

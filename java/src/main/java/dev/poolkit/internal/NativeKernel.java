@@ -8,6 +8,7 @@ import dev.poolkit.NanPolicy;
 import dev.poolkit.PoolOp;
 import dev.poolkit.PoolingException;
 import dev.poolkit.internal.ffi.PoolkitFFI;
+import dev.poolkit.internal.ffi.pk_method_spec;
 import dev.poolkit.internal.ffi.pk_pool_spec;
 import dev.poolkit.internal.ffi.pk_tensor_desc;
 import java.lang.foreign.Arena;
@@ -34,6 +35,15 @@ public final class NativeKernel implements Kernel {
     private static final class Backward {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(
                 PoolkitFFI.pk_pool_backward_f32$address(), PoolkitFFI.pk_pool_backward_f32$descriptor(), Linker.Option.critical(true));
+        static final MethodHandle METHOD = Linker.nativeLinker().downcallHandle(
+                PoolkitFFI.pk_method_backward_f32$address(), PoolkitFFI.pk_method_backward_f32$descriptor(), Linker.Option.critical(true));
+    }
+    /** The methods of the literature (SoftPool, GeM): runs with their params. Linked on first use. */
+    private static final class Method {
+        static final MethodHandle RUN = Linker.nativeLinker().downcallHandle(
+                PoolkitFFI.pk_method_run_f32$address(), PoolkitFFI.pk_method_run_f32$descriptor());
+        static final MethodHandle RUN_CRITICAL = Linker.nativeLinker().downcallHandle(
+                PoolkitFFI.pk_method_run_f32$address(), PoolkitFFI.pk_method_run_f32$descriptor(), Linker.Option.critical(true));
     }
 
     /** Problems moving fewer bytes than this finish in well under a millisecond: critical calls suit them. */
@@ -41,6 +51,11 @@ public final class NativeKernel implements Kernel {
 
     private final Arena arena; // holds the descriptors, the plan and the samples: freed once this kernel is unreachable
     private final MemorySegment spec, input, output;
+    /** SoftPool and GeM: their parameters, and (unscoped, as the plan) GeM's p per channel or NULL. */
+    private final boolean method;
+    private final MemorySegment methodSpec, params;
+    private final long paramCount;
+    private final boolean runParams;
     /**
      * The plan and the fractional samples as runs pass them: views of this kernel's memory without a scope, so a
      * downcall has no arena to acquire and release for them. They stay valid while this kernel is reachable,
@@ -64,6 +79,12 @@ public final class NativeKernel implements Kernel {
             case AVG -> PoolkitFFI.PK_OP_AVG();
             case MIN -> PoolkitFFI.PK_OP_MIN();
             case LP -> PoolkitFFI.PK_OP_LP();
+            case SOFT -> PoolkitFFI.PK_OP_SOFT();
+            case GEM -> PoolkitFFI.PK_OP_GEM();
+            case MIXED -> PoolkitFFI.PK_OP_MIXED();
+            case STOCHASTIC -> PoolkitFFI.PK_OP_STOCHASTIC();
+            case LIP -> PoolkitFFI.PK_OP_LIP();
+            case S3POOL -> PoolkitFFI.PK_OP_S3POOL();
         });
         // global windows are sliding ones that cover each axis
         pk_pool_spec.window(spec, switch (g.windowRule) {
@@ -109,8 +130,25 @@ public final class NativeKernel implements Kernel {
             samples = MemorySegment.NULL;
         }
         sampleCount = samples.byteSize() / Float.BYTES;
+        method = g.op.ordinal() >= PoolOp.SOFT.ordinal();
+        runParams = g.runParams;
+        methodSpec = pk_method_spec.allocate(arena);
+        pk_method_spec.params_mode(methodSpec, g.paramsMode); // Geometry's PARAMS_* are the native codes
+        pk_method_spec.p(methodSpec, g.op == PoolOp.GEM && g.channelP == null ? g.p : 0);
+        pk_method_spec.eps(methodSpec, g.eps);
+        pk_method_spec.lambda(methodSpec, g.lambda);
+        pk_method_spec.probability(methodSpec, g.probability);
+        if (g.fixedParams != null) {
+            MemorySegment ownedParams = arena.allocate(ValueLayout.JAVA_FLOAT, g.fixedParams.length);
+            MemorySegment.copy(g.fixedParams, 0, ownedParams, ValueLayout.JAVA_FLOAT, 0, g.fixedParams.length);
+            params = unscoped(ownedParams);
+        } else {
+            params = MemorySegment.NULL;
+        }
+        paramCount = params.byteSize() / Float.BYTES;
         MemorySegment owned = arena.allocate(PoolkitFFI.pk_pool_plan_size(), Long.BYTES);
-        int status = PoolkitFFI.pk_pool_prepare(spec, input, output, owned, owned.byteSize());
+        int status = method ? PoolkitFFI.pk_method_prepare(spec, methodSpec, input, output, owned, owned.byteSize())
+                : PoolkitFFI.pk_pool_prepare(spec, input, output, owned, owned.byteSize());
         plan = unscoped(owned);
         if (status != PoolkitFFI.PK_OK()) {
             throw new PoolingException("native library rejected a validated problem: " + statusText(status), status);
@@ -175,12 +213,19 @@ public final class NativeKernel implements Kernel {
     }
 
     @Override
-    public void run(MemorySegment in, MemorySegment out, MemorySegment indices, long rowBegin, long rowEnd) {
+    public void run(MemorySegment in, MemorySegment out, MemorySegment indices, MemorySegment runParams, long rowBegin, long rowEnd) {
         MemorySegment idx = indices == null ? MemorySegment.NULL : indices;
-        boolean critical = preferCritical || !in.isNative() || !out.isNative() || !idx.isNative();
+        MemorySegment prm = runParams != null ? runParams : params;
+        long prmCount = runParams != null ? runParams.byteSize() / Float.BYTES : paramCount;
+        boolean critical = preferCritical || !in.isNative() || !out.isNative() || !idx.isNative() || !prm.isNative();
         int status;
         try {
-            status = critical
+            status = method ? (critical
+                    ? (int) Method.RUN_CRITICAL.invokeExact(plan, in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
+                            idx, idx.byteSize() / Long.BYTES, prm, prmCount, rowBegin, rowEnd)
+                    : (int) Method.RUN.invokeExact(plan, in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
+                            idx, idx.byteSize() / Long.BYTES, prm, prmCount, rowBegin, rowEnd))
+                    : critical
                     ? (int) RUN_CRITICAL.invokeExact(plan, in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
                             idx, idx.byteSize() / Long.BYTES, samples, sampleCount, rowBegin, rowEnd)
                     : (int) RUN.invokeExact(plan, in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
@@ -198,8 +243,35 @@ public final class NativeKernel implements Kernel {
     }
 
     @Override
+    public void backwardWithParameters(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment in, MemorySegment runParams,
+                                       MemorySegment gradParams) {
+        MemorySegment gp = gradParams == null ? MemorySegment.NULL : gradParams;
+        MemorySegment prm = runParams != null ? runParams : params;
+        long prmCount = runParams != null ? runParams.byteSize() / Float.BYTES : paramCount;
+        int status;
+        try {
+            status = (int) Backward.METHOD.invokeExact(spec, methodSpec, input, in, in.byteSize() / Float.BYTES, output,
+                    gradOutput, gradOutput.byteSize() / Float.BYTES, prm, prmCount, gradInput, gradInput.byteSize() / Float.BYTES,
+                    gp, gp.byteSize() / Float.BYTES);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+        if (status != 0) {
+            throw new PoolingException("native pooling backward failed: " + statusText(status), status);
+        }
+    }
+
+    @Override
     public void backward(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment in, MemorySegment out,
                          MemorySegment indices) {
+        if (method) {
+            backwardWithParameters(gradOutput, gradInput, in, null, null);
+            return;
+        }
         MemorySegment x = in == null ? MemorySegment.NULL : in, y = out == null ? MemorySegment.NULL : out;
         MemorySegment idx = indices == null ? MemorySegment.NULL : indices;
         int status;

@@ -527,6 +527,123 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     public static int PK_ROI_MAX_SAMPLING_RATIO() {
         return PK_ROI_MAX_SAMPLING_RATIO;
     }
+    private static final int PK_OP_SOFT = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_OP_SOFT 4
+     * }
+     */
+    public static int PK_OP_SOFT() {
+        return PK_OP_SOFT;
+    }
+    private static final int PK_OP_GEM = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_OP_GEM 5
+     * }
+     */
+    public static int PK_OP_GEM() {
+        return PK_OP_GEM;
+    }
+    private static final int PK_OP_MIXED = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_OP_MIXED 6
+     * }
+     */
+    public static int PK_OP_MIXED() {
+        return PK_OP_MIXED;
+    }
+    private static final int PK_OP_STOCHASTIC = (int)7L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_OP_STOCHASTIC 7
+     * }
+     */
+    public static int PK_OP_STOCHASTIC() {
+        return PK_OP_STOCHASTIC;
+    }
+    private static final int PK_OP_LIP = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_OP_LIP 8
+     * }
+     */
+    public static int PK_OP_LIP() {
+        return PK_OP_LIP;
+    }
+    private static final int PK_OP_S3POOL = (int)9L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_OP_S3POOL 9
+     * }
+     */
+    public static int PK_OP_S3POOL() {
+        return PK_OP_S3POOL;
+    }
+    private static final int PK_PARAMS_SCALAR = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_PARAMS_SCALAR 0
+     * }
+     */
+    public static int PK_PARAMS_SCALAR() {
+        return PK_PARAMS_SCALAR;
+    }
+    private static final int PK_PARAMS_PER_CHANNEL = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_PARAMS_PER_CHANNEL 1
+     * }
+     */
+    public static int PK_PARAMS_PER_CHANNEL() {
+        return PK_PARAMS_PER_CHANNEL;
+    }
+    private static final int PK_PARAMS_OUTPUT_MAP = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_PARAMS_OUTPUT_MAP 2
+     * }
+     */
+    public static int PK_PARAMS_OUTPUT_MAP() {
+        return PK_PARAMS_OUTPUT_MAP;
+    }
+    private static final int PK_PARAMS_UNIFORMS = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_PARAMS_UNIFORMS 3
+     * }
+     */
+    public static int PK_PARAMS_UNIFORMS() {
+        return PK_PARAMS_UNIFORMS;
+    }
+    private static final int PK_PARAMS_INPUT_MAP = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_PARAMS_INPUT_MAP 4
+     * }
+     */
+    public static int PK_PARAMS_INPUT_MAP() {
+        return PK_PARAMS_INPUT_MAP;
+    }
+    private static final int PK_PARAMS_CHANNEL_BROADCAST = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_PARAMS_CHANNEL_BROADCAST 5
+     * }
+     */
+    public static int PK_PARAMS_CHANNEL_BROADCAST() {
+        return PK_PARAMS_CHANNEL_BROADCAST;
+    }
+    private static final int PK_PARAMS_PICKS = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_PARAMS_PICKS 6
+     * }
+     */
+    public static int PK_PARAMS_PICKS() {
+        return PK_PARAMS_PICKS;
+    }
 
     private static class pk_abi_version {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
@@ -1683,6 +1800,214 @@ public class PoolkitFFI extends PoolkitFFI$shared {
                 traceDowncall("pk_roi_backward_f32", spec, input, input_data, input_capacity, boxes, boxes_capacity, batch_indices, batch_indices_capacity, output, grad_output, grad_output_capacity, argmax, argmax_capacity, grad_input, grad_input_capacity);
             }
             return (int)mh$.invokeExact(spec, input, input_data, input_capacity, boxes, boxes_capacity, batch_indices, batch_indices_capacity, output, grad_output, grad_output_capacity, argmax, argmax_capacity, grad_input, grad_input_capacity);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class pk_method_prepare {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            PoolkitFFI.C_INT,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("pk_method_prepare");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t pk_method_prepare(const pk_pool_spec *spec, const pk_method_spec *method, const pk_tensor_desc *input, const pk_tensor_desc *output, void *plan, int64_t plan_capacity)
+     * }
+     */
+    public static FunctionDescriptor pk_method_prepare$descriptor() {
+        return pk_method_prepare.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t pk_method_prepare(const pk_pool_spec *spec, const pk_method_spec *method, const pk_tensor_desc *input, const pk_tensor_desc *output, void *plan, int64_t plan_capacity)
+     * }
+     */
+    public static MethodHandle pk_method_prepare$handle() {
+        return pk_method_prepare.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t pk_method_prepare(const pk_pool_spec *spec, const pk_method_spec *method, const pk_tensor_desc *input, const pk_tensor_desc *output, void *plan, int64_t plan_capacity)
+     * }
+     */
+    public static MemorySegment pk_method_prepare$address() {
+        return pk_method_prepare.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t pk_method_prepare(const pk_pool_spec *spec, const pk_method_spec *method, const pk_tensor_desc *input, const pk_tensor_desc *output, void *plan, int64_t plan_capacity)
+     * }
+     */
+    public static int pk_method_prepare(MemorySegment spec, MemorySegment method, MemorySegment input, MemorySegment output, MemorySegment plan, long plan_capacity) {
+        var mh$ = pk_method_prepare.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pk_method_prepare", spec, method, input, output, plan, plan_capacity);
+            }
+            return (int)mh$.invokeExact(spec, method, input, output, plan, plan_capacity);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class pk_method_run_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            PoolkitFFI.C_INT,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("pk_method_run_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t pk_method_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *params, int64_t params_capacity, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static FunctionDescriptor pk_method_run_f32$descriptor() {
+        return pk_method_run_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t pk_method_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *params, int64_t params_capacity, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static MethodHandle pk_method_run_f32$handle() {
+        return pk_method_run_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t pk_method_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *params, int64_t params_capacity, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static MemorySegment pk_method_run_f32$address() {
+        return pk_method_run_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t pk_method_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *params, int64_t params_capacity, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static int pk_method_run_f32(MemorySegment plan, MemorySegment input_data, long input_capacity, MemorySegment output_data, long output_capacity, MemorySegment indices_data, long indices_capacity, MemorySegment params, long params_capacity, long row_begin, long row_end) {
+        var mh$ = pk_method_run_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pk_method_run_f32", plan, input_data, input_capacity, output_data, output_capacity, indices_data, indices_capacity, params, params_capacity, row_begin, row_end);
+            }
+            return (int)mh$.invokeExact(plan, input_data, input_capacity, output_data, output_capacity, indices_data, indices_capacity, params, params_capacity, row_begin, row_end);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class pk_method_backward_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            PoolkitFFI.C_INT,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("pk_method_backward_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t pk_method_backward_f32(const pk_pool_spec *spec, const pk_method_spec *method, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const pk_tensor_desc *output, const float *grad_output, int64_t grad_output_capacity, const float *params, int64_t params_capacity, float *grad_input, int64_t grad_input_capacity, float *grad_params, int64_t grad_params_capacity)
+     * }
+     */
+    public static FunctionDescriptor pk_method_backward_f32$descriptor() {
+        return pk_method_backward_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t pk_method_backward_f32(const pk_pool_spec *spec, const pk_method_spec *method, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const pk_tensor_desc *output, const float *grad_output, int64_t grad_output_capacity, const float *params, int64_t params_capacity, float *grad_input, int64_t grad_input_capacity, float *grad_params, int64_t grad_params_capacity)
+     * }
+     */
+    public static MethodHandle pk_method_backward_f32$handle() {
+        return pk_method_backward_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t pk_method_backward_f32(const pk_pool_spec *spec, const pk_method_spec *method, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const pk_tensor_desc *output, const float *grad_output, int64_t grad_output_capacity, const float *params, int64_t params_capacity, float *grad_input, int64_t grad_input_capacity, float *grad_params, int64_t grad_params_capacity)
+     * }
+     */
+    public static MemorySegment pk_method_backward_f32$address() {
+        return pk_method_backward_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t pk_method_backward_f32(const pk_pool_spec *spec, const pk_method_spec *method, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const pk_tensor_desc *output, const float *grad_output, int64_t grad_output_capacity, const float *params, int64_t params_capacity, float *grad_input, int64_t grad_input_capacity, float *grad_params, int64_t grad_params_capacity)
+     * }
+     */
+    public static int pk_method_backward_f32(MemorySegment spec, MemorySegment method, MemorySegment input, MemorySegment input_data, long input_capacity, MemorySegment output, MemorySegment grad_output, long grad_output_capacity, MemorySegment params, long params_capacity, MemorySegment grad_input, long grad_input_capacity, MemorySegment grad_params, long grad_params_capacity) {
+        var mh$ = pk_method_backward_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pk_method_backward_f32", spec, method, input, input_data, input_capacity, output, grad_output, grad_output_capacity, params, params_capacity, grad_input, grad_input_capacity, grad_params, grad_params_capacity);
+            }
+            return (int)mh$.invokeExact(spec, method, input, input_data, input_capacity, output, grad_output, grad_output_capacity, params, params_capacity, grad_input, grad_input_capacity, grad_params, grad_params_capacity);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

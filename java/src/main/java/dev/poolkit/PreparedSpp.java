@@ -1,0 +1,171 @@
+package dev.poolkit;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * Spatial pyramid pooling (He et al.): for each level {@code n}, adaptive max (or average) pooling to {@code n} bins per
+ * spatial axis (PyTorch's bins), flattened channel-major and concatenated, level 1 first: the output is
+ * {@code [N, C·Σ n^rank]}, row-major, in that order (level, channel, the level's bins row-major), whatever the input's
+ * layout. Each level is a prepared adaptive pooling that writes straight into its place in the output through a
+ * strided view, so a run makes one downcall per level and copies nothing; the views over the caller's segment are
+ * made per run (a few small objects per level).
+ *
+ * <pre>{@code
+ * PreparedSpp spp = Pooling.prepareSpp(PoolOp.MAX, new long[] {4, 2, 1}, Layout.NHWC, 8, 256, 13, 13);
+ * MemorySegment features = arena.allocate(spp.outputCount() * Float.BYTES, 64);   // [8, 256 * 21]
+ * spp.run(input, features, null);
+ * }</pre>
+ */
+public final class PreparedSpp {
+    private final PoolOp op;
+    private final long[] levels;
+    private final Layout layout;
+    private final long[] inputShape;
+    private final long batch, channels, width; // width: C·Σ n^rank, one output row
+    private final PreparedPool[] pools;
+    private final long[][] levelShapes, levelStrides;
+    private final long[] levelOffsets;
+
+    PreparedSpp(PoolOp op, long[] levels, Layout layout, long[] inputShape, Backend backend, Isa isa) {
+        if (op != PoolOp.MAX && op != PoolOp.AVG) throw new IllegalArgumentException("op = " + op + ": SPP pools by MAX or AVG");
+        if (levels == null || levels.length == 0) throw new IllegalArgumentException("levels: give at least one pyramid level");
+        if (inputShape == null) throw new NullPointerException("inputShape");
+        if (inputShape.length < 3 || inputShape.length > 5) {
+            throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + ": expected [N, C, spatial...] with 1 to 3 spatial axes");
+        }
+        int rank = inputShape.length - 2;
+        this.op = op;
+        this.levels = levels.clone();
+        this.layout = layout;
+        this.inputShape = inputShape.clone();
+        this.batch = inputShape[0];
+        this.channels = inputShape[1];
+        pools = new PreparedPool[levels.length];
+        levelShapes = new long[levels.length][];
+        levelStrides = new long[levels.length][];
+        levelOffsets = new long[levels.length];
+        long bins = 0;
+        for (int l = 0; l < levels.length; l++) {
+            if (levels[l] < 1 || levels[l] > 1 << 20) throw new IllegalArgumentException("levels[" + l + "] = " + levels[l] + ": must be positive");
+            long perChannel = 1;
+            for (int i = 0; i < rank; i++) perChannel = Math.multiplyExact(perChannel, levels[l]);
+            levelOffsets[l] = Math.multiplyExact(channels, bins);
+            bins = Math.addExact(bins, perChannel);
+        }
+        this.width = Math.multiplyExact(channels, bins);
+        Math.multiplyExact(Math.multiplyExact(batch, width), 8L);
+        try (Arena arena = Arena.ofConfined()) { // views of a template output fix each level's strides
+            MemorySegment template = arena.allocate(Math.multiplyExact(batch, width) * Float.BYTES, 64);
+            for (int l = 0; l < levels.length; l++) {
+                long[] out = new long[rank];
+                Arrays.fill(out, levels[l]);
+                PoolSpec spec = (op == PoolOp.MAX ? PoolSpec.adaptiveMax(out).indexFormat(IndexFormat.PLANE) : PoolSpec.adaptiveAvg(out)).build();
+                long[] shape = new long[rank + 2], strides = new long[rank + 2];
+                shape[0] = batch;
+                shape[1] = channels;
+                strides[0] = width;
+                strides[1] = 1;
+                for (int i = 0; i < rank; i++) shape[2 + i] = levels[l];
+                for (int i = rank - 1; i >= 0; i--) strides[2 + i] = i == rank - 1 ? 1 : strides[3 + i] * levels[l];
+                strides[1] = rank == 0 ? 1 : strides[2] * levels[l];
+                levelShapes[l] = shape;
+                levelStrides[l] = strides;
+                Tensor view = Tensor.f32(template.asSlice(levelOffsets[l] * Float.BYTES), layout, shape).withStrides(strides);
+                Tensor in = Tensor.f32(arena.allocate(Geometry.count(inputShape) * Float.BYTES, 64), layout, inputShape);
+                pools[l] = Pooling.prepare(spec, in, view, backend, isa);
+            }
+        }
+    }
+
+    /** Helpers that do not belong to the public API. */
+    private static final class Geometry {
+        static long count(long[] shape) {
+            return dev.poolkit.internal.Geometry.elementCount("input shape", shape);
+        }
+    }
+
+    public PoolOp op() { return op; }
+    public long[] levels() { return levels.clone(); }
+    public Layout layout() { return layout; }
+    public long[] inputShape() { return inputShape.clone(); }
+    /** {@code [N, C·Σ n^rank]}. */
+    public long[] outputShape() { return new long[] {batch, width}; }
+    /** Elements of the output (and of the indices): {@code N·C·Σ n^rank}. */
+    public long outputCount() { return batch * width; }
+
+    /** What one run costs: the sum of its levels (each reads the input once). */
+    public Cost cost() {
+        long read = 0, written = 0, operations = 0;
+        for (PreparedPool p : pools) {
+            Cost c = p.cost();
+            read += c.bytesRead();
+            written += c.bytesWritten();
+            operations += c.operations();
+        }
+        return new Cost(read, written, operations);
+    }
+
+    /**
+     * Pools {@code input} into {@code output} ({@link #outputCount()} floats, row-major {@code [N, C·Σ n^rank]}); with max
+     * pooling also writes each bin's argmax (PyTorch's plane index) into {@code indices} ({@link #outputCount()} longs)
+     * when not null.
+     */
+    public void run(Tensor input, MemorySegment output, MemorySegment indices) {
+        checkSegment("output", output, Float.BYTES);
+        if (indices != null) {
+            if (op != PoolOp.MAX) throw new IllegalArgumentException("indices given to SPP by " + op + ": only max pooling produces them");
+            checkSegment("indices", indices, Long.BYTES);
+        }
+        for (int l = 0; l < pools.length; l++) {
+            Tensor out = Tensor.f32(output.asSlice(levelOffsets[l] * Float.BYTES), layout, levelShapes[l]).withStrides(levelStrides[l]);
+            Tensor idx = indices == null ? null
+                    : Tensor.i64(indices.asSlice(levelOffsets[l] * Long.BYTES), layout, levelShapes[l]).withStrides(levelStrides[l]);
+            pools[l].run(input, out, idx);
+        }
+    }
+
+    /**
+     * The gradient with respect to the input, written over all of {@code gradInput} (dense, the input's shape): the sum of
+     * each level's gradient (max through {@code indices}, as the forward wrote them; average by its bins).
+     */
+    public void backward(MemorySegment gradOutput, Tensor gradInput, MemorySegment indices) {
+        checkSegment("gradOutput", gradOutput, Float.BYTES);
+        if (op == PoolOp.MAX) {
+            if (indices == null) throw new NullPointerException("indices: SPP by max pooling sends its gradient through them");
+            checkSegment("indices", indices, Long.BYTES);
+        }
+        if (gradInput == null) throw new NullPointerException("gradInput");
+        long count = Geometry.count(inputShape);
+        try (Arena arena = Arena.ofConfined()) { // each level's gradient, then added up
+            Tensor level = Tensor.allocate(arena, DType.F32, layout, inputShape);
+            for (int l = 0; l < pools.length; l++) {
+                Tensor go = Tensor.f32(gradOutput.asSlice(levelOffsets[l] * Float.BYTES), layout, levelShapes[l]).withStrides(levelStrides[l]);
+                Tensor idx = op != PoolOp.MAX ? null
+                        : Tensor.i64(indices.asSlice(levelOffsets[l] * Long.BYTES), layout, levelShapes[l]).withStrides(levelStrides[l]);
+                pools[l].backward(go, l == 0 ? gradInput : level, null, null, idx);
+                if (l == 0) continue;
+                for (long i = 0; i < count; i++) {
+                    gradInput.segment().setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, gradInput.segment().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i)
+                            + level.segment().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i));
+                }
+            }
+        }
+    }
+
+    private void checkSegment(String name, MemorySegment s, long elementBytes) {
+        if (s == null) throw new NullPointerException(name);
+        if (s.byteSize() < outputCount() * elementBytes) {
+            throw new IllegalArgumentException(name + " holds " + s.byteSize() / elementBytes + " elements: SPP of " + Arrays.toString(inputShape)
+                    + " at levels " + Arrays.toString(levels) + " writes " + outputCount());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "spp(" + op + ", levels=" + Arrays.toString(levels) + ") on " + layout + Arrays.toString(inputShape) + " -> "
+                + Arrays.toString(outputShape()) + " [" + pools[0].implementation() + "]";
+    }
+}

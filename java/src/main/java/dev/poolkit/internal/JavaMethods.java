@@ -1,0 +1,533 @@
+package dev.poolkit.internal;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+
+import dev.poolkit.Layout;
+import dev.poolkit.NanPolicy;
+import dev.poolkit.PoolOp;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The methods of the literature (SoftPool, GeM, mixed, stochastic, LIP) in Java: the same definitions as the
+ * native scalar kernels ({@code native/src/methods}), one window at a time, taps in row-major order, sums in double
+ * rounded once (mixed pooling's average is average pooling's own float sum). Windows come from {@link JavaKernel}'s
+ * tables, so every window rule and option applies unchanged.
+ */
+final class JavaMethods {
+    private final JavaKernel kernel;
+    private final Geometry g;
+    private final boolean propagateNan;
+    private final long[][] origin, first, last;
+    /** The most taps a window has inside the input. */
+    private final int maxTaps;
+
+    JavaMethods(JavaKernel kernel, Geometry g, long[][] origin, long[][] first, long[][] last) {
+        this.kernel = kernel;
+        this.g = g;
+        this.propagateNan = g.nanPolicy == NanPolicy.PROPAGATE || g.op == PoolOp.S3POOL; // S3Pool: PyTorch's max pooling
+        this.origin = origin;
+        this.first = first;
+        this.last = last;
+        long most = 1;
+        for (int a = 0; a < 3; a++) {
+            long longest = 0;
+            for (int o = 0; o < first[a].length; o++) longest = Math.max(longest, last[a][o] - first[a][o]);
+            most *= longest;
+        }
+        if (most > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("windows of " + most + " taps exceed an array");
+        this.maxTaps = (int) most;
+    }
+
+    /** Room for one window's tap offsets, then their plane indices: one per run, so that runs on several threads share nothing. */
+    long[] scratch() {
+        return new long[2 * maxTaps];
+    }
+
+    /** One output line, as the native row loop: outputs (od, oh, ow) of channel c (channels first) or all channels. */
+    void line(long[] scratch, MemorySegment input, MemorySegment output, MemorySegment indices, MemorySegment params, long n,
+              long c0, int od, int oh) {
+        long channels = g.layout == Layout.NCHW ? 1 : g.channels;
+        for (int ow = 0; ow < g.out[2]; ow++) {
+            for (long c = c0; c < c0 + channels; c++) {
+                long inPlane = n * g.inStride[Geometry.N] + c * g.inStride[Geometry.C];
+                long at = n * g.outStride[Geometry.N] + c * g.outStride[Geometry.C] + od * g.outStride[Geometry.D]
+                        + oh * g.outStride[Geometry.H] + ow * g.outStride[Geometry.W];
+                int count = taps(inPlane, od, oh, ow, scratch);
+                float y = switch (g.op) {
+                    case SOFT -> soft(input, scratch, count);
+                    case GEM -> gem(input, scratch, count, param(params, c));
+                    case MIXED -> {
+                        long[] index = {0};
+                        float max = max(input, scratch, count, od, oh, ow, index);
+                        if (indices != null) indices.setAtIndex(JAVA_LONG_UNALIGNED, at, index[0]);
+                        yield mixedValue(lambda(params, c, at), max, avg(input, scratch, count, od, oh, ow));
+                    }
+                    case STOCHASTIC -> {
+                        if (g.paramsMode != Geometry.PARAMS_UNIFORMS) yield stochasticInference(input, scratch, count);
+                        int chosen = chosenTap(input, scratch, count, params.getAtIndex(JAVA_FLOAT_UNALIGNED, at));
+                        if (indices != null) indices.setAtIndex(JAVA_LONG_UNALIGNED, at, chosen >= 0 ? scratch[maxTaps + chosen] : firstIndex(od, oh, ow));
+                        yield chosen >= 0 ? input.getAtIndex(JAVA_FLOAT_UNALIGNED, scratch[chosen]) : 0f;
+                    }
+                    case LIP -> lip(input, params, scratch, count, n);
+                    case S3POOL -> {
+                        int taps = s3Taps(inPlane, n, od, oh, ow, params, scratch);
+                        long[] index = {0};
+                        float max = max(input, scratch, taps, scratch[maxTaps], index); // a window of -inf: its own first tap
+                        if (indices != null) indices.setAtIndex(JAVA_LONG_UNALIGNED, at, index[0]);
+                        yield max;
+                    }
+                    default -> throw new IllegalStateException(g.op + " is not a method of this class");
+                };
+                output.setAtIndex(JAVA_FLOAT_UNALIGNED, at, y);
+            }
+        }
+    }
+
+    /** GeM's p of channel c: per channel from params, else the spec's one. */
+    private double param(MemorySegment params, long c) {
+        return g.paramsMode == Geometry.PARAMS_PER_CHANNEL ? params.getAtIndex(JAVA_FLOAT_UNALIGNED, c) : g.p;
+    }
+
+    /** The plane index of a window without a chosen tap: its first input tap, or its origin clamped into the input. */
+    private long firstIndex(int od, int oh, int ow) {
+        return (kernel.firstCoordinate(0, od) * g.in[1] + kernel.firstCoordinate(1, oh)) * g.in[2] + kernel.firstCoordinate(2, ow);
+    }
+
+    // ---- S3Pool ----
+
+    /**
+     * The taps of S3Pool's window (od, oh, ow) of image n into {@code offsets} (and plane indices): along each axis
+     * [start, start + s) clipped at the input's end, start the picked position in training, else o s.
+     */
+    private int s3Taps(long inPlane, long n, int od, int oh, int ow, MemorySegment picks, long[] offsets) {
+        long[] start = new long[3], end = new long[3];
+        int[] o = {od, oh, ow};
+        long perImage = 0;
+        for (int a = 3 - g.rank; a < 3; a++) perImage += g.out[a];
+        long before = 0;
+        for (int a = 0; a < 3; a++) {
+            if (a < 3 - g.rank) {
+                start[a] = 0;
+                end[a] = 1;
+                continue;
+            }
+            start[a] = g.paramsMode == Geometry.PARAMS_PICKS
+                    ? (long) picks.getAtIndex(JAVA_FLOAT_UNALIGNED, n * perImage + before + o[a]) : o[a] * g.stride[a];
+            end[a] = Math.min(start[a] + g.kernel[a], g.in[a]);
+            before += g.out[a];
+        }
+        int count = 0;
+        for (long id = start[0]; id < end[0]; id++)
+            for (long ih = start[1]; ih < end[1]; ih++)
+                for (long iw = start[2]; iw < end[2]; iw++) {
+                    offsets[maxTaps + count] = (id * g.in[1] + ih) * g.in[2] + iw;
+                    offsets[count++] = inPlane + id * g.inStride[Geometry.D] + ih * g.inStride[Geometry.H] + iw * g.inStride[Geometry.W];
+                }
+        return count;
+    }
+
+    // ---- mixed pooling ----
+
+    private double lambda(MemorySegment params, long c, long at) {
+        return switch (g.paramsMode) {
+            case Geometry.PARAMS_PER_CHANNEL -> params.getAtIndex(JAVA_FLOAT_UNALIGNED, c);
+            case Geometry.PARAMS_OUTPUT_MAP -> params.getAtIndex(JAVA_FLOAT_UNALIGNED, at);
+            case Geometry.PARAMS_UNIFORMS -> params.getAtIndex(JAVA_FLOAT_UNALIGNED, at) < g.probability ? 1 : 0;
+            default -> g.lambda;
+        };
+    }
+
+    private static float mixedValue(double lambda, float max, float avg) {
+        if (lambda == 1) return max;
+        if (lambda == 0) return avg;
+        return (float) (lambda * max + (1 - lambda) * avg);
+    }
+
+    /** Max pooling's value of the window (its NaN policy, first tap on ties), with its plane index in {@code index[0]}. */
+    private float max(MemorySegment in, long[] taps, int count, int od, int oh, int ow, long[] index) {
+        return max(in, taps, count, firstIndex(od, oh, ow), index);
+    }
+
+    /** As above, reporting {@code initial} when no tap beats −∞. */
+    private float max(MemorySegment in, long[] taps, int count, long initial, long[] index) {
+        float best = Float.NEGATIVE_INFINITY;
+        index[0] = initial;
+        for (int k = 0; k < count; k++) {
+            float v = in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
+            if (v > best || propagateNan && Float.isNaN(v)) {
+                best = v;
+                index[0] = taps[maxTaps + k];
+            }
+        }
+        return best;
+    }
+
+    /** Average pooling's value of the window: the float sum in tap order, divided as average pooling divides. */
+    private float avg(MemorySegment in, long[] taps, int count, int od, int oh, int ow) {
+        float sum = 0f;
+        for (int k = 0; k < count; k++) sum += in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
+        return kernel.average(sum, od, oh, ow);
+    }
+
+    /** Adds the window's gradients; returns dL/dλ. */
+    private double mixedBackward(MemorySegment in, MemorySegment gradIn, long[] taps, int count, int od, int oh, int ow, float grad,
+                                 double lambda) {
+        long[] index = {0};
+        float max = max(in, taps, count, od, oh, ow, index);
+        if (count > 0 && lambda != 0) {
+            for (int k = 0; k < count; k++) {
+                if (taps[maxTaps + k] == index[0]) {
+                    gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + (float) (lambda * grad));
+                    break;
+                }
+            }
+        }
+        if (lambda != 1) {
+            float divisor = kernel.averageDivisor(od, oh, ow);
+            float share = divisor == 0 ? 0f : (float) ((1 - lambda) * grad / divisor);
+            for (int k = 0; k < count; k++) {
+                gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + share);
+            }
+        }
+        return grad * ((double) max - avg(in, taps, count, od, oh, ow));
+    }
+
+    // ---- stochastic pooling: a = max(x, 0); a NaN tap makes the window NaN (training chooses it) ----
+
+    private static double activation(float x) {
+        return x > 0 ? x : 0;
+    }
+
+    /** The chosen tap's position in the window, or -1 when Σ a = 0. */
+    private int chosenTap(MemorySegment in, long[] taps, int count, float u) {
+        double s = 0;
+        int infinite = -1;
+        for (int k = 0; k < count; k++) {
+            float x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
+            if (Float.isNaN(x)) return k; // NaN wins over everything
+            if (x == Float.POSITIVE_INFINITY && infinite < 0) infinite = k; // infinite probability mass
+            s += activation(x);
+        }
+        if (infinite >= 0) return infinite;
+        if (!(s > 0)) return -1;
+        double threshold = u * s, running = 0;
+        for (int k = 0; k < count; k++) {
+            running += activation(in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]));
+            if (running > threshold) return k;
+        }
+        return -1;
+    }
+
+    private static float stochasticInference(MemorySegment in, long[] taps, int count) {
+        double s = 0, s2 = 0;
+        for (int k = 0; k < count; k++) {
+            float x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
+            if (Float.isNaN(x)) return Float.NaN;
+            double a = activation(x);
+            s += a;
+            s2 += a * a;
+        }
+        if (Double.isInfinite(s)) return Float.POSITIVE_INFINITY;
+        return s > 0 ? (float) (s2 / s) : 0f;
+    }
+
+    private void stochasticBackward(MemorySegment in, MemorySegment gradIn, MemorySegment params, long[] taps, int count, long at,
+                                    float grad) {
+        if (g.paramsMode == Geometry.PARAMS_UNIFORMS) {
+            int chosen = chosenTap(in, taps, count, params.getAtIndex(JAVA_FLOAT_UNALIGNED, at));
+            if (chosen >= 0) gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, taps[chosen], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[chosen]) + grad);
+            return;
+        }
+        double s = 0, s2 = 0;
+        boolean nan = false;
+        for (int k = 0; k < count; k++) {
+            float x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
+            nan |= Float.isNaN(x);
+            double a = activation(x);
+            s += a;
+            s2 += a * a;
+        }
+        if (!nan && !(s > 0)) return;
+        if (nan || Double.isInfinite(s)) { // the output is NaN or infinite: no derivative
+            for (int k = 0; k < count; k++) {
+                gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + Float.NaN);
+            }
+            return;
+        }
+        double y = s2 / s;
+        for (int k = 0; k < count; k++) {
+            float x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
+            if (x > 0) gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + (float) (grad * (2.0 * x - y) / s));
+        }
+    }
+
+    // ---- LIP ----
+
+    /** Offset of tap k's logit: the input's offset (logits shaped like the input) or n * plane + plane index (broadcast). */
+    private long logitOffset(long[] taps, int k, long n) {
+        return g.paramsMode == Geometry.PARAMS_INPUT_MAP ? taps[k] : n * g.in[0] * g.in[1] * g.in[2] + taps[maxTaps + k];
+    }
+
+    private float logitMax(MemorySegment logits, long[] taps, int count, long n) {
+        float m = Float.NEGATIVE_INFINITY;
+        boolean nan = false;
+        for (int k = 0; k < count; k++) {
+            float l = logits.getAtIndex(JAVA_FLOAT_UNALIGNED, logitOffset(taps, k, n));
+            nan |= Float.isNaN(l);
+            if (l > m) m = l;
+        }
+        return nan ? Float.NaN : m;
+    }
+
+    private float lip(MemorySegment in, MemorySegment logits, long[] taps, int count, long n) {
+        if (count == 0) return 0f;
+        float m = logitMax(logits, taps, count, n);
+        if (!Float.isFinite(m)) return Float.NaN;
+        double num = 0, den = 0;
+        for (int k = 0; k < count; k++) {
+            double e = Math.exp((double) logits.getAtIndex(JAVA_FLOAT_UNALIGNED, logitOffset(taps, k, n)) - m);
+            num += e * in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
+            den += e;
+        }
+        return (float) (num / den);
+    }
+
+    private void lipBackward(MemorySegment in, MemorySegment gradIn, MemorySegment logits, MemorySegment gradLogits, long[] taps,
+                             int count, long n, float grad) {
+        if (count == 0) return;
+        float m = logitMax(logits, taps, count, n);
+        if (!Float.isFinite(m)) {
+            for (int k = 0; k < count; k++) {
+                gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + Float.NaN);
+                if (gradLogits != null) {
+                    long l = logitOffset(taps, k, n);
+                    gradLogits.setAtIndex(JAVA_FLOAT_UNALIGNED, l, gradLogits.getAtIndex(JAVA_FLOAT_UNALIGNED, l) + Float.NaN);
+                }
+            }
+            return;
+        }
+        double num = 0, den = 0;
+        for (int k = 0; k < count; k++) {
+            double e = Math.exp((double) logits.getAtIndex(JAVA_FLOAT_UNALIGNED, logitOffset(taps, k, n)) - m);
+            num += e * in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
+            den += e;
+        }
+        double y = num / den;
+        for (int k = 0; k < count; k++) {
+            long l = logitOffset(taps, k, n);
+            double weight = Math.exp((double) logits.getAtIndex(JAVA_FLOAT_UNALIGNED, l) - m) / den;
+            gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + (float) (grad * weight));
+            if (gradLogits != null) {
+                double x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
+                gradLogits.setAtIndex(JAVA_FLOAT_UNALIGNED, l, gradLogits.getAtIndex(JAVA_FLOAT_UNALIGNED, l) + (float) (grad * weight * (x - y)));
+            }
+        }
+    }
+
+    /**
+     * Offsets of window (od, oh, ow)'s taps inside the input, in row-major order, into {@code offsets}, and their plane
+     * indices after {@link #maxTaps}; returns the count.
+     */
+    private int taps(long inPlane, int od, int oh, int ow, long[] offsets) {
+        int count = 0;
+        for (long jd = first[0][od]; jd < last[0][od]; jd++) {
+            long id = origin[0][od] + jd * g.dilation[0];
+            for (long jh = first[1][oh]; jh < last[1][oh]; jh++) {
+                long ih = origin[1][oh] + jh * g.dilation[1];
+                for (long jw = first[2][ow]; jw < last[2][ow]; jw++) {
+                    long iw = origin[2][ow] + jw * g.dilation[2];
+                    offsets[maxTaps + count] = (id * g.in[1] + ih) * g.in[2] + iw;
+                    offsets[count++] = inPlane + id * g.inStride[Geometry.D] + ih * g.inStride[Geometry.H] + iw * g.inStride[Geometry.W];
+                }
+            }
+        }
+        return count;
+    }
+
+    // ---- SoftPool ----
+
+    /** NaN if a tap is NaN, else the largest tap (−∞ when all are). */
+    private static float softMax(MemorySegment in, long[] taps, int count) {
+        float m = Float.NEGATIVE_INFINITY;
+        boolean nan = false;
+        for (int k = 0; k < count; k++) {
+            long t = taps[k];
+            float v = in.getAtIndex(JAVA_FLOAT_UNALIGNED, t);
+            nan |= Float.isNaN(v);
+            if (v > m) m = v;
+        }
+        return nan ? Float.NaN : m;
+    }
+
+    float soft(MemorySegment in, long[] taps, int count) {
+        if (count == 0) return 0f;
+        float m = softMax(in, taps, count);
+        if (!Float.isFinite(m)) return m;
+        double num = 0, den = 0;
+        for (int k = 0; k < count; k++) {
+            long t = taps[k];
+            float v = in.getAtIndex(JAVA_FLOAT_UNALIGNED, t);
+            if (v == Float.NEGATIVE_INFINITY) continue; // weight 0, and 0 * -inf would be NaN
+            double e = Math.exp((double) v - m);
+            num += e * v;
+            den += e;
+        }
+        return (float) (num / den);
+    }
+
+    private void softBackward(MemorySegment in, MemorySegment gradIn, long[] taps, int count, float grad) {
+        if (count == 0) return;
+        float m = softMax(in, taps, count);
+        if (!Float.isFinite(m)) { // the output is NaN or infinite: no derivative
+            for (int k = 0; k < count; k++) gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + Float.NaN);
+            return;
+        }
+        double num = 0, den = 0;
+        for (int k = 0; k < count; k++) {
+            long t = taps[k];
+            float v = in.getAtIndex(JAVA_FLOAT_UNALIGNED, t);
+            if (v == Float.NEGATIVE_INFINITY) continue;
+            double e = Math.exp((double) v - m);
+            num += e * v;
+            den += e;
+        }
+        double y = num / den;
+        for (int k = 0; k < count; k++) {
+            long t = taps[k];
+            float v = in.getAtIndex(JAVA_FLOAT_UNALIGNED, t);
+            if (v == Float.NEGATIVE_INFINITY) continue;
+            double weight = Math.exp((double) v - m) / den;
+            gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, t, gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, t) + (float) (grad * weight * (1 + (v - y))));
+        }
+    }
+
+    // ---- GeM: y = zmax (Σ (z_i / zmax)^p / n)^(1/p), z = max(x, eps) with NaN kept ----
+
+    private double clamped(float x) {
+        return Float.isNaN(x) ? Double.NaN : x > g.eps ? x : g.eps;
+    }
+
+    private double zmax(MemorySegment in, long[] taps, int count) {
+        double m = 0;
+        boolean nan = false;
+        for (int k = 0; k < count; k++) {
+            double z = clamped(in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]));
+            nan |= Double.isNaN(z);
+            if (z > m) m = z;
+        }
+        return nan ? Double.NaN : m;
+    }
+
+    /** S = Σ (z/zmax)^p / n. */
+    private double meanPower(MemorySegment in, long[] taps, int count, double p, double zmax) {
+        double s = 0;
+        for (int k = 0; k < count; k++) s += Math.pow(clamped(in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k])) / zmax, p);
+        return s / count;
+    }
+
+    /** T = Σ (z/zmax)^p ln(z/zmax) / (n S), given S. */
+    private double meanLogPower(MemorySegment in, long[] taps, int count, double p, double zmax, double meanPower) {
+        double sl = 0;
+        for (int k = 0; k < count; k++) {
+            double r = clamped(in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k])) / zmax;
+            sl += Math.pow(r, p) * Math.log(r);
+        }
+        return sl / (meanPower * count);
+    }
+
+    float gem(MemorySegment in, long[] taps, int count, double p) {
+        if (count == 0) return 0f;
+        double zmax = zmax(in, taps, count);
+        if (!Double.isFinite(zmax)) return (float) zmax;
+        return (float) (zmax * Math.pow(meanPower(in, taps, count, p, zmax), 1 / p));
+    }
+
+    /** Adds window (od, oh, ow)'s gradients; returns its contribution to dL/dp. */
+    private double gemBackward(MemorySegment in, MemorySegment gradIn, long[] taps, int count, float grad, double p) {
+        if (count == 0) return 0;
+        double zmax = zmax(in, taps, count);
+        if (!Double.isFinite(zmax)) {
+            for (int k = 0; k < count; k++) {
+                gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + Float.NaN);
+            }
+            return Double.NaN;
+        }
+        double s = meanPower(in, taps, count, p, zmax), t = meanLogPower(in, taps, count, p, zmax, s);
+        double y = zmax * Math.pow(s, 1 / p), n = count;
+        for (int k = 0; k < count; k++) {
+            long at = taps[k];
+            float x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, at);
+            if (!(x > g.eps)) continue;
+            gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, at, gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, at)
+                    + (float) (grad * Math.pow(x / y, p - 1) / n));
+        }
+        return grad * y * (t / p - Math.log(s) / (p * p));
+    }
+
+    /**
+     * Gradients with respect to the input (over all of {@code gradInput}) and, when {@code gradParams} is not null, the
+     * parameter: GeM's p and mixed λ (one value, one per channel, or per output with the output's strides), LIP's logits
+     * (shaped as the logits). Channels outermost, as the native code, so each sum has a fixed order.
+     */
+    void backward(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment input, MemorySegment params, MemorySegment gradParams) {
+        for (long n = 0; n < g.batch; n++)
+            for (long c = 0; c < g.channels; c++)
+                for (long id = 0; id < g.in[0]; id++)
+                    for (long ih = 0; ih < g.in[1]; ih++)
+                        for (long iw = 0; iw < g.in[2]; iw++) {
+                            long at = n * g.inStride[Geometry.N] + c * g.inStride[Geometry.C] + id * g.inStride[Geometry.D]
+                                    + ih * g.inStride[Geometry.H] + iw * g.inStride[Geometry.W];
+                            gradInput.setAtIndex(JAVA_FLOAT_UNALIGNED, at, 0f);
+                            if (gradParams != null && g.paramsMode == Geometry.PARAMS_INPUT_MAP) gradParams.setAtIndex(JAVA_FLOAT_UNALIGNED, at, 0f);
+                        }
+        if (gradParams != null && g.paramsMode == Geometry.PARAMS_CHANNEL_BROADCAST) {
+            for (long i = 0; i < g.batch * g.in[0] * g.in[1] * g.in[2]; i++) gradParams.setAtIndex(JAVA_FLOAT_UNALIGNED, i, 0f);
+        }
+        long[] taps = scratch();
+        double total = 0;
+        for (long c = 0; c < g.channels; c++) {
+            double channel = 0;
+            for (long n = 0; n < g.batch; n++) {
+                long inPlane = n * g.inStride[Geometry.N] + c * g.inStride[Geometry.C];
+                for (int od = 0; od < g.out[0]; od++)
+                    for (int oh = 0; oh < g.out[1]; oh++)
+                        for (int ow = 0; ow < g.out[2]; ow++) {
+                            long at = n * g.outStride[Geometry.N] + c * g.outStride[Geometry.C] + od * g.outStride[Geometry.D]
+                                    + oh * g.outStride[Geometry.H] + ow * g.outStride[Geometry.W];
+                            float grad = gradOutput.getAtIndex(JAVA_FLOAT_UNALIGNED, at);
+                            int count = taps(inPlane, od, oh, ow, taps);
+                            switch (g.op) {
+                                case SOFT -> softBackward(input, gradInput, taps, count, grad);
+                                case GEM -> channel += gemBackward(input, gradInput, taps, count, grad, param(params, c));
+                                case STOCHASTIC -> stochasticBackward(input, gradInput, params, taps, count, at, grad);
+                                case LIP -> lipBackward(input, gradInput, params, gradParams, taps, count, n, grad);
+                                case S3POOL -> {
+                                    int k3 = s3Taps(inPlane, n, od, oh, ow, params, taps);
+                                    long[] index = {0};
+                                    max(input, taps, k3, taps[maxTaps], index);
+                                    for (int k = 0; k < k3; k++) {
+                                        if (taps[maxTaps + k] == index[0]) {
+                                            gradInput.setAtIndex(JAVA_FLOAT_UNALIGNED, taps[k], gradInput.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + grad);
+                                            break;
+                                        }
+                                    }
+                                }
+                                default -> {
+                                    double lambdaGrad = mixedBackward(input, gradInput, taps, count, od, oh, ow, grad, lambda(params, c, at));
+                                    if (gradParams != null && g.paramsMode == Geometry.PARAMS_OUTPUT_MAP) {
+                                        gradParams.setAtIndex(JAVA_FLOAT_UNALIGNED, at, (float) lambdaGrad);
+                                    }
+                                    channel += lambdaGrad;
+                                }
+                            }
+                        }
+            }
+            if (gradParams != null && g.paramsMode == Geometry.PARAMS_PER_CHANNEL) gradParams.setAtIndex(JAVA_FLOAT_UNALIGNED, c, (float) channel);
+            total += channel;
+        }
+        if (gradParams != null && g.paramsMode == Geometry.PARAMS_SCALAR && (g.op == PoolOp.GEM || g.op == PoolOp.MIXED)) {
+            gradParams.setAtIndex(JAVA_FLOAT_UNALIGNED, 0, (float) total);
+        }
+    }
+}

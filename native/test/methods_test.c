@@ -1,0 +1,264 @@
+/* C tests of the methods of the literature (PK_OP_SOFT and after): every status of pk_method_prepare,
+   pk_method_run_f32 and pk_method_backward_f32 and of the pk_pool_* entry points for them, with the output's guard
+   cells untouched on every error; prepared runs equal at every level; SoftPool's stability at the float range and
+   its rules for NaN and infinities; S3Pool's picks. Values against references are the Java tests' (golden vectors). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "poolkit.h"
+#include "check.h"
+
+#define GUARD 8
+#define OUT 4 /* 1 x 1 x 8 input pooled by 2 */
+
+static pk_pool_spec spec_of(int64_t op) {
+    pk_pool_spec s;
+    memset(&s, 0, sizeof s);
+    s.op = op;
+    s.window = PK_WINDOW_SLIDING;
+    s.spatial_rank = 1;
+    s.kernel[0] = s.stride[0] = 2;
+    s.dilation[0] = 1;
+    s.divisor_mode = PK_DIVISOR_INCLUDE_PADDING;
+    s.isa = PK_ISA_AUTO;
+    return s;
+}
+
+static pk_tensor_desc desc(int64_t w) {
+    pk_tensor_desc d;
+    memset(&d, 0, sizeof d);
+    d.layout = PK_LAYOUT_NCHW;
+    d.spatial_rank = 1;
+    d.batch = d.channels = 1;
+    d.spatial[0] = w;
+    return d;
+}
+
+static float out_buffer[GUARD + OUT + GUARD];
+static void reset(void) { for (int i = 0; i < GUARD + OUT + GUARD; i++) out_buffer[i] = 777.0f; }
+static int guards_intact(void) {
+    for (int i = 0; i < GUARD; i++)
+        if (out_buffer[i] != 777.0f || out_buffer[GUARD + OUT + i] != 777.0f) return 0;
+    return 1;
+}
+
+/* Prepares and runs; returns the first failing status. The output lands in out_buffer + GUARD. */
+static int32_t prepare_run(const pk_pool_spec* s, const pk_method_spec* m, const float* x, const float* params,
+                           int64_t params_capacity, int64_t* indices) {
+    pk_tensor_desc in = desc(8), out = desc(OUT);
+    void* plan = aligned_alloc(8, (size_t)((pk_pool_plan_size() + 7) / 8 * 8));
+    int32_t status = pk_method_prepare(s, m, &in, &out, plan, pk_pool_plan_size());
+    if (status == PK_OK)
+        status = pk_method_run_f32(plan, x, 8, out_buffer + GUARD, OUT, indices, indices ? OUT : 0, params, params_capacity, 0, 1);
+    free(plan);
+    return status;
+}
+
+/* Mixed pooling at every level this CPU has equals the scalar kernel bit for bit, on random channels-last problems
+   (every lambda source, divisor and NaN mode; inputs with ties, signed zeros, NaN and infinities). */
+static void mixed_levels(void) {
+    rng_state = 16;
+    int compared = 0;
+    for (int round = 0; round < 300; round++) {
+        const int rank = (int)uniform(1, 3);
+        pk_pool_spec s;
+        memset(&s, 0, sizeof s);
+        s.op = PK_OP_MIXED;
+        s.window = PK_WINDOW_SLIDING;
+        s.spatial_rank = rank;
+        s.ceil_mode = uniform(0, 1);
+        s.divisor_mode = uniform(0, 2);
+        s.divisor_override = uniform(0, 4) == 0 ? uniform(1, 5) : 0;
+        s.nan_mode = uniform(0, 1);
+        pk_tensor_desc in, out;
+        memset(&in, 0, sizeof in);
+        in.layout = PK_LAYOUT_NHWC;
+        in.spatial_rank = rank;
+        in.batch = uniform(1, 2);
+        in.channels = uniform(1, 40);
+        out = in;
+        int ok = 1;
+        for (int a = 0; a < rank; a++) {
+            s.kernel[a] = uniform(1, 3);
+            s.stride[a] = uniform(1, 3);
+            s.dilation[a] = uniform(1, 2);
+            const int64_t effective = s.dilation[a] * (s.kernel[a] - 1) + 1;
+            s.pad_begin[a] = uniform(0, effective / 2);
+            s.pad_end[a] = uniform(0, effective / 2);
+            in.spatial[a] = uniform(1, rank == 3 ? 5 : 9);
+            out.spatial[a] = pk_pool_output_size(in.spatial[a], s.kernel[a], s.stride[a], s.dilation[a], s.pad_begin[a],
+                                                 s.pad_end[a], s.ceil_mode);
+            ok &= out.spatial[a] >= 1;
+        }
+        if (!ok) continue;
+        int64_t in_count = in.batch * in.channels, out_count = out.batch * out.channels;
+        for (int a = 0; a < rank; a++) {
+            in_count *= in.spatial[a];
+            out_count *= out.spatial[a];
+        }
+        pk_method_spec m;
+        memset(&m, 0, sizeof m);
+        m.params_mode = (int64_t[]){PK_PARAMS_SCALAR, PK_PARAMS_PER_CHANNEL, PK_PARAMS_OUTPUT_MAP, PK_PARAMS_UNIFORMS}[round % 4];
+        m.lambda = (double[]){0, 1, 0.3, -0.5}[uniform(0, 3)];
+        m.probability = 0.5;
+        const int64_t params_count = m.params_mode == PK_PARAMS_PER_CHANNEL ? in.channels
+                                     : m.params_mode == PK_PARAMS_SCALAR ? 0 : out_count;
+        float* x = malloc(sizeof(float) * in_count);
+        float* params = params_count ? malloc(sizeof(float) * params_count) : 0;
+        float* reference = malloc(sizeof(float) * out_count);
+        float* y = malloc(sizeof(float) * out_count);
+        for (int64_t i = 0; i < in_count; i++) {
+            const int64_t k = uniform(0, 40);
+            x[i] = k == 0 ? NAN : k == 1 ? INFINITY : k == 2 ? -INFINITY : k == 3 ? -0.0f : (float)uniform(-1000, 1000) / 7.0f;
+        }
+        for (int64_t i = 0; i < params_count; i++) /* lambdas of 0 and 1 (exact cases) and between; uniforms in [0, 1) */
+            params[i] = m.params_mode == PK_PARAMS_UNIFORMS ? (float)uniform(0, 99) / 100.0f : (float)uniform(0, 4) / 4.0f;
+        void* plan = aligned_alloc(8, (size_t)((pk_pool_plan_size() + 7) / 8 * 8));
+        for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
+            s.isa = isa;
+            float* target = isa == PK_ISA_SCALAR ? reference : y;
+            int32_t status = pk_method_prepare(&s, &m, &in, &out, plan, pk_pool_plan_size());
+            if (status == PK_OK) status = pk_method_run_f32(plan, x, in_count, target, out_count, 0, 0, params, params_count, 0,
+                                                            in.batch * (rank == 3 ? out.spatial[0] * out.spatial[1] : rank == 2 ? out.spatial[0] : 1));
+            CHECK(status == PK_OK, "mixed run at level %d: status %d", isa, status);
+            if (isa == PK_ISA_SCALAR || status != PK_OK) continue;
+            int same = 1;
+            for (int64_t i = 0; i < out_count; i++) same &= isnan(y[i]) ? isnan(reference[i]) : memcmp(&y[i], &reference[i], 4) == 0;
+            CHECK(same, "mixed at level %d equals the scalar kernel (round %d)", isa, round);
+            compared++;
+        }
+        free(plan);
+        free(x);
+        free(params);
+        free(reference);
+        free(y);
+    }
+    CHECK(pk_cpu_isa() == PK_ISA_SCALAR || compared > 100, "only %d mixed problems compared", compared);
+}
+
+int main(void) {
+    mixed_levels();
+    const float x[8] = {1, 2, -3, 4, 0.5f, 0.5f, -1, 7};
+    pk_tensor_desc in = desc(8), out = desc(OUT);
+    const int64_t size = pk_pool_plan_size();
+    void* plan = aligned_alloc(8, (size_t)((size + 7) / 8 * 8));
+
+    /* ops without parameters run through pk_pool_*; those with them need pk_method_prepare */
+    pk_pool_spec soft = spec_of(PK_OP_SOFT), gem = spec_of(PK_OP_GEM), mixed = spec_of(PK_OP_MIXED);
+    CHECK(pk_pool_check(&soft, &in, &out) == PK_OK, "soft check");
+    CHECK(pk_pool_prepare(&soft, &in, &out, plan, size) == PK_OK, "soft prepare");
+    reset();
+    CHECK(pk_pool_run_f32(plan, x, 8, out_buffer + GUARD, OUT, 0, 0, 0, 0, 0, 1) == PK_OK && guards_intact(), "soft run");
+    const float expected0 = (float)((1.0 * exp(-1.0) + 2.0) / (exp(-1.0) + 1.0)); /* window [1, 2] */
+    CHECK(fabsf(out_buffer[GUARD] - expected0) <= 4e-7f, "soft value %g", out_buffer[GUARD]);
+    int64_t idx[OUT];
+    reset();
+    CHECK(pk_pool_run_f32(plan, x, 8, out_buffer + GUARD, OUT, idx, OUT, 0, 0, 0, 1) == PK_ERR_INVALID_OPTION && guards_intact(),
+          "indices to SoftPool");
+    CHECK(pk_pool_check(&gem, &in, &out) == PK_ERR_INVALID_OPTION, "GeM without its parameters");
+    CHECK(pk_pool_prepare(&gem, &in, &out, plan, size) == PK_ERR_INVALID_OPTION, "GeM prepare without parameters");
+    reset();
+    CHECK(pk_pool_forward_f32(&gem, &in, x, 8, &out, out_buffer + GUARD, OUT, 0, 0, 0, 0, 0, 1) == PK_ERR_INVALID_OPTION
+          && guards_intact(), "GeM forward without parameters");
+
+    /* pk_method_spec validation */
+    pk_method_spec m;
+    memset(&m, 0, sizeof m);
+    CHECK(prepare_run(&gem, NULL, x, 0, 0, 0) == PK_ERR_NULL_POINTER, "GeM, NULL method");
+    m.p = 3;
+    m.eps = 0;
+    CHECK(prepare_run(&gem, &m, x, 0, 0, 0) == PK_ERR_INVALID_OPTION, "eps 0");
+    m.eps = 1e-6;
+    m.p = NAN;
+    CHECK(prepare_run(&gem, &m, x, 0, 0, 0) == PK_ERR_INVALID_OPTION, "p NaN");
+    m.p = INFINITY;
+    CHECK(prepare_run(&gem, &m, x, 0, 0, 0) == PK_ERR_INVALID_OPTION, "p inf");
+    m.p = 3;
+    m.params_mode = PK_PARAMS_UNIFORMS;
+    CHECK(prepare_run(&gem, &m, x, 0, 0, 0) == PK_ERR_INVALID_OPTION, "GeM with uniforms");
+    m.params_mode = 99;
+    CHECK(prepare_run(&gem, &m, x, 0, 0, 0) == PK_ERR_INVALID_OPTION, "unknown params mode");
+    m.params_mode = PK_PARAMS_SCALAR;
+    reset();
+    CHECK(prepare_run(&gem, &m, x, 0, 0, 0) == PK_OK && guards_intact(), "GeM scalar p");
+    const float one_p = 1.0f, bad_p = -1.0f;
+    CHECK(prepare_run(&gem, &m, x, &one_p, 1, 0) == PK_ERR_INVALID_OPTION, "params to a scalar GeM");
+    m.params_mode = PK_PARAMS_PER_CHANNEL;
+    reset();
+    CHECK(prepare_run(&gem, &m, x, 0, 0, 0) == PK_ERR_NULL_POINTER && guards_intact(), "per-channel p missing");
+    CHECK(prepare_run(&gem, &m, x, &bad_p, 1, 0) == PK_ERR_INVALID_OPTION && guards_intact(), "p = -1");
+    CHECK(prepare_run(&gem, &m, x, &one_p, 0, 0) == PK_ERR_BUFFER_TOO_SMALL && guards_intact(), "params capacity");
+    reset();
+    CHECK(prepare_run(&gem, &m, x, &one_p, 1, 0) == PK_OK && guards_intact(), "per-channel p");
+    CHECK(fabsf(out_buffer[GUARD] - 1.5f) < 1e-6f, "GeM p = 1 is the mean: %g", out_buffer[GUARD]);
+
+    /* mixed: uniforms must lie in [0, 1); lambda finite; indices allowed */
+    memset(&m, 0, sizeof m);
+    m.params_mode = PK_PARAMS_UNIFORMS;
+    m.probability = 0.5;
+    const float good_u[OUT] = {0, 0.25f, 0.75f, 0.999f}, bad_u[OUT] = {0, 1.0f, 0.5f, 0.5f};
+    reset();
+    CHECK(prepare_run(&mixed, &m, x, bad_u, OUT, idx) == PK_ERR_INVALID_SAMPLE && guards_intact(), "uniform 1");
+    CHECK(prepare_run(&mixed, &m, x, good_u, OUT, idx) == PK_OK, "mixed drawn");
+    CHECK(out_buffer[GUARD] == 2 && idx[0] == 1 && out_buffer[GUARD + 2] == 0.5f, "drawn lambda: u < q gives max");
+    m.probability = 1.5;
+    CHECK(prepare_run(&mixed, &m, x, good_u, OUT, idx) == PK_ERR_INVALID_OPTION, "q > 1");
+    m.params_mode = PK_PARAMS_SCALAR;
+    m.lambda = NAN;
+    CHECK(prepare_run(&mixed, &m, x, 0, 0, 0) == PK_ERR_INVALID_OPTION, "lambda NaN");
+    m.params_mode = PK_PARAMS_OUTPUT_MAP;
+    const float bad_map[OUT] = {0.5f, INFINITY, 0, 0};
+    reset();
+    CHECK(prepare_run(&mixed, &m, x, bad_map, OUT, 0) == PK_ERR_INVALID_OPTION && guards_intact(), "lambda map inf");
+
+    /* SoftPool at the float range and its rules */
+    const float huge[8] = {3e38f, -3e38f, 1e38f, 2e38f, NAN, 1, INFINITY, -INFINITY};
+    reset();
+    CHECK(prepare_run(&soft, NULL, huge, 0, 0, 0) == PK_OK, "soft huge");
+    CHECK(out_buffer[GUARD] == 3e38f && out_buffer[GUARD + 1] == 2e38f && isnan(out_buffer[GUARD + 2])
+          && out_buffer[GUARD + 3] == INFINITY, "soft rules: %g %g %g %g", out_buffer[GUARD], out_buffer[GUARD + 1],
+          out_buffer[GUARD + 2], out_buffer[GUARD + 3]);
+
+    /* S3Pool: windows fixed by the spec; picks integral, increasing, inside */
+    pk_pool_spec s3 = spec_of(PK_OP_S3POOL);
+    s3.pad_end[0] = 1;
+    memset(&m, 0, sizeof m);
+    m.params_mode = PK_PARAMS_PICKS;
+    const float picks[OUT] = {0, 3, 4, 7}, bad_order[OUT] = {0, 4, 3, 7}, bad_range[OUT] = {0, 3, 4, 8}, half[OUT] = {0, 2.5f, 4, 7};
+    reset();
+    CHECK(prepare_run(&s3, &m, x, picks, OUT, idx) == PK_OK, "s3 picks");
+    CHECK(out_buffer[GUARD] == 2 && out_buffer[GUARD + 1] == 4 && out_buffer[GUARD + 2] == 0.5f && out_buffer[GUARD + 3] == 7
+          && idx[1] == 3 && idx[3] == 7, "s3 picked maxima");
+    CHECK(prepare_run(&s3, &m, x, bad_order, OUT, 0) == PK_ERR_INVALID_SAMPLE, "s3 order");
+    CHECK(prepare_run(&s3, &m, x, bad_range, OUT, 0) == PK_ERR_INVALID_SAMPLE, "s3 range");
+    CHECK(prepare_run(&s3, &m, x, half, OUT, 0) == PK_ERR_INVALID_SAMPLE, "s3 integral");
+    s3.pad_end[0] = 0;
+    CHECK(prepare_run(&s3, &m, x, picks, OUT, 0) == PK_ERR_INVALID_KERNEL, "s3 without its end padding");
+
+    /* backward statuses */
+    float grad_out[OUT] = {1, 1, 1, 1}, grad_in[8], grad_p[1];
+    CHECK(pk_pool_backward_f32(&soft, &in, x, 8, &out, 0, 0, grad_out, OUT, 0, 0, grad_in, 8) == PK_OK, "soft backward");
+    float sum = 0;
+    for (int i = 0; i < 8; i++) sum += grad_in[i];
+    /* the weights sum to 1 and sum w_i x_i = y, so each window's gradients sum to its output gradient */
+    CHECK(fabsf(sum - 4.0f) < 1e-5f, "soft gradients sum to the output gradients: %g", sum);
+    CHECK(pk_method_backward_f32(&soft, 0, &in, x, 8, &out, grad_out, OUT, 0, 0, grad_in, 8, grad_p, 1) == PK_ERR_INVALID_OPTION,
+          "SoftPool has no parameter gradient");
+    memset(&m, 0, sizeof m);
+    m.p = 2;
+    m.eps = 1e-6;
+    CHECK(pk_method_backward_f32(&gem, &m, &in, x, 8, &out, grad_out, OUT, 0, 0, grad_in, 8, grad_p, 0) == PK_ERR_BUFFER_TOO_SMALL,
+          "grad_params capacity");
+    CHECK(pk_method_backward_f32(&gem, &m, &in, x, 8, &out, grad_out, OUT, 0, 0, grad_in, 8, grad_p, 1) == PK_OK && isfinite(grad_p[0]),
+          "GeM dp");
+    CHECK(pk_pool_backward_f32(&gem, &in, x, 8, &out, 0, 0, grad_out, OUT, 0, 0, grad_in, 8) == PK_ERR_NULL_POINTER,
+          "GeM backward needs its parameters");
+    pk_pool_spec max = spec_of(PK_OP_MAX);
+    CHECK(pk_method_backward_f32(&max, &m, &in, x, 8, &out, grad_out, OUT, 0, 0, grad_in, 8, 0, 0) == PK_ERR_INVALID_OP,
+          "max pooling is not a method");
+
+    free(plan);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
