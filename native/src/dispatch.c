@@ -10,6 +10,7 @@
 #include "f32-lppool/f32-lppool.h"
 #include "f32-maxpool/f32-maxpool.h"
 #include "f32-minpool/f32-minpool.h"
+#include "pool-window.h"
 #include "simd/pool-simd.h"
 
 #if defined(__x86_64__) && defined(PK_HAVE_X86_KERNELS)
@@ -89,6 +90,7 @@ pk_pool_kernel_fn pk_dispatch_kernel(int32_t op, int32_t isa) {
 }
 
 int32_t pk_dispatch_path(const pk_plan* plan, int32_t isa, int with_indices) {
+    if (pk_avg_wide(plan)) return 0; /* averages summed in double: the scalar kernel defines and runs them */
 #if defined(__x86_64__) && defined(PK_HAVE_X86_KERNELS)
     if (isa == PK_ISA_AVX2) return pk_pool_path__avx2(plan, plan->op, with_indices);
     if (isa == PK_ISA_AVX512) return pk_pool_path__avx512(plan, plan->op, with_indices);

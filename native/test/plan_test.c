@@ -138,7 +138,7 @@ static int random_problem(problem* p) {
 }
 
 static int32_t run(const void* plan, problem* p, int64_t begin, int64_t end) {
-    return pk_pool_run_f32(plan, p->x, p->x_count, p->y + GUARD, p->out_count, p->idx ? p->idx + GUARD : NULL,
+    return pk_pool_run_f32(plan, pk_pool_plan_size(), p->x, p->x_count, p->y + GUARD, p->out_count, p->idx ? p->idx + GUARD : NULL,
                            p->out_count, p->samples, p->sample_count, begin, end);
 }
 
@@ -212,7 +212,8 @@ static void small_problem(problem* p, int64_t layout) {
     p->rows = pk_pool_rows(&p->spec, &p->out);
 }
 
-#define RUN(plan_, x_, xc, y_, yc, i_, ic, s_, sc, b, e) pk_pool_run_f32(plan_, x_, xc, y_, yc, i_, ic, s_, sc, b, e)
+#define RUN(plan_, x_, xc, y_, yc, i_, ic, s_, sc, b, e) \
+    pk_pool_run_f32(plan_, pk_pool_plan_size(), x_, xc, y_, yc, i_, ic, s_, sc, b, e)
 
 static void test_prepare_statuses(void) {
     problem p;
@@ -256,7 +257,7 @@ static void test_prepare_statuses(void) {
     CHECK(RUN(plan, p.x, p.x_count, p.y, p.out_count, NULL, 0, NULL, 0, 0, p.rows) == PK_ERR_INVALID_PLAN,
           "still invalid");
     CHECK(strcmp(pk_status_string(PK_ERR_INVALID_PLAN), "unknown status") != 0, "status text");
-    CHECK(pk_abi_version() == PK_ABI_VERSION && PK_ABI_VERSION == 3, "abi 3");
+    CHECK(pk_abi_version() == PK_ABI_VERSION && PK_ABI_VERSION == 4, "abi 4");
     free(storage);
     free_problem(&p);
 }
@@ -348,6 +349,36 @@ static void test_corrupted_plans(void) {
         }
     CHECK(undetected == 0, "%d of %lld single-bit corruptions ran", undetected, (long long)size * 8);
     CHECK(wrote == 0, "a corrupted plan wrote %d cells", wrote);
+    /* two flipped bits: every pair within the first 50 bytes and random pairs over the whole plan (a linear sum
+       let pairs cancel) */
+    int pairs = 0;
+    undetected = 0;
+    for (int64_t a = 0; a < 400 && a < size * 8; a++)
+        for (int64_t b = a + 1; b < 400 && b < size * 8; b++) {
+            memcpy(copy, plan, (size_t)size);
+            copy[a / 8] ^= (unsigned char)(1u << (a % 8));
+            copy[b / 8] ^= (unsigned char)(1u << (b % 8));
+            undetected += run(copy, &p, 0, p.rows) != PK_ERR_INVALID_PLAN;
+            pairs++;
+        }
+    for (int trial = 0; trial < 20000; trial++) {
+        const int64_t a = uniform(0, size * 8 - 1), b = uniform(0, size * 8 - 1);
+        if (a == b) continue;
+        memcpy(copy, plan, (size_t)size);
+        copy[a / 8] ^= (unsigned char)(1u << (a % 8));
+        copy[b / 8] ^= (unsigned char)(1u << (b % 8));
+        undetected += run(copy, &p, 0, p.rows) != PK_ERR_INVALID_PLAN;
+        pairs++;
+    }
+    CHECK(undetected == 0, "%d of %d two-bit corruptions ran", undetected, pairs);
+    /* a plan buffer shorter than a plan is refused before any byte of it is read (ASan sees the 8-byte one) */
+    uint64_t* tiny = malloc(8);
+    memcpy(tiny, plan, 8);
+    CHECK(pk_pool_run_f32(tiny, 8, p.x, p.x_count, p.y + GUARD, p.out_count, NULL, 0, NULL, 0, 0, p.rows)
+              == PK_ERR_BUFFER_TOO_SMALL, "an 8-byte plan");
+    CHECK(pk_pool_run_f32(plan, size - 1, p.x, p.x_count, p.y + GUARD, p.out_count, NULL, 0, NULL, 0, 0, p.rows)
+              == PK_ERR_BUFFER_TOO_SMALL, "a plan size one short");
+    free(tiny);
 
     memcpy(copy, plan, (size_t)size);
     copy[0] ^= 0xFF; /* the tag */

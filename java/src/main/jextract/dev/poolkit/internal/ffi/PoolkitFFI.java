@@ -23,10 +23,10 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     static final SymbolLookup SYMBOL_LOOKUP = SymbolLookup.loaderLookup()
             .or(Linker.nativeLinker().defaultLookup());
 
-    private static final int PK_ABI_VERSION = (int)3L;
+    private static final int PK_ABI_VERSION = (int)4L;
     /**
      * {@snippet lang=c :
-     * #define PK_ABI_VERSION 3
+     * #define PK_ABI_VERSION 4
      * }
      */
     public static int PK_ABI_VERSION() {
@@ -382,6 +382,15 @@ public class PoolkitFFI extends PoolkitFFI$shared {
      */
     public static int PK_INDEX_CHANNELS_LAST_BATCH() {
         return PK_INDEX_CHANNELS_LAST_BATCH;
+    }
+    private static final int PK_AVG_WIDE_TAPS = (int)1024L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_AVG_WIDE_TAPS 1024
+     * }
+     */
+    public static int PK_AVG_WIDE_TAPS() {
+        return PK_AVG_WIDE_TAPS;
     }
     private static final int PK_DIVISOR_EXCLUDE_PADDING = (int)0L;
     /**
@@ -1077,6 +1086,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             PoolkitFFI.C_INT,
             PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
             PoolkitFFI.C_POINTER,
             PoolkitFFI.C_LONG,
             PoolkitFFI.C_POINTER,
@@ -1097,7 +1107,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t pk_pool_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
+     * int32_t pk_pool_run_f32(const void *plan, int64_t plan_size, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
      * }
      */
     public static FunctionDescriptor pk_pool_run_f32$descriptor() {
@@ -1107,7 +1117,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t pk_pool_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
+     * int32_t pk_pool_run_f32(const void *plan, int64_t plan_size, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
      * }
      */
     public static MethodHandle pk_pool_run_f32$handle() {
@@ -1117,7 +1127,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t pk_pool_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
+     * int32_t pk_pool_run_f32(const void *plan, int64_t plan_size, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
      * }
      */
     public static MemorySegment pk_pool_run_f32$address() {
@@ -1126,16 +1136,16 @@ public class PoolkitFFI extends PoolkitFFI$shared {
 
     /**
      * {@snippet lang=c :
-     * int32_t pk_pool_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
+     * int32_t pk_pool_run_f32(const void *plan, int64_t plan_size, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
      * }
      */
-    public static int pk_pool_run_f32(MemorySegment plan, MemorySegment input_data, long input_capacity, MemorySegment output_data, long output_capacity, MemorySegment indices_data, long indices_capacity, MemorySegment samples, long samples_capacity, long row_begin, long row_end) {
+    public static int pk_pool_run_f32(MemorySegment plan, long plan_size, MemorySegment input_data, long input_capacity, MemorySegment output_data, long output_capacity, MemorySegment indices_data, long indices_capacity, MemorySegment samples, long samples_capacity, long row_begin, long row_end) {
         var mh$ = pk_pool_run_f32.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("pk_pool_run_f32", plan, input_data, input_capacity, output_data, output_capacity, indices_data, indices_capacity, samples, samples_capacity, row_begin, row_end);
+                traceDowncall("pk_pool_run_f32", plan, plan_size, input_data, input_capacity, output_data, output_capacity, indices_data, indices_capacity, samples, samples_capacity, row_begin, row_end);
             }
-            return (int)mh$.invokeExact(plan, input_data, input_capacity, output_data, output_capacity, indices_data, indices_capacity, samples, samples_capacity, row_begin, row_end);
+            return (int)mh$.invokeExact(plan, plan_size, input_data, input_capacity, output_data, output_capacity, indices_data, indices_capacity, samples, samples_capacity, row_begin, row_end);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -1345,6 +1355,15 @@ public class PoolkitFFI extends PoolkitFFI$shared {
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
+    }
+    private static final long PK_MAX_EXTENT = 1099511627776L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_MAX_EXTENT 1099511627776
+     * }
+     */
+    public static long PK_MAX_EXTENT() {
+        return PK_MAX_EXTENT;
     }
     private static final int PK_ISA_AUTO = (int)-1L;
     /**
