@@ -227,7 +227,13 @@ public final class JavaKernel implements Kernel {
         return (float) Math.pow(base, g.p);
     }
 
+    /** An LP output; a NaN one is the canonical quiet NaN, as natively (powers and roots do not keep payloads alike). */
     private float lpResult(float sum, int od, int oh, int ow) {
+        float r = lpValue(sum, od, oh, ow);
+        return Float.isNaN(r) ? Float.NaN : r;
+    }
+
+    private float lpValue(float sum, int od, int oh, int ow) {
         if (infiniteP) return sum;
         if (pytorchLp) { // PyTorch averages x^p over the taps, then scales by the whole kernel
             long taps = (last[0][od] - first[0][od]) * (last[1][oh] - first[1][oh]) * (last[2][ow] - first[2][ow]);
