@@ -12,6 +12,7 @@ import dev.poolkit.internal.NativeKernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
@@ -51,7 +52,7 @@ class SafetyTest {
     @Timeout(120)
     void indicesChangedByAnotherThreadNeverLeadOutside() throws Exception {
         assumeTrue(Pooling.nativeAvailable(), "native code unavailable");
-        long[] shape = {1, 16, 128, 128};
+        long[] shape = {1, 64, 128, 128};
         PoolSpec spec = PoolSpec.max(2, 2).build();
         PreparedPool pool = Pooling.prepare(spec, Layout.NCHW, shape, Backend.NATIVE, null);
         PreparedUnpool unpool = Pooling.prepareUnpool(UnpoolSpec.inverseOf(spec).outputSize(128, 128).build(), Layout.NCHW,
@@ -65,17 +66,19 @@ class SafetyTest {
             MemorySegment raced = indices.segment();
             long at = outCount / 2, valid = raced.getAtIndex(ValueLayout.JAVA_LONG, at);
             AtomicBoolean stop = new AtomicBoolean();
+            // opaque stores: plain ones could be merged by the JIT, and -1 would then never be seen
+            VarHandle element = ValueLayout.JAVA_LONG.arrayElementVarHandle();
             Thread flipper = new Thread(() -> {
                 while (!stop.get()) {
-                    raced.setAtIndex(ValueLayout.JAVA_LONG, at, -1);
-                    raced.setAtIndex(ValueLayout.JAVA_LONG, at, valid);
+                    element.setOpaque(raced, 0L, at, -1L);
+                    element.setOpaque(raced, 0L, at, valid);
                 }
             });
             flipper.start();
             MemorySegment whole = arena.allocate(inCount * Float.BYTES + 2 * GUARD_BYTES, 64);
             int refused = 0;
             try {
-                for (int run = 0; run < 30; run++) {
+                for (int run = 0; run < 100; run++) {
                     Tensor target = Tensor.f32(guarded(whole, inCount * Float.BYTES), Layout.NCHW, shape);
                     try {
                         unpool.run(pooled, indices, target);
@@ -97,7 +100,7 @@ class SafetyTest {
                 stop.set(true);
                 flipper.join();
             }
-            System.out.println("racing indices: " + refused + " of 60 runs saw the bad index");
+            System.out.println("racing indices: " + refused + " of 200 runs saw the bad index");
         }
     }
 
