@@ -26,6 +26,11 @@ extern "C" {
 
 #define PK_MAX_SPATIAL_RANK 3
 
+/* The largest size, kernel, stride, dilation, padding, element stride and divisor override the library
+   accepts (2^40), and the largest effective kernel plus one; every size derived from them is computed with
+   overflow checks. Larger values are refused (PK_ERR_*), never wrapped. */
+#define PK_MAX_EXTENT 1099511627776LL
+
 /* Status codes. */
 #define PK_OK 0
 #define PK_ERR_NULL_POINTER 1
@@ -66,7 +71,8 @@ extern "C" {
      pooling); kernel, stride, dilation, padding and ceil_mode are ignored and the output sizes are free.
    FRACTIONAL: PyTorch fractional max pooling. Per (n, c) and axis, with a sample u in [0, 1) and
      alpha = (L - kernel) / (O - 1) computed in float: output o < O-1 starts at
-     (int)((o + u)*alpha) - (int)(u*alpha), output O-1 at L - kernel; windows are kernel long, no padding,
+     (int)((o + u)*alpha) - (int)(u*alpha) but at most L - kernel (float rounding passes it from 2^23
+     elements on), output O-1 at L - kernel; windows are kernel long, no padding,
      stride, dilation and ceil_mode ignored. Samples are given to the forward call in PyTorch's layout (N, C, rank) and order:
      entry 0 drives W and 1 drives H in 1d/2d, but 0 drives D, 1 H and 2 W in 3d. */
 #define PK_WINDOW_SLIDING 0
@@ -76,7 +82,8 @@ extern "C" {
 /* LP pooling forms, over the taps inside the input.
    ABS (ONNX LpPool): (sum |x|^p)^(1/p); p = +infinity gives max |x|.
    PYTORCH (LPPool1d/2d): s = sum x^p (signed, so negative x with fractional p gives NaN), rescaled by
-     kernel volume / taps inside the input, then s^(1/p) (NaN for s < 0 unless 1/p is an integer). */
+     kernel volume / taps inside the input, then s^(1/p) (NaN for s < 0 unless 1/p is an integer); no padding
+     or dilation (PK_ERR_INVALID_OPTION). */
 #define PK_LP_ABS 0
 #define PK_LP_PYTORCH 1
 
@@ -93,6 +100,12 @@ extern "C" {
 #define PK_INDEX_FLAT_COLUMN_MAJOR 2
 #define PK_INDEX_CHANNELS_LAST 3
 #define PK_INDEX_CHANNELS_LAST_BATCH 4
+
+/* Averages over windows of more than this many taps (the kernel volume; for adaptive windows the longest
+   bin) add their taps in double, in row-major order, and round the sum to float once before the division:
+   float32 sums in order lose about 15% over a 4096x4096 plane. Windows up to this size add in float32 in
+   row-major order, which is PyTorch's avg_pool order bit for bit. */
+#define PK_AVG_WIDE_TAPS 1024
 
 /* Average divisor: taps inside the input; taps inside the padded input [-pad_begin, size + pad_end)
    (PyTorch count_include_pad, ONNX); or the whole kernel (oneDNN avg_include_padding). */
@@ -190,7 +203,8 @@ PK_API int32_t pk_pool_forward_f32(const pk_pool_spec* spec,
    corrupted or foreign plan gives PK_ERR_INVALID_PLAN. Plans hold no pointers; a plan names its kernel by op,
    level and the specialization chosen at prepare, looked up at each run. */
 
-/* Bytes a plan needs; its memory must be aligned to 8 bytes. */
+/* Bytes a plan needs; its memory must be aligned to 8 bytes. A run reads no byte of a plan before it knows
+   that the given plan_size covers it. */
 PK_API int64_t pk_pool_plan_size(void);
 
 /* Validates spec, input and output as pk_pool_check does (PK_ISA_AUTO resolved to a level now) and writes the
@@ -199,8 +213,9 @@ PK_API int64_t pk_pool_plan_size(void);
 PK_API int32_t pk_pool_prepare(const pk_pool_spec* spec, const pk_tensor_desc* input, const pk_tensor_desc* output,
                         void* plan, int64_t plan_capacity);
 
-/* Forward pooling, f32, of a prepared plan: as pk_pool_forward_f32 with the plan's spec and descriptors. */
-PK_API int32_t pk_pool_run_f32(const void* plan, const float* input_data, int64_t input_capacity,
+/* Forward pooling, f32, of a prepared plan: as pk_pool_forward_f32 with the plan's spec and descriptors.
+   plan_size is the byte size of the plan's memory (at least pk_pool_plan_size()). */
+PK_API int32_t pk_pool_run_f32(const void* plan, int64_t plan_size, const float* input_data, int64_t input_capacity,
                         float* output_data, int64_t output_capacity,
                         int64_t* indices_data, int64_t indices_capacity,
                         const float* samples, int64_t samples_capacity,
@@ -209,11 +224,12 @@ PK_API int32_t pk_pool_run_f32(const void* plan, const float* input_data, int64_
 /* The kernel a run of a prepared plan takes, without (with_indices = 0) or with indices, as a static string
    "<level>:<strategy>": "avx512:tiles", "avx2:across", "avx512:scalar" (a SIMD level whose variants do not fit
    the problem), "scalar". Strategies: across, big, along, tiles, whole, planes. NULL for a plan that
-   pk_pool_run_f32 would reject. For diagnostics; the names may grow with new strategies. */
-PK_API const char* pk_pool_plan_path(const void* plan, int32_t with_indices);
+   pk_pool_run_f32 would reject (plan_size as there). For diagnostics; the names may grow with new strategies. */
+PK_API const char* pk_pool_plan_path(const void* plan, int64_t plan_size, int32_t with_indices);
 
 /* Output size of max unpooling along one axis when none is given: (input - 1)*stride + kernel
-   - pad_begin - pad_end (PyTorch and ONNX); < 1 or -1 as pk_pool_output_size. */
+   - pad_begin - pad_end (PyTorch and ONNX); < 1 when it does not fit, -1 on invalid arguments or a size
+   above PK_MAX_EXTENT. */
 PK_API int64_t pk_unpool_output_size(int64_t input_size, int64_t kernel, int64_t stride, int64_t pad_begin,
                               int64_t pad_end);
 
@@ -392,10 +408,10 @@ typedef struct pk_method_spec {
 PK_API int32_t pk_method_prepare(const pk_pool_spec* spec, const pk_method_spec* method, const pk_tensor_desc* input,
                           const pk_tensor_desc* output, void* plan, int64_t plan_capacity);
 
-/* pk_pool_run_f32 with the run's params (NULL with PK_PARAMS_SCALAR). indices (MIXED, STOCHASTIC training) as
+/* pk_pool_run_f32 (plan_size as there) with the run's params (NULL with PK_PARAMS_SCALAR). indices (MIXED, STOCHASTIC training) as
    pk_pool_run_f32's. Params are checked (finite; uniforms in [0, 1); p > 0; picks integral, increasing, inside the
    input) before any output is written. */
-PK_API int32_t pk_method_run_f32(const void* plan, const float* input_data, int64_t input_capacity,
+PK_API int32_t pk_method_run_f32(const void* plan, int64_t plan_size, const float* input_data, int64_t input_capacity,
                           float* output_data, int64_t output_capacity,
                           int64_t* indices_data, int64_t indices_capacity,
                           const float* params, int64_t params_capacity,

@@ -123,6 +123,7 @@ static int32_t run_plan(const pk_plan* plan, int32_t isa, const int32_t path[2],
     pk_pool_kernel_fn kernel = path ? pk_dispatch_path_kernel(plan->op, isa, path[indices_data != 0])
                                     : pk_dispatch_kernel(plan->op, isa);
     if (!kernel) return path ? PK_ERR_INVALID_PLAN : PK_ERR_UNSUPPORTED_ISA;
+    if (!path && pk_avg_wide(plan)) kernel = pk_dispatch_kernel(plan->op, PK_ISA_SCALAR); /* the double sums */
     if (row_begin == row_end) return PK_OK; /* nothing to compute: spare the kernel's per-call set-up */
     kernel(plan, input_data, output_data, indices_data, row_begin, row_end);
     if (indices_data && plan->index_format != PK_INDEX_PLANE) convert_indices(plan, indices_data, row_begin, row_end);
@@ -152,31 +153,38 @@ typedef union plan_words {
 _Static_assert(sizeof(pk_prepared_plan) % sizeof(uint64_t) == 0, "a plan is whole 64-bit words");
 #define PK_PLAN_CHECKED_WORDS (offsetof(pk_prepared_plan, checksum) / sizeof(uint64_t))
 
-typedef uint64_t pk_u64x2 __attribute__((vector_size(16)));
+static inline uint64_t rotl64(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
 
-/* Plain and position-weighted sums of the words before the checksum, in four independent lanes so that a run
-   pays a few nanoseconds for them. Any single corrupted word changes the plain sum; the weighted one catches
-   most moved or swapped words. It detects accidents, not forgery. */
+/* The final mix of a 64-bit state: every input bit flips each output bit with probability about 1/2. */
+static inline uint64_t avalanche(uint64_t h) {
+    h ^= h >> 33;
+    h *= UINT64_C(0xC2B2AE3D27D4EB4F);
+    h ^= h >> 29;
+    h *= UINT64_C(0x165667B19E3779F9);
+    return h ^ (h >> 32);
+}
+
+/* A hash of the words before the checksum (xxHash64's rounds over four independent lanes, so that a run pays
+   a few nanoseconds), and their plain sum. The hash is not linear, so flipped bits cannot cancel out as they
+   did in sums: a corrupted plan passes with probability about 2^-64, and a run never trusts a plan it did not
+   hash. It detects accidents, not forgery. */
 static inline void plan_checksum(const uint64_t* words, uint64_t checksum[2]) {
-    pk_u64x2 a0 = {0, 0}, a1 = {0, 0}, b0 = {0, 0}, b1 = {0, 0};
+    const uint64_t p1 = UINT64_C(0x9E3779B185EBCA87), p2 = UINT64_C(0xC2B2AE3D27D4EB4F);
+    uint64_t lane[4] = {p1 + p2, p2, 0, -p1}, sum = 0;
     size_t i = 0;
-#pragma GCC unroll 2
-    for (; i + 4 <= PK_PLAN_CHECKED_WORDS; i += 4) {
-        pk_u64x2 w0, w1;
-        memcpy(&w0, words + i, sizeof w0);
-        memcpy(&w1, words + i + 2, sizeof w1);
-        a0 += w0;
-        a1 += w1;
-        b0 += a0;
-        b1 += a1;
+    for (; i + 4 <= PK_PLAN_CHECKED_WORDS; i += 4)
+        for (int l = 0; l < 4; l++) {
+            lane[l] = rotl64(lane[l] + words[i + l] * p2, 31) * p1;
+            sum += words[i + l];
+        }
+    uint64_t h = rotl64(lane[0], 1) + rotl64(lane[1], 7) + rotl64(lane[2], 12) + rotl64(lane[3], 18);
+    for (int l = 0; l < 4; l++) h = (h ^ rotl64(lane[l] * p2, 31) * p1) * p1 + p2;
+    for (; i < PK_PLAN_CHECKED_WORDS; i++) {
+        h = rotl64(h ^ rotl64(words[i] * p2, 31) * p1, 27) * p1 + p2;
+        sum += words[i];
     }
-    uint64_t a = a0[0] + a0[1] + a1[0] + a1[1], b = b0[0] + 3 * b0[1] + 5 * b1[0] + 7 * b1[1];
-    for (size_t rest = PK_PLAN_CHECKED_WORDS % 4; rest > 0; rest--, i++) { /* counted so that no plan size makes GCC warn */
-        a += words[i];
-        b += a;
-    }
-    checksum[0] = a ^ UINT64_C(0x9E3779B97F4A7C15);
-    checksum[1] = b;
+    checksum[0] = avalanche(h + PK_PLAN_CHECKED_WORDS);
+    checksum[1] = sum ^ UINT64_C(0x9E3779B97F4A7C15);
 }
 
 int64_t pk_pool_plan_size(void) { return (int64_t)sizeof(pk_prepared_plan); }
@@ -223,56 +231,49 @@ int32_t pk_method_prepare(const pk_pool_spec* spec, const pk_method_spec* method
     return prepare(spec, method, 1, input, output, plan, plan_capacity);
 }
 
-/* The plan behind a run, or NULL when it is not a plan prepared by this library or is corrupted. */
-static const pk_prepared_plan* checked_plan(const void* plan) {
-    const plan_words* given = plan;
+/* The plan behind a call, copied into *copy and checked there (tag, version, checksum, op). The plan is caller
+   memory, which another thread may change while a call runs: a plan checked in place could be rewritten between
+   its check and its use, so every call checks and runs from its own copy. Nothing is read before plan_size says
+   the whole plan is there. */
+static int32_t load_plan(const void* plan, int64_t plan_size, plan_words* copy) {
+    if (!plan) return PK_ERR_NULL_POINTER;
+    if ((uintptr_t)plan % sizeof(uint64_t) != 0) return PK_ERR_MISALIGNED;
+    if (plan_size < (int64_t)sizeof(pk_prepared_plan)) return PK_ERR_BUFFER_TOO_SMALL;
+    memcpy(copy, plan, sizeof *copy);
     uint64_t checksum[2];
-    plan_checksum(given->words, checksum);
-    if (given->p.magic != PK_PLAN_MAGIC || given->p.abi_version != PK_ABI_VERSION || checksum[0] != given->p.checksum[0]
-        || checksum[1] != given->p.checksum[1] || given->p.plan.op < PK_OP_MAX || given->p.plan.op > PK_OP_S3POOL)
-        return NULL;
-    return &given->p;
+    plan_checksum(copy->words, checksum);
+    if (copy->p.magic != PK_PLAN_MAGIC || copy->p.abi_version != PK_ABI_VERSION || checksum[0] != copy->p.checksum[0]
+        || checksum[1] != copy->p.checksum[1] || copy->p.plan.op < PK_OP_MAX || copy->p.plan.op > PK_OP_S3POOL)
+        return PK_ERR_INVALID_PLAN;
+    return PK_OK;
 }
 
-int32_t pk_pool_run_f32(const void* plan, const float* input_data, int64_t input_capacity,
+int32_t pk_pool_run_f32(const void* plan, int64_t plan_size, const float* input_data, int64_t input_capacity,
                         float* output_data, int64_t output_capacity,
                         int64_t* indices_data, int64_t indices_capacity,
                         const float* samples, int64_t samples_capacity,
                         int64_t row_begin, int64_t row_end) {
-    if (!plan) return PK_ERR_NULL_POINTER;
-    if ((uintptr_t)plan % sizeof(uint64_t) != 0) return PK_ERR_MISALIGNED;
-    const pk_prepared_plan* given = checked_plan(plan);
-    if (!given) return PK_ERR_INVALID_PLAN;
-    return run_plan(&given->plan, given->isa, given->path, input_data, input_capacity, output_data, output_capacity, indices_data,
-                    indices_capacity, samples, samples_capacity, NULL, 0, row_begin, row_end);
+    plan_words copy;
+    const int32_t status = load_plan(plan, plan_size, &copy);
+    if (status != PK_OK) return status;
+    return run_plan(&copy.p.plan, copy.p.isa, copy.p.path, input_data, input_capacity, output_data, output_capacity,
+                    indices_data, indices_capacity, samples, samples_capacity, NULL, 0, row_begin, row_end);
 }
 
-int32_t pk_method_run_f32(const void* plan, const float* input_data, int64_t input_capacity,
+int32_t pk_method_run_f32(const void* plan, int64_t plan_size, const float* input_data, int64_t input_capacity,
                           float* output_data, int64_t output_capacity,
                           int64_t* indices_data, int64_t indices_capacity,
                           const float* params, int64_t params_capacity,
                           int64_t row_begin, int64_t row_end) {
-    if (!plan) return PK_ERR_NULL_POINTER;
-    if ((uintptr_t)plan % sizeof(uint64_t) != 0) return PK_ERR_MISALIGNED;
-    const pk_prepared_plan* given = checked_plan(plan);
-    if (!given) return PK_ERR_INVALID_PLAN;
-    return run_plan(&given->plan, given->isa, given->path, input_data, input_capacity, output_data, output_capacity,
+    plan_words copy;
+    const int32_t status = load_plan(plan, plan_size, &copy);
+    if (status != PK_OK) return status;
+    return run_plan(&copy.p.plan, copy.p.isa, copy.p.path, input_data, input_capacity, output_data, output_capacity,
                     indices_data, indices_capacity, NULL, 0, params, params_capacity, row_begin, row_end);
 }
 
-/* Whether a plan passes the checks pk_pool_run_f32 makes of it (tag, version, checksum, op). */
-static int plan_intact(const void* plan) {
-    if (!plan || (uintptr_t)plan % sizeof(uint64_t) != 0) return 0;
-    const plan_words* given = plan;
-    uint64_t checksum[2];
-    plan_checksum(given->words, checksum);
-    return given->p.magic == PK_PLAN_MAGIC && given->p.abi_version == PK_ABI_VERSION
-           && checksum[0] == given->p.checksum[0] && checksum[1] == given->p.checksum[1]
-           && given->p.plan.op >= PK_OP_MAX && given->p.plan.op <= PK_OP_LP;
-}
-
-const char* pk_pool_plan_path(const void* plan, int32_t with_indices) {
-    if (!plan_intact(plan)) return NULL;
-    const pk_prepared_plan* p = &((const plan_words*)plan)->p;
-    return pk_dispatch_path_name(p->isa, p->path[with_indices != 0]);
+const char* pk_pool_plan_path(const void* plan, int64_t plan_size, int32_t with_indices) {
+    plan_words copy;
+    if (load_plan(plan, plan_size, &copy) != PK_OK) return NULL;
+    return pk_dispatch_path_name(copy.p.isa, copy.p.path[with_indices != 0]);
 }

@@ -70,6 +70,9 @@ int32_t pk_pool_backward_f32(const pk_pool_spec* spec,
                              const float* grad_output, int64_t grad_output_capacity,
                              const int64_t* indices_data, int64_t indices_capacity,
                              float* grad_input, int64_t grad_input_capacity) {
+    if (!input) return PK_ERR_NULL_POINTER;
+    const pk_tensor_desc input_copy = *input; /* read once: the plan and the gradient's own check see the same */
+    input = &input_copy;
     pk_plan plan, *p = &plan;
     int32_t status = pk_plan_init(p, spec, input, output);
     if (status != PK_OK) return status;
@@ -103,8 +106,11 @@ int32_t pk_pool_backward_f32(const pk_pool_spec* spec,
     PK_FOR_EACH_OUTPUT(p) {
         const int64_t o = output_offset(p, n, c, od, oh, ow);
         const float grad = grad_output[o];
-        if (extremum) {
-            grad_input[index_target(p, &space, n, c, indices_data[o])] += grad;
+        if (extremum) { /* the index read once and checked again here: the check pass above proved nothing
+                           about what the caller's indices hold now (another thread, or aliasing memory) */
+            const int64_t target = index_target(p, &space, n, c, pk_read_once(&indices_data[o]));
+            if (target < 0) return PK_ERR_INVALID_INDEX;
+            grad_input[target] += grad;
             continue;
         }
         const pk_window w[3] = {pk_window_of(&p->axis[0], od), pk_window_of(&p->axis[1], oh),

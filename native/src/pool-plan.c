@@ -4,10 +4,6 @@
 
 #include "pool-plan.h"
 
-/* No axis, kernel, stride, dilation, padding or element stride may exceed this; it keeps every sum below
-   overflow. */
-#define PK_MAX_EXTENT (INT64_C(1) << 40)
-
 int64_t pk_pool_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t dilation,
                             int64_t pad_begin, int64_t pad_end, int64_t ceil_mode) {
     if (in < 1 || kernel < 1 || stride < 1 || dilation < 1 || pad_begin < 0 || pad_end < 0) return -1;
@@ -64,8 +60,9 @@ static int non_overlapping(const int64_t size[5], const int64_t stride[5]) {
     return 1;
 }
 
-int32_t pk_plan_tensor(const pk_tensor_desc* t, int64_t rank, int is_output, int64_t size[5], int64_t stride[5],
+int32_t pk_plan_tensor(const pk_tensor_desc* given, int64_t rank, int is_output, int64_t size[5], int64_t stride[5],
                        int64_t* extent) {
+    const pk_tensor_desc copy = *given, *t = &copy; /* caller memory, read once: see pk_plan_init */
     if (t->layout != PK_LAYOUT_NCHW && t->layout != PK_LAYOUT_NHWC) return PK_ERR_INVALID_LAYOUT;
     if (t->spatial_rank != rank) return PK_ERR_INVALID_RANK;
     if (t->batch < 1 || t->channels < 1 || t->batch > PK_MAX_EXTENT || t->channels > PK_MAX_EXTENT)
@@ -151,6 +148,11 @@ static int32_t check_options(const pk_pool_spec* spec) {
         if (spec->lp_form != PK_LP_ABS && spec->lp_form != PK_LP_PYTORCH) return PK_ERR_INVALID_OPTION;
         if (!(spec->lp_p > 0)) return PK_ERR_INVALID_OPTION; /* also rejects NaN */
         if (isinf(spec->lp_p) && spec->lp_form != PK_LP_ABS) return PK_ERR_INVALID_OPTION;
+        /* PyTorch's form (LPPool1d/2d) has no padding or dilation, as the Java side requires: its windows lie inside
+           the input, so their kernel volume stays below the input's */
+        if (spec->lp_form == PK_LP_PYTORCH && spec->window == PK_WINDOW_SLIDING)
+            for (int64_t i = 0; i < spec->spatial_rank && i < PK_MAX_SPATIAL_RANK; i++)
+                if (spec->pad_begin[i] != 0 || spec->pad_end[i] != 0 || spec->dilation[i] != 1) return PK_ERR_INVALID_OPTION;
     }
     if ((spec->op == PK_OP_MAX || spec->op == PK_OP_MIN)
         && (spec->index_format < PK_INDEX_PLANE || spec->index_format > PK_INDEX_CHANNELS_LAST_BATCH))
@@ -162,6 +164,13 @@ static int32_t check_options(const pk_pool_spec* spec) {
 int32_t pk_plan_init(pk_plan* plan, const pk_pool_spec* spec, const pk_tensor_desc* input,
                      const pk_tensor_desc* output) {
     if (!plan || !spec || !input || !output) return PK_ERR_NULL_POINTER;
+    /* copied first, then validated and used from the copies: the caller's structs may change while we run
+       (another thread), and a value checked in place could be rewritten between its check and its use */
+    const pk_pool_spec spec_copy = *spec;
+    const pk_tensor_desc input_copy = *input, output_copy = *output;
+    spec = &spec_copy;
+    input = &input_copy;
+    output = &output_copy;
     int32_t status = check_options(spec);
     if (status != PK_OK) return status;
     const int64_t rank = spec->spatial_rank;

@@ -82,6 +82,11 @@ static inline int32_t pk_check_buffer(const void* data, int64_t capacity, int64_
     return capacity < needed ? PK_ERR_BUFFER_TOO_SMALL : PK_OK;
 }
 
+/* Reads caller memory exactly once (a volatile load the compiler may neither repeat nor drop), for values the
+   caller may change while a call runs and that decide where the library writes or reads: the value is checked
+   and used as read, never re-read after its check. */
+static inline int64_t pk_read_once(const int64_t* p) { return *(const volatile int64_t*)p; }
+
 /* A forward kernel computes output rows [row_begin, row_end) of a valid plan. */
 typedef void (*pk_pool_kernel_fn)(const pk_plan* plan, const float* input, float* output,
                                   int64_t* indices, int64_t row_begin, int64_t row_end);

@@ -33,6 +33,8 @@ static inline pk_window pk_fractional_window(const pk_axis* a, int64_t o, float 
     if (o < a->out - 1) {
         const float alpha = (float)(a->in - a->kernel) / (float)(a->out - 1);
         start = (int64_t)(((float)o + u) * alpha) - (int64_t)(u * alpha);
+        /* from 2^23 elements on, float rounding can push a start past the last window that fits */
+        if (start > a->in - a->kernel) start = a->in - a->kernel;
     }
     pk_window w = {start, 0, a->kernel, a->kernel};
     return w;
@@ -87,23 +89,26 @@ static inline int pk_adaptive_per_axis(const pk_plan* p) {
            && (p->axis[0].out > 1 || p->axis[1].out > 1 || p->axis[2].out > 1);
 }
 
-/* Divisor of an average window, before divisor_override. */
+/* Divisor of an average window, before divisor_override. Padded windows can be far larger than the input (a
+   kernel of 2^39 over one element is valid with padding), so the product saturates at INT64_MAX, as in Java. */
 static inline int64_t pk_avg_divisor(const pk_plan* p, const pk_window w[3]) {
     if (p->divisor_override > 0) return p->divisor_override;
     int64_t n = 1;
     for (int i = 0; i < 3; i++) {
+        int64_t factor;
         switch (p->divisor_mode) {
-        case PK_DIVISOR_EXCLUDE_PADDING: n *= w[i].last - w[i].first; break;
-        case PK_DIVISOR_INCLUDE_PADDING: n *= w[i].padded; break;
-        default: n *= p->axis[i].kernel; break;
+        case PK_DIVISOR_EXCLUDE_PADDING: factor = w[i].last - w[i].first; break;
+        case PK_DIVISOR_INCLUDE_PADDING: factor = w[i].padded; break;
+        default: factor = p->axis[i].kernel; break;
         }
+        if (__builtin_mul_overflow(n, factor, &n)) n = INT64_MAX;
     }
     return n;
 }
 
 /* Max (or, with is_min, min) over one window. `in` points at the (n, c) origin; taps are visited in
-   row-major order (d, h, w). Ties keep the first tap; with PK_NAN_PROPAGATE a NaN wins and the last NaN is
-   kept (PyTorch). */
+   row-major order (d, h, w). Ties keep the first tap; with PK_NAN_PROPAGATE a NaN wins, its index is the last
+   NaN's (PyTorch) and its value the canonical quiet NaN. */
 static inline void pk_extremum_pixel(const pk_plan* p, const float* in, const pk_window w[3],
                                      float* out, int64_t* index, const int is_min) {
     const pk_axis* ax = p->axis;
@@ -119,13 +124,34 @@ static inline void pk_extremum_pixel(const pk_plan* p, const float* in, const pk
             best_index = (id * ax[1].in + ih) * ax[2].in + iw;
         }
     }
-    *out = best;
+    /* a NaN result is the canonical quiet NaN (0x7fc00000), whatever the input NaN's sign and payload: every
+       SIMD path can give exactly that cheaply, and so every level agrees bit for bit */
+    *out = isnan(best) ? NAN : best;
     if (index) *index = best_index;
 }
 
-/* Average over one window: the sum in row-major tap order, divided once. A window with no input
-   taps and an exclude-padding divisor of 0 averages to 0. */
+/* Whether an average's windows are wide (more than PK_AVG_WIDE_TAPS taps): they sum in double. Each kernel
+   size is at most 2^40, so the product is taken in 128 bits. */
+static inline int pk_avg_wide(const pk_plan* p) {
+    return p->op == PK_OP_AVG
+           && (__int128)p->axis[0].kernel * p->axis[1].kernel * p->axis[2].kernel > PK_AVG_WIDE_TAPS;
+}
+
+/* The average of a wide window: taps added in double in row-major order, divided in double, rounded once. */
+static inline float pk_avg_wide_pixel(const pk_plan* p, const float* in, const pk_window w[3]) {
+    double sum = 0.0;
+    PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) sum += in[tap];
+    if (pk_adaptive_per_axis(p))
+        return (float)(sum / (double)(w[0].last - w[0].first) / (double)(w[1].last - w[1].first)
+                       / (double)(w[2].last - w[2].first));
+    int64_t divisor = pk_avg_divisor(p, w);
+    return divisor == 0 ? 0.0f : (float)(sum / (double)divisor);
+}
+
+/* Average over one window: the sum in row-major tap order, divided once; in double for wide windows (see
+   PK_AVG_WIDE_TAPS). A window with no input taps and an exclude-padding divisor of 0 averages to 0. */
 static inline float pk_avg_pixel(const pk_plan* p, const float* in, const pk_window w[3]) {
+    if (pk_avg_wide(p)) return pk_avg_wide_pixel(p, in, w);
     float sum = 0.0f;
     PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) sum += in[tap];
     if (pk_adaptive_per_axis(p)) /* PyTorch divides an adaptive sum by each axis's bin length in turn */

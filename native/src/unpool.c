@@ -1,19 +1,22 @@
 /* Max unpooling: values scattered to the positions their indices name, zero elsewhere. Three passes keep
-   the work in O(1) extra memory and every write inside the output: validate every index, scatter, then
-   re-read each target to catch two different values sent to one position. */
+   the work in O(1) extra memory: validate every index (so that a bad index normally leaves the output
+   untouched), scatter, then re-read each target to catch two different values sent to one position.
+   Memory safety does not rest on the first pass: the indices belong to the caller, who may change them
+   while we run (another thread, or indices aliasing the output), so each pass reads an index once into a
+   local and checks that local where it uses it. */
 #include <stddef.h>
 #include <string.h>
 
 #include "pool-index.h"
 #include "pool-plan.h"
 
-#define PK_MAX_EXTENT (INT64_C(1) << 40)
-
 int64_t pk_unpool_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad_begin, int64_t pad_end) {
     if (in < 1 || kernel < 1 || stride < 1 || pad_begin < 0 || pad_end < 0 || in > PK_MAX_EXTENT
         || kernel > PK_MAX_EXTENT || stride > PK_MAX_EXTENT || pad_begin > PK_MAX_EXTENT || pad_end > PK_MAX_EXTENT)
         return -1;
-    return (in - 1) * stride + kernel - pad_begin - pad_end; /* each factor <= 2^40: no overflow */
+    /* (in - 1) * stride reaches 2^80: computed in 128 bits, and a size past the limit is no size */
+    const __int128 out = (__int128)(in - 1) * stride + kernel - pad_begin - pad_end;
+    return out > PK_MAX_EXTENT ? -1 : (int64_t)out;
 }
 
 /* Element offset of (n, c, plane offset p) through normalized strides. */
@@ -35,6 +38,11 @@ int32_t pk_max_unpool_f32(const pk_pool_spec* spec,
                           const int64_t* indices_data, int64_t indices_capacity,
                           const pk_tensor_desc* output, float* output_data, int64_t output_capacity) {
     if (!spec || !input || !output) return PK_ERR_NULL_POINTER;
+    const pk_pool_spec spec_copy = *spec; /* caller memory, read once (see pk_plan_init) */
+    const pk_tensor_desc input_copy = *input, output_copy = *output;
+    spec = &spec_copy;
+    input = &input_copy;
+    output = &output_copy;
     const int64_t rank = spec->spatial_rank;
     if (rank < 1 || rank > PK_MAX_SPATIAL_RANK) return PK_ERR_INVALID_RANK;
     if (spec->index_format < PK_INDEX_PLANE || spec->index_format > PK_INDEX_CHANNELS_LAST_BATCH)
@@ -65,14 +73,19 @@ int32_t pk_max_unpool_f32(const pk_pool_spec* spec,
     for (int64_t n = 0; n < out_size[PK_N]; n++)
         for (int64_t c = 0; c < out_size[PK_C]; c++)
             for (int64_t p = 0; p < out_plane; p++) output_data[offset_of(out_size, out_stride, n, c, p)] = 0.0f;
+    /* from here each index is read once and its target checked before use: the first pass proved nothing
+       about the values the indices hold now */
     PK_FOR_EACH_INPUT {
         const int64_t at = offset_of(in_size, in_stride, n, c, p);
-        output_data[target_of(&space, out_size, out_stride, n, c, indices_data[at])] = input_data[at];
+        const int64_t target = target_of(&space, out_size, out_stride, n, c, pk_read_once(&indices_data[at]));
+        if (target < 0) return PK_ERR_INVALID_INDEX;
+        output_data[target] = input_data[at];
     }
     PK_FOR_EACH_INPUT {
         const int64_t at = offset_of(in_size, in_stride, n, c, p);
-        const float sent = input_data[at], there = output_data[target_of(&space, out_size, out_stride, n, c,
-                                                                          indices_data[at])];
+        const int64_t target = target_of(&space, out_size, out_stride, n, c, pk_read_once(&indices_data[at]));
+        if (target < 0) return PK_ERR_INVALID_INDEX;
+        const float sent = input_data[at], there = output_data[target];
         if (memcmp(&sent, &there, sizeof sent) != 0) return PK_ERR_CONFLICTING_INDEX;
     }
 #undef PK_FOR_EACH_INPUT

@@ -220,6 +220,13 @@ static void test_backward(void) {
         if (op == PK_OP_LP) {
             pr.spec.lp_form = uniform(PK_LP_ABS, PK_LP_PYTORCH);
             pr.spec.lp_p = (double[]){1.0, 2.0, 3.0, 1.5}[uniform(0, 3)];
+            if (pr.spec.lp_form == PK_LP_PYTORCH) { /* LPPool has no padding */
+                for (int i = 0; i < 2; i++) {
+                    pr.spec.pad_begin[i] = pr.spec.pad_end[i] = 0;
+                    pr.out.spatial[i] = pk_pool_output_size(pr.in.spatial[i], pr.spec.kernel[i], pr.spec.stride[i], 1, 0, 0, 0);
+                }
+                pr.out_count = pr.out.batch * pr.out.channels * pr.out.spatial[0] * pr.out.spatial[1];
+            }
         }
         float* x = malloc(sizeof(float) * pr.in_count);
         float* y = malloc(sizeof(float) * pr.out_count);

@@ -50,7 +50,7 @@ static int32_t prepare_run(const pk_pool_spec* s, const pk_method_spec* m, const
     void* plan = aligned_alloc(8, (size_t)((pk_pool_plan_size() + 7) / 8 * 8));
     int32_t status = pk_method_prepare(s, m, &in, &out, plan, pk_pool_plan_size());
     if (status == PK_OK)
-        status = pk_method_run_f32(plan, x, 8, out_buffer + GUARD, OUT, indices, indices ? OUT : 0, params, params_capacity, 0, 1);
+        status = pk_method_run_f32(plan, pk_pool_plan_size(), x, 8, out_buffer + GUARD, OUT, indices, indices ? OUT : 0, params, params_capacity, 0, 1);
     free(plan);
     return status;
 }
@@ -119,7 +119,7 @@ static void mixed_levels(void) {
             s.isa = isa;
             float* target = isa == PK_ISA_SCALAR ? reference : y;
             int32_t status = pk_method_prepare(&s, &m, &in, &out, plan, pk_pool_plan_size());
-            if (status == PK_OK) status = pk_method_run_f32(plan, x, in_count, target, out_count, 0, 0, params, params_count, 0,
+            if (status == PK_OK) status = pk_method_run_f32(plan, pk_pool_plan_size(), x, in_count, target, out_count, 0, 0, params, params_count, 0,
                                                             in.batch * (rank == 3 ? out.spatial[0] * out.spatial[1] : rank == 2 ? out.spatial[0] : 1));
             CHECK(status == PK_OK, "mixed run at level %d: status %d", isa, status);
             if (isa == PK_ISA_SCALAR || status != PK_OK) continue;
@@ -149,12 +149,12 @@ int main(void) {
     CHECK(pk_pool_check(&soft, &in, &out) == PK_OK, "soft check");
     CHECK(pk_pool_prepare(&soft, &in, &out, plan, size) == PK_OK, "soft prepare");
     reset();
-    CHECK(pk_pool_run_f32(plan, x, 8, out_buffer + GUARD, OUT, 0, 0, 0, 0, 0, 1) == PK_OK && guards_intact(), "soft run");
+    CHECK(pk_pool_run_f32(plan, pk_pool_plan_size(), x, 8, out_buffer + GUARD, OUT, 0, 0, 0, 0, 0, 1) == PK_OK && guards_intact(), "soft run");
     const float expected0 = (float)((1.0 * exp(-1.0) + 2.0) / (exp(-1.0) + 1.0)); /* window [1, 2] */
     CHECK(fabsf(out_buffer[GUARD] - expected0) <= 4e-7f, "soft value %g", out_buffer[GUARD]);
     int64_t idx[OUT];
     reset();
-    CHECK(pk_pool_run_f32(plan, x, 8, out_buffer + GUARD, OUT, idx, OUT, 0, 0, 0, 1) == PK_ERR_INVALID_OPTION && guards_intact(),
+    CHECK(pk_pool_run_f32(plan, pk_pool_plan_size(), x, 8, out_buffer + GUARD, OUT, idx, OUT, 0, 0, 0, 1) == PK_ERR_INVALID_OPTION && guards_intact(),
           "indices to SoftPool");
     CHECK(pk_pool_check(&gem, &in, &out) == PK_ERR_INVALID_OPTION, "GeM without its parameters");
     CHECK(pk_pool_prepare(&gem, &in, &out, plan, size) == PK_ERR_INVALID_OPTION, "GeM prepare without parameters");

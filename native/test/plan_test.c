@@ -138,7 +138,7 @@ static int random_problem(problem* p) {
 }
 
 static int32_t run(const void* plan, problem* p, int64_t begin, int64_t end) {
-    return pk_pool_run_f32(plan, p->x, p->x_count, p->y + GUARD, p->out_count, p->idx ? p->idx + GUARD : NULL,
+    return pk_pool_run_f32(plan, pk_pool_plan_size(), p->x, p->x_count, p->y + GUARD, p->out_count, p->idx ? p->idx + GUARD : NULL,
                            p->out_count, p->samples, p->sample_count, begin, end);
 }
 
@@ -212,7 +212,8 @@ static void small_problem(problem* p, int64_t layout) {
     p->rows = pk_pool_rows(&p->spec, &p->out);
 }
 
-#define RUN(plan_, x_, xc, y_, yc, i_, ic, s_, sc, b, e) pk_pool_run_f32(plan_, x_, xc, y_, yc, i_, ic, s_, sc, b, e)
+#define RUN(plan_, x_, xc, y_, yc, i_, ic, s_, sc, b, e) \
+    pk_pool_run_f32(plan_, pk_pool_plan_size(), x_, xc, y_, yc, i_, ic, s_, sc, b, e)
 
 static void test_prepare_statuses(void) {
     problem p;
@@ -343,7 +344,7 @@ static void test_path_names(void) {
             p.spec.isa = isa;
             CHECK(pk_pool_prepare(&p.spec, &p.in, &p.out, plan, size) == PK_OK, "prepare at isa %d", isa);
             for (int with_indices = 0; with_indices < 2; with_indices++) {
-                const char* name = pk_pool_plan_path(plan, with_indices);
+                const char* name = pk_pool_plan_path(plan, pk_pool_plan_size(), with_indices);
                 int known = 0;
                 if (name && isa == PK_ISA_SCALAR) known = strcmp(name, "scalar") == 0;
                 else if (name && strncmp(name, levels[isa], strlen(levels[isa])) == 0 && name[strlen(levels[isa])] == ':')
@@ -356,8 +357,8 @@ static void test_path_names(void) {
         free_problem(&p);
     }
     ((unsigned char*)plan)[size / 2] ^= 1;
-    CHECK(pk_pool_plan_path(plan, 0) == NULL, "a corrupted plan has no path name");
-    CHECK(pk_pool_plan_path(NULL, 0) == NULL, "a null plan has no path name");
+    CHECK(pk_pool_plan_path(plan, pk_pool_plan_size(), 0) == NULL, "a corrupted plan has no path name");
+    CHECK(pk_pool_plan_path(NULL, pk_pool_plan_size(), 0) == NULL, "a null plan has no path name");
     free(plan);
 }
 
@@ -379,6 +380,36 @@ static void test_corrupted_plans(void) {
         }
     CHECK(undetected == 0, "%d of %lld single-bit corruptions ran", undetected, (long long)size * 8);
     CHECK(wrote == 0, "a corrupted plan wrote %d cells", wrote);
+    /* two flipped bits: every pair within the first 50 bytes and random pairs over the whole plan (a linear sum
+       let pairs cancel) */
+    int pairs = 0;
+    undetected = 0;
+    for (int64_t a = 0; a < 400 && a < size * 8; a++)
+        for (int64_t b = a + 1; b < 400 && b < size * 8; b++) {
+            memcpy(copy, plan, (size_t)size);
+            copy[a / 8] ^= (unsigned char)(1u << (a % 8));
+            copy[b / 8] ^= (unsigned char)(1u << (b % 8));
+            undetected += run(copy, &p, 0, p.rows) != PK_ERR_INVALID_PLAN;
+            pairs++;
+        }
+    for (int trial = 0; trial < 20000; trial++) {
+        const int64_t a = uniform(0, size * 8 - 1), b = uniform(0, size * 8 - 1);
+        if (a == b) continue;
+        memcpy(copy, plan, (size_t)size);
+        copy[a / 8] ^= (unsigned char)(1u << (a % 8));
+        copy[b / 8] ^= (unsigned char)(1u << (b % 8));
+        undetected += run(copy, &p, 0, p.rows) != PK_ERR_INVALID_PLAN;
+        pairs++;
+    }
+    CHECK(undetected == 0, "%d of %d two-bit corruptions ran", undetected, pairs);
+    /* a plan buffer shorter than a plan is refused before any byte of it is read (ASan sees the 8-byte one) */
+    uint64_t* tiny = malloc(8);
+    memcpy(tiny, plan, 8);
+    CHECK(pk_pool_run_f32(tiny, 8, p.x, p.x_count, p.y + GUARD, p.out_count, NULL, 0, NULL, 0, 0, p.rows)
+              == PK_ERR_BUFFER_TOO_SMALL, "an 8-byte plan");
+    CHECK(pk_pool_run_f32(plan, size - 1, p.x, p.x_count, p.y + GUARD, p.out_count, NULL, 0, NULL, 0, 0, p.rows)
+              == PK_ERR_BUFFER_TOO_SMALL, "a plan size one short");
+    free(tiny);
 
     memcpy(copy, plan, (size_t)size);
     copy[0] ^= 0xFF; /* the tag */

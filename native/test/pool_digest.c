@@ -127,7 +127,7 @@ static void run_digest(digest* d, const pk_pool_spec* s, const pk_tensor_desc* i
     for (int k = 0; k < 2 && status == PK_OK; k++) {
         if (cuts[k] == cuts[k + 1] && k == 1) break;
         if (prepared)
-            status = pk_pool_run_f32(plan, x, in_extent, y, out_extent, idx, idx ? out_extent : 0, samples,
+            status = pk_pool_run_f32(plan, pk_pool_plan_size(), x, in_extent, y, out_extent, idx, idx ? out_extent : 0, samples,
                                      sample_count, cuts[k], cuts[k + 1]);
         else
             status = pk_pool_forward_f32(s, in, x, in_extent, out, y, out_extent, idx, idx ? out_extent : 0, samples,

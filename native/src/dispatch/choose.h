@@ -57,6 +57,7 @@ static inline int any_variant_fits(const pk_plan* p, int with_indices) {
 
 static int accepts(const pk_variant* v, const pk_plan* p, int with_indices) {
     if (!any_variant_fits(p, with_indices) || v->kind.indices != with_indices) return 0;
+    if (pk_avg_wide(p)) return 0; /* averages summed in double: only the scalar kernel computes them */
     const int propagate = v->kind.reduce != PK_REDUCE_SUM && p->nan_mode == PK_NAN_PROPAGATE;
     if (v->kind.propagate != propagate) return 0;
     switch (v->strategy) {

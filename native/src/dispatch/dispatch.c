@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../pool-window.h"
 #include "../pool/variant.h"
 #include "../scalar/pool-scalar.h"
 
@@ -126,6 +127,7 @@ static pk_variant_table variants_of(int32_t isa) {
 }
 
 int32_t pk_dispatch_path(const pk_plan* plan, int32_t isa, int with_indices) {
+    if (pk_avg_wide(plan)) return 0; /* averages summed in double: the scalar kernel defines and runs them */
 #if defined(__x86_64__) && defined(PK_HAVE_X86_KERNELS)
     if (isa == PK_ISA_AVX2) return pk_choose__avx2(plan, plan->op, with_indices);
     if (isa == PK_ISA_AVX512) return pk_choose__avx512(plan, plan->op, with_indices);

@@ -51,10 +51,11 @@ PK_INLINE void acc_update(acc* a, vf v, vi index, const pk_kind k) {
     }
 }
 
-/* A max's result: NaN where a NaN was seen and NaNs propagate, negated back for min pooling. */
+/* A max's result, negated back for min pooling; where a NaN was seen and NaNs propagate, the canonical quiet
+   NaN (0x7fc00000, positive, as every level gives: see pk_extremum_pixel). */
 PK_INLINE vf extremum_result(vf max, vm any_nan, const pk_kind k) {
-    const vf result = k.propagate ? vf_select(any_nan, vf_set1(NAN), max) : max;
-    return k.reduce == PK_REDUCE_MIN ? vf_neg(result) : result;
+    const vf result = k.reduce == PK_REDUCE_MIN ? vf_neg(max) : max;
+    return k.propagate ? vf_select(any_nan, vf_set1(NAN), result) : result;
 }
 
 /* A max's index: the last NaN's where a NaN was seen and NaNs propagate. */

@@ -24,7 +24,7 @@ import java.util.Optional;
  */
 public final class PoolSpec {
     /** Largest kernel, stride, dilation or padding accepted; keeps every size computation exact. */
-    static final long MAX_EXTENT = 1L << 40;
+    static final long MAX_EXTENT = dev.poolkit.internal.Geometry.MAX_EXTENT;
     /** An adaptive output size that keeps the input's size along that axis (PyTorch's {@code None}). */
     public static final long KEEP = 0;
     /** GeM's clamp when none is given (the paper's code). */
@@ -124,6 +124,11 @@ public final class PoolSpec {
             checkRange("dilation", i, dilation[i], 1);
             checkRange("padBegin", i, padBegin[i], 0);
             checkRange("padEnd", i, padEnd[i], 0);
+            if (Math.multiplyHigh(dilation[i], kernel[i] - 1) != 0 || dilation[i] * (kernel[i] - 1) < 0
+                    || dilation[i] * (kernel[i] - 1) >= MAX_EXTENT) {
+                throw new IllegalArgumentException("dilation[" + i + "] = " + dilation[i] + " with kernel[" + i + "] = " + kernel[i]
+                        + ": the effective kernel dilation*(kernel-1)+1 must be at most 2^40");
+            }
             if (autoPad == AutoPad.NOTSET && op != PoolOp.S3POOL) { // S3Pool's end padding is its definition
                 checkPadding(i, padBegin[i], padEnd[i]);
             }

@@ -2,6 +2,7 @@ package dev.poolkit;
 
 import dev.poolkit.internal.Geometry;
 import dev.poolkit.internal.NativeStatus;
+import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -287,7 +288,9 @@ public final class Pooling {
 
     /**
      * Output length along one axis, PyTorch/ONNX rule: {@code floor((L + pb + pe - ke [+ s-1 with ceil]) / s) + 1},
-     * minus one in ceil mode when the last window would start in the end padding; below 1 when the window does not fit.
+     * minus one in ceil mode when the last window would start in the end padding; 0 when the window does not fit (or its
+     * effective kernel exceeds 2^40), -1 for invalid arguments (a size below 1, a negative padding, a value above 2^40),
+     * exactly as the native {@code pk_pool_output_size}.
      *
      * @param input the input length
      * @param kernel the window length
@@ -303,7 +306,8 @@ public final class Pooling {
     }
 
     /**
-     * What one run costs, without preparing anything.
+     * What one run costs, without preparing anything; computed in closed form, so in constant time for any shape.
+     * A count beyond {@link Long#MAX_VALUE} is reported as {@link Long#MAX_VALUE}.
      *
      * @param spec what to compute
      * @param withIndices whether max or min pooling writes indices too
@@ -317,29 +321,25 @@ public final class Pooling {
     static Cost cost(PoolSpec spec, Geometry g, boolean withIndices) {
         boolean extremum = spec.op() == PoolOp.MAX || spec.op() == PoolOp.MIN || spec.op() == PoolOp.MIXED || spec.op() == PoolOp.S3POOL
                 || spec.op() == PoolOp.STOCHASTIC && spec.training();
-        long read = g.inputCount * Float.BYTES + g.runParamsExtent() * Float.BYTES;
-        long written = g.outputCount * (Float.BYTES + (withIndices && extremum ? Long.BYTES : 0));
-        // taps inside the input, summed over all windows: one compare, add or power each
-        long[] perAxis = new long[3];
-        for (int a = 0; a < 3; a++) {
-            for (long o = 0; o < g.out[a]; o++) {
-                if (g.windowRule == WindowRule.FRACTIONAL) {
-                    perAxis[a] += g.kernel[a];
-                } else {
-                    long[] w = g.window(a, o);
-                    perAxis[a] += w[2] - w[1];
-                }
-            }
-        }
-        long taps = g.batch * g.channels * perAxis[0] * perAxis[1] * perAxis[2];
-        // one divide per average, one root (and a scale for PyTorch's form) per LP output
-        long finishing = spec.op() == PoolOp.AVG || spec.op() == PoolOp.LP ? g.outputCount : 0;
+        BigInteger read = BigInteger.valueOf(g.inputCount).add(BigInteger.valueOf(g.runParamsExtent())).multiply(BigInteger.valueOf(Float.BYTES));
+        BigInteger written = BigInteger.valueOf(g.outputCount).multiply(BigInteger.valueOf(Float.BYTES + (withIndices && extremum ? Long.BYTES : 0)));
+        // taps inside the input, summed over all windows in closed form (no loop over outputs): one compare, add or power each
+        BigInteger taps = BigInteger.valueOf(g.batch).multiply(BigInteger.valueOf(g.channels));
+        for (int a = 0; a < 3; a++) taps = taps.multiply(g.tapsAlong(a));
         if (spec.op().ordinal() >= PoolOp.SOFT.ordinal() && spec.op() != PoolOp.S3POOL) { // S3Pool: one compare per tap, as max
             // two passes over each window (SoftPool, GeM, LIP: its maximum, then exp or pow and the sums; mixed: max and
             // sum; stochastic: the sum, then the sampled tap or the squares), one division or root per output
-            return new Cost(read, written, 2 * taps + g.outputCount);
+            return new Cost(saturated(read), saturated(written),
+                    saturated(taps.shiftLeft(1).add(BigInteger.valueOf(g.outputCount))));
         }
-        return new Cost(read, written, taps + finishing);
+        // one divide per average, one root (and a scale for PyTorch's form) per LP output
+        long finishing = spec.op() == PoolOp.AVG || spec.op() == PoolOp.LP ? g.outputCount : 0;
+        return new Cost(saturated(read), saturated(written), saturated(taps.add(BigInteger.valueOf(finishing))));
+    }
+
+    /** Counts past a long's range are reported as {@link Long#MAX_VALUE}. */
+    private static long saturated(BigInteger count) {
+        return count.bitLength() < Long.SIZE ? count.longValueExact() : Long.MAX_VALUE;
     }
 
     /**

@@ -315,11 +315,13 @@ public final class PreparedPool {
                 }
             }
         };
-        RuntimeException rejected = null;
+        // an executor may throw anything, Errors included, after handing out earlier tasks: those must finish before
+        // this run returns, so every failure of execute waits, with the rest, for the pieces to complete
+        Throwable rejected = null;
         for (int w = 1; w < workers && rejected == null; w++) {
             try {
                 executor.execute(work);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 rejected = e;
             }
         }
@@ -335,7 +337,9 @@ public final class PreparedPool {
         Throwable t = failure.get();
         if (t instanceof RuntimeException r) throw r;
         if (t instanceof Error e) throw e;
-        if (rejected != null) throw rejected;
+        if (rejected instanceof RuntimeException r) throw r;
+        if (rejected instanceof Error e) throw e;
+        if (rejected != null) throw new IllegalStateException("executor failed: " + rejected, rejected);
         if (reference != null) crossCheck(input, output, idx, prm);
     }
 

@@ -23,8 +23,10 @@ import java.util.Arrays;
 public final class PreparedUnpool {
     /** Linked on first native use, so the Java backend never needs the library. */
     private static final class Unpool {
-        static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(
+        static final MethodHandle CRITICAL = Linker.nativeLinker().downcallHandle(
                 PoolkitFFI.pk_max_unpool_f32$address(), PoolkitFFI.pk_max_unpool_f32$descriptor(), Linker.Option.critical(true));
+        static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(
+                PoolkitFFI.pk_max_unpool_f32$address(), PoolkitFFI.pk_max_unpool_f32$descriptor());
     }
 
     private final UnpoolSpec spec;
@@ -179,15 +181,34 @@ public final class PreparedUnpool {
         MemorySegment v = values.segment(), i = indices.segment(), o = output.segment();
         if (padded()) zero(o);
         int status;
+        // a critical call only while it is short (see NativeKernel.CRITICAL_MAX_BYTES); a long one on native memory,
+        // over native copies of heap memory
+        long bytes = v.byteSize() + i.byteSize() + o.byteSize();
+        if (bytes < NativeKernel.CRITICAL_MAX_BYTES) {
+            status = unpool(Unpool.CRITICAL, v, i, o);
+        } else if (v.isNative() && i.isNative() && o.isNative()) {
+            status = unpool(Unpool.HANDLE, v, i, o);
+        } else {
+            try (Arena copies = Arena.ofConfined()) {
+                MemorySegment copy = NativeKernel.nativeCopy(copies, o, true); // gaps of a strided output stay as they are
+                status = unpool(Unpool.HANDLE, NativeKernel.nativeCopy(copies, v, true), NativeKernel.nativeCopy(copies, i, true), copy);
+                if (copy != o) NativeKernel.copyInPieces(copy, o);
+            }
+        }
+        if (status != 0) throw new PoolingException("native max unpooling failed: " + NativeKernel.statusText(status), status);
+    }
+
+    private int unpool(MethodHandle handle, MemorySegment v, MemorySegment i, MemorySegment o) {
         try {
-            status = (int) Unpool.HANDLE.invokeExact(nativeSpec, inputDesc, v, v.byteSize() / Float.BYTES, i, i.byteSize() / Long.BYTES,
+            return (int) handle.invokeExact(nativeSpec, inputDesc, v, v.byteSize() / Float.BYTES, i, i.byteSize() / Long.BYTES,
                     outputDesc, o, o.byteSize() / Float.BYTES);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
             throw new AssertionError(t);
+        } finally {
+            java.lang.ref.Reference.reachabilityFence(this); // keeps the descriptors' arena alive through the call
         }
-        if (status != 0) throw new PoolingException("native max unpooling failed: " + NativeKernel.statusText(status), status);
     }
 
     /** The definition: check every index, zero, scatter in order, then verify no position got two different values. */

@@ -151,7 +151,21 @@ public final class UnpoolSpec {
         }
         long[] out = inputShape.clone();
         for (int i = 0; i < rank(); i++) {
-            long size = outputSize != null ? outputSize[i] : (inputShape[i + 2] - 1) * stride[i] + kernel[i] - padBegin[i] - padEnd[i];
+            if (inputShape[i + 2] < 1 || inputShape[i + 2] > PoolSpec.MAX_EXTENT) {
+                throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + ": spatial size " + inputShape[i + 2]
+                        + " must be positive and at most 2^40");
+            }
+            long size;
+            try { // (L - 1) * stride reaches 2^80: exact, and past 2^40 no size (pk_unpool_output_size's rule)
+                size = outputSize != null ? outputSize[i]
+                        : Math.addExact(Math.multiplyExact(inputShape[i + 2] - 1, stride[i]), kernel[i] - padBegin[i] - padEnd[i]);
+            } catch (ArithmeticException e) {
+                size = Long.MAX_VALUE;
+            }
+            if (size > PoolSpec.MAX_EXTENT) {
+                throw new IllegalArgumentException("unpooled size along spatial axis " + i + " = (" + inputShape[i + 2] + " - 1) * "
+                        + stride[i] + " + " + kernel[i] + " - " + padBegin[i] + " - " + padEnd[i] + ": must be at most 2^40");
+            }
             if (size < 1) {
                 throw new IllegalArgumentException("unpooled size along spatial axis " + i + " = (" + inputShape[i + 2] + " - 1) * "
                         + stride[i] + " + " + kernel[i] + " - " + padBegin[i] + " - " + padEnd[i] + " = " + size + ": must be positive");

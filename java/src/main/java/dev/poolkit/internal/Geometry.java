@@ -9,6 +9,7 @@ import dev.poolkit.NanPolicy;
 import dev.poolkit.PoolOp;
 import dev.poolkit.PoolSpec;
 import dev.poolkit.WindowRule;
+import dev.poolkit.internal.ffi.PoolkitFFI;
 import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -22,8 +23,10 @@ import java.util.stream.IntStream;
  */
 public final class Geometry {
     public static final int N = 0, C = 1, D = 2, H = 3, W = 4;
-    /** Largest element stride accepted, as the native library's limit. */
-    private static final long MAX_EXTENT = 1L << 40;
+    /** The largest size, kernel, stride, dilation, padding and element stride accepted: PK_MAX_EXTENT of poolkit.h. */
+    public static final long MAX_EXTENT = PoolkitFFI.PK_MAX_EXTENT();
+    /** Averages over windows of more than this many taps sum in double: PK_AVG_WIDE_TAPS of poolkit.h. */
+    public static final long AVG_WIDE_TAPS = PoolkitFFI.PK_AVG_WIDE_TAPS();
 
     public final PoolOp op;
     public final WindowRule windowRule;
@@ -64,6 +67,11 @@ public final class Geometry {
     public final long inputCount, outputCount;
     /** Rows a run can be split into: per (n, c, d, h) for channels first, per (n, d, h) for channels last. */
     public final long rows;
+    /**
+     * An average whose kernel volume (longest adaptive bin) exceeds {@link #AVG_WIDE_TAPS}: its taps add in double, in
+     * row-major order, and the quotient is rounded to float once, as the native kernels do.
+     */
+    public final boolean wideAverage;
 
     private Geometry(PoolSpec spec, Layout layout, long[] inputShape, long[] inputStrides, long[] outputStrides) {
         this.op = spec.op();
@@ -137,12 +145,23 @@ public final class Geometry {
         this.fixedParams = s3Training ? s3Picks(spec) : channelP != null ? channelP : channelLambda != null ? channelLambda
                 : uniforms && spec.seed().isPresent() ? drawUniforms(spec.seed().get()) : null;
         this.rows = batch * out[0] * out[1] * (layout == Layout.NCHW ? channels : 1);
+        this.wideAverage = op == PoolOp.AVG && BigInteger.valueOf(kernel[0]).multiply(BigInteger.valueOf(kernel[1]))
+                .multiply(BigInteger.valueOf(kernel[2])).compareTo(BigInteger.valueOf(AVG_WIDE_TAPS)) > 0;
     }
 
     private void slidingAxis(PoolSpec spec, int a, int i) {
         long size = in[a];
         long k = spec.kernel()[i], s = spec.stride()[i], d = spec.dilation()[i];
-        long effective = d * (k - 1) + 1;
+        long effective;
+        try { // the native rule: an effective kernel must stay below 2^40
+            effective = Math.addExact(Math.multiplyExact(d, k - 1), 1);
+        } catch (ArithmeticException e) {
+            effective = Long.MAX_VALUE;
+        }
+        if (effective > MAX_EXTENT) {
+            throw new IllegalArgumentException("dilation[" + i + "] = " + d + " with kernel[" + i + "] = " + k
+                    + ": the effective kernel dilation*(kernel-1)+1 must be at most 2^40");
+        }
         long begin = spec.padBegin()[i], end = spec.padEnd()[i];
         if (spec.autoPad() == AutoPad.SAME_UPPER || spec.autoPad() == AutoPad.SAME_LOWER) {
             long o = (size + s - 1) / s;
@@ -294,8 +313,17 @@ public final class Geometry {
      * does not fit.
      */
     public static long outputSize(long in, long kernel, long stride, long dilation, long padBegin, long padEnd, boolean ceil) {
+        // pk_pool_output_size's rule exactly: -1 for invalid arguments, 0 when the effective kernel passes the limit
+        if (in < 1 || kernel < 1 || stride < 1 || dilation < 1 || padBegin < 0 || padEnd < 0) return -1;
+        if (in > MAX_EXTENT || kernel > MAX_EXTENT || stride > MAX_EXTENT || dilation > MAX_EXTENT || padBegin > MAX_EXTENT
+                || padEnd > MAX_EXTENT) {
+            return -1;
+        }
+        if (Math.multiplyHigh(dilation, kernel - 1) != 0 || dilation * (kernel - 1) < 0 || dilation * (kernel - 1) >= MAX_EXTENT) {
+            return 0; // the product overflows 64 bits (as __builtin_mul_overflow sees it) or passes the limit
+        }
         // rounded toward -infinity as PyTorch does: in ceil mode the added stride - 1 can accept a window
-        // that overhangs the end padding
+        // that overhangs the end padding; every term is below 2^41, so nothing overflows
         long numerator = in + padBegin + padEnd - (dilation * (kernel - 1) + 1) + (ceil ? stride - 1 : 0);
         if (numerator < 0) return 0;
         long o = numerator / stride + 1;
@@ -325,6 +353,10 @@ public final class Geometry {
             if (shape[i] < 1) {
                 throw new IllegalArgumentException(name + "[" + i + "] = " + shape[i] + " in " + Arrays.toString(shape)
                         + ": every dimension must be positive");
+            }
+            if (shape[i] > MAX_EXTENT) {
+                throw new IllegalArgumentException(name + "[" + i + "] = " + shape[i] + " in " + Arrays.toString(shape)
+                        + ": every dimension must be at most 2^40");
             }
             try {
                 count = Math.multiplyExact(count, shape[i]);
@@ -428,6 +460,56 @@ public final class Geometry {
         return new long[] {start, f, last, padded};
     }
 
+    /**
+     * Taps inside the input summed over the windows along axis {@code a}, in closed form: sliding windows hold
+     * {@code C(L + pb - o*s) - C(pb - o*s)} taps with {@code C(x) = clamp(ceil(x/d), 0, k)}; adaptive bins
+     * {@code L + O - gcd(L, O)} in all; fractional windows {@code k} each.
+     */
+    public BigInteger tapsAlong(int a) {
+        BigInteger outs = BigInteger.valueOf(out[a]);
+        return switch (windowRule) {
+            case FRACTIONAL -> outs.multiply(BigInteger.valueOf(kernel[a]));
+            case ADAPTIVE -> BigInteger.valueOf(in[a]).add(outs).subtract(BigInteger.valueOf(in[a]).gcd(outs));
+            default -> clampedCeilSum(in[a] + padBegin[a], a).subtract(clampedCeilSum(padBegin[a], a));
+        };
+    }
+
+    /** The sum over outputs o of {@code clamp(ceil((x - o*s)/d), 0, k)} along axis {@code a}. */
+    private BigInteger clampedCeilSum(long x, int a) {
+        long k = kernel[a], s = stride[a], d = dilation[a], outs = out[a];
+        long reach = x - (k - 1) * d; // the value is k while o*s < reach
+        long full = reach > 0 ? Math.min(outs, Math.ceilDiv(reach, s)) : 0;
+        long positive = x > 0 ? Math.min(outs, Math.ceilDiv(x, s)) : 0; // and at least 1 while o*s < x
+        BigInteger sum = BigInteger.valueOf(k).multiply(BigInteger.valueOf(full));
+        if (positive > full) { // ceil((x - o*s)/d) for o in [full, positive), counted from the last as i = positive-1-o
+            long base = x - (positive - 1) * s + d - 1;
+            sum = sum.add(floorSum(BigInteger.valueOf(positive - full), BigInteger.valueOf(d), BigInteger.valueOf(s), BigInteger.valueOf(base)));
+        }
+        return sum;
+    }
+
+    /** The sum over i in [0, n) of floor((a*i + b) / m), for a, b >= 0 and m > 0, in O(log) steps. */
+    static BigInteger floorSum(BigInteger n, BigInteger m, BigInteger a, BigInteger b) {
+        BigInteger sum = BigInteger.ZERO;
+        while (true) {
+            if (a.compareTo(m) >= 0) {
+                sum = sum.add(n.multiply(n.subtract(BigInteger.ONE)).shiftRight(1).multiply(a.divide(m)));
+                a = a.mod(m);
+            }
+            if (b.compareTo(m) >= 0) {
+                sum = sum.add(n.multiply(b.divide(m)));
+                b = b.mod(m);
+            }
+            BigInteger top = a.multiply(n).add(b);
+            if (top.compareTo(m) < 0) return sum;
+            n = top.divide(m);
+            b = top.mod(m);
+            BigInteger t = m;
+            m = a;
+            a = t;
+        }
+    }
+
     /** {@code a*b/c} rounded down or up, exact beyond 64-bit products. */
     private static long mulDiv(long a, long b, long c, boolean ceil) {
         if (Math.multiplyHigh(a, b) == 0 && a * b >= 0) return ceil ? Math.ceilDiv(a * b, c) : a * b / c;
@@ -439,7 +521,8 @@ public final class Geometry {
     public long fractionalStart(int a, long o, float u) {
         if (o == out[a] - 1) return in[a] - kernel[a];
         float alpha = (float) (in[a] - kernel[a]) / (float) (out[a] - 1);
-        return (long) ((o + u) * alpha) - (long) (u * alpha);
+        // from 2^23 elements on, float rounding can push a start past the last window that fits
+        return Math.min((long) ((o + u) * alpha) - (long) (u * alpha), in[a] - kernel[a]);
     }
 
     /** Storage offset of the output element that a dense tensor of this layout holds at {@code denseOffset}. */

@@ -68,10 +68,10 @@ final class JavaFastPath {
 
     /** Whether the fast path computes this problem, given the kernel's window tables. */
     static boolean applies(Geometry g, long[][] first, long[][] last) {
-        boolean ops = g.op == PoolOp.MAX || g.op == PoolOp.MIN || g.op == PoolOp.AVG;
+        boolean ops = g.op == PoolOp.MAX || g.op == PoolOp.MIN || (g.op == PoolOp.AVG && !g.wideAverage);
         boolean windows = g.windowRule == WindowRule.SLIDING || g.windowRule == WindowRule.GLOBAL;
         long width = g.layout == Layout.NHWC ? g.channels : 1;
-        boolean small = g.in[2] * width <= MAX_LINE && g.out[2] * width <= MAX_LINE;
+        boolean small = g.in[2] * width <= MAX_LINE && g.out[2] * width <= MAX_LINE && g.kernel[2] <= MAX_LINE;
         return g.dense && ops && windows && small && tapRanges(g, first, last) != null;
     }
 

@@ -58,6 +58,13 @@ public final class JavaKernel implements Kernel {
             this.methods = null;
             return;
         }
+        for (int a = 0; a < 3; a++) { // the window tables are arrays, indexed by int
+            if (g.out[a] > Integer.MAX_VALUE - 8) {
+                throw new UnsupportedOperationException("output size " + g.out[a] + " along an axis of "
+                        + java.util.Arrays.toString(g.outputShape) + ": the Java backend handles at most 2^31 - 9 outputs per axis;"
+                        + " use the native one");
+            }
+        }
         for (int a = 0; a < 3; a++) {
             int outs = (int) g.out[a];
             origin[a] = new long[outs];
@@ -91,8 +98,10 @@ public final class JavaKernel implements Kernel {
         for (long row = rowBegin; row < rowEnd; row++) {
             if (g.windowRule == WindowRule.FRACTIONAL) fractionalLine(input, output, indices, n, c, od, oh);
             else if (methods != null) methods.line(taps, input, output, indices, methodParams, n, c, (int) od, (int) oh);
+            else if (g.wideAverage) wideAverageLine(input, output, n, c, (int) od, (int) oh);
             else if (fast != null) fast.line(scratch, input, output, indices, n, c, (int) od, (int) oh);
             else line(input, output, indices, n, c, (int) od, (int) oh);
+            if (extremum && propagateNan) canonicalNanLine(output, n, c, od, oh);
             if (indices != null && g.indexFormat != IndexFormat.PLANE) encodeLine(indices, n, c, od, oh);
             if (++oh == g.out[1]) { // next line: (n, c, d, h) counting like an odometer
                 oh = 0;
@@ -182,6 +191,34 @@ public final class JavaKernel implements Kernel {
         }
     }
 
+    /** One output line of an average over wide windows: each output's taps added in double in row-major order. */
+    private void wideAverageLine(MemorySegment input, MemorySegment output, long n, long c0, int od, int oh) {
+        final long channels = g.layout == Layout.NCHW ? 1 : g.channels;
+        for (int ow = 0; ow < g.out[2]; ow++) {
+            for (long c = c0; c < c0 + channels; c++) {
+                long inPlane = n * g.inStride[Geometry.N] + c * g.inStride[Geometry.C];
+                double sum = 0;
+                for (long jd = first[0][od]; jd < last[0][od]; jd++) {
+                    long id = origin[0][od] + jd * g.dilation[0];
+                    for (long jh = first[1][oh]; jh < last[1][oh]; jh++) {
+                        long row = inPlane + id * g.inStride[Geometry.D] + (origin[1][oh] + jh * g.dilation[1]) * g.inStride[Geometry.H];
+                        for (long jw = first[2][ow]; jw < last[2][ow]; jw++) {
+                            sum += input.getAtIndex(JAVA_FLOAT_UNALIGNED, row + (origin[2][ow] + jw * g.dilation[2]) * g.inStride[Geometry.W]);
+                        }
+                    }
+                }
+                float average;
+                if (adaptivePerAxis) {
+                    average = (float) (sum / (last[0][od] - first[0][od]) / (last[1][oh] - first[1][oh]) / (last[2][ow] - first[2][ow]));
+                } else {
+                    long divisor = divisor(od, oh, ow);
+                    average = divisor == 0 ? 0f : (float) (sum / divisor);
+                }
+                output.setAtIndex(JAVA_FLOAT_UNALIGNED, outLine(n, c, od, oh) + ow * g.outStride[Geometry.W], average);
+            }
+        }
+    }
+
     /** A sum (average), a sum of powers or, for p = infinity, the largest |x| (LP). */
     private float accumulate(float current, float v) {
         if (!lp) return current + v;
@@ -200,7 +237,13 @@ public final class JavaKernel implements Kernel {
         return (float) Math.pow(base, g.p);
     }
 
+    /** An LP output; a NaN one is the canonical quiet NaN, as natively (powers and roots do not keep payloads alike). */
     private float lpResult(float sum, int od, int oh, int ow) {
+        float r = lpValue(sum, od, oh, ow);
+        return Float.isNaN(r) ? Float.NaN : r;
+    }
+
+    private float lpValue(float sum, int od, int oh, int ow) {
         if (infiniteP) return sum;
         if (pytorchLp) { // PyTorch averages x^p over the taps, then scales by the whole kernel
             long taps = (last[0][od] - first[0][od]) * (last[1][oh] - first[1][oh]) * (last[2][ow] - first[2][ow]);
@@ -231,10 +274,17 @@ public final class JavaKernel implements Kernel {
     private long divisor(int od, int oh, int ow) {
         if (g.divisorOverride > 0) return g.divisorOverride;
         if (g.divisor == AvgDivisor.EXCLUDE_PADDING) {
-            return (last[0][od] - first[0][od]) * (last[1][oh] - first[1][oh]) * (last[2][ow] - first[2][ow]);
+            return saturatingProduct(last[0][od] - first[0][od], last[1][oh] - first[1][oh], last[2][ow] - first[2][ow]);
         }
-        if (g.divisor == AvgDivisor.INCLUDE_PADDING) return padded[0][od] * padded[1][oh] * padded[2][ow];
-        return g.kernelVolume();
+        if (g.divisor == AvgDivisor.INCLUDE_PADDING) return saturatingProduct(padded[0][od], padded[1][oh], padded[2][ow]);
+        return saturatingProduct(g.kernel[0], g.kernel[1], g.kernel[2]);
+    }
+
+    /** a*b*c for non-negative factors, Long.MAX_VALUE past it: padded windows can hold more than 2^63 taps (as native). */
+    private static long saturatingProduct(long a, long b, long c) {
+        long ab = Math.multiplyHigh(a, b) != 0 || a * b < 0 ? Long.MAX_VALUE : a * b;
+        if (ab == Long.MAX_VALUE && c > 0 && a != 0 && b != 0) return Long.MAX_VALUE;
+        return Math.multiplyHigh(ab, c) != 0 || ab * c < 0 ? Long.MAX_VALUE : ab * c;
     }
 
     /** One output line of fractional max or min pooling: each (n, c) places its windows from its own samples. */
@@ -272,6 +322,20 @@ public final class JavaKernel implements Kernel {
     /** The sample entry that drives normalized axis {@code a} (d, h, w): PyTorch reverses 1d/2d but not 3d. */
     private int sampleOf(int a) {
         return g.rank == 3 ? a : 2 - a;
+    }
+
+    /**
+     * A NaN max or min is the canonical quiet NaN ({@link Float#NaN}, 0x7fc00000), whatever the input NaN's sign and
+     * payload, as at every native level.
+     */
+    private void canonicalNanLine(MemorySegment output, long n, long c0, long od, long oh) {
+        long channels = g.layout == Layout.NCHW ? 1 : g.channels;
+        for (long ow = 0; ow < g.out[2]; ow++) {
+            for (long c = c0; c < c0 + channels; c++) {
+                long at = outLine(n, c, od, oh) + ow * g.outStride[Geometry.W];
+                if (Float.isNaN(output.getAtIndex(JAVA_FLOAT_UNALIGNED, at))) output.setAtIndex(JAVA_FLOAT_UNALIGNED, at, Float.NaN);
+            }
+        }
     }
 
     /** Rewrites a line's plane indices into the requested format. */

@@ -33,12 +33,16 @@ public final class NativeKernel implements Kernel {
             Linker.Option.critical(true));
     /** Linked on first use: inference never needs it. */
     private static final class Backward {
-        static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(
+        static final MethodHandle CRITICAL = Linker.nativeLinker().downcallHandle(
                 PoolkitFFI.pk_pool_backward_f32$address(), PoolkitFFI.pk_pool_backward_f32$descriptor(), Linker.Option.critical(true));
+        static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(
+                PoolkitFFI.pk_pool_backward_f32$address(), PoolkitFFI.pk_pool_backward_f32$descriptor());
         static final MethodHandle METHOD = Linker.nativeLinker().downcallHandle(
                 PoolkitFFI.pk_method_backward_f32$address(), PoolkitFFI.pk_method_backward_f32$descriptor(), Linker.Option.critical(true));
+        static final MethodHandle METHOD_HANDLE = Linker.nativeLinker().downcallHandle(
+                PoolkitFFI.pk_method_backward_f32$address(), PoolkitFFI.pk_method_backward_f32$descriptor());
     }
-    /** The methods of the literature (SoftPool, GeM): runs with their params. Linked on first use. */
+    /** The methods of the literature (SoftPool, GeM, ...): runs with their params. Linked on first use. */
     private static final class Method {
         static final MethodHandle RUN = Linker.nativeLinker().downcallHandle(
                 PoolkitFFI.pk_method_run_f32$address(), PoolkitFFI.pk_method_run_f32$descriptor());
@@ -46,8 +50,14 @@ public final class NativeKernel implements Kernel {
                 PoolkitFFI.pk_method_run_f32$address(), PoolkitFFI.pk_method_run_f32$descriptor(), Linker.Option.critical(true));
     }
 
-    /** Problems moving fewer bytes than this finish in well under a millisecond: critical calls suit them. */
-    private static final long CRITICAL_MAX_BYTES = 1L << 20;
+    /**
+     * A critical downcall holds up every safepoint (and so every other thread that needs one) until it returns, so
+     * none may last longer than about a millisecond: calls moving fewer bytes than this finish well within it. Longer
+     * calls are regular downcalls on native memory; heap memory, which only critical calls may pass, is split into
+     * row ranges of at most this many bytes (forward), or copied to native memory in pieces of this size
+     * (backward, unpooling, whose native entry points run whole).
+     */
+    public static final long CRITICAL_MAX_BYTES = 1L << 20;
 
     private final Arena arena; // holds the descriptors, the plan and the samples: freed once this kernel is unreachable
     private final MemorySegment spec, input, output;
@@ -64,6 +74,7 @@ public final class NativeKernel implements Kernel {
     private final MemorySegment plan, samples;
     private final long sampleCount;
     private final boolean preferCritical;
+    private final long rowsPerCriticalCall, backwardBytes;
     private final Isa isa;
     /** Level and strategy of the kernel the plan runs, asked once: {@code native:avx512:tiles}. */
     private final String name;
@@ -155,6 +166,9 @@ public final class NativeKernel implements Kernel {
         }
         long bytes = (g.inputCount + g.outputCount * (g.op == PoolOp.MAX || g.op == PoolOp.MIN ? 3 : 1)) * Float.BYTES;
         this.preferCritical = bytes < CRITICAL_MAX_BYTES;
+        // rows of a critical call over heap memory: about CRITICAL_MAX_BYTES of data (at least one row)
+        this.rowsPerCriticalCall = Math.max(1, (long) ((double) g.rows * CRITICAL_MAX_BYTES / Math.max(1, bytes)));
+        this.backwardBytes = (g.inputCount * (g.op == PoolOp.LP ? 2 : 1) + g.outputCount * (g.op == PoolOp.LP ? 2 : 3)) * Float.BYTES;
         String path = pathName(owned, false);
         String withIndices = g.op == PoolOp.MAX || g.op == PoolOp.MIN ? pathName(owned, true) : path;
         // runs with indices may take another strategy at the same level: then both are named
@@ -164,7 +178,7 @@ public final class NativeKernel implements Kernel {
 
     /** The plan's kernel as the library names it, {@code avx512:tiles}. */
     private static String pathName(MemorySegment plan, boolean withIndices) {
-        MemorySegment name = PoolkitFFI.pk_pool_plan_path(plan, withIndices ? 1 : 0);
+        MemorySegment name = PoolkitFFI.pk_pool_plan_path(plan, plan.byteSize(), withIndices ? 1 : 0);
         if (name.equals(MemorySegment.NULL)) throw new IllegalStateException("native library rejected its own plan");
         return name.reinterpret(64).getString(0);
     }
@@ -216,19 +230,31 @@ public final class NativeKernel implements Kernel {
     public void run(MemorySegment in, MemorySegment out, MemorySegment indices, MemorySegment runParams, long rowBegin, long rowEnd) {
         MemorySegment idx = indices == null ? MemorySegment.NULL : indices;
         MemorySegment prm = runParams != null ? runParams : params;
-        long prmCount = runParams != null ? runParams.byteSize() / Float.BYTES : paramCount;
-        boolean critical = preferCritical || !in.isNative() || !out.isNative() || !idx.isNative() || !prm.isNative();
+        if (preferCritical) {
+            run(true, in, out, idx, prm, rowBegin, rowEnd);
+        } else if (in.isNative() && out.isNative() && idx.isNative() && prm.isNative()) {
+            run(false, in, out, idx, prm, rowBegin, rowEnd);
+        } else { // heap memory: critical calls over row ranges short enough not to stall safepoints
+            for (long begin = rowBegin; begin < rowEnd; begin += rowsPerCriticalCall) {
+                run(true, in, out, idx, prm, begin, Math.min(rowEnd, begin + rowsPerCriticalCall));
+            }
+        }
+    }
+
+    private void run(boolean critical, MemorySegment in, MemorySegment out, MemorySegment idx, MemorySegment prm, long rowBegin,
+                     long rowEnd) {
+        long prmCount = prm.byteSize() / Float.BYTES;
         int status;
         try {
             status = method ? (critical
-                    ? (int) Method.RUN_CRITICAL.invokeExact(plan, in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
-                            idx, idx.byteSize() / Long.BYTES, prm, prmCount, rowBegin, rowEnd)
-                    : (int) Method.RUN.invokeExact(plan, in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
-                            idx, idx.byteSize() / Long.BYTES, prm, prmCount, rowBegin, rowEnd))
+                    ? (int) Method.RUN_CRITICAL.invokeExact(plan, plan.byteSize(), in, in.byteSize() / Float.BYTES, out,
+                            out.byteSize() / Float.BYTES, idx, idx.byteSize() / Long.BYTES, prm, prmCount, rowBegin, rowEnd)
+                    : (int) Method.RUN.invokeExact(plan, plan.byteSize(), in, in.byteSize() / Float.BYTES, out,
+                            out.byteSize() / Float.BYTES, idx, idx.byteSize() / Long.BYTES, prm, prmCount, rowBegin, rowEnd))
                     : critical
-                    ? (int) RUN_CRITICAL.invokeExact(plan, in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
+                    ? (int) RUN_CRITICAL.invokeExact(plan, plan.byteSize(), in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
                             idx, idx.byteSize() / Long.BYTES, samples, sampleCount, rowBegin, rowEnd)
-                    : (int) RUN.invokeExact(plan, in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
+                    : (int) RUN.invokeExact(plan, plan.byteSize(), in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
                             idx, idx.byteSize() / Long.BYTES, samples, sampleCount, rowBegin, rowEnd);
         } catch (RuntimeException | Error e) {
             throw e;
@@ -250,7 +276,11 @@ public final class NativeKernel implements Kernel {
         long prmCount = runParams != null ? runParams.byteSize() / Float.BYTES : paramCount;
         int status;
         try {
-            status = (int) Backward.METHOD.invokeExact(spec, methodSpec, input, in, in.byteSize() / Float.BYTES, output,
+            // long calls on native memory need no critical downcall; heap memory needs one (a long one holds up safepoints)
+            boolean critical = backwardBytes < CRITICAL_MAX_BYTES || !gradOutput.isNative() || !gradInput.isNative() || !in.isNative()
+                    || !prm.isNative() || !gp.isNative();
+            status = (int) (critical ? Backward.METHOD : Backward.METHOD_HANDLE).invokeExact(spec, methodSpec, input, in,
+                    in.byteSize() / Float.BYTES, output,
                     gradOutput, gradOutput.byteSize() / Float.BYTES, prm, prmCount, gradInput, gradInput.byteSize() / Float.BYTES,
                     gp, gp.byteSize() / Float.BYTES);
         } catch (RuntimeException | Error e) {
@@ -275,18 +305,53 @@ public final class NativeKernel implements Kernel {
         MemorySegment x = in == null ? MemorySegment.NULL : in, y = out == null ? MemorySegment.NULL : out;
         MemorySegment idx = indices == null ? MemorySegment.NULL : indices;
         int status;
+        if (backwardBytes < CRITICAL_MAX_BYTES) {
+            status = backward(Backward.CRITICAL, gradOutput, gradInput, x, y, idx);
+        } else if (gradOutput.isNative() && gradInput.isNative() && x.isNative() && y.isNative() && idx.isNative()) {
+            status = backward(Backward.HANDLE, gradOutput, gradInput, x, y, idx);
+        } else { // long, over heap memory: on native copies, so that no critical call runs long
+            try (Arena copies = Arena.ofConfined()) {
+                MemorySegment g = nativeCopy(copies, gradOutput, true), gi = nativeCopy(copies, gradInput, false);
+                status = backward(Backward.HANDLE, g, gi, nativeCopy(copies, x, true), nativeCopy(copies, y, true),
+                        nativeCopy(copies, idx, true));
+                if (gi != gradInput) copyInPieces(gi, gradInput);
+            }
+        }
+        if (status != 0) {
+            throw new PoolingException("native pooling backward failed: " + statusText(status), status);
+        }
+    }
+
+    private int backward(MethodHandle handle, MemorySegment gradOutput, MemorySegment gradInput, MemorySegment x, MemorySegment y,
+                         MemorySegment idx) {
         try {
-            // critical: heap arrays pass without copying; a backward pass is one bounded loop nest
-            status = (int) Backward.HANDLE.invokeExact(spec, input, x, x.byteSize() / Float.BYTES, output, y, y.byteSize() / Float.BYTES,
+            return (int) handle.invokeExact(spec, input, x, x.byteSize() / Float.BYTES, output, y, y.byteSize() / Float.BYTES,
                     gradOutput, gradOutput.byteSize() / Float.BYTES, idx, idx.byteSize() / Long.BYTES, gradInput,
                     gradInput.byteSize() / Float.BYTES);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
             throw new AssertionError(t);
+        } finally {
+            Reference.reachabilityFence(this); // keeps the descriptors alive through the call
         }
-        if (status != 0) {
-            throw new PoolingException("native pooling backward failed: " + statusText(status), status);
+    }
+
+    /**
+     * {@code segment} itself when native (or NULL); otherwise a native copy of it (its contents copied when
+     * {@code contents}), 8-byte aligned.
+     */
+    public static MemorySegment nativeCopy(Arena arena, MemorySegment segment, boolean contents) {
+        if (segment.isNative()) return segment;
+        MemorySegment copy = arena.allocate(segment.byteSize(), Long.BYTES);
+        if (contents) copyInPieces(segment, copy);
+        return copy;
+    }
+
+    /** Copies all of {@code from} to {@code to} in pieces of at most CRITICAL_MAX_BYTES, each a short uninterruptible copy. */
+    public static void copyInPieces(MemorySegment from, MemorySegment to) {
+        for (long at = 0, size = from.byteSize(); at < size; at += CRITICAL_MAX_BYTES) {
+            MemorySegment.copy(from, at, to, at, Math.min(CRITICAL_MAX_BYTES, size - at));
         }
     }
 }

@@ -383,6 +383,15 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     public static int PK_INDEX_CHANNELS_LAST_BATCH() {
         return PK_INDEX_CHANNELS_LAST_BATCH;
     }
+    private static final int PK_AVG_WIDE_TAPS = (int)1024L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_AVG_WIDE_TAPS 1024
+     * }
+     */
+    public static int PK_AVG_WIDE_TAPS() {
+        return PK_AVG_WIDE_TAPS;
+    }
     private static final int PK_DIVISOR_EXCLUDE_PADDING = (int)0L;
     /**
      * {@snippet lang=c :
@@ -1266,6 +1275,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             PoolkitFFI.C_INT,
             PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
             PoolkitFFI.C_POINTER,
             PoolkitFFI.C_LONG,
             PoolkitFFI.C_POINTER,
@@ -1286,7 +1296,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t pk_pool_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
+     * int32_t pk_pool_run_f32(const void *plan, int64_t plan_size, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
      * }
      */
     public static FunctionDescriptor pk_pool_run_f32$descriptor() {
@@ -1296,7 +1306,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t pk_pool_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
+     * int32_t pk_pool_run_f32(const void *plan, int64_t plan_size, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
      * }
      */
     public static MethodHandle pk_pool_run_f32$handle() {
@@ -1306,7 +1316,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t pk_pool_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
+     * int32_t pk_pool_run_f32(const void *plan, int64_t plan_size, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
      * }
      */
     public static MemorySegment pk_pool_run_f32$address() {
@@ -1315,16 +1325,16 @@ public class PoolkitFFI extends PoolkitFFI$shared {
 
     /**
      * {@snippet lang=c :
-     * int32_t pk_pool_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
+     * int32_t pk_pool_run_f32(const void *plan, int64_t plan_size, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end)
      * }
      */
-    public static int pk_pool_run_f32(MemorySegment plan, MemorySegment input_data, long input_capacity, MemorySegment output_data, long output_capacity, MemorySegment indices_data, long indices_capacity, MemorySegment samples, long samples_capacity, long row_begin, long row_end) {
+    public static int pk_pool_run_f32(MemorySegment plan, long plan_size, MemorySegment input_data, long input_capacity, MemorySegment output_data, long output_capacity, MemorySegment indices_data, long indices_capacity, MemorySegment samples, long samples_capacity, long row_begin, long row_end) {
         var mh$ = pk_pool_run_f32.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("pk_pool_run_f32", plan, input_data, input_capacity, output_data, output_capacity, indices_data, indices_capacity, samples, samples_capacity, row_begin, row_end);
+                traceDowncall("pk_pool_run_f32", plan, plan_size, input_data, input_capacity, output_data, output_capacity, indices_data, indices_capacity, samples, samples_capacity, row_begin, row_end);
             }
-            return (int)mh$.invokeExact(plan, input_data, input_capacity, output_data, output_capacity, indices_data, indices_capacity, samples, samples_capacity, row_begin, row_end);
+            return (int)mh$.invokeExact(plan, plan_size, input_data, input_capacity, output_data, output_capacity, indices_data, indices_capacity, samples, samples_capacity, row_begin, row_end);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -1336,6 +1346,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             PoolkitFFI.C_POINTER,
             PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
             PoolkitFFI.C_INT
         );
 
@@ -1347,7 +1358,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * const char *pk_pool_plan_path(const void *plan, int32_t with_indices)
+     * const char *pk_pool_plan_path(const void *plan, int64_t plan_size, int32_t with_indices)
      * }
      */
     public static FunctionDescriptor pk_pool_plan_path$descriptor() {
@@ -1357,7 +1368,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * const char *pk_pool_plan_path(const void *plan, int32_t with_indices)
+     * const char *pk_pool_plan_path(const void *plan, int64_t plan_size, int32_t with_indices)
      * }
      */
     public static MethodHandle pk_pool_plan_path$handle() {
@@ -1367,7 +1378,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Address for:
      * {@snippet lang=c :
-     * const char *pk_pool_plan_path(const void *plan, int32_t with_indices)
+     * const char *pk_pool_plan_path(const void *plan, int64_t plan_size, int32_t with_indices)
      * }
      */
     public static MemorySegment pk_pool_plan_path$address() {
@@ -1376,16 +1387,16 @@ public class PoolkitFFI extends PoolkitFFI$shared {
 
     /**
      * {@snippet lang=c :
-     * const char *pk_pool_plan_path(const void *plan, int32_t with_indices)
+     * const char *pk_pool_plan_path(const void *plan, int64_t plan_size, int32_t with_indices)
      * }
      */
-    public static MemorySegment pk_pool_plan_path(MemorySegment plan, int with_indices) {
+    public static MemorySegment pk_pool_plan_path(MemorySegment plan, long plan_size, int with_indices) {
         var mh$ = pk_pool_plan_path.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("pk_pool_plan_path", plan, with_indices);
+                traceDowncall("pk_pool_plan_path", plan, plan_size, with_indices);
             }
-            return (MemorySegment)mh$.invokeExact(plan, with_indices);
+            return (MemorySegment)mh$.invokeExact(plan, plan_size, with_indices);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -1876,6 +1887,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             PoolkitFFI.C_INT,
             PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
             PoolkitFFI.C_POINTER,
             PoolkitFFI.C_LONG,
             PoolkitFFI.C_POINTER,
@@ -1896,7 +1908,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t pk_method_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *params, int64_t params_capacity, int64_t row_begin, int64_t row_end)
+     * int32_t pk_method_run_f32(const void *plan, int64_t plan_size, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *params, int64_t params_capacity, int64_t row_begin, int64_t row_end)
      * }
      */
     public static FunctionDescriptor pk_method_run_f32$descriptor() {
@@ -1906,7 +1918,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t pk_method_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *params, int64_t params_capacity, int64_t row_begin, int64_t row_end)
+     * int32_t pk_method_run_f32(const void *plan, int64_t plan_size, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *params, int64_t params_capacity, int64_t row_begin, int64_t row_end)
      * }
      */
     public static MethodHandle pk_method_run_f32$handle() {
@@ -1916,7 +1928,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t pk_method_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *params, int64_t params_capacity, int64_t row_begin, int64_t row_end)
+     * int32_t pk_method_run_f32(const void *plan, int64_t plan_size, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *params, int64_t params_capacity, int64_t row_begin, int64_t row_end)
      * }
      */
     public static MemorySegment pk_method_run_f32$address() {
@@ -1925,16 +1937,16 @@ public class PoolkitFFI extends PoolkitFFI$shared {
 
     /**
      * {@snippet lang=c :
-     * int32_t pk_method_run_f32(const void *plan, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *params, int64_t params_capacity, int64_t row_begin, int64_t row_end)
+     * int32_t pk_method_run_f32(const void *plan, int64_t plan_size, const float *input_data, int64_t input_capacity, float *output_data, int64_t output_capacity, int64_t *indices_data, int64_t indices_capacity, const float *params, int64_t params_capacity, int64_t row_begin, int64_t row_end)
      * }
      */
-    public static int pk_method_run_f32(MemorySegment plan, MemorySegment input_data, long input_capacity, MemorySegment output_data, long output_capacity, MemorySegment indices_data, long indices_capacity, MemorySegment params, long params_capacity, long row_begin, long row_end) {
+    public static int pk_method_run_f32(MemorySegment plan, long plan_size, MemorySegment input_data, long input_capacity, MemorySegment output_data, long output_capacity, MemorySegment indices_data, long indices_capacity, MemorySegment params, long params_capacity, long row_begin, long row_end) {
         var mh$ = pk_method_run_f32.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("pk_method_run_f32", plan, input_data, input_capacity, output_data, output_capacity, indices_data, indices_capacity, params, params_capacity, row_begin, row_end);
+                traceDowncall("pk_method_run_f32", plan, plan_size, input_data, input_capacity, output_data, output_capacity, indices_data, indices_capacity, params, params_capacity, row_begin, row_end);
             }
-            return (int)mh$.invokeExact(plan, input_data, input_capacity, output_data, output_capacity, indices_data, indices_capacity, params, params_capacity, row_begin, row_end);
+            return (int)mh$.invokeExact(plan, plan_size, input_data, input_capacity, output_data, output_capacity, indices_data, indices_capacity, params, params_capacity, row_begin, row_end);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -2013,6 +2025,15 @@ public class PoolkitFFI extends PoolkitFFI$shared {
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
+    }
+    private static final long PK_MAX_EXTENT = 1099511627776L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_MAX_EXTENT 1099511627776
+     * }
+     */
+    public static long PK_MAX_EXTENT() {
+        return PK_MAX_EXTENT;
     }
     private static final int PK_ISA_AUTO = (int)-1L;
     /**

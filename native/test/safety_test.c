@@ -1,0 +1,198 @@
+/* C tests of the library's safety promises under hostile input, meant to run under ASan+UBSan: indices that
+   change while unpooling or a backward pass reads them (a second thread, or indices aliasing the output),
+   sizes whose products overflow, fractional windows on axes long enough for float rounding to pass the last
+   start, and the accuracy of averages over wide windows at every level. */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "poolkit.h"
+#include "check.h"
+
+#define GUARD 16
+#define GUARD_VALUE 12345.0f
+
+/* Flips one index between a valid value and -1 until told to stop. */
+typedef struct flipper {
+    int64_t* index;
+    int64_t valid;
+    int stop;
+} flipper;
+
+static void* flip(void* arg) {
+    flipper* f = arg;
+    while (!__atomic_load_n(&f->stop, __ATOMIC_RELAXED)) {
+        __atomic_store_n(f->index, -1, __ATOMIC_RELAXED);
+        __atomic_store_n(f->index, f->valid, __ATOMIC_RELAXED);
+    }
+    return NULL;
+}
+
+static int guards_intact(const float* buffer, int64_t count) {
+    for (int64_t i = 0; i < GUARD; i++)
+        if (buffer[i] != GUARD_VALUE || buffer[GUARD + count + i] != GUARD_VALUE) return 0;
+    return 1;
+}
+
+/* Unpooling and max backward while another thread flips an index: every call ends with a status and writes
+   nothing outside its output. */
+static void test_index_races(void) {
+    const int64_t planes = 4, side = 128, in_side = 64, count = planes * side * side, in_count = planes * in_side * in_side;
+    pk_tensor_desc in = {.layout = PK_LAYOUT_NCHW, .spatial_rank = 2, .batch = 1, .channels = planes, .spatial = {in_side, in_side}};
+    pk_tensor_desc out = in;
+    out.spatial[0] = out.spatial[1] = side;
+    float* values = malloc(sizeof(float) * in_count);
+    int64_t* idx = malloc(sizeof(int64_t) * in_count);
+    float* y = malloc(sizeof(float) * (count + 2 * GUARD));
+    for (int64_t i = 0; i < in_count; i++) {
+        const int64_t h = i % (in_side * in_side) / in_side, w = i % in_side;
+        values[i] = (float)(i % 97) + 1.0f;
+        idx[i] = (2 * h) * side + 2 * w; /* the top-left of each 2x2 window */
+    }
+    flipper f = {&idx[in_count / 2], idx[in_count / 2], 0};
+    pthread_t thread;
+    pthread_create(&thread, NULL, flip, &f);
+    pk_pool_spec unpool = {.spatial_rank = 2, .isa = PK_ISA_AUTO, .index_format = PK_INDEX_PLANE};
+    int statuses_ok = 1, guards_ok = 1, refused = 0;
+    for (int run = 0; run < 40; run++) {
+        for (int64_t i = 0; i < count + 2 * GUARD; i++) y[i] = GUARD_VALUE;
+        const int32_t status = pk_max_unpool_f32(&unpool, &in, values, in_count, idx, in_count, &out, y + GUARD, count);
+        statuses_ok &= status == PK_OK || status == PK_ERR_INVALID_INDEX;
+        refused += status != PK_OK;
+        guards_ok &= guards_intact(y, count);
+    }
+    CHECK(statuses_ok && guards_ok, "unpooling under a racing index: statuses %d, guards %d", statuses_ok, guards_ok);
+    /* the backward pass of max pooling 2x2 over the 128x128 planes reads the same indices */
+    pk_pool_spec pool = {.op = PK_OP_MAX, .spatial_rank = 2, .kernel = {2, 2}, .stride = {2, 2}, .dilation = {1, 1},
+                         .isa = PK_ISA_AUTO};
+    float* grad = malloc(sizeof(float) * in_count);
+    for (int64_t i = 0; i < in_count; i++) grad[i] = 1.0f;
+    statuses_ok = guards_ok = 1;
+    for (int run = 0; run < 40; run++) {
+        for (int64_t i = 0; i < count + 2 * GUARD; i++) y[i] = GUARD_VALUE;
+        const int32_t status = pk_pool_backward_f32(&pool, &out, NULL, 0, &in, NULL, 0, grad, in_count, idx, in_count,
+                                                    y + GUARD, count);
+        statuses_ok &= status == PK_OK || status == PK_ERR_INVALID_INDEX;
+        guards_ok &= guards_intact(y, count);
+    }
+    CHECK(statuses_ok && guards_ok, "max backward under a racing index: statuses %d, guards %d", statuses_ok, guards_ok);
+    __atomic_store_n(&f.stop, 1, __ATOMIC_RELAXED);
+    pthread_join(thread, NULL);
+    printf("safety_test: %d of 40 racing unpool runs saw the bad index\n", refused);
+    free(values);
+    free(idx);
+    free(y);
+    free(grad);
+}
+
+/* Indices that share memory with the output (the header does not forbid it): zeroing and scattering rewrite
+   them between the passes. Every index is checked where it is used, so this ends with a status, inside. */
+static void test_aliased_indices(void) {
+    pk_tensor_desc in = {.layout = PK_LAYOUT_NCHW, .spatial_rank = 1, .batch = 1, .channels = 1, .spatial = {2}};
+    pk_tensor_desc out = in;
+    out.spatial[0] = 4;
+    pk_pool_spec unpool = {.spatial_rank = 1, .isa = PK_ISA_AUTO, .index_format = PK_INDEX_PLANE};
+    int64_t* storage = malloc(sizeof(int64_t) * 2); /* the output's 4 floats are the 2 indices */
+    float values[2] = {-1.0f, 2.0f};
+    storage[0] = 1;
+    storage[1] = 3;
+    const int32_t status = pk_max_unpool_f32(&unpool, &in, values, 2, storage, 2, &out, (float*)storage, 4);
+    CHECK(status == PK_OK || status == PK_ERR_INVALID_INDEX || status == PK_ERR_CONFLICTING_INDEX,
+          "aliased indices: status %d", status);
+    free(storage);
+}
+
+/* Products of sizes past 64 bits are refused, not wrapped. */
+static void test_overflowing_sizes(void) {
+    const int64_t limit = PK_MAX_EXTENT;
+    CHECK(pk_unpool_output_size((INT64_C(1) << 24) + 1, 5, limit, 0, 0) == -1, "unpooled size past 2^64");
+    CHECK(pk_unpool_output_size(2, 1, limit - 1, 0, 0) == limit && pk_unpool_output_size(2, 2, limit - 1, 0, 0) == -1,
+          "unpooled size at and past the limit");
+    CHECK(pk_pool_output_size((INT64_C(1) << 24) + 1, (INT64_C(1) << 24) + 1, 1, limit, 0, 0, 0) == 0,
+          "dilated kernel past 2^64 fits nothing");
+    CHECK(pk_pool_output_size(10, 3, 0, 1, 0, 0, 0) == -1 && pk_pool_output_size(10, -3, 1, 1, 0, 0, 0) == -1,
+          "stride 0, negative kernel");
+    CHECK(pk_pool_output_size(limit + 1, 1, 1, 1, 0, 0, 0) == -1, "input past the limit");
+}
+
+/* Fractional windows on an axis of 8,471,693 elements, where float rounding puts the computed start of a
+   window past L - kernel: the window is clamped to the last one that fits, and nothing past the input is read
+   (ASan). */
+static void test_fractional_long_axis(void) {
+    const int64_t length = 8471693, kernel = 2, outputs = 8469547;
+    pk_pool_spec spec = {.op = PK_OP_MAX, .window = PK_WINDOW_FRACTIONAL, .spatial_rank = 1, .kernel = {kernel},
+                         .stride = {1}, .dilation = {1}, .isa = PK_ISA_AUTO};
+    pk_tensor_desc in = {.layout = PK_LAYOUT_NCHW, .spatial_rank = 1, .batch = 1, .channels = 1, .spatial = {length}};
+    pk_tensor_desc out = in;
+    out.spatial[0] = outputs;
+    float* x = malloc(sizeof(float) * length);
+    for (int64_t i = 0; i < length; i++) x[i] = (float)(i % 1000);
+    float* y = malloc(sizeof(float) * outputs);
+    int64_t* idx = malloc(sizeof(int64_t) * outputs);
+    const float sample = 0.5f;
+    const int32_t status = pk_pool_forward_f32(&spec, &in, x, length, &out, y, outputs, idx, outputs, &sample, 1, 0, 1);
+    int64_t largest = 0;
+    for (int64_t o = 0; o < outputs; o++) largest = idx[o] > largest ? idx[o] : largest;
+    CHECK(status == PK_OK && largest <= length - 1, "fractional long axis: status %d, largest index %lld", status,
+          (long long)largest);
+    free(x);
+    free(y);
+    free(idx);
+}
+
+/* Global averages of one 4096x4096 plane, constant 0.1 and N(100, 1), at every level: relative error at most
+   1e-6 against a long double sum (a float32 sum in order is off by 15% there). */
+static void test_wide_averages(void) {
+    const int64_t side = 4096, count = side * side;
+    float* x = malloc(sizeof(float) * count);
+    pk_pool_spec spec = {.op = PK_OP_AVG, .spatial_rank = 2, .kernel = {side, side}, .stride = {1, 1},
+                         .dilation = {1, 1}, .divisor_mode = PK_DIVISOR_INCLUDE_PADDING};
+    pk_tensor_desc in = {.layout = PK_LAYOUT_NCHW, .spatial_rank = 2, .batch = 1, .channels = 1, .spatial = {side, side}};
+    pk_tensor_desc out = in;
+    out.spatial[0] = out.spatial[1] = 1;
+    for (int kind = 0; kind < 2; kind++) {
+        long double exact = 0;
+        for (int64_t i = 0; i < count; i++) {
+            if (kind == 0) {
+                x[i] = 0.1f;
+            } else { /* Box-Muller from the seeded generator */
+                const double u = ((double)(next_random() >> 11) + 0.5) * 0x1.0p-53, v = (double)(next_random() >> 11) * 0x1.0p-53;
+                x[i] = (float)(100.0 + sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v));
+            }
+            exact += x[i];
+        }
+        exact /= count;
+        for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++)
+            for (int layout = 0; layout < 2; layout++) {
+                spec.isa = isa;
+                in.layout = out.layout = layout;
+                float y = 0;
+                const int32_t status = pk_pool_forward_f32(&spec, &in, x, count, &out, &y, 1, NULL, 0, NULL, 0, 0, 1);
+                const double error = fabs((double)((y - exact) / exact));
+                CHECK(status == PK_OK && error <= 1e-6, "wide average (%s) at level %d, layout %d: relative error %g",
+                      kind == 0 ? "0.1" : "N(100,1)", isa, layout, error);
+                /* the same window through a prepared plan (the path chosen at prepare) */
+                uint64_t plan[256];
+                float z = 0;
+                CHECK(pk_pool_plan_size() <= (int64_t)sizeof plan
+                          && pk_pool_prepare(&spec, &in, &out, plan, sizeof plan) == PK_OK
+                          && pk_pool_run_f32(plan, sizeof plan, x, count, &z, 1, NULL, 0, NULL, 0, 0, 1) == PK_OK
+                          && memcmp(&z, &y, sizeof z) == 0,
+                      "prepared wide average equals the forward call");
+            }
+    }
+    free(x);
+}
+
+int main(void) {
+    rng_state = 12;
+    test_overflowing_sizes();
+    test_aliased_indices();
+    test_index_races();
+    test_fractional_long_axis();
+    test_wide_averages();
+    printf("safety_test: %d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
