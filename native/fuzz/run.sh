@@ -21,14 +21,19 @@ work="$root/target/fuzz"
 mkdir -p "$work/obj"
 flags=(-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -std=c11
        -I"$root/native/include" -I"$root/native/src")
-# The library once, instrumented for coverage. The SIMD files take half an hour each to compile with ASan on a
-# busy 2-core machine, so they are left out unless FUZZ_SIMD=1 (the ctest runs under ASan cover their paths); without
-# them the library runs its scalar kernels at every level.
-sources=(api.c dispatch.c pool-plan.c f32-maxpool/f32-maxpool-scalar.c f32-avgpool/f32-avgpool-scalar.c
-         f32-lppool/f32-lppool-scalar.c pool-backward.c unpool.c)
+# The library once, instrumented for coverage. The SIMD files take long to compile with ASan on a busy 2-core
+# machine, so they are left out unless FUZZ_SIMD=1 (the ctest runs under ASan cover their paths); without them the
+# library runs its scalar kernels at every level.
+sources=(api.c dispatch/dispatch.c pool-plan.c scalar/pool-scalar.c pool-backward.c unpool.c roi/roi.c
+         methods/softpool.c methods/gem.c methods/mixed.c methods/stochastic.c methods/lip.c methods/s3pool.c
+         methods/method-api.c)
 if [ "${FUZZ_SIMD:-0}" = 1 ]; then
   flags+=(-DPK_HAVE_X86_KERNELS=1)
-  sources+=(simd/pool-avx2.c simd/pool-avx512.c)
+  for strategy in across along-borders tiles along planes big whole; do
+    sources+=(pool/$strategy-avx2.c pool/$strategy-avx512.c)
+  done
+  sources+=(dispatch/choose-avx2.c dispatch/choose-avx512.c methods/mixed-avx2.c methods/mixed-avx512.c
+            roi/roi-avx2.c roi/roi-avx512.c)
   work="$work/simd"
   mkdir -p "$work/obj"
 fi
@@ -37,8 +42,12 @@ for src in "${sources[@]}"; do
   obj="$work/obj/$(echo "$src" | tr / _).o"
   extra=()
   case "$src" in
-    simd/pool-avx2.c) extra=(-mavx2 -mfma) ;;
-    simd/pool-avx512.c) extra=(-mavx512f) ;;
+    roi/*-avx2.c) extra=(-mavx2 -ffp-contract=off) ;;
+    roi/*-avx512.c) extra=(-mavx512f -ffp-contract=off) ;;
+    methods/*-avx2.c) extra=(-mavx2 -mfma -Wno-psabi) ;;
+    methods/*-avx512.c) extra=(-mavx512f -Wno-psabi) ;;
+    *-avx2.c) extra=(-mavx2 -mfma) ;;
+    *-avx512.c) extra=(-mavx512f) ;;
   esac
   if [ ! -f "$obj" ] || [ "$root/native/src/$src" -nt "$obj" ] || [ -n "$(find "$root/native/src" "$root/native/include" -newer "$obj" -name '*.h' -o -newer "$obj" -name '*.inc' | head -1)" ]; then
     "$clang" "${flags[@]}" "${extra[@]}" -fsanitize=fuzzer-no-link -c "$root/native/src/$src" -o "$obj"
