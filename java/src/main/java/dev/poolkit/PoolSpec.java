@@ -388,7 +388,17 @@ public final class PoolSpec {
         return b;
     }
 
-    /** SoftPool (softmax-weighted pooling) over sliding windows of {@code kernel}; see {@link PoolOp#SOFT}. */
+    /**
+     * SoftPool (softmax-weighted pooling) over sliding windows of {@code kernel}; see {@link PoolOp#SOFT}. Takes every
+     * sliding option of average pooling but the divisor.
+     *
+     * <pre>{@code
+     * PoolSpec soft = PoolSpec.soft(2, 2).build();                     // the paper's 2x2 SoftPool, stride 2
+     * }</pre>
+     *
+     * @param kernel the window size per spatial axis, outermost first: 1 to 3 values
+     * @return a builder, to set the other parameters and {@link Builder#build()}
+     */
     public static Builder soft(long... kernel) {
         return new Builder(PoolOp.SOFT, kernel);
     }
@@ -396,6 +406,15 @@ public final class PoolSpec {
     /**
      * GeM pooling with exponent {@code p} over sliding windows of {@code kernel}; see {@link PoolOp#GEM}. Give one p per
      * channel with {@link Builder#pPerChannel} (then {@code p} is ignored) and the clamp with {@link Builder#eps}.
+     *
+     * <pre>{@code
+     * PoolSpec gem = PoolSpec.gem(3.0, 2, 2).build();                  // p = 3 over 2x2 windows, eps 1e-6
+     * }</pre>
+     *
+     * @param p the exponent, positive and finite (1: the mean of the clamped taps; large p: near their max); ignored with
+     *        {@link Builder#pPerChannel}
+     * @param kernel the window size per spatial axis, outermost first: 1 to 3 values
+     * @return a builder, to set the other parameters and {@link Builder#build()}
      */
     public static Builder gem(double p, long... kernel) {
         Builder b = new Builder(PoolOp.GEM, kernel);
@@ -403,24 +422,54 @@ public final class PoolSpec {
         return b;
     }
 
-    /** SoftPool over each whole (n, c) plane. */
+    /**
+     * SoftPool over each whole (n, c) plane.
+     *
+     * @param rank the number of spatial axes, 1 to 3
+     * @return a builder, to set the other parameters and {@link Builder#build()}
+     * @throws IllegalArgumentException when {@code rank} is not 1, 2 or 3
+     */
     public static Builder globalSoft(int rank) {
         return global(PoolOp.SOFT, rank);
     }
 
-    /** GeM over each whole (n, c) plane: the paper's global descriptor. */
+    /**
+     * GeM over each whole (n, c) plane: the paper's global descriptor.
+     *
+     * <pre>{@code
+     * PoolSpec descriptor = PoolSpec.globalGem(3.0, 2).build();        // [N, C, H, W] -> [N, C, 1, 1]
+     * }</pre>
+     *
+     * @param p the exponent, positive and finite (1: the mean of the clamped taps; large p: near their max); ignored with
+     *        {@link Builder#pPerChannel}
+     * @param rank the number of spatial axes, 1 to 3
+     * @return a builder, to set the other parameters and {@link Builder#build()}
+     * @throws IllegalArgumentException when {@code rank} is not 1, 2 or 3
+     */
     public static Builder globalGem(double p, int rank) {
         Builder b = global(PoolOp.GEM, rank);
         b.p = p;
         return b;
     }
 
-    /** Adaptive SoftPool to {@code outputSize} per spatial axis (PyTorch's bins). */
+    /**
+     * Adaptive SoftPool to {@code outputSize} per spatial axis (PyTorch's bins).
+     *
+     * @param outputSize the output length per spatial axis, or {@link #KEEP}
+     * @return a builder, to set the other parameters and {@link Builder#build()}
+     */
     public static Builder adaptiveSoft(long... outputSize) {
         return adaptive(PoolOp.SOFT, outputSize);
     }
 
-    /** Adaptive GeM to {@code outputSize} per spatial axis (PyTorch's bins). */
+    /**
+     * Adaptive GeM to {@code outputSize} per spatial axis (PyTorch's bins).
+     *
+     * @param p the exponent, positive and finite (1: the mean of the clamped taps; large p: near their max); ignored with
+     *        {@link Builder#pPerChannel}
+     * @param outputSize the output length per spatial axis, or {@link #KEEP}
+     * @return a builder, to set the other parameters and {@link Builder#build()}
+     */
     public static Builder adaptiveGem(double p, long... outputSize) {
         Builder b = adaptive(PoolOp.GEM, outputSize);
         b.p = p;
@@ -431,6 +480,16 @@ public final class PoolSpec {
      * Mixed pooling {@code λ max + (1 - λ) avg} with one {@code lambda}, over sliding windows of {@code kernel}; or λ per
      * channel ({@link Builder#lambdaPerChannel}), per output given with each run ({@link Builder#lambdaPerOutput}), or
      * drawn ({@link Builder#lambdaDrawn}). Takes max pooling's NaN policy and index format and average pooling's divisor.
+     *
+     * <pre>{@code
+     * PoolSpec mix = PoolSpec.mixed(0.5, 2, 2).build();                       // half max, half average
+     * PoolSpec gated = PoolSpec.mixed(0, 2, 2).lambdaPerOutput().build();     // λ map given with each run
+     * }</pre>
+     *
+     * @param lambda the one λ, finite: 1 gives max pooling and 0 average pooling, bit for bit; unused when λ comes per
+     *        channel, per output or drawn
+     * @param kernel the window size per spatial axis, outermost first: 1 to 3 values
+     * @return a builder, to set the other parameters and {@link Builder#build()}
      */
     public static Builder mixed(double lambda, long... kernel) {
         Builder b = new Builder(PoolOp.MIXED, kernel);
@@ -438,12 +497,32 @@ public final class PoolSpec {
         return b;
     }
 
-    /** Stochastic pooling over sliding windows of {@code kernel}: inference ({@code Σ a² / Σ a}) unless {@link Builder#training}. */
+    /**
+     * Stochastic pooling over sliding windows of {@code kernel}: inference ({@code Σ a² / Σ a}) unless
+     * {@link Builder#training}; see {@link PoolOp#STOCHASTIC}.
+     *
+     * <pre>{@code
+     * PoolSpec drop = PoolSpec.stochastic(2, 2).training().build();   // one uniform in [0, 1) per output with each run
+     * }</pre>
+     *
+     * @param kernel the window size per spatial axis, outermost first: 1 to 3 values
+     * @return a builder, to set the other parameters and {@link Builder#build()}
+     */
     public static Builder stochastic(long... kernel) {
         return new Builder(PoolOp.STOCHASTIC, kernel);
     }
 
-    /** Local importance pooling over sliding windows of {@code kernel}; the logits are given with each run. */
+    /**
+     * Local importance pooling over sliding windows of {@code kernel}; the logits are given with each run (the input's
+     * shape, or {@code [N, 1, spatial...]} with {@link Builder#logitsBroadcast}); see {@link PoolOp#LIP}.
+     *
+     * <pre>{@code
+     * PoolSpec lip = PoolSpec.lip(3, 3).stride(2, 2).padding(1, 1).build();
+     * }</pre>
+     *
+     * @param kernel the window size per spatial axis, outermost first: 1 to 3 values
+     * @return a builder, to set the other parameters and {@link Builder#build()}
+     */
     public static Builder lip(long... kernel) {
         return new Builder(PoolOp.LIP, kernel);
     }
@@ -452,6 +531,13 @@ public final class PoolSpec {
      * S3Pool with pool size {@code s} per axis: max pooling with kernel = stride = s and s - 1 end padding (inference), or in
      * {@link Builder#training} each output's window at a picked position ({@link Builder#picks} or {@link Builder#seed}),
      * grids of {@link Builder#grid} (default s).
+     *
+     * <pre>{@code
+     * PoolSpec s3 = PoolSpec.s3pool(2, 2).training().seed(7).build();  // picks drawn once, when prepared
+     * }</pre>
+     *
+     * @param s the pool size per spatial axis, outermost first: 1 to 3 positive values
+     * @return a builder, to set the other parameters and {@link Builder#build()}
      */
     public static Builder s3pool(long... s) {
         return new Builder(PoolOp.S3POOL, s);
@@ -542,7 +628,7 @@ public final class PoolSpec {
     /**
      * The operation.
      *
-     * @return max, min, average or LP
+     * @return max, min, average, LP or one of the methods of the literature
      */
     public PoolOp op() { return op; }
     /**
@@ -551,33 +637,75 @@ public final class PoolSpec {
      * @return sliding, global, adaptive or fractional
      */
     public WindowRule windowRule() { return windowRule; }
-    /** Mixed pooling's one λ. */
+    /**
+     * Mixed pooling's one λ.
+     *
+     * @return λ as given to {@link #mixed}; 0 for other ops
+     */
     public double lambda() { return lambda; }
-    /** Mixed pooling's λ per channel, when given. */
+    /**
+     * Mixed pooling's λ per channel, when given.
+     *
+     * @return a copy, or empty
+     */
     public Optional<float[]> lambdaPerChannel() { return Optional.ofNullable(channelLambda).map(float[]::clone); }
-    /** Mixed pooling with λ per output, given with each run. */
+    /**
+     * Whether mixed pooling takes λ per output, given with each run.
+     *
+     * @return true when set by {@link Builder#lambdaPerOutput()}
+     */
     public boolean lambdaPerOutput() { return lambdaMap; }
-    /** Mixed pooling's probability q of λ = 1 when λ is drawn per output. */
+    /**
+     * Mixed pooling's probability q of λ = 1 when λ is drawn per output.
+     *
+     * @return q, or empty
+     */
     public Optional<Double> lambdaDrawn() { return Optional.ofNullable(drawnProbability); }
-    /** Stochastic pooling in training mode (sampling). */
+    /**
+     * Whether stochastic pooling or S3Pool is in training mode (sampling).
+     *
+     * @return true when set by {@link Builder#training()}
+     */
     public boolean training() { return training; }
-    /** LIP with logits of one channel, broadcast over the channels. */
+    /**
+     * Whether LIP takes logits of one channel, broadcast over the channels.
+     *
+     * @return true when set by {@link Builder#logitsBroadcast()}
+     */
     public boolean logitsBroadcast() { return logitsBroadcast; }
     /**
      * Whether each run takes a params tensor: mixed λ per output, drawn λ or stochastic training without a seed
      * (uniforms), LIP (logits).
+     *
+     * @return true when runs need {@link PreparedPool#run(Tensor, Tensor, Tensor, Tensor)} with params
      */
     public boolean takesRunParams() {
         return op == PoolOp.LIP || op == PoolOp.MIXED && (lambdaMap || drawnProbability != null && seed == null)
                 || op == PoolOp.STOCHASTIC && training && seed == null;
     }
-    /** S3Pool's grid size per axis. */
+    /**
+     * S3Pool's grid size per axis.
+     *
+     * @return a new array, outermost axis first: as given, else the kernel ({@code s})
+     */
     public long[] grid() { return grid.clone(); }
-    /** S3Pool's explicit picks, when given. */
+    /**
+     * S3Pool's explicit picks, when given.
+     *
+     * @return a copy, or empty
+     */
     public Optional<long[]> picks() { return Optional.ofNullable(picks).map(long[]::clone); }
-    /** GeM's clamp (0 for other ops). */
+    /**
+     * GeM's clamp.
+     *
+     * @return eps, {@value #DEFAULT_GEM_EPS} unless set; 0 for other ops
+     */
     public double eps() { return eps; }
-    /** GeM's exponent per channel, when given. */
+    /**
+     * GeM's exponent per channel, when given.
+     *
+     * @return a copy, or empty
+     */
     public Optional<float[]> pPerChannel() { return Optional.ofNullable(channelP).map(float[]::clone); }
     /**
      * LP pooling's and GeM's exponent (0 for other ops).
@@ -915,38 +1043,82 @@ public final class PoolSpec {
          */
         public Builder samples(float... samples) { this.samples = samples.clone(); return this; }
         /**
-         * Fractional pooling's samples drawn from {@code seed} when the operation is prepared: reproducible runs.
+         * Random choices drawn from {@code seed} once, when the operation is prepared, and reused by every run:
+         * fractional pooling's samples, mixed pooling's drawn λ ({@link #lambdaDrawn}), stochastic pooling's and S3Pool's
+         * choices in {@link #training}. Reproducible, whatever the layout.
          *
          * @param seed the seed
          * @return this builder
          */
         public Builder seed(long seed) { this.seed = seed; return this; }
 
-        /** GeM's clamp {@code eps > 0} (default {@value PoolSpec#DEFAULT_GEM_EPS}). */
+        /**
+         * GeM's clamp: each tap counts as {@code max(x, eps)}.
+         *
+         * @param eps positive and finite (default {@value PoolSpec#DEFAULT_GEM_EPS})
+         * @return this builder
+         */
         public Builder eps(double eps) { this.eps = eps; return this; }
-        /** GeM's exponent per channel (a learned p per channel); the input must have this many channels. */
+        /**
+         * GeM's exponent per channel (a learned p per channel), replacing the one p.
+         *
+         * @param p one exponent per channel of the input (checked when prepared), each positive and finite
+         * @return this builder
+         */
         public Builder pPerChannel(float... p) { this.channelP = p.clone(); return this; }
 
-        /** Mixed pooling: one λ per channel. */
+        /**
+         * Mixed pooling: one λ per channel, replacing the one λ.
+         *
+         * @param lambda one finite λ per channel of the input (checked when prepared)
+         * @return this builder
+         */
         public Builder lambdaPerChannel(float... lambda) { this.channelLambda = lambda.clone(); return this; }
-        /** Mixed pooling: λ per output element, given as the params tensor (output's shape and strides) of each run. */
+        /**
+         * Mixed pooling: λ per output element (gated pooling), given as the params tensor (the output's shape and
+         * strides, every value finite) of each run.
+         *
+         * @return this builder
+         */
         public Builder lambdaPerOutput() { this.lambdaMap = true; return this; }
         /**
          * Mixed pooling: λ drawn per output, 1 with probability {@code q}: {@code λ = u < q ? 1 : 0} for uniforms {@code u}
          * given as the params tensor of each run, or drawn once from {@link #seed}.
+         *
+         * @param q the probability of λ = 1, in [0, 1]
+         * @return this builder
          */
         public Builder lambdaDrawn(double q) { this.drawnProbability = q; return this; }
-        /** Stochastic pooling in training: a tap sampled per output from uniforms given with each run, or drawn once from {@link #seed}. */
+        /**
+         * Training mode. Stochastic pooling: a tap sampled per output from uniforms in [0, 1) given with each run, or drawn
+         * once from {@link #seed}. S3Pool: each output's window at a picked position, from {@link #picks} or
+         * {@link #seed} (exactly one of them).
+         *
+         * @return this builder
+         */
         public Builder training() { this.training = true; return this; }
-        /** LIP: logits of shape [N, 1, spatial...], shared by the channels (default: the input's shape). */
+        /**
+         * LIP: logits of shape [N, 1, spatial...], dense, shared by the channels (default: the input's shape and strides).
+         *
+         * @return this builder
+         */
         public Builder logitsBroadcast() { this.logitsBroadcast = true; return this; }
 
-        /** S3Pool: the grid size per axis, a multiple of s (default s). */
+        /**
+         * S3Pool: the grid size per axis; each grid of g positions holds g/s picks.
+         *
+         * @param grid one value per spatial axis, each a positive multiple of s (default s)
+         * @return this builder
+         */
         public Builder grid(long... grid) { this.grid = grid.clone(); return this; }
         /**
          * S3Pool in training: the picked positions, per image the output count of positions of each spatial axis in turn
          * (outermost first), each axis's strictly increasing, each grid of g positions holding g/s of them (the last,
          * of r, ceil(r/s)).
+         *
+         * @param picks N times the sum of the output sizes of the spatial axes, as positions along their axis (checked
+         *        when prepared)
+         * @return this builder
          */
         public Builder picks(long... picks) { this.picks = picks.clone(); return this; }
 

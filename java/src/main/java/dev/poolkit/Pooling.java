@@ -220,12 +220,46 @@ public final class Pooling {
                 output.isDense() ? null : output.strides(), dense.backend(), isa != null ? isa : defaultIsa());
     }
 
-    /** Prepares region pooling of {@code boxCount} boxes over a feature map {@code [N, C, H, W]}, default backend and level. */
+    /**
+     * Prepares region pooling (RoIPool, RoIAlign) of {@code boxCount} boxes over a feature map {@code [N, C, H, W]}, with
+     * the default backend and level (system properties, else automatic).
+     *
+     * <pre>{@code
+     * RoiSpec head = RoiSpec.align(7, 7).spatialScale(1.0 / 16).samplingRatio(2).aligned(true).build(); // Faster R-CNN box head
+     * PreparedRoi roi = Pooling.prepareRoi(head, Layout.NHWC, new long[] {1, 256, 50, 68}, 1000);
+     * roi.run(features, boxes, null, roi.allocateOutput(arena), null);  // boxes: 1000 x 5 floats (image, x1, y1, x2, y2)
+     * }</pre>
+     *
+     * @param spec the region pooling
+     * @param layout how the feature map, the outputs and the argmax are stored
+     * @param inputShape the feature map's logical shape {@code [N, C, H, W]}: H and W positive, N and C not negative
+     * @param boxCount K, the boxes a run pools (at most: a run may take the first {@code count}), positive
+     * @return the validated operation, to run any number of times
+     * @throws NullPointerException when {@code spec}, {@code layout} or {@code inputShape} is null
+     * @throws IllegalArgumentException naming the parameter: a shape that is not 4-d or has a negative size or an empty
+     *         plane, or a box count below 1
+     * @throws UnsupportedOperationException when native code is requested but unavailable, or the level is above the CPU's
+     */
     public static PreparedRoi prepareRoi(RoiSpec spec, Layout layout, long[] inputShape, long boxCount) {
         return prepareRoi(spec, layout, inputShape, boxCount, defaultBackend(), null);
     }
 
-    /** Prepares region pooling with an explicit backend ({@link Backend#CROSS_CHECK} runs native and Java) and level. */
+    /**
+     * Prepares region pooling with an explicit backend ({@link Backend#CROSS_CHECK} runs native and Java) and level.
+     *
+     * @param spec the region pooling
+     * @param layout how the feature map, the outputs and the argmax are stored
+     * @param inputShape the feature map's logical shape {@code [N, C, H, W]}: H and W positive, N and C not negative
+     * @param boxCount K, the boxes a run pools (at most: a run may take the first {@code count}), positive
+     * @param backend which implementation runs it: {@link Backend#AUTO} is native when available, else Java;
+     *        {@link Backend#CROSS_CHECK} runs native, then checks the output and argmax against Java's bit for bit
+     * @param isa the native level, or null for the default
+     * @return the validated operation, to run any number of times
+     * @throws NullPointerException when {@code spec}, {@code layout}, {@code inputShape} or {@code backend} is null
+     * @throws IllegalArgumentException naming the parameter: a shape that is not 4-d or has a negative size or an empty
+     *         plane, or a box count below 1
+     * @throws UnsupportedOperationException when native code is requested but unavailable, or the level is above the CPU's
+     */
     public static PreparedRoi prepareRoi(RoiSpec spec, Layout layout, long[] inputShape, long boxCount, Backend backend, Isa isa) {
         if (spec == null) throw new NullPointerException("spec");
         if (layout == null) throw new NullPointerException("layout");
@@ -246,19 +280,59 @@ public final class Pooling {
     /**
      * Prepares spatial pyramid pooling of {@code inputShape} (dense in {@code layout}): adaptive {@code op} (MAX or AVG)
      * pooling to each of {@code levels} bins per axis, concatenated into {@code [N, C·Σ n^rank]}; see {@link PreparedSpp}.
+     * Default backend and level (system properties, else automatic).
+     *
+     * <pre>{@code
+     * PreparedSpp spp = Pooling.prepareSpp(PoolOp.MAX, new long[] {4, 2, 1}, Layout.NCHW, 8, 256, 13, 13);
+     * long[] shape = spp.outputShape();                                 // [8, 5376]: 256 * (16 + 4 + 1)
+     * }</pre>
+     *
+     * @param op {@link PoolOp#MAX} or {@link PoolOp#AVG}
+     * @param levels bins per spatial axis of each level, in output order, each 1 to 2^20 (e.g. 4, 2, 1)
+     * @param layout how the input is stored (the output is row-major whatever the layout)
+     * @param inputShape the logical input shape {@code [N, C, spatial...]} with 1 to 3 spatial axes
+     * @return the validated operation, to run any number of times
+     * @throws NullPointerException when {@code op}, {@code layout} or {@code inputShape} is null
+     * @throws IllegalArgumentException naming the parameter: another op, no level, a level out of range, or a shape
+     *         without 1 to 3 spatial axes or with a size below 1
      */
     public static PreparedSpp prepareSpp(PoolOp op, long[] levels, Layout layout, long... inputShape) {
         return prepareSpp(op, levels, layout, inputShape, defaultBackend(), null);
     }
 
-    /** As {@link #prepareSpp(PoolOp, long[], Layout, long...)} with an explicit backend and level. */
+    /**
+     * As {@link #prepareSpp(PoolOp, long[], Layout, long...)} with an explicit backend and level.
+     *
+     * @param op {@link PoolOp#MAX} or {@link PoolOp#AVG}
+     * @param levels bins per spatial axis of each level, in output order, each 1 to 2^20 (e.g. 4, 2, 1)
+     * @param layout how the input is stored (the output is row-major whatever the layout)
+     * @param inputShape the logical input shape {@code [N, C, spatial...]} with 1 to 3 spatial axes
+     * @param backend which implementation runs every level
+     * @param isa the native level, or null for the default
+     * @return the validated operation, to run any number of times
+     * @throws NullPointerException when {@code op}, {@code layout} or {@code inputShape} is null
+     * @throws IllegalArgumentException naming the parameter: another op, no level, a level out of range, or a shape
+     *         without 1 to 3 spatial axes or with a size below 1
+     * @throws UnsupportedOperationException when native code is requested but unavailable, or the level is not supported
+     */
     public static PreparedSpp prepareSpp(PoolOp op, long[] levels, Layout layout, long[] inputShape, Backend backend, Isa isa) {
         if (op == null) throw new NullPointerException("op");
         if (layout == null) throw new NullPointerException("layout");
         return new PreparedSpp(op, levels, layout, inputShape, backend, isa);
     }
 
-    /** The output shape of spatial pyramid pooling at {@code levels}: {@code [N, C·Σ n^rank]}. */
+    /**
+     * The output shape of spatial pyramid pooling at {@code levels}, without preparing anything.
+     *
+     * <pre>{@code
+     * Pooling.sppOutputShape(new long[] {4, 2, 1}, 8, 256, 13, 13);     // [8, 5376]
+     * }</pre>
+     *
+     * @param levels bins per spatial axis of each level, each positive
+     * @param inputShape the logical input shape {@code [N, C, spatial...]} with 1 to 3 spatial axes
+     * @return a new array {@code [N, C·Σ n^rank]}
+     * @throws IllegalArgumentException naming the parameter: a shape without 1 to 3 spatial axes, or a level below 1
+     */
     public static long[] sppOutputShape(long[] levels, long... inputShape) {
         int rank = inputShape.length - 2;
         if (rank < 1 || rank > 3) throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + ": expected 1 to 3 spatial axes");

@@ -219,6 +219,19 @@ public final class PreparedPool {
      * LIP's logits, of the input's shape and strides, or [N, 1, spatial...] dense with
      * {@link PoolSpec.Builder#logitsBroadcast}. Uniforms must lie in [0, 1) and λ be finite. Indices (mixed: the
      * max's; stochastic training: the chosen tap's) as for max pooling.
+     *
+     * <pre>{@code
+     * PreparedPool gated = Pooling.prepare(PoolSpec.mixed(0, 2, 2).lambdaPerOutput().build(), Layout.NHWC, 8, 64, 32, 32);
+     * gated.run(x, y, null, sigmoidOfGate);                   // λ map: the output's shape and strides
+     * }</pre>
+     *
+     * @param input a tensor of the prepared input shape, layout and strides
+     * @param output a tensor of the prepared output shape, layout and strides, writable, not overlapping the input
+     * @param indices an I64 tensor like the output (max, min, mixed, stochastic training, S3Pool), or null
+     * @param params the run's params as above, F32; null for a method that takes none
+     * @throws NullPointerException when the method takes params and {@code params} is null
+     * @throws IllegalArgumentException naming the argument: a tensor that does not match, params given to a method
+     *         that takes none, or a uniform outside [0, 1) or a non-finite λ (naming the element)
      */
     public void run(Tensor input, Tensor output, Tensor indices, Tensor params) {
         check(input, output, indices);
@@ -284,7 +297,20 @@ public final class PreparedPool {
         run(input, output, indices, null, executor, slices);
     }
 
-    /** As {@link #run(Tensor, Tensor, Tensor, Executor, int)} with a method's params of this run (see {@link #run(Tensor, Tensor, Tensor, Tensor)}). */
+    /**
+     * As {@link #run(Tensor, Tensor, Tensor, Executor, int)} with a method's params of this run (see
+     * {@link #run(Tensor, Tensor, Tensor, Tensor)}).
+     *
+     * @param input a tensor of the prepared input shape, layout and strides
+     * @param output a tensor of the prepared output shape, layout and strides
+     * @param indices an I64 tensor like the output, or null
+     * @param params the run's params as above, F32; null for a method that takes none
+     * @param executor runs the helper tasks
+     * @param slices participants at most, the calling thread included: positive
+     * @throws NullPointerException when {@code executor} is null, or the method takes params and {@code params} is null
+     * @throws IllegalArgumentException naming the argument: {@code slices < 1}, a tensor that does not match, or invalid
+     *         params
+     */
     public void run(Tensor input, Tensor output, Tensor indices, Tensor params, Executor executor, int slices) {
         if (executor == null) throw new NullPointerException("executor");
         if (slices < 1) throw new IllegalArgumentException("slices = " + slices + ": must be positive");
@@ -412,6 +438,23 @@ public final class PreparedPool {
      * GeM's p (1 or C floats), mixed λ (1, C, or one per output with the output's strides), LIP's logits (shaped as the
      * logits). Stochastic training sends each gradient to the tap the same uniforms choose. A window whose output is NaN
      * or infinite sends NaN. Deterministic: channels outermost, then batch, outputs and taps in order.
+     *
+     * <pre>{@code
+     * gem.backwardWithParameters(gradY, gradX, x, null, gradP);   // gradients w.r.t. x and GeM's p
+     * }</pre>
+     *
+     * @param gradOutput the gradient of the output, shaped and strided like the output
+     * @param gradInput receives the gradient of the input, shaped and strided like the input, writable, overwritten
+     *        entirely
+     * @param input the forward input
+     * @param params the forward run's params (as {@link #run(Tensor, Tensor, Tensor, Tensor)} took them), or null for a
+     *        method that takes none
+     * @param gradParams receives the gradient with respect to the parameter: at least its count of floats, writable; or
+     *        null to skip it
+     * @throws NullPointerException when {@code input} is null, or the method takes params and {@code params} is null
+     * @throws IllegalArgumentException naming the argument: an op that is not a method of the literature, a tensor that
+     *         does not match, invalid params, or {@code gradParams} given to a method without a parameter (SoftPool,
+     *         stochastic) or too small or read-only
      */
     public void backwardWithParameters(Tensor gradOutput, Tensor gradInput, Tensor input, Tensor params, MemorySegment gradParams) {
         if (geometry.op.ordinal() < PoolOp.SOFT.ordinal()) {
@@ -442,7 +485,17 @@ public final class PreparedPool {
         kernel.backwardWithParameters(gradOutput.segment(), gradInput.segment(), input.segment(), prm, gradParams);
     }
 
-    /** As {@link #backwardWithParameters(Tensor, Tensor, Tensor, Tensor, MemorySegment)} with the parameter gradient in an array. */
+    /**
+     * As {@link #backwardWithParameters(Tensor, Tensor, Tensor, Tensor, MemorySegment)} with the parameter gradient in
+     * an array.
+     *
+     * @param gradOutput the gradient of the output, shaped and strided like the output
+     * @param gradInput receives the gradient of the input, shaped and strided like the input, overwritten entirely
+     * @param input the forward input
+     * @param params the forward run's params, or null for a method that takes none
+     * @param gradParams receives the gradient with respect to the parameter (GeM's p: 1 or C floats; mixed λ: 1, C or one
+     *        per output; LIP's logits: shaped as the logits), or null to skip it
+     */
     public void backwardWithParameters(Tensor gradOutput, Tensor gradInput, Tensor input, Tensor params, float[] gradParams) {
         backwardWithParameters(gradOutput, gradInput, input, params, gradParams == null ? null : MemorySegment.ofArray(gradParams));
     }

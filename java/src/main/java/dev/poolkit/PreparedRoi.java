@@ -25,6 +25,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * no allocation on the native path. Boxes are f32 segments of K*5 or K*4 floats (see {@link BoxFormat}); image
  * indices, when separate, an int64 segment of K. Outputs and argmax are {@code [K, C, outputHeight, outputWidth]} in
  * the input's layout, dense. Immutable and safe to share between threads; concurrent runs need distinct outputs.
+ *
+ * <pre>{@code
+ * RoiSpec head = RoiSpec.align(7, 7).spatialScale(1.0 / 16).samplingRatio(2).aligned(true).build();
+ * PreparedRoi roi = Pooling.prepareRoi(head, Layout.NHWC, new long[] {1, 256, 50, 68}, 1000);
+ * Tensor pooled = roi.allocateOutput(arena);                   // [1000, 256, 7, 7]
+ * roi.run(features, boxes, null, pooled, null);                 // boxes: 1000 x 5 floats (image, x1, y1, x2, y2)
+ * roi.run(features, boxes, null, pooled, null, 640);            // this image's 640 proposals: the first rows only
+ * }</pre>
  */
 public final class PreparedRoi {
     /** Linked on first native use, so the Java backend never needs the library. */
@@ -119,31 +127,96 @@ public final class PreparedRoi {
         return d;
     }
 
+    /**
+     * The region pooling this runs.
+     *
+     * @return the spec
+     */
     public RoiSpec spec() { return spec; }
+    /**
+     * How the feature map, the outputs and the argmax are stored.
+     *
+     * @return the layout
+     */
     public Layout layout() { return layout; }
+    /**
+     * The feature map's logical shape.
+     *
+     * @return a new array {@code [N, C, H, W]}
+     */
     public long[] inputShape() { return inputShape.clone(); }
-    /** {@code [K, C, outputHeight, outputWidth]}. */
+    /**
+     * The logical shape of the outputs and the argmax.
+     *
+     * @return a new array {@code [K, C, outputHeight, outputWidth]}
+     */
     public long[] outputShape() { return outputShape.clone(); }
+    /**
+     * The prepared box count K: the boxes a run pools, or the most a run of a given count may pool.
+     *
+     * @return K, positive
+     */
     public long boxCount() { return boxCount; }
-    /** {@link Backend#NATIVE}, {@link Backend#JAVA} or {@link Backend#CROSS_CHECK}: never AUTO. */
+    /**
+     * Which backend runs it.
+     *
+     * @return {@link Backend#NATIVE}, {@link Backend#JAVA} or {@link Backend#CROSS_CHECK}: never AUTO
+     */
     public Backend backend() { return backend; }
-    /** Which implementation runs, e.g. {@code native:avx512}, {@code java}, {@code cross-check(native:avx2, java)}. */
+    /**
+     * Which implementation runs, for logs and reports.
+     *
+     * @return e.g. {@code native:avx512}, {@code java}, {@code cross-check(native:avx2, java)}
+     */
     public String implementation() {
         String n = "native:" + isa.name().toLowerCase();
         return backend == Backend.JAVA ? "java" : backend == Backend.CROSS_CHECK ? "cross-check(" + n + ", java)" : n;
     }
 
-    /** A zeroed output tensor of the right shape and layout. */
+    /**
+     * A zeroed output tensor of the right shape and layout.
+     *
+     * @param allocator where its memory comes from, an {@link Arena} for instance
+     * @return a new dense F32 tensor {@code [K, C, outputHeight, outputWidth]}
+     */
     public Tensor allocateOutput(SegmentAllocator allocator) {
         return Tensor.allocate(allocator, DType.F32, layout, outputShape);
     }
 
-    /** A zeroed argmax tensor (RoIPool). */
+    /**
+     * A zeroed argmax tensor for RoIPool.
+     *
+     * @param allocator where its memory comes from, an {@link Arena} for instance
+     * @return a new dense I64 tensor of the output's shape and layout
+     */
     public Tensor allocateIndices(SegmentAllocator allocator) {
         return Tensor.allocate(allocator, DType.I64, layout, outputShape);
     }
 
-    /** Pools every box; {@code batchIndices} only with {@link BoxFormat#SEPARATE_INDEX}, {@code argmax} only for RoIPool (may be null). */
+    /**
+     * Pools every one of the K prepared boxes: one downcall (native) and no allocation; the boxes are checked first, each
+     * invalid one named. {@code batchIndices} only with {@link BoxFormat#SEPARATE_INDEX}, {@code argmax} only for RoIPool
+     * (may be null).
+     *
+     * @param input the feature map: F32, the prepared layout and shape {@code [N, C, H, W]}, dense
+     * @param boxes K boxes of {@link RoiSpec#boxWidth()} f32 values ({@link BoxFormat}), coordinates in input pixels before
+     *        the spatial scale; 4-byte aligned
+     * @param batchIndices with {@link BoxFormat#SEPARATE_INDEX}: one int64 image index in {@code [0, N)} per box, 8-byte
+     *        aligned (a heap segment must wrap a {@code long[]}); else null
+     * @param output F32 {@code [K, C, outputHeight, outputWidth]} in the input's layout, dense, writable, not overlapping
+     *        the input or the argmax
+     * @param argmax RoIPool only: an I64 tensor like the output, writable, receiving each bin's argmax in the spec's
+     *        {@link RoiSpec#indexFormat()} (-1 for an empty bin); or null
+     * @throws NullPointerException when {@code input}, {@code boxes}, {@code output} or (with separate indices)
+     *         {@code batchIndices} is null
+     * @throws IllegalArgumentException naming the argument: a tensor of another dtype, layout, shape or strides, a
+     *         read-only or overlapping output, a segment too small or misaligned, an argmax given to RoIAlign, or an
+     *         invalid box (a non-finite coordinate, a scaled coordinate beyond {@code 2^24}, an image index that is not an
+     *         integer in {@code [0, N)})
+     * @throws IllegalStateException when a tensor's arena is closed
+     * @throws PoolingException when the native library reports a failure, or (cross-check backend) the implementations
+     *         differ
+     */
     public void run(Tensor input, MemorySegment boxes, MemorySegment batchIndices, Tensor output, Tensor argmax) {
         run(input, boxes, batchIndices, output, argmax, boxCount);
     }
@@ -152,6 +225,26 @@ public final class PreparedRoi {
      * As {@link #run(Tensor, MemorySegment, MemorySegment, Tensor, Tensor)} for the first {@code count} boxes only (a
      * detection head sees a different number of proposals per image: prepare for the most): {@code boxes} (and
      * {@code batchIndices}) need only hold those, and the output (and argmax) of the other boxes is left as it is.
+     *
+     * @param input the feature map: F32, the prepared layout and shape {@code [N, C, H, W]}, dense
+     * @param boxes at least {@code count} boxes of {@link RoiSpec#boxWidth()} f32 values ({@link BoxFormat}), coordinates
+     *        in input pixels before the spatial scale; 4-byte aligned
+     * @param batchIndices with {@link BoxFormat#SEPARATE_INDEX}: at least {@code count} int64 image indices in
+     *        {@code [0, N)}, 8-byte aligned (a heap segment must wrap a {@code long[]}); else null
+     * @param output F32 {@code [K, C, outputHeight, outputWidth]} in the input's layout, dense, writable, not overlapping
+     *        the input or the argmax
+     * @param argmax RoIPool only: an I64 tensor like the output, writable, receiving each bin's argmax in the spec's
+     *        {@link RoiSpec#indexFormat()} (-1 for an empty bin); or null
+     * @param count the boxes to pool, 0 to {@link #boxCount()}: the first ones
+     * @throws NullPointerException when {@code input}, {@code boxes}, {@code output} or (with separate indices)
+     *         {@code batchIndices} is null
+     * @throws IllegalArgumentException naming the argument: a count outside {@code [0, K]}, a tensor of another dtype, layout, shape or strides, a
+     *         read-only or overlapping output, a segment too small or misaligned, an argmax given to RoIAlign, or an
+     *         invalid box (a non-finite coordinate, a scaled coordinate beyond {@code 2^24}, an image index that is not an
+     *         integer in {@code [0, N)})
+     * @throws IllegalStateException when a tensor's arena is closed
+     * @throws PoolingException when the native library reports a failure, or (cross-check backend) the implementations
+     *         differ
      */
     public void run(Tensor input, MemorySegment boxes, MemorySegment batchIndices, Tensor output, Tensor argmax, long count) {
         if (count < 0 || count > boxCount) {
@@ -167,6 +260,29 @@ public final class PreparedRoi {
      * to {@code slices - 1} tasks on {@code executor}: participants claim pieces of boxes in turn, so a task that starts
      * late finds less (or nothing) to do and the caller never waits for a task to start. No thread is created here.
      * A task the executor rejects leaves its pieces to the others; the rejection is rethrown once the run is complete.
+     *
+     * @param input the feature map: F32, the prepared layout and shape {@code [N, C, H, W]}, dense
+     * @param boxes K boxes of {@link RoiSpec#boxWidth()} f32 values ({@link BoxFormat}), coordinates in input pixels before
+     *        the spatial scale; 4-byte aligned
+     * @param batchIndices with {@link BoxFormat#SEPARATE_INDEX}: one int64 image index in {@code [0, N)} per box, 8-byte
+     *        aligned (a heap segment must wrap a {@code long[]}); else null
+     * @param output F32 {@code [K, C, outputHeight, outputWidth]} in the input's layout, dense, writable, not overlapping
+     *        the input or the argmax
+     * @param argmax RoIPool only: an I64 tensor like the output, writable, receiving each bin's argmax in the spec's
+     *        {@link RoiSpec#indexFormat()} (-1 for an empty bin); or null
+     * @param executor runs the helper tasks; none runs on a thread of its own
+     * @param slices participants at most, the calling thread included: positive (1 runs on the caller alone)
+     * @throws NullPointerException when {@code executor}, {@code input}, {@code boxes}, {@code output} or (with separate indices)
+     *         {@code batchIndices} is null
+     * @throws IllegalArgumentException naming the argument: {@code slices < 1}, a tensor of another dtype, layout, shape or strides, a
+     *         read-only or overlapping output, a segment too small or misaligned, an argmax given to RoIAlign, or an
+     *         invalid box (a non-finite coordinate, a scaled coordinate beyond {@code 2^24}, an image index that is not an
+     *         integer in {@code [0, N)})
+     * @throws IllegalStateException when a tensor's arena is closed
+     * @throws PoolingException when the native library reports a failure, or (cross-check backend) the implementations
+     *         differ
+     * @throws IllegalStateException when interrupted while waiting for the pieces (the interrupt status is kept)
+     * @throws RuntimeException what a piece threw, or the executor's rejection
      */
     public void run(Tensor input, MemorySegment boxes, MemorySegment batchIndices, Tensor output, Tensor argmax, Executor executor,
                     int slices) {
@@ -247,6 +363,19 @@ public final class PreparedRoi {
      * winning sample's corners ({@link RoiOp#ALIGN_MAX}) or the winning corner term ({@link RoiOp#ALIGN_MAX_ONNX_RUNTIME}),
      * found again from the forward's {@code input} (required by them; the others may pass null). Deterministic.
      *
+     * <p>It covers all K prepared boxes: after a run of fewer, give zero gradients (and valid boxes) for the others.
+     *
+     * @param gradOutput the gradient of the output: F32 {@code [K, C, outputHeight, outputWidth]}, the prepared layout, dense
+     * @param gradInput receives the gradient of the feature map: F32 {@code [N, C, H, W]}, the prepared layout, dense,
+     *        writable, overwritten entirely
+     * @param input the forward's feature map for {@link RoiOp#ALIGN_MAX} and {@link RoiOp#ALIGN_MAX_ONNX_RUNTIME}; else
+     *        null (unread)
+     * @param boxes the forward's K boxes, checked as by a run
+     * @param batchIndices the forward's image indices with {@link BoxFormat#SEPARATE_INDEX}; else null
+     * @param argmax the forward's argmax for RoIPool; else null (unread)
+     * @throws NullPointerException when a required argument is null, naming it
+     * @throws IllegalArgumentException naming the argument: a tensor of another dtype, layout or shape, a read-only
+     *         {@code gradInput}, overlapping tensors, or an invalid box
      * @throws PoolingException with {@link PoolingException#INVALID_INDEX} for an argmax naming another image or channel
      */
     public void backward(Tensor gradOutput, Tensor gradInput, Tensor input, MemorySegment boxes, MemorySegment batchIndices,

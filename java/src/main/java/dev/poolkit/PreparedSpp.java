@@ -87,16 +87,48 @@ public final class PreparedSpp {
         }
     }
 
+    /**
+     * How every level pools.
+     *
+     * @return {@link PoolOp#MAX} or {@link PoolOp#AVG}
+     */
     public PoolOp op() { return op; }
+    /**
+     * The pyramid: bins per spatial axis of each level, in output order.
+     *
+     * @return a new array
+     */
     public long[] levels() { return levels.clone(); }
+    /**
+     * How the input (and the gradient of the input) is stored; the output is row-major whatever the layout.
+     *
+     * @return the layout
+     */
     public Layout layout() { return layout; }
+    /**
+     * The input's logical shape.
+     *
+     * @return a new array {@code [N, C, spatial...]}
+     */
     public long[] inputShape() { return inputShape.clone(); }
-    /** {@code [N, C·Σ n^rank]}. */
+    /**
+     * The output's shape, row-major.
+     *
+     * @return a new array {@code [N, C·Σ n^rank]}
+     */
     public long[] outputShape() { return new long[] {batch, width}; }
-    /** Elements of the output (and of the indices): {@code N·C·Σ n^rank}. */
+    /**
+     * Elements of the output (and of the indices).
+     *
+     * @return {@code N·C·Σ n^rank}
+     */
     public long outputCount() { return batch * width; }
 
-    /** What one run costs: the sum of its levels (each reads the input once). */
+    /**
+     * What one run costs: the sum of its levels (each reads the input once).
+     *
+     * @return bytes read, bytes written and operations of one run
+     */
     public Cost cost() {
         long read = 0, written = 0, operations = 0;
         for (PreparedPool p : pools) {
@@ -111,7 +143,17 @@ public final class PreparedSpp {
     /**
      * Pools {@code input} into {@code output} ({@link #outputCount()} floats, row-major {@code [N, C·Σ n^rank]}); with max
      * pooling also writes each bin's argmax (PyTorch's plane index) into {@code indices} ({@link #outputCount()} longs)
-     * when not null.
+     * when not null. One prepared pooling per level writes into its place: one downcall per level (native).
+     *
+     * @param input F32, the prepared shape and layout, dense
+     * @param output at least {@link #outputCount()} floats, writable, not overlapping the input: row-major
+     *        {@code [N, C·Σ n^rank]}, level by level, channel-major within a level
+     * @param indices max pooling only: at least {@link #outputCount()} longs, writable, receiving each bin's index into
+     *        its (n, c) plane ({@link IndexFormat#PLANE}) at the place of its value; or null
+     * @throws NullPointerException when {@code output} or {@code input} is null
+     * @throws IllegalArgumentException naming the argument: a segment too small, indices given to average pooling, or
+     *         an input of another dtype, layout, shape or strides
+     * @throws PoolingException when the native library reports a failure
      */
     public void run(Tensor input, MemorySegment output, MemorySegment indices) {
         checkSegment("output", output, Float.BYTES);
@@ -129,7 +171,19 @@ public final class PreparedSpp {
 
     /**
      * The gradient with respect to the input, written over all of {@code gradInput} (dense, the input's shape): the sum of
-     * each level's gradient (max through {@code indices}, as the forward wrote them; average by its bins).
+     * each level's gradient (max through {@code indices}, as the forward wrote them; average by its bins). Allocates one
+     * input-sized scratch tensor per call.
+     *
+     * @param gradOutput the gradient of the output: at least {@link #outputCount()} floats, row-major
+     *        {@code [N, C·Σ n^rank]} as {@link #run} writes the output
+     * @param gradInput receives the gradient of the input: F32, the prepared shape and layout, dense, writable,
+     *        overwritten entirely
+     * @param indices max pooling: the forward's indices, at least {@link #outputCount()} longs; average pooling: null
+     *        (unread)
+     * @throws NullPointerException when {@code gradOutput}, {@code gradInput} or (max pooling) {@code indices} is null
+     * @throws IllegalArgumentException naming the argument: a segment too small, or a {@code gradInput} of another
+     *         dtype, layout, shape or strides
+     * @throws PoolingException with {@link PoolingException#INVALID_INDEX} when an index lies outside its plane
      */
     public void backward(MemorySegment gradOutput, Tensor gradInput, MemorySegment indices) {
         checkSegment("gradOutput", gradOutput, Float.BYTES);

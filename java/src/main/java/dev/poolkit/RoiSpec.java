@@ -53,14 +53,34 @@ public final class RoiSpec {
         this.indexFormat = b.indexFormat;
     }
 
-    /** RoIPool (torchvision {@code roi_pool}, ONNX {@code MaxRoiPool}) to {@code outputHeight x outputWidth}. */
+    /**
+     * RoIPool (torchvision {@code roi_pool}, ONNX {@code MaxRoiPool}) to {@code outputHeight x outputWidth}: the max of
+     * each integer bin of each box, with its argmax.
+     *
+     * <pre>{@code
+     * RoiSpec fastRcnn = RoiSpec.pool(7, 7).spatialScale(1.0 / 16).build();   // torchvision RoIPool((7, 7), 1/16)
+     * }</pre>
+     *
+     * @param outputHeight bins per box along the height, 1 to {@link Integer#MAX_VALUE} (checked by {@link Builder#build()})
+     * @param outputWidth bins per box along the width, 1 to {@link Integer#MAX_VALUE} (checked by {@link Builder#build()})
+     * @return a builder, to set the other parameters and {@link Builder#build()}
+     */
     public static Builder pool(long outputHeight, long outputWidth) {
         return new Builder(RoiOp.POOL, outputHeight, outputWidth);
     }
 
     /**
      * RoIAlign (torchvision {@code roi_align}: {@code aligned = false}, adaptive sampling by default) to
-     * {@code outputHeight x outputWidth}; {@link Builder#mode(RoiOp)} picks a max mode.
+     * {@code outputHeight x outputWidth}, averaging each bin's bilinear samples ({@link RoiOp#ALIGN_AVG});
+     * {@link Builder#mode(RoiOp)} picks a max mode.
+     *
+     * <pre>{@code
+     * RoiSpec head = RoiSpec.align(7, 7).spatialScale(1.0 / 16).samplingRatio(2).aligned(true).build(); // Faster R-CNN box head
+     * }</pre>
+     *
+     * @param outputHeight bins per box along the height, 1 to {@link Integer#MAX_VALUE} (checked by {@link Builder#build()})
+     * @param outputWidth bins per box along the width, 1 to {@link Integer#MAX_VALUE} (checked by {@link Builder#build()})
+     * @return a builder, to set the other parameters and {@link Builder#build()}
      */
     public static Builder align(long outputHeight, long outputWidth) {
         return new Builder(RoiOp.ALIGN_AVG, outputHeight, outputWidth);
@@ -71,21 +91,73 @@ public final class RoiSpec {
      * {@code mode = avg}, {@code sampling_ratio = 0}, boxes {@code [K, 4]} plus int64 batch indices). For opset 10 (no
      * attribute, output_half_pixel) use {@code .aligned(false)}; for {@code mode = max} use
      * {@code .mode(RoiOp.ALIGN_MAX_ONNX_RUNTIME)}.
+     *
+     * <pre>{@code
+     * RoiSpec onnx = RoiSpec.onnxRoiAlign(7, 7).spatialScale(0.25).build();  // boxes [K, 4] plus int64 batch indices [K]
+     * }</pre>
+     *
+     * @param outputHeight ONNX's {@code output_height}, 1 to {@link Integer#MAX_VALUE} (checked by {@link Builder#build()})
+     * @param outputWidth ONNX's {@code output_width}, 1 to {@link Integer#MAX_VALUE} (checked by {@link Builder#build()})
+     * @return a builder with {@code aligned(true)} and {@link BoxFormat#SEPARATE_INDEX}, to set the other parameters and
+     *         {@link Builder#build()}
      */
     public static Builder onnxRoiAlign(long outputHeight, long outputWidth) {
         return align(outputHeight, outputWidth).aligned(true).boxFormat(BoxFormat.SEPARATE_INDEX);
     }
 
+    /**
+     * The operation.
+     *
+     * @return {@link RoiOp#POOL} or one of the RoIAlign modes
+     */
     public RoiOp op() { return op; }
+    /**
+     * Bins per box along the height.
+     *
+     * @return the output height, positive
+     */
     public long outputHeight() { return outputHeight; }
+    /**
+     * Bins per box along the width.
+     *
+     * @return the output width, positive
+     */
     public long outputWidth() { return outputWidth; }
+    /**
+     * The factor from box coordinates to feature-map pixels (default 1); runs use it rounded to float.
+     *
+     * @return the scale, finite and positive
+     */
     public double spatialScale() { return spatialScale; }
-    /** Samples per bin and axis; 0 or less: adaptive. */
+    /**
+     * RoIAlign's samples per bin and axis; 0 or less: adaptive, {@code ceil(size / out)} per box.
+     *
+     * @return the ratio, -1 (adaptive) unless set
+     */
     public long samplingRatio() { return samplingRatio; }
+    /**
+     * Whether RoIAlign shifts box coordinates by half a pixel (torchvision {@code aligned}, ONNX {@code half_pixel}).
+     *
+     * @return true when aligned; always false for RoIPool
+     */
     public boolean aligned() { return aligned; }
+    /**
+     * How each run's boxes (and image indices) are given.
+     *
+     * @return the box format, {@link BoxFormat#WITH_INDEX} unless set
+     */
     public BoxFormat boxFormat() { return boxFormat; }
+    /**
+     * How RoIPool's argmax is numbered.
+     *
+     * @return the index format, {@link IndexFormat#PLANE} unless set (always for RoIAlign)
+     */
     public IndexFormat indexFormat() { return indexFormat; }
-    /** Floats per box: 5 or 4. */
+    /**
+     * Floats per box in the boxes segment.
+     *
+     * @return 5 for {@link BoxFormat#WITH_INDEX}, 4 for {@link BoxFormat#SEPARATE_INDEX}
+     */
     public int boxWidth() { return boxFormat == BoxFormat.WITH_INDEX ? 5 : 4; }
 
     @Override
@@ -123,18 +195,68 @@ public final class RoiSpec {
             this.outputWidth = outputWidth;
         }
 
-        /** Multiplies box coordinates into feature-map pixels (e.g. 1/16 for a stride-16 map); finite and positive. */
+        /**
+         * Multiplies box coordinates into feature-map pixels (e.g. 1/16 for a stride-16 map).
+         *
+         * @param scale the factor, finite and positive also once rounded to float (default 1)
+         * @return this builder
+         */
         public Builder spatialScale(double scale) { this.spatialScale = scale; return this; }
-        /** RoIAlign: samples per bin and axis (1 to {@value RoiSpec#MAX_SAMPLING_RATIO}); 0 or less: {@code ceil(size / out)}. */
+        /**
+         * RoIAlign: samples per bin and axis (torchvision {@code sampling_ratio}, ONNX {@code sampling_ratio}); RoIPool
+         * takes none.
+         *
+         * @param ratio 1 to {@value RoiSpec#MAX_SAMPLING_RATIO}; 0 or less (default -1): adaptive, {@code ceil(size / out)}
+         *        per box and axis
+         * @return this builder
+         */
         public Builder samplingRatio(long ratio) { this.samplingRatio = ratio; return this; }
-        /** RoIAlign: half-pixel offset (torchvision {@code aligned = True}, ONNX {@code half_pixel}). */
+        /**
+         * RoIAlign: half-pixel offset (torchvision {@code aligned = True}, ONNX {@code half_pixel}); RoIPool takes none.
+         *
+         * @param aligned true to shift box coordinates by -0.5 pixel after scaling (and drop the minimum box size of 1);
+         *        false by default
+         * @return this builder
+         */
         public Builder aligned(boolean aligned) { this.aligned = aligned; return this; }
-        /** RoIAlign: {@link RoiOp#ALIGN_AVG}, {@link RoiOp#ALIGN_MAX} or {@link RoiOp#ALIGN_MAX_ONNX_RUNTIME}. */
+        /**
+         * RoIAlign: how each bin's samples are reduced.
+         *
+         * @param mode {@link RoiOp#ALIGN_AVG} (the default of {@link RoiSpec#align}), {@link RoiOp#ALIGN_MAX} or
+         *        {@link RoiOp#ALIGN_MAX_ONNX_RUNTIME}
+         * @return this builder
+         * @throws NullPointerException when {@code mode} is null
+         */
         public Builder mode(RoiOp mode) { this.op = Objects.requireNonNull(mode, "mode"); return this; }
+        /**
+         * How each run's boxes are given.
+         *
+         * @param format {@link BoxFormat#WITH_INDEX} (default: {@code [K, 5]} with the image index first) or
+         *        {@link BoxFormat#SEPARATE_INDEX} ({@code [K, 4]} plus an int64 segment of K image indices)
+         * @return this builder
+         * @throws NullPointerException when {@code format} is null
+         */
         public Builder boxFormat(BoxFormat format) { this.boxFormat = Objects.requireNonNull(format, "boxFormat"); return this; }
-        /** RoIPool: how the argmax is numbered ({@link IndexFormat#PLANE} by default, as torchvision). */
+        /**
+         * RoIPool: how the argmax is numbered; flat formats take the box's image as {@code n}, and -1 (an empty bin)
+         * stays -1.
+         *
+         * @param format the format, {@link IndexFormat#PLANE} ({@code h*W + w}, as torchvision) by default
+         * @return this builder
+         * @throws NullPointerException when {@code format} is null
+         */
         public Builder indexFormat(IndexFormat format) { this.indexFormat = Objects.requireNonNull(format, "indexFormat"); return this; }
 
+        /**
+         * Validates the parameters against each other (the feature map and the box count are
+         * {@link Pooling#prepareRoi}'s work, the boxes each run's).
+         *
+         * @return the immutable spec
+         * @throws IllegalArgumentException naming the parameter: an output size outside 1 to {@link Integer#MAX_VALUE},
+         *         a spatial scale that is not finite and positive in float, a sampling ratio above
+         *         {@value RoiSpec#MAX_SAMPLING_RATIO}, {@code aligned} or a sampling ratio set for RoIPool, or an index
+         *         format other than {@link IndexFormat#PLANE} for RoIAlign
+         */
         public RoiSpec build() {
             if (outputHeight < 1 || outputWidth < 1 || outputHeight > Integer.MAX_VALUE || outputWidth > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("output size = " + outputHeight + "x" + outputWidth + ": must be positive");

@@ -120,10 +120,18 @@ public final class UnpoolSpec {
      * True under {@link Conventions#ONNX}: indices address the default output size (as ONNX MaxUnpool reads them when
      * {@code output_shape} is larger), and the rest of a larger {@link #outputSize()} is zero padding at the end of each
      * axis. False (PyTorch, the default): indices address the output size itself.
+     *
+     * @return whether indices address the default output size
      */
     public boolean indicesAgainstDefaultSize() { return indicesAgainstDefaultSize; }
 
-    /** The shape the indices address: the default unpooled shape under ONNX's reading, else {@link #outputShape}. */
+    /**
+     * The shape the indices address: the default unpooled shape under ONNX's reading, else {@link #outputShape}.
+     *
+     * @param inputShape the logical shape of the values and indices {@code [N, C, spatial...]}
+     * @return a new array, the logical shape the indices address
+     * @throws IllegalArgumentException when, under ONNX's reading, the output cannot hold the default size
+     */
     public long[] indexedShape(long[] inputShape) {
         long[] out = outputShape(inputShape);
         if (!indicesAgainstDefaultSize || outputSize == null) return out;
@@ -225,6 +233,9 @@ public final class UnpoolSpec {
          * {@link Conventions#ONNX}: ONNX MaxUnpool's reading, where indices address the default output size even when a
          * larger {@link #outputSize} is given (the rest is zero padding at each axis's end), and ONNX's index format
          * ({@link IndexFormat#FLAT_ROW_MAJOR}) unless one is set. PyTorch's (default): indices address the output size.
+         *
+         * @param conventions the conventions
+         * @return this builder
          */
         public Builder conventions(Conventions conventions) { this.conventions = Objects.requireNonNull(conventions); return this; }
         /**
