@@ -458,7 +458,7 @@ final class JavaMethods {
         for (int k = 0; k < count; k++) {
             long at = taps[k];
             float x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, at);
-            if (!(x > g.eps)) continue;
+            if (!(x >= g.eps)) continue; // at x = eps the clamp passes the gradient, as PyTorch's
             gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, at, gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, at)
                     + (float) (grad * Math.pow(x / y, p - 1) / n));
         }
