@@ -69,10 +69,10 @@ void pk_gempool_window_backward(const pk_plan* p, const float* in, const pk_wind
     double t;
     const double s = window_mean_power(p, in, w, power, zmax, &t);
     const double y = zmax * pow(s, 1.0 / power);
-    /* dy/dx_i = (z_i / y)^(p-1) / n where x_i > eps */
+    /* dy/dx_i = (z_i / y)^(p-1) / n where x_i >= eps (at x_i = eps the clamp passes the gradient, as PyTorch's) */
     PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) {
         const float x = in[tap];
-        if (!((double)x > p->method_eps)) continue;
+        if (!((double)x >= p->method_eps)) continue;
         grad_in[tap] += (float)((double)grad * pow((double)x / y, power - 1.0) / n);
     }
     /* dy/dp = y (T / p - ln S / p^2) */

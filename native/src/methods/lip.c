@@ -1,8 +1,9 @@
 /* Local importance pooling (Gao, Wang, Wu), scalar: the definition. The weights are a softmax of the logits
    over the window, shifted by the window's largest logit so no logit up to the float range overflows (the
-   paper's avgpool(x e^l) / avgpool(e^l) does). */
+   paper's avgpool(x e^l) / avgpool(e^l) does); e^x is pk_fixed_exp, the same bits as the Java backend's. */
 #include <math.h>
 
+#include "fixed-exp.h"
 #include "methods.h"
 
 /* The logits of the (n, c) plane, addressed by the same tap offsets as the input (input-shaped logits), or by
@@ -37,7 +38,7 @@ static float lip_pixel(const pk_plan* p, const float* in, const pk_window w[3], 
     if (!isfinite(m)) return NAN;
     double num = 0.0, den = 0.0;
     PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) {
-        const double e = exp((double)logit(p, n, c, tap, pk_plane_index(p, id, ih, iw)) - (double)m);
+        const double e = pk_fixed_exp((double)logit(p, n, c, tap, pk_plane_index(p, id, ih, iw)) - (double)m);
         num += e * (double)in[tap];
         den += e;
     }
@@ -62,14 +63,14 @@ void pk_lippool_window_backward(const pk_plan* p, const float* in, const pk_wind
     }
     double num = 0.0, den = 0.0;
     PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) {
-        const double e = exp((double)logit(p, n, c, tap, pk_plane_index(p, id, ih, iw)) - (double)m);
+        const double e = pk_fixed_exp((double)logit(p, n, c, tap, pk_plane_index(p, id, ih, iw)) - (double)m);
         num += e * (double)in[tap];
         den += e;
     }
     const double y = num / den;
     PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) {
         const int64_t index = pk_plane_index(p, id, ih, iw);
-        const double weight = exp((double)logit(p, n, c, tap, index) - (double)m) / den;
+        const double weight = pk_fixed_exp((double)logit(p, n, c, tap, index) - (double)m) / den;
         grad_in[tap] += (float)((double)grad * weight);
         if (grad_logits) grad_logits[logit_offset(p, n, c, tap, index)] += (float)((double)grad * weight * ((double)in[tap] - y));
     }

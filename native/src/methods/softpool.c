@@ -1,8 +1,10 @@
 /* SoftPool (softmax-weighted pooling), scalar: the definition. The weights are shifted by the window's
    maximum, so no input up to the float range overflows (the paper's code, avgpool(x e^x) / avgpool(e^x), turns
-   to NaN once an activation passes ~88); sums run in double over the taps in row-major order and round once. */
+   to NaN once an activation passes ~88); sums run in double over the taps in row-major order and round once;
+   e^x is pk_fixed_exp, the same bits as the Java backend's. */
 #include <math.h>
 
+#include "fixed-exp.h"
 #include "methods.h"
 
 /* The window's maximum with SoftPool's rules folded in: NaN if any tap is NaN, else the largest tap (+inf,
@@ -28,7 +30,7 @@ static float softpool_pixel(const pk_plan* p, const float* in, const pk_window w
     PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) {
         const float v = in[tap];
         if (v == -INFINITY) continue; /* weight 0, and 0 * -inf would be NaN */
-        const double e = exp((double)v - (double)m);
+        const double e = pk_fixed_exp((double)v - (double)m);
         num += e * (double)v;
         den += e;
     }
@@ -51,7 +53,7 @@ void pk_softpool_window_backward(const pk_plan* p, const float* in, const pk_win
     PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) {
         const float v = in[tap];
         if (v == -INFINITY) continue;
-        const double e = exp((double)v - (double)m);
+        const double e = pk_fixed_exp((double)v - (double)m);
         num += e * (double)v;
         den += e;
     }
@@ -59,7 +61,7 @@ void pk_softpool_window_backward(const pk_plan* p, const float* in, const pk_win
     PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) {
         const float v = in[tap];
         if (v == -INFINITY) continue; /* weight 0: no contribution */
-        const double weight = exp((double)v - (double)m) / den;
+        const double weight = pk_fixed_exp((double)v - (double)m) / den;
         grad_in[tap] += (float)((double)grad * weight * (1.0 + ((double)v - y))); /* x - y first: exact near the maximum even for huge x */
     }
 }

@@ -495,7 +495,7 @@ def make_cases(seed):
 
 
 def special_cases(rng):
-    """Stochastic pooling over windows holding NaN, +inf and -inf (without gradients), in both modes."""
+    """Stochastic pooling over windows holding NaN, +inf and -inf (without gradients), in both modes; GeM at its clamp."""
     cases = []
     shape = [1, 2, 5, 6]
     win = {"kernel": [2, 3], "stride": [2, 2], "dilation": [1, 1], "pad_begin": [1, 1], "pad_end": [0, 1], "ceil_mode": 1}
@@ -518,6 +518,16 @@ def special_cases(rng):
         case["grad_output"] = [f32(rng.uniform(-1, 1)) for _ in range(out_count)]
         compute(case)
         cases.append(case)
+    # GeM with inputs equal to eps: torch.clamp passes the gradient at the kink (x >= min)
+    shape = [1, 2, 4, 5]
+    case = {"name": "gem2d_at_eps", "op": "gem", "window": "sliding", "input_shape": shape, "p": 2.5, "eps": 0.5,
+            "input": [rng.choice([0.25, 0.5, 0.5, 0.75, 1.5, -1.0]) for _ in range(40)],
+            "kernel": [2, 2], "stride": [1, 2], "dilation": [1, 1], "pad_begin": [0, 1], "pad_end": [1, 0], "ceil_mode": 1}
+    probe = dict(case, input=[0.0] * 40)
+    out_count = 2 * math.prod(len(axis_windows(probe, a)) for a in range(2))
+    case["grad_output"] = [f32(rng.uniform(-1, 1)) for _ in range(out_count)]
+    compute(case)
+    cases.append(case)
     return cases
 
 

@@ -310,6 +310,38 @@ class MethodsTest {
         return x;
     }
 
+    /** SoftPool and LIP share pk_fixed_exp with the Java backend: every level gives Java's bits, forward and backward. */
+    @Test
+    void softPoolAndLipAreBitIdenticalToJava() {
+        assumeTrue(Pooling.nativeAvailable(), "native library unavailable");
+        SplittableRandom r = new SplittableRandom(41);
+        long[] shape = {2, 19, 11, 9};
+        float[] x = random(r, (int) TestTensors.count(shape), 40), logits = random(r, (int) TestTensors.count(shape), 60);
+        for (PoolSpec spec : List.of(PoolSpec.soft(3, 2).stride(2, 1).padding(1, 1).ceilMode(true).build(),
+                PoolSpec.lip(3, 3).stride(2, 2).padding(1, 1).build())) {
+            for (Layout layout : Layout.values()) {
+                float[] want = null, wantGrad = null;
+                for (TestTensors.Target t : TestTensors.targets()) {
+                    PreparedPool pool = Pooling.prepare(spec, layout, shape, t.backend(), t.isa());
+                    long[] outShape = pool.outputShape();
+                    Tensor in = Tensor.of(TestTensors.toLayout(x, shape, layout), layout, shape);
+                    Tensor params = spec.op() == PoolOp.LIP ? Tensor.of(TestTensors.toLayout(logits, shape, layout), layout, shape) : null;
+                    float[] out = new float[(int) TestTensors.count(outShape)], grad = new float[x.length], gy = new float[out.length];
+                    Arrays.fill(gy, 0.75f);
+                    pool.run(in, Tensor.of(out, layout, outShape), null, params);
+                    pool.backwardWithParameters(Tensor.of(gy, layout, outShape), Tensor.of(grad, layout, shape), in, params, (float[]) null);
+                    if (want == null) {
+                        want = out;
+                        wantGrad = grad;
+                    } else {
+                        assertArrayEquals(want, out, spec + " " + layout + " " + t);
+                        assertArrayEquals(wantGrad, grad, spec + " " + layout + " " + t + " gradient");
+                    }
+                }
+            }
+        }
+    }
+
     /** A seed draws one value per logical output element: both layouts, every backend, give the same result. */
     @Test
     void seededDrawsDoNotDependOnTheLayout() {

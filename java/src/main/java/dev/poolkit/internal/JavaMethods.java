@@ -286,7 +286,7 @@ final class JavaMethods {
         if (!Float.isFinite(m)) return Float.NaN;
         double num = 0, den = 0;
         for (int k = 0; k < count; k++) {
-            double e = Math.exp((double) logits.getAtIndex(JAVA_FLOAT_UNALIGNED, logitOffset(taps, k, n)) - m);
+            double e = FixedExp.exp((double) logits.getAtIndex(JAVA_FLOAT_UNALIGNED, logitOffset(taps, k, n)) - m);
             num += e * in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
             den += e;
         }
@@ -309,14 +309,14 @@ final class JavaMethods {
         }
         double num = 0, den = 0;
         for (int k = 0; k < count; k++) {
-            double e = Math.exp((double) logits.getAtIndex(JAVA_FLOAT_UNALIGNED, logitOffset(taps, k, n)) - m);
+            double e = FixedExp.exp((double) logits.getAtIndex(JAVA_FLOAT_UNALIGNED, logitOffset(taps, k, n)) - m);
             num += e * in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
             den += e;
         }
         double y = num / den;
         for (int k = 0; k < count; k++) {
             long l = logitOffset(taps, k, n);
-            double weight = Math.exp((double) logits.getAtIndex(JAVA_FLOAT_UNALIGNED, l) - m) / den;
+            double weight = FixedExp.exp((double) logits.getAtIndex(JAVA_FLOAT_UNALIGNED, l) - m) / den;
             gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + (float) (grad * weight));
             if (gradLogits != null) {
                 double x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
@@ -369,7 +369,7 @@ final class JavaMethods {
             long t = taps[k];
             float v = in.getAtIndex(JAVA_FLOAT_UNALIGNED, t);
             if (v == Float.NEGATIVE_INFINITY) continue; // weight 0, and 0 * -inf would be NaN
-            double e = Math.exp((double) v - m);
+            double e = FixedExp.exp((double) v - m);
             num += e * v;
             den += e;
         }
@@ -388,7 +388,7 @@ final class JavaMethods {
             long t = taps[k];
             float v = in.getAtIndex(JAVA_FLOAT_UNALIGNED, t);
             if (v == Float.NEGATIVE_INFINITY) continue;
-            double e = Math.exp((double) v - m);
+            double e = FixedExp.exp((double) v - m);
             num += e * v;
             den += e;
         }
@@ -397,7 +397,7 @@ final class JavaMethods {
             long t = taps[k];
             float v = in.getAtIndex(JAVA_FLOAT_UNALIGNED, t);
             if (v == Float.NEGATIVE_INFINITY) continue;
-            double weight = Math.exp((double) v - m) / den;
+            double weight = FixedExp.exp((double) v - m) / den;
             gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, t, gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, t) + (float) (grad * weight * (1 + (v - y))));
         }
     }
@@ -458,7 +458,7 @@ final class JavaMethods {
         for (int k = 0; k < count; k++) {
             long at = taps[k];
             float x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, at);
-            if (!(x > g.eps)) continue;
+            if (!(x >= g.eps)) continue; // at x = eps the clamp passes the gradient, as PyTorch's
             gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, at, gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, at)
                     + (float) (grad * Math.pow(x / y, p - 1) / n));
         }
