@@ -331,17 +331,32 @@ public final class Pooling {
      * @param levels bins per spatial axis of each level, each positive
      * @param inputShape the logical input shape {@code [N, C, spatial...]} with 1 to 3 spatial axes
      * @return a new array {@code [N, C·Σ n^rank]}
-     * @throws IllegalArgumentException naming the parameter: a shape without 1 to 3 spatial axes, or a level below 1
+     * @throws IllegalArgumentException naming the parameter: a shape without 1 to 3 spatial axes, no level, a level outside
+     *         [1, 2^20], or an output size past 2^63
+     * @throws NullPointerException when {@code levels} or {@code inputShape} is null
      */
     public static long[] sppOutputShape(long[] levels, long... inputShape) {
+        if (levels == null) throw new NullPointerException("levels");
+        if (inputShape == null) throw new NullPointerException("inputShape");
         int rank = inputShape.length - 2;
         if (rank < 1 || rank > 3) throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + ": expected 1 to 3 spatial axes");
+        if (levels.length == 0) throw new IllegalArgumentException("levels = []: at least one level is needed");
         long bins = 0;
         for (int l = 0; l < levels.length; l++) {
-            if (levels[l] < 1) throw new IllegalArgumentException("levels[" + l + "] = " + levels[l] + ": must be positive");
-            bins = Math.addExact(bins, (long) Math.pow(levels[l], rank));
+            // at most 2^20 bins per axis, as PreparedSpp takes them, so n^rank (at most 2^60) needs no overflow check
+            if (levels[l] < 1 || levels[l] > 1 << 20) {
+                throw new IllegalArgumentException("levels[" + l + "] = " + levels[l] + ": must be in [1, 2^20]");
+            }
+            long perLevel = 1;
+            for (int a = 0; a < rank; a++) perLevel *= levels[l];
+            bins = Math.addExact(bins, perLevel);
         }
-        return new long[] {inputShape[0], Math.multiplyExact(inputShape[1], bins)};
+        try {
+            return new long[] {inputShape[0], Math.multiplyExact(inputShape[1], bins)};
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("inputShape[1] = " + inputShape[1] + " with " + bins + " bins per channel: the output"
+                    + " size exceeds 2^63", e);
+        }
     }
 
 

@@ -49,7 +49,7 @@ public final class PreparedSpp {
         levelOffsets = new long[levels.length];
         long bins = 0;
         for (int l = 0; l < levels.length; l++) {
-            if (levels[l] < 1 || levels[l] > 1 << 20) throw new IllegalArgumentException("levels[" + l + "] = " + levels[l] + ": must be positive");
+            if (levels[l] < 1 || levels[l] > 1 << 20) throw new IllegalArgumentException("levels[" + l + "] = " + levels[l] + ": must be in [1, 2^20]");
             long perChannel = 1;
             for (int i = 0; i < rank; i++) perChannel = Math.multiplyExact(perChannel, levels[l]);
             levelOffsets[l] = Math.multiplyExact(channels, bins);

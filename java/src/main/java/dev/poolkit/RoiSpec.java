@@ -226,8 +226,15 @@ public final class RoiSpec {
          *        {@link RoiOp#ALIGN_MAX_ONNX_RUNTIME}
          * @return this builder
          * @throws NullPointerException when {@code mode} is null
+         * @throws IllegalArgumentException when {@code mode} is {@link RoiOp#POOL} or this builder is RoIPool's
          */
-        public Builder mode(RoiOp mode) { this.op = Objects.requireNonNull(mode, "mode"); return this; }
+        public Builder mode(RoiOp mode) {
+            if (Objects.requireNonNull(mode, "mode") == RoiOp.POOL || op == RoiOp.POOL) {
+                throw new IllegalArgumentException("mode = " + mode + ": modes choose among RoIAlign's reductions; RoIPool is RoiSpec.pool");
+            }
+            this.op = mode;
+            return this;
+        }
         /**
          * How each run's boxes are given.
          *
