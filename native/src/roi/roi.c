@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "../dispatch.h"
+#include "../dispatch/dispatch.h"
 #include "../pool-index.h"
 #include "../pool-plan.h"
 #include "roi.h"
