@@ -1,6 +1,5 @@
 package dev.poolkit.internal;
 
-import dev.poolkit.AvgDivisor;
 import dev.poolkit.Isa;
 import dev.poolkit.PoolOp;
 import dev.poolkit.PoolingException;
