@@ -122,7 +122,7 @@ class BindingsTest {
             }
             assertEquals(i, members.size(), name + " field count" + REGENERATE);
         }
-        assertEquals(3, structs, "structs found in the header");
+        assertEquals(4, structs, "structs found in the header");
     }
 
     @Test
