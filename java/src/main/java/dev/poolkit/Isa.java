@@ -11,11 +11,6 @@ public enum Isa {
     /** x86-64 AVX-512 F, 16 floats per vector. */
     AVX512;
 
-    /** The level with this native code ({@code PK_ISA_*}). */
-    static Isa ofCode(int code) {
-        return values()[code];
-    }
-
     /** Parses {@code scalar}, {@code avx2} or {@code avx512}, naming {@code source} in the error. */
     static Isa parse(String text, String source) {
         try {

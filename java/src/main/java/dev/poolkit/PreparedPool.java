@@ -5,15 +5,13 @@ import dev.poolkit.internal.Geometry;
 import dev.poolkit.internal.JavaKernel;
 import dev.poolkit.internal.Kernel;
 import dev.poolkit.internal.NativeKernel;
+import dev.poolkit.internal.SharedRun;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.util.Arrays;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A pooling operation validated once for a spec, a layout and an input shape, then run any number of times.
@@ -28,11 +26,6 @@ public final class PreparedPool {
     private final Kernel reference; // the Java kernel over dense tensors, in cross-check mode only
     private final Geometry referenceGeometry;
     private final long[] inputStrides, outputStrides; // null: dense
-    /** Pieces per participant of a shared run: enough that a late start costs little, few enough that each
-        piece's downcall is negligible. */
-    private static final int PIECES_PER_WORKER = 8;
-    /** Channels a channels-first SIMD kernel takes at a time (AVX-512's 16 lanes, two of AVX2's 8). */
-    private static final long CHANNEL_BLOCK = 16;
     /** Identities of the prepared tensor types (dtype, layout, shape, strides), cached by the tensors that match them. */
     private final Object inputType = new Object(), outputType = new Object(), indicesType = new Object();
 
@@ -312,60 +305,16 @@ public final class PreparedPool {
      *         params
      */
     public void run(Tensor input, Tensor output, Tensor indices, Tensor params, Executor executor, int slices) {
-        if (executor == null) throw new NullPointerException("executor");
-        if (slices < 1) throw new IllegalArgumentException("slices = " + slices + ": must be positive");
+        SharedRun.checkArguments(executor, slices);
         check(input, output, indices);
         MemorySegment prm = checkParams(params, output);
         if (geometry.outputCount == 0) return;
         MemorySegment in = input.segment(), out = output.segment(), idx = indices == null ? null : indices.segment();
-        long rows = geometry.rows;
         // channels-first rows are per channel, and the native kernels work on blocks of channels: a piece that cut
         // a block would redo the block's work, so pieces are whole blocks there
         long unit = geometry.layout == Layout.NCHW
-                ? rows / (geometry.inputShape[0] * geometry.inputShape[1]) * CHANNEL_BLOCK : 1;
-        long units = (rows + unit - 1) / unit;
-        int workers = (int) Math.min(slices, units);
-        int pieces = workers == 1 ? 1 : (int) Math.min(units, (long) workers * PIECES_PER_WORKER);
-        AtomicInteger next = new AtomicInteger();
-        CountDownLatch done = new CountDownLatch(pieces);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Runnable work = () -> {
-            for (int piece; (piece = next.getAndIncrement()) < pieces; ) {
-                try {
-                    kernel.run(in, out, idx, prm, Math.min(rows, units * piece / pieces * unit),
-                            Math.min(rows, units * (piece + 1) / pieces * unit));
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
-                } finally {
-                    done.countDown();
-                }
-            }
-        };
-        // an executor may throw anything, Errors included, after handing out earlier tasks: those must finish before
-        // this run returns, so every failure of execute waits, with the rest, for the pieces to complete
-        Throwable rejected = null;
-        for (int w = 1; w < workers && rejected == null; w++) {
-            try {
-                executor.execute(work);
-            } catch (Throwable e) {
-                rejected = e;
-            }
-        }
-        work.run();
-        try {
-            // the pieces still running are short: spin briefly before parking this thread
-            for (int spin = 0; spin < 20_000 && done.getCount() > 0; spin++) Thread.onSpinWait();
-            done.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for pieces of the run", e);
-        }
-        Throwable t = failure.get();
-        if (t instanceof RuntimeException r) throw r;
-        if (t instanceof Error e) throw e;
-        if (rejected instanceof RuntimeException r) throw r;
-        if (rejected instanceof Error e) throw e;
-        if (rejected != null) throw new IllegalStateException("executor failed: " + rejected, rejected);
+                ? geometry.rows / (geometry.inputShape[0] * geometry.inputShape[1]) * NativeKernel.CHANNEL_BLOCK : 1;
+        SharedRun.run(executor, slices, geometry.rows, unit, (begin, end) -> kernel.run(in, out, idx, prm, begin, end));
         if (reference != null) crossCheck(input, output, idx, prm);
     }
 
@@ -541,30 +490,11 @@ public final class PreparedPool {
     private void checkTensor(String name, Tensor t, Object type, DType dtype, long[] shape, long[] strides) {
         if (t == null) throw new NullPointerException(name);
         if (t.matchedType != type) {
-            checkType(name, t, dtype, shape, strides);
+            t.checkType(name, dtype, geometry.layout, shape, strides);
             t.matchedType = type;
         }
         if (!t.segment().scope().isAlive()) {
             throw new IllegalStateException(name + " segment's arena is closed");
-        }
-    }
-
-    private void checkType(String name, Tensor t, DType dtype, long[] shape, long[] strides) {
-        if (t.dtype() != dtype) {
-            throw new IllegalArgumentException(name + " dtype = " + t.dtype() + ": expected " + dtype);
-        }
-        if (t.layout() != geometry.layout) {
-            throw new IllegalArgumentException(name + " layout = " + t.layout() + ": this operation was prepared for " + geometry.layout);
-        }
-        if (!t.hasShape(shape)) {
-            throw new IllegalArgumentException(name + " shape = " + Arrays.toString(t.shape())
-                    + ": this operation was prepared for " + Arrays.toString(shape));
-        }
-        long[] given = t.stridesOrNull(); // prepared strides are null exactly when the prepared views are dense
-        boolean sameStrides = given == null ? strides == null : strides == null ? t.isDense() : Arrays.equals(given, strides);
-        if (!sameStrides) {
-            throw new IllegalArgumentException(name + " strides = " + Arrays.toString(t.strides()) + ": this operation was prepared for "
-                    + Arrays.toString(strides != null ? strides : Tensor.denseStrides(geometry.layout, shape)));
         }
     }
 

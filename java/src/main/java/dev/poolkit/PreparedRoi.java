@@ -1,22 +1,15 @@
 package dev.poolkit;
 
 import dev.poolkit.internal.JavaRoi;
-import dev.poolkit.internal.NativeKernel;
-import dev.poolkit.internal.ffi.PoolkitFFI;
-import dev.poolkit.internal.ffi.pk_roi_spec;
-import dev.poolkit.internal.ffi.pk_tensor_desc;
+import dev.poolkit.internal.NativeRoiKernel;
+import dev.poolkit.internal.RoiKernel;
+import dev.poolkit.internal.SharedRun;
 import java.lang.foreign.Arena;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
-import java.lang.ref.Reference;
 import java.util.Arrays;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Region pooling (RoIPool, RoIAlign; see {@link RoiSpec}) validated once for a spec, a layout, a feature-map shape
@@ -35,31 +28,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * }</pre>
  */
 public final class PreparedRoi {
-    /** Linked on first native use, so the Java backend never needs the library. */
-    private static final class Native {
-        static final MethodHandle FORWARD = Linker.nativeLinker().downcallHandle(
-                PoolkitFFI.pk_roi_forward_f32$address(), PoolkitFFI.pk_roi_forward_f32$descriptor());
-        static final MethodHandle FORWARD_CRITICAL = Linker.nativeLinker().downcallHandle(
-                PoolkitFFI.pk_roi_forward_f32$address(), PoolkitFFI.pk_roi_forward_f32$descriptor(), Linker.Option.critical(true));
-        static final MethodHandle BACKWARD = Linker.nativeLinker().downcallHandle(
-                PoolkitFFI.pk_roi_backward_f32$address(), PoolkitFFI.pk_roi_backward_f32$descriptor(), Linker.Option.critical(true));
-    }
-
-    /** Runs moving fewer bytes than this finish in well under a millisecond: critical calls suit them. */
-    private static final long CRITICAL_MAX_BYTES = 1L << 20;
-    private static final int PIECES_PER_WORKER = 8;
-
     private final RoiSpec spec;
     private final Layout layout;
     private final long[] inputShape, outputShape;
     private final long boxCount;
     private final Backend backend;
     private final Isa isa;
-    private final JavaRoi java;
-    private final MemorySegment nativeSpec, inputDesc, outputDesc; // null for the Java backend; global scope (see below)
-    @SuppressWarnings("unused")
-    private final Arena arena; // owns the native structs; reachable while this object is, and every call fences it
-    private final boolean preferCritical;
+    private final JavaRoi java; // the Java backend, or the reference of the cross-check; else null
+    private final RoiKernel kernel;
     private final float scale;
 
     PreparedRoi(RoiSpec spec, Layout layout, long[] inputShape, long boxCount, Backend backend, Isa isa) {
@@ -69,11 +45,11 @@ public final class PreparedRoi {
         if (this.inputShape.length != 4) {
             throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + ": region pooling needs [N, C, H, W]");
         }
-        long count = Tensor.checkShape(this.inputShape);
+        Tensor.checkShape(this.inputShape);
         if (boxCount < 1) throw new IllegalArgumentException("boxCount = " + boxCount + ": must be positive");
         this.boxCount = boxCount;
         this.outputShape = new long[] {boxCount, inputShape[1], spec.outputHeight(), spec.outputWidth()};
-        long outCount = Tensor.checkShape(outputShape);
+        Tensor.checkShape(outputShape);
         Math.multiplyExact(boxCount, spec.boxWidth() * 4L);
         this.backend = backend;
         this.isa = isa;
@@ -82,49 +58,7 @@ public final class PreparedRoi {
         this.java = needJava ? new JavaRoi(spec.op(), spec.aligned(), spec.boxFormat() == BoxFormat.SEPARATE_INDEX, scale,
                 spec.samplingRatio(), spec.indexFormat(), this.inputShape, Tensor.denseStrides(layout, this.inputShape),
                 spec.outputHeight(), spec.outputWidth(), Tensor.denseStrides(layout, outputShape)) : null;
-        this.preferCritical = (count + outCount * 3) * Float.BYTES < CRITICAL_MAX_BYTES;
-        if (backend == Backend.JAVA) {
-            nativeSpec = inputDesc = outputDesc = null;
-            arena = null;
-            return;
-        }
-        arena = Arena.ofAuto();
-        MemorySegment s = pk_roi_spec.allocate(arena);
-        pk_roi_spec.op(s, switch (spec.op()) {
-            case POOL -> PoolkitFFI.PK_ROI_POOL();
-            case ALIGN_AVG -> PoolkitFFI.PK_ROI_ALIGN_AVG();
-            case ALIGN_MAX -> PoolkitFFI.PK_ROI_ALIGN_MAX();
-            case ALIGN_MAX_ONNX_RUNTIME -> PoolkitFFI.PK_ROI_ALIGN_MAX_ONNXRUNTIME();
-        });
-        pk_roi_spec.box_format(s, spec.boxFormat() == BoxFormat.WITH_INDEX ? PoolkitFFI.PK_ROI_BOXES_WITH_INDEX()
-                : PoolkitFFI.PK_ROI_BOXES_SEPARATE_INDEX());
-        pk_roi_spec.output_height(s, spec.outputHeight());
-        pk_roi_spec.output_width(s, spec.outputWidth());
-        pk_roi_spec.spatial_scale(s, spec.spatialScale());
-        pk_roi_spec.sampling_ratio(s, spec.samplingRatio());
-        pk_roi_spec.aligned(s, spec.aligned() ? 1 : 0);
-        pk_roi_spec.index_format(s, spec.indexFormat().ordinal()); // PK_INDEX_* follow the enum's order
-        pk_roi_spec.isa(s, isa.ordinal());
-        MemorySegment in = describe(arena, this.inputShape), out = describe(arena, outputShape);
-        int status = PoolkitFFI.pk_roi_check(s, in, out);
-        if (status != PoolkitFFI.PK_OK()) {
-            throw new PoolingException("native library rejected a validated region pooling: " + NativeKernel.statusText(status), status);
-        }
-        // the global scope: a run passes them without a scope check per call; the arena outlives every use (fenced)
-        nativeSpec = MemorySegment.ofAddress(s.address()).reinterpret(s.byteSize());
-        inputDesc = MemorySegment.ofAddress(in.address()).reinterpret(in.byteSize());
-        outputDesc = MemorySegment.ofAddress(out.address()).reinterpret(out.byteSize());
-    }
-
-    private MemorySegment describe(Arena arena, long[] shape) {
-        MemorySegment d = pk_tensor_desc.allocate(arena);
-        pk_tensor_desc.layout(d, layout == Layout.NCHW ? PoolkitFFI.PK_LAYOUT_NCHW() : PoolkitFFI.PK_LAYOUT_NHWC());
-        pk_tensor_desc.spatial_rank(d, 2);
-        pk_tensor_desc.batch(d, shape[0]);
-        pk_tensor_desc.channels(d, shape[1]);
-        pk_tensor_desc.spatial(d, 0, shape[2]);
-        pk_tensor_desc.spatial(d, 1, shape[3]);
-        return d;
+        this.kernel = backend == Backend.JAVA ? java : new NativeRoiKernel(spec, layout, this.inputShape, outputShape, isa);
     }
 
     /**
@@ -286,74 +220,16 @@ public final class PreparedRoi {
      */
     public void run(Tensor input, MemorySegment boxes, MemorySegment batchIndices, Tensor output, Tensor argmax, Executor executor,
                     int slices) {
-        if (executor == null) throw new NullPointerException("executor");
-        if (slices < 1) throw new IllegalArgumentException("slices = " + slices + ": must be positive");
+        SharedRun.checkArguments(executor, slices);
         check(input, boxes, batchIndices, output, argmax, 0, boxCount);
-        int workers = (int) Math.min(slices, boxCount);
-        int pieces = workers == 1 ? 1 : (int) Math.min(boxCount, (long) workers * PIECES_PER_WORKER);
-        AtomicInteger next = new AtomicInteger();
-        CountDownLatch done = new CountDownLatch(pieces);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Runnable work = () -> {
-            for (int piece; (piece = next.getAndIncrement()) < pieces; ) {
-                try {
-                    runRange(input, boxes, batchIndices, output, argmax, boxCount * piece / pieces, boxCount * (piece + 1) / pieces);
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
-                } finally {
-                    done.countDown();
-                }
-            }
-        };
-        RuntimeException rejected = null;
-        for (int w = 1; w < workers && rejected == null; w++) {
-            try {
-                executor.execute(work);
-            } catch (RuntimeException e) {
-                rejected = e;
-            }
-        }
-        work.run();
-        try {
-            done.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for pieces of the run", e);
-        }
-        Throwable t = failure.get();
-        if (t instanceof RuntimeException r) throw r;
-        if (t instanceof Error e) throw e;
-        if (rejected != null) throw rejected;
+        SharedRun.run(executor, slices, boxCount, 1, (begin, end) -> runRange(input, boxes, batchIndices, output, argmax, begin, end));
         if (backend == Backend.CROSS_CHECK) crossCheck(input, boxes, batchIndices, output, argmax, boxCount);
     }
 
     private void runRange(Tensor input, MemorySegment boxes, MemorySegment batchIndices, Tensor output, Tensor argmax, long begin,
                           long end) {
         if (begin == end) return;
-        if (backend == Backend.JAVA) {
-            java.forward(input.segment(), boxes, batchIndices, output.segment(), argmax == null ? null : argmax.segment(), begin, end);
-            return;
-        }
-        MemorySegment in = input.segment(), out = output.segment(), idx = argmax == null ? MemorySegment.NULL : argmax.segment();
-        MemorySegment bi = batchIndices == null ? MemorySegment.NULL : batchIndices;
-        boolean critical = preferCritical || !in.isNative() || !out.isNative() || !idx.isNative() || !boxes.isNative() || !bi.isNative();
-        int status;
-        try {
-            status = critical
-                    ? (int) Native.FORWARD_CRITICAL.invokeExact(nativeSpec, inputDesc, in, in.byteSize() / Float.BYTES, boxes,
-                            boxes.byteSize() / Float.BYTES, bi, bi.byteSize() / Long.BYTES, outputDesc, out, out.byteSize() / Float.BYTES,
-                            idx, idx.byteSize() / Long.BYTES, begin, end)
-                    : (int) Native.FORWARD.invokeExact(nativeSpec, inputDesc, in, in.byteSize() / Float.BYTES, boxes,
-                            boxes.byteSize() / Float.BYTES, bi, bi.byteSize() / Long.BYTES, outputDesc, out, out.byteSize() / Float.BYTES,
-                            idx, idx.byteSize() / Long.BYTES, begin, end);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        } finally {
-            Reference.reachabilityFence(this);
-        }
-        if (status != 0) throw new PoolingException("native region pooling failed: " + NativeKernel.statusText(status), status);
+        kernel.forward(input.segment(), boxes, batchIndices, output.segment(), argmax == null ? null : argmax.segment(), begin, end);
     }
 
     /**
@@ -397,30 +273,7 @@ public final class PreparedRoi {
         }
         checkBoxes(boxes, batchIndices, 0, boxCount);
         MemorySegment x = readsInput ? input.segment() : null, idx = spec.op() == RoiOp.POOL ? argmax.segment() : null;
-        if (backend == Backend.JAVA) {
-            java.backward(gradOutput.segment(), gradInput.segment(), x, boxes, batchIndices, idx, boxCount);
-            return;
-        }
-        MemorySegment xs = x == null ? MemorySegment.NULL : x, is = idx == null ? MemorySegment.NULL : idx;
-        MemorySegment bi = batchIndices == null ? MemorySegment.NULL : batchIndices;
-        MemorySegment go = gradOutput.segment(), gi = gradInput.segment();
-        int status;
-        try {
-            status = (int) Native.BACKWARD.invokeExact(nativeSpec, inputDesc, xs, xs.byteSize() / Float.BYTES, boxes,
-                    boxes.byteSize() / Float.BYTES, bi, bi.byteSize() / Long.BYTES, outputDesc, go, go.byteSize() / Float.BYTES,
-                    is, is.byteSize() / Long.BYTES, gi, gi.byteSize() / Float.BYTES);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        } finally {
-            Reference.reachabilityFence(this);
-        }
-        if (status != 0) {
-            String what = status == PoolingException.INVALID_INDEX ? "an argmax names no position of its box's image and channel"
-                    : NativeKernel.statusText(status);
-            throw new PoolingException("native region pooling backward failed: " + what, status);
-        }
+        kernel.backward(gradOutput.segment(), gradInput.segment(), x, boxes, batchIndices, idx, boxCount);
     }
 
     /** The first {@code count} boxes' outputs (the first elements in both layouts: boxes are outermost) against Java's. */

@@ -1,5 +1,6 @@
 package dev.poolkit;
 
+import dev.poolkit.internal.Geometry;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -74,16 +75,9 @@ public final class PreparedSpp {
                 levelShapes[l] = shape;
                 levelStrides[l] = strides;
                 Tensor view = Tensor.f32(template.asSlice(levelOffsets[l] * Float.BYTES), layout, shape).withStrides(strides);
-                Tensor in = Tensor.f32(arena.allocate(Geometry.count(inputShape) * Float.BYTES, 64), layout, inputShape);
+                Tensor in = Tensor.f32(arena.allocate(Geometry.elementCount("input shape", inputShape) * Float.BYTES, 64), layout, inputShape);
                 pools[l] = Pooling.prepare(spec, in, view, backend, isa);
             }
-        }
-    }
-
-    /** Helpers that do not belong to the public API. */
-    private static final class Geometry {
-        static long count(long[] shape) {
-            return dev.poolkit.internal.Geometry.elementCount("input shape", shape);
         }
     }
 
@@ -192,7 +186,7 @@ public final class PreparedSpp {
             checkSegment("indices", indices, Long.BYTES);
         }
         if (gradInput == null) throw new NullPointerException("gradInput");
-        long count = Geometry.count(inputShape);
+        long count = Geometry.elementCount("input shape", inputShape);
         try (Arena arena = Arena.ofConfined()) { // each level's gradient, then added up
             Tensor level = Tensor.allocate(arena, DType.F32, layout, inputShape);
             for (int l = 0; l < pools.length; l++) {

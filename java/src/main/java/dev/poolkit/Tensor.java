@@ -404,6 +404,27 @@ public final class Tensor {
         return Arrays.equals(shape, expected);
     }
 
+    /**
+     * The one check of a tensor against a prepared type, shared by every prepared operation: dtype, layout, shape and
+     * strides ({@code strides} null when the prepared views are dense), each mismatch naming the tensor {@code name}.
+     */
+    void checkType(String name, DType dtype, Layout layout, long[] shape, long[] strides) {
+        if (this.dtype != dtype) throw new IllegalArgumentException(name + " dtype = " + this.dtype + ": expected " + dtype);
+        if (this.layout != layout) {
+            throw new IllegalArgumentException(name + " layout = " + this.layout + ": this operation was prepared for " + layout);
+        }
+        if (!hasShape(shape)) {
+            throw new IllegalArgumentException(name + " shape = " + Arrays.toString(this.shape) + ": this operation was prepared for "
+                    + Arrays.toString(shape));
+        }
+        // prepared strides are null exactly when the prepared views are dense
+        boolean sameStrides = this.strides == null ? strides == null : strides == null ? isDense() : Arrays.equals(this.strides, strides);
+        if (!sameStrides) {
+            throw new IllegalArgumentException(name + " strides = " + Arrays.toString(strides()) + ": this operation was prepared for "
+                    + Arrays.toString(strides != null ? strides : denseStrides(layout, shape)));
+        }
+    }
+
     /** Element offset of a logical index, checking it. */
     private long offset(long[] index) {
         Objects.requireNonNull(index, "index");

@@ -207,7 +207,7 @@ class SafetyTest {
         long[] shape = {1, 16, 256, 256};
         PoolSpec spec = PoolSpec.max(3, 3).stride(2, 2).padding(1, 1).build();
         PreparedPool p = Pooling.prepare(spec, Layout.NCHW, shape, Backend.NATIVE, null);
-        assertTrue(TestTensors.count(shape) * Float.BYTES > 2 * NativeKernel.CRITICAL_MAX_BYTES, "a problem past the critical limit");
+        assertTrue(TestTensors.count(shape) * Float.BYTES > 2 * dev.poolkit.internal.CriticalCalls.MAX_BYTES, "a problem past the critical limit");
         int inCount = (int) TestTensors.count(shape), outCount = (int) TestTensors.count(p.outputShape());
         float[] x = new float[inCount], y = new float[outCount], grad = new float[inCount], back = new float[inCount];
         long[] idx = new long[outCount];

@@ -39,6 +39,8 @@ public final class Geometry {
     public final int rank;
     public final AvgDivisor divisor;
     public final long divisorOverride;
+    /** The spec's ceil mode, with which the sliding output sizes were resolved; false for the other window rules. */
+    public final boolean ceilMode;
     public final NanPolicy nanPolicy;
     /** GeM: the clamp, and one p per channel (null: the scalar {@link #p}). */
     public final double eps;
@@ -83,6 +85,7 @@ public final class Geometry {
         this.rank = spec.rank();
         this.divisor = windowRule == WindowRule.SLIDING ? spec.divisor() : AvgDivisor.EXCLUDE_PADDING;
         this.divisorOverride = spec.divisorOverride();
+        this.ceilMode = windowRule == WindowRule.SLIDING && spec.ceilMode();
         this.nanPolicy = spec.nanPolicy();
         this.eps = spec.eps();
         this.channelP = spec.pPerChannel().orElse(null);

@@ -10,7 +10,7 @@ import java.lang.foreign.ValueLayout;
  * The Java definition of region pooling, operation for operation the one of native/src/roi/roi.c (float arithmetic
  * in the same order, so both agree bit for bit). Boxes must have been validated ({@link #checkBox}). Immutable.
  */
-public final class JavaRoi {
+public final class JavaRoi implements RoiKernel {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfLong L = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final int SKIP_GRID = 64;
@@ -156,7 +156,13 @@ public final class JavaRoi {
         return first || value > acc || value != value ? value : acc;
     }
 
+    @Override
+    public String name() {
+        return "java";
+    }
+
     /** Forward for boxes [begin, end). */
+    @Override
     public void forward(MemorySegment input, MemorySegment boxes, MemorySegment batchIndices, MemorySegment output,
                         MemorySegment argmax, long begin, long end) {
         long[] pos = new long[4], range = new long[4], r2 = new long[2];
@@ -243,6 +249,7 @@ public final class JavaRoi {
     }
 
     /** Gradient with respect to the input, over all of gradInput (see pk_roi_backward_f32). */
+    @Override
     public void backward(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment input, MemorySegment boxes,
                          MemorySegment batchIndices, MemorySegment argmax, long boxCount) {
         if (op == RoiOp.POOL) { // every index first, so that a bad one leaves gradInput untouched

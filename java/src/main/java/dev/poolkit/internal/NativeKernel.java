@@ -1,10 +1,6 @@
 package dev.poolkit.internal;
 
-import dev.poolkit.AvgDivisor;
 import dev.poolkit.Isa;
-import dev.poolkit.Layout;
-import dev.poolkit.LpForm;
-import dev.poolkit.NanPolicy;
 import dev.poolkit.PoolOp;
 import dev.poolkit.PoolingException;
 import dev.poolkit.internal.ffi.PoolkitFFI;
@@ -21,9 +17,7 @@ import java.lang.ref.Reference;
 /**
  * Runs a prepared problem with one downcall to {@code pk_pool_run_f32}. The problem is validated and planned
  * once, here, by {@code pk_pool_prepare} into memory this kernel owns; a run passes that plan and the caller's
- * segments straight through. Heap segments and short problems use a critical downcall (no thread-state
- * transition; heap arrays passed without copying); long runs on native memory use a regular one, so a long
- * call never holds up a safepoint.
+ * segments straight through, critical or not by {@link CriticalCalls}.
  */
 public final class NativeKernel implements Kernel {
     private static final MethodHandle RUN = Linker.nativeLinker().downcallHandle(
@@ -51,13 +45,11 @@ public final class NativeKernel implements Kernel {
     }
 
     /**
-     * A critical downcall holds up every safepoint (and so every other thread that needs one) until it returns, so
-     * none may last longer than about a millisecond: calls moving fewer bytes than this finish well within it. Longer
-     * calls are regular downcalls on native memory; heap memory, which only critical calls may pass, is split into
-     * row ranges of at most this many bytes (forward), or copied to native memory in pieces of this size
-     * (backward, unpooling, whose native entry points run whole).
+     * Channels a channels-first SIMD kernel transposes and pools at a time: the vector width of the widest level
+     * (AVX-512's 16 floats, two of AVX2's 8). A piece of a shared run that cut such a block would redo the block's
+     * work, so shared channels-first runs are cut at multiples of it.
      */
-    public static final long CRITICAL_MAX_BYTES = 1L << 20;
+    public static final long CHANNEL_BLOCK = 16;
 
     private final Arena arena; // holds the descriptors, the plan and the samples: freed once this kernel is unreachable
     private final MemorySegment spec, input, output;
@@ -73,8 +65,7 @@ public final class NativeKernel implements Kernel {
      */
     private final MemorySegment plan, samples;
     private final long sampleCount;
-    private final boolean preferCritical;
-    private final long rowsPerCriticalCall, backwardBytes;
+    private final long runBytes, rowsPerCriticalCall, backwardBytes;
     private final Isa isa;
     /** Level and strategy of the kernel the plan runs, asked once: {@code native:avx512:tiles}. */
     private final String name;
@@ -85,24 +76,8 @@ public final class NativeKernel implements Kernel {
         spec = pk_pool_spec.allocate(arena);
         input = pk_tensor_desc.allocate(arena);
         output = pk_tensor_desc.allocate(arena);
-        pk_pool_spec.op(spec, switch (g.op) {
-            case MAX -> PoolkitFFI.PK_OP_MAX();
-            case AVG -> PoolkitFFI.PK_OP_AVG();
-            case MIN -> PoolkitFFI.PK_OP_MIN();
-            case LP -> PoolkitFFI.PK_OP_LP();
-            case SOFT -> PoolkitFFI.PK_OP_SOFT();
-            case GEM -> PoolkitFFI.PK_OP_GEM();
-            case MIXED -> PoolkitFFI.PK_OP_MIXED();
-            case STOCHASTIC -> PoolkitFFI.PK_OP_STOCHASTIC();
-            case LIP -> PoolkitFFI.PK_OP_LIP();
-            case S3POOL -> PoolkitFFI.PK_OP_S3POOL();
-        });
-        // global windows are sliding ones that cover each axis
-        pk_pool_spec.window(spec, switch (g.windowRule) {
-            case SLIDING, GLOBAL -> PoolkitFFI.PK_WINDOW_SLIDING();
-            case ADAPTIVE -> PoolkitFFI.PK_WINDOW_ADAPTIVE();
-            case FRACTIONAL -> PoolkitFFI.PK_WINDOW_FRACTIONAL();
-        });
+        pk_pool_spec.op(spec, NativeCodes.op(g.op));
+        pk_pool_spec.window(spec, NativeCodes.window(g.windowRule));
         pk_pool_spec.spatial_rank(spec, g.rank);
         for (int i = 0; i < g.rank; i++) {
             int a = 3 - g.rank + i;
@@ -112,25 +87,14 @@ public final class NativeKernel implements Kernel {
             pk_pool_spec.pad_begin(spec, i, g.padBegin[a]);
             pk_pool_spec.pad_end(spec, i, g.padEnd[a]);
         }
-        // sizes are already resolved: floor mode reproduces them exactly only if ceil mode was off, so say which
-        pk_pool_spec.ceil_mode(spec, ceilModeFor(g));
-        pk_pool_spec.divisor_mode(spec, switch (g.divisor) {
-            case EXCLUDE_PADDING -> PoolkitFFI.PK_DIVISOR_EXCLUDE_PADDING();
-            case INCLUDE_PADDING -> PoolkitFFI.PK_DIVISOR_INCLUDE_PADDING();
-            case FULL_KERNEL -> PoolkitFFI.PK_DIVISOR_FULL_KERNEL();
-        });
+        pk_pool_spec.ceil_mode(spec, g.ceilMode ? 1 : 0);
+        pk_pool_spec.divisor_mode(spec, NativeCodes.divisor(g.divisor));
         pk_pool_spec.divisor_override(spec, g.divisorOverride);
-        pk_pool_spec.nan_mode(spec, g.nanPolicy == NanPolicy.PROPAGATE ? PoolkitFFI.PK_NAN_PROPAGATE() : PoolkitFFI.PK_NAN_IGNORE());
-        pk_pool_spec.lp_form(spec, g.lpForm == LpForm.PYTORCH ? PoolkitFFI.PK_LP_PYTORCH() : PoolkitFFI.PK_LP_ABS());
+        pk_pool_spec.nan_mode(spec, NativeCodes.nanMode(g.nanPolicy));
+        pk_pool_spec.lp_form(spec, NativeCodes.lpForm(g.lpForm));
         pk_pool_spec.lp_p(spec, g.op == PoolOp.LP ? g.p : 0);
-        pk_pool_spec.index_format(spec, switch (g.indexFormat) {
-            case PLANE -> PoolkitFFI.PK_INDEX_PLANE();
-            case FLAT_ROW_MAJOR -> PoolkitFFI.PK_INDEX_FLAT_ROW_MAJOR();
-            case FLAT_COLUMN_MAJOR -> PoolkitFFI.PK_INDEX_FLAT_COLUMN_MAJOR();
-            case CHANNELS_LAST -> PoolkitFFI.PK_INDEX_CHANNELS_LAST();
-            case CHANNELS_LAST_BATCH -> PoolkitFFI.PK_INDEX_CHANNELS_LAST_BATCH();
-        });
-        pk_pool_spec.isa(spec, isa.ordinal());
+        pk_pool_spec.index_format(spec, NativeCodes.indexFormat(g.indexFormat));
+        pk_pool_spec.isa(spec, NativeCodes.isa(isa));
         describe(input, g, g.inputShape, g.dense ? null : g.inStride);
         describe(output, g, g.outputShape, g.dense ? null : g.outStride);
         if (g.samples != null) {
@@ -165,9 +129,8 @@ public final class NativeKernel implements Kernel {
             throw new PoolingException("native library rejected a validated problem: " + statusText(status), status);
         }
         long bytes = (g.inputCount + g.outputCount * (g.op == PoolOp.MAX || g.op == PoolOp.MIN ? 3 : 1)) * Float.BYTES;
-        this.preferCritical = bytes < CRITICAL_MAX_BYTES;
-        // rows of a critical call over heap memory: about CRITICAL_MAX_BYTES of data (at least one row)
-        this.rowsPerCriticalCall = Math.max(1, (long) ((double) g.rows * CRITICAL_MAX_BYTES / Math.max(1, bytes)));
+        this.runBytes = bytes;
+        this.rowsPerCriticalCall = CriticalCalls.rowsPerCall(g.rows, bytes);
         this.backwardBytes = (g.inputCount * (g.op == PoolOp.LP ? 2 : 1) + g.outputCount * (g.op == PoolOp.LP ? 2 : 3)) * Float.BYTES;
         String path = pathName(owned, false);
         String withIndices = g.op == PoolOp.MAX || g.op == PoolOp.MIN ? pathName(owned, true) : path;
@@ -188,18 +151,9 @@ public final class NativeKernel implements Kernel {
         return MemorySegment.ofAddress(owned.address()).reinterpret(owned.byteSize());
     }
 
-    /** The ceil-mode flag that gives the resolved output sizes (both flags often give the same sizes). */
-    private static long ceilModeFor(Geometry g) {
-        for (int a = 0; a < 3; a++) {
-            long floor = Geometry.outputSize(g.in[a], g.kernel[a], g.stride[a], g.dilation[a], g.padBegin[a], g.padEnd[a], false);
-            if (floor != g.out[a]) return 1;
-        }
-        return 0;
-    }
-
     /** Writes a descriptor; {@code stride} (n, c, d, h, w) is null for a dense tensor. */
     private static void describe(MemorySegment desc, Geometry g, long[] shape, long[] stride) {
-        pk_tensor_desc.layout(desc, g.layout == Layout.NCHW ? PoolkitFFI.PK_LAYOUT_NCHW() : PoolkitFFI.PK_LAYOUT_NHWC());
+        pk_tensor_desc.layout(desc, NativeCodes.layout(g.layout));
         pk_tensor_desc.spatial_rank(desc, g.rank);
         pk_tensor_desc.batch(desc, shape[0]);
         pk_tensor_desc.channels(desc, shape[1]);
@@ -230,13 +184,13 @@ public final class NativeKernel implements Kernel {
     public void run(MemorySegment in, MemorySegment out, MemorySegment indices, MemorySegment runParams, long rowBegin, long rowEnd) {
         MemorySegment idx = indices == null ? MemorySegment.NULL : indices;
         MemorySegment prm = runParams != null ? runParams : params;
-        if (preferCritical) {
-            run(true, in, out, idx, prm, rowBegin, rowEnd);
-        } else if (in.isNative() && out.isNative() && idx.isNative() && prm.isNative()) {
-            run(false, in, out, idx, prm, rowBegin, rowEnd);
-        } else { // heap memory: critical calls over row ranges short enough not to stall safepoints
-            for (long begin = rowBegin; begin < rowEnd; begin += rowsPerCriticalCall) {
-                run(true, in, out, idx, prm, begin, Math.min(rowEnd, begin + rowsPerCriticalCall));
+        switch (CriticalCalls.mode(runBytes, CriticalCalls.allNative(in, out, idx, prm))) {
+            case CRITICAL -> run(true, in, out, idx, prm, rowBegin, rowEnd);
+            case REGULAR -> run(false, in, out, idx, prm, rowBegin, rowEnd);
+            case LONG_ON_HEAP -> { // critical calls over row ranges short enough not to stall safepoints
+                for (long begin = rowBegin; begin < rowEnd; begin += rowsPerCriticalCall) {
+                    run(true, in, out, idx, prm, begin, Math.min(rowEnd, begin + rowsPerCriticalCall));
+                }
             }
         }
     }
@@ -276,9 +230,9 @@ public final class NativeKernel implements Kernel {
         long prmCount = runParams != null ? runParams.byteSize() / Float.BYTES : paramCount;
         int status;
         try {
-            // long calls on native memory need no critical downcall; heap memory needs one (a long one holds up safepoints)
-            boolean critical = backwardBytes < CRITICAL_MAX_BYTES || !gradOutput.isNative() || !gradInput.isNative() || !in.isNative()
-                    || !prm.isNative() || !gp.isNative();
+            // the methods' backward passes heap memory as it is: a long one on the heap is critical too
+            boolean critical = CriticalCalls.mode(backwardBytes, CriticalCalls.allNative(gradOutput, gradInput, in, prm, gp))
+                    != CriticalCalls.Mode.REGULAR;
             status = (int) (critical ? Backward.METHOD : Backward.METHOD_HANDLE).invokeExact(spec, methodSpec, input, in,
                     in.byteSize() / Float.BYTES, output,
                     gradOutput, gradOutput.byteSize() / Float.BYTES, prm, prmCount, gradInput, gradInput.byteSize() / Float.BYTES,
@@ -304,19 +258,19 @@ public final class NativeKernel implements Kernel {
         }
         MemorySegment x = in == null ? MemorySegment.NULL : in, y = out == null ? MemorySegment.NULL : out;
         MemorySegment idx = indices == null ? MemorySegment.NULL : indices;
-        int status;
-        if (backwardBytes < CRITICAL_MAX_BYTES) {
-            status = backward(Backward.CRITICAL, gradOutput, gradInput, x, y, idx);
-        } else if (gradOutput.isNative() && gradInput.isNative() && x.isNative() && y.isNative() && idx.isNative()) {
-            status = backward(Backward.HANDLE, gradOutput, gradInput, x, y, idx);
-        } else { // long, over heap memory: on native copies, so that no critical call runs long
-            try (Arena copies = Arena.ofConfined()) {
-                MemorySegment g = nativeCopy(copies, gradOutput, true), gi = nativeCopy(copies, gradInput, false);
-                status = backward(Backward.HANDLE, g, gi, nativeCopy(copies, x, true), nativeCopy(copies, y, true),
-                        nativeCopy(copies, idx, true));
-                if (gi != gradInput) copyInPieces(gi, gradInput);
+        int status = switch (CriticalCalls.mode(backwardBytes, CriticalCalls.allNative(gradOutput, gradInput, x, y, idx))) {
+            case CRITICAL -> backward(Backward.CRITICAL, gradOutput, gradInput, x, y, idx);
+            case REGULAR -> backward(Backward.HANDLE, gradOutput, gradInput, x, y, idx);
+            case LONG_ON_HEAP -> { // on native copies, so that no critical call runs long
+                try (Arena copies = Arena.ofConfined()) {
+                    MemorySegment g = CriticalCalls.nativeCopy(copies, gradOutput, true), gi = CriticalCalls.nativeCopy(copies, gradInput, false);
+                    int s = backward(Backward.HANDLE, g, gi, CriticalCalls.nativeCopy(copies, x, true), CriticalCalls.nativeCopy(copies, y, true),
+                            CriticalCalls.nativeCopy(copies, idx, true));
+                    if (gi != gradInput) CriticalCalls.copyInPieces(gi, gradInput);
+                    yield s;
+                }
             }
-        }
+        };
         if (status != 0) {
             throw new PoolingException("native pooling backward failed: " + statusText(status), status);
         }
@@ -334,24 +288,6 @@ public final class NativeKernel implements Kernel {
             throw new AssertionError(t);
         } finally {
             Reference.reachabilityFence(this); // keeps the descriptors alive through the call
-        }
-    }
-
-    /**
-     * {@code segment} itself when native (or NULL); otherwise a native copy of it (its contents copied when
-     * {@code contents}), 8-byte aligned.
-     */
-    public static MemorySegment nativeCopy(Arena arena, MemorySegment segment, boolean contents) {
-        if (segment.isNative()) return segment;
-        MemorySegment copy = arena.allocate(segment.byteSize(), Long.BYTES);
-        if (contents) copyInPieces(segment, copy);
-        return copy;
-    }
-
-    /** Copies all of {@code from} to {@code to} in pieces of at most CRITICAL_MAX_BYTES, each a short uninterruptible copy. */
-    public static void copyInPieces(MemorySegment from, MemorySegment to) {
-        for (long at = 0, size = from.byteSize(); at < size; at += CRITICAL_MAX_BYTES) {
-            MemorySegment.copy(from, at, to, at, Math.min(CRITICAL_MAX_BYTES, size - at));
         }
     }
 }

@@ -58,7 +58,7 @@ public final class NativeStatus {
     }
 
     public static Isa cpuIsa() {
-        return available() ? Isa.values()[PoolkitFFI.pk_cpu_isa()] : Isa.SCALAR;
+        return available() ? NativeCodes.isaOf(PoolkitFFI.pk_cpu_isa()) : Isa.SCALAR;
     }
 
     /**
@@ -69,7 +69,7 @@ public final class NativeStatus {
      */
     public static Isa defaultIsa() {
         Isa cap = maxIsa(System.getenv(MAX_ISA_VARIABLE));
-        Isa chosen = available() ? Isa.values()[PoolkitFFI.pk_default_isa()] : Isa.SCALAR;
+        Isa chosen = available() ? NativeCodes.isaOf(PoolkitFFI.pk_default_isa()) : Isa.SCALAR;
         return cap != null && cap.ordinal() < chosen.ordinal() ? cap : chosen;
     }
 
@@ -89,7 +89,7 @@ public final class NativeStatus {
         String failure = NativeLibrary.loadFailure();
         if (failure != null) return failure;
         try {
-            Isa isa = Isa.values()[PoolkitFFI.pk_default_isa()];
+            Isa isa = NativeCodes.isaOf(PoolkitFFI.pk_default_isa());
             try {
                 Isa cap = maxIsa(System.getenv(MAX_ISA_VARIABLE));
                 if (cap != null && cap.ordinal() < isa.ordinal()) isa = cap;
