@@ -153,7 +153,11 @@ typedef union plan_words {
 _Static_assert(sizeof(pk_prepared_plan) % sizeof(uint64_t) == 0, "a plan is whole 64-bit words");
 #define PK_PLAN_CHECKED_WORDS (offsetof(pk_prepared_plan, checksum) / sizeof(uint64_t))
 
-static inline uint64_t rotl64(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+/* A 64x64-bit product folded to 64 bits (wyhash's mixing step): every bit of both operands reaches the result. */
+static inline uint64_t fold_mul(uint64_t a, uint64_t b) {
+    const unsigned __int128 product = (unsigned __int128)a * b;
+    return (uint64_t)product ^ (uint64_t)(product >> 64);
+}
 
 /* The final mix of a 64-bit state: every input bit flips each output bit with probability about 1/2. */
 static inline uint64_t avalanche(uint64_t h) {
@@ -164,26 +168,26 @@ static inline uint64_t avalanche(uint64_t h) {
     return h ^ (h >> 32);
 }
 
-/* A hash of the words before the checksum (xxHash64's rounds over four independent lanes, so that a run pays
-   a few nanoseconds), and their plain sum. The hash is not linear, so flipped bits cannot cancel out as they
-   did in sums: a corrupted plan passes with probability about 2^-64, and a run never trusts a plan it did not
-   hash. It detects accidents, not forgery. */
+/* A hash of the words before the checksum, and their plain sum. Four independent lanes each fold two words into
+   one wide product per step (as wyhash does), so a run pays about one multiply per two words; the hash is not
+   linear, so flipped bits cannot cancel out as they did in sums: a corrupted plan passes with probability about
+   2^-64, and a run never trusts a plan it did not hash. It detects accidents, not forgery. */
 static inline void plan_checksum(const uint64_t* words, uint64_t checksum[2]) {
-    const uint64_t p1 = UINT64_C(0x9E3779B185EBCA87), p2 = UINT64_C(0xC2B2AE3D27D4EB4F);
-    uint64_t lane[4] = {p1 + p2, p2, 0, -p1}, sum = 0;
+    const uint64_t s0 = UINT64_C(0xA0761D6478BD642F), s1 = UINT64_C(0xE7037ED1A0B428DB), s2 = UINT64_C(0x8EBC6AF09C88C6E3);
+    uint64_t lane[4] = {s0, s1, s2, s0 ^ s1}, sum = 0;
     size_t i = 0;
-    for (; i + 4 <= PK_PLAN_CHECKED_WORDS; i += 4)
+    for (; i + 8 <= PK_PLAN_CHECKED_WORDS; i += 8)
         for (int l = 0; l < 4; l++) {
-            lane[l] = rotl64(lane[l] + words[i + l] * p2, 31) * p1;
-            sum += words[i + l];
+            const uint64_t a = words[i + 2 * l], b = words[i + 2 * l + 1];
+            lane[l] = fold_mul(a ^ s1 ^ lane[l], b ^ s2);
+            sum += a + b;
         }
-    uint64_t h = rotl64(lane[0], 1) + rotl64(lane[1], 7) + rotl64(lane[2], 12) + rotl64(lane[3], 18);
-    for (int l = 0; l < 4; l++) h = (h ^ rotl64(lane[l] * p2, 31) * p1) * p1 + p2;
-    for (; i < PK_PLAN_CHECKED_WORDS; i++) {
-        h = rotl64(h ^ rotl64(words[i] * p2, 31) * p1, 27) * p1 + p2;
+    uint64_t h = fold_mul(lane[0] ^ s0, lane[1] ^ s1) ^ fold_mul(lane[2] ^ s2, lane[3] ^ s0);
+    for (size_t rest = PK_PLAN_CHECKED_WORDS % 8; rest > 0; rest--, i++) { /* counted, so that no plan size makes GCC warn */
+        h = fold_mul(h ^ s1, words[i] ^ s2);
         sum += words[i];
     }
-    checksum[0] = avalanche(h + PK_PLAN_CHECKED_WORDS);
+    checksum[0] = avalanche(h ^ PK_PLAN_CHECKED_WORDS);
     checksum[1] = sum ^ UINT64_C(0x9E3779B97F4A7C15);
 }
 

@@ -61,7 +61,7 @@ typedef struct pk_prepared_plan {
     int32_t isa;                /* a PK_ISA_* level, never PK_ISA_AUTO */
     pk_plan plan;
     int32_t path[2];            /* pk_dispatch_path at isa, without and with indices */
-    uint64_t checksum[2];       /* plain and position-weighted sums of the 64-bit words before them */
+    uint64_t checksum[2];       /* a hash and the plain sum of the 64-bit words before them (api.c) */
 } pk_prepared_plan;
 
 #define PK_PLAN_MAGIC UINT64_C(0x4E414C504B50) /* "PKPLAN" in memory order */
