@@ -249,10 +249,15 @@ static inline void pk_row_next(const pk_plan* p, int64_t* n, int64_t* c, int64_t
     ++*n;
 }
 
-/* The scalar loop of the ops whose output is a function of its window's values (average, LP): every output
-   of rows [row_begin, row_end). */
-static inline void pk_window_rows(const pk_plan* p, const float* input, float* output, int64_t row_begin,
-                                  int64_t row_end, float (*pixel)(const pk_plan*, const float*, const pk_window*)) {
+/* A window's value for (n, c): `in` points at the (n, c) origin, o is the output element's offset (for parameters
+   shaped like the output), and index, when not NULL, receives the plane index of the tap the op reports. */
+typedef float (*pk_pixel_fn)(const pk_plan* p, const float* in, const pk_window w[3], int64_t n, int64_t c, int64_t o,
+                             int64_t* index);
+
+/* The scalar loop of the ops whose output is a function of its window (average, LP and the methods of the
+   literature): every output of rows [row_begin, row_end). */
+static inline void pk_window_rows(const pk_plan* p, const float* input, float* output, int64_t* indices,
+                                  int64_t row_begin, int64_t row_end, pk_pixel_fn pixel) {
     const int64_t channels_per_row = p->layout == PK_LAYOUT_NCHW ? 1 : p->channels;
     int64_t n, c0, od, oh;
     pk_row_coordinates(p, row_begin, &n, &c0, &od, &oh);
@@ -264,8 +269,9 @@ static inline void pk_window_rows(const pk_plan* p, const float* input, float* o
             w[2] = pk_window_of(&p->axis[2], ow);
             for (int64_t c = c0; c < c0 + channels_per_row; c++) {
                 const float* in = input + n * p->in_stride[PK_N] + c * p->in_stride[PK_C];
-                output[n * p->out_stride[PK_N] + c * p->out_stride[PK_C] + od * p->out_stride[PK_D]
-                       + oh * p->out_stride[PK_H] + ow * p->out_stride[PK_W]] = pixel(p, in, w);
+                const int64_t o = n * p->out_stride[PK_N] + c * p->out_stride[PK_C] + od * p->out_stride[PK_D]
+                                  + oh * p->out_stride[PK_H] + ow * p->out_stride[PK_W];
+                output[o] = pixel(p, in, w, n, c, o, indices ? indices + o : 0);
             }
         }
     }

@@ -47,7 +47,7 @@ static float lip_pixel(const pk_plan* p, const float* in, const pk_window w[3], 
 
 void pk_f32_lippool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
                             int64_t row_begin, int64_t row_end) {
-    pk_method_rows(p, input, output, indices, row_begin, row_end, lip_pixel);
+    pk_window_rows(p, input, output, indices, row_begin, row_end, lip_pixel);
 }
 
 void pk_lippool_window_backward(const pk_plan* p, const float* in, const pk_window w[3], int64_t n, int64_t c,

@@ -7,33 +7,6 @@
 #include "../pool-plan.h"
 #include "../pool-window.h"
 
-/* A window's value for (n, c); `in` points at the (n, c) origin, o is the output element's offset (for params
-   shaped like the output) and index, when not NULL, receives the plane index of the tap the op reports. */
-typedef float (*pk_method_pixel_fn)(const pk_plan* p, const float* in, const pk_window w[3], int64_t n, int64_t c,
-                                    int64_t o, int64_t* index);
-
-/* Every output of rows [row_begin, row_end), as pk_window_rows, with the channel passed to the pixel. */
-static inline void pk_method_rows(const pk_plan* p, const float* input, float* output, int64_t* indices,
-                                  int64_t row_begin, int64_t row_end, pk_method_pixel_fn pixel) {
-    const int64_t channels_per_row = p->layout == PK_LAYOUT_NCHW ? 1 : p->channels;
-    int64_t n, c0, od, oh;
-    pk_row_coordinates(p, row_begin, &n, &c0, &od, &oh);
-    for (int64_t row = row_begin; row < row_end; row++, pk_row_next(p, &n, &c0, &od, &oh)) {
-        pk_window w[3];
-        w[0] = pk_window_of(&p->axis[0], od);
-        w[1] = pk_window_of(&p->axis[1], oh);
-        for (int64_t ow = 0; ow < p->axis[2].out; ow++) {
-            w[2] = pk_window_of(&p->axis[2], ow);
-            for (int64_t c = c0; c < c0 + channels_per_row; c++) {
-                const float* in = input + n * p->in_stride[PK_N] + c * p->in_stride[PK_C];
-                const int64_t o = n * p->out_stride[PK_N] + c * p->out_stride[PK_C] + od * p->out_stride[PK_D]
-                                  + oh * p->out_stride[PK_H] + ow * p->out_stride[PK_W];
-                output[o] = pixel(p, in, w, n, c, o, indices ? indices + o : 0);
-            }
-        }
-    }
-}
-
 /* Taps of a window inside the input. */
 static inline int64_t pk_window_taps(const pk_window w[3]) {
     return (w[0].last - w[0].first) * (w[1].last - w[1].first) * (w[2].last - w[2].first);

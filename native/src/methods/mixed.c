@@ -39,7 +39,7 @@ static float mixed_pixel(const pk_plan* p, const float* in, const pk_window w[3]
 
 void pk_f32_mixedpool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
                               int64_t row_begin, int64_t row_end) {
-    pk_method_rows(p, input, output, indices, row_begin, row_end, mixed_pixel);
+    pk_window_rows(p, input, output, indices, row_begin, row_end, mixed_pixel);
 }
 
 void pk_mixedpool_window_backward(const pk_plan* p, const float* in, const pk_window w[3], int64_t c, int64_t o,

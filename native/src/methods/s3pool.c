@@ -39,7 +39,7 @@ static float s3pool_pixel(const pk_plan* p, const float* in, const pk_window giv
 
 void pk_f32_s3pool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
                            int64_t row_begin, int64_t row_end) {
-    pk_method_rows(p, input, output, indices, row_begin, row_end, s3pool_pixel);
+    pk_window_rows(p, input, output, indices, row_begin, row_end, s3pool_pixel);
 }
 
 void pk_s3pool_window_backward(const pk_plan* p, const float* in, const pk_window given[3], int64_t n, float grad,

@@ -39,7 +39,7 @@ static float softpool_pixel(const pk_plan* p, const float* in, const pk_window w
 
 void pk_f32_softpool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
                              int64_t row_begin, int64_t row_end) {
-    pk_method_rows(p, input, output, indices, row_begin, row_end, softpool_pixel);
+    pk_window_rows(p, input, output, indices, row_begin, row_end, softpool_pixel);
 }
 
 void pk_softpool_window_backward(const pk_plan* p, const float* in, const pk_window w[3], float grad, float* grad_in) {

@@ -64,7 +64,7 @@ static float stochastic_pixel(const pk_plan* p, const float* in, const pk_window
 
 void pk_f32_stochasticpool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
                                    int64_t row_begin, int64_t row_end) {
-    pk_method_rows(p, input, output, indices, row_begin, row_end, stochastic_pixel);
+    pk_window_rows(p, input, output, indices, row_begin, row_end, stochastic_pixel);
 }
 
 void pk_stochasticpool_window_backward(const pk_plan* p, const float* in, const pk_window w[3], int64_t o, float grad,

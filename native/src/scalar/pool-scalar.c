@@ -48,21 +48,29 @@ void pk_f32_minpool__scalar(const pk_plan* p, const float* input, float* output,
     extremum_rows(p, input, output, indices, row_begin, row_end, 1);
 }
 
+static float avg_pixel(const pk_plan* p, const float* in, const pk_window w[3], int64_t n, int64_t c, int64_t o,
+                       int64_t* index) {
+    (void)n, (void)c, (void)o, (void)index;
+    return pk_avg_pixel(p, in, w);
+}
+
 void pk_f32_avgpool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
                             int64_t row_begin, int64_t row_end) {
-    (void)indices;
-    pk_window_rows(p, input, output, row_begin, row_end, pk_avg_pixel);
+    (void)indices; /* averages report no tap */
+    pk_window_rows(p, input, output, 0, row_begin, row_end, avg_pixel);
 }
 
 /* A NaN result is the canonical quiet NaN (0x7fc00000): powers and roots through libm (C) and the JVM's
    intrinsics (Java) do not keep NaN payloads alike, and so every backend agrees bit for bit. */
-static float lp_pixel(const pk_plan* p, const float* in, const pk_window* w) {
+static float lp_pixel(const pk_plan* p, const float* in, const pk_window w[3], int64_t n, int64_t c, int64_t o,
+                      int64_t* index) {
+    (void)n, (void)c, (void)o, (void)index;
     const float r = pk_lp_pixel(p, in, w);
     return isnan(r) ? NAN : r;
 }
 
 void pk_f32_lppool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
                            int64_t row_begin, int64_t row_end) {
-    (void)indices;
-    pk_window_rows(p, input, output, row_begin, row_end, lp_pixel);
+    (void)indices; /* LP reports no tap */
+    pk_window_rows(p, input, output, 0, row_begin, row_end, lp_pixel);
 }
