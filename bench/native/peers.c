@@ -1,12 +1,16 @@
 /* poolkit_peers: times oneDNN's and XNNPACK's f32 pooling forward, single-threaded, on poolkit's
- * standard shapes (shapes.json), in NCHW and NHWC, plus per-shape bandwidth probes, so poolkit's own
+ * standard shapes (shapes.json), in NCHW and NHWC (and oneDNN also in its channel-blocked layout),
+ * plus per-shape bandwidth probes, so poolkit's own
  * numbers can be set side by side with them.
  *
- *   poolkit_peers [--shapes path/to/shapes.json] [--min-time-ms 200] [--repeats 7] [--format json|table]
+ *   poolkit_peers [--shapes path/to/shapes.json] [--only S1,S4,...] [--min-time-ms 200] [--repeats 7]
+ *                 [--pin auto|none|CPU] [--format json|table]
  *
  * Output (json, the default): one JSON object per line and measurement on stdout; run information,
  * validation results and warnings go to stderr. See README.md. */
+#define _GNU_SOURCE /* sched_setaffinity, sched_getcpu */
 #include <errno.h>
+#include <sched.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,8 +41,11 @@
 #define CLOCK_WARMUP_MS 300.0     /* busy loop before the first measurement, to let the core clock ramp up */
 
 enum { OP_MAX, OP_AVG, OP_GAVG };
-enum { L_NCHW, L_NHWC };
+/* L_BLK16: oneDNN's channel-blocked layout (nCw16c, nChw16c, nCdhw16c: 16 channels innermost). */
+enum { L_NCHW, L_NHWC, L_BLK16 };
 static const char *const layout_name[2] = {"NCHW", "NHWC"};
+static const char *const blocked_name[3] = {"nCw16c", "nChw16c", "nCdhw16c"};
+
 static const char *const op_name[3] = {"max_pool", "avg_pool", "global_avg_pool"};
 
 typedef struct {
@@ -56,6 +63,9 @@ static long prod(const long *v, int n) {
   long r = 1;
   for (int i = 0; i < n; i++) r *= v[i];
   return r;
+}
+static const char *layout_label(const shape_t *sh, int layout) {
+  return layout == L_BLK16 ? blocked_name[sh->nsp - 1] : layout_name[layout];
 }
 static size_t in_elems(const shape_t *sh) { return (size_t)(sh->n * sh->c * prod(sh->sp, sh->nsp)); }
 static size_t out_elems(const shape_t *sh) { return (size_t)(sh->n * sh->c * prod(sh->osp, sh->nsp)); }
@@ -318,6 +328,13 @@ static void fill_random(float *x, size_t n, uint32_t seed) {
   }
 }
 
+/* Offset of element (n, c, spatial index si of sz) in each layout; L_BLK16 needs C % 16 == 0. */
+static long elem_offset(int layout, long n, long c, long C, long si, long sz) {
+  if (layout == L_NCHW) return (n * C + c) * sz + si;
+  if (layout == L_NHWC) return (n * sz + si) * C + c;
+  return ((n * (C / 16) + c / 16) * sz + si) * 16 + c % 16;
+}
+
 /* Trivial reference: spatial dims normalised to 3 (D, H, W), unused ones of size 1. */
 static void reference_pool(const shape_t *sh, int layout, const float *in, float *out) {
   long sp[3] = {1, 1, 1}, osp[3] = {1, 1, 1}, k[3] = {1, 1, 1}, s[3] = {1, 1, 1}, p[3] = {0, 0, 0};
@@ -345,17 +362,14 @@ static void reference_pool(const shape_t *sh, int layout, const float *in, float
                   if (d < sp[0] + p[0] && h < sp[1] + p[1] && w < sp[2] + p[2]) cnt_pad++;
                   if (d < 0 || h < 0 || w < 0 || d >= sp[0] || h >= sp[1] || w >= sp[2]) continue;
                   long si = (d * sp[1] + h) * sp[2] + w;
-                  float v = layout == L_NCHW ? in[(n * C + c) * isz + si] : in[(n * isz + si) * C + c];
+                  float v = in[elem_offset(layout, n, c, C, si, isz)];
                   if (v > mx) mx = v;
                   sum += v;
                   cnt++;
                 }
             long oi = (od * osp[1] + oh) * osp[2] + ow;
             float r = sh->op == OP_MAX ? mx : (float)(sum / (double)(sh->include_pad ? cnt_pad : cnt));
-            if (layout == L_NCHW)
-              out[(n * C + c) * osz + oi] = r;
-            else
-              out[(n * osz + oi) * C + c] = r;
+            out[elem_offset(layout, n, c, C, oi, osz)] = r;
           }
 }
 
@@ -371,9 +385,12 @@ static double now_s(void) {
 }
 
 typedef struct {
-  double us_median, us_min;
-  int samples;
-  long iters; /* calls per sample (the last one used) */
+  double us_median; /* median over rounds of each round's median time per call */
+  double us_min;    /* fastest batch's time per call (benchdnn's "min") */
+  double us_mean;   /* median over rounds of each round's mean time per call: wall-clock, preemptions included */
+  int rounds;
+  long batch;       /* calls per timed batch */
+  long calls;       /* timed calls in all */
 } timing_t;
 
 static int cmp_double(const void *a, const void *b) {
@@ -381,10 +398,21 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* One cold call, a warm-up of >= 1 call and ~min_time/4, then `repeats` samples of back-to-back
- * calls each lasting >= min_time (iteration count from the warm-up estimate, raised if a sample
- * comes out short). Per-call time of each sample = sample time / calls; report median and min. */
-static timing_t measure(run_fn fn, void *ctx, double min_time_ms, int repeats) {
+static double median_sorted(const double *v, size_t n) {
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* As benchdnn times CPU primitives (one warm-up call, then each call timed on its own) and as
+ * XNNPACK's google-benchmark loops run (warm, same buffers): one cold call, a warm-up of about
+ * min_time/4, then `rounds` rounds of at least min_time each. A round times back-to-back batches of
+ * `batch` calls, batch being the fewest calls that last BATCH_MIN_US, so that the clock's own cost
+ * stays under 0.5 % (a call of a few µs or more is a batch of one). A batch during which this thread
+ * was preempted or interrupted stands out in its round and leaves the round's median alone; the
+ * median of the rounds' medians is the reported time. The median of the rounds' means is kept too: it
+ * is what timing whole rounds with one clock reading each reports (this harness's statistic before),
+ * and it grows with the machine's load, as time slices taken by other processes count in it. */
+#define BATCH_MIN_US 20.0
+static timing_t measure(run_fn fn, void *ctx, double min_time_ms, int rounds) {
   const double min_t = min_time_ms * 1e-3;
   fn(ctx); /* cold call: page faults, lazy initialisation */
   long wcalls = 0;
@@ -394,23 +422,50 @@ static timing_t measure(run_fn fn, void *ctx, double min_time_ms, int repeats) {
     wcalls++;
     el = now_s() - t0;
   } while (el < 0.25 * min_t);
-  double est = el / (double)wcalls;
-  long iters = est > 0 ? (long)ceil(min_t / est) : 1;
-  if (iters < 1) iters = 1;
-  double per[64];
-  if (repeats > 64) repeats = 64;
-  timing_t r = {0, 0, repeats, iters};
-  for (int i = 0; i < repeats; i++) {
-    double a = now_s();
-    for (long it = 0; it < iters; it++) fn(ctx);
-    double t = now_s() - a;
-    per[i] = t / (double)iters;
-    r.iters = iters;
-    if (t < min_t) iters = (long)ceil((double)iters * min_t / (t > 0 ? t : 1e-9) * 1.05);
+  const double est = el / (double)wcalls;
+  long batch = est > 0 ? (long)ceil(BATCH_MIN_US * 1e-6 / est) : 1;
+  if (batch < 1) batch = 1;
+  if (rounds > 64) rounds = 64;
+  size_t cap = (size_t)(2.0 * min_t / (est * (double)batch)) + 16;
+  double *per = malloc(cap * sizeof *per), round_median[64], round_mean[64];
+  if (!per) {
+    fprintf(stderr, "out of memory\n");
+    exit(2);
   }
-  qsort(per, (size_t)repeats, sizeof per[0], cmp_double);
-  r.us_min = per[0] * 1e6;
-  r.us_median = (repeats % 2 ? per[repeats / 2] : 0.5 * (per[repeats / 2 - 1] + per[repeats / 2])) * 1e6;
+  timing_t r = {0, INFINITY, 0, rounds, batch, 0};
+  for (int i = 0; i < rounds; i++) {
+    size_t n = 0;
+    double total = 0;
+    const double start = now_s();
+    double b = start;
+    do {
+      const double a = now_s();
+      for (long k = 0; k < batch; k++) fn(ctx);
+      b = now_s();
+      if (n == cap) {
+        double *grown = realloc(per, 2 * cap * sizeof *per);
+        if (!grown) {
+          fprintf(stderr, "out of memory\n");
+          exit(2);
+        }
+        per = grown;
+        cap *= 2;
+      }
+      per[n++] = (b - a) / (double)batch;
+      total += b - a;
+    } while (b - start < min_t);
+    r.calls += (long)n * batch;
+    round_mean[i] = total / (double)((long)n * batch);
+    qsort(per, n, sizeof per[0], cmp_double);
+    round_median[i] = median_sorted(per, n);
+    if (per[0] < r.us_min) r.us_min = per[0];
+  }
+  free(per);
+  qsort(round_median, (size_t)rounds, sizeof round_median[0], cmp_double);
+  r.us_median = median_sorted(round_median, (size_t)rounds) * 1e6;
+  r.us_min *= 1e6;
+  qsort(round_mean, (size_t)rounds, sizeof round_mean[0], cmp_double);
+  r.us_mean = median_sorted(round_mean, (size_t)rounds) * 1e6;
   return r;
 }
 
@@ -491,19 +546,23 @@ static dnnl_stream_t g_stream;
 typedef struct {
   dnnl_primitive_t prim;
   dnnl_primitive_desc_t pd;
-  dnnl_memory_t mem[3];
-  dnnl_exec_arg_t args[3];
+  dnnl_memory_t mem[4];
+  dnnl_exec_arg_t args[4];
   int nargs;
-  void *ws;
+  void *ws, *scratch;
 } dnnl_ctx;
 
+/* With the OpenMP (or sequential) runtime a CPU stream executes in the caller's thread, so execute
+ * returns when the work is done and, as in benchdnn's CPU loop, no dnnl_stream_wait follows each call;
+ * a threadpool runtime may return early, so there each call is waited for. */
+static int g_dnnl_wait_each_call;
 static void dnnl_run(void *c) {
   dnnl_ctx *d = c;
-  if (dnnl_primitive_execute(d->prim, g_stream, d->nargs, d->args) != dnnl_success) {
+  if (dnnl_primitive_execute(d->prim, g_stream, d->nargs, d->args) != dnnl_success ||
+      (g_dnnl_wait_each_call && dnnl_stream_wait(g_stream) != dnnl_success)) {
     fprintf(stderr, "dnnl_primitive_execute failed\n");
     exit(3);
   }
-  dnnl_stream_wait(g_stream);
 }
 static void dnnl_destroy(void *c) {
   dnnl_ctx *d = c;
@@ -511,20 +570,37 @@ static void dnnl_destroy(void *c) {
   if (d->prim) dnnl_primitive_destroy(d->prim);
   if (d->pd) dnnl_primitive_desc_destroy(d->pd);
   free(d->ws);
+  free(d->scratch);
   free(d);
+}
+
+/* Binds a buffer of the primitive's workspace or scratchpad, when it asks for one. */
+static void dnnl_bind_extra(dnnl_ctx *d, dnnl_query_t what, int arg, void **buf) {
+  const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(d->pd, what, 0);
+  if (!md || dnnl_memory_desc_get_size(md) == 0) return;
+  *buf = xalloc(dnnl_memory_desc_get_size(md));
+  dnnl_memory_create(&d->mem[d->nargs], md, g_engine, *buf);
+  d->args[d->nargs] = (dnnl_exec_arg_t){arg, d->mem[d->nargs]};
+  d->nargs++;
 }
 
 static int dnnl_make(const shape_t *sh, int layout, float *in, float *out, peer_t *pr) {
   memset(pr, 0, sizeof *pr);
   if (!g_engine) {
+    g_dnnl_wait_each_call = dnnl_version()->cpu_runtime == DNNL_RUNTIME_THREADPOOL;
     if (dnnl_engine_create(&g_engine, dnnl_cpu, 0) != dnnl_success ||
         dnnl_stream_create(&g_stream, g_engine, dnnl_stream_default_flags) != dnnl_success) {
       snprintf(pr->unsupported, sizeof pr->unsupported, "cannot create oneDNN CPU engine/stream");
       return -1;
     }
   }
-  static const dnnl_format_tag_t tags[2][3] = {{dnnl_ncw, dnnl_nchw, dnnl_ncdhw},
-                                               {dnnl_nwc, dnnl_nhwc, dnnl_ndhwc}};
+  static const dnnl_format_tag_t tags[3][3] = {{dnnl_ncw, dnnl_nchw, dnnl_ncdhw},
+                                               {dnnl_nwc, dnnl_nhwc, dnnl_ndhwc},
+                                               {dnnl_nCw16c, dnnl_nChw16c, dnnl_nCdhw16c}};
+  if (layout == L_BLK16 && sh->c % 16) {
+    snprintf(pr->unsupported, sizeof pr->unsupported, "C=%ld is not a multiple of 16", sh->c);
+    return -1;
+  }
   const int nd = 2 + sh->nsp;
   dnnl_dims_t sd, dd, st, ke, pl, prr;
   sd[0] = dd[0] = sh->n;
@@ -561,11 +637,18 @@ static int dnnl_make(const shape_t *sh, int layout, float *in, float *out, peer_
     return -1;
   }
   dnnl_ctx *d = calloc(1, sizeof *d);
-  if (dnnl_primitive_desc_create(&d->pd, &desc, NULL, g_engine, NULL) != dnnl_success) {
+  /* The scratchpad, if any, is the caller's, allocated once here (as frameworks do), rather than the
+   * library's (benchdnn's --attr-scratchpad=user). */
+  dnnl_primitive_attr_t attr = NULL;
+  dnnl_status_t sp = dnnl_primitive_attr_create(&attr);
+  if (sp == dnnl_success) sp = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
+  if (sp != dnnl_success || dnnl_primitive_desc_create(&d->pd, &desc, attr, g_engine, NULL) != dnnl_success) {
     snprintf(pr->unsupported, sizeof pr->unsupported, "no oneDNN implementation for this pooling");
+    if (attr) dnnl_primitive_attr_destroy(attr);
     free(d);
     return -1;
   }
+  dnnl_primitive_attr_destroy(attr);
   const char *impl = NULL;
   if (dnnl_primitive_desc_query(d->pd, dnnl_query_impl_info_str, 0, &impl) != dnnl_success || !impl)
     impl = "?";
@@ -582,13 +665,8 @@ static int dnnl_make(const shape_t *sh, int layout, float *in, float *out, peer_
   d->args[0] = (dnnl_exec_arg_t){DNNL_ARG_SRC, d->mem[0]};
   d->args[1] = (dnnl_exec_arg_t){DNNL_ARG_DST, d->mem[1]};
   d->nargs = 2;
-  const dnnl_memory_desc_t *wmd = dnnl_primitive_desc_query_md(d->pd, dnnl_query_workspace_md, 0);
-  if (wmd && dnnl_memory_desc_get_size(wmd) > 0) { /* not expected for forward_inference */
-    d->ws = xalloc(dnnl_memory_desc_get_size(wmd));
-    dnnl_memory_create(&d->mem[2], wmd, g_engine, d->ws);
-    d->args[2] = (dnnl_exec_arg_t){DNNL_ARG_WORKSPACE, d->mem[2]};
-    d->nargs = 3;
-  }
+  dnnl_bind_extra(d, dnnl_query_workspace_md, DNNL_ARG_WORKSPACE, &d->ws); /* not expected for inference */
+  dnnl_bind_extra(d, dnnl_query_scratchpad_md, DNNL_ARG_SCRATCHPAD, &d->scratch);
   pr->run = dnnl_run;
   pr->destroy = dnnl_destroy;
   pr->ctx = d;
@@ -611,6 +689,10 @@ static int xnn_make(const shape_t *sh, int layout, float *in, float *out, peer_t
   memset(pr, 0, sizeof *pr);
   if (!g_xnn_ok) {
     snprintf(pr->unsupported, sizeof pr->unsupported, "xnn_initialize failed (CPU not supported?)");
+    return -1;
+  }
+  if (layout == L_BLK16) {
+    snprintf(pr->unsupported, sizeof pr->unsupported, "XNNPACK has no channel-blocked layout");
     return -1;
   }
   xnn_operator_t op = NULL;
@@ -710,8 +792,8 @@ static void json_str(const char *s) {
 }
 
 static void table_header(void) {
-  printf("%-18s %-6s %-15s %-9s %11s %11s %8s %8s  %s\n", "shape", "layout", "op", "impl", "us_median",
-         "us_min", "GB/s", "x_floor", "detail");
+  printf("%-18s %-8s %-15s %-9s %11s %11s %11s %8s %8s  %s\n", "shape", "layout", "op", "impl", "us_median",
+         "us_min", "us_mean", "GB/s", "x_floor", "detail");
 }
 
 /* impl rows: peers and the read+write probe. floor_us <= 0: unknown. */
@@ -721,17 +803,18 @@ static void emit_timing(const shape_t *sh, int layout, const char *impl, const c
   if (g_table) {
     char det[200];
     snprintf(det, sizeof det, "%s%s", detail, capped ? " [capped]" : "");
-    printf("%-18s %-6s %-15s %-9s %11.3f %11.3f %8.2f %8.2f  %s\n", sh->name, layout_name[layout],
-           op_name[sh->op], impl, t->us_median, t->us_min, gbps, floor_us > 0 ? t->us_median / floor_us : 0.0,
-           det);
+    printf("%-18s %-8s %-15s %-9s %11.3f %11.3f %11.3f %8.2f %8.2f  %s\n", sh->name, layout_label(sh, layout),
+           op_name[sh->op], impl, t->us_median, t->us_min, t->us_mean, gbps,
+           floor_us > 0 ? t->us_median / floor_us : 0.0, det);
   } else {
     printf("{\"shape\":");
     json_str(sh->name);
-    printf(",\"layout\":\"%s\",\"op\":\"%s\",\"impl\":\"%s\",\"impl_detail\":", layout_name[layout],
+    printf(",\"layout\":\"%s\",\"op\":\"%s\",\"impl\":\"%s\",\"impl_detail\":", layout_label(sh, layout),
            op_name[sh->op], impl);
     json_str(detail);
-    printf(",\"us_median\":%.4f,\"us_min\":%.4f,\"bytes\":%.0f,\"gbps\":%.3f,\"samples\":%d,\"iters\":%ld",
-           t->us_median, t->us_min, bytes, gbps, t->samples, t->iters);
+    printf(",\"us_median\":%.4f,\"us_min\":%.4f,\"us_mean\":%.4f,\"bytes\":%.0f,\"gbps\":%.3f,\"rounds\":%d,"
+           "\"batch\":%ld,\"calls\":%ld",
+           t->us_median, t->us_min, t->us_mean, bytes, gbps, t->rounds, t->batch, t->calls);
     if (floor_us > 0) printf(",\"x_floor\":%.3f", t->us_median / floor_us);
     if (capped) printf(",\"capped\":true");
     printf("}\n");
@@ -742,8 +825,8 @@ static void emit_timing(const shape_t *sh, int layout, const char *impl, const c
 static void emit_floor(const shape_t *sh, int layout, double floor_us, double read_gbps, double bytes,
                        const char *how) {
   if (g_table) {
-    printf("%-18s %-6s %-15s %-9s %11.3f %11s %8.2f %8s  %s\n", sh->name, layout_name[layout], op_name[sh->op],
-           "floor", floor_us, "-", read_gbps, "1.00", how);
+    printf("%-18s %-8s %-15s %-9s %11.3f %11s %11s %8.2f %8s  %s\n", sh->name, layout_name[layout],
+           op_name[sh->op], "floor", floor_us, "-", "-", read_gbps, "1.00", how);
   } else {
     printf("{\"shape\":");
     json_str(sh->name);
@@ -757,12 +840,12 @@ static void emit_floor(const shape_t *sh, int layout, double floor_us, double re
 
 static void emit_unsupported(const shape_t *sh, int layout, const char *impl, const char *why) {
   if (g_table) {
-    printf("%-18s %-6s %-15s %-9s %11s %11s %8s %8s  unsupported: %s\n", sh->name, layout_name[layout],
-           op_name[sh->op], impl, "-", "-", "-", "-", why);
+    printf("%-18s %-8s %-15s %-9s %11s %11s %11s %8s %8s  unsupported: %s\n", sh->name, layout_label(sh, layout),
+           op_name[sh->op], impl, "-", "-", "-", "-", "-", why);
   } else {
     printf("{\"shape\":");
     json_str(sh->name);
-    printf(",\"layout\":\"%s\",\"op\":\"%s\",\"impl\":\"%s\",\"unsupported\":", layout_name[layout],
+    printf(",\"layout\":\"%s\",\"op\":\"%s\",\"impl\":\"%s\",\"unsupported\":", layout_label(sh, layout),
            op_name[sh->op], impl);
     json_str(why);
     printf("}\n");
@@ -771,7 +854,7 @@ static void emit_unsupported(const shape_t *sh, int layout, const char *impl, co
 }
 
 /* ------------------------------------------------------------------------------------------------ */
-/* Start-up validation: peers vs the reference loop on S6's input, both layouts.                    */
+/* Start-up validation: peers vs the reference loop on S6's input, in every layout they take.       */
 
 static int validate(const shape_t *s6, FILE *info) {
   shape_t cfg[5];
@@ -797,7 +880,8 @@ static int validate(const shape_t *s6, FILE *info) {
     size_t ni = in_elems(sh), no = out_elems(sh);
     float *in = xalloc(ni * sizeof(float)), *out = xalloc(no * sizeof(float)), *ref = xalloc(no * sizeof(float));
     fill_random(in, ni, 12345u + (uint32_t)ci);
-    for (int layout = 0; layout < 2; layout++) {
+    for (int layout = L_NCHW; layout <= L_BLK16; layout++) {
+      if (layout == L_BLK16 && sh->c % 16) continue;
       reference_pool(sh, layout, in, ref);
       for (int pi = 0; pi < npeers; pi++) {
         peer_t pr;
@@ -818,11 +902,11 @@ static int validate(const shape_t *s6, FILE *info) {
           fails++;
           if (info != stderr)
             fprintf(info, "# WARNING: validation: %s %s %s (%s, %s) disagrees with the reference\n", peers[pi].name,
-                    s6->name, layout_name[layout], op_name[sh->op], what[ci]);
+                    s6->name, layout_label(sh, layout), op_name[sh->op], what[ci]);
           fprintf(stderr,
                   "WARNING: validation: %s %s %s (%s, %s) disagrees with the reference on %zu of %zu outputs "
                   "(first at %zu: got %g, want %g; max err %g)\n",
-                  peers[pi].name, s6->name, layout_name[layout], op_name[sh->op], what[ci], bad, no, first,
+                  peers[pi].name, s6->name, layout_label(sh, layout), op_name[sh->op], what[ci], bad, no, first,
                   (double)out[first], (double)ref[first], worst);
         } else {
           passes++;
@@ -834,7 +918,8 @@ static int validate(const shape_t *s6, FILE *info) {
     free(out);
     free(ref);
   }
-  fprintf(info, "# validation on %s input (max/avg/avg-pad/max-pad/global, NCHW+NHWC): %d passed, %d failed\n",
+  fprintf(info, "# validation on %s input (max/avg/avg-pad/max-pad/global; NCHW, NHWC, oneDNN's 16c-blocked): "
+                "%d passed, %d failed\n",
           s6->name, passes, fails);
   return fails;
 }
@@ -852,10 +937,61 @@ static int proc_threads(void) {
   return n;
 }
 
+/* Times one peer on one shape and layout and prints its row (or, if report_unsupported, why not). */
+static void time_peer(const shape_t *sh, int layout, int pi, float *in, float *out, double bytes, double floor_us,
+                      double min_time_ms, int repeats, int report_unsupported) {
+  peer_t pr;
+  if (peers[pi].make(sh, layout, in, out, &pr) != 0) {
+    if (report_unsupported) emit_unsupported(sh, layout, peers[pi].name, pr.unsupported);
+    return;
+  }
+  double mt = min_time_ms;
+  int rp = repeats, capped = 0;
+  if (pr.is_ref && (rp > REF_MAX_REPEATS || mt > REF_MAX_MIN_TIME_MS)) {
+    if (rp > REF_MAX_REPEATS) rp = REF_MAX_REPEATS;
+    if (mt > REF_MAX_MIN_TIME_MS) mt = REF_MAX_MIN_TIME_MS;
+    capped = 1;
+  }
+  timing_t t = measure(pr.run, pr.ctx, mt, rp);
+  char detail[200];
+  snprintf(detail, sizeof detail, "%s%s", pr.detail, layout == L_BLK16 ? " (reorders not timed)" : "");
+  emit_timing(sh, layout, peers[pi].name, detail, &t, bytes, floor_us, capped);
+  pr.destroy(pr.ctx);
+}
+
+/* Keeps the shapes whose name starts with one of the comma-separated prefixes in `only`. */
+static int keep_shape(const char *name, const char *only) {
+  if (!only) return 1;
+  for (const char *p = only; *p;) {
+    size_t n = strcspn(p, ",");
+    if (n && !strncmp(name, p, n)) return 1;
+    p += n + (p[n] == ',');
+  }
+  return 0;
+}
+
+/* Pins the calling thread to one CPU (benchdnn: "threads must be pinned in order to get consistent
+ * frequency"; a migration also leaves the caches behind). Returns the CPU, or -1. */
+static int pin_thread(const char *how) {
+  if (!strcmp(how, "none")) return -1;
+  int cpu = !strcmp(how, "auto") ? sched_getcpu() : atoi(how);
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (cpu < 0 || sched_setaffinity(0, sizeof set, &set) != 0) {
+    fprintf(stderr, "WARNING: cannot pin to CPU %d (%s); running unpinned\n", cpu, strerror(errno));
+    return -1;
+  }
+  return cpu;
+}
+
 static void usage(const char *argv0) {
   fprintf(stderr,
-          "usage: %s [--shapes path/to/shapes.json] [--min-time-ms 200] [--repeats 7] [--format json|table]\n"
-          "  default shapes: ../shared/bench/shapes.json, else %s\n",
+          "usage: %s [--shapes path/to/shapes.json] [--only S1,S4,...] [--min-time-ms 200] [--repeats 7]\n"
+          "          [--pin auto|none|CPU] [--format json|table]\n"
+          "  default shapes: ../shared/bench/shapes.json, else %s\n"
+          "  --repeats: rounds per measurement (the median of their medians is reported)\n"
+          "  --pin: pin the (single) measuring thread; auto = the CPU it starts on (default)\n",
           argv0, PK_DEFAULT_SHAPES);
 }
 
@@ -870,11 +1006,18 @@ int main(int argc, char **argv) {
   const char *shapes_path = NULL;
   double min_time_ms = 200.0;
   int repeats = 7;
+  const char *only = NULL, *pin = "auto";
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--shapes") && v) {
       shapes_path = v;
+      i++;
+    } else if (!strcmp(a, "--only") && v) {
+      only = v;
+      i++;
+    } else if (!strcmp(a, "--pin") && v) {
+      pin = v;
       i++;
     } else if (!strcmp(a, "--min-time-ms") && v) {
       min_time_ms = atof(v);
@@ -924,6 +1067,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "no shapes in %s\n", shapes_path);
     return 2;
   }
+  const int pinned_cpu = pin_thread(pin); /* before any buffer is touched, so pages are placed from here */
 
 #ifdef PK_HAVE_XNNPACK
   g_xnn_ok = xnn_initialize(NULL) == xnn_status_success;
@@ -932,8 +1076,13 @@ int main(int argc, char **argv) {
   /* Run information (stdout in table mode, stderr in json mode so stdout stays one object a line). */
   FILE *info = g_table ? stdout : stderr;
   const int avx2 = use_avx2_probe();
-  fprintf(info, "# poolkit_peers: shapes %s (%d), min-time %.0f ms, repeats %d (oneDNN non-JIT impls capped at %d x %.0f ms)\n",
-          shapes_path, nshapes, min_time_ms, repeats, REF_MAX_REPEATS, REF_MAX_MIN_TIME_MS);
+  fprintf(info, "# poolkit_peers: shapes %s (%d), %d rounds of >= %.0f ms each, batches of >= %.0f us, median of "
+                "the rounds' medians (oneDNN non-JIT impls capped at %d x %.0f ms)\n",
+          shapes_path, nshapes, repeats, min_time_ms, BATCH_MIN_US, REF_MAX_REPEATS, REF_MAX_MIN_TIME_MS);
+  if (pinned_cpu >= 0)
+    fprintf(info, "# measuring thread pinned to CPU %d\n", pinned_cpu);
+  else
+    fprintf(info, "# measuring thread not pinned\n");
 #ifdef PK_HAVE_DNNL
   {
     const dnnl_version_t *v = dnnl_version();
@@ -999,6 +1148,7 @@ int main(int argc, char **argv) {
   double t_start = now_s();
   for (int si = 0; si < nshapes; si++) {
     const shape_t *sh = &shapes[si];
+    if (!keep_shape(sh->name, only)) continue;
     const size_t ni = in_elems(sh), no = out_elems(sh);
     const double bytes = (double)(ni + no) * sizeof(float);
     float *in = xalloc(ni * sizeof(float)), *out = xalloc(no * sizeof(float));
@@ -1011,28 +1161,15 @@ int main(int argc, char **argv) {
     double floor_us = bytes / (read_gbps * 1e9) * 1e6;
     timing_t trw = measure(run_probe_rw, &pc, min_time_ms, repeats);
 
-    for (int layout = 0; layout < 2; layout++) {
-      for (int pi = 0; pi < npeers; pi++) {
-        peer_t pr;
-        if (peers[pi].make(sh, layout, in, out, &pr) != 0) {
-          emit_unsupported(sh, layout, peers[pi].name, pr.unsupported);
-          continue;
-        }
-        double mt = min_time_ms;
-        int rp = repeats, capped = 0;
-        if (pr.is_ref && (rp > REF_MAX_REPEATS || mt > REF_MAX_MIN_TIME_MS)) {
-          if (rp > REF_MAX_REPEATS) rp = REF_MAX_REPEATS;
-          if (mt > REF_MAX_MIN_TIME_MS) mt = REF_MAX_MIN_TIME_MS;
-          capped = 1;
-        }
-        timing_t t = measure(pr.run, pr.ctx, mt, rp);
-        emit_timing(sh, layout, peers[pi].name, pr.detail, &t, bytes, floor_us, capped);
-        pr.destroy(pr.ctx);
-      }
+    for (int layout = L_NCHW; layout <= L_NHWC; layout++) {
+      for (int pi = 0; pi < npeers; pi++) time_peer(sh, layout, pi, in, out, bytes, floor_us, min_time_ms, repeats, 1);
       emit_timing(sh, layout, "bandwidth", avx2 ? "avx2 read-in+write-out" : "scalar read-in+write-out", &trw,
                   bytes, floor_us, 0);
       emit_floor(sh, layout, floor_us, read_gbps, bytes, avx2 ? "in+out bytes / avx2 read-sum GB/s" : "in+out bytes / scalar read-sum GB/s");
     }
+    /* Extra rows: oneDNN's channel-blocked layout, the one its JIT kernels prefer. The input is the
+     * same buffer read as blocked; the reorders a caller with NCHW or NHWC data needs are not timed. */
+    for (int pi = 0; pi < npeers; pi++) time_peer(sh, L_BLK16, pi, in, out, bytes, floor_us, min_time_ms, repeats, 0);
     free(in);
     free(out);
   }
