@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One command for the whole comparison: oneDNN and XNNPACK (when installed) through bench/native's harness,
-# poolkit native and Java through JMH, then the side-by-side table and chart.
+# poolkit native and Java and ONNX Runtime (OrtPoolBench, NCHW) through JMH, then the side-by-side table and chart.
 #   bench/compare.sh [JMH options passed as -Dbench.*, e.g. -Dbench.iterations=10]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

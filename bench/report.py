@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Side-by-side report of poolkit against oneDNN, XNNPACK and the bandwidth floor.
+"""Side-by-side report of poolkit against oneDNN, XNNPACK, ONNX Runtime and the bandwidth floor.
 
-Reads the JMH JSON written by `mvn -Pbench` (poolkit native and Java, per shape and layout) and, when given,
-the JSON lines of bench/native's poolkit_peers (oneDNN, XNNPACK, bandwidth floor), then prints a Markdown
-table and writes an SVG chart. Standard library only.
+Reads the JMH JSON written by `mvn -Pbench` (poolkit native and Java per shape and layout, ONNX Runtime's
+OrtPoolBench in NCHW) and, when given, the JSON lines of bench/native's poolkit_peers (oneDNN, XNNPACK,
+bandwidth floor, oneDNN's channel-blocked layout), then prints Markdown tables and writes an SVG chart.
+Standard library only.
 
     python3 bench/report.py bench/target/jmh-result.json [--peers peers.jsonl] [--svg bench/results.svg]
 
@@ -20,15 +21,19 @@ LAYOUTS = ("NCHW", "NHWC")
 
 def load_jmh(path):
     """{(shape, layout, backend): (median µs, iterations)} from JMH's JSON (average-time mode, µs/op);
-    ParallelBench's runs are the backend "native-2t"."""
+    ParallelBench's runs are the backend "native-2t", OrtPoolBench's "onnxruntime" (NCHW; its runs on the
+    minimal input "onnxruntime-minimal")."""
     results = {}
     with open(path) as f:
         for r in json.load(f):
             p = dict(r["params"])
-            if r["benchmark"].endswith("FamilyBench.run"):
+            if not r["benchmark"].endswith(("PoolBench.run", "ParallelBench.twoThreads")):
                 continue
             if r["benchmark"].endswith("ParallelBench.twoThreads"):
                 p["backend"] = "native-2t"
+            if r["benchmark"].endswith("OrtPoolBench.run"):
+                p["layout"] = "NCHW"
+                p["backend"] = "onnxruntime" if p.get("input", "standard") == "standard" else "onnxruntime-minimal"
             values = [v for fork in r["primaryMetric"]["rawData"] for v in fork]
             unit = r["primaryMetric"]["scoreUnit"]
             scale = {"us/op": 1.0, "ns/op": 1e-3, "ms/op": 1e3}[unit]
@@ -86,12 +91,15 @@ def rows(jmh, peers):
             java = jmh.get((shape, layout, "java"), (None, 0))[0]
             onednn = peers.get((shape, layout, "onednn"), {}).get("us_median")
             xnnpack = peers.get((shape, layout, "xnnpack"), {}).get("us_median")
+            ort = jmh.get((shape, layout, "onnxruntime"), (None, 0))[0]
+            ort_minimal = jmh.get((shape, layout, "onnxruntime-minimal"), (None, 0))[0]
             floor = peers.get((shape, layout, "floor"), {})
-            best = min([t for t in (onednn, xnnpack) if t], default=None)
+            best = min([t for t in (onednn, xnnpack, ort) if t], default=None)
             yield {
                 "shape": shape, "layout": layout, "native": native, "java": java, "onednn": onednn,
                 "onednn_impl": peers.get((shape, layout, "onednn"), {}).get("impl_detail", ""),
-                "xnnpack": xnnpack, "best": best, "two": two, "floor": floor.get("us_median"), "bytes": floor.get("bytes"),
+                "xnnpack": xnnpack, "ort": ort, "ort_minimal": ort_minimal, "best": best, "two": two,
+                "floor": floor.get("us_median"), "bytes": floor.get("bytes"),
             }
 
 
@@ -101,23 +109,25 @@ def share(floor, native):
 
 def markdown(table):
     out = ["| shape | layout | poolkit native µs | poolkit Java µs | Java / native | oneDNN µs | XNNPACK µs "
-           "| best peer / native | floor µs | floor / native | native GB/s | 2 threads µs | 2-thread speed-up |",
-           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "| ORT µs | ORT fixed µs | best peer / native | floor µs | floor / native | native GB/s | 2 threads µs "
+           "| 2-thread speed-up |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in table:
         n = r["native"]
         ratio = lambda a, b: f"{a / b:.2f}×" if a and b else "–"
         gbps = f"{r['bytes'] / (n * 1e3):.1f}" if r["bytes"] and n else "–"
         onednn = fmt(r["onednn"]) + (f" ({r['onednn_impl'].split(' ')[0]})" if r["onednn_impl"] and not r["onednn_impl"].startswith("jit") else "")
         out.append(f"| {r['shape']} | {r['layout']} | {fmt(n)} | {fmt(r['java'])} | {ratio(r['java'], n)} | {onednn} "
-                   f"| {fmt(r['xnnpack'])} | {ratio(r['best'], n)} | {fmt(r['floor'])} | "
+                   f"| {fmt(r['xnnpack'])} | {fmt(r['ort'])} | {fmt(r['ort_minimal'])} | {ratio(r['best'], n)} "
+                   f"| {fmt(r['floor'])} | "
                    f"{share(r['floor'], n)} | {gbps} | {fmt(r['two'])} | {ratio(n, r['two'])} |")
     return "\n".join(out)
 
 
 def svg(table, path):
-    """Horizontal bars on a log axis: per shape and layout, poolkit native, oneDNN, XNNPACK, poolkit Java."""
+    """Horizontal bars on a log axis: per shape and layout, poolkit native, oneDNN, XNNPACK, ONNX Runtime, poolkit Java."""
     series = [("native", "poolkit native", "#1b7837"), ("onednn", "oneDNN", "#2166ac"),
-              ("xnnpack", "XNNPACK", "#b2182b"), ("java", "poolkit Java", "#999999")]
+              ("xnnpack", "XNNPACK", "#b2182b"), ("ort", "ONNX Runtime", "#e08214"), ("java", "poolkit Java", "#999999")]
     values = [r[k] for r in table for k, _, _ in series if r[k]]
     lo, hi = math.floor(math.log10(min(values))), math.ceil(math.log10(max(values)))
     left, width, bar, gap = 190, 640, 7, 10
@@ -128,8 +138,8 @@ def svg(table, path):
              f'font-family="sans-serif" font-size="11">',
              f'<text x="{left}" y="18" font-size="13">Time per call, µs (log scale, lower is better), one thread</text>']
     for i, (key, label, colour) in enumerate(series):
-        parts.append(f'<rect x="{left + i * 150}" y="28" width="10" height="10" fill="{colour}"/>'
-                     f'<text x="{left + i * 150 + 14}" y="37">{label}</text>')
+        parts.append(f'<rect x="{left + i * 125}" y="28" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{left + i * 125 + 14}" y="37">{label}</text>')
     top = 50
     for e in range(lo, hi + 1):
         parts.append(f'<line x1="{x(10 ** e):.1f}" y1="{top}" x2="{x(10 ** e):.1f}" y2="{height - 30}" stroke="#ddd"/>'
@@ -146,18 +156,42 @@ def svg(table, path):
         f.write("\n".join(parts) + "\n")
 
 
+def blocked_markdown(jmh, peers):
+    """oneDNN in its channel-blocked layout (nChw16c, nCdhw16c) beside its plain layouts and poolkit's; None
+    without such rows. Not a "best peer": a caller with NCHW or NHWC data pays reorders that are not timed."""
+    shapes = sorted({k[0] for k in peers if k[2] == "onednn" and k[1] not in LAYOUTS})
+    if not shapes:
+        return None
+    out = ["| shape | layout | oneDNN blocked µs | oneDNN NCHW µs | oneDNN NHWC µs | poolkit native NCHW µs "
+           "| poolkit native NHWC µs | blocked / poolkit's faster layout |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for shape in shapes:
+        layout = next(k[1] for k in peers if k[0] == shape and k[2] == "onednn" and k[1] not in LAYOUTS)
+        blocked = peers[(shape, layout, "onednn")].get("us_median")
+        plain = [peers.get((shape, l, "onednn"), {}).get("us_median") for l in LAYOUTS]
+        ours = [jmh.get((shape, l, "native"), (None, 0))[0] for l in LAYOUTS]
+        fastest = min([t for t in ours if t], default=None)
+        ratio = f"{blocked / fastest:.2f}×" if blocked and fastest else "–"
+        out.append(f"| {shape} | {layout} | {fmt(blocked)} | {fmt(plain[0])} | {fmt(plain[1])} | {fmt(ours[0])} "
+                   f"| {fmt(ours[1])} | {ratio} |")
+    return "\n".join(out)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("jmh")
     ap.add_argument("--peers")
     ap.add_argument("--svg")
     a = ap.parse_args()
-    table = list(rows(load_jmh(a.jmh), load_peers(a.peers)))
+    jmh, peers = load_jmh(a.jmh), load_peers(a.peers)
+    table = list(rows(jmh, peers))
     family = family_markdown(a.jmh)
     if not table and not family:
         sys.exit("no results in " + a.jmh)
     if table:
         print(markdown(table))
+        blocked = blocked_markdown(jmh, peers)
+        if blocked:
+            print("\noneDNN's channel-blocked layout (input already blocked; reorders not timed):\n\n" + blocked)
         if a.svg:
             svg(table, a.svg)
     if family:

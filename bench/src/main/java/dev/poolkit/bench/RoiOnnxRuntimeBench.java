@@ -4,12 +4,10 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -81,52 +79,18 @@ public class RoiOnnxRuntimeBench {
     /** A one-node RoiAlign model (opset 16, half_pixel, sampling ratio 2, scale 1/16, 7 x 7) as ONNX protobuf bytes. */
     static byte[] model(String mode) {
         long[] f = RoiBench.FEATURES;
-        Proto node = new Proto().string(1, "X").string(1, "rois").string(1, "batch_indices").string(2, "Y").string(3, "roi")
+        OnnxProto node = new OnnxProto().string(1, "X").string(1, "rois").string(1, "batch_indices").string(2, "Y").string(3, "roi")
                 .string(4, "RoiAlign")
-                .message(5, new Proto().string(1, "output_height").varint(3, RoiBench.OUT).varint(20, 2).bytes())
-                .message(5, new Proto().string(1, "output_width").varint(3, RoiBench.OUT).varint(20, 2).bytes())
-                .message(5, new Proto().string(1, "sampling_ratio").varint(3, 2).varint(20, 2).bytes())
-                .message(5, new Proto().string(1, "spatial_scale").fixed32(2, Float.floatToRawIntBits((float) RoiBench.SCALE)).varint(20, 1).bytes())
-                .message(5, new Proto().string(1, "mode").string(4, mode).varint(20, 3).bytes())
-                .message(5, new Proto().string(1, "coordinate_transformation_mode").string(4, "half_pixel").varint(20, 3).bytes());
-        Proto graph = new Proto().message(1, node.bytes()).string(2, "roi")
-                .message(11, valueInfo("X", 1, f)).message(11, valueInfo("rois", 1, RoiBench.BOXES, 4))
-                .message(11, valueInfo("batch_indices", 7, RoiBench.BOXES))
-                .message(12, valueInfo("Y", 1, RoiBench.BOXES, f[1], RoiBench.OUT, RoiBench.OUT));
-        return new Proto().varint(1, 8).message(7, graph.bytes()).message(8, new Proto().string(1, "").varint(2, 16).bytes()).bytes();
-    }
-
-    private static byte[] valueInfo(String name, int elemType, long... dims) {
-        Proto shape = new Proto();
-        for (long d : dims) shape.message(1, new Proto().varint(1, d).bytes());
-        byte[] tensor = new Proto().varint(1, elemType).message(2, shape.bytes()).bytes();
-        return new Proto().string(1, name).message(2, new Proto().message(1, tensor).bytes()).bytes();
-    }
-
-    /** Just enough protobuf: varint, fixed32 and length-delimited fields. */
-    private static final class Proto {
-        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-
-        private void raw(long v) {
-            while ((v & ~0x7FL) != 0) {
-                out.write((int) ((v & 0x7F) | 0x80));
-                v >>>= 7;
-            }
-            out.write((int) v);
-        }
-
-        Proto varint(int field, long v) { raw((long) field << 3); raw(v); return this; }
-
-        Proto fixed32(int field, int v) {
-            raw(((long) field << 3) | 5);
-            for (int i = 0; i < 4; i++) out.write(v >>> (8 * i));
-            return this;
-        }
-
-        Proto message(int field, byte[] bytes) { raw(((long) field << 3) | 2); raw(bytes.length); out.writeBytes(bytes); return this; }
-
-        Proto string(int field, String s) { return message(field, s.getBytes(StandardCharsets.UTF_8)); }
-
-        byte[] bytes() { return out.toByteArray(); }
+                .message(5, OnnxProto.intAttribute("output_height", RoiBench.OUT))
+                .message(5, OnnxProto.intAttribute("output_width", RoiBench.OUT))
+                .message(5, OnnxProto.intAttribute("sampling_ratio", 2))
+                .message(5, new OnnxProto().string(1, "spatial_scale").fixed32(2, Float.floatToRawIntBits((float) RoiBench.SCALE)).varint(20, 1).bytes())
+                .message(5, new OnnxProto().string(1, "mode").string(4, mode).varint(20, 3).bytes())
+                .message(5, new OnnxProto().string(1, "coordinate_transformation_mode").string(4, "half_pixel").varint(20, 3).bytes());
+        OnnxProto graph = new OnnxProto().message(1, node.bytes()).string(2, "roi")
+                .message(11, OnnxProto.valueInfo("X", 1, f)).message(11, OnnxProto.valueInfo("rois", 1, RoiBench.BOXES, 4))
+                .message(11, OnnxProto.valueInfo("batch_indices", 7, RoiBench.BOXES))
+                .message(12, OnnxProto.valueInfo("Y", 1, RoiBench.BOXES, f[1], RoiBench.OUT, RoiBench.OUT));
+        return OnnxProto.model(graph.bytes(), 16);
     }
 }
