@@ -1,7 +1,6 @@
 /* poolkit_peers: times oneDNN's and XNNPACK's f32 pooling forward, single-threaded, on poolkit's
  * standard shapes (shapes.json), in NCHW and NHWC (and oneDNN also in its channel-blocked layout),
- * plus per-shape bandwidth probes, so poolkit's own
- * numbers can be set side by side with them.
+ * plus per-shape bandwidth probes, so poolkit's own numbers can be set side by side with them.
  *
  *   poolkit_peers [--shapes path/to/shapes.json] [--only S1,S4,...] [--min-time-ms 200] [--repeats 7]
  *                 [--pin auto|none|CPU] [--format json|table]
@@ -415,15 +414,21 @@ static double median_sorted(const double *v, size_t n) {
 static timing_t measure(run_fn fn, void *ctx, double min_time_ms, int rounds) {
   const double min_t = min_time_ms * 1e-3;
   fn(ctx); /* cold call: page faults, lazy initialisation */
-  long wcalls = 0;
-  double t0 = now_s(), el;
+  /* Warm-up in timed chunks, doubled until one lasts BATCH_MIN_US; the fastest such chunk estimates
+   * a call (a minimum, so that preemptions during the warm-up do not shrink the batches). */
+  long chunk = 1;
+  double est = INFINITY;
+  const double t0 = now_s();
   do {
-    fn(ctx);
-    wcalls++;
-    el = now_s() - t0;
-  } while (el < 0.25 * min_t);
-  const double est = el / (double)wcalls;
-  long batch = est > 0 ? (long)ceil(BATCH_MIN_US * 1e-6 / est) : 1;
+    const double a = now_s();
+    for (long k = 0; k < chunk; k++) fn(ctx);
+    const double t = now_s() - a;
+    if (t < BATCH_MIN_US * 1e-6)
+      chunk *= 2;
+    else if (t / (double)chunk < est)
+      est = t / (double)chunk;
+  } while (now_s() - t0 < 0.25 * min_t || est == INFINITY);
+  long batch = (long)ceil(BATCH_MIN_US * 1e-6 / est);
   if (batch < 1) batch = 1;
   if (rounds > 64) rounds = 64;
   size_t cap = (size_t)(2.0 * min_t / (est * (double)batch)) + 16;
