@@ -34,7 +34,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * channels first, so NCHW only) on every standard shape, with the attributes of the shape's spec, through a one-node
  * model written at setup. One intra-op thread, one inter-op thread, sequential execution. The input is an
  * {@link OnnxTensor} over a direct buffer made once; the output is pinned: an {@link OnnxTensor} over a preallocated
- * direct buffer that ORT writes into ({@link OrtSession#run(Map, Map)}), so a call allocates no tensor memory.
+ * direct buffer that ORT writes into ({@link OrtSession#run(Map, Map)}), so a call allocates no tensor memory. (ORT 1.22's
+ * Java API has no IoBinding: pinned outputs are how it takes caller-owned output memory.)
  *
  * <p>{@code input=minimal} runs the same node on the smallest input it takes (one channel, each spatial axis
  * {@code max(1, kernel - pads)}, one output element): ORT's fixed cost per call, to set apart from its throughput.
