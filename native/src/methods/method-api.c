@@ -80,6 +80,20 @@ int32_t pk_method_plan_without(pk_plan* plan, const pk_pool_spec* spec) {
     return pk_method_plan(plan, spec, NULL);
 }
 
+int pk_method_lanes_fit(const pk_plan* p, int with_indices, int lanes) {
+    if (with_indices) return 0;
+    switch (p->op) {
+    case PK_OP_SOFT:
+    case PK_OP_GEM: return p->channels >= lanes / 2;
+    case PK_OP_MIXED:
+        if (p->layout != PK_LAYOUT_NHWC || p->in_stride[PK_C] != 1 || p->out_stride[PK_C] != 1) return 0;
+        for (int a = 0; a < 3; a++)
+            if (p->axis[a].window != PK_WINDOW_SLIDING) return 0;
+        return p->channels >= lanes;
+    default: return 0;
+    }
+}
+
 int pk_method_ready(const pk_plan* plan) {
     /* SOFT and STOCHASTIC inference need nothing beyond pk_pool_spec; the others need pk_method_prepare */
     return plan->op <= PK_OP_SOFT || plan->op == PK_OP_STOCHASTIC || plan->op == PK_OP_S3POOL || plan->method_given;

@@ -46,13 +46,23 @@ int32_t pk_method_plan_without(pk_plan* plan, const pk_pool_spec* spec);
 /* Whether a plan of op has what it needs to run (GEM: its parameters). */
 int pk_method_ready(const pk_plan* plan);
 
-/* Forward kernels: the scalar definitions (every level, except mixed pooling's SIMD kernels below). */
+/* Forward kernels: the scalar definitions. */
 void pk_f32_softpool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_gempool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_mixedpool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
-/* Mixed pooling across channels (dense channels last, sliding windows, no indices; otherwise the scalar kernel). */
+/* The SIMD kernels, across channels, of SoftPool and GeM (softpool-simd.inc, gem-simd.inc: every layout and window
+   rule) and mixed pooling (mixed-simd.inc: dense channels last, sliding windows); each runs the scalar kernel on
+   the problems pk_method_lanes_fit refuses. */
+void pk_f32_softpool__avx2(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
+void pk_f32_softpool__avx512(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
+void pk_f32_gempool__avx2(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
+void pk_f32_gempool__avx512(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_mixedpool__avx2(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_mixedpool__avx512(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
+/* Whether the SIMD kernel of the plan's op, with `lanes` lanes, computes it (else the scalar kernel does): never
+   with indices; SoftPool and GeM with at least half a vector of channels; mixed pooling on dense channels last with
+   sliding windows and at least a vector of channels. The dispatcher names the path by it. */
+int pk_method_lanes_fit(const pk_plan* p, int with_indices, int lanes);
 void pk_f32_stochasticpool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_lippool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_s3pool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);

@@ -310,15 +310,26 @@ class MethodsTest {
         return x;
     }
 
-    /** SoftPool and LIP share pk_fixed_exp with the Java backend: every level gives Java's bits, forward and backward. */
+    /**
+     * SoftPool, GeM and LIP share pk_fixed_exp and pk_fixed_log with the Java backend: every level, its SIMD kernels
+     * across channels included (19 channels: whole and partial vectors), gives Java's bits, forward and backward, on
+     * inputs with infinities, NaN, the float range's ends and subnormals.
+     */
     @Test
-    void softPoolAndLipAreBitIdenticalToJava() {
+    void softPoolGemAndLipAreBitIdenticalToJava() {
         assumeTrue(Pooling.nativeAvailable(), "native library unavailable");
         SplittableRandom r = new SplittableRandom(41);
         long[] shape = {2, 19, 11, 9};
         float[] x = random(r, (int) TestTensors.count(shape), 40), logits = random(r, (int) TestTensors.count(shape), 60);
+        float[] wild = {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 3.4e38f, -3.4e38f, 1e-44f, -0f, 0f};
+        for (int i = 0; i < x.length; i += 1 + r.nextInt(40)) x[i] = wild[r.nextInt(wild.length)];
+        float[] channelP = new float[(int) shape[1]];
+        for (int c = 0; c < channelP.length; c++) channelP[c] = new float[] {1, 2, 3, 0.5f, 7.25f}[c % 5];
         for (PoolSpec spec : List.of(PoolSpec.soft(3, 2).stride(2, 1).padding(1, 1).ceilMode(true).build(),
-                PoolSpec.lip(3, 3).stride(2, 2).padding(1, 1).build())) {
+                PoolSpec.lip(3, 3).stride(2, 2).padding(1, 1).build(),
+                PoolSpec.gem(3, 3, 2).stride(2, 1).padding(1, 1).ceilMode(true).build(),
+                PoolSpec.gem(1, 2, 3).dilation(2, 1).pPerChannel(channelP).eps(1e-30).build(),
+                PoolSpec.globalGem(4.5, 2).build(), PoolSpec.adaptiveSoft(4, 3).build())) {
             for (Layout layout : Layout.values()) {
                 float[] want = null, wantGrad = null;
                 for (TestTensors.Target t : TestTensors.targets()) {
