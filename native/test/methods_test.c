@@ -210,7 +210,7 @@ static void soft_gem_levels(void) {
         pk_method_spec m;
         memset(&m, 0, sizeof m);
         m.params_mode = uniform(0, 1) ? PK_PARAMS_PER_CHANNEL : PK_PARAMS_SCALAR;
-        m.p = (double[]){1, 2, 3, 0.5, 7.3, 100, 1e-3}[uniform(0, 6)];
+        m.p = (double[]){1, 2, 3, 4, 0.5, 7.3, 100, 1e-3}[uniform(0, 7)];
         m.eps = (double[]){1e-6, 1e-30, 1e-310, 2.5}[uniform(0, 3)];
         const int64_t params_count = gem && m.params_mode == PK_PARAMS_PER_CHANNEL ? in.channels : 0;
         float* x = malloc(sizeof(float) * in_count);
@@ -232,7 +232,7 @@ static void soft_gem_levels(void) {
             CHECK(status == PK_OK, "%s run at level %d: status %d", gem ? "GeM" : "SoftPool", isa, status);
             if (isa == PK_ISA_SCALAR || status != PK_OK) continue;
             const char* path = pk_pool_plan_path(plan, pk_pool_plan_size(), 0);
-            const int lanes = isa == PK_ISA_AVX512 ? 16 : 8, simd = in.channels >= lanes / 2;
+            const int lanes = isa == PK_ISA_AVX512 ? 8 : 4, simd = in.channels >= lanes / 2;
             CHECK(strcmp(strchr(path, ':') + 1, simd ? "across" : "scalar") == 0, "path %s with %d channels at level %d",
                   path, (int)in.channels, isa);
             simd_paths += simd;

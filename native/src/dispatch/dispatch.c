@@ -130,8 +130,7 @@ static pk_variant_table variants_of(int32_t isa) {
 
 /* The methods' SIMD kernels choose by pk_method_lanes_fit, which their path reports. */
 static int32_t method_path(const pk_plan* plan, int32_t isa, int with_indices) {
-    const int lanes = isa == PK_ISA_AVX512 ? 16 : isa == PK_ISA_AVX2 ? 8 : 0;
-    return lanes && pk_method_lanes_fit(plan, with_indices, lanes) ? PK_PATH_METHOD_ACROSS : 0;
+    return pk_method_lanes_fit(plan, with_indices, isa) ? PK_PATH_METHOD_ACROSS : 0;
 }
 
 int32_t pk_dispatch_path(const pk_plan* plan, int32_t isa, int with_indices) {

@@ -1,8 +1,8 @@
 /* GeM (generalized mean) pooling, scalar: the definition. With z_i = max(x_i, eps) (NaN kept) and zmax the
    window's largest z, y = zmax (sum (z_i / zmax)^p / n)^(1/p): the ratios lie in (0, 1], so no power
-   overflows for any p and input up to the float range. Sums run in double over the taps in row-major order; powers
-   and logarithms are pk_fixed_pow and pk_fixed_log, the same bits as the SIMD variants' lanes and the Java
-   backend's. */
+   overflows for any p and input up to the float range. Sums run in double over the taps in row-major order; the
+   ratios' powers are products for p = 1 to 4, else pk_fixed_pow, and the root and logarithms pk_fixed_pow and
+   pk_fixed_log: the same bits as the SIMD variants' lanes and the Java backend's. */
 #include <math.h>
 
 #include "fixed-log.h"
@@ -10,6 +10,15 @@
 
 static inline double gem_p(const pk_plan* p, int64_t c) {
     return p->params_mode == PK_PARAMS_PER_CHANNEL ? (double)p->params[c] : p->method_p;
+}
+
+/* r^p: repeated products for p = 1, 2, 3, 4 (the usual choices; 3 is the paper's), else e^(p ln r). */
+static inline double gem_power(double r, double p) {
+    if (p == 1.0) return r;
+    if (p == 2.0) return r * r;
+    if (p == 3.0) return r * r * r;
+    if (p == 4.0) return (r * r) * (r * r);
+    return pk_fixed_pow(r, p);
 }
 
 /* max(x, eps) with NaN propagating (C's fmax would drop it). */
@@ -35,7 +44,7 @@ static double window_mean_power(const pk_plan* p, const float* in, const pk_wind
     double s = 0.0, sl = 0.0;
     PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) {
         const double r = clamped(in[tap], p->method_eps) / zmax;
-        const double rp = pk_fixed_pow(r, power);
+        const double rp = gem_power(r, power);
         s += rp;
         if (t) sl += rp * pk_fixed_log(r);
     }

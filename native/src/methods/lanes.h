@@ -1,5 +1,7 @@
 /* The lanes of the methods' SIMD kernels: PK_MV lanes (channels) in float and in double, through GCC's vector
-   extensions, compiled once per instruction set (PK_MV 8 for AVX2, 16 for AVX-512) with that set's flags only.
+   extensions, compiled once per instruction set with that set's flags only: PK_MV is the doubles of one register
+   (4 for AVX2, 8 for AVX-512), since GCC lowers vectors wider than a register, and their comparisons, to scalar
+   code. 64-bit shifts are logical (AVX2 has no arithmetic one).
    pk_fixed_exp and pk_fixed_log lane by lane: the same IEEE operations in the same order as the scalar
    definitions (fixed-exp.h, fixed-log.h), so every lane has the scalar function's bits; the special inputs are
    computed on a harmless stand-in and replaced by their scalar results afterwards. -ffp-contract=off. */
@@ -13,6 +15,7 @@ typedef float vf __attribute__((vector_size(PK_MV * 4)));
 typedef int32_t vi __attribute__((vector_size(PK_MV * 4)));
 typedef double vd __attribute__((vector_size(PK_MV * 8)));
 typedef int64_t vl __attribute__((vector_size(PK_MV * 8)));
+typedef uint64_t vu __attribute__((vector_size(PK_MV * 8)));
 
 static inline vf vf_select(vi mask, vf yes, vf no) { return (vf)((mask & (vi)yes) | (~mask & (vi)no)); }
 static inline vd vd_select(vl mask, vd yes, vd no) { return (vd)((mask & (vl)yes) | (~mask & (vl)no)); }
@@ -23,8 +26,10 @@ static inline vd vd_set1(double x) { return (vd){0} + x; }
 /* Lanes at[i * step] for i < count, 0 in the others (whose results are never stored). */
 static inline vf load_lanes(const float* at, int64_t step, int64_t count) {
     vf v = {0};
-    if (step == 1 && count == PK_MV) {
-        memcpy(&v, at, sizeof v);
+    if (count == PK_MV) { /* whole vectors: loops of constant length, unrolled */
+        if (step == 1) memcpy(&v, at, sizeof v);
+        else
+            for (int i = 0; i < PK_MV; i++) v[i] = at[i * step];
         return v;
     }
     for (int64_t i = 0; i < count; i++) v[i] = at[i * step];
@@ -32,8 +37,10 @@ static inline vf load_lanes(const float* at, int64_t step, int64_t count) {
 }
 
 static inline void store_lanes(float* at, int64_t step, int64_t count, vf v) {
-    if (step == 1 && count == PK_MV) {
-        memcpy(at, &v, sizeof v);
+    if (count == PK_MV) {
+        if (step == 1) memcpy(at, &v, sizeof v);
+        else
+            for (int i = 0; i < PK_MV; i++) at[i * step] = v[i];
         return;
     }
     for (int64_t i = 0; i < count; i++) at[i * step] = v[i];
@@ -88,11 +95,11 @@ static inline vd vd_fixed_log(vd x) {
     vd v = vd_select(special, vd_set1(1.0), x);
     const vl subnormal = (vl)(v < 0x1p-1022);
     v = vd_select(subnormal, v * 0x1p54, v);
-    const vl bits = (vl)v;
-    const vd biased = (vd)((bits >> 52) | INT64_C(0x4330000000000000)) - 0x1p52; /* the exponent field, exactly */
+    const vu bits = (vu)v;
+    const vd biased = (vd)((bits >> 52) | UINT64_C(0x4330000000000000)) - 0x1p52; /* the exponent field, exactly */
     vd k = biased - 1023.0;
     k = vd_select(subnormal, k - 54.0, k);
-    vd m = (vd)((bits & INT64_C(0x000FFFFFFFFFFFFF)) | INT64_C(0x3FF0000000000000));
+    vd m = (vd)((bits & UINT64_C(0x000FFFFFFFFFFFFF)) | UINT64_C(0x3FF0000000000000));
     const vl high = (vl)(m > PK_FIXED_SQRT2);
     m = vd_select(high, m * 0.5, m);
     k = vd_select(high, k + 1.0, k);

@@ -80,8 +80,19 @@ int32_t pk_method_plan_without(pk_plan* plan, const pk_pool_spec* spec) {
     return pk_method_plan(plan, spec, NULL);
 }
 
-int pk_method_lanes_fit(const pk_plan* p, int with_indices, int lanes) {
-    if (with_indices) return 0;
+int pk_method_lanes(int32_t op, int32_t isa) {
+    const int wide = isa == PK_ISA_AVX512 ? 2 : isa == PK_ISA_AVX2 ? 1 : 0;
+    switch (op) {
+    case PK_OP_SOFT:
+    case PK_OP_GEM: return 4 * wide;
+    case PK_OP_MIXED: return 8 * wide;
+    default: return 0;
+    }
+}
+
+int pk_method_lanes_fit(const pk_plan* p, int with_indices, int32_t isa) {
+    const int lanes = pk_method_lanes(p->op, isa);
+    if (with_indices || lanes == 0) return 0;
     switch (p->op) {
     case PK_OP_SOFT:
     case PK_OP_GEM: return p->channels >= lanes / 2;

@@ -59,10 +59,13 @@ void pk_f32_gempool__avx2(const pk_plan*, const float*, float*, int64_t*, int64_
 void pk_f32_gempool__avx512(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_mixedpool__avx2(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_mixedpool__avx512(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
-/* Whether the SIMD kernel of the plan's op, with `lanes` lanes, computes it (else the scalar kernel does): never
-   with indices; SoftPool and GeM with at least half a vector of channels; mixed pooling on dense channels last with
-   sliding windows and at least a vector of channels. The dispatcher names the path by it. */
-int pk_method_lanes_fit(const pk_plan* p, int with_indices, int lanes);
+/* Lanes of the SIMD kernel of op at isa (AVX2 or AVX-512): a register of doubles for SoftPool and GeM, of floats
+   for mixed pooling; 0 for the ops without one. */
+int pk_method_lanes(int32_t op, int32_t isa);
+/* Whether the SIMD kernel of the plan's op at isa computes it (else the scalar kernel does): never with indices;
+   SoftPool and GeM with at least half a vector of channels; mixed pooling on dense channels last with sliding
+   windows and at least a vector of channels. The dispatcher names the path by it. */
+int pk_method_lanes_fit(const pk_plan* p, int with_indices, int32_t isa);
 void pk_f32_stochasticpool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_lippool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_s3pool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);

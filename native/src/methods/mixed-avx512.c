@@ -1,4 +1,5 @@
 /* Mixed pooling across channels, AVX-512 (16 lanes); see mixed-simd.inc. */
 #define PK_MV 16
+#define PK_ISA_LEVEL PK_ISA_AVX512
 #define PK_MIXED_KERNEL pk_f32_mixedpool__avx512
 #include "mixed-simd.inc"

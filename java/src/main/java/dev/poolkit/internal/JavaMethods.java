@@ -435,10 +435,19 @@ final class JavaMethods {
         return nan ? Double.NaN : m;
     }
 
+    /** r^p as gem.c's gem_power: products for p = 1, 2, 3, 4, else e^(p ln r). */
+    private static double power(double r, double p) {
+        if (p == 1) return r;
+        if (p == 2) return r * r;
+        if (p == 3) return r * r * r;
+        if (p == 4) return (r * r) * (r * r);
+        return FixedLog.pow(r, p);
+    }
+
     /** S = Σ (z/zmax)^p / n. */
     private double meanPower(MemorySegment in, long[] taps, int count, double p, double zmax) {
         double s = 0;
-        for (int k = 0; k < count; k++) s += FixedLog.pow(clamped(in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k])) / zmax, p);
+        for (int k = 0; k < count; k++) s += power(clamped(in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k])) / zmax, p);
         return s / count;
     }
 
@@ -447,7 +456,7 @@ final class JavaMethods {
         double sl = 0;
         for (int k = 0; k < count; k++) {
             double r = clamped(in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k])) / zmax;
-            sl += FixedLog.pow(r, p) * FixedLog.log(r);
+            sl += power(r, p) * FixedLog.log(r);
         }
         return sl / (meanPower * count);
     }
