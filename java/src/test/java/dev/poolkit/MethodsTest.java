@@ -260,6 +260,56 @@ class MethodsTest {
         assertThrows(IllegalArgumentException.class, () -> small.run(Tensor.of(x, Layout.NCHW, shape), MemorySegment.ofArray(new float[10]), null));
     }
 
+    /**
+     * SPP's backward sums its levels through a scratch tensor per thread: concurrent backward calls of one prepared SPP
+     * give the single-threaded results, and a call after the first allocates far less than that input-sized scratch
+     * (the per-level views only).
+     */
+    @Test
+    void sppBackwardSharesNothingBetweenThreadsAndAllocatesNoScratchPerCall() throws Exception {
+        long[] shape = {1, 8, 64, 64}, levels = {4, 2, 1};
+        SplittableRandom r = new SplittableRandom(43);
+        for (TestTensors.Target t : TestTensors.targets()) {
+            PreparedSpp spp = Pooling.prepareSpp(PoolOp.AVG, levels, Layout.NCHW, shape, t.backend(), t.isa());
+            int inputCount = (int) TestTensors.count(shape);
+            float[][] gradOut = new float[4][], want = new float[4][];
+            for (int k = 0; k < 4; k++) {
+                gradOut[k] = random(r, (int) spp.outputCount(), 2);
+                want[k] = new float[inputCount];
+                spp.backward(MemorySegment.ofArray(gradOut[k]), Tensor.of(want[k], Layout.NCHW, shape), null);
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                List<java.util.concurrent.Future<?>> runs = new ArrayList<>();
+                for (int thread = 0; thread < 2; thread++) {
+                    int first = thread;
+                    runs.add(pool.submit(() -> {
+                        for (int round = 0; round < 25; round++) {
+                            int k = (first + round) % 4;
+                            float[] got = new float[inputCount];
+                            spp.backward(MemorySegment.ofArray(gradOut[k]), Tensor.of(got, Layout.NCHW, shape), null);
+                            assertArrayEquals(want[k], got, t + " concurrent backward " + k);
+                        }
+                    }));
+                }
+                for (var run : runs) run.get();
+            } finally {
+                pool.shutdown();
+            }
+            var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long id = Thread.currentThread().threadId();
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment go = arena.allocate(spp.outputCount() * Float.BYTES, 64);
+                Tensor gradIn = Tensor.allocate(arena, DType.F32, Layout.NCHW, shape);
+                for (int i = 0; i < 20; i++) spp.backward(go, gradIn, null); // warm: the thread's scratch is made here
+                long before = threads.getThreadAllocatedBytes(id);
+                for (int i = 0; i < 20; i++) spp.backward(go, gradIn, null);
+                long perCall = (threads.getThreadAllocatedBytes(id) - before) / 20;
+                assertTrue(perCall < inputCount * Float.BYTES / 8, t + ": " + perCall + " bytes allocated per backward call");
+            }
+        }
+    }
+
     @Test
     void s3PoolInferenceIsMaxPoolingAndItsPicksAreChecked() {
         SplittableRandom r = new SplittableRandom(31);
