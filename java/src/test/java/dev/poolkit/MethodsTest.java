@@ -310,6 +310,36 @@ class MethodsTest {
         }
     }
 
+    /**
+     * The Java backend's methods take their per-window scratch from the prepared operation: a warm run, forward with
+     * indices where the method reports taps, and a backward, allocate nothing on the heap.
+     */
+    @Test
+    void javaMethodsAllocateNothingPerRun() {
+        long[] shape = {1, 6, 10, 9};
+        float[] x = random(new SplittableRandom(47), (int) TestTensors.count(shape), 4);
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        for (PoolSpec spec : List.of(PoolSpec.soft(3, 3).stride(2, 2).padding(1, 1).build(), PoolSpec.gem(2.5, 3, 2).build(),
+                PoolSpec.mixed(0.3, 3, 3).stride(2, 2).build(), PoolSpec.s3pool(2, 2).training().seed(7).build())) {
+            PreparedPool pool = Pooling.prepare(spec, Layout.NHWC, shape, Backend.JAVA, null);
+            try (Arena arena = Arena.ofConfined()) {
+                Tensor in = Tensor.allocate(arena, DType.F32, Layout.NHWC, shape), out = pool.allocateOutput(arena);
+                in.segment().copyFrom(MemorySegment.ofArray(x));
+                Tensor indices = spec.op() == PoolOp.MIXED || spec.op() == PoolOp.S3POOL ? pool.allocateIndices(arena) : null;
+                Tensor gradIn = Tensor.allocate(arena, DType.F32, Layout.NHWC, shape), gradOut = pool.allocateOutput(arena);
+                Runnable both = () -> {
+                    pool.run(in, out, indices);
+                    pool.backwardWithParameters(gradOut, gradIn, in, null, (MemorySegment) null);
+                };
+                for (int i = 0; i < 2000; i++) both.run(); // compiled, the thread's scratch made
+                long before = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 200; i++) both.run();
+                long perRun = (threads.getCurrentThreadAllocatedBytes() - before) / 200;
+                assertTrue(perRun < 64, spec + ": " + perRun + " bytes allocated per forward and backward run");
+            }
+        }
+    }
+
     @Test
     void s3PoolInferenceIsMaxPoolingAndItsPicksAreChecked() {
         SplittableRandom r = new SplittableRandom(31);
