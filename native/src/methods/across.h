@@ -5,16 +5,18 @@
    rule (sliding, adaptive, padding, dilation), and the last channels run as a partial vector. Channels first, the
    rows (n, c, od, oh) of [row_begin, row_end) are grouped per (n, od, oh) into runs of channels, as pool/across.h
    does. Needs lanes.h (PK_MV) and a window function
-       vf fn(const pk_plan* p, const float* in, int64_t step, int64_t count, const pk_window w[3], int64_t c)
-   returning the outputs of channels c .. c + count - 1 whose (n, c) origins are in, in + step, ...; lanes past
-   count are never stored. */
+       vf fn(const pk_plan* p, const float* in, int64_t step, int64_t count, const pk_window w[3], int64_t c,
+             int64_t o, int64_t out_step)
+   returning the outputs of channels c .. c + count - 1 whose (n, c) origins are in, in + step, ... and whose
+   output offsets are o, o + out_step, ... (for parameters shaped like the output); lanes past count are never
+   stored. */
 #ifndef PK_METHODS_ACROSS_H
 #define PK_METHODS_ACROSS_H
 #include "lanes.h"
 #include "methods.h"
 
 typedef vf (*pk_lanes_fn)(const pk_plan* p, const float* in, int64_t step, int64_t count, const pk_window w[3],
-                          int64_t c);
+                          int64_t c, int64_t o, int64_t out_step);
 
 /* Channels [c_begin, c_end) of every output of line (n, od, oh). */
 static inline __attribute__((always_inline)) void line_across(const pk_plan* p, const float* input, float* output,
@@ -25,12 +27,12 @@ static inline __attribute__((always_inline)) void line_across(const pk_plan* p, 
     w[0] = pk_window_of(&p->axis[0], od);
     w[1] = pk_window_of(&p->axis[1], oh);
     const float* in = input + n * p->in_stride[PK_N];
-    float* out = output + n * p->out_stride[PK_N] + od * p->out_stride[PK_D] + oh * p->out_stride[PK_H];
+    const int64_t line = n * p->out_stride[PK_N] + od * p->out_stride[PK_D] + oh * p->out_stride[PK_H];
     for (int64_t ow = 0; ow < p->axis[2].out; ow++) {
         w[2] = pk_window_of(&p->axis[2], ow);
         for (int64_t c = c_begin; c < c_end; c += PK_MV) {
-            const int64_t count = c_end - c < PK_MV ? c_end - c : PK_MV;
-            store_lanes(out + ow * p->out_stride[PK_W] + c * out_cs, out_cs, count, fn(p, in + c * cs, cs, count, w, c));
+            const int64_t count = c_end - c < PK_MV ? c_end - c : PK_MV, o = line + ow * p->out_stride[PK_W] + c * out_cs;
+            store_lanes(output + o, out_cs, count, fn(p, in + c * cs, cs, count, w, c, o, out_cs));
         }
     }
 }

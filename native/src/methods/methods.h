@@ -51,21 +51,25 @@ void pk_f32_softpool__scalar(const pk_plan*, const float*, float*, int64_t*, int
 void pk_f32_gempool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_mixedpool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 /* The SIMD kernels, across channels, of SoftPool and GeM (softpool-simd.inc, gem-simd.inc: every layout and window
-   rule) and mixed pooling (mixed-simd.inc: dense channels last, sliding windows); each runs the scalar kernel on
-   the problems pk_method_lanes_fit refuses. */
+   rule) and mixed pooling (mixed-simd.inc on dense channels last with sliding windows, mixed-lanes.inc on the
+   rest); each runs the scalar kernel on the problems pk_method_lanes_fit refuses. */
 void pk_f32_softpool__avx2(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_softpool__avx512(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_gempool__avx2(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_gempool__avx512(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_mixedpool__avx2(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_mixedpool__avx512(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
-/* Lanes of the SIMD kernel of op at isa (AVX2 or AVX-512): a register of doubles for SoftPool and GeM, of floats
-   for mixed pooling; 0 for the ops without one. */
+void pk_f32_mixedpool_lanes__avx2(const pk_plan*, const float*, float*, int64_t, int64_t);
+void pk_f32_mixedpool_lanes__avx512(const pk_plan*, const float*, float*, int64_t, int64_t);
+/* Lanes of the methods' SIMD kernels across channels at isa (AVX2 or AVX-512): a register of doubles; 0 for the
+   ops without one. */
 int pk_method_lanes(int32_t op, int32_t isa);
-/* Whether the SIMD kernel of the plan's op at isa computes it (else the scalar kernel does): never with indices;
-   SoftPool and GeM with at least half a vector of channels; mixed pooling on dense channels last with sliding
-   windows and at least a vector of channels. The dispatcher names the path by it. */
+/* Whether the SIMD kernel of the plan's op at isa computes it (else the scalar kernel does): without indices, with
+   at least half a vector of lanes of channels. The dispatcher names the path by it. */
 int pk_method_lanes_fit(const pk_plan* p, int with_indices, int32_t isa);
+/* Whether mixed pooling's rows kernel (mixed-simd.inc: a register of floats per step) takes the plan: dense
+   channels last, sliding windows, at least two vectors of lanes of channels. */
+int pk_mixed_rows_fit(const pk_plan* p, int32_t isa);
 void pk_f32_stochasticpool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_lippool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_s3pool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);

@@ -2,4 +2,5 @@
 #define PK_MV 8
 #define PK_ISA_LEVEL PK_ISA_AVX2
 #define PK_MIXED_KERNEL pk_f32_mixedpool__avx2
+#define PK_MIXED_LANES_KERNEL pk_f32_mixedpool_lanes__avx2
 #include "mixed-simd.inc"

@@ -2,4 +2,5 @@
 #define PK_MV 16
 #define PK_ISA_LEVEL PK_ISA_AVX512
 #define PK_MIXED_KERNEL pk_f32_mixedpool__avx512
+#define PK_MIXED_LANES_KERNEL pk_f32_mixedpool_lanes__avx512
 #include "mixed-simd.inc"

@@ -39,9 +39,8 @@ class ImplementationNameTest {
     }
 
     /**
-     * The methods with SIMD kernels name the one they run: across channels at a SIMD level for SoftPool and GeM in both
-     * layouts and for mixed pooling channels last, the scalar kernel where it runs (mixed pooling channels first or with
-     * indices, stochastic pooling).
+     * The methods with SIMD kernels name the one they run: across channels at a SIMD level for SoftPool, GeM and mixed
+     * pooling in both layouts, the scalar kernel where it runs (mixed pooling with indices, stochastic pooling).
      */
     @Test
     void methodsNameTheKernelTheyRun() {
@@ -58,8 +57,7 @@ class ImplementationNameTest {
                 }
                 String scalar = isa == Isa.SCALAR ? "scalar" : level + ":scalar";
                 String mixed = Pooling.prepare(PoolSpec.mixed(0.3, 2, 2).build(), layout, shape, Backend.NATIVE, isa).implementation();
-                assertEquals(layout == Layout.NHWC ? "native:" + simd + (isa == Isa.SCALAR ? "" : " (with indices: scalar)")
-                        : "native:" + scalar, mixed, "mixed " + layout);
+                assertEquals("native:" + simd + (isa == Isa.SCALAR ? "" : " (with indices: scalar)"), mixed, "mixed " + layout);
                 assertEquals("native:" + scalar,
                         Pooling.prepare(PoolSpec.stochastic(2, 2).build(), layout, shape, Backend.NATIVE, isa).implementation(),
                         "stochastic " + layout);
