@@ -209,9 +209,11 @@ static int32_t prepare(const pk_pool_spec* spec, const pk_method_spec* method, i
         local.p.isa = spec->isa == PK_ISA_AUTO ? pk_dispatch_default_isa() : (int32_t)spec->isa;
         if (!pk_dispatch_kernel(local.p.plan.op, local.p.isa)) status = PK_ERR_UNSUPPORTED_ISA;
     }
-    if (status == PK_OK) { /* the specialization, chosen once; SIMD indices are for max and min only */
+    if (status == PK_OK) { /* the specialization, chosen once, without and with indices (ops that report a tap) */
         local.p.path[0] = pk_dispatch_path(&local.p.plan, local.p.isa, 0);
-        const int indexed = local.p.plan.op == PK_OP_MAX || local.p.plan.op == PK_OP_MIN;
+        const int32_t op = local.p.plan.op;
+        const int indexed = op == PK_OP_MAX || op == PK_OP_MIN || op == PK_OP_MIXED || op == PK_OP_STOCHASTIC
+                            || op == PK_OP_S3POOL;
         local.p.path[1] = indexed ? pk_dispatch_path(&local.p.plan, local.p.isa, 1) : 0;
     }
     if (status != PK_OK) { /* a plan that was there before must not survive a failed prepare */

@@ -1,14 +1,15 @@
 /* C tests of the methods of the literature (PK_OP_SOFT and after): every status of pk_method_prepare,
    pk_method_run_f32 and pk_method_backward_f32 and of the pk_pool_* entry points for them, with the output's guard
    cells untouched on every error; prepared runs equal at every level; SoftPool's stability at the float range and
-   its rules for NaN and infinities; S3Pool's picks. Values against references are the Java tests' (golden vectors). */
+   its rules for NaN and infinities; S3Pool's picks; SoftPool's, GeM's and mixed pooling's SIMD kernels equal to the
+   scalar ones bit for bit; pk_fixed_exp and pk_fixed_log against libm. Values against references are the Java tests' (golden vectors). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "poolkit.h"
 #include "check.h"
-#include "../src/methods/fixed-exp.h"
+#include "../src/methods/fixed-log.h"
 
 #define GUARD 8
 #define OUT 4 /* 1 x 1 x 8 input pooled by 2 */
@@ -56,8 +57,9 @@ static int32_t prepare_run(const pk_pool_spec* s, const pk_method_spec* m, const
     return status;
 }
 
-/* Mixed pooling at every level this CPU has equals the scalar kernel bit for bit, on random channels-last problems
-   (every lambda source, divisor and NaN mode; inputs with ties, signed zeros, NaN and infinities). */
+/* Mixed pooling at every level this CPU has equals the scalar kernel bit for bit, on random problems of both layouts
+   (every lambda source, divisor and NaN mode; inputs with ties, signed zeros, NaN and infinities), and names the
+   kernel it runs. */
 static void mixed_levels(void) {
     rng_state = 16;
     int compared = 0;
@@ -74,7 +76,7 @@ static void mixed_levels(void) {
         s.nan_mode = uniform(0, 1);
         pk_tensor_desc in, out;
         memset(&in, 0, sizeof in);
-        in.layout = PK_LAYOUT_NHWC;
+        in.layout = uniform(0, 2) ? PK_LAYOUT_NHWC : PK_LAYOUT_NCHW;
         in.spatial_rank = rank;
         in.batch = uniform(1, 2);
         in.channels = uniform(1, 40);
@@ -121,12 +123,16 @@ static void mixed_levels(void) {
             float* target = isa == PK_ISA_SCALAR ? reference : y;
             int32_t status = pk_method_prepare(&s, &m, &in, &out, plan, pk_pool_plan_size());
             if (status == PK_OK) status = pk_method_run_f32(plan, pk_pool_plan_size(), x, in_count, target, out_count, 0, 0, params, params_count, 0,
-                                                            in.batch * (rank == 3 ? out.spatial[0] * out.spatial[1] : rank == 2 ? out.spatial[0] : 1));
+                                                            pk_pool_rows(&s, &out));
             CHECK(status == PK_OK, "mixed run at level %d: status %d", isa, status);
             if (isa == PK_ISA_SCALAR || status != PK_OK) continue;
             int same = 1;
             for (int64_t i = 0; i < out_count; i++) same &= isnan(y[i]) ? isnan(reference[i]) : memcmp(&y[i], &reference[i], 4) == 0;
             CHECK(same, "mixed at level %d equals the scalar kernel (round %d)", isa, round);
+            const char* path = pk_pool_plan_path(plan, pk_pool_plan_size(), 0);
+            const int simd = in.channels >= (isa == PK_ISA_AVX512 ? 4 : 2);
+            CHECK(strcmp(strchr(path, ':') + 1, simd ? "across" : "scalar") == 0, "mixed path %s with %d channels", path,
+                  (int)in.channels);
             compared++;
         }
         free(plan);
@@ -136,6 +142,137 @@ static void mixed_levels(void) {
         free(y);
     }
     CHECK(pk_cpu_isa() == PK_ISA_SCALAR || compared > 100, "only %d mixed problems compared", compared);
+}
+
+/* A random input value: NaN, infinities, the float range's ends, subnormals, signed zeros, ties, and ordinary
+   values, so that every rule and exp/log range of the kernels is reached. */
+static float wild_value(void) {
+    const int64_t k = uniform(0, 60);
+    switch (k) {
+    case 0: return NAN;
+    case 1: return INFINITY;
+    case 2: return -INFINITY;
+    case 3: return -0.0f;
+    case 4: return 0.0f;
+    case 5: return 3.4e38f;
+    case 6: return -3.4e38f;
+    case 7: return (float)uniform(1, 1000) * 1e35f;
+    case 8: return (float)uniform(1, 1000) * 1e-42f; /* subnormal floats */
+    case 9: return (float)uniform(-100, 100) * 1e-30f;
+    case 10: return 1.5f; /* ties */
+    default: return (float)uniform(-20000, 20000) / 97.0f;
+    }
+}
+
+/* SoftPool and GeM at every SIMD level this CPU has equal the scalar kernel bit for bit, on random problems of both
+   layouts (channel counts around the vector widths, sliding and adaptive windows, padding, dilation, ceil mode),
+   run in two row ranges, with wild inputs; the prepared plan names the path it takes. */
+static void soft_gem_levels(void) {
+    rng_state = 29;
+    int compared[2] = {0, 0}, simd_paths = 0;
+    for (int round = 0; round < 400; round++) {
+        const int rank = (int)uniform(1, 3), gem = round % 2;
+        pk_pool_spec s;
+        memset(&s, 0, sizeof s);
+        s.op = gem ? PK_OP_GEM : PK_OP_SOFT;
+        s.window = uniform(0, 3) == 0 ? PK_WINDOW_ADAPTIVE : PK_WINDOW_SLIDING;
+        s.spatial_rank = rank;
+        s.ceil_mode = uniform(0, 1);
+        pk_tensor_desc in, out;
+        memset(&in, 0, sizeof in);
+        in.layout = uniform(0, 1) ? PK_LAYOUT_NHWC : PK_LAYOUT_NCHW;
+        in.spatial_rank = rank;
+        in.batch = uniform(1, 2);
+        in.channels = (int64_t[]){1, 3, 4, 7, 8, 9, 15, 16, 17, 31, 33, 40}[uniform(0, 11)];
+        out = in;
+        int ok = 1;
+        for (int a = 0; a < rank; a++) {
+            in.spatial[a] = uniform(1, rank == 3 ? 5 : 9);
+            if (s.window == PK_WINDOW_ADAPTIVE) {
+                out.spatial[a] = uniform(1, in.spatial[a] + 1);
+                continue;
+            }
+            s.kernel[a] = uniform(1, 3);
+            s.stride[a] = uniform(1, 3);
+            s.dilation[a] = uniform(1, 2);
+            const int64_t effective = s.dilation[a] * (s.kernel[a] - 1) + 1;
+            s.pad_begin[a] = uniform(0, effective / 2);
+            s.pad_end[a] = uniform(0, effective / 2);
+            out.spatial[a] = pk_pool_output_size(in.spatial[a], s.kernel[a], s.stride[a], s.dilation[a], s.pad_begin[a],
+                                                 s.pad_end[a], s.ceil_mode);
+            ok &= out.spatial[a] >= 1;
+        }
+        if (!ok) continue;
+        int64_t in_count = in.batch * in.channels, out_count = out.batch * out.channels;
+        for (int a = 0; a < rank; a++) {
+            in_count *= in.spatial[a];
+            out_count *= out.spatial[a];
+        }
+        pk_method_spec m;
+        memset(&m, 0, sizeof m);
+        m.params_mode = uniform(0, 1) ? PK_PARAMS_PER_CHANNEL : PK_PARAMS_SCALAR;
+        m.p = (double[]){1, 2, 3, 4, 0.5, 7.3, 100, 1e-3}[uniform(0, 7)];
+        m.eps = (double[]){1e-6, 1e-30, 1e-310, 2.5}[uniform(0, 3)];
+        const int64_t params_count = gem && m.params_mode == PK_PARAMS_PER_CHANNEL ? in.channels : 0;
+        float* x = malloc(sizeof(float) * in_count);
+        float* params = params_count ? malloc(sizeof(float) * params_count) : 0;
+        float* reference = malloc(sizeof(float) * out_count);
+        float* y = malloc(sizeof(float) * out_count);
+        for (int64_t i = 0; i < in_count; i++) x[i] = wild_value();
+        for (int64_t i = 0; i < params_count; i++) params[i] = (float[]){1, 2, 3, 0.5f, 4.25f, 60, 0.01f}[uniform(0, 6)];
+        const int64_t rows = pk_pool_rows(&s, &out), split = uniform(0, rows);
+        void* plan = aligned_alloc(8, (size_t)((pk_pool_plan_size() + 7) / 8 * 8));
+        for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
+            s.isa = isa;
+            float* target = isa == PK_ISA_SCALAR ? reference : y;
+            int32_t status = gem ? pk_method_prepare(&s, &m, &in, &out, plan, pk_pool_plan_size())
+                                 : pk_pool_prepare(&s, &in, &out, plan, pk_pool_plan_size());
+            for (int part = 0; part < 2 && status == PK_OK; part++)
+                status = pk_method_run_f32(plan, pk_pool_plan_size(), x, in_count, target, out_count, 0, 0, params,
+                                           params_count, part ? split : 0, part ? rows : split);
+            CHECK(status == PK_OK, "%s run at level %d: status %d", gem ? "GeM" : "SoftPool", isa, status);
+            if (isa == PK_ISA_SCALAR || status != PK_OK) continue;
+            const char* path = pk_pool_plan_path(plan, pk_pool_plan_size(), 0);
+            const int lanes = isa == PK_ISA_AVX512 ? 8 : 4, simd = in.channels >= lanes / 2;
+            CHECK(strcmp(strchr(path, ':') + 1, simd ? "across" : "scalar") == 0, "path %s with %d channels at level %d",
+                  path, (int)in.channels, isa);
+            simd_paths += simd;
+            int same = 1;
+            for (int64_t i = 0; i < out_count; i++) same &= isnan(y[i]) ? isnan(reference[i]) : memcmp(&y[i], &reference[i], 4) == 0;
+            CHECK(same, "%s at level %d equals the scalar kernel (round %d)", gem ? "GeM" : "SoftPool", isa, round);
+            compared[gem]++;
+        }
+        free(plan);
+        free(x);
+        free(params);
+        free(reference);
+        free(y);
+    }
+    CHECK(pk_cpu_isa() == PK_ISA_SCALAR || (compared[0] > 100 && compared[1] > 100 && simd_paths > 100),
+          "only %d SoftPool and %d GeM problems compared, %d on SIMD paths", compared[0], compared[1], simd_paths);
+}
+
+/* pk_fixed_log within a few double ulps of libm's log over the whole double range (subnormals too), exact at its
+   edges; pk_fixed_pow the power GeM needs. */
+static void fixed_log(void) {
+    double worst = 0.0;
+    uint64_t state = 2463534242u;
+    for (int i = 0; i < 2000000; i++) {
+        state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+        double x;
+        const uint64_t bits = (state >> 1) % UINT64_C(0x7FF0000000000000); /* every positive finite double */
+        if (i % 2) memcpy(&x, &bits, sizeof x);
+        else x = 0.5 + (double)(state >> 11) * 0x1p-53; /* near 1, where the result is small */
+        const double want = log(x), got = pk_fixed_log(x);
+        const double err = fabs(got - want) / (fabs(want) > 0x1p-1022 ? fabs(want) : 0x1p-1022);
+        if (err > worst) worst = err;
+    }
+    CHECK(worst <= 0x1p-50, "pk_fixed_log relative error %g", worst);
+    CHECK(pk_fixed_log(1.0) == 0.0 && pk_fixed_log(0.0) == -INFINITY && pk_fixed_log(INFINITY) == INFINITY
+          && isnan(pk_fixed_log(-1.0)) && isnan(pk_fixed_log(NAN)) && fabs(pk_fixed_log(0x1p-1074) - log(0x1p-1074)) < 1e-12,
+          "pk_fixed_log edges: %.17g", pk_fixed_log(0x1p-1074));
+    CHECK(pk_fixed_pow(1.0, 7.5) == 1.0 && pk_fixed_pow(0.0, 3.0) == 0.0 && fabs(pk_fixed_pow(0.5, 3.0) - 0.125) < 1e-16
+          && fabs(pk_fixed_pow(2.0, 0.5) - sqrt(2.0)) < 4e-16, "pk_fixed_pow");
 }
 
 /* pk_fixed_exp within 2 double ulps of libm's exp over its whole range, exact at its edges. */
@@ -158,7 +295,9 @@ static void fixed_exp(void) {
 
 int main(void) {
     fixed_exp();
+    fixed_log();
     mixed_levels();
+    soft_gem_levels();
     const float x[8] = {1, 2, -3, 4, 0.5f, 0.5f, -1, 7};
     pk_tensor_desc in = desc(8), out = desc(OUT);
     const int64_t size = pk_pool_plan_size();

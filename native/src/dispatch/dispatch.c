@@ -98,6 +98,8 @@ pk_pool_kernel_fn pk_dispatch_kernel(int32_t op, int32_t isa) {
     static const pk_pool_kernel_fn max_kernels[] = PK_LEVELS(pk_f32_maxpool);
     static const pk_pool_kernel_fn avg_kernels[] = PK_LEVELS(pk_f32_avgpool);
     static const pk_pool_kernel_fn min_kernels[] = PK_LEVELS(pk_f32_minpool);
+    static const pk_pool_kernel_fn soft_kernels[] = PK_LEVELS(pk_f32_softpool);
+    static const pk_pool_kernel_fn gem_kernels[] = PK_LEVELS(pk_f32_gempool);
     static const pk_pool_kernel_fn mixed_kernels[] = PK_LEVELS(pk_f32_mixedpool);
 #undef PK_LEVELS
     const int32_t levels = (int32_t)(sizeof(max_kernels) / sizeof(max_kernels[0]));
@@ -106,10 +108,10 @@ pk_pool_kernel_fn pk_dispatch_kernel(int32_t op, int32_t isa) {
     case PK_OP_MAX: return max_kernels[isa];
     case PK_OP_AVG: return avg_kernels[isa];
     case PK_OP_MIN: return min_kernels[isa];
-    case PK_OP_SOFT: return pk_f32_softpool__scalar; /* every level: see methods.h */
-    case PK_OP_GEM: return pk_f32_gempool__scalar;
+    case PK_OP_SOFT: return soft_kernels[isa];
+    case PK_OP_GEM: return gem_kernels[isa];
     case PK_OP_MIXED: return mixed_kernels[isa];
-    case PK_OP_STOCHASTIC: return pk_f32_stochasticpool__scalar;
+    case PK_OP_STOCHASTIC: return pk_f32_stochasticpool__scalar; /* every level: see methods.h */
     case PK_OP_LIP: return pk_f32_lippool__scalar;
     case PK_OP_S3POOL: return pk_f32_s3pool__scalar;
     default: return pk_f32_lppool__scalar; /* every level: see pool-scalar.h */
@@ -126,7 +128,13 @@ static pk_variant_table variants_of(int32_t isa) {
     return (pk_variant_table){0, 0};
 }
 
+/* The methods' SIMD kernels choose by pk_method_lanes_fit, which their path reports. */
+static int32_t method_path(const pk_plan* plan, int32_t isa, int with_indices) {
+    return pk_method_lanes_fit(plan, with_indices, isa) ? PK_PATH_METHOD_ACROSS : 0;
+}
+
 int32_t pk_dispatch_path(const pk_plan* plan, int32_t isa, int with_indices) {
+    if (plan->op >= PK_OP_SOFT) return method_path(plan, isa, with_indices);
     if (pk_avg_wide(plan)) return 0; /* averages summed in double: the scalar kernel defines and runs them */
 #if defined(__x86_64__) && defined(PK_HAVE_X86_KERNELS)
     if (isa == PK_ISA_AVX2) return pk_choose__avx2(plan, plan->op, with_indices);
@@ -139,8 +147,9 @@ int32_t pk_dispatch_path(const pk_plan* plan, int32_t isa, int with_indices) {
 pk_pool_kernel_fn pk_dispatch_path_kernel(int32_t op, int32_t isa, int32_t path) {
     init_once();
     if (isa < PK_ISA_SCALAR || isa > cpu_isa) return 0;
-    /* the op's scalar kernel; the methods of the literature choose inside their level's kernel */
-    if (path == 0) return pk_dispatch_kernel(op, op >= PK_OP_SOFT ? isa : PK_ISA_SCALAR);
+    if (path == 0) return pk_dispatch_kernel(op, PK_ISA_SCALAR); /* the op's scalar kernel */
+    /* a method's SIMD kernel, whose choice by pk_method_lanes_fit the path made at prepare time */
+    if (path == PK_PATH_METHOD_ACROSS) return op >= PK_OP_SOFT && isa > PK_ISA_SCALAR ? pk_dispatch_kernel(op, isa) : 0;
     const pk_variant_table table = variants_of(isa);
     return path >= 1 && path <= table.count ? table.variants[path - 1].kernel : 0;
 }
@@ -149,6 +158,7 @@ const char* pk_dispatch_path_name(int32_t isa, int32_t path) {
     static const char* const scalar[] = {"scalar", "avx2:scalar", "avx512:scalar"};
     if (isa < PK_ISA_SCALAR || isa > PK_ISA_AVX512) return "unknown";
     if (path == 0) return scalar[isa];
+    if (path == PK_PATH_METHOD_ACROSS) return isa == PK_ISA_AVX2 ? "avx2:across" : isa == PK_ISA_AVX512 ? "avx512:across" : "unknown";
     const pk_variant_table table = variants_of(isa);
     return path >= 1 && path <= table.count ? table.variants[path - 1].path_name : "unknown";
 }

@@ -80,6 +80,23 @@ int32_t pk_method_plan_without(pk_plan* plan, const pk_pool_spec* spec) {
     return pk_method_plan(plan, spec, NULL);
 }
 
+int pk_method_lanes(int32_t op, int32_t isa) {
+    const int wide = isa == PK_ISA_AVX512 ? 2 : isa == PK_ISA_AVX2 ? 1 : 0;
+    return op == PK_OP_SOFT || op == PK_OP_GEM || op == PK_OP_MIXED ? 4 * wide : 0;
+}
+
+int pk_mixed_rows_fit(const pk_plan* p, int32_t isa) {
+    if (p->layout != PK_LAYOUT_NHWC || p->in_stride[PK_C] != 1 || p->out_stride[PK_C] != 1) return 0;
+    for (int a = 0; a < 3; a++)
+        if (p->axis[a].window != PK_WINDOW_SLIDING) return 0;
+    return p->channels >= 2 * pk_method_lanes(PK_OP_MIXED, isa);
+}
+
+int pk_method_lanes_fit(const pk_plan* p, int with_indices, int32_t isa) {
+    const int lanes = pk_method_lanes(p->op, isa);
+    return !with_indices && lanes > 0 && p->channels >= lanes / 2;
+}
+
 int pk_method_ready(const pk_plan* plan) {
     /* SOFT and STOCHASTIC inference need nothing beyond pk_pool_spec; the others need pk_method_prepare */
     return plan->op <= PK_OP_SOFT || plan->op == PK_OP_STOCHASTIC || plan->op == PK_OP_S3POOL || plan->method_given;

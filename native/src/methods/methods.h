@@ -46,13 +46,30 @@ int32_t pk_method_plan_without(pk_plan* plan, const pk_pool_spec* spec);
 /* Whether a plan of op has what it needs to run (GEM: its parameters). */
 int pk_method_ready(const pk_plan* plan);
 
-/* Forward kernels: the scalar definitions (every level, except mixed pooling's SIMD kernels below). */
+/* Forward kernels: the scalar definitions. */
 void pk_f32_softpool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_gempool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_mixedpool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
-/* Mixed pooling across channels (dense channels last, sliding windows, no indices; otherwise the scalar kernel). */
+/* The SIMD kernels, across channels, of SoftPool and GeM (softpool-simd.inc, gem-simd.inc: every layout and window
+   rule) and mixed pooling (mixed-simd.inc on dense channels last with sliding windows, mixed-lanes.inc on the
+   rest); each runs the scalar kernel on the problems pk_method_lanes_fit refuses. */
+void pk_f32_softpool__avx2(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
+void pk_f32_softpool__avx512(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
+void pk_f32_gempool__avx2(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
+void pk_f32_gempool__avx512(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_mixedpool__avx2(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_mixedpool__avx512(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
+void pk_f32_mixedpool_lanes__avx2(const pk_plan*, const float*, float*, int64_t, int64_t);
+void pk_f32_mixedpool_lanes__avx512(const pk_plan*, const float*, float*, int64_t, int64_t);
+/* Lanes of the methods' SIMD kernels across channels at isa (AVX2 or AVX-512): a register of doubles; 0 for the
+   ops without one. */
+int pk_method_lanes(int32_t op, int32_t isa);
+/* Whether the SIMD kernel of the plan's op at isa computes it (else the scalar kernel does): without indices, with
+   at least half a vector of lanes of channels. The dispatcher names the path by it. */
+int pk_method_lanes_fit(const pk_plan* p, int with_indices, int32_t isa);
+/* Whether mixed pooling's rows kernel (mixed-simd.inc: a register of floats per step) takes the plan: dense
+   channels last, sliding windows, at least two vectors of lanes of channels. */
+int pk_mixed_rows_fit(const pk_plan* p, int32_t isa);
 void pk_f32_stochasticpool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_lippool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_s3pool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);

@@ -29,6 +29,12 @@ public final class PreparedSpp {
     private final PreparedPool[] pools;
     private final long[][] levelShapes, levelStrides;
     private final long[] levelOffsets;
+    /**
+     * Each thread's scratch for one level's input gradient in {@link #backward}: made on the thread's first backward
+     * call, kept with this operation (freed with it), so that concurrent backward calls share nothing and later calls
+     * allocate no tensor.
+     */
+    private final ThreadLocal<Tensor> levelGradient;
 
     PreparedSpp(PoolOp op, long[] levels, Layout layout, long[] inputShape, Backend backend, Isa isa) {
         if (op != PoolOp.MAX && op != PoolOp.AVG) throw new IllegalArgumentException("op = " + op + ": SPP pools by MAX or AVG");
@@ -79,6 +85,8 @@ public final class PreparedSpp {
                 pools[l] = Pooling.prepare(spec, in, view, backend, isa);
             }
         }
+        long[] shape = this.inputShape;
+        levelGradient = ThreadLocal.withInitial(() -> Tensor.allocate(Arena.ofAuto(), DType.F32, layout, shape));
     }
 
     /**
@@ -165,8 +173,8 @@ public final class PreparedSpp {
 
     /**
      * The gradient with respect to the input, written over all of {@code gradInput} (dense, the input's shape): the sum of
-     * each level's gradient (max through {@code indices}, as the forward wrote them; average by its bins). Allocates one
-     * input-sized scratch tensor per call.
+     * each level's gradient (max through {@code indices}, as the forward wrote them; average by its bins). The levels
+     * after the first go through an input-sized scratch tensor per thread, allocated on the thread's first call only.
      *
      * @param gradOutput the gradient of the output: at least {@link #outputCount()} floats, row-major
      *        {@code [N, C·Σ n^rank]} as {@link #run} writes the output
@@ -187,18 +195,17 @@ public final class PreparedSpp {
         }
         if (gradInput == null) throw new NullPointerException("gradInput");
         long count = Geometry.elementCount("input shape", inputShape);
-        try (Arena arena = Arena.ofConfined()) { // each level's gradient, then added up
-            Tensor level = Tensor.allocate(arena, DType.F32, layout, inputShape);
-            for (int l = 0; l < pools.length; l++) {
-                Tensor go = Tensor.f32(gradOutput.asSlice(levelOffsets[l] * Float.BYTES), layout, levelShapes[l]).withStrides(levelStrides[l]);
-                Tensor idx = op != PoolOp.MAX ? null
-                        : Tensor.i64(indices.asSlice(levelOffsets[l] * Long.BYTES), layout, levelShapes[l]).withStrides(levelStrides[l]);
-                pools[l].backward(go, l == 0 ? gradInput : level, null, null, idx);
-                if (l == 0) continue;
-                for (long i = 0; i < count; i++) {
-                    gradInput.segment().setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, gradInput.segment().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i)
-                            + level.segment().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i));
-                }
+        Tensor level = pools.length > 1 ? levelGradient.get() : null; // each level's gradient, then added up
+        for (int l = 0; l < pools.length; l++) {
+            Tensor go = Tensor.f32(gradOutput.asSlice(levelOffsets[l] * Float.BYTES), layout, levelShapes[l]).withStrides(levelStrides[l]);
+            Tensor idx = op != PoolOp.MAX ? null
+                    : Tensor.i64(indices.asSlice(levelOffsets[l] * Long.BYTES), layout, levelShapes[l]).withStrides(levelStrides[l]);
+            pools[l].backward(go, l == 0 ? gradInput : level, null, null, idx);
+            if (l == 0) continue;
+            MemorySegment sum = gradInput.segment(), add = level.segment();
+            for (long i = 0; i < count; i++) {
+                sum.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, sum.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i)
+                        + add.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i));
             }
         }
     }

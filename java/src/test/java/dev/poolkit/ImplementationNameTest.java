@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -33,6 +34,33 @@ class ImplementationNameTest {
                         assertTrue(name.endsWith("scalar"), name);
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * The methods with SIMD kernels name the one they run: across channels at a SIMD level for SoftPool, GeM and mixed
+     * pooling in both layouts, the scalar kernel where it runs (mixed pooling with indices, stochastic pooling).
+     */
+    @Test
+    void methodsNameTheKernelTheyRun() {
+        assumeTrue(Pooling.nativeAvailable(), "native library unavailable");
+        long[] shape = {1, 16, 12, 12};
+        for (Isa isa : Isa.values()) {
+            if (isa.ordinal() > Pooling.cpuIsa().ordinal()) continue;
+            String level = isa.name().toLowerCase(), simd = isa == Isa.SCALAR ? "scalar" : level + ":across";
+            for (Layout layout : Layout.values()) {
+                for (PoolSpec spec : List.of(PoolSpec.soft(3, 3).stride(2, 2).build(), PoolSpec.gem(3, 3, 3).build(),
+                        PoolSpec.globalGem(3, 2).build())) {
+                    assertEquals("native:" + simd, Pooling.prepare(spec, layout, shape, Backend.NATIVE, isa).implementation(),
+                            spec + " " + layout);
+                }
+                String scalar = isa == Isa.SCALAR ? "scalar" : level + ":scalar";
+                String mixed = Pooling.prepare(PoolSpec.mixed(0.3, 2, 2).build(), layout, shape, Backend.NATIVE, isa).implementation();
+                assertEquals("native:" + simd + (isa == Isa.SCALAR ? "" : " (with indices: scalar)"), mixed, "mixed " + layout);
+                assertEquals("native:" + scalar,
+                        Pooling.prepare(PoolSpec.stochastic(2, 2).build(), layout, shape, Backend.NATIVE, isa).implementation(),
+                        "stochastic " + layout);
             }
         }
     }

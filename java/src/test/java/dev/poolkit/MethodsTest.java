@@ -260,6 +260,86 @@ class MethodsTest {
         assertThrows(IllegalArgumentException.class, () -> small.run(Tensor.of(x, Layout.NCHW, shape), MemorySegment.ofArray(new float[10]), null));
     }
 
+    /**
+     * SPP's backward sums its levels through a scratch tensor per thread: concurrent backward calls of one prepared SPP
+     * give the single-threaded results, and a call after the first allocates far less than that input-sized scratch
+     * (the per-level views only).
+     */
+    @Test
+    void sppBackwardSharesNothingBetweenThreadsAndAllocatesNoScratchPerCall() throws Exception {
+        long[] shape = {1, 8, 64, 64}, levels = {4, 2, 1};
+        SplittableRandom r = new SplittableRandom(43);
+        for (TestTensors.Target t : TestTensors.targets()) {
+            PreparedSpp spp = Pooling.prepareSpp(PoolOp.AVG, levels, Layout.NCHW, shape, t.backend(), t.isa());
+            int inputCount = (int) TestTensors.count(shape);
+            float[][] gradOut = new float[4][], want = new float[4][];
+            for (int k = 0; k < 4; k++) {
+                gradOut[k] = random(r, (int) spp.outputCount(), 2);
+                want[k] = new float[inputCount];
+                spp.backward(MemorySegment.ofArray(gradOut[k]), Tensor.of(want[k], Layout.NCHW, shape), null);
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                List<java.util.concurrent.Future<?>> runs = new ArrayList<>();
+                for (int thread = 0; thread < 2; thread++) {
+                    int first = thread;
+                    runs.add(pool.submit(() -> {
+                        for (int round = 0; round < 25; round++) {
+                            int k = (first + round) % 4;
+                            float[] got = new float[inputCount];
+                            spp.backward(MemorySegment.ofArray(gradOut[k]), Tensor.of(got, Layout.NCHW, shape), null);
+                            assertArrayEquals(want[k], got, t + " concurrent backward " + k);
+                        }
+                    }));
+                }
+                for (var run : runs) run.get();
+            } finally {
+                pool.shutdown();
+            }
+            var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long id = Thread.currentThread().threadId();
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment go = arena.allocate(spp.outputCount() * Float.BYTES, 64);
+                Tensor gradIn = Tensor.allocate(arena, DType.F32, Layout.NCHW, shape);
+                for (int i = 0; i < 20; i++) spp.backward(go, gradIn, null); // warm: the thread's scratch is made here
+                long before = threads.getThreadAllocatedBytes(id);
+                for (int i = 0; i < 20; i++) spp.backward(go, gradIn, null);
+                long perCall = (threads.getThreadAllocatedBytes(id) - before) / 20;
+                assertTrue(perCall < inputCount * Float.BYTES / 8, t + ": " + perCall + " bytes allocated per backward call");
+            }
+        }
+    }
+
+    /**
+     * The Java backend's methods take their per-window scratch from the prepared operation: a warm run, forward with
+     * indices where the method reports taps, and a backward, allocate nothing on the heap.
+     */
+    @Test
+    void javaMethodsAllocateNothingPerRun() {
+        long[] shape = {1, 6, 10, 9};
+        float[] x = random(new SplittableRandom(47), (int) TestTensors.count(shape), 4);
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        for (PoolSpec spec : List.of(PoolSpec.soft(3, 3).stride(2, 2).padding(1, 1).build(), PoolSpec.gem(2.5, 3, 2).build(),
+                PoolSpec.mixed(0.3, 3, 3).stride(2, 2).build(), PoolSpec.s3pool(2, 2).training().seed(7).build())) {
+            PreparedPool pool = Pooling.prepare(spec, Layout.NHWC, shape, Backend.JAVA, null);
+            try (Arena arena = Arena.ofConfined()) {
+                Tensor in = Tensor.allocate(arena, DType.F32, Layout.NHWC, shape), out = pool.allocateOutput(arena);
+                in.segment().copyFrom(MemorySegment.ofArray(x));
+                Tensor indices = spec.op() == PoolOp.MIXED || spec.op() == PoolOp.S3POOL ? pool.allocateIndices(arena) : null;
+                Tensor gradIn = Tensor.allocate(arena, DType.F32, Layout.NHWC, shape), gradOut = pool.allocateOutput(arena);
+                Runnable both = () -> {
+                    pool.run(in, out, indices);
+                    pool.backwardWithParameters(gradOut, gradIn, in, null, (MemorySegment) null);
+                };
+                for (int i = 0; i < 2000; i++) both.run(); // compiled, the thread's scratch made
+                long before = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 200; i++) both.run();
+                long perRun = (threads.getCurrentThreadAllocatedBytes() - before) / 200;
+                assertTrue(perRun < 64, spec + ": " + perRun + " bytes allocated per forward and backward run");
+            }
+        }
+    }
+
     @Test
     void s3PoolInferenceIsMaxPoolingAndItsPicksAreChecked() {
         SplittableRandom r = new SplittableRandom(31);
@@ -310,15 +390,26 @@ class MethodsTest {
         return x;
     }
 
-    /** SoftPool and LIP share pk_fixed_exp with the Java backend: every level gives Java's bits, forward and backward. */
+    /**
+     * SoftPool, GeM and LIP share pk_fixed_exp and pk_fixed_log with the Java backend: every level, its SIMD kernels
+     * across channels included (19 channels: whole and partial vectors), gives Java's bits, forward and backward, on
+     * inputs with infinities, NaN, the float range's ends and subnormals.
+     */
     @Test
-    void softPoolAndLipAreBitIdenticalToJava() {
+    void softPoolGemAndLipAreBitIdenticalToJava() {
         assumeTrue(Pooling.nativeAvailable(), "native library unavailable");
         SplittableRandom r = new SplittableRandom(41);
         long[] shape = {2, 19, 11, 9};
         float[] x = random(r, (int) TestTensors.count(shape), 40), logits = random(r, (int) TestTensors.count(shape), 60);
+        float[] wild = {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 3.4e38f, -3.4e38f, 1e-44f, -0f, 0f};
+        for (int i = 0; i < x.length; i += 1 + r.nextInt(40)) x[i] = wild[r.nextInt(wild.length)];
+        float[] channelP = new float[(int) shape[1]];
+        for (int c = 0; c < channelP.length; c++) channelP[c] = new float[] {1, 2, 3, 0.5f, 7.25f}[c % 5];
         for (PoolSpec spec : List.of(PoolSpec.soft(3, 2).stride(2, 1).padding(1, 1).ceilMode(true).build(),
-                PoolSpec.lip(3, 3).stride(2, 2).padding(1, 1).build())) {
+                PoolSpec.lip(3, 3).stride(2, 2).padding(1, 1).build(),
+                PoolSpec.gem(3, 3, 2).stride(2, 1).padding(1, 1).ceilMode(true).build(),
+                PoolSpec.gem(1, 2, 3).dilation(2, 1).pPerChannel(channelP).eps(1e-30).build(),
+                PoolSpec.globalGem(4.5, 2).build(), PoolSpec.adaptiveSoft(4, 3).build())) {
             for (Layout layout : Layout.values()) {
                 float[] want = null, wantGrad = null;
                 for (TestTensors.Target t : TestTensors.targets()) {

@@ -32,12 +32,11 @@ public final class Comparison {
 
     /**
      * LP pooling raises to general powers through each platform's pow, which may round the last bit differently:
-     * one ulp of each power and of the root, a few ulps in all.
+     * one ulp of each power and of the root, a few ulps in all. (SoftPool, GeM and LIP take e^x and ln x from the
+     * library's own fixed sequences, the same bits in Java and native code: no tolerance.)
      */
     private static boolean withinLpTolerance(Geometry g, float a, float b) {
-        // SoftPool and GeM likewise, through exp, pow and log in double, rounded once
-        boolean transcendental = g.op == dev.poolkit.PoolOp.LP || g.op == dev.poolkit.PoolOp.SOFT || g.op == dev.poolkit.PoolOp.GEM;
-        return transcendental && Math.abs(a - b) <= 4 * Math.ulp(Math.max(Math.abs(a), Math.abs(b)));
+        return g.op == dev.poolkit.PoolOp.LP && Math.abs(a - b) <= 4 * Math.ulp(Math.max(Math.abs(a), Math.abs(b)));
     }
 
     /** Copies a strided f32 tensor into a dense one of its layout ({@code strides} in logical order N, C, spatial...). */

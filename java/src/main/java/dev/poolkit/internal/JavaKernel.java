@@ -93,7 +93,7 @@ public final class JavaKernel implements Kernel {
         long oh = rowBegin % g.out[1], od = rowBegin / g.out[1] % g.out[0], rest = rowBegin / g.out[1] / g.out[0];
         long c = g.layout == Layout.NCHW ? rest % g.channels : 0, n = g.layout == Layout.NCHW ? rest / g.channels : rest;
         JavaFastPath.Scratch scratch = fast == null ? null : fast.scratch();
-        long[] taps = methods == null ? null : methods.scratch();
+        JavaMethods.Scratch taps = methods == null ? null : methods.scratch();
         MemorySegment methodParams = params != null ? params : fixedParams;
         for (long row = rowBegin; row < rowEnd; row++) {
             if (g.windowRule == WindowRule.FRACTIONAL) fractionalLine(input, output, indices, n, c, od, oh);

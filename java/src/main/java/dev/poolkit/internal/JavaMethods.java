@@ -37,16 +37,35 @@ final class JavaMethods {
         }
         if (most > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("windows of " + most + " taps exceed an array");
         this.maxTaps = (int) most;
+        this.scratch = ThreadLocal.withInitial(() -> new Scratch(maxTaps));
     }
 
-    /** Room for one window's tap offsets, then their plane indices: one per run, so that runs on several threads share nothing. */
-    long[] scratch() {
-        return new long[2 * maxTaps];
+    /**
+     * What one window's reduction writes besides the output, sized here once: the window's tap offsets (then their
+     * plane indices after {@link #maxTaps}), the chosen tap's plane index, S3Pool's window corners. One per thread, so
+     * that concurrent runs of one prepared operation share nothing and a run allocates nothing.
+     */
+    static final class Scratch {
+        final long[] taps;
+        final long[] index = new long[1];
+        final long[] start = new long[3], end = new long[3];
+
+        private Scratch(int maxTaps) {
+            this.taps = new long[2 * maxTaps];
+        }
+    }
+
+    private final ThreadLocal<Scratch> scratch;
+
+    /** This thread's scratch. */
+    Scratch scratch() {
+        return scratch.get();
     }
 
     /** One output line, as the native row loop: outputs (od, oh, ow) of channel c (channels first) or all channels. */
-    void line(long[] scratch, MemorySegment input, MemorySegment output, MemorySegment indices, MemorySegment params, long n,
+    void line(Scratch room, MemorySegment input, MemorySegment output, MemorySegment indices, MemorySegment params, long n,
               long c0, int od, int oh) {
+        long[] scratch = room.taps, index = room.index;
         long channels = g.layout == Layout.NCHW ? 1 : g.channels;
         for (int ow = 0; ow < g.out[2]; ow++) {
             for (long c = c0; c < c0 + channels; c++) {
@@ -58,7 +77,6 @@ final class JavaMethods {
                     case SOFT -> soft(input, scratch, count);
                     case GEM -> gem(input, scratch, count, param(params, c));
                     case MIXED -> {
-                        long[] index = {0};
                         float max = max(input, scratch, count, od, oh, ow, index);
                         if (indices != null) indices.setAtIndex(JAVA_LONG_UNALIGNED, at, index[0]);
                         yield mixedValue(lambda(params, c, at), max, avg(input, scratch, count, od, oh, ow));
@@ -71,8 +89,7 @@ final class JavaMethods {
                     }
                     case LIP -> lip(input, params, scratch, count, n);
                     case S3POOL -> {
-                        int taps = s3Taps(inPlane, n, od, oh, ow, params, scratch);
-                        long[] index = {0};
+                        int taps = s3Taps(room, inPlane, n, od, oh, ow, params);
                         float max = max(input, scratch, taps, scratch[maxTaps], index); // a window of -inf: its own first tap
                         if (indices != null) indices.setAtIndex(JAVA_LONG_UNALIGNED, at, index[0]);
                         yield max;
@@ -100,9 +117,8 @@ final class JavaMethods {
      * The taps of S3Pool's window (od, oh, ow) of image n into {@code offsets} (and plane indices): along each axis
      * [start, start + s) clipped at the input's end, start the picked position in training, else o s.
      */
-    private int s3Taps(long inPlane, long n, int od, int oh, int ow, MemorySegment picks, long[] offsets) {
-        long[] start = new long[3], end = new long[3];
-        int[] o = {od, oh, ow};
+    private int s3Taps(Scratch room, long inPlane, long n, int od, int oh, int ow, MemorySegment picks) {
+        long[] start = room.start, end = room.end, offsets = room.taps;
         long perImage = 0;
         for (int a = 3 - g.rank; a < 3; a++) perImage += g.out[a];
         long before = 0;
@@ -112,8 +128,9 @@ final class JavaMethods {
                 end[a] = 1;
                 continue;
             }
+            int o = a == 0 ? od : a == 1 ? oh : ow;
             start[a] = g.paramsMode == Geometry.PARAMS_PICKS
-                    ? (long) picks.getAtIndex(JAVA_FLOAT_UNALIGNED, n * perImage + before + o[a]) : o[a] * g.stride[a];
+                    ? (long) picks.getAtIndex(JAVA_FLOAT_UNALIGNED, n * perImage + before + o) : o * g.stride[a];
             end[a] = Math.min(start[a] + g.kernel[a], g.in[a]);
             before += g.out[a];
         }
@@ -171,9 +188,8 @@ final class JavaMethods {
     }
 
     /** Adds the window's gradients; returns dL/dλ. */
-    private double mixedBackward(MemorySegment in, MemorySegment gradIn, long[] taps, int count, int od, int oh, int ow, float grad,
-                                 double lambda) {
-        long[] index = {0};
+    private double mixedBackward(MemorySegment in, MemorySegment gradIn, long[] taps, long[] index, int count, int od, int oh, int ow,
+                                 float grad, double lambda) {
         float max = max(in, taps, count, od, oh, ow, index);
         if (count > 0 && lambda != 0) {
             for (int k = 0; k < count; k++) {
@@ -402,7 +418,7 @@ final class JavaMethods {
         }
     }
 
-    // ---- GeM: y = zmax (Σ (z_i / zmax)^p / n)^(1/p), z = max(x, eps) with NaN kept ----
+    // ---- GeM: y = zmax (Σ (z_i / zmax)^p / n)^(1/p), z = max(x, eps) with NaN kept; powers by FixedLog ----
 
     private double clamped(float x) {
         return Float.isNaN(x) ? Double.NaN : x > g.eps ? x : g.eps;
@@ -419,10 +435,19 @@ final class JavaMethods {
         return nan ? Double.NaN : m;
     }
 
+    /** r^p as gem.c's gem_power: products for p = 1, 2, 3, 4, else e^(p ln r). */
+    private static double power(double r, double p) {
+        if (p == 1) return r;
+        if (p == 2) return r * r;
+        if (p == 3) return r * r * r;
+        if (p == 4) return (r * r) * (r * r);
+        return FixedLog.pow(r, p);
+    }
+
     /** S = Σ (z/zmax)^p / n. */
     private double meanPower(MemorySegment in, long[] taps, int count, double p, double zmax) {
         double s = 0;
-        for (int k = 0; k < count; k++) s += Math.pow(clamped(in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k])) / zmax, p);
+        for (int k = 0; k < count; k++) s += power(clamped(in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k])) / zmax, p);
         return s / count;
     }
 
@@ -431,7 +456,7 @@ final class JavaMethods {
         double sl = 0;
         for (int k = 0; k < count; k++) {
             double r = clamped(in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k])) / zmax;
-            sl += Math.pow(r, p) * Math.log(r);
+            sl += power(r, p) * FixedLog.log(r);
         }
         return sl / (meanPower * count);
     }
@@ -440,7 +465,7 @@ final class JavaMethods {
         if (count == 0) return 0f;
         double zmax = zmax(in, taps, count);
         if (!Double.isFinite(zmax)) return (float) zmax;
-        return (float) (zmax * Math.pow(meanPower(in, taps, count, p, zmax), 1 / p));
+        return (float) (zmax * FixedLog.pow(meanPower(in, taps, count, p, zmax), 1 / p));
     }
 
     /** Adds window (od, oh, ow)'s gradients; returns its contribution to dL/dp. */
@@ -454,15 +479,15 @@ final class JavaMethods {
             return Double.NaN;
         }
         double s = meanPower(in, taps, count, p, zmax), t = meanLogPower(in, taps, count, p, zmax, s);
-        double y = zmax * Math.pow(s, 1 / p), n = count;
+        double y = zmax * FixedLog.pow(s, 1 / p), n = count;
         for (int k = 0; k < count; k++) {
             long at = taps[k];
             float x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, at);
             if (!(x >= g.eps)) continue; // at x = eps the clamp passes the gradient, as PyTorch's
             gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, at, gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, at)
-                    + (float) (grad * Math.pow(x / y, p - 1) / n));
+                    + (float) (grad * FixedLog.pow(x / y, p - 1) / n));
         }
-        return grad * y * (t / p - Math.log(s) / (p * p));
+        return grad * y * (t / p - FixedLog.log(s) / (p * p));
     }
 
     /**
@@ -484,7 +509,8 @@ final class JavaMethods {
         if (gradParams != null && g.paramsMode == Geometry.PARAMS_CHANNEL_BROADCAST) {
             for (long i = 0; i < g.batch * g.in[0] * g.in[1] * g.in[2]; i++) gradParams.setAtIndex(JAVA_FLOAT_UNALIGNED, i, 0f);
         }
-        long[] taps = scratch();
+        Scratch room = scratch();
+        long[] taps = room.taps, index = room.index;
         double total = 0;
         for (long c = 0; c < g.channels; c++) {
             double channel = 0;
@@ -503,8 +529,7 @@ final class JavaMethods {
                                 case STOCHASTIC -> stochasticBackward(input, gradInput, params, taps, count, at, grad);
                                 case LIP -> lipBackward(input, gradInput, params, gradParams, taps, count, n, grad);
                                 case S3POOL -> {
-                                    int k3 = s3Taps(inPlane, n, od, oh, ow, params, taps);
-                                    long[] index = {0};
+                                    int k3 = s3Taps(room, inPlane, n, od, oh, ow, params);
                                     max(input, taps, k3, taps[maxTaps], index);
                                     for (int k = 0; k < k3; k++) {
                                         if (taps[maxTaps + k] == index[0]) {
@@ -514,7 +539,7 @@ final class JavaMethods {
                                     }
                                 }
                                 default -> {
-                                    double lambdaGrad = mixedBackward(input, gradInput, taps, count, od, oh, ow, grad, lambda(params, c, at));
+                                    double lambdaGrad = mixedBackward(input, gradInput, taps, index, count, od, oh, ow, grad, lambda(params, c, at));
                                     if (gradParams != null && g.paramsMode == Geometry.PARAMS_OUTPUT_MAP) {
                                         gradParams.setAtIndex(JAVA_FLOAT_UNALIGNED, at, (float) lambdaGrad);
                                     }

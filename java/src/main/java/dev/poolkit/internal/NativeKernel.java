@@ -133,7 +133,9 @@ public final class NativeKernel implements Kernel {
         this.rowsPerCriticalCall = CriticalCalls.rowsPerCall(g.rows, bytes);
         this.backwardBytes = (g.inputCount * (g.op == PoolOp.LP ? 2 : 1) + g.outputCount * (g.op == PoolOp.LP ? 2 : 3)) * Float.BYTES;
         String path = pathName(owned, false);
-        String withIndices = g.op == PoolOp.MAX || g.op == PoolOp.MIN ? pathName(owned, true) : path;
+        boolean picksTaps = g.op == PoolOp.MAX || g.op == PoolOp.MIN || g.op == PoolOp.MIXED || g.op == PoolOp.STOCHASTIC
+                || g.op == PoolOp.S3POOL;
+        String withIndices = picksTaps ? pathName(owned, true) : path;
         // runs with indices may take another strategy at the same level: then both are named
         this.name = "native:" + path + (withIndices.equals(path) ? ""
                 : " (with indices: " + withIndices.substring(withIndices.indexOf(':') + 1) + ")");
