@@ -31,6 +31,9 @@ public final class NativeKernel implements Kernel {
                 PoolkitFFI.pk_pool_backward_f32$address(), PoolkitFFI.pk_pool_backward_f32$descriptor(), Linker.Option.critical(true));
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(
                 PoolkitFFI.pk_pool_backward_f32$address(), PoolkitFFI.pk_pool_backward_f32$descriptor());
+        static final MethodHandle RANGE = Linker.nativeLinker().downcallHandle(
+                PoolkitFFI.pk_pool_backward_range_f32$address(), PoolkitFFI.pk_pool_backward_range_f32$descriptor(),
+                Linker.Option.critical(true));
         static final MethodHandle METHOD = Linker.nativeLinker().downcallHandle(
                 PoolkitFFI.pk_method_backward_f32$address(), PoolkitFFI.pk_method_backward_f32$descriptor(), Linker.Option.critical(true));
         static final MethodHandle METHOD_HANDLE = Linker.nativeLinker().downcallHandle(
@@ -66,6 +69,8 @@ public final class NativeKernel implements Kernel {
     private final MemorySegment plan, samples;
     private final long sampleCount;
     private final long runBytes, rowsPerCriticalCall, backwardBytes;
+    /** The backward's (n, c) planes, and how many of them one critical call over heap memory takes. */
+    private final long planes, planesPerCriticalCall;
     private final Isa isa;
     /** Level and strategy of the kernel the plan runs, asked once: {@code native:avx512:tiles}. */
     private final String name;
@@ -132,6 +137,8 @@ public final class NativeKernel implements Kernel {
         this.runBytes = bytes;
         this.rowsPerCriticalCall = CriticalCalls.rowsPerCall(g.rows, bytes);
         this.backwardBytes = (g.inputCount * (g.op == PoolOp.LP ? 2 : 1) + g.outputCount * (g.op == PoolOp.LP ? 2 : 3)) * Float.BYTES;
+        this.planes = g.batch * g.channels;
+        this.planesPerCriticalCall = CriticalCalls.rowsPerCall(planes, backwardBytes);
         String path = pathName(owned, false);
         String withIndices = g.op == PoolOp.MAX || g.op == PoolOp.MIN ? pathName(owned, true) : path;
         // runs with indices may take another strategy at the same level: then both are named
@@ -189,6 +196,7 @@ public final class NativeKernel implements Kernel {
             case REGULAR -> run(false, in, out, idx, prm, rowBegin, rowEnd);
             case LONG_ON_HEAP -> { // critical calls over row ranges short enough not to stall safepoints
                 for (long begin = rowBegin; begin < rowEnd; begin += rowsPerCriticalCall) {
+                    CriticalCalls.countPiece();
                     run(true, in, out, idx, prm, begin, Math.min(rowEnd, begin + rowsPerCriticalCall));
                 }
             }
@@ -261,19 +269,40 @@ public final class NativeKernel implements Kernel {
         int status = switch (CriticalCalls.mode(backwardBytes, CriticalCalls.allNative(gradOutput, gradInput, x, y, idx))) {
             case CRITICAL -> backward(Backward.CRITICAL, gradOutput, gradInput, x, y, idx);
             case REGULAR -> backward(Backward.HANDLE, gradOutput, gradInput, x, y, idx);
-            case LONG_ON_HEAP -> { // on native copies, so that no critical call runs long
-                try (Arena copies = Arena.ofConfined()) {
-                    MemorySegment g = CriticalCalls.nativeCopy(copies, gradOutput, true), gi = CriticalCalls.nativeCopy(copies, gradInput, false);
-                    int s = backward(Backward.HANDLE, g, gi, CriticalCalls.nativeCopy(copies, x, true), CriticalCalls.nativeCopy(copies, y, true),
-                            CriticalCalls.nativeCopy(copies, idx, true));
-                    if (gi != gradInput) CriticalCalls.copyInPieces(gi, gradInput);
-                    yield s;
-                }
-            }
+            case LONG_ON_HEAP -> backwardInRanges(gradOutput, gradInput, x, y, idx);
         };
         if (status != 0) {
             throw new PoolingException("native pooling backward failed: " + statusText(status), status);
         }
+    }
+
+    /**
+     * The backward over heap memory as short critical calls: each pass over consecutive plane ranges, all of a pass
+     * before the next, which adds in the order of one whole call (see PK_PASS_* in poolkit.h).
+     */
+    private int backwardInRanges(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment x, MemorySegment y,
+                                 MemorySegment idx) {
+        for (int pass : CriticalCalls.GRADIENT_PASSES) {
+            if (pass == PoolkitFFI.PK_PASS_CHECK() && idx.equals(MemorySegment.NULL)) continue; // only indices are checked
+            for (long begin = 0; begin < planes; begin += planesPerCriticalCall) {
+                long end = Math.min(planes, begin + planesPerCriticalCall);
+                CriticalCalls.countPiece();
+                int status;
+                try {
+                    status = (int) Backward.RANGE.invokeExact(spec, input, x, x.byteSize() / Float.BYTES, output, y,
+                            y.byteSize() / Float.BYTES, gradOutput, gradOutput.byteSize() / Float.BYTES, idx, idx.byteSize() / Long.BYTES,
+                            gradInput, gradInput.byteSize() / Float.BYTES, pass, begin, end);
+                } catch (RuntimeException | Error e) {
+                    throw e;
+                } catch (Throwable t) {
+                    throw new AssertionError(t);
+                } finally {
+                    Reference.reachabilityFence(this);
+                }
+                if (status != 0) return status;
+            }
+        }
+        return 0;
     }
 
     private int backward(MethodHandle handle, MemorySegment gradOutput, MemorySegment gradInput, MemorySegment x, MemorySegment y,
