@@ -1,6 +1,9 @@
 /* The exported entry points: check everything, then hand a plan to one kernel. */
 #include <stddef.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "dispatch/dispatch.h"
 #include "methods/methods.h"
@@ -144,7 +147,7 @@ int32_t pk_pool_forward_f32(const pk_pool_spec* spec,
                     indices_capacity, samples, samples_capacity, NULL, 0, row_begin, row_end);
 }
 
-/* A prepared plan seen as the 64-bit words its checksum adds up. */
+/* A prepared plan seen as the 64-bit words its checksum hashes. */
 typedef union plan_words {
     pk_prepared_plan p;
     uint64_t words[sizeof(pk_prepared_plan) / sizeof(uint64_t)];
@@ -159,35 +162,60 @@ static inline uint64_t fold_mul(uint64_t a, uint64_t b) {
     return (uint64_t)product ^ (uint64_t)(product >> 64);
 }
 
-/* The final mix of a 64-bit state: every input bit flips each output bit with probability about 1/2. */
-static inline uint64_t avalanche(uint64_t h) {
-    h ^= h >> 33;
-    h *= UINT64_C(0xC2B2AE3D27D4EB4F);
-    h ^= h >> 29;
-    h *= UINT64_C(0x165667B19E3779F9);
-    return h ^ (h >> 32);
-}
+/* Copies the words before the checksum from `from` to `to`, each read once, and hashes them as read, with XXH3's
+   accumulation: word i, xored with a key of its position, adds the product of its two 32-bit halves to lane i and
+   itself to the other lane of its pair, so no bit of it is lost where a half is zero; the eight lanes meet in a
+   tree of 64x64-bit products. Each product of halves fits in 64 bits, so a flipped bit never wraps away; two
+   flips cancel only in the same bit of two words of one lane, in opposite directions, whose keyed other halves
+   are equal, which the keys make a 2^-32 accident per such pair; any other corruption passes with probability
+   about 2^-64. The plain sum catches any single changed word outright. It detects accidents, not forgery. SSE2
+   takes two words per instruction, half the cost of wide scalar multiplies on the smallest problems; the
+   portable loop computes the same values. */
+_Static_assert(PK_PLAN_CHECKED_WORDS % 8 == 0, "the checked words fill the four pairs of lanes evenly");
 
-/* A hash of the words before the checksum, and their plain sum. Four independent lanes each fold two words into
-   one wide product per step (as wyhash does), so a run pays about one multiply per two words; the hash is not
-   linear, so flipped bits cannot cancel out as they did in sums: a corrupted plan passes with probability about
-   2^-64, and a run never trusts a plan it did not hash. It detects accidents, not forgery. */
-static inline void plan_checksum(const uint64_t* words, uint64_t checksum[2]) {
+static inline void copy_and_hash(const uint64_t* from, uint64_t* to, uint64_t checksum[2]) {
     const uint64_t s0 = UINT64_C(0xA0761D6478BD642F), s1 = UINT64_C(0xE7037ED1A0B428DB), s2 = UINT64_C(0x8EBC6AF09C88C6E3);
-    uint64_t lane[4] = {s0, s1, s2, s0 ^ s1}, sum = 0;
-    size_t i = 0;
-    for (; i + 8 <= PK_PLAN_CHECKED_WORDS; i += 8)
-        for (int l = 0; l < 4; l++) {
-            const uint64_t a = words[i + 2 * l], b = words[i + 2 * l + 1];
-            lane[l] = fold_mul(a ^ s1 ^ lane[l], b ^ s2);
-            sum += a + b;
+    uint64_t lane[8], sum;
+#if defined(__SSE2__)
+    __m128i acc[4], sums = _mm_setzero_si128();
+    __m128i key = _mm_set_epi64x((long long)s1, (long long)s2);
+    const __m128i step = _mm_set_epi64x((long long)UINT64_C(0x9E3779B97F4A7C15), (long long)UINT64_C(0xC2B2AE3D27D4EB4F));
+    for (int j = 0; j < 4; j++) acc[j] = _mm_set_epi64x((long long)(s0 * (uint64_t)(2 * j + 2)), (long long)(s0 * (uint64_t)(2 * j + 1)));
+    for (size_t i = 0; i < PK_PLAN_CHECKED_WORDS; i += 8)
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+            const __m128i words = _mm_loadu_si128((const __m128i*)(from + i + 2 * j));
+            _mm_storeu_si128((__m128i*)(to + i + 2 * j), words);
+            const __m128i keyed = _mm_xor_si128(words, key);
+            key = _mm_add_epi64(key, step);
+            const __m128i halves = _mm_mul_epu32(keyed, _mm_srli_epi64(keyed, 32)); /* low half times high half */
+            acc[j] = _mm_add_epi64(acc[j], _mm_add_epi64(halves, _mm_shuffle_epi32(words, 0x4E))); /* + the pair swapped */
+            sums = _mm_add_epi64(sums, words);
         }
-    uint64_t h = fold_mul(lane[0] ^ s0, lane[1] ^ s1) ^ fold_mul(lane[2] ^ s2, lane[3] ^ s0);
-    for (size_t rest = PK_PLAN_CHECKED_WORDS % 8; rest > 0; rest--, i++) { /* counted, so that no plan size makes GCC warn */
-        h = fold_mul(h ^ s1, words[i] ^ s2);
-        sum += words[i];
+    for (int j = 0; j < 4; j++) _mm_storeu_si128((__m128i*)(lane + 2 * j), acc[j]);
+    uint64_t two[2];
+    _mm_storeu_si128((__m128i*)two, sums);
+    sum = two[0] + two[1];
+#else
+    uint64_t key[2] = {s2, s1};
+    const uint64_t step[2] = {UINT64_C(0xC2B2AE3D27D4EB4F), UINT64_C(0x9E3779B97F4A7C15)};
+    for (int j = 0; j < 4; j++) lane[2 * j] = s0 * (uint64_t)(2 * j + 1), lane[2 * j + 1] = s0 * (uint64_t)(2 * j + 2);
+    sum = 0;
+    for (size_t i = 0; i < PK_PLAN_CHECKED_WORDS; i += 2) {
+        const uint64_t pair[2] = {from[i], from[i + 1]};
+        const size_t j = i / 2 % 4;
+        for (int l = 0; l < 2; l++) {
+            const uint64_t keyed = pair[l] ^ key[l];
+            to[i + l] = pair[l];
+            lane[2 * j + l] += (keyed & UINT64_C(0xFFFFFFFF)) * (keyed >> 32) + pair[1 - l];
+            key[l] += step[l];
+            sum += pair[l];
+        }
     }
-    checksum[0] = avalanche(h ^ PK_PLAN_CHECKED_WORDS);
+#endif
+    const uint64_t h = fold_mul(fold_mul(lane[0] ^ s0, lane[1] ^ s1) ^ fold_mul(lane[2] ^ s2, lane[3] ^ s0),
+                                fold_mul(lane[4] ^ s0, lane[5] ^ s1) ^ fold_mul(lane[6] ^ s2, lane[7] ^ s0));
+    checksum[0] = h ^ PK_PLAN_CHECKED_WORDS;
     checksum[1] = sum ^ UINT64_C(0x9E3779B97F4A7C15);
 }
 
@@ -220,7 +248,8 @@ static int32_t prepare(const pk_pool_spec* spec, const pk_method_spec* method, i
     }
     local.p.magic = PK_PLAN_MAGIC;
     local.p.abi_version = PK_ABI_VERSION;
-    plan_checksum(local.words, local.p.checksum);
+    plan_words hashed;
+    copy_and_hash(local.words, hashed.words, local.p.checksum);
     memcpy(plan, &local, sizeof local);
     return PK_OK;
 }
@@ -237,15 +266,16 @@ int32_t pk_method_prepare(const pk_pool_spec* spec, const pk_method_spec* method
 
 /* The plan behind a call, copied into *copy and checked there (tag, version, checksum, op). The plan is caller
    memory, which another thread may change while a call runs: a plan checked in place could be rewritten between
-   its check and its use, so every call checks and runs from its own copy. Nothing is read before plan_size says
-   the whole plan is there. */
+   its check and its use, so every call reads each word once, into its own copy, hashes what it read, and runs
+   from that copy. Nothing is read before plan_size says the whole plan is there. */
 static int32_t load_plan(const void* plan, int64_t plan_size, plan_words* copy) {
     if (!plan) return PK_ERR_NULL_POINTER;
     if ((uintptr_t)plan % sizeof(uint64_t) != 0) return PK_ERR_MISALIGNED;
     if (plan_size < (int64_t)sizeof(pk_prepared_plan)) return PK_ERR_BUFFER_TOO_SMALL;
-    memcpy(copy, plan, sizeof *copy);
+    const uint64_t* given = plan;
     uint64_t checksum[2];
-    plan_checksum(copy->words, checksum);
+    copy_and_hash(given, copy->words, checksum);
+    for (size_t i = PK_PLAN_CHECKED_WORDS; i < sizeof copy->words / sizeof copy->words[0]; i++) copy->words[i] = given[i];
     if (copy->p.magic != PK_PLAN_MAGIC || copy->p.abi_version != PK_ABI_VERSION || checksum[0] != copy->p.checksum[0]
         || checksum[1] != copy->p.checksum[1] || copy->p.plan.op < PK_OP_MAX || copy->p.plan.op > PK_OP_S3POOL)
         return PK_ERR_INVALID_PLAN;
