@@ -178,11 +178,21 @@ _Static_assert(PK_PLAN_CHECKED_WORDS % 8 == 0, "the checked words fill the four 
 #define PK_PLAN_STEP0 UINT64_C(0xC2B2AE3D27D4EB4F) /* the keys of lane 0 and 1 advance by these per pair of words */
 #define PK_PLAN_STEP1 UINT64_C(0x9E3779B97F4A7C15)
 
+/* The checksum of the eight lanes and the sum: the lanes meet in a tree of wide products. */
+static inline void plan_checksum(const uint64_t lane[8], uint64_t sum, uint64_t checksum[2]) {
+    const uint64_t s0 = PK_PLAN_SEED0, s1 = PK_PLAN_SEED1, s2 = PK_PLAN_SEED2;
+    const uint64_t h = fold_mul(fold_mul(lane[0] ^ s0, lane[1] ^ s1) ^ fold_mul(lane[2] ^ s2, lane[3] ^ s0),
+                                fold_mul(lane[4] ^ s0, lane[5] ^ s1) ^ fold_mul(lane[6] ^ s2, lane[7] ^ s0));
+    checksum[0] = h ^ PK_PLAN_CHECKED_WORDS;
+    checksum[1] = sum ^ UINT64_C(0x9E3779B97F4A7C15);
+}
+
 #if defined(__x86_64__) && defined(PK_HAVE_X86_KERNELS)
-/* The lanes and the sum of copy_and_hash with AVX-512, the same values: all eight lanes in one register, four
-   pairs of words per step (a third of SSE2's instructions, most of a small run's checking time). */
-__attribute__((target("avx512f"))) static void copy_and_accumulate_avx512(const uint64_t* from, uint64_t* to,
-                                                                          uint64_t lane[8], uint64_t* sum) {
+/* copy_and_hash with AVX-512, the same values: all eight lanes in one register, four pairs of words per step (a
+   third of SSE2's instructions). The lanes leave the register by extraction, not through memory: scalar loads
+   from a vector store just written wait for it (store forwarding fails), which cost more than the hashing. */
+__attribute__((target("avx512f"))) static void copy_and_hash_avx512(const uint64_t* from, uint64_t* to,
+                                                                    uint64_t checksum[2]) {
     const uint64_t s0 = PK_PLAN_SEED0, s1 = PK_PLAN_SEED1, s2 = PK_PLAN_SEED2, t0 = PK_PLAN_STEP0, t1 = PK_PLAN_STEP1;
     __m512i acc = _mm512_set_epi64((long long)(s0 * 8), (long long)(s0 * 7), (long long)(s0 * 6), (long long)(s0 * 5),
                                    (long long)(s0 * 4), (long long)(s0 * 3), (long long)(s0 * 2), (long long)s0);
@@ -201,8 +211,15 @@ __attribute__((target("avx512f"))) static void copy_and_accumulate_avx512(const 
         acc = _mm512_add_epi64(acc, _mm512_add_epi64(halves, _mm512_shuffle_epi32(words, (_MM_PERM_ENUM)0x4E)));
         sums = _mm512_add_epi64(sums, words);
     }
-    _mm512_storeu_si512(lane, acc);
-    *sum = (uint64_t)_mm512_reduce_add_epi64(sums);
+    const __m256i low = _mm512_castsi512_si256(acc), high = _mm512_extracti64x4_epi64(acc, 1);
+    const __m128i quarters[4] = {_mm256_castsi256_si128(low), _mm256_extracti128_si256(low, 1),
+                                 _mm256_castsi256_si128(high), _mm256_extracti128_si256(high, 1)};
+    uint64_t lane[8];
+    for (int q = 0; q < 4; q++) {
+        lane[2 * q] = (uint64_t)_mm_cvtsi128_si64(quarters[q]);
+        lane[2 * q + 1] = (uint64_t)_mm_extract_epi64(quarters[q], 1);
+    }
+    plan_checksum(lane, (uint64_t)_mm512_reduce_add_epi64(sums), checksum);
 }
 #endif
 
@@ -227,10 +244,11 @@ static inline void copy_and_accumulate(const uint64_t* from, uint64_t* to, uint6
                 acc[j] = _mm_add_epi64(acc[j], _mm_add_epi64(halves, _mm_shuffle_epi32(words, 0x4E))); /* + the pair swapped */
                 sums = _mm_add_epi64(sums, words);
             }
-        for (int j = 0; j < 4; j++) _mm_storeu_si128((__m128i*)(lane + 2 * j), acc[j]);
-        uint64_t two[2];
-        _mm_storeu_si128((__m128i*)two, sums);
-        sum = two[0] + two[1];
+        for (int j = 0; j < 4; j++) { /* by moves, not through memory (see copy_and_hash_avx512) */
+            lane[2 * j] = (uint64_t)_mm_cvtsi128_si64(acc[j]);
+            lane[2 * j + 1] = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(acc[j], acc[j]));
+        }
+        sum = (uint64_t)_mm_cvtsi128_si64(sums) + (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
 #else
         uint64_t key[2] = {s2, s1};
         const uint64_t step[2] = {PK_PLAN_STEP0, PK_PLAN_STEP1};
@@ -252,18 +270,15 @@ static inline void copy_and_accumulate(const uint64_t* from, uint64_t* to, uint6
 }
 
 static inline void copy_and_hash(const uint64_t* from, uint64_t* to, uint64_t checksum[2]) {
-    const uint64_t s0 = PK_PLAN_SEED0, s1 = PK_PLAN_SEED1, s2 = PK_PLAN_SEED2;
-    uint64_t lane[8], sum;
 #if defined(__x86_64__) && defined(PK_HAVE_X86_KERNELS)
-    if (pk_dispatch_cpu_isa() == PK_ISA_AVX512)
-        copy_and_accumulate_avx512(from, to, lane, &sum);
-    else
+    if (pk_dispatch_cpu_isa() == PK_ISA_AVX512) {
+        copy_and_hash_avx512(from, to, checksum);
+        return;
+    }
 #endif
-        copy_and_accumulate(from, to, lane, &sum);
-    const uint64_t h = fold_mul(fold_mul(lane[0] ^ s0, lane[1] ^ s1) ^ fold_mul(lane[2] ^ s2, lane[3] ^ s0),
-                                fold_mul(lane[4] ^ s0, lane[5] ^ s1) ^ fold_mul(lane[6] ^ s2, lane[7] ^ s0));
-    checksum[0] = h ^ PK_PLAN_CHECKED_WORDS;
-    checksum[1] = sum ^ UINT64_C(0x9E3779B97F4A7C15);
+    uint64_t lane[8], sum;
+    copy_and_accumulate(from, to, lane, &sum);
+    plan_checksum(lane, sum, checksum);
 }
 
 int64_t pk_pool_plan_size(void) { return (int64_t)sizeof(pk_prepared_plan); }
