@@ -190,34 +190,24 @@ public final class NativeKernel implements Kernel {
     @Override
     public void run(MemorySegment in, MemorySegment out, MemorySegment indices, MemorySegment runParams, long rowBegin, long rowEnd) {
         MemorySegment idx = indices == null ? MemorySegment.NULL : indices;
-        MemorySegment prm = runParams != null ? runParams : params;
-        switch (CriticalCalls.mode(runBytes, CriticalCalls.allNative(in, out, idx, prm))) {
-            case CRITICAL -> run(true, in, out, idx, prm, rowBegin, rowEnd);
-            case REGULAR -> run(false, in, out, idx, prm, rowBegin, rowEnd);
-            case LONG_ON_HEAP -> { // critical calls over row ranges short enough not to stall safepoints
-                for (long begin = rowBegin; begin < rowEnd; begin += rowsPerCriticalCall) {
-                    CriticalCalls.countPiece();
-                    run(true, in, out, idx, prm, begin, Math.min(rowEnd, begin + rowsPerCriticalCall));
-                }
+        if (method) {
+            runMethod(in, out, idx, runParams != null ? runParams : params, rowBegin, rowEnd);
+        } else if (runBytes < CriticalCalls.MAX_BYTES) { // the smallest problems' path, kept short: critical over any memory
+            check(runPooling(RUN_CRITICAL, in, out, idx, rowBegin, rowEnd));
+        } else if (CriticalCalls.allNative(in, out, idx)) {
+            check(runPooling(RUN, in, out, idx, rowBegin, rowEnd));
+        } else { // critical calls over row ranges short enough not to stall safepoints
+            for (long begin = rowBegin; begin < rowEnd; begin += rowsPerCriticalCall) {
+                CriticalCalls.countPiece();
+                check(runPooling(RUN_CRITICAL, in, out, idx, begin, Math.min(rowEnd, begin + rowsPerCriticalCall)));
             }
         }
     }
 
-    private void run(boolean critical, MemorySegment in, MemorySegment out, MemorySegment idx, MemorySegment prm, long rowBegin,
-                     long rowEnd) {
-        long prmCount = prm.byteSize() / Float.BYTES;
-        int status;
+    private int runPooling(MethodHandle handle, MemorySegment in, MemorySegment out, MemorySegment idx, long rowBegin, long rowEnd) {
         try {
-            status = method ? (critical
-                    ? (int) Method.RUN_CRITICAL.invokeExact(plan, plan.byteSize(), in, in.byteSize() / Float.BYTES, out,
-                            out.byteSize() / Float.BYTES, idx, idx.byteSize() / Long.BYTES, prm, prmCount, rowBegin, rowEnd)
-                    : (int) Method.RUN.invokeExact(plan, plan.byteSize(), in, in.byteSize() / Float.BYTES, out,
-                            out.byteSize() / Float.BYTES, idx, idx.byteSize() / Long.BYTES, prm, prmCount, rowBegin, rowEnd))
-                    : critical
-                    ? (int) RUN_CRITICAL.invokeExact(plan, plan.byteSize(), in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
-                            idx, idx.byteSize() / Long.BYTES, samples, sampleCount, rowBegin, rowEnd)
-                    : (int) RUN.invokeExact(plan, plan.byteSize(), in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
-                            idx, idx.byteSize() / Long.BYTES, samples, sampleCount, rowBegin, rowEnd);
+            return (int) handle.invokeExact(plan, plan.byteSize(), in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
+                    idx, idx.byteSize() / Long.BYTES, samples, sampleCount, rowBegin, rowEnd);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -225,9 +215,38 @@ public final class NativeKernel implements Kernel {
         } finally {
             Reference.reachabilityFence(this); // keeps the arena, so plan and samples, alive through the call
         }
-        if (status != 0) {
-            throw new PoolingException("native pooling failed: " + statusText(status), status);
+    }
+
+    /** The methods of the literature: their params with each run, critical or not by {@link CriticalCalls} as pooling. */
+    private void runMethod(MemorySegment in, MemorySegment out, MemorySegment idx, MemorySegment prm, long rowBegin, long rowEnd) {
+        switch (CriticalCalls.mode(runBytes, CriticalCalls.allNative(in, out, idx, prm))) {
+            case CRITICAL -> check(runMethod(Method.RUN_CRITICAL, in, out, idx, prm, rowBegin, rowEnd));
+            case REGULAR -> check(runMethod(Method.RUN, in, out, idx, prm, rowBegin, rowEnd));
+            case LONG_ON_HEAP -> {
+                for (long begin = rowBegin; begin < rowEnd; begin += rowsPerCriticalCall) {
+                    CriticalCalls.countPiece();
+                    check(runMethod(Method.RUN_CRITICAL, in, out, idx, prm, begin, Math.min(rowEnd, begin + rowsPerCriticalCall)));
+                }
+            }
         }
+    }
+
+    private int runMethod(MethodHandle handle, MemorySegment in, MemorySegment out, MemorySegment idx, MemorySegment prm, long rowBegin,
+                          long rowEnd) {
+        try {
+            return (int) handle.invokeExact(plan, plan.byteSize(), in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
+                    idx, idx.byteSize() / Long.BYTES, prm, prm.byteSize() / Float.BYTES, rowBegin, rowEnd);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    private static void check(int status) {
+        if (status != 0) throw new PoolingException("native pooling failed: " + statusText(status), status);
     }
 
     @Override
