@@ -95,7 +95,8 @@ static int32_t run_plan(const pk_plan* plan, int32_t isa, const int32_t path[2],
                         int64_t row_begin, int64_t row_end) {
     int32_t status;
     pk_plan with_samples; /* fractional windows: the plan and this call's samples; methods: their params */
-    if (!pk_method_ready(plan)) return PK_ERR_INVALID_OPTION; /* a method prepared without its parameters */
+    const int method = plan->op >= PK_OP_SOFT; /* the pooling ops spare the methods' checks (calls to another file) */
+    if (method && !pk_method_ready(plan)) return PK_ERR_INVALID_OPTION; /* a method prepared without its parameters */
     if ((status = pk_check_buffer(input_data, input_capacity, plan->in_extent, sizeof(float))) != PK_OK) return status;
     if ((status = pk_check_buffer(output_data, output_capacity, plan->out_extent, sizeof(float))) != PK_OK) return status;
     if (indices_data) { /* max, min, and the methods that pick a tap */
@@ -116,7 +117,8 @@ static int32_t run_plan(const pk_plan* plan, int32_t isa, const int32_t path[2],
     } else if (samples) {
         return PK_ERR_INVALID_OPTION;
     }
-    if ((status = pk_method_check_params(plan, params, params_capacity)) != PK_OK) return status;
+    if (method || params) /* a pooling op takes no params: pk_method_check_params refuses any */
+        if ((status = pk_method_check_params(plan, params, params_capacity)) != PK_OK) return status;
     if (params) {
         if (plan != &with_samples) with_samples = *plan;
         with_samples.params = params;
