@@ -190,6 +190,17 @@ static inline void plan_checksum(const uint64_t lane[8], uint64_t sum, uint64_t 
 }
 
 #if defined(__x86_64__) && defined(PK_HAVE_X86_KERNELS)
+/* The eight 64-bit lanes of v, by extraction (see copy_and_hash_avx512). */
+__attribute__((target("avx512f"))) static inline void extract_lanes_avx512(__m512i v, uint64_t lane[8]) {
+    const __m256i low = _mm512_castsi512_si256(v), high = _mm512_extracti64x4_epi64(v, 1);
+    const __m128i quarters[4] = {_mm256_castsi256_si128(low), _mm256_extracti128_si256(low, 1),
+                                 _mm256_castsi256_si128(high), _mm256_extracti128_si256(high, 1)};
+    for (int q = 0; q < 4; q++) {
+        lane[2 * q] = (uint64_t)_mm_cvtsi128_si64(quarters[q]);
+        lane[2 * q + 1] = (uint64_t)_mm_extract_epi64(quarters[q], 1);
+    }
+}
+
 /* copy_and_hash with AVX-512, the same values: all eight lanes in one register, four pairs of words per step (a
    third of SSE2's instructions). The lanes leave the register by extraction, not through memory: scalar loads
    from a vector store just written wait for it (store forwarding fails), which cost more than the hashing. */
@@ -213,15 +224,11 @@ __attribute__((target("avx512f"))) static void copy_and_hash_avx512(const uint64
         acc = _mm512_add_epi64(acc, _mm512_add_epi64(halves, _mm512_shuffle_epi32(words, (_MM_PERM_ENUM)0x4E)));
         sums = _mm512_add_epi64(sums, words);
     }
-    const __m256i low = _mm512_castsi512_si256(acc), high = _mm512_extracti64x4_epi64(acc, 1);
-    const __m128i quarters[4] = {_mm256_castsi256_si128(low), _mm256_extracti128_si256(low, 1),
-                                 _mm256_castsi256_si128(high), _mm256_extracti128_si256(high, 1)};
-    uint64_t lane[8];
-    for (int q = 0; q < 4; q++) {
-        lane[2 * q] = (uint64_t)_mm_cvtsi128_si64(quarters[q]);
-        lane[2 * q + 1] = (uint64_t)_mm_extract_epi64(quarters[q], 1);
-    }
-    plan_checksum(lane, (uint64_t)_mm512_reduce_add_epi64(sums), checksum);
+    uint64_t lane[8], word_sums[8], sum = 0;
+    extract_lanes_avx512(acc, lane);
+    extract_lanes_avx512(sums, word_sums);
+    for (int l = 0; l < 8; l++) sum += word_sums[l]; /* unsigned: _mm512_reduce_add_epi64 adds as signed, and wraps */
+    plan_checksum(lane, sum, checksum);
 }
 #endif
 
