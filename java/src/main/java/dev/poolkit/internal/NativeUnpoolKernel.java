@@ -51,8 +51,8 @@ public final class NativeUnpoolKernel implements UnpoolKernel {
         this.isa = isa;
         this.planes = inputShape[0] * inputShape[1];
         // values, indices and the output, each read or written about twice over the passes
-        long bytes = Geometry.elementCount("input shape", inputShape) * (Float.BYTES + Long.BYTES)
-                + Geometry.elementCount("output shape", outputShape) * Float.BYTES;
+        long bytes = Arrays.stream(inputShape).reduce(1, Math::multiplyExact) * (Float.BYTES + Long.BYTES)
+                + Arrays.stream(outputShape).reduce(1, Math::multiplyExact) * Float.BYTES; // empty shapes: 0
         this.planesPerCriticalCall = CriticalCalls.rowsPerCall(planes, bytes);
         Arena arena = Arena.ofAuto();
         nativeSpec = pk_pool_spec.allocate(arena);
