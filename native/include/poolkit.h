@@ -256,6 +256,38 @@ PK_API int32_t pk_pool_backward_f32(const pk_pool_spec* spec,
                              const int64_t* indices_data, int64_t indices_capacity,
                              float* grad_input, int64_t grad_input_capacity);
 
+/* Passes of the ranged gradient and unpooling calls below. A whole call (pk_pool_backward_f32,
+   pk_max_unpool_f32, pk_roi_backward_f32) runs its passes in this order over everything; a ranged call runs the
+   passes it is given over [begin, end) of the call's own loop order. A caller that must keep each call short
+   (the JVM's critical downcalls) runs every pass over consecutive ranges, all ranges of one pass in increasing
+   order before the next pass: that computes the same bits, and returns the same status, as one whole call.
+   A call validates everything it reads, whatever passes ran before it. */
+#define PK_PASS_CHECK 1   /* the range's indices checked (an invalid one: PK_ERR_INVALID_INDEX); nothing written */
+#define PK_PASS_ZERO 2    /* the range's part of the result zeroed */
+#define PK_PASS_SCATTER 4 /* the range's values written, or gradients added, into the result */
+#define PK_PASS_VERIFY 8  /* unpooling: the range's targets read back (PK_ERR_CONFLICTING_INDEX) */
+#define PK_PASS_ALL 15
+
+/* pk_pool_backward_f32 over the (n, c) planes [plane_begin, plane_end) (plane n * C + c, from 0 to N * C): ZERO
+   zeroes grad_input's planes, CHECK checks and SCATTER adds the gradients of the outputs of those planes (an
+   index of a flat format may send one to another plane). Not for the methods of the literature
+   (PK_ERR_INVALID_OPTION). */
+PK_API int32_t pk_pool_backward_range_f32(const pk_pool_spec* spec,
+                                   const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
+                                   const pk_tensor_desc* output, const float* output_data, int64_t output_capacity,
+                                   const float* grad_output, int64_t grad_output_capacity,
+                                   const int64_t* indices_data, int64_t indices_capacity,
+                                   float* grad_input, int64_t grad_input_capacity,
+                                   int32_t passes, int64_t plane_begin, int64_t plane_end);
+
+/* pk_max_unpool_f32 over the (n, c) planes [plane_begin, plane_end): CHECK, SCATTER and VERIFY take the input's
+   values and indices of those planes, ZERO the output's planes. */
+PK_API int32_t pk_max_unpool_range_f32(const pk_pool_spec* spec,
+                                const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
+                                const int64_t* indices_data, int64_t indices_capacity,
+                                const pk_tensor_desc* output, float* output_data, int64_t output_capacity,
+                                int32_t passes, int64_t plane_begin, int64_t plane_end);
+
 /* ---------------------------------------------------------------------------------------------------
    Region pooling (2d): each box (region of interest) of a feature map input [N, C, H, W] pooled to a fixed
    output_height x output_width grid; output [K, C, output_height, output_width] for K boxes, in the input's
@@ -337,6 +369,18 @@ PK_API int32_t pk_roi_backward_f32(const pk_roi_spec* spec,
                             const pk_tensor_desc* output, const float* grad_output, int64_t grad_output_capacity,
                             const int64_t* argmax, int64_t argmax_capacity,
                             float* grad_input, int64_t grad_input_capacity);
+
+/* pk_roi_backward_f32 over a range: ZERO over the input's (n, c) planes [begin, end) (from 0 to N * C); CHECK
+   and SCATTER over the (box, channel) pairs [begin, end), pair k * C + c (from 0 to K * C), the order in which
+   gradients are added. VERIFY is not a pass of region pooling (PK_ERR_INVALID_OPTION). */
+PK_API int32_t pk_roi_backward_range_f32(const pk_roi_spec* spec,
+                                  const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
+                                  const float* boxes, int64_t boxes_capacity,
+                                  const int64_t* batch_indices, int64_t batch_indices_capacity,
+                                  const pk_tensor_desc* output, const float* grad_output, int64_t grad_output_capacity,
+                                  const int64_t* argmax, int64_t argmax_capacity,
+                                  float* grad_input, int64_t grad_input_capacity,
+                                  int32_t passes, int64_t begin, int64_t end);
 
 /* ---- Pooling methods of the literature ----------------------------------------------------------------------
    Further PK_OP_* codes for pk_pool_spec.op. Their windows are the usual ones (sliding with every option, or

@@ -1,5 +1,7 @@
 /* Input gradients of forward pooling. One serial pass in a fixed order (n, c, then outputs row-major, each
-   window's taps row-major) makes the sums deterministic; the Java backend follows the same order. */
+   window's taps row-major) makes the sums deterministic; the Java backend follows the same order. A ranged call
+   runs its passes over the (n, c) planes [plane_begin, plane_end) of that order, so consecutive ranges add in
+   the same order as one whole call. */
 #include <math.h>
 
 #include "pool-index.h"
@@ -17,10 +19,10 @@ static inline int64_t output_offset(const pk_plan* p, int64_t n, int64_t c, int6
            + ow * p->out_stride[PK_W];
 }
 
-#define PK_FOR_EACH_OUTPUT(p) \
-    for (int64_t n = 0; n < (p)->batch; n++) \
-        for (int64_t c = 0; c < (p)->channels; c++) \
-            for (int64_t od = 0; od < (p)->axis[0].out; od++) \
+/* The outputs of planes [begin, end) (plane = n * C + c) in the fixed order. */
+#define PK_FOR_EACH_OUTPUT(p, begin, end) \
+    for (int64_t plane_ = (begin); plane_ < (end); plane_++) \
+        for (int64_t n = plane_ / (p)->channels, c = plane_ % (p)->channels, od = 0; od < (p)->axis[0].out; od++) \
                 for (int64_t oh = 0; oh < (p)->axis[1].out; oh++) \
                     for (int64_t ow = 0; ow < (p)->axis[2].out; ow++)
 
@@ -64,21 +66,29 @@ static void lp_window(const pk_plan* p, const float* input, float* grad_input, c
     }
 }
 
-int32_t pk_pool_backward_f32(const pk_pool_spec* spec,
-                             const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
-                             const pk_tensor_desc* output, const float* output_data, int64_t output_capacity,
-                             const float* grad_output, int64_t grad_output_capacity,
-                             const int64_t* indices_data, int64_t indices_capacity,
-                             float* grad_input, int64_t grad_input_capacity) {
+/* Both entry points: `whole` runs every pass over every plane (the range is ignored). */
+static int32_t backward(const pk_pool_spec* spec,
+                        const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
+                        const pk_tensor_desc* output, const float* output_data, int64_t output_capacity,
+                        const float* grad_output, int64_t grad_output_capacity,
+                        const int64_t* indices_data, int64_t indices_capacity,
+                        float* grad_input, int64_t grad_input_capacity,
+                        int32_t passes, int64_t plane_begin, int64_t plane_end, int whole) {
     if (!input) return PK_ERR_NULL_POINTER;
     const pk_tensor_desc input_copy = *input; /* read once: the plan and the gradient's own check see the same */
     input = &input_copy;
     pk_plan plan, *p = &plan;
     int32_t status = pk_plan_init(p, spec, input, output);
     if (status != PK_OK) return status;
-    if (p->op >= PK_OP_SOFT) /* the methods of the literature: their own gradients, without parameters here */
+    if ((passes & ~PK_PASS_ALL) != 0) return PK_ERR_INVALID_OPTION;
+    const int64_t planes = p->batch * p->channels; /* at most the input's element count: no overflow */
+    if (whole) plane_end = planes;
+    if (plane_begin < 0 || plane_end < plane_begin || plane_end > planes) return PK_ERR_INVALID_RANGE;
+    if (p->op >= PK_OP_SOFT) { /* the methods of the literature: their own gradients, whole, without parameters here */
+        if (passes != PK_PASS_ALL || plane_begin != 0 || plane_end != planes) return PK_ERR_INVALID_OPTION;
         return pk_method_backward_f32(spec, 0, input, input_data, input_capacity, output, grad_output,
                                       grad_output_capacity, 0, 0, grad_input, grad_input_capacity, 0, 0);
+    }
     int64_t size[5], stride[5], extent; /* grad_input is written through the input's strides */
     if ((status = pk_plan_tensor(input, p->rank, 1, size, stride, &extent)) != PK_OK) return status;
     if ((status = pk_check_buffer(grad_output, grad_output_capacity, p->out_extent, sizeof(float))) != PK_OK) return status;
@@ -89,21 +99,24 @@ int32_t pk_pool_backward_f32(const pk_pool_spec* spec,
     if (extremum) {
         if ((status = pk_check_buffer(indices_data, indices_capacity, p->out_extent, sizeof(int64_t))) != PK_OK)
             return status;
-        PK_FOR_EACH_OUTPUT(p) { /* every index checked before anything is written */
-            if (index_target(p, &space, n, c, indices_data[output_offset(p, n, c, od, oh, ow)]) < 0)
-                return PK_ERR_INVALID_INDEX;
+        if (passes & PK_PASS_CHECK) {
+            PK_FOR_EACH_OUTPUT(p, plane_begin, plane_end) { /* every index checked before anything is written */
+                if (index_target(p, &space, n, c, indices_data[output_offset(p, n, c, od, oh, ow)]) < 0)
+                    return PK_ERR_INVALID_INDEX;
+            }
         }
     } else if (p->op == PK_OP_LP) {
         if ((status = pk_check_buffer(input_data, input_capacity, p->in_extent, sizeof(float))) != PK_OK) return status;
         if ((status = pk_check_buffer(output_data, output_capacity, p->out_extent, sizeof(float))) != PK_OK)
             return status;
     }
-    for (int64_t n = 0; n < p->batch; n++)
-        for (int64_t c = 0; c < p->channels; c++)
-            for (int64_t id = 0; id < p->axis[0].in; id++)
+    if (passes & PK_PASS_ZERO)
+        for (int64_t plane = plane_begin; plane < plane_end; plane++)
+            for (int64_t n = plane / p->channels, c = plane % p->channels, id = 0; id < p->axis[0].in; id++)
                 for (int64_t ih = 0; ih < p->axis[1].in; ih++)
                     for (int64_t iw = 0; iw < p->axis[2].in; iw++) grad_input[input_offset(p, n, c, id, ih, iw)] = 0.0f;
-    PK_FOR_EACH_OUTPUT(p) {
+    if (!(passes & PK_PASS_SCATTER)) return PK_OK;
+    PK_FOR_EACH_OUTPUT(p, plane_begin, plane_end) {
         const int64_t o = output_offset(p, n, c, od, oh, ow);
         const float grad = grad_output[o];
         if (extremum) { /* the index read once and checked again here: the check pass above proved nothing
@@ -129,4 +142,27 @@ int32_t pk_pool_backward_f32(const pk_pool_spec* spec,
         PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) grad_input[base + tap] += share;
     }
     return PK_OK;
+}
+
+int32_t pk_pool_backward_f32(const pk_pool_spec* spec,
+                             const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
+                             const pk_tensor_desc* output, const float* output_data, int64_t output_capacity,
+                             const float* grad_output, int64_t grad_output_capacity,
+                             const int64_t* indices_data, int64_t indices_capacity,
+                             float* grad_input, int64_t grad_input_capacity) {
+    return backward(spec, input, input_data, input_capacity, output, output_data, output_capacity, grad_output,
+                    grad_output_capacity, indices_data, indices_capacity, grad_input, grad_input_capacity, PK_PASS_ALL,
+                    0, 0, 1);
+}
+
+int32_t pk_pool_backward_range_f32(const pk_pool_spec* spec,
+                                   const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
+                                   const pk_tensor_desc* output, const float* output_data, int64_t output_capacity,
+                                   const float* grad_output, int64_t grad_output_capacity,
+                                   const int64_t* indices_data, int64_t indices_capacity,
+                                   float* grad_input, int64_t grad_input_capacity,
+                                   int32_t passes, int64_t plane_begin, int64_t plane_end) {
+    return backward(spec, input, input_data, input_capacity, output, output_data, output_capacity, grad_output,
+                    grad_output_capacity, indices_data, indices_capacity, grad_input, grad_input_capacity, passes,
+                    plane_begin, plane_end, 0);
 }

@@ -3,7 +3,9 @@
    untouched), scatter, then re-read each target to catch two different values sent to one position.
    Memory safety does not rest on the first pass: the indices belong to the caller, who may change them
    while we run (another thread, or indices aliasing the output), so each pass reads an index once into a
-   local and checks that local where it uses it. */
+   local and checks that local where it uses it. A ranged call runs some of the passes (PK_PASS_CHECK, ZERO,
+   SCATTER, VERIFY) over the (n, c) planes [plane_begin, plane_end): a caller that runs each pass over
+   consecutive ranges before the next pass gets the bits and the statuses of one whole call. */
 #include <stddef.h>
 #include <string.h>
 
@@ -33,10 +35,12 @@ static inline int64_t target_of(const pk_index_space* space, const int64_t out_s
     return offset_of(out_size, out_stride, tn, tc, tp);
 }
 
-int32_t pk_max_unpool_f32(const pk_pool_spec* spec,
-                          const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
-                          const int64_t* indices_data, int64_t indices_capacity,
-                          const pk_tensor_desc* output, float* output_data, int64_t output_capacity) {
+/* Both entry points: `whole` runs every pass over every plane (the range is ignored). */
+static int32_t unpool(const pk_pool_spec* spec,
+                      const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
+                      const int64_t* indices_data, int64_t indices_capacity,
+                      const pk_tensor_desc* output, float* output_data, int64_t output_capacity,
+                      int32_t passes, int64_t plane_begin, int64_t plane_end, int whole) {
     if (!spec || !input || !output) return PK_ERR_NULL_POINTER;
     const pk_pool_spec spec_copy = *spec; /* caller memory, read once (see pk_plan_init) */
     const pk_tensor_desc input_copy = *input, output_copy = *output;
@@ -57,31 +61,37 @@ int32_t pk_max_unpool_f32(const pk_pool_spec* spec,
     if ((status = pk_check_buffer(input_data, input_capacity, in_extent, sizeof(float))) != PK_OK) return status;
     if ((status = pk_check_buffer(indices_data, indices_capacity, in_extent, sizeof(int64_t))) != PK_OK) return status;
     if ((status = pk_check_buffer(output_data, output_capacity, out_extent, sizeof(float))) != PK_OK) return status;
+    if ((passes & ~PK_PASS_ALL) != 0) return PK_ERR_INVALID_OPTION;
+    const int64_t planes = in_size[PK_N] * in_size[PK_C]; /* at most the input's element count: no overflow */
+    if (whole) plane_end = planes;
+    if (plane_begin < 0 || plane_end < plane_begin || plane_end > planes) return PK_ERR_INVALID_RANGE;
 
     const pk_index_space space = {out_size[PK_N], out_size[PK_C], {out_size[PK_D], out_size[PK_H], out_size[PK_W]},
                                   (int32_t)rank, (int32_t)spec->index_format};
     const int64_t plane = in_size[PK_D] * in_size[PK_H] * in_size[PK_W];
     const int64_t out_plane = out_size[PK_D] * out_size[PK_H] * out_size[PK_W];
 #define PK_FOR_EACH_INPUT \
-    for (int64_t n = 0; n < in_size[PK_N]; n++) \
-        for (int64_t c = 0; c < in_size[PK_C]; c++) \
-            for (int64_t p = 0; p < plane; p++)
-    PK_FOR_EACH_INPUT {
-        if (target_of(&space, out_size, out_stride, n, c, indices_data[offset_of(in_size, in_stride, n, c, p)]) < 0)
-            return PK_ERR_INVALID_INDEX;
+    for (int64_t q = plane_begin; q < plane_end; q++) \
+        for (int64_t n = q / in_size[PK_C], c = q % in_size[PK_C], p = 0; p < plane; p++)
+    if (passes & PK_PASS_CHECK) {
+        PK_FOR_EACH_INPUT {
+            if (target_of(&space, out_size, out_stride, n, c, indices_data[offset_of(in_size, in_stride, n, c, p)]) < 0)
+                return PK_ERR_INVALID_INDEX;
+        }
     }
-    for (int64_t n = 0; n < out_size[PK_N]; n++)
-        for (int64_t c = 0; c < out_size[PK_C]; c++)
-            for (int64_t p = 0; p < out_plane; p++) output_data[offset_of(out_size, out_stride, n, c, p)] = 0.0f;
+    if (passes & PK_PASS_ZERO) /* the output's planes of the same (n, c) */
+        for (int64_t q = plane_begin; q < plane_end; q++)
+            for (int64_t n = q / out_size[PK_C], c = q % out_size[PK_C], p = 0; p < out_plane; p++)
+                output_data[offset_of(out_size, out_stride, n, c, p)] = 0.0f;
     /* from here each index is read once and its target checked before use: the first pass proved nothing
        about the values the indices hold now */
-    PK_FOR_EACH_INPUT {
+    if (passes & PK_PASS_SCATTER) PK_FOR_EACH_INPUT {
         const int64_t at = offset_of(in_size, in_stride, n, c, p);
         const int64_t target = target_of(&space, out_size, out_stride, n, c, pk_read_once(&indices_data[at]));
         if (target < 0) return PK_ERR_INVALID_INDEX;
         output_data[target] = input_data[at];
     }
-    PK_FOR_EACH_INPUT {
+    if (passes & PK_PASS_VERIFY) PK_FOR_EACH_INPUT {
         const int64_t at = offset_of(in_size, in_stride, n, c, p);
         const int64_t target = target_of(&space, out_size, out_stride, n, c, pk_read_once(&indices_data[at]));
         if (target < 0) return PK_ERR_INVALID_INDEX;
@@ -90,4 +100,21 @@ int32_t pk_max_unpool_f32(const pk_pool_spec* spec,
     }
 #undef PK_FOR_EACH_INPUT
     return PK_OK;
+}
+
+int32_t pk_max_unpool_f32(const pk_pool_spec* spec,
+                          const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
+                          const int64_t* indices_data, int64_t indices_capacity,
+                          const pk_tensor_desc* output, float* output_data, int64_t output_capacity) {
+    return unpool(spec, input, input_data, input_capacity, indices_data, indices_capacity, output, output_data,
+                  output_capacity, PK_PASS_ALL, 0, 0, 1);
+}
+
+int32_t pk_max_unpool_range_f32(const pk_pool_spec* spec,
+                                const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
+                                const int64_t* indices_data, int64_t indices_capacity,
+                                const pk_tensor_desc* output, float* output_data, int64_t output_capacity,
+                                int32_t passes, int64_t plane_begin, int64_t plane_end) {
+    return unpool(spec, input, input_data, input_capacity, indices_data, indices_capacity, output, output_data,
+                  output_capacity, passes, plane_begin, plane_end, 0);
 }

@@ -313,7 +313,8 @@ int32_t pk_roi_forward_f32(const pk_roi_spec* spec,
     for (int64_t k = box_begin; k < box_end; k++) {
         int64_t image;
         float scaled[4];
-        read_box(&p, boxes, batch_indices, k, &image, scaled);
+        /* read again and checked again: the caller may have changed a box since check_boxes */
+        if ((status = read_box(&p, boxes, batch_indices, k, &image, scaled)) != PK_OK) return status;
         const float* in = input_data + image * p.in_stride[PK_N];
         if (p.op == PK_ROI_POOL) {
             pool_box g;
@@ -414,13 +415,17 @@ static int align_max_winner(const roi_problem* p, const align_box* g, int64_t ph
     return corners;
 }
 
-int32_t pk_roi_backward_f32(const pk_roi_spec* spec,
+/* Both backward entry points: `whole` runs every pass over everything (the range is ignored). PK_PASS_ZERO's
+   range counts the input's (n, c) planes, PK_PASS_CHECK's and PK_PASS_SCATTER's the (box, channel) pairs
+   k * C + c in the order gradients are added, so consecutive ranges add in the order of one whole call. */
+static int32_t roi_backward(const pk_roi_spec* spec,
                             const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
                             const float* boxes, int64_t boxes_capacity,
                             const int64_t* batch_indices, int64_t batch_indices_capacity,
                             const pk_tensor_desc* output, const float* grad_output, int64_t grad_output_capacity,
                             const int64_t* argmax, int64_t argmax_capacity,
-                            float* grad_input, int64_t grad_input_capacity) {
+                            float* grad_input, int64_t grad_input_capacity, int32_t passes, int64_t begin, int64_t end,
+                            int whole) {
     roi_problem p;
     int32_t status = roi_init(&p, spec, input, output);
     if (status != PK_OK) return status;
@@ -437,16 +442,30 @@ int32_t pk_roi_backward_f32(const pk_roi_spec* spec,
     }
     if ((status = pk_check_buffer(grad_output, grad_output_capacity, p.out_extent, sizeof(float))) != PK_OK) return status;
     if ((status = pk_check_buffer(grad_input, grad_input_capacity, p.in_extent, sizeof(float))) != PK_OK) return status;
-    status = check_boxes(&p, boxes, boxes_capacity, batch_indices, batch_indices_capacity, 0, p.boxes);
-    if (status != PK_OK) return status;
+    if ((passes & ~PK_PASS_ALL) != 0 || (passes & PK_PASS_VERIFY) != 0) return PK_ERR_INVALID_OPTION;
+    const int64_t planes = p.batch * p.channels, pairs = p.boxes * p.channels; /* below the tensors' element counts */
+    const int64_t zero_begin = whole ? 0 : begin, zero_end = whole ? planes : end;
+    const int64_t pair_begin = whole ? 0 : begin, pair_end = whole ? pairs : end;
+    if ((passes & PK_PASS_ZERO) && (zero_begin < 0 || zero_end < zero_begin || zero_end > planes))
+        return PK_ERR_INVALID_RANGE;
+    if ((passes & (PK_PASS_CHECK | PK_PASS_SCATTER)) && (pair_begin < 0 || pair_end < pair_begin || pair_end > pairs))
+        return PK_ERR_INVALID_RANGE;
+    const int64_t box_begin = pair_begin / p.channels, box_end = pair_end == pair_begin ? box_begin
+                                                                : (pair_end - 1) / p.channels + 1;
+    if (passes & (PK_PASS_CHECK | PK_PASS_SCATTER)) {
+        status = check_boxes(&p, boxes, boxes_capacity, batch_indices, batch_indices_capacity, box_begin, box_end);
+        if (status != PK_OK) return status;
+    }
     const pk_index_space space = {p.batch, p.channels, {1, p.height, p.width}, 2, p.index_format};
     const int64_t *is = p.in_stride, *os = p.out_stride;
-    if (p.op == PK_ROI_POOL) { /* every index first, so that a bad one leaves grad_input untouched */
-        for (int64_t k = 0; k < p.boxes; k++) {
+    if (p.op == PK_ROI_POOL && (passes & PK_PASS_CHECK)) { /* every index first, so that a bad one leaves grad_input untouched */
+        for (int64_t k = box_begin; k < box_end; k++) {
             int64_t image;
             float scaled[4];
-            read_box(&p, boxes, batch_indices, k, &image, scaled);
-            for (int64_t c = 0; c < p.channels; c++)
+            if ((status = read_box(&p, boxes, batch_indices, k, &image, scaled)) != PK_OK) return status;
+            const int64_t c_begin = k == box_begin ? pair_begin % p.channels : 0;
+            const int64_t c_end = k == box_end - 1 ? pair_end - k * p.channels : p.channels;
+            for (int64_t c = c_begin; c < c_end; c++)
                 for (int64_t ph = 0; ph < p.out_h; ph++)
                     for (int64_t pw = 0; pw < p.out_w; pw++) {
                         const int64_t index = argmax[k * os[PK_N] + c * os[PK_C] + ph * os[PK_H] + pw * os[PK_W]];
@@ -457,17 +476,21 @@ int32_t pk_roi_backward_f32(const pk_roi_spec* spec,
                     }
         }
     }
-    for (int64_t n = 0; n < p.batch; n++)
-        for (int64_t c = 0; c < p.channels; c++)
-            for (int64_t h = 0; h < p.height; h++)
+    if (passes & PK_PASS_ZERO)
+        for (int64_t q = zero_begin; q < zero_end; q++)
+            for (int64_t n = q / p.channels, c = q % p.channels, h = 0; h < p.height; h++)
                 for (int64_t w = 0; w < p.width; w++) grad_input[n * is[PK_N] + c * is[PK_C] + h * is[PK_H] + w * is[PK_W]] = 0.0f;
-    for (int64_t k = 0; k < p.boxes; k++) {
+    if (!(passes & PK_PASS_SCATTER)) return PK_OK;
+    for (int64_t k = box_begin; k < box_end; k++) {
         int64_t image;
         float scaled[4];
-        read_box(&p, boxes, batch_indices, k, &image, scaled);
+        /* read again and checked again: the caller may have changed a box since check_boxes */
+        if ((status = read_box(&p, boxes, batch_indices, k, &image, scaled)) != PK_OK) return status;
         align_box g;
         if (p.op != PK_ROI_POOL) align_geometry(&p, scaled, &g);
-        for (int64_t c = 0; c < p.channels; c++) {
+        const int64_t c_begin = k == box_begin ? pair_begin % p.channels : 0;
+        const int64_t c_end = k == box_end - 1 ? pair_end - k * p.channels : p.channels;
+        for (int64_t c = c_begin; c < c_end; c++) {
             float* grad_plane = grad_input + image * is[PK_N] + c * is[PK_C];
             const float* plane = reads_input ? input_data + image * is[PK_N] + c * is[PK_C] : NULL;
             for (int64_t ph = 0; ph < p.out_h; ph++)
@@ -475,9 +498,10 @@ int32_t pk_roi_backward_f32(const pk_roi_spec* spec,
                     const int64_t o = k * os[PK_N] + c * os[PK_C] + ph * os[PK_H] + pw * os[PK_W];
                     const float grad = grad_output[o];
                     if (p.op == PK_ROI_POOL) {
-                        int64_t tn = 0, tc = 0, tp = 0;
-                        if (argmax[o] == -1) continue;
-                        pk_index_decode(&space, image, c, argmax[o], &tn, &tc, &tp);
+                        int64_t tn, tc, tp; /* read once: the check pass proved nothing about it now */
+                        const int64_t index = pk_read_once(&argmax[o]);
+                        if (index == -1) continue;
+                        if (!pk_index_decode(&space, image, c, index, &tn, &tc, &tp)) return PK_ERR_INVALID_INDEX;
                         grad_plane[tp / p.width * is[PK_H] + tp % p.width * is[PK_W]] += grad;
                     } else if (p.op == PK_ROI_ALIGN_AVG) {
                         int64_t y_lo, y_hi, x_lo, x_hi;
@@ -502,4 +526,29 @@ int32_t pk_roi_backward_f32(const pk_roi_spec* spec,
         }
     }
     return PK_OK;
+}
+
+int32_t pk_roi_backward_f32(const pk_roi_spec* spec,
+                            const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
+                            const float* boxes, int64_t boxes_capacity,
+                            const int64_t* batch_indices, int64_t batch_indices_capacity,
+                            const pk_tensor_desc* output, const float* grad_output, int64_t grad_output_capacity,
+                            const int64_t* argmax, int64_t argmax_capacity,
+                            float* grad_input, int64_t grad_input_capacity) {
+    return roi_backward(spec, input, input_data, input_capacity, boxes, boxes_capacity, batch_indices,
+                        batch_indices_capacity, output, grad_output, grad_output_capacity, argmax, argmax_capacity,
+                        grad_input, grad_input_capacity, PK_PASS_CHECK | PK_PASS_ZERO | PK_PASS_SCATTER, 0, 0, 1);
+}
+
+int32_t pk_roi_backward_range_f32(const pk_roi_spec* spec,
+                                  const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
+                                  const float* boxes, int64_t boxes_capacity,
+                                  const int64_t* batch_indices, int64_t batch_indices_capacity,
+                                  const pk_tensor_desc* output, const float* grad_output, int64_t grad_output_capacity,
+                                  const int64_t* argmax, int64_t argmax_capacity,
+                                  float* grad_input, int64_t grad_input_capacity,
+                                  int32_t passes, int64_t begin, int64_t end) {
+    return roi_backward(spec, input, input_data, input_capacity, boxes, boxes_capacity, batch_indices,
+                        batch_indices_capacity, output, grad_output, grad_output_capacity, argmax, argmax_capacity,
+                        grad_input, grad_input_capacity, passes, begin, end, 0);
 }

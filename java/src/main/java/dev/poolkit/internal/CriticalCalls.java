@@ -1,22 +1,41 @@
 package dev.poolkit.internal;
 
-import java.lang.foreign.Arena;
+import dev.poolkit.internal.ffi.PoolkitFFI;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The one rule for choosing between a critical and a regular downcall. A critical downcall makes no thread-state
  * transition and may pass heap arrays without copying, but it holds up every safepoint (and so every other thread
  * that needs one) until it returns, so none may last longer than about a millisecond. Calls moving fewer bytes than
  * {@link #MAX_BYTES} finish well within it and are critical; longer calls are regular downcalls on native memory;
- * heap memory, which only critical calls may pass, is then either split into short critical calls (row ranges of a
- * forward run) or copied to native memory in pieces of {@link #MAX_BYTES} (entry points that run whole: backward,
- * unpooling).
+ * heap memory, which only critical calls may pass, is then split into short critical calls: row ranges of a forward
+ * run, box ranges of a region pooling run, and for gradients and unpooling each of the native passes ({@link #GRADIENT_PASSES})
+ * over consecutive ranges, which compute the same bits as one whole call.
  */
 public final class CriticalCalls {
     private CriticalCalls() {}
 
     /** Bytes a critical call may move: calls below it finish well within a millisecond. */
     public static final long MAX_BYTES = 1L << 20;
+
+    /** The passes of the ranged native gradients, in the order a whole call runs them (PK_PASS_* in poolkit.h). */
+    static final int[] GRADIENT_PASSES = {PoolkitFFI.PK_PASS_CHECK(), PoolkitFFI.PK_PASS_ZERO(), PoolkitFFI.PK_PASS_SCATTER()};
+    /** The passes of ranged unpooling, in the order a whole call runs them. */
+    static final int[] UNPOOL_PASSES = {PoolkitFFI.PK_PASS_CHECK(), PoolkitFFI.PK_PASS_ZERO(), PoolkitFFI.PK_PASS_SCATTER(),
+            PoolkitFFI.PK_PASS_VERIFY()};
+
+    /** Critical calls made over parts of a long call on heap memory: counted, so that tests see the split happen. */
+    private static final AtomicLong PIECES = new AtomicLong();
+
+    static void countPiece() {
+        PIECES.incrementAndGet();
+    }
+
+    /** Critical calls made so far over parts of long calls on heap memory. */
+    static long piecesRun() {
+        return PIECES.get();
+    }
 
     /** How a call of a given size over given memory is made. */
     public enum Mode {
@@ -49,23 +68,5 @@ public final class CriticalCalls {
     /** Rows of one critical call over heap memory when {@code rows} rows move {@code bytes}: about MAX_BYTES (at least one row). */
     public static long rowsPerCall(long rows, long bytes) {
         return Math.max(1, (long) ((double) rows * MAX_BYTES / Math.max(1, bytes)));
-    }
-
-    /**
-     * {@code segment} itself when native (or NULL); otherwise a native copy of it (its contents copied when
-     * {@code contents}), 8-byte aligned.
-     */
-    public static MemorySegment nativeCopy(Arena arena, MemorySegment segment, boolean contents) {
-        if (segment.isNative()) return segment;
-        MemorySegment copy = arena.allocate(segment.byteSize(), Long.BYTES);
-        if (contents) copyInPieces(segment, copy);
-        return copy;
-    }
-
-    /** Copies all of {@code from} to {@code to} in pieces of at most MAX_BYTES, each a short uninterruptible copy. */
-    public static void copyInPieces(MemorySegment from, MemorySegment to) {
-        for (long at = 0, size = from.byteSize(); at < size; at += MAX_BYTES) {
-            MemorySegment.copy(from, at, to, at, Math.min(MAX_BYTES, size - at));
-        }
     }
 }

@@ -31,6 +31,9 @@ public final class NativeKernel implements Kernel {
                 PoolkitFFI.pk_pool_backward_f32$address(), PoolkitFFI.pk_pool_backward_f32$descriptor(), Linker.Option.critical(true));
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(
                 PoolkitFFI.pk_pool_backward_f32$address(), PoolkitFFI.pk_pool_backward_f32$descriptor());
+        static final MethodHandle RANGE = Linker.nativeLinker().downcallHandle(
+                PoolkitFFI.pk_pool_backward_range_f32$address(), PoolkitFFI.pk_pool_backward_range_f32$descriptor(),
+                Linker.Option.critical(true));
         static final MethodHandle METHOD = Linker.nativeLinker().downcallHandle(
                 PoolkitFFI.pk_method_backward_f32$address(), PoolkitFFI.pk_method_backward_f32$descriptor(), Linker.Option.critical(true));
         static final MethodHandle METHOD_HANDLE = Linker.nativeLinker().downcallHandle(
@@ -66,6 +69,8 @@ public final class NativeKernel implements Kernel {
     private final MemorySegment plan, samples;
     private final long sampleCount;
     private final long runBytes, rowsPerCriticalCall, backwardBytes;
+    /** The backward's (n, c) planes, and how many of them one critical call over heap memory takes. */
+    private final long planes, planesPerCriticalCall;
     private final Isa isa;
     /** Level and strategy of the kernel the plan runs, asked once: {@code native:avx512:tiles}. */
     private final String name;
@@ -132,6 +137,8 @@ public final class NativeKernel implements Kernel {
         this.runBytes = bytes;
         this.rowsPerCriticalCall = CriticalCalls.rowsPerCall(g.rows, bytes);
         this.backwardBytes = (g.inputCount * (g.op == PoolOp.LP ? 2 : 1) + g.outputCount * (g.op == PoolOp.LP ? 2 : 3)) * Float.BYTES;
+        this.planes = g.batch * g.channels;
+        this.planesPerCriticalCall = CriticalCalls.rowsPerCall(planes, backwardBytes);
         String path = pathName(owned, false);
         boolean picksTaps = g.op == PoolOp.MAX || g.op == PoolOp.MIN || g.op == PoolOp.MIXED || g.op == PoolOp.STOCHASTIC
                 || g.op == PoolOp.S3POOL;
@@ -185,33 +192,24 @@ public final class NativeKernel implements Kernel {
     @Override
     public void run(MemorySegment in, MemorySegment out, MemorySegment indices, MemorySegment runParams, long rowBegin, long rowEnd) {
         MemorySegment idx = indices == null ? MemorySegment.NULL : indices;
-        MemorySegment prm = runParams != null ? runParams : params;
-        switch (CriticalCalls.mode(runBytes, CriticalCalls.allNative(in, out, idx, prm))) {
-            case CRITICAL -> run(true, in, out, idx, prm, rowBegin, rowEnd);
-            case REGULAR -> run(false, in, out, idx, prm, rowBegin, rowEnd);
-            case LONG_ON_HEAP -> { // critical calls over row ranges short enough not to stall safepoints
-                for (long begin = rowBegin; begin < rowEnd; begin += rowsPerCriticalCall) {
-                    run(true, in, out, idx, prm, begin, Math.min(rowEnd, begin + rowsPerCriticalCall));
-                }
+        if (method) {
+            runMethod(in, out, idx, runParams != null ? runParams : params, rowBegin, rowEnd);
+        } else if (runBytes < CriticalCalls.MAX_BYTES) { // the smallest problems' path, kept short: critical over any memory
+            check(runPooling(RUN_CRITICAL, in, out, idx, rowBegin, rowEnd));
+        } else if (CriticalCalls.allNative(in, out, idx)) {
+            check(runPooling(RUN, in, out, idx, rowBegin, rowEnd));
+        } else { // critical calls over row ranges short enough not to stall safepoints
+            for (long begin = rowBegin; begin < rowEnd; begin += rowsPerCriticalCall) {
+                CriticalCalls.countPiece();
+                check(runPooling(RUN_CRITICAL, in, out, idx, begin, Math.min(rowEnd, begin + rowsPerCriticalCall)));
             }
         }
     }
 
-    private void run(boolean critical, MemorySegment in, MemorySegment out, MemorySegment idx, MemorySegment prm, long rowBegin,
-                     long rowEnd) {
-        long prmCount = prm.byteSize() / Float.BYTES;
-        int status;
+    private int runPooling(MethodHandle handle, MemorySegment in, MemorySegment out, MemorySegment idx, long rowBegin, long rowEnd) {
         try {
-            status = method ? (critical
-                    ? (int) Method.RUN_CRITICAL.invokeExact(plan, plan.byteSize(), in, in.byteSize() / Float.BYTES, out,
-                            out.byteSize() / Float.BYTES, idx, idx.byteSize() / Long.BYTES, prm, prmCount, rowBegin, rowEnd)
-                    : (int) Method.RUN.invokeExact(plan, plan.byteSize(), in, in.byteSize() / Float.BYTES, out,
-                            out.byteSize() / Float.BYTES, idx, idx.byteSize() / Long.BYTES, prm, prmCount, rowBegin, rowEnd))
-                    : critical
-                    ? (int) RUN_CRITICAL.invokeExact(plan, plan.byteSize(), in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
-                            idx, idx.byteSize() / Long.BYTES, samples, sampleCount, rowBegin, rowEnd)
-                    : (int) RUN.invokeExact(plan, plan.byteSize(), in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
-                            idx, idx.byteSize() / Long.BYTES, samples, sampleCount, rowBegin, rowEnd);
+            return (int) handle.invokeExact(plan, plan.byteSize(), in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
+                    idx, idx.byteSize() / Long.BYTES, samples, sampleCount, rowBegin, rowEnd);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -219,9 +217,38 @@ public final class NativeKernel implements Kernel {
         } finally {
             Reference.reachabilityFence(this); // keeps the arena, so plan and samples, alive through the call
         }
-        if (status != 0) {
-            throw new PoolingException("native pooling failed: " + statusText(status), status);
+    }
+
+    /** The methods of the literature: their params with each run, critical or not by {@link CriticalCalls} as pooling. */
+    private void runMethod(MemorySegment in, MemorySegment out, MemorySegment idx, MemorySegment prm, long rowBegin, long rowEnd) {
+        switch (CriticalCalls.mode(runBytes, CriticalCalls.allNative(in, out, idx, prm))) {
+            case CRITICAL -> check(runMethod(Method.RUN_CRITICAL, in, out, idx, prm, rowBegin, rowEnd));
+            case REGULAR -> check(runMethod(Method.RUN, in, out, idx, prm, rowBegin, rowEnd));
+            case LONG_ON_HEAP -> {
+                for (long begin = rowBegin; begin < rowEnd; begin += rowsPerCriticalCall) {
+                    CriticalCalls.countPiece();
+                    check(runMethod(Method.RUN_CRITICAL, in, out, idx, prm, begin, Math.min(rowEnd, begin + rowsPerCriticalCall)));
+                }
+            }
         }
+    }
+
+    private int runMethod(MethodHandle handle, MemorySegment in, MemorySegment out, MemorySegment idx, MemorySegment prm, long rowBegin,
+                          long rowEnd) {
+        try {
+            return (int) handle.invokeExact(plan, plan.byteSize(), in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
+                    idx, idx.byteSize() / Long.BYTES, prm, prm.byteSize() / Float.BYTES, rowBegin, rowEnd);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    private static void check(int status) {
+        if (status != 0) throw new PoolingException("native pooling failed: " + statusText(status), status);
     }
 
     @Override
@@ -263,19 +290,40 @@ public final class NativeKernel implements Kernel {
         int status = switch (CriticalCalls.mode(backwardBytes, CriticalCalls.allNative(gradOutput, gradInput, x, y, idx))) {
             case CRITICAL -> backward(Backward.CRITICAL, gradOutput, gradInput, x, y, idx);
             case REGULAR -> backward(Backward.HANDLE, gradOutput, gradInput, x, y, idx);
-            case LONG_ON_HEAP -> { // on native copies, so that no critical call runs long
-                try (Arena copies = Arena.ofConfined()) {
-                    MemorySegment g = CriticalCalls.nativeCopy(copies, gradOutput, true), gi = CriticalCalls.nativeCopy(copies, gradInput, false);
-                    int s = backward(Backward.HANDLE, g, gi, CriticalCalls.nativeCopy(copies, x, true), CriticalCalls.nativeCopy(copies, y, true),
-                            CriticalCalls.nativeCopy(copies, idx, true));
-                    if (gi != gradInput) CriticalCalls.copyInPieces(gi, gradInput);
-                    yield s;
-                }
-            }
+            case LONG_ON_HEAP -> backwardInRanges(gradOutput, gradInput, x, y, idx);
         };
         if (status != 0) {
             throw new PoolingException("native pooling backward failed: " + statusText(status), status);
         }
+    }
+
+    /**
+     * The backward over heap memory as short critical calls: each pass over consecutive plane ranges, all of a pass
+     * before the next, which adds in the order of one whole call (see PK_PASS_* in poolkit.h).
+     */
+    private int backwardInRanges(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment x, MemorySegment y,
+                                 MemorySegment idx) {
+        for (int pass : CriticalCalls.GRADIENT_PASSES) {
+            if (pass == PoolkitFFI.PK_PASS_CHECK() && idx.equals(MemorySegment.NULL)) continue; // only indices are checked
+            for (long begin = 0; begin < planes; begin += planesPerCriticalCall) {
+                long end = Math.min(planes, begin + planesPerCriticalCall);
+                CriticalCalls.countPiece();
+                int status;
+                try {
+                    status = (int) Backward.RANGE.invokeExact(spec, input, x, x.byteSize() / Float.BYTES, output, y,
+                            y.byteSize() / Float.BYTES, gradOutput, gradOutput.byteSize() / Float.BYTES, idx, idx.byteSize() / Long.BYTES,
+                            gradInput, gradInput.byteSize() / Float.BYTES, pass, begin, end);
+                } catch (RuntimeException | Error e) {
+                    throw e;
+                } catch (Throwable t) {
+                    throw new AssertionError(t);
+                } finally {
+                    Reference.reachabilityFence(this);
+                }
+                if (status != 0) return status;
+            }
+        }
+        return 0;
     }
 
     private int backward(MethodHandle handle, MemorySegment gradOutput, MemorySegment gradInput, MemorySegment x, MemorySegment y,

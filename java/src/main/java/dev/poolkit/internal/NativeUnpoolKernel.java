@@ -16,8 +16,8 @@ import java.lang.ref.Reference;
 import java.util.Arrays;
 
 /**
- * Max unpooling with one downcall to {@code pk_max_unpool_f32}, critical or not by {@link CriticalCalls}; the entry
- * point runs whole, so a long call over heap memory runs on native copies.
+ * Max unpooling with one downcall to {@code pk_max_unpool_f32}, critical or not by {@link CriticalCalls}; a long call
+ * over heap memory runs each pass of {@code pk_max_unpool_range_f32} over plane ranges, in short critical calls.
  */
 public final class NativeUnpoolKernel implements UnpoolKernel {
     /** Linked on first native use, so the Java backend never needs the library. */
@@ -26,6 +26,9 @@ public final class NativeUnpoolKernel implements UnpoolKernel {
                 PoolkitFFI.pk_max_unpool_f32$address(), PoolkitFFI.pk_max_unpool_f32$descriptor(), Linker.Option.critical(true));
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(
                 PoolkitFFI.pk_max_unpool_f32$address(), PoolkitFFI.pk_max_unpool_f32$descriptor());
+        static final MethodHandle RANGE = Linker.nativeLinker().downcallHandle(
+                PoolkitFFI.pk_max_unpool_range_f32$address(), PoolkitFFI.pk_max_unpool_range_f32$descriptor(),
+                Linker.Option.critical(true));
     }
 
     private final long[] outputShape;
@@ -33,6 +36,8 @@ public final class NativeUnpoolKernel implements UnpoolKernel {
     private final boolean padded; // the indices address only a corner of the output (ONNX's reading with a larger size)
     private final Isa isa;
     private final MemorySegment nativeSpec, inputDesc, outputDesc; // of an automatic arena: alive while this kernel is
+    /** The (n, c) planes, and how many of them a critical call over heap memory takes. */
+    private final long planes, planesPerCriticalCall;
 
     /**
      * {@code indexedShape} is the shape the indices address: {@code outputShape}, or ONNX's default size inside it;
@@ -44,6 +49,11 @@ public final class NativeUnpoolKernel implements UnpoolKernel {
         this.outputStrides = outputStrides;
         this.padded = !Arrays.equals(indexedShape, outputShape);
         this.isa = isa;
+        this.planes = inputShape[0] * inputShape[1];
+        // values, indices and the output, each read or written about twice over the passes
+        long bytes = Arrays.stream(inputShape).reduce(1, Math::multiplyExact) * (Float.BYTES + Long.BYTES)
+                + Arrays.stream(outputShape).reduce(1, Math::multiplyExact) * Float.BYTES; // empty shapes: 0
+        this.planesPerCriticalCall = CriticalCalls.rowsPerCall(planes, bytes);
         Arena arena = Arena.ofAuto();
         nativeSpec = pk_pool_spec.allocate(arena);
         pk_pool_spec.spatial_rank(nativeSpec, inputShape.length - 2);
@@ -77,14 +87,7 @@ public final class NativeUnpoolKernel implements UnpoolKernel {
         int status = switch (CriticalCalls.mode(v.byteSize() + i.byteSize() + o.byteSize(), CriticalCalls.allNative(v, i, o))) {
             case CRITICAL -> unpool(Unpool.CRITICAL, v, i, o);
             case REGULAR -> unpool(Unpool.HANDLE, v, i, o);
-            case LONG_ON_HEAP -> {
-                try (Arena copies = Arena.ofConfined()) {
-                    MemorySegment copy = CriticalCalls.nativeCopy(copies, o, true); // gaps of a strided output stay as they are
-                    int s = unpool(Unpool.HANDLE, CriticalCalls.nativeCopy(copies, v, true), CriticalCalls.nativeCopy(copies, i, true), copy);
-                    if (copy != o) CriticalCalls.copyInPieces(copy, o);
-                    yield s;
-                }
-            }
+            case LONG_ON_HEAP -> unpoolInRanges(v, i, o);
         };
         if (status != 0) throw new PoolingException("native max unpooling failed: " + NativeKernel.statusText(status), status);
     }
@@ -101,6 +104,29 @@ public final class NativeUnpoolKernel implements UnpoolKernel {
             output.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, JavaUnpoolKernel.offset(position, outputStrides), 0f);
             JavaUnpoolKernel.next(position, outputShape);
         }
+    }
+
+    /** Each pass over consecutive plane ranges, all of a pass before the next: the bits and status of one whole call. */
+    private int unpoolInRanges(MemorySegment v, MemorySegment i, MemorySegment o) {
+        for (int pass : CriticalCalls.UNPOOL_PASSES) {
+            for (long begin = 0; begin < planes; begin += planesPerCriticalCall) {
+                CriticalCalls.countPiece();
+                int status;
+                try {
+                    status = (int) Unpool.RANGE.invokeExact(nativeSpec, inputDesc, v, v.byteSize() / Float.BYTES, i,
+                            i.byteSize() / Long.BYTES, outputDesc, o, o.byteSize() / Float.BYTES, pass, begin,
+                            Math.min(planes, begin + planesPerCriticalCall));
+                } catch (RuntimeException | Error e) {
+                    throw e;
+                } catch (Throwable t) {
+                    throw new AssertionError(t);
+                } finally {
+                    Reference.reachabilityFence(this);
+                }
+                if (status != 0) return status;
+            }
+        }
+        return 0;
     }
 
     private int unpool(MethodHandle handle, MemorySegment v, MemorySegment i, MemorySegment o) {

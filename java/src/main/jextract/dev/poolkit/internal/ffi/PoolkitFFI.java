@@ -464,6 +464,51 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     public static int PK_ISA_AVX512() {
         return PK_ISA_AVX512;
     }
+    private static final int PK_PASS_CHECK = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_PASS_CHECK 1
+     * }
+     */
+    public static int PK_PASS_CHECK() {
+        return PK_PASS_CHECK;
+    }
+    private static final int PK_PASS_ZERO = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_PASS_ZERO 2
+     * }
+     */
+    public static int PK_PASS_ZERO() {
+        return PK_PASS_ZERO;
+    }
+    private static final int PK_PASS_SCATTER = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_PASS_SCATTER 4
+     * }
+     */
+    public static int PK_PASS_SCATTER() {
+        return PK_PASS_SCATTER;
+    }
+    private static final int PK_PASS_VERIFY = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_PASS_VERIFY 8
+     * }
+     */
+    public static int PK_PASS_VERIFY() {
+        return PK_PASS_VERIFY;
+    }
+    private static final int PK_PASS_ALL = (int)15L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_PASS_ALL 15
+     * }
+     */
+    public static int PK_PASS_ALL() {
+        return PK_PASS_ALL;
+    }
     private static final int PK_ERR_INVALID_BOX = (int)22L;
     /**
      * {@snippet lang=c :
@@ -1608,6 +1653,152 @@ public class PoolkitFFI extends PoolkitFFI$shared {
         }
     }
 
+    private static class pk_pool_backward_range_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            PoolkitFFI.C_INT,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_INT,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("pk_pool_backward_range_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t pk_pool_backward_range_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const pk_tensor_desc *output, const float *output_data, int64_t output_capacity, const float *grad_output, int64_t grad_output_capacity, const int64_t *indices_data, int64_t indices_capacity, float *grad_input, int64_t grad_input_capacity, int32_t passes, int64_t plane_begin, int64_t plane_end)
+     * }
+     */
+    public static FunctionDescriptor pk_pool_backward_range_f32$descriptor() {
+        return pk_pool_backward_range_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t pk_pool_backward_range_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const pk_tensor_desc *output, const float *output_data, int64_t output_capacity, const float *grad_output, int64_t grad_output_capacity, const int64_t *indices_data, int64_t indices_capacity, float *grad_input, int64_t grad_input_capacity, int32_t passes, int64_t plane_begin, int64_t plane_end)
+     * }
+     */
+    public static MethodHandle pk_pool_backward_range_f32$handle() {
+        return pk_pool_backward_range_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t pk_pool_backward_range_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const pk_tensor_desc *output, const float *output_data, int64_t output_capacity, const float *grad_output, int64_t grad_output_capacity, const int64_t *indices_data, int64_t indices_capacity, float *grad_input, int64_t grad_input_capacity, int32_t passes, int64_t plane_begin, int64_t plane_end)
+     * }
+     */
+    public static MemorySegment pk_pool_backward_range_f32$address() {
+        return pk_pool_backward_range_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t pk_pool_backward_range_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const pk_tensor_desc *output, const float *output_data, int64_t output_capacity, const float *grad_output, int64_t grad_output_capacity, const int64_t *indices_data, int64_t indices_capacity, float *grad_input, int64_t grad_input_capacity, int32_t passes, int64_t plane_begin, int64_t plane_end)
+     * }
+     */
+    public static int pk_pool_backward_range_f32(MemorySegment spec, MemorySegment input, MemorySegment input_data, long input_capacity, MemorySegment output, MemorySegment output_data, long output_capacity, MemorySegment grad_output, long grad_output_capacity, MemorySegment indices_data, long indices_capacity, MemorySegment grad_input, long grad_input_capacity, int passes, long plane_begin, long plane_end) {
+        var mh$ = pk_pool_backward_range_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pk_pool_backward_range_f32", spec, input, input_data, input_capacity, output, output_data, output_capacity, grad_output, grad_output_capacity, indices_data, indices_capacity, grad_input, grad_input_capacity, passes, plane_begin, plane_end);
+            }
+            return (int)mh$.invokeExact(spec, input, input_data, input_capacity, output, output_data, output_capacity, grad_output, grad_output_capacity, indices_data, indices_capacity, grad_input, grad_input_capacity, passes, plane_begin, plane_end);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class pk_max_unpool_range_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            PoolkitFFI.C_INT,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_INT,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("pk_max_unpool_range_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t pk_max_unpool_range_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const int64_t *indices_data, int64_t indices_capacity, const pk_tensor_desc *output, float *output_data, int64_t output_capacity, int32_t passes, int64_t plane_begin, int64_t plane_end)
+     * }
+     */
+    public static FunctionDescriptor pk_max_unpool_range_f32$descriptor() {
+        return pk_max_unpool_range_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t pk_max_unpool_range_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const int64_t *indices_data, int64_t indices_capacity, const pk_tensor_desc *output, float *output_data, int64_t output_capacity, int32_t passes, int64_t plane_begin, int64_t plane_end)
+     * }
+     */
+    public static MethodHandle pk_max_unpool_range_f32$handle() {
+        return pk_max_unpool_range_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t pk_max_unpool_range_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const int64_t *indices_data, int64_t indices_capacity, const pk_tensor_desc *output, float *output_data, int64_t output_capacity, int32_t passes, int64_t plane_begin, int64_t plane_end)
+     * }
+     */
+    public static MemorySegment pk_max_unpool_range_f32$address() {
+        return pk_max_unpool_range_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t pk_max_unpool_range_f32(const pk_pool_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const int64_t *indices_data, int64_t indices_capacity, const pk_tensor_desc *output, float *output_data, int64_t output_capacity, int32_t passes, int64_t plane_begin, int64_t plane_end)
+     * }
+     */
+    public static int pk_max_unpool_range_f32(MemorySegment spec, MemorySegment input, MemorySegment input_data, long input_capacity, MemorySegment indices_data, long indices_capacity, MemorySegment output, MemorySegment output_data, long output_capacity, int passes, long plane_begin, long plane_end) {
+        var mh$ = pk_max_unpool_range_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pk_max_unpool_range_f32", spec, input, input_data, input_capacity, indices_data, indices_capacity, output, output_data, output_capacity, passes, plane_begin, plane_end);
+            }
+            return (int)mh$.invokeExact(spec, input, input_data, input_capacity, indices_data, indices_capacity, output, output_data, output_capacity, passes, plane_begin, plane_end);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class pk_roi_check {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             PoolkitFFI.C_INT,
@@ -1811,6 +2002,83 @@ public class PoolkitFFI extends PoolkitFFI$shared {
                 traceDowncall("pk_roi_backward_f32", spec, input, input_data, input_capacity, boxes, boxes_capacity, batch_indices, batch_indices_capacity, output, grad_output, grad_output_capacity, argmax, argmax_capacity, grad_input, grad_input_capacity);
             }
             return (int)mh$.invokeExact(spec, input, input_data, input_capacity, boxes, boxes_capacity, batch_indices, batch_indices_capacity, output, grad_output, grad_output_capacity, argmax, argmax_capacity, grad_input, grad_input_capacity);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class pk_roi_backward_range_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            PoolkitFFI.C_INT,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_POINTER,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_INT,
+            PoolkitFFI.C_LONG,
+            PoolkitFFI.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("pk_roi_backward_range_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t pk_roi_backward_range_f32(const pk_roi_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const float *boxes, int64_t boxes_capacity, const int64_t *batch_indices, int64_t batch_indices_capacity, const pk_tensor_desc *output, const float *grad_output, int64_t grad_output_capacity, const int64_t *argmax, int64_t argmax_capacity, float *grad_input, int64_t grad_input_capacity, int32_t passes, int64_t begin, int64_t end)
+     * }
+     */
+    public static FunctionDescriptor pk_roi_backward_range_f32$descriptor() {
+        return pk_roi_backward_range_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t pk_roi_backward_range_f32(const pk_roi_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const float *boxes, int64_t boxes_capacity, const int64_t *batch_indices, int64_t batch_indices_capacity, const pk_tensor_desc *output, const float *grad_output, int64_t grad_output_capacity, const int64_t *argmax, int64_t argmax_capacity, float *grad_input, int64_t grad_input_capacity, int32_t passes, int64_t begin, int64_t end)
+     * }
+     */
+    public static MethodHandle pk_roi_backward_range_f32$handle() {
+        return pk_roi_backward_range_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t pk_roi_backward_range_f32(const pk_roi_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const float *boxes, int64_t boxes_capacity, const int64_t *batch_indices, int64_t batch_indices_capacity, const pk_tensor_desc *output, const float *grad_output, int64_t grad_output_capacity, const int64_t *argmax, int64_t argmax_capacity, float *grad_input, int64_t grad_input_capacity, int32_t passes, int64_t begin, int64_t end)
+     * }
+     */
+    public static MemorySegment pk_roi_backward_range_f32$address() {
+        return pk_roi_backward_range_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t pk_roi_backward_range_f32(const pk_roi_spec *spec, const pk_tensor_desc *input, const float *input_data, int64_t input_capacity, const float *boxes, int64_t boxes_capacity, const int64_t *batch_indices, int64_t batch_indices_capacity, const pk_tensor_desc *output, const float *grad_output, int64_t grad_output_capacity, const int64_t *argmax, int64_t argmax_capacity, float *grad_input, int64_t grad_input_capacity, int32_t passes, int64_t begin, int64_t end)
+     * }
+     */
+    public static int pk_roi_backward_range_f32(MemorySegment spec, MemorySegment input, MemorySegment input_data, long input_capacity, MemorySegment boxes, long boxes_capacity, MemorySegment batch_indices, long batch_indices_capacity, MemorySegment output, MemorySegment grad_output, long grad_output_capacity, MemorySegment argmax, long argmax_capacity, MemorySegment grad_input, long grad_input_capacity, int passes, long begin, long end) {
+        var mh$ = pk_roi_backward_range_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pk_roi_backward_range_f32", spec, input, input_data, input_capacity, boxes, boxes_capacity, batch_indices, batch_indices_capacity, output, grad_output, grad_output_capacity, argmax, argmax_capacity, grad_input, grad_input_capacity, passes, begin, end);
+            }
+            return (int)mh$.invokeExact(spec, input, input_data, input_capacity, boxes, boxes_capacity, batch_indices, batch_indices_capacity, output, grad_output, grad_output_capacity, argmax, argmax_capacity, grad_input, grad_input_capacity, passes, begin, end);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
