@@ -9,7 +9,7 @@ package dev.poolkit;
  * S = &Sigma;|x<sub>i</sub>| &le; {@code Float.MAX_VALUE}/2, let d be its divisor (for adaptive averages the product of
  * the bin lengths), u = 2<sup>-24</sup>, &gamma;<sub>k</sub> = ku/(1 - ku) and (n + 2)u &lt; 1. Then the result y
  * of either precision satisfies
- * <pre>    |y - (&Sigma; x<sub>i</sub>)/d| &le; &gamma;<sub>n+2</sub> &middot; S/d + 2<sup>-148</sup></pre>
+ * <blockquote>|y - (&Sigma; x<sub>i</sub>)/d| &le; &gamma;<sub>n+2</sub> &middot; S/d + 2<sup>-148</sup></blockquote>
  * Why: float32 additions of the n taps in any order (any tree, lanes and shared column sums included) give
  * &Sigma; x<sub>i</sub>(1 + &theta;<sub>i</sub>) with |&theta;<sub>i</sub>| &le; &gamma;<sub>n-1</sub>, since a tap takes
  * part in at most n - 1 inexact additions (adding a zero padding term is exact, and sums that fall below
