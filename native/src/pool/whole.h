@@ -27,38 +27,31 @@ static inline int whole_planes(const pk_plan* p) {
     return 1;
 }
 
+/* The lane sums of `count` planes from `at` (plane elements apart): position by position, each plane's PK_VW-element
+   chunks into its own accumulator, so that the loop over positions runs once for PK_VW planes. */
+PK_INLINE void whole_lane_sums(const float* at, int64_t plane, int64_t count, vf lanes[PK_VW]) {
+    for (int j = 0; j < PK_VW; j++) lanes[j] = vf_set1(0.0f);
+    int64_t x = 0;
+    for (; x + PK_VW <= plane; x += PK_VW)
+        for (int64_t j = 0; j < count; j++) lanes[j] = vf_add(lanes[j], vf_loadu(at + j * plane + x));
+    if (x < plane)
+        for (int64_t j = 0; j < count; j++) lanes[j] = vf_add(lanes[j], vf_load_n(at + j * plane + x, plane - x));
+}
+
 /* Relaxed averages of whole planes: each plane is added in memory order as PK_VW lane sums, from plain contiguous
-   loads in two chains; the lane sums of PK_VW planes are transposed once, so that one vector's lanes are PK_VW
-   planes, added and multiplied by the reciprocal. No transpose per chunk of positions, as the exact order needs. */
+   loads, PK_VW planes side by side; the lane sums are transposed once, so that one vector's lanes are PK_VW planes,
+   added and multiplied by the reciprocal. No transpose per chunk of positions, as the exact order needs. */
 PK_INLINE void rows_whole_planes_relaxed(const pk_plan* p, const float* input, float* output, int64_t row_begin,
                                          int64_t row_end) {
     const int64_t plane = p->plane_size;
     pk_window whole[3];
     for (int i = 0; i < 3; i++) whole[i] = pk_window_of(&p->axis[i], 0);
     const vf reciprocal = vf_set1(pk_avg_reciprocal(p, whole));
-    const vf zero = vf_set1(0.0f);
     for (int64_t r = row_begin; r < row_end; r += PK_VW) {
         const int64_t count = row_end - r < PK_VW ? row_end - r : PK_VW;
         vf lanes[PK_VW];
-        for (int64_t j = 0; j < PK_VW; j++) {
-            if (j >= count) {
-                lanes[j] = zero;
-                continue;
-            }
-            const float* at = input + (r + j) * plane;
-            vf even = zero, odd = zero;
-            int64_t x = 0;
-            for (; x + 2 * PK_VW <= plane; x += 2 * PK_VW) {
-                even = vf_add(even, vf_loadu(at + x));
-                odd = vf_add(odd, vf_loadu(at + x + PK_VW));
-            }
-            if (x + PK_VW <= plane) {
-                even = vf_add(even, vf_loadu(at + x));
-                x += PK_VW;
-            }
-            if (x < plane) odd = vf_add(odd, vf_load_n(at + x, plane - x));
-            lanes[j] = vf_add(even, odd);
-        }
+        if (count == PK_VW) whole_lane_sums(input + r * plane, plane, PK_VW, lanes); /* a constant count unrolls */
+        else whole_lane_sums(input + r * plane, plane, count, lanes);
         vf_transpose(lanes);
         for (int step = 1; step < PK_VW; step *= 2) /* a tree: lane sums i and i + step */
             for (int i = 0; i + step < PK_VW; i += 2 * step) lanes[i] = vf_add(lanes[i], lanes[i + step]);
