@@ -21,10 +21,10 @@ package dev.poolkit;
  * double in both precisions and are far inside the bound. A result below {@code Float.MIN_NORMAL} is rounded
  * absolutely, by at most 2<sup>-150</sup> per operation after the sum: 2<sup>-148</sup> covers EXACT's three.
  * <p>
- * For a 3x3 window (n = 9) the bound is about 6.6e-7 of the mean of |x|; for a global 7x7 average (n = 49) about
- * 3.1e-6. A NaN tap gives NaN in both precisions. Outside the bound's conditions (an infinite tap, or
- * S &gt; {@code Float.MAX_VALUE}/2, where partial sums may overflow in one order and not in another) the two may
- * differ, infinities and NaN included; the sign of a zero result may differ too.
+ * For a 3x3 window (n = 9) the bound is about 6.6e-7 S/d (S/d is the mean of |x| when d = n); for a global 7x7
+ * average (n = 49) about 3.0e-6 S/d. A NaN tap gives NaN in both precisions. Outside the bound's conditions (an
+ * infinite tap, or S &gt; {@code Float.MAX_VALUE}/2, where partial sums may overflow in one order and not in another)
+ * the two may differ, infinities and NaN included; the sign of a zero result may differ too.
  */
 public enum Precision {
     /**
