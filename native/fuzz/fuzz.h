@@ -63,6 +63,7 @@ static void take_spec(bytes* b, pk_pool_spec* s, int64_t rank) {
     s->lp_p = ps[take_choice(b, 7)];
     s->index_format = take_choice(b, 5);
     s->isa = take_choice(b, 4) - 1;
+    s->precision = take_choice(b, 3); /* 2: refused for averages */
 }
 
 static void take_desc(bytes* b, pk_tensor_desc* t, int64_t rank, int64_t layout) {

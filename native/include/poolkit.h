@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct or a signature below changes; the Java side refuses a mismatched library. */
-#define PK_ABI_VERSION 4
+#define PK_ABI_VERSION 5
 
 #define PK_MAX_SPATIAL_RANK 3
 
@@ -107,6 +107,19 @@ extern "C" {
    row-major order, which is PyTorch's avg_pool order bit for bit. */
 #define PK_AVG_WIDE_TAPS 1024
 
+/* Precision of averages (PK_OP_AVG forward; other ops, and every backward pass, ignore it).
+   EXACT: PyTorch's result bit for bit: float32 taps added in row-major order, then one division (or, for
+     adaptive averages with an output size above 1, one division per axis); wide windows as PK_AVG_WIDE_TAPS says.
+   RELAXED: taps added in float32 in any order (vector partial sums, column sums shared by neighbouring windows),
+     then multiplied by r = 1/d rounded to float (d the divisor; for adaptive averages the product of the bin
+     lengths); wide windows as EXACT. Bound, for a window whose n >= 1 taps inside the input are finite with
+     S = sum |x_i| <= FLT_MAX/2, u = 2^-24, gamma_k = k*u/(1 - k*u) and (n + 2)*u < 1: the result y of either precision satisfies
+       |y - (sum x_i)/d| <= gamma_(n+2) * S/d + 2^-148
+     (2^-148 covers results below FLT_MIN, where the last operation rounds absolutely). A NaN tap gives NaN in both;
+     beyond the bound's conditions (an infinite tap, S > FLT_MAX/2) results may differ, infinities and NaN included. */
+#define PK_PRECISION_EXACT 0
+#define PK_PRECISION_RELAXED 1
+
 /* Average divisor: taps inside the input; taps inside the padded input [-pad_begin, size + pad_end)
    (PyTorch count_include_pad, ONNX); or the whole kernel (oneDNN avg_include_padding). */
 #define PK_DIVISOR_EXCLUDE_PADDING 0
@@ -156,6 +169,7 @@ typedef struct pk_pool_spec {
     double lp_p;                             /* LP pooling: p > 0, or +infinity with PK_LP_ABS */
     int64_t index_format;                    /* PK_INDEX_* */
     int64_t isa;                             /* PK_ISA_AUTO or a level to force */
+    int64_t precision;                       /* PK_PRECISION_*, average pooling only */
 } pk_pool_spec;
 
 /* Library ABI version; equals PK_ABI_VERSION of the header the library was built from. */
@@ -223,7 +237,9 @@ PK_API int32_t pk_pool_run_f32(const void* plan, int64_t plan_size, const float*
 
 /* The kernel a run of a prepared plan takes, without (with_indices = 0) or with indices, as a static string
    "<level>:<strategy>": "avx512:tiles", "avx2:across", "avx512:scalar" (a SIMD level whose variants do not fit
-   the problem), "scalar". Strategies: across, big, along, tiles, whole, planes. NULL for a plan that
+   the problem), "scalar". Strategies: across, big, along, tiles, whole, planes; a kernel of relaxed averages
+   (PK_PRECISION_RELAXED) ends in "-relaxed" ("avx512:whole-relaxed", "scalar-relaxed"), and a relaxed average
+   without a relaxed variant at its level names the exact kernel it runs. NULL for a plan that
    pk_pool_run_f32 would reject (plan_size as there). For diagnostics; the names may grow with new strategies. */
 PK_API const char* pk_pool_plan_path(const void* plan, int64_t plan_size, int32_t with_indices);
 

@@ -382,5 +382,5 @@ int32_t pk_method_run_f32(const void* plan, int64_t plan_size, const float* inpu
 const char* pk_pool_plan_path(const void* plan, int64_t plan_size, int32_t with_indices) {
     plan_words copy;
     if (load_plan(plan, plan_size, &copy) != PK_OK) return NULL;
-    return pk_dispatch_path_name(copy.p.isa, copy.p.path[with_indices != 0]);
+    return pk_dispatch_path_name(&copy.p.plan, copy.p.isa, copy.p.path[with_indices != 0]);
 }

@@ -158,6 +158,8 @@ static int32_t check_options(const pk_pool_spec* spec) {
         && (spec->index_format < PK_INDEX_PLANE || spec->index_format > PK_INDEX_CHANNELS_LAST_BATCH))
         return PK_ERR_INVALID_OPTION;
     if (spec->isa < PK_ISA_AUTO || spec->isa > PK_ISA_AVX512) return PK_ERR_INVALID_OPTION;
+    if (spec->op == PK_OP_AVG && spec->precision != PK_PRECISION_EXACT && spec->precision != PK_PRECISION_RELAXED)
+        return PK_ERR_INVALID_OPTION;
     return PK_OK;
 }
 
@@ -193,6 +195,8 @@ int32_t pk_plan_init(pk_plan* plan, const pk_pool_spec* spec, const pk_tensor_de
     plan->lp_p = spec->op == PK_OP_LP ? spec->lp_p : 1.0;
     plan->index_format = spec->op == PK_OP_MAX || spec->op == PK_OP_MIN ? (int32_t)spec->index_format : PK_INDEX_PLANE;
     plan->rank = (int32_t)rank;
+    plan->precision = spec->op == PK_OP_AVG ? (int32_t)spec->precision : PK_PRECISION_EXACT;
+    plan->reserved = 0;
     plan->batch = in_size[PK_N];
     plan->channels = in_size[PK_C];
     plan->samples = 0;

@@ -26,6 +26,8 @@ typedef struct pk_plan {
     int32_t index_format;
     int32_t dense;              /* both tensors dense in the layout */
     int32_t rank;               /* spatial rank of the problem */
+    int32_t precision;          /* PK_PRECISION_*: RELAXED only for averages, EXACT for every other op */
+    int32_t reserved;           /* zero: keeps lp_p where it was, and every byte of a plan defined */
     double lp_p;
     int64_t divisor_override;
     int64_t batch;

@@ -160,6 +160,32 @@ static inline float pk_avg_pixel(const pk_plan* p, const float* in, const pk_win
     return divisor == 0 ? 0.0f : sum / (float)divisor;
 }
 
+/* Whether an average runs at PK_PRECISION_RELAXED: windows summed in float (wide ones keep their double sums,
+   which are within the relaxed bound). */
+static inline int pk_avg_relaxed(const pk_plan* p) {
+    return p->op == PK_OP_AVG && p->precision == PK_PRECISION_RELAXED && !pk_avg_wide(p);
+}
+
+/* What a relaxed average multiplies its sum by: 1/d rounded once to float, d the divisor (the product of the bin
+   lengths for adaptive averages that divide per axis); 0 for a divisor of 0 (a window without taps averages to
+   0). Taken through double, where d is exact (at most 2^40, or 1024 taps), so r = 1/d (1 + e) with
+   |e| <= 2^-24 + 2^-53 + 2^-77: the bound of PK_PRECISION_RELAXED counts it as two roundings. */
+static inline float pk_avg_reciprocal(const pk_plan* p, const pk_window w[3]) {
+    const double d = pk_adaptive_per_axis(p) ? (double)(w[0].last - w[0].first) * (double)(w[1].last - w[1].first)
+                                                   * (double)(w[2].last - w[2].first)
+                                             : (double)pk_avg_divisor(p, w);
+    return d == 0.0 ? 0.0f : (float)(1.0 / d);
+}
+
+/* The definition of a relaxed average (PK_PRECISION_RELAXED): the sum times the reciprocal of the divisor. This
+   kernel adds in row-major order; SIMD variants add in any order and are held to the bound, not to these bits. */
+static inline float pk_avg_pixel_relaxed(const pk_plan* p, const float* in, const pk_window w[3]) {
+    if (pk_avg_wide(p)) return pk_avg_wide_pixel(p, in, w);
+    float sum = 0.0f;
+    PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) sum += in[tap];
+    return sum * pk_avg_reciprocal(p, w);
+}
+
 /* |x|^p (or signed x^p for PyTorch's form); p = 1 and 2 exactly, other p through double. */
 static inline float pk_lp_power(float x, double p, int signed_base) {
     const float base = signed_base ? x : fabsf(x);

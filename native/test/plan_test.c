@@ -257,7 +257,7 @@ static void test_prepare_statuses(void) {
     CHECK(RUN(plan, p.x, p.x_count, p.y, p.out_count, NULL, 0, NULL, 0, 0, p.rows) == PK_ERR_INVALID_PLAN,
           "still invalid");
     CHECK(strcmp(pk_status_string(PK_ERR_INVALID_PLAN), "unknown status") != 0, "status text");
-    CHECK(pk_abi_version() == PK_ABI_VERSION && PK_ABI_VERSION == 4, "abi 4");
+    CHECK(pk_abi_version() == PK_ABI_VERSION && PK_ABI_VERSION == 5, "abi 5");
     free(storage);
     free_problem(&p);
 }
@@ -359,6 +359,40 @@ static void test_path_names(void) {
     ((unsigned char*)plan)[size / 2] ^= 1;
     CHECK(pk_pool_plan_path(plan, pk_pool_plan_size(), 0) == NULL, "a corrupted plan has no path name");
     CHECK(pk_pool_plan_path(NULL, pk_pool_plan_size(), 0) == NULL, "a null plan has no path name");
+    free(plan);
+}
+
+/* Precision: an average's must be EXACT or RELAXED; other ops ignore the field. Only relaxed averages name their
+   kernel "-relaxed": always at the scalar level and channels last (across channels has relaxed variants), and at a
+   SIMD level where the chosen strategy has a relaxed variant (small channels-first planes have none). */
+static void test_precision(void) {
+    const int64_t size = pk_pool_plan_size();
+    uint64_t* plan = malloc((size_t)size);
+    for (int64_t layout = 0; layout < 2; layout++) {
+        problem p;
+        small_problem(&p, layout);
+        p.spec.precision = 7; /* max pooling: ignored */
+        CHECK(pk_pool_check(&p.spec, &p.in, &p.out) == PK_OK, "max pooling ignores the precision field");
+        p.spec.op = PK_OP_AVG;
+        CHECK(pk_pool_check(&p.spec, &p.in, &p.out) == PK_ERR_INVALID_OPTION, "an average's precision 7");
+        p.spec.precision = -1;
+        CHECK(pk_pool_check(&p.spec, &p.in, &p.out) == PK_ERR_INVALID_OPTION, "an average's precision -1");
+        for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++)
+            for (int64_t precision = PK_PRECISION_EXACT; precision <= PK_PRECISION_RELAXED; precision++) {
+                p.spec.isa = isa;
+                p.spec.precision = precision;
+                CHECK(pk_pool_prepare(&p.spec, &p.in, &p.out, plan, size) == PK_OK, "prepare at isa %d", isa);
+                const char* name = pk_pool_plan_path(plan, size, 0);
+                const size_t length = name ? strlen(name) : 0;
+                const int relaxed = length > 8 && strcmp(name + length - 8, "-relaxed") == 0;
+                const int must =
+                    precision == PK_PRECISION_RELAXED && (isa == PK_ISA_SCALAR || layout == PK_LAYOUT_NHWC);
+                CHECK(name && (!relaxed || precision == PK_PRECISION_RELAXED) && (!must || relaxed),
+                      "layout %lld isa %d precision %lld: %s", (long long)layout, isa, (long long)precision,
+                      name ? name : "(null)");
+            }
+        free_problem(&p);
+    }
     free(plan);
 }
 
@@ -483,6 +517,7 @@ int main(int argc, char** argv) {
     test_run_statuses();
     test_corrupted_plans();
     test_path_names();
+    test_precision();
     test_threads();
     for (int i = 0; i < cases; i++) random_case(i);
     printf("plan tests: %d random problems; %d passed, %d failed\n", problems, passed, failed);

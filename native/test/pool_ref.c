@@ -1,6 +1,7 @@
 #include "pool_ref.h"
 
 #include <math.h>
+#include <stddef.h>
 
 static int64_t offset(const pk_tensor_desc* t, int64_t n, int64_t c, const int64_t pos[3]) {
     int64_t spatial = 0, volume = 1;
@@ -14,6 +15,11 @@ static int64_t offset(const pk_tensor_desc* t, int64_t n, int64_t c, const int64
 
 void pool_ref_f32(const pk_pool_spec* s, const pk_tensor_desc* in, const float* x,
                   const pk_tensor_desc* out, float* y, int64_t* indices) {
+    pool_ref_avg_f64(s, in, x, out, y, indices, NULL);
+}
+
+void pool_ref_avg_f64(const pk_pool_spec* s, const pk_tensor_desc* in, const float* x, const pk_tensor_desc* out,
+                      float* y, int64_t* indices, pool_ref_avg* exact) {
     const int r = (int)s->spatial_rank;
     int64_t out_volume = 1, kernel_volume = 1;
     for (int i = 0; i < r; i++) {
@@ -29,6 +35,8 @@ void pool_ref_f32(const pk_pool_spec* s, const pk_tensor_desc* in, const float* 
                     rest /= out->spatial[i];
                 }
                 float best = -INFINITY, sum = 0.0f;
+                double sum64 = 0.0, abs64 = 0.0;
+                int non_finite = 0; /* bit 0: NaN, 1: +inf, 2: -inf */
                 int64_t best_index = -1, inside = 0, padded = 0;
                 int64_t fallback[3];
                 for (int i = 0; i < r; i++) {
@@ -66,6 +74,12 @@ void pool_ref_f32(const pk_pool_spec* s, const pk_tensor_desc* in, const float* 
                         best_index = flat;
                     }
                     sum += v;
+                    if (isnan(v)) non_finite |= 1;
+                    else if (isinf(v)) non_finite |= v > 0 ? 2 : 4;
+                    else {
+                        sum64 += v;
+                        abs64 += fabs(v);
+                    }
                 }
                 if (best_index < 0) {
                     best_index = 0;
@@ -81,6 +95,12 @@ void pool_ref_f32(const pk_pool_spec* s, const pk_tensor_desc* in, const float* 
                                       : s->divisor_mode == PK_DIVISOR_INCLUDE_PADDING ? padded
                                                                                        : kernel_volume;
                     y[at] = divisor == 0 ? 0.0f : sum / (float)divisor;
+                    if (exact) {
+                        exact->mean[at] = divisor == 0 ? 0.0 : sum64 / (double)divisor;
+                        exact->abs_mean[at] = divisor == 0 ? 0.0 : abs64 / (double)divisor;
+                        exact->taps[at] = inside;
+                        exact->non_finite[at] = non_finite;
+                    }
                 }
             }
 }

@@ -1,6 +1,7 @@
 /* Every kernel variant of every variant list, at every SIMD level this CPU has, forced on seeded random problems
    it accepts and compared with the oracle in pool_ref.c, bit for bit, whole and in two row slices, with guard cells
-   around the output. The problems come in families aimed at each strategy's limits (channels last, long and
+   around the output; relaxed averages (PK_PRECISION_RELAXED), and the scalar kernel's, within their bound of the
+   oracle's float64 averages. The problems come in families aimed at each strategy's limits (channels last, long and
    short channels-first rows, small planes, global windows, windows past the tap lists). The test then reports how
    many variants of each list ran, and fails unless every one did: the coverage of the lists, counted from the
    lists themselves. */
@@ -14,6 +15,7 @@
 #include "pool-plan.h"
 #include "pool/variant.h"
 #include "pool_ref.h"
+#include "scalar/pool-scalar.h"
 
 #define GUARD 32
 static const float GUARD_VALUE = 12345.0f;
@@ -85,9 +87,23 @@ static int64_t volume(const pk_tensor_desc* t, const int64_t* sizes) {
     return v;
 }
 
-/* Runs one variant on rows [0, rows) whole (cut < 0) or in two slices, compares with expected. */
+/* Whether y is a relaxed average of the float64 oracle's element i (PK_PRECISION_RELAXED): a NaN tap, or +inf and
+   -inf taps, give NaN, +inf or -inf taps alone that infinity (the test's finite taps are small); otherwise
+   |y - mean| <= gamma_(n+2) * S/d + 2^-148 (poolkit.h), plus the oracle's own error, (n + 1) * 2^-52 * S/d. */
+static int within_relaxed_bound(float y, const pool_ref_avg* exact, int64_t i) {
+    const int non_finite = exact->non_finite[i];
+    if (non_finite & 1 || (non_finite & 6) == 6) return isnan(y);
+    if (non_finite) return isinf(y) && (y > 0) == ((non_finite & 2) != 0);
+    const double n = (double)exact->taps[i], u = 0x1p-24, gamma = (n + 2) * u / (1 - (n + 2) * u);
+    const double bound = gamma * exact->abs_mean[i] + 0x1p-148 + (n + 1) * 0x1p-52 * exact->abs_mean[i];
+    return fabs((double)y - exact->mean[i]) <= bound;
+}
+
+/* Runs one variant on rows [0, rows) whole (cut < 0) or in two slices, compares with expected (bit for bit), or
+   with the float64 oracle within the relaxed bound where relaxed is not NULL. */
 static int run_variant(const pk_variant* v, const pk_plan* plan, const float* x, int64_t out_volume,
-                       const float* expected, const int64_t* expected_indices, int with_indices, int64_t cut) {
+                       const float* expected, const int64_t* expected_indices, int with_indices, int64_t cut,
+                       const pool_ref_avg* relaxed) {
     float* y = malloc(sizeof(float) * (out_volume + 2 * GUARD));
     int64_t* idx = malloc(sizeof(int64_t) * (out_volume + 2 * GUARD));
     for (int64_t i = 0; i < out_volume + 2 * GUARD; i++) {
@@ -107,7 +123,8 @@ static int run_variant(const pk_variant* v, const pk_plan* plan, const float* x,
     }
     int64_t wrong = -1;
     for (int64_t i = 0; i < out_volume && wrong < 0; i++)
-        if (!same_float(y[GUARD + i], expected[i]) || (with_indices && idx[GUARD + i] != expected_indices[i]))
+        if (relaxed ? !within_relaxed_bound(y[GUARD + i], relaxed, i)
+                    : !same_float(y[GUARD + i], expected[i]) || (with_indices && idx[GUARD + i] != expected_indices[i]))
             wrong = i;
     if (wrong >= 0)
         fprintf(stderr, "%s: element %lld got %g [%lld] want %g [%lld]\n", v->name, (long long)wrong,
@@ -139,16 +156,30 @@ static void problem(level* levels, int level_count, int family, int number) {
     const int with_indices = s.op == PK_OP_MAX && uniform(0, 1);
     float* expected = malloc(sizeof(float) * out_volume);
     int64_t* expected_indices = malloc(sizeof(int64_t) * out_volume);
-    pool_ref_f32(&s, &in, x, &out, expected, with_indices ? expected_indices : NULL);
+    /* half the averages relaxed: their variants, and the scalar kernel, against the float64 oracle */
+    if (s.op == PK_OP_AVG && uniform(0, 1)) s.precision = PK_PRECISION_RELAXED;
+    const int relaxed = s.precision == PK_PRECISION_RELAXED;
+    pool_ref_avg exact = {malloc(sizeof(double) * out_volume), malloc(sizeof(double) * out_volume),
+                          malloc(sizeof(int64_t) * out_volume), malloc(sizeof(int) * out_volume)};
+    pool_ref_avg_f64(&s, &in, x, &out, expected, with_indices ? expected_indices : NULL, relaxed ? &exact : NULL);
     if (s.op == PK_OP_MAX && uniform(0, 2) == 0) { /* min(x) = -max(-x), with the same indices */
         s.op = PK_OP_MIN;
         for (int64_t i = 0; i < in_volume; i++) x[i] = -x[i];
         for (int64_t i = 0; i < out_volume; i++) expected[i] = -expected[i];
     }
-    const int reduce = s.op == PK_OP_MAX ? PK_REDUCE_MAX : s.op == PK_OP_MIN ? PK_REDUCE_MIN : PK_REDUCE_SUM;
+    const int reduce = s.op == PK_OP_MAX   ? PK_REDUCE_MAX
+                       : s.op == PK_OP_MIN ? PK_REDUCE_MIN
+                       : relaxed           ? PK_REDUCE_SUM_RELAXED
+                                           : PK_REDUCE_SUM;
     pk_plan plan;
     const int32_t status = pk_plan_init(&plan, &s, &in, &out);
     CHECK(status == PK_OK, "problem %d: plan status %d", number, status);
+    if (status == PK_OK && relaxed) { /* the scalar kernel: the definition of relaxed averages */
+        const pk_variant scalar = {"pk_f32_avgpool__scalar (relaxed)", "scalar-relaxed", pk_f32_avgpool__scalar,
+                                   PK_STRATEGIES, {PK_REDUCE_SUM_RELAXED, 0, 0, 0}};
+        CHECK(run_variant(&scalar, &plan, x, out_volume, expected, expected_indices, 0, -1, &exact),
+              "problem %d: the scalar relaxed average", number);
+    }
     if (status == PK_OK) {
         const int64_t cut = uniform(0, plan.rows);
         for (int l = 0; l < level_count; l++) {
@@ -156,8 +187,9 @@ static void problem(level* levels, int level_count, int family, int number) {
             for (int32_t r = 0; r < lv->table.count; r++) {
                 const pk_variant* v = &lv->table.variants[r];
                 if (v->kind.reduce != reduce || !lv->accepts(v, &plan, with_indices)) continue;
-                const int whole = run_variant(v, &plan, x, out_volume, expected, expected_indices, with_indices, -1);
-                const int sliced = run_variant(v, &plan, x, out_volume, expected, expected_indices, with_indices, cut);
+                const pool_ref_avg* bound = relaxed ? &exact : NULL;
+                const int whole = run_variant(v, &plan, x, out_volume, expected, expected_indices, with_indices, -1, bound);
+                const int sliced = run_variant(v, &plan, x, out_volume, expected, expected_indices, with_indices, cut, bound);
                 CHECK(whole && sliced, "problem %d (family %d, op %lld, layout %lld, rank %lld, C %lld): %s %s", number,
                       family, (long long)s.op, (long long)in.layout, (long long)s.spatial_rank,
                       (long long)in.channels, v->name, whole ? "in slices" : "whole");
@@ -168,6 +200,10 @@ static void problem(level* levels, int level_count, int family, int number) {
     free(x);
     free(expected);
     free(expected_indices);
+    free(exact.mean);
+    free(exact.abs_mean);
+    free(exact.taps);
+    free(exact.non_finite);
 }
 
 int main(void) {

@@ -24,9 +24,15 @@ enum {
     PK_ROWS
 };
 
+/* a path's name: "<level>:<strategy>", "-relaxed" for relaxed averages */
+#define PK_PATH_SUFFIX_PK_REDUCE_SUM ""
+#define PK_PATH_SUFFIX_PK_REDUCE_MAX ""
+#define PK_PATH_SUFFIX_PK_REDUCE_MIN ""
+#define PK_PATH_SUFFIX_PK_REDUCE_SUM_RELAXED "-relaxed"
 #undef PK_VARIANT
 #define PK_VARIANT(strategy, kernel, reduce, indices, propagate, param) \
-    {#kernel, PK_ISA_NAME ":" #strategy, kernel, PK_STRATEGY_##strategy, {reduce, indices, propagate, param}},
+    {#kernel, PK_ISA_NAME ":" #strategy PK_PATH_SUFFIX_##reduce, kernel, PK_STRATEGY_##strategy, \
+     {reduce, indices, propagate, param}},
 static const pk_variant variants[PK_ROWS] = {
 #include PK_VARIANT_LIST
 };
@@ -41,8 +47,12 @@ static const uint8_t path_by_key[PK_VARIANT_KEYS] = {
 #undef PK_VARIANT
 _Static_assert(PK_ROWS < 256, "paths fit path_by_key");
 
+/* A relaxed average takes its strategy's relaxed variant where the list has one, else the exact variant, whose
+   results are within the relaxed bound too. */
 static inline int32_t path_of(int strategy, int reduce, int indices, int propagate, int param) {
-    return path_by_key[PK_VARIANT_KEY(strategy, reduce, indices, propagate, param)];
+    const int32_t path = path_by_key[PK_VARIANT_KEY(strategy, reduce, indices, propagate, param)];
+    if (path || reduce != PK_REDUCE_SUM_RELAXED) return path;
+    return path_by_key[PK_VARIANT_KEY(strategy, PK_REDUCE_SUM, indices, propagate, param)];
 }
 
 /* The kernel of path (1 .. PK_ROWS), or NULL. */
@@ -58,7 +68,8 @@ static inline int any_variant_fits(const pk_plan* p, int with_indices) {
 static int accepts(const pk_variant* v, const pk_plan* p, int with_indices) {
     if (!any_variant_fits(p, with_indices) || v->kind.indices != with_indices) return 0;
     if (pk_avg_wide(p)) return 0; /* averages summed in double: only the scalar kernel computes them */
-    const int propagate = v->kind.reduce != PK_REDUCE_SUM && p->nan_mode == PK_NAN_PROPAGATE;
+    if (v->kind.reduce == PK_REDUCE_SUM_RELAXED && !pk_avg_relaxed(p)) return 0; /* never for exact averages */
+    const int propagate = !pk_reduce_sums(v->kind.reduce) && p->nan_mode == PK_NAN_PROPAGATE;
     if (v->kind.propagate != propagate) return 0;
     switch (v->strategy) {
     case PK_STRATEGY_across: return across_fits(p, v->kind.param);
@@ -75,8 +86,8 @@ static int accepts(const pk_variant* v, const pk_plan* p, int with_indices) {
    stride limits). */
 static int32_t choose(const pk_plan* p, int reduce, int with_indices) {
     const pk_axis* ax = p->axis;
-    const int propagate = reduce != PK_REDUCE_SUM && p->nan_mode == PK_NAN_PROPAGATE;
-    with_indices = reduce != PK_REDUCE_SUM && with_indices;
+    const int propagate = !pk_reduce_sums(reduce) && p->nan_mode == PK_NAN_PROPAGATE;
+    with_indices = !pk_reduce_sums(reduce) && with_indices;
     if (!any_variant_fits(p, with_indices)) return 0;
     const int taps_listed = ax[0].kernel * ax[1].kernel * ax[2].kernel <= PK_MAX_TAPS;
     /* channels first vectorizes along the width (unit strides along w), unless rows are shorter than
@@ -104,13 +115,14 @@ static int32_t choose(const pk_plan* p, int reduce, int with_indices) {
     return along_fits(p, stride_kind) ? path_of(PK_STRATEGY_along, reduce, with_indices, propagate, stride_kind) : 0;
 }
 
-/* The reduction of a PK_OP_*, or -1 for an op without SIMD variants (LP). */
-static inline int reduce_of(int32_t op) {
-    return op == PK_OP_MAX ? PK_REDUCE_MAX : op == PK_OP_MIN ? PK_REDUCE_MIN : op == PK_OP_AVG ? PK_REDUCE_SUM : -1;
+/* The reduction of a PK_OP_* in plan p (an average's at p's precision), or -1 for an op without SIMD variants (LP). */
+static inline int reduce_of(const pk_plan* p, int32_t op) {
+    if (op == PK_OP_AVG) return pk_avg_relaxed(p) ? PK_REDUCE_SUM_RELAXED : PK_REDUCE_SUM;
+    return op == PK_OP_MAX ? PK_REDUCE_MAX : op == PK_OP_MIN ? PK_REDUCE_MIN : -1;
 }
 
 static inline int32_t choose_for_op(const pk_plan* p, int32_t op, int with_indices) {
-    const int reduce = reduce_of(op);
+    const int reduce = reduce_of(p, op);
     return reduce < 0 ? 0 : choose(p, reduce, with_indices);
 }
 

@@ -154,10 +154,11 @@ pk_pool_kernel_fn pk_dispatch_path_kernel(int32_t op, int32_t isa, int32_t path)
     return path >= 1 && path <= table.count ? table.variants[path - 1].kernel : 0;
 }
 
-const char* pk_dispatch_path_name(int32_t isa, int32_t path) {
+const char* pk_dispatch_path_name(const pk_plan* plan, int32_t isa, int32_t path) {
     static const char* const scalar[] = {"scalar", "avx2:scalar", "avx512:scalar"};
+    static const char* const scalar_relaxed[] = {"scalar-relaxed", "avx2:scalar-relaxed", "avx512:scalar-relaxed"};
     if (isa < PK_ISA_SCALAR || isa > PK_ISA_AVX512) return "unknown";
-    if (path == 0) return scalar[isa];
+    if (path == 0) return pk_avg_relaxed(plan) ? scalar_relaxed[isa] : scalar[isa];
     if (path == PK_PATH_METHOD_ACROSS) return isa == PK_ISA_AVX2 ? "avx2:across" : isa == PK_ISA_AVX512 ? "avx512:across" : "unknown";
     const pk_variant_table table = variants_of(isa);
     return path >= 1 && path <= table.count ? table.variants[path - 1].path_name : "unknown";

@@ -16,7 +16,8 @@ int32_t pk_dispatch_path(const pk_plan* plan, int32_t isa, int with_indices);
 /* The kernel of a path pk_dispatch_path gave for op at isa, or NULL when there is no such path. */
 pk_pool_kernel_fn pk_dispatch_path_kernel(int32_t op, int32_t isa, int32_t path);
 /* A path's name, "<level>:<strategy>" ("avx512:tiles"), "<level>:scalar" for the scalar kernel at a SIMD level,
-   "scalar" at the scalar level; "unknown" for a path the level does not have. Static. */
-const char* pk_dispatch_path_name(int32_t isa, int32_t path);
+   "scalar" at the scalar level, each with "-relaxed" for kernels of relaxed averages; "unknown" for a path the
+   level does not have. Static. */
+const char* pk_dispatch_path_name(const pk_plan* plan, int32_t isa, int32_t path);
 
 #endif

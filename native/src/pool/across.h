@@ -4,7 +4,9 @@
    input) are listed once per call as element offsets from the window's origin, so each interior pixel is a
    loop over that list; a border window lists its own taps inside the input. Up to PK_UNROLL vectors of
    channels share each tap; with few channels, PK_UNROLL neighbouring pixels run side by side instead, so that
-   their ordered chains overlap. The variant's kind.param is 1 for contiguous channels, 0 for gathered ones. */
+   their ordered chains overlap. The variant's kind.param is 1 for contiguous channels, 0 for gathered ones. Relaxed
+   averages add a window's even and odd taps in two chains, which doubles the additions in flight, and multiply by
+   the divisor's reciprocal (the division's throughput bounded 3x3 windows over many channels). */
 #ifndef PK_POOL_ACROSS_H
 #define PK_POOL_ACROSS_H
 #include "../simd/accumulate.h"
@@ -33,13 +35,34 @@ PK_INLINE void pixel_channels(channel_source src, tap_list taps, int64_t first_i
         n[u] = count - u * PK_VW < PK_VW ? count - u * PK_VW : PK_VW;
         acc_init(&a[u], vi_set1(first_index), k);
     }
-    for (int64_t t = 0; t < taps.count; t++) {
-        const float* tap = src.in + taps.offset[t];
-        const vi idx = vi_set1(k.indices ? taps.index[t] : 0);
+    if (k.reduce == PK_REDUCE_SUM_RELAXED) { /* even and odd taps in two chains per vector, added at the end */
+        vf odd[PK_UNROLL];
+        for (int u = 0; u < PK_UNROLL; u++) odd[u] = vf_set1(0.0f);
+        int64_t t = 0;
+        for (; t + 1 < taps.count; t += 2) {
+            const float *even_tap = src.in + taps.offset[t], *odd_tap = src.in + taps.offset[t + 1];
+            for (int u = 0; u < PK_UNROLL; u++)
+                if (n[u] > 0) {
+                    a[u].value = vf_add(a[u].value, load_channels(even_tap + u * PK_VW * src.cs, n[u], src.offsets, k.param));
+                    odd[u] = vf_add(odd[u], load_channels(odd_tap + u * PK_VW * src.cs, n[u], src.offsets, k.param));
+                }
+        }
         for (int u = 0; u < PK_UNROLL; u++)
-            if (n[u] > 0)
-                acc_update(&a[u], load_value(load_channels(tap + u * PK_VW * src.cs, n[u], src.offsets, k.param), k),
-                           idx, k);
+            if (n[u] > 0) {
+                if (t < taps.count)
+                    a[u].value = vf_add(a[u].value, load_channels(src.in + taps.offset[t] + u * PK_VW * src.cs, n[u],
+                                                                  src.offsets, k.param));
+                a[u].value = vf_add(a[u].value, odd[u]);
+            }
+    } else {
+        for (int64_t t = 0; t < taps.count; t++) {
+            const float* tap = src.in + taps.offset[t];
+            const vi idx = vi_set1(k.indices ? taps.index[t] : 0);
+            for (int u = 0; u < PK_UNROLL; u++)
+                if (n[u] > 0)
+                    acc_update(&a[u], load_value(load_channels(tap + u * PK_VW * src.cs, n[u], src.offsets, k.param), k),
+                               idx, k);
+        }
     }
     for (int u = 0; u < PK_UNROLL; u++)
         if (n[u] > 0)
@@ -146,7 +169,7 @@ PK_INLINE void line_across_channels(const across_call* call, const int64_t at[3]
         if (ow == ow_lo) { /* interior windows: the precomputed taps, shifted */
             int64_t shifted[PK_MAX_TAPS];
             pk_window full[3] = {w[0], w[1], {0, 0, ax[2].kernel, ax[2].kernel}};
-            const divide_by divisor = k.reduce != PK_REDUCE_SUM ? PK_NO_DIVISION : window_divide(p, full);
+            const divide_by divisor = !pk_reduce_sums(k.reduce) ? PK_NO_DIVISION : window_divide(p, full);
             int64_t first = (w[0].origin * ax[1].in + w[1].origin) * ax[2].in + ow * ax[2].stride - ax[2].pad_begin;
             const float* base = in + w[0].origin * p->in_stride[PK_D] + w[1].origin * p->in_stride[PK_H]
                                 + (ow * ax[2].stride - ax[2].pad_begin) * p->in_stride[PK_W];
@@ -181,7 +204,7 @@ PK_INLINE void line_across_channels(const across_call* call, const int64_t at[3]
                               + pk_window_first_coordinate(&ax[2], &w[2]);
         const int64_t taps = list_taps(p, w, border_offset, border_index);
         pixel((channel_source){in, cs, channel_offsets}, (tap_list){border_offset, border_index, taps}, first,
-              k.reduce != PK_REDUCE_SUM ? PK_NO_DIVISION : window_divide(p, w), channels,
+              !pk_reduce_sums(k.reduce) ? PK_NO_DIVISION : window_divide(p, w), channels,
               (channel_dest){out + ow * p->out_stride[PK_W], k.indices ? index + ow * p->out_stride[PK_W] : 0, out_cs},
               k);
     }

@@ -40,7 +40,7 @@ PK_INLINE void row_chunk(along_row row_of, divide_by divisor, int64_t ow, int64_
         n[u] = count - u * PK_VW < PK_VW ? count - u * PK_VW : PK_VW;
         acc_init(&a[u], vi_add(vi_set1(first_row * ax[2].in + x0 + u * vector_stride), lane_offsets), k);
     }
-    const int track_index = k.reduce != PK_REDUCE_SUM && (k.indices || k.propagate);
+    const int track_index = !pk_reduce_sums(k.reduce) && (k.indices || k.propagate);
     for (int64_t jd = w[0].first; jd < w[0].last; jd++) {
         const int64_t id = w[0].origin + jd * ax[0].dilation;
         for (int64_t jh = w[1].first; jh < w[1].last; jh++) {
@@ -65,7 +65,7 @@ PK_INLINE void row_chunk(along_row row_of, divide_by divisor, int64_t ow, int64_
 
 PK_INLINE void border_output(const pk_plan* p, const float* plane, const pk_window w[3], float* out, int64_t* index,
                              const pk_kind k) {
-    if (k.reduce != PK_REDUCE_SUM) pk_extremum_pixel(p, plane, w, out, index, k.reduce == PK_REDUCE_MIN);
+    if (!pk_reduce_sums(k.reduce)) pk_extremum_pixel(p, plane, w, out, index, k.reduce == PK_REDUCE_MIN);
     else *out = pk_avg_pixel(p, plane, w);
 }
 
@@ -101,7 +101,7 @@ PK_INLINE void rows_along_width(const pk_plan* p, const float* input, float* out
         }
         /* every interior output of the row has the same divisor */
         w[2] = (pk_window){0, 0, ax[2].kernel, ax[2].kernel};
-        const divide_by divisor = k.reduce != PK_REDUCE_SUM ? PK_NO_DIVISION : window_divide(p, w);
+        const divide_by divisor = !pk_reduce_sums(k.reduce) ? PK_NO_DIVISION : window_divide(p, w);
         const along_row row_of = {p, plane, w};
         int64_t ow = lo[2];
         /* stride 2 reads one element past a full vector, so a full load needs one more interior output */

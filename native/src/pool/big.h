@@ -24,7 +24,7 @@ PK_INLINE void rows_big_windows(const pk_plan* p, const float* input, float* out
             const int64_t first = (pk_window_first_coordinate(&ax[0], &w[0]) * ax[1].in
                                    + pk_window_first_coordinate(&ax[1], &w[1])) * ax[2].in
                                   + pk_window_first_coordinate(&ax[2], &w[2]);
-            const divide_by divisor = k.reduce != PK_REDUCE_SUM ? PK_NO_DIVISION : window_divide(p, w);
+            const divide_by divisor = !pk_reduce_sums(k.reduce) ? PK_NO_DIVISION : window_divide(p, w);
             const int64_t o = n * p->out_stride[PK_N] + c0 * out_cs + od * p->out_stride[PK_D]
                               + oh * p->out_stride[PK_H] + ow * p->out_stride[PK_W];
             for (int64_t c = 0; c < channels_per_row; c += PK_UNROLL * PK_VW) {

@@ -60,7 +60,7 @@ PK_INLINE void plane_load(const float* in, int64_t elements, vf identity, vf r[P
 
 /* The outputs of accumulated groups; averages divide by divisors[0 .. divisions) in turn (see divide_by). */
 PK_INLINE vf plane_result(const acc* a, const vf* divisors, int divisions, const pk_kind k) {
-    if (k.reduce != PK_REDUCE_SUM) return extremum_result(a->value, a->any_nan, k);
+    if (!pk_reduce_sums(k.reduce)) return extremum_result(a->value, a->any_nan, k);
     vf result = a->value;
     for (int i = 0; i < divisions; i++) result = vf_div(result, divisors[i]);
     return result;
@@ -85,11 +85,11 @@ PK_INLINE void rows_planes_in_registers(const pk_plan* p, const float* input, fl
     int32_t base[PK_VW] = {0}, first[3][PK_VW] = {{0}}, last[3][PK_VW] = {{0}}, base_index[PK_VW] = {0};
     int32_t first_index[PK_VW] = {0};
     float divisor[3][PK_VW]; /* the averages' divisions per lane, as divide_by: one, or a bin length per axis */
-    const int divisions = k.reduce == PK_REDUCE_SUM && pk_adaptive_per_axis(p) ? 3 : 1;
+    const int divisions = pk_reduce_sums(k.reduce) && pk_adaptive_per_axis(p) ? 3 : 1;
     for (int i = 0; i < 3; i++)
         for (int64_t lane = 0; lane < PK_VW; lane++) divisor[i][lane] = 1.0f;
     if (every_lane) {
-        const float d = k.reduce != PK_REDUCE_SUM ? 1.0f
+        const float d = !pk_reduce_sums(k.reduce) ? 1.0f
                         : (float)pk_avg_divisor(p, (pk_window[3]){{0, 0, ax[0].kernel, ax[0].kernel},
                                                                   {0, 0, ax[1].kernel, ax[1].kernel},
                                                                   {0, 0, ax[2].kernel, ax[2].kernel}});
@@ -120,7 +120,7 @@ PK_INLINE void rows_planes_in_registers(const pk_plan* p, const float* input, fl
                             first[i][lane] = (int32_t)w[i].first;
                             last[i][lane] = (int32_t)w[i].last;
                         }
-                        if (k.reduce == PK_REDUCE_SUM) { /* a divisor of 0: an empty window, sum +0, and +0 / 1 is 0 */
+                        if (pk_reduce_sums(k.reduce)) { /* a divisor of 0: an empty window, sum +0, and +0 / 1 is 0 */
                             const divide_by d = window_divide(p, w);
                             for (int i = 0; i < divisions; i++)
                                 divisor[i][lane] = d.per_axis ? d.length[i] : d.divisor == 0 ? 1.0f : (float)d.divisor;

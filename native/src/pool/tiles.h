@@ -4,7 +4,8 @@
    (and indices) are transposed back. Each lane visits its channel's taps in the definition's order, and the
    identities leave every result unchanged bit for bit (see reduce_identity), so padding taps need no tests. A
    buffered row serves every line of the tile whose window holds it. kind.param is the kernel width as a
-   compile-time constant (2 or 3), so that a row's taps unroll, or 0 for any width. */
+   compile-time constant (2 or 3), so that a row's taps unroll, or 0 for any width. Relaxed averages add each line's
+   rows into column sums first (tile_line_relaxed). */
 #ifndef PK_POOL_TILES_H
 #define PK_POOL_TILES_H
 #include "../simd/accumulate.h"
@@ -65,17 +66,51 @@ typedef struct tile_line_out {
     int64_t count;          /* outputs along w */
     int64_t stride;         /* along w */
     const float* divisor;   /* averages: per output */
+    const float* reciprocal; /* relaxed averages: per output, what the sum is multiplied by */
     int64_t line_first;     /* with indices: index of the line's first tap inside the input, along d and h */
     const int32_t* first_w; /* with indices: output ow's first tap inside the input, along w */
     float* values;          /* [count][PK_VW] */
     int32_t* index;         /* [count][PK_VW], with indices */
 } tile_line_out;
 
+/* A line of relaxed averages: its `taken` buffered rows are added first into column sums, one per padded position
+   and shared by every window over it (3x3 windows, stride 1: 6 additions per output instead of 8), then each output
+   adds its window's columns and multiplies by its reciprocal. */
+PK_INLINE void tile_line_relaxed(const float* const* rows, int64_t taken, int64_t kernel_w, int64_t dilation,
+                                 tile_line_out out) {
+    const int64_t width = (out.count - 1) * out.stride + (kernel_w - 1) * dilation + 1; /* tile_width */
+    if (taken == 0) { /* dilated windows can hold no input row at all: their averages are 0 */
+        for (int64_t ow = 0; ow < out.count; ow++) vf_storeu(out.values + ow * PK_VW, vf_set1(0.0f));
+        return;
+    }
+    float columns[PK_TILE_WIDTH * PK_VW];
+    const float* sums = rows[0];
+    if (taken > 1) {
+        for (int64_t x = 0; x < width * PK_VW; x += PK_VW) {
+            vf column = vf_loadu(rows[0] + x);
+            for (int64_t r = 1; r < taken; r++) column = vf_add(column, vf_loadu(rows[r] + x));
+            vf_storeu(columns + x, column);
+        }
+        sums = columns;
+    }
+    const int64_t tap_step = dilation * PK_VW, out_step = out.stride * PK_VW;
+    for (int64_t ow = 0; ow < out.count; ow++) {
+        const float* at = sums + ow * out_step;
+        vf sum = vf_loadu(at);
+        for (int64_t jw = 1; jw < kernel_w; jw++) sum = vf_add(sum, vf_loadu(at + jw * tap_step));
+        vf_storeu(out.values + ow * PK_VW, vf_mul(sum, vf_set1(out.reciprocal[ow])));
+    }
+}
+
 /* The outputs of one line, from its window's `taken` buffered rows; padded position x of buffered row r has plane
    index row_index[r] + x. A padding position never wins (it holds the identity), so its index, which may lie
    outside the plane, is never kept. */
 PK_INLINE void tile_line(const float* const* rows, const int64_t* row_index, int64_t taken, int64_t kernel_w,
                          int64_t dilation, tile_line_out out, const pk_kind k) {
+    if (k.reduce == PK_REDUCE_SUM_RELAXED) {
+        tile_line_relaxed(rows, taken, kernel_w, dilation, out);
+        return;
+    }
     const int64_t tap_step = dilation * PK_VW, out_step = out.stride * PK_VW;
     for (int64_t ow = 0; ow < out.count; ow++) {
         const int64_t x = ow * out_step;
@@ -89,7 +124,7 @@ PK_INLINE void tile_line(const float* const* rows, const int64_t* row_index, int
                                vi_set1(row_index[r] + ow * out.stride + jw * dilation), k);
             result = extremum_result(a.value, a.any_nan, k);
             vi_storeu(out.index + ow * PK_VW, acc_index(&a, k));
-        } else if (k.reduce != PK_REDUCE_SUM) {
+        } else if (!pk_reduce_sums(k.reduce)) {
             vf m = vf_set1(-INFINITY);
             vm nan = vm_none();
             for (int64_t r = 0; r < taken; r++)
@@ -122,13 +157,13 @@ PK_INLINE void rows_tiled(const pk_plan* p, const float* input, float* output, i
     float tile_out[PK_TILE_WIDTH * PK_VW];
     int32_t tile_index[PK_TILE_WIDTH * PK_VW];
     pk_window window_w[PK_TILE_WIDTH];
-    if (k.reduce == PK_REDUCE_SUM || k.indices) /* the w windows of the averages' divisors, or of the first taps */
+    if (pk_reduce_sums(k.reduce) || k.indices) /* the w windows of the averages' divisors, or of the first taps */
         for (int64_t ow = 0; ow < ax[2].out; ow++) window_w[ow] = pk_window_of(&ax[2], ow);
     int32_t first_w[PK_TILE_WIDTH]; /* with indices: output ow's first tap inside the input, along w */
     if (k.indices)
         for (int64_t ow = 0; ow < ax[2].out; ow++)
             first_w[ow] = (int32_t)pk_window_first_coordinate(&ax[2], &window_w[ow]);
-    float divisor[PK_TILE_WIDTH];
+    float divisor[PK_TILE_WIDTH], reciprocal[PK_TILE_WIDTH];
     int64_t divisor_key = -1;
     for (int64_t n = row_begin / (channels * lines); n <= (row_end - 1) / (channels * lines); n++) {
         const int64_t base = n * channels * lines; /* the row of (n, channel 0, line 0) */
@@ -156,7 +191,7 @@ PK_INLINE void rows_tiled(const pk_plan* p, const float* input, float* output, i
                         if (j_begin >= j_end) continue;
                     }
                     w[1] = pk_window_of(&ax[1], oh);
-                    if (k.reduce == PK_REDUCE_SUM) { /* a line's divisors change only with its d and h extents */
+                    if (pk_reduce_sums(k.reduce)) { /* a line's divisors change only with its d and h extents */
                         w[2] = (pk_window){0, 0, 1, 1};
                         const int64_t key = pk_avg_divisor(p, w);
                         if (key != divisor_key) {
@@ -164,6 +199,7 @@ PK_INLINE void rows_tiled(const pk_plan* p, const float* input, float* output, i
                             for (int64_t ow = 0; ow < ax[2].out; ow++) {
                                 w[2] = window_w[ow];
                                 divisor[ow] = (float)pk_avg_divisor(p, w);
+                                if (k.reduce == PK_REDUCE_SUM_RELAXED) reciprocal[ow] = pk_avg_reciprocal(p, w);
                             }
                         }
                     }
@@ -186,7 +222,7 @@ PK_INLINE void rows_tiled(const pk_plan* p, const float* input, float* output, i
                     const int64_t line_first = k.indices ? (pk_window_first_coordinate(&ax[0], &w[0]) * ax[1].in
                                                             + pk_window_first_coordinate(&ax[1], &w[1])) * ax[2].in
                                                          : 0;
-                    const tile_line_out line_out = {ax[2].out, ax[2].stride, divisor,   line_first,
+                    const tile_line_out line_out = {ax[2].out, ax[2].stride, divisor,  reciprocal, line_first,
                                                     first_w,   tile_out,     tile_index};
                     /* a compile-time row count, so that a window's taps unroll */
                     switch (taken) {

@@ -6,8 +6,13 @@
 #define PK_VARIANT_H
 #include "../pool-plan.h"
 
-/* How a window's taps combine. Min pooling is max pooling of negated values, negated back. */
-enum pk_reduce { PK_REDUCE_SUM, PK_REDUCE_MAX, PK_REDUCE_MIN };
+/* How a window's taps combine. Min pooling is max pooling of negated values, negated back. An average's sum is
+   exact (taps in the definition's order, one division: PyTorch's bits) or relaxed (PK_PRECISION_RELAXED: taps in
+   any order, times the divisor's reciprocal; held to the relaxed bound). */
+enum pk_reduce { PK_REDUCE_SUM, PK_REDUCE_MAX, PK_REDUCE_MIN, PK_REDUCE_SUM_RELAXED, PK_REDUCES };
+
+/* Whether a reduction is an average's sum, exact or relaxed (the others are extrema). */
+static inline int pk_reduce_sums(int reduce) { return reduce == PK_REDUCE_SUM || reduce == PK_REDUCE_SUM_RELAXED; }
 
 /* The SIMD strategies; each has its own header here (across.h ...) with its idea in the opening comment.
    Lower-case names, so that a list row names its strategy as its file does. */
@@ -34,7 +39,7 @@ typedef struct pk_kind {
 /* One row of a variant list, as the dispatch tables hold it. */
 typedef struct pk_variant {
     const char* name;        /* the kernel's name, e.g. "pk_f32_max_tiles_k3_nan__avx512" */
-    const char* path_name;   /* "<level>:<strategy>", e.g. "avx512:tiles" */
+    const char* path_name;   /* "<level>:<strategy>", e.g. "avx512:tiles", "avx512:tiles-relaxed" */
     pk_pool_kernel_fn kernel;
     int32_t strategy;        /* enum pk_strategy */
     pk_kind kind;
@@ -42,8 +47,8 @@ typedef struct pk_variant {
 
 /* The dense key of (strategy, kind) the chooser looks variants up by. */
 #define PK_VARIANT_KEY(strategy, reduce, indices, propagate, param) \
-    ((((((strategy) * 3 + (reduce)) * 2 + (indices)) * 2 + (propagate)) * 4) + (param))
-#define PK_VARIANT_KEYS (PK_STRATEGIES * 3 * 2 * 2 * 4)
+    ((((((strategy) * PK_REDUCES + (reduce)) * 2 + (indices)) * 2 + (propagate)) * 4) + (param))
+#define PK_VARIANT_KEYS (PK_STRATEGIES * PK_REDUCES * 2 * 2 * 4)
 
 /* Per SIMD level (dispatch/choose-<isa>.c): the variant list as a table (path p is entry p - 1; path 0 is the
    op's scalar kernel), the path the level chooses for a plan, and whether a variant computes a plan correctly

@@ -27,13 +27,51 @@ static inline int whole_planes(const pk_plan* p) {
     return 1;
 }
 
-/* Rows [row_begin, row_end) of a plan whole_planes accepts: row r is plane r, output element r. */
-PK_INLINE void rows_whole_planes(const pk_plan* p, const float* input, float* output, int64_t row_begin,
-                                 int64_t row_end, const pk_kind k) {
+/* The lane sums of `count` planes from `at` (plane elements apart): position by position, each plane's PK_VW-element
+   chunks into its own accumulator, so that the loop over positions runs once for PK_VW planes. */
+PK_INLINE void whole_lane_sums(const float* at, int64_t plane, int64_t count, vf lanes[PK_VW]) {
+    for (int j = 0; j < PK_VW; j++) lanes[j] = vf_set1(0.0f);
+    int64_t x = 0;
+    for (; x + PK_VW <= plane; x += PK_VW)
+        for (int64_t j = 0; j < count; j++) lanes[j] = vf_add(lanes[j], vf_loadu(at + j * plane + x));
+    if (x < plane)
+        for (int64_t j = 0; j < count; j++) lanes[j] = vf_add(lanes[j], vf_load_n(at + j * plane + x, plane - x));
+}
+
+/* Relaxed averages of whole planes: each plane is added in memory order as PK_VW lane sums, from plain contiguous
+   loads, PK_VW planes side by side; the lane sums are transposed once, so that one vector's lanes are PK_VW planes,
+   added and multiplied by the reciprocal. No transpose per chunk of positions, as the exact order needs. */
+PK_INLINE void rows_whole_planes_relaxed(const pk_plan* p, const float* input, float* output, int64_t row_begin,
+                                         int64_t row_end) {
     const int64_t plane = p->plane_size;
     pk_window whole[3];
     for (int i = 0; i < 3; i++) whole[i] = pk_window_of(&p->axis[i], 0);
-    const divide_by divisor = k.reduce != PK_REDUCE_SUM ? PK_NO_DIVISION : window_divide(p, whole);
+    const vf reciprocal = vf_set1(pk_avg_reciprocal(p, whole));
+    for (int64_t r = row_begin; r < row_end; r += PK_VW) {
+        const int64_t count = row_end - r < PK_VW ? row_end - r : PK_VW;
+        vf lanes[PK_VW];
+        if (count == PK_VW) whole_lane_sums(input + r * plane, plane, PK_VW, lanes); /* a constant count unrolls */
+        else whole_lane_sums(input + r * plane, plane, count, lanes);
+        vf_transpose(lanes);
+        for (int step = 1; step < PK_VW; step *= 2) /* a tree: lane sums i and i + step */
+            for (int i = 0; i + step < PK_VW; i += 2 * step) lanes[i] = vf_add(lanes[i], lanes[i + step]);
+        const vf result = vf_mul(lanes[0], reciprocal);
+        if (count == PK_VW) vf_storeu(output + r, result);
+        else vf_store_n(output + r, result, count);
+    }
+}
+
+/* Rows [row_begin, row_end) of a plan whole_planes accepts: row r is plane r, output element r. */
+PK_INLINE void rows_whole_planes(const pk_plan* p, const float* input, float* output, int64_t row_begin,
+                                 int64_t row_end, const pk_kind k) {
+    if (k.reduce == PK_REDUCE_SUM_RELAXED) {
+        rows_whole_planes_relaxed(p, input, output, row_begin, row_end);
+        return;
+    }
+    const int64_t plane = p->plane_size;
+    pk_window whole[3];
+    for (int i = 0; i < 3; i++) whole[i] = pk_window_of(&p->axis[i], 0);
+    const divide_by divisor = !pk_reduce_sums(k.reduce) ? PK_NO_DIVISION : window_divide(p, whole);
     const vf identity = reduce_identity(k);
     /* a last chunk of one position (planes of 7x7, 9x9, 17x17) would cost a whole transpose: it is gathered
        instead (2048 planes of 7x7, AVX-512: 10.6 -> 9.4 us) */

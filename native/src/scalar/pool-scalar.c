@@ -1,4 +1,5 @@
-/* Max, min, average and LP pooling, scalar: the readable definition every SIMD variant must reproduce exactly.
+/* Max, min, average and LP pooling, scalar: the readable definition every SIMD variant must reproduce exactly (relaxed
+   averages, PK_PRECISION_RELAXED: within their bound).
    Fractional windows (max and min) depend on the (n, c) plane's samples, so they are placed per channel. */
 #include "pool-scalar.h"
 #include "../pool-window.h"
@@ -54,10 +55,17 @@ static float avg_pixel(const pk_plan* p, const float* in, const pk_window w[3], 
     return pk_avg_pixel(p, in, w);
 }
 
+static float avg_pixel_relaxed(const pk_plan* p, const float* in, const pk_window w[3], int64_t n, int64_t c,
+                               int64_t o, int64_t* index) {
+    (void)n, (void)c, (void)o, (void)index;
+    return pk_avg_pixel_relaxed(p, in, w);
+}
+
 void pk_f32_avgpool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
                             int64_t row_begin, int64_t row_end) {
     (void)indices; /* averages report no tap */
-    pk_window_rows(p, input, output, 0, row_begin, row_end, avg_pixel);
+    pk_window_rows(p, input, output, 0, row_begin, row_end, p->precision == PK_PRECISION_RELAXED ? avg_pixel_relaxed
+                                                                                                 : avg_pixel);
 }
 
 /* A NaN result is the canonical quiet NaN (0x7fc00000): powers and roots through libm (C) and the JVM's

@@ -2,6 +2,8 @@
    max (with its index and NaN state) or a running sum per lane, and how it ends in an output. Each SIMD kernel
    computes exactly what the scalar kernels define (same values bit for bit, same indices, same NaN and tie
    rules): it visits a window's taps in the same row-major order and divides a sum once by the same divisor.
+   Relaxed averages (PK_REDUCE_SUM_RELAXED) are the exception: they may add in any order and multiply by the
+   reciprocal, and are held to the relaxed bound instead (poolkit.h, PK_PRECISION_RELAXED).
    Min pooling is max pooling of negated values, negated back: exact, since negation is, and `v < min` is
    `-v > -min`. Indices ride along as int32 lanes, so planes larger than INT32_MAX go to the scalar kernels. */
 #ifndef PK_ACCUMULATE_H
@@ -26,14 +28,14 @@ typedef struct acc {
 } acc;
 
 PK_INLINE void acc_init(acc* a, vi first_index, const pk_kind k) {
-    a->value = vf_set1(k.reduce != PK_REDUCE_SUM ? -INFINITY : 0.0f);
+    a->value = vf_set1(!pk_reduce_sums(k.reduce) ? -INFINITY : 0.0f);
     a->best_index = first_index;
     a->any_nan = vm_none();
     a->nan_index = first_index;
 }
 
 PK_INLINE void acc_update(acc* a, vf v, vi index, const pk_kind k) {
-    if (k.reduce == PK_REDUCE_SUM) {
+    if (pk_reduce_sums(k.reduce)) {
         a->value = vf_add(a->value, v);
         return;
     }
@@ -64,24 +66,27 @@ PK_INLINE vi acc_index(const acc* a, const pk_kind k) {
 }
 
 /* An average's division: by its window's divisor (0: the average is 0), or, for adaptive averages with some
-   output size above 1, by each axis's bin length in turn, as the scalar kernel (and PyTorch) divides. */
+   output size above 1, by each axis's bin length in turn, as the scalar kernel (and PyTorch) divides. A relaxed
+   average multiplies by the reciprocal instead (pk_avg_reciprocal). */
 typedef struct divide_by {
     int64_t divisor;
     int per_axis;
     float length[3];
+    float reciprocal;
 } divide_by;
 
 static inline divide_by window_divide(const pk_plan* p, const pk_window w[3]) {
-    divide_by d = {pk_avg_divisor(p, w), pk_adaptive_per_axis(p), {0}};
+    divide_by d = {pk_avg_divisor(p, w), pk_adaptive_per_axis(p), {0}, pk_avg_reciprocal(p, w)};
     for (int i = 0; i < 3; i++) d.length[i] = (float)(w[i].last - w[i].first);
     return d;
 }
 
-#define PK_NO_DIVISION ((divide_by){0, 0, {0}}) /* a max's */
+#define PK_NO_DIVISION ((divide_by){0, 0, {0}, 0}) /* a max's */
 
 /* Final values of n lanes into values[0..n) (and indices); `by` is the average's division. */
 PK_INLINE void acc_result(const acc* a, divide_by by, float* values, int64_t* indices, int64_t n, const pk_kind k) {
-    const vf result = k.reduce != PK_REDUCE_SUM ? extremum_result(a->value, a->any_nan, k)
+    const vf result = !pk_reduce_sums(k.reduce) ? extremum_result(a->value, a->any_nan, k)
+                      : k.reduce == PK_REDUCE_SUM_RELAXED ? vf_mul(a->value, vf_set1(by.reciprocal))
                       : by.per_axis ? vf_div(vf_div(vf_div(a->value, vf_set1(by.length[0])), vf_set1(by.length[1])),
                                              vf_set1(by.length[2]))
                       : by.divisor == 0 ? vf_set1(0.0f) : vf_div(a->value, vf_set1((float)by.divisor));
@@ -95,7 +100,7 @@ PK_INLINE vf load_value(vf v, const pk_kind k) { return k.reduce == PK_REDUCE_MI
 
 /* The identity of a reduction, which leaves every result unchanged bit for bit: -inf never wins a max (min
    pooling works on negated values), and x + -0.0 == x for every x. */
-PK_INLINE vf reduce_identity(const pk_kind k) { return vf_set1(k.reduce != PK_REDUCE_SUM ? -INFINITY : -0.0f); }
+PK_INLINE vf reduce_identity(const pk_kind k) { return vf_set1(!pk_reduce_sums(k.reduce) ? -INFINITY : -0.0f); }
 
 /* n channels `cs` elements apart (contiguous: cs == 1). */
 PK_INLINE vf load_channels(const float* p, int64_t n, vi channel_offsets, const int contiguous) {

@@ -42,6 +42,7 @@ public final class PoolSpec {
     private final AvgDivisor divisor;
     private final long divisorOverride;
     private final NanPolicy nanPolicy;
+    private final Precision precision;
     private final Conventions conventions;
     private final LpForm lpForm;
     private final double p;
@@ -76,6 +77,7 @@ public final class PoolSpec {
         this.divisor = b.divisor != null ? b.divisor : conventions.defaultDivisor();
         this.divisorOverride = b.divisorOverride;
         this.nanPolicy = b.nanPolicy != null ? b.nanPolicy : conventions.defaultNanPolicy();
+        this.precision = b.precision != null ? b.precision : Precision.EXACT;
         this.lpForm = b.lpForm != null ? b.lpForm : conventions.defaultLpForm();
         this.p = b.p;
         this.indexFormat = b.indexFormat != null ? b.indexFormat : conventions.defaultIndexFormat();
@@ -152,6 +154,9 @@ public final class PoolSpec {
         }
         if (op != PoolOp.AVG && op != PoolOp.MIXED && (b.divisor != null || divisorOverride != 0)) {
             throw new IllegalArgumentException("divisor options apply to average pooling, not " + op);
+        }
+        if (op != PoolOp.AVG && b.precision != null) {
+            throw new IllegalArgumentException("precision = " + b.precision + ": applies to average pooling, not " + op);
         }
         boolean extremum = op == PoolOp.MAX || op == PoolOp.MIN || op == PoolOp.MIXED;
         if (!extremum && b.nanPolicy != null) {
@@ -816,6 +821,13 @@ public final class PoolSpec {
      */
     public NanPolicy nanPolicy() { return nanPolicy; }
     /**
+     * How exactly averages are computed: {@link Precision#EXACT} (PyTorch's bits, the default) or
+     * {@link Precision#RELAXED} (faster, within the bound {@link Precision} states).
+     *
+     * @return the precision of averages
+     */
+    public Precision precision() { return precision; }
+    /**
      * The framework whose rules and defaults apply.
      *
      * @return the conventions
@@ -835,7 +847,7 @@ public final class PoolSpec {
                 && Arrays.equals(padEnd, s.padEnd) && autoPad == s.autoPad && ceilMode == s.ceilMode
                 && divisor == s.divisor && divisorOverride == s.divisorOverride && nanPolicy == s.nanPolicy
                 && conventions == s.conventions && lpForm == s.lpForm && Double.compare(p, s.p) == 0
-                && indexFormat == s.indexFormat && Arrays.equals(outputSize, s.outputSize)
+                && indexFormat == s.indexFormat && precision == s.precision && Arrays.equals(outputSize, s.outputSize)
                 && Arrays.equals(outputRatio, s.outputRatio) && Arrays.equals(samples, s.samples) && Objects.equals(seed, s.seed)
                 && Double.compare(eps, s.eps) == 0 && Arrays.equals(channelP, s.channelP) && Double.compare(lambda, s.lambda) == 0
                 && Arrays.equals(channelLambda, s.channelLambda) && lambdaMap == s.lambdaMap
@@ -872,6 +884,7 @@ public final class PoolSpec {
             case AVG -> {
                 if (windowRule == WindowRule.SLIDING) s.append("divisor=").append(divisor).append(", ");
                 if (divisorOverride != 0) s.append("divisorOverride=").append(divisorOverride).append(", ");
+                if (precision != Precision.EXACT) s.append("precision=").append(precision).append(", ");
             }
             case LP -> s.append("p=").append(p).append(", lpForm=").append(lpForm).append(", ");
             case SOFT -> { }
@@ -903,6 +916,7 @@ public final class PoolSpec {
         private AvgDivisor divisor;
         private long divisorOverride;
         private NanPolicy nanPolicy;
+        private Precision precision;
         private Conventions conventions = Conventions.PYTORCH;
         private WindowRule windowRule = WindowRule.SLIDING;
         private double p;
@@ -999,6 +1013,17 @@ public final class PoolSpec {
          * @return this builder
          */
         public Builder nanPolicy(NanPolicy policy) { this.nanPolicy = Objects.requireNonNull(policy); return this; }
+        /**
+         * How exactly averages are computed (default {@link Precision#EXACT}: PyTorch's bits).
+         * {@link Precision#RELAXED} trades the bit pattern for speed, within the bound {@link Precision} states:
+         * <pre>{@code
+         * PoolSpec fast = PoolSpec.avg(3, 3).stride(1, 1).padding(1, 1).precision(Precision.RELAXED).build();
+         * }</pre>
+         *
+         * @param precision the precision; average pooling only
+         * @return this builder
+         */
+        public Builder precision(Precision precision) { this.precision = Objects.requireNonNull(precision); return this; }
         /**
          * The framework whose rules and defaults apply (default PyTorch's).
          *

@@ -9,17 +9,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** A prepared native operation names the level and the strategy its plan chose, as the C plan reports them. */
+/**
+ * A prepared native operation names the level and the strategy its plan chose, as the C plan reports them; kernels of
+ * relaxed averages end in {@code -relaxed}, and only those.
+ */
 class ImplementationNameTest {
     private static final Pattern NAME = Pattern.compile(
-            "native:(scalar|(avx2|avx512):(scalar|across|big|along|tiles|whole|planes))"
+            "native:(scalar|(avx2|avx512):(scalar|across|big|along|tiles|whole|planes))(-relaxed)?"
                     + "( \\(with indices: (scalar|across|big|along|tiles|whole|planes)\\))?");
 
     @Test
     void everyLevelNamesItsStrategy() {
         assumeTrue(Pooling.nativeAvailable(), "native library unavailable");
         PoolSpec[] specs = {PoolSpec.max(3, 3).stride(2, 2).padding(1, 1).build(), PoolSpec.avg(2, 2).build(),
-                PoolSpec.globalAvg(2).build(), PoolSpec.lp(2, 2, 2).build()};
+                PoolSpec.globalAvg(2).build(), PoolSpec.lp(2, 2, 2).build(),
+                PoolSpec.avg(2, 2).precision(Precision.RELAXED).build(), PoolSpec.globalAvg(2).precision(Precision.RELAXED).build()};
         for (Isa isa : Isa.values()) {
             if (isa.ordinal() > Pooling.cpuIsa().ordinal()) continue;
             for (PoolSpec spec : specs) {
@@ -30,6 +34,7 @@ class ImplementationNameTest {
                     assertTrue(m.matches(), spec + " " + layout + " " + isa + ": " + name);
                     String level = m.group(2) == null ? "scalar" : m.group(2);
                     assertEquals(isa.name().toLowerCase(), level, spec + " " + layout + ": " + name);
+                    if (m.group(4) != null) assertEquals(Precision.RELAXED, spec.precision(), name);
                     if (spec.op() == PoolOp.LP) { // LP pooling has no SIMD variants
                         assertTrue(name.endsWith("scalar"), name);
                     }

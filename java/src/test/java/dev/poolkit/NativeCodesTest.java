@@ -26,6 +26,7 @@ class NativeCodesTest {
         distinct(PoolOp.class, NativeCodes::op);
         distinct(AvgDivisor.class, NativeCodes::divisor);
         distinct(NanPolicy.class, NativeCodes::nanMode);
+        distinct(Precision.class, NativeCodes::precision);
         distinct(LpForm.class, NativeCodes::lpForm);
         distinct(IndexFormat.class, NativeCodes::indexFormat);
         distinct(Layout.class, NativeCodes::layout);

@@ -31,6 +31,37 @@ public final class Comparison {
     }
 
     /**
+     * Null when a relaxed average ({@link dev.poolkit.Precision#RELAXED}) {@code out} is within twice the relaxed bound
+     * of the exact averages {@code refOut} (each is within the bound of the true mean), else a description of the first
+     * element that is not. {@code refAbs} holds the exact averages of |x|, from which S/d is bounded: the exact average
+     * of |x| is at least (1 - gamma) S/d. Elements outside the bound's conditions (a non-finite tap, a sum of |x| above
+     * {@code Float.MAX_VALUE}/2) are compared only for NaN from a NaN tap, which both must give.
+     */
+    public static String firstRelaxedDifference(Geometry g, MemorySegment out, MemorySegment refOut, MemorySegment refAbs) {
+        double taps = (double) g.kernel[0] * g.kernel[1] * g.kernel[2]; // at least a window's taps inside the input
+        double largestDivisor = Math.max(taps, g.divisorOverride);
+        double u = 0x1p-24, gamma = (taps + 2) * u / (1 - (taps + 2) * u);
+        for (long i = 0; i < g.outputCount; i++) {
+            long at = g.outputOffset(i);
+            float a = out.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, at), b = refOut.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
+            float abs = refAbs.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
+            boolean comparable = (taps + 2) * u < 1 && Float.isFinite(abs) && largestDivisor * abs / (1 - gamma) <= Float.MAX_VALUE / 2.0;
+            boolean same;
+            if (comparable) {
+                double sumOverDivisor = abs / (1 - gamma);
+                same = Math.abs((double) a - b) <= 2 * (gamma * sumOverDivisor + 0x1p-148);
+            } else {
+                same = !Float.isNaN(abs) || Float.isNaN(a) && Float.isNaN(b); // a NaN tap makes the average of |x| NaN
+            }
+            if (!same) {
+                return "output" + g.describeOutputElement(i) + " (offset " + at + "): " + a + " vs " + b + " (relaxed, |x| averages "
+                        + abs + ")";
+            }
+        }
+        return null;
+    }
+
+    /**
      * LP pooling raises to general powers through each platform's pow, which may round the last bit differently:
      * one ulp of each power and of the root, a few ulps in all. (SoftPool, GeM and LIP take e^x and ln x from the
      * library's own fixed sequences, the same bits in Java and native code: no tolerance.)

@@ -8,6 +8,7 @@ import dev.poolkit.LpForm;
 import dev.poolkit.NanPolicy;
 import dev.poolkit.PoolOp;
 import dev.poolkit.PoolSpec;
+import dev.poolkit.Precision;
 import dev.poolkit.WindowRule;
 import dev.poolkit.internal.ffi.PoolkitFFI;
 import java.math.BigInteger;
@@ -42,6 +43,8 @@ public final class Geometry {
     /** The spec's ceil mode, with which the sliding output sizes were resolved; false for the other window rules. */
     public final boolean ceilMode;
     public final NanPolicy nanPolicy;
+    /** Averages only: EXACT for every other op. */
+    public final Precision precision;
     /** GeM: the clamp, and one p per channel (null: the scalar {@link #p}). */
     public final double eps;
     public final float[] channelP;
@@ -87,6 +90,7 @@ public final class Geometry {
         this.divisorOverride = spec.divisorOverride();
         this.ceilMode = windowRule == WindowRule.SLIDING && spec.ceilMode();
         this.nanPolicy = spec.nanPolicy();
+        this.precision = spec.precision();
         this.eps = spec.eps();
         this.channelP = spec.pPerChannel().orElse(null);
         this.inputShape = inputShape.clone();

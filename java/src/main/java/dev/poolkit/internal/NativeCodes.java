@@ -8,6 +8,7 @@ import dev.poolkit.Layout;
 import dev.poolkit.LpForm;
 import dev.poolkit.NanPolicy;
 import dev.poolkit.PoolOp;
+import dev.poolkit.Precision;
 import dev.poolkit.RoiOp;
 import dev.poolkit.WindowRule;
 import dev.poolkit.internal.ffi.PoolkitFFI;
@@ -55,6 +56,13 @@ public final class NativeCodes {
         return switch (policy) {
             case PROPAGATE -> PoolkitFFI.PK_NAN_PROPAGATE();
             case IGNORE -> PoolkitFFI.PK_NAN_IGNORE();
+        };
+    }
+
+    public static long precision(Precision precision) {
+        return switch (precision) {
+            case EXACT -> PoolkitFFI.PK_PRECISION_EXACT();
+            case RELAXED -> PoolkitFFI.PK_PRECISION_RELAXED();
         };
     }
 

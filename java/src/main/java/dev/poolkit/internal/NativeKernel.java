@@ -100,6 +100,7 @@ public final class NativeKernel implements Kernel {
         pk_pool_spec.lp_p(spec, g.op == PoolOp.LP ? g.p : 0);
         pk_pool_spec.index_format(spec, NativeCodes.indexFormat(g.indexFormat));
         pk_pool_spec.isa(spec, NativeCodes.isa(isa));
+        pk_pool_spec.precision(spec, NativeCodes.precision(g.precision));
         describe(input, g, g.inputShape, g.dense ? null : g.inStride);
         describe(output, g, g.outputShape, g.dense ? null : g.outStride);
         if (g.samples != null) {

@@ -23,10 +23,10 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     static final SymbolLookup SYMBOL_LOOKUP = SymbolLookup.loaderLookup()
             .or(Linker.nativeLinker().defaultLookup());
 
-    private static final int PK_ABI_VERSION = (int)4L;
+    private static final int PK_ABI_VERSION = (int)5L;
     /**
      * {@snippet lang=c :
-     * #define PK_ABI_VERSION 4
+     * #define PK_ABI_VERSION 5
      * }
      */
     public static int PK_ABI_VERSION() {
@@ -391,6 +391,24 @@ public class PoolkitFFI extends PoolkitFFI$shared {
      */
     public static int PK_AVG_WIDE_TAPS() {
         return PK_AVG_WIDE_TAPS;
+    }
+    private static final int PK_PRECISION_EXACT = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_PRECISION_EXACT 0
+     * }
+     */
+    public static int PK_PRECISION_EXACT() {
+        return PK_PRECISION_EXACT;
+    }
+    private static final int PK_PRECISION_RELAXED = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define PK_PRECISION_RELAXED 1
+     * }
+     */
+    public static int PK_PRECISION_RELAXED() {
+        return PK_PRECISION_RELAXED;
     }
     private static final int PK_DIVISOR_EXCLUDE_PADDING = (int)0L;
     /**

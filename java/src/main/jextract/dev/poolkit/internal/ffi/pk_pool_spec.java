@@ -31,6 +31,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
  *     double lp_p;
  *     int64_t index_format;
  *     int64_t isa;
+ *     int64_t precision;
  * }
  * }
  */
@@ -56,7 +57,8 @@ public class pk_pool_spec {
         PoolkitFFI.C_LONG.withName("lp_form"),
         PoolkitFFI.C_DOUBLE.withName("lp_p"),
         PoolkitFFI.C_LONG.withName("index_format"),
-        PoolkitFFI.C_LONG.withName("isa")
+        PoolkitFFI.C_LONG.withName("isa"),
+        PoolkitFFI.C_LONG.withName("precision")
     ).withName("pk_pool_spec");
 
     /**
@@ -933,6 +935,50 @@ public class pk_pool_spec {
      */
     public static void isa(MemorySegment struct, long fieldValue) {
         struct.set(isa$LAYOUT, isa$OFFSET, fieldValue);
+    }
+
+    private static final OfLong precision$LAYOUT = (OfLong)$LAYOUT.select(groupElement("precision"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * int64_t precision
+     * }
+     */
+    public static final OfLong precision$layout() {
+        return precision$LAYOUT;
+    }
+
+    private static final long precision$OFFSET = $LAYOUT.byteOffset(groupElement("precision"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * int64_t precision
+     * }
+     */
+    public static final long precision$offset() {
+        return precision$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * int64_t precision
+     * }
+     */
+    public static long precision(MemorySegment struct) {
+        return struct.get(precision$LAYOUT, precision$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * int64_t precision
+     * }
+     */
+    public static void precision(MemorySegment struct, long fieldValue) {
+        struct.set(precision$LAYOUT, precision$OFFSET, fieldValue);
     }
 
     /**
