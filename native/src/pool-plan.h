@@ -63,6 +63,7 @@ typedef struct pk_prepared_plan {
     int32_t isa;                /* a PK_ISA_* level, never PK_ISA_AUTO */
     pk_plan plan;
     int32_t path[2];            /* pk_dispatch_path at isa, without and with indices */
+    uint64_t zero[7];           /* zero: the checked words fill the checksum's eight lanes evenly (api.c asserts it) */
     uint64_t checksum[2];       /* a hash and the plain sum of the 64-bit words before them (api.c) */
 } pk_prepared_plan;
 
