@@ -1,0 +1,116 @@
+package dev.poolkit.internal;
+
+import java.util.Optional;
+
+/**
+ * The element-wise loops of the Java backend's dense path, over heap arrays: each element on its own, so that a
+ * loop computes per element exactly what the scalar definition does ({@link Math#max}, {@link Math#min}, one float
+ * add or divide), whatever the lane count. {@link #SCALAR} leaves vectorization to C2; {@link #preferred()} is the
+ * Vector API's implementation ({@code JavaVectorLanes}) when the JVM was started with
+ * {@code --add-modules jdk.incubator.vector}, the scalar one otherwise. That class is loaded only when the module is
+ * present, so the library runs without it.
+ */
+interface JavaLanes {
+    /** Set to {@code false} to keep the scalar loops even when the Vector API is present. */
+    String VECTOR_PROPERTY = "poolkit.java.vector";
+
+    /** The plain loops, which C2 vectorizes by itself. */
+    JavaLanes SCALAR = new Scalar();
+
+    /** {@code vector} or {@code scalar}, as {@code PreparedPool.implementation()} reports it ({@code java:vector}). */
+    String name();
+
+    /** {@code a[at + i] = Math.max(a[at + i], b[from + i])} for {@code i < n}. */
+    void max(float[] a, int at, float[] b, int from, int n);
+
+    /** {@code a[at + i] = Math.min(a[at + i], b[from + i])} for {@code i < n}. */
+    void min(float[] a, int at, float[] b, int from, int n);
+
+    /** {@code a[at + i] += b[from + i]} for {@code i < n}. */
+    void add(float[] a, int at, float[] b, int from, int n);
+
+    /** {@code a[at + i] /= divisor} for {@code i < n}. */
+    void divide(float[] a, int at, int n, float divisor);
+
+    /** {@code a[at + i] /= divisors[from + i]} for {@code i < n}. */
+    void divide(float[] a, int at, float[] divisors, int from, int n);
+
+    /** Whether one of {@code a[at, at + n)} is a zero (either sign) or NaN. */
+    boolean anyZeroOrNaN(float[] a, int at, int n);
+
+    /** The Vector API's loops when the module is present (and not switched off), else {@link #SCALAR}. */
+    static JavaLanes preferred() {
+        return Preferred.LANES;
+    }
+
+    /** The Vector API's loops, or empty when {@code jdk.incubator.vector} is not in the boot layer. */
+    static Optional<JavaLanes> vector() {
+        return Optional.ofNullable(Preferred.VECTOR);
+    }
+
+    /** Resolved once, on first use. */
+    final class Preferred {
+        static final JavaLanes VECTOR = loadVector();
+        static final JavaLanes LANES = VECTOR != null && !"false".equalsIgnoreCase(System.getProperty(VECTOR_PROPERTY, "").trim())
+                ? VECTOR : SCALAR;
+
+        private Preferred() {}
+
+        private static JavaLanes loadVector() {
+            Optional<Module> module = ModuleLayer.boot().findModule("jdk.incubator.vector");
+            if (module.isEmpty()) return null;
+            try {
+                // a named dev.poolkit reads the module only when told to (module-info cannot name an incubating module
+                // and still compile for the release its descriptor targets); on the class path this does nothing
+                JavaLanes.class.getModule().addReads(module.get());
+                return (JavaLanes) Class.forName("dev.poolkit.internal.JavaVectorLanes").getDeclaredConstructor().newInstance();
+            } catch (ReflectiveOperationException | LinkageError e) {
+                return null; // the plain loops compute the same values
+            }
+        }
+    }
+
+    /** Loops over arrays that C2 turns into vector code where it can. */
+    final class Scalar implements JavaLanes {
+        private Scalar() {}
+
+        @Override
+        public String name() {
+            return "scalar";
+        }
+
+        @Override
+        public void max(float[] a, int at, float[] b, int from, int n) {
+            for (int i = 0; i < n; i++) a[at + i] = Math.max(a[at + i], b[from + i]);
+        }
+
+        @Override
+        public void min(float[] a, int at, float[] b, int from, int n) {
+            for (int i = 0; i < n; i++) a[at + i] = Math.min(a[at + i], b[from + i]);
+        }
+
+        @Override
+        public void add(float[] a, int at, float[] b, int from, int n) {
+            for (int i = 0; i < n; i++) a[at + i] += b[from + i];
+        }
+
+        @Override
+        public void divide(float[] a, int at, int n, float divisor) {
+            for (int i = 0; i < n; i++) a[at + i] /= divisor;
+        }
+
+        @Override
+        public void divide(float[] a, int at, float[] divisors, int from, int n) {
+            for (int i = 0; i < n; i++) a[at + i] /= divisors[from + i];
+        }
+
+        @Override
+        public boolean anyZeroOrNaN(float[] a, int at, int n) {
+            for (int i = 0; i < n; i++) {
+                float v = a[at + i];
+                if (v == 0f || v != v) return true;
+            }
+            return false;
+        }
+    }
+}
