@@ -31,6 +31,8 @@ import java.util.Arrays;
 final class JavaDensePath {
     /** Longest padded row (elements), and largest plane in or out (channels first), kept on the heap per thread. */
     private static final long MAX_BUFFER = 1 << 18;
+    /** Elements of padded planes per block, so that a block and its sums stay in the first-level cache. */
+    private static final int BLOCK = 1 << 12;
     /** Channels-first global windows: planes summed side by side, each its own chain of adds. */
     private static final int PLANES = 8;
 
@@ -45,22 +47,37 @@ final class JavaDensePath {
     private final int inW, outW, stride, dilation, taps, padBegin, paddedLength;
     /** Channels first: elements of an input and of an output plane, and output lines per plane. */
     private final int inPlane, outPlane, linesPerPlane;
+    /**
+     * Channels first, planes as padded images: each plane copied into a buffer padded with the identity on every
+     * axis to {@code paddedD x paddedH x paddedW} (0 ... the last tap), so that the tap (jd, jh, jw) of the output at
+     * position q of the buffer sits at {@code q + tapOffset[t]}: one element-wise loop per tap over a block of planes
+     * computes that tap for every position, and the outputs' positions ({@code outputAt}) are then picked out. Null
+     * when planes are too large, or strides would waste too many positions.
+     */
+    private final int[] tapOffset, outputAt;
+    private final int paddedPlane, planesPerBlock;
+    private final boolean rawPlanes;
     /** Averages: each output's divisor (channels first) or each (od, oh, ow)'s (channels last), and whether one is 0. */
     private final float[] divisors;
     private final boolean zeroDivisor;
+    private final long[] paddedSize;
     private final ThreadLocal<Scratch> scratch;
 
     /** Per-thread buffers: a prepared operation may run on several threads at once. */
     private static final class Scratch {
-        final float[] padded, row, line, planeIn, planeOut, taps;
+        final float[] padded, row, line, planeIn, planeOut, taps, images, sums;
 
         Scratch(JavaDensePath p) {
+            int block = p.planesPerBlock;
+            images = new float[block * p.paddedPlane];
+            Arrays.fill(images, p.average ? 0f : p.identity); // the padding; planes are copied inside it
+            sums = new float[block * p.paddedPlane];
             padded = new float[p.paddedLength * p.width];
             Arrays.fill(padded, p.average ? 0f : p.identity); // the padding; rows are copied between its two sides
             row = new float[p.channelsFirst ? 0 : p.inW * p.width];
             line = new float[p.channelsFirst ? 0 : p.outW * p.width];
-            planeIn = new float[p.channelsFirst ? (p.global ? PLANES * p.inPlane : p.inPlane) : 0];
-            planeOut = new float[p.channelsFirst && !p.global ? p.outPlane : 0];
+            planeIn = new float[p.channelsFirst ? Math.max(1, Math.max(block, p.global ? PLANES : 1)) * p.inPlane : 0];
+            planeOut = new float[p.channelsFirst && !p.global ? Math.max(1, block) * p.outPlane : 0];
             taps = new float[p.channelsFirst ? p.paddedLength : 0];
         }
     }
@@ -114,6 +131,44 @@ final class JavaDensePath {
             whole &= g.out[a] == 1 && origin[a][0] == 0 && first[a][0] == 0 && last[a][0] == g.in[a] && g.dilation[a] == 1;
         }
         this.global = channelsFirst && whole;
+        long[] size = new long[3];
+        long padded = 1, volume = g.kernel[0] * g.kernel[1] * g.kernel[2];
+        boolean raw = true;
+        for (int a = 0; a < 3; a++) {
+            size[a] = Math.max(g.padBegin[a] + g.in[a], (g.out[a] - 1) * g.stride[a] + (g.kernel[a] - 1) * g.dilation[a] + 1);
+            padded *= size[a]; // each factor is at most 2^41: no overflow before the bound below
+            raw &= g.padBegin[a] == 0 && size[a] == g.in[a];
+        }
+        // every position of the padded planes is computed: worth it while positions are few per output
+        boolean images = channelsFirst && !global && padded <= MAX_BUFFER && padded <= 16 * (long) outPlane && volume <= 1024;
+        if (images) {
+            this.tapOffset = new int[(int) volume];
+            int t = 0;
+            for (int jd = 0; jd < g.kernel[0]; jd++) {
+                for (int jh = 0; jh < g.kernel[1]; jh++) {
+                    for (int jw = 0; jw < g.kernel[2]; jw++) {
+                        tapOffset[t++] = (int) (((jd * g.dilation[0]) * size[1] + jh * g.dilation[1]) * size[2] + jw * g.dilation[2]);
+                    }
+                }
+            }
+            this.outputAt = new int[outPlane];
+            for (int od = 0, i = 0; od < g.out[0]; od++) {
+                for (int oh = 0; oh < g.out[1]; oh++) {
+                    for (int ow = 0; ow < outW; ow++, i++) {
+                        outputAt[i] = (int) (((od * g.stride[0]) * size[1] + oh * g.stride[1]) * size[2] + ow * g.stride[2]);
+                    }
+                }
+            }
+            this.paddedPlane = (int) padded;
+            this.planesPerBlock = (int) Math.max(1, BLOCK / padded);
+        } else {
+            this.tapOffset = null;
+            this.outputAt = null;
+            this.paddedPlane = 0;
+            this.planesPerBlock = 0;
+        }
+        this.rawPlanes = raw;
+        this.paddedSize = size;
         float[] table = null;
         boolean zero = false;
         if (average) {
@@ -141,6 +196,7 @@ final class JavaDensePath {
     void run(MemorySegment input, MemorySegment output, long rowBegin, long rowEnd) {
         Scratch s = scratch.get();
         if (global) globalPlanes(s, input, output, rowBegin, rowEnd);
+        else if (tapOffset != null) images(s, input, output, rowBegin, rowEnd);
         else if (channelsFirst) planes(s, input, output, rowBegin, rowEnd);
         else lines(s, input, output, rowBegin, rowEnd);
     }
@@ -232,6 +288,64 @@ final class JavaDensePath {
             } else {
                 for (int ow = 0; ow < outW; ow++) fold(line, at + ow * width, padded, ow * stride * width + shift, width);
             }
+        }
+    }
+
+    /** Channels first, by blocks of planes as padded images: one loop per tap over the block. */
+    private void images(Scratch s, MemorySegment input, MemorySegment output, long rowBegin, long rowEnd) {
+        final float[] raw = s.planeIn, images = s.images, sums = s.sums, out = s.planeOut;
+        final int pitchH = (int) paddedSize[2], pitchD = (int) (paddedSize[1] * paddedSize[2]);
+        final int inH = (int) g.in[1], inD = (int) g.in[0];
+        final int inside = (int) ((g.padBegin[0] * paddedSize[1] + g.padBegin[1]) * paddedSize[2] + g.padBegin[2]);
+        for (long plane = rowBegin / linesPerPlane; plane * linesPerPlane < rowEnd; ) {
+            int count = (int) Math.min(planesPerBlock, g.batch * g.channels - plane);
+            long inAt = plane * g.inStride[Geometry.C];
+            if (rawPlanes) {
+                MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, inAt * Float.BYTES, images, 0, count * inPlane);
+            } else {
+                MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, inAt * Float.BYTES, raw, 0, count * inPlane);
+                for (int p = 0; p < count; p++) {
+                    for (int id = 0; id < inD; id++) {
+                        for (int ih = 0; ih < inH; ih++) {
+                            System.arraycopy(raw, p * inPlane + (id * inH + ih) * inW,
+                                    images, p * paddedPlane + inside + id * pitchD + ih * pitchH, inW);
+                        }
+                    }
+                }
+            }
+            int positions = (count - 1) * paddedPlane + outputAt[outPlane - 1] + 1;
+            if (average) {
+                Arrays.fill(sums, 0, positions, 0f);
+                for (int offset : tapOffset) lanes.add(sums, 0, images, offset, positions);
+            } else {
+                System.arraycopy(images, tapOffset[0], sums, 0, positions);
+                for (int t = 1; t < tapOffset.length; t++) fold(sums, 0, images, tapOffset[t], positions);
+            }
+            for (int p = 0; p < count; p++) {
+                int from = p * paddedPlane, to = p * outPlane;
+                for (int i = 0; i < outPlane; i++) out[to + i] = sums[from + outputAt[i]];
+            }
+            if (average) {
+                for (int p = 0; p < count; p++) {
+                    if (zeroDivisor) {
+                        for (int i = 0; i < outPlane; i++) out[p * outPlane + i] = divisors[i] == 0f ? 0f : out[p * outPlane + i] / divisors[i];
+                    } else {
+                        lanes.divide(out, p * outPlane, divisors, 0, outPlane);
+                    }
+                }
+            } else if (lanes.anyZeroOrNaN(out, 0, count * outPlane)) {
+                for (int i = 0; i < count * outPlane; i++) {
+                    float v = out[i];
+                    if (v == 0f || v != v) {
+                        int at = i % outPlane, ow = at % outW, oh = at / outW % (int) g.out[1], od = at / outW / (int) g.out[1];
+                        out[i] = byRule(input, (plane + i / outPlane) * g.inStride[Geometry.C], od, oh, ow);
+                    }
+                }
+            }
+            long first = Math.max(rowBegin, plane * linesPerPlane), last = Math.min(rowEnd, (plane + count) * linesPerPlane);
+            MemorySegment.copy(out, (int) (first - plane * linesPerPlane) * outW, output, JAVA_FLOAT_UNALIGNED,
+                    first * outW * Float.BYTES, (int) (last - first) * outW);
+            plane += count;
         }
     }
 
