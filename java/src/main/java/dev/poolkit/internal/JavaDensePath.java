@@ -42,6 +42,10 @@ final class JavaDensePath {
     private final long[][] origin, first, last;
     private final boolean max, min, average, propagateNan, channelsFirst, global;
     private final float identity;
+    /** The op as {@link JavaLanes#fold} takes it. */
+    private final int foldOp;
+    /** Per tap jw, its offset along the padded row in elements ({@code jw * dilation * width}). */
+    private final int[] rowTaps;
     /** Elements per pixel: the channel count channels last, 1 channels first. */
     private final int width;
     private final int inW, outW, stride, dilation, taps, padBegin, paddedLength;
@@ -113,6 +117,7 @@ final class JavaDensePath {
         this.average = g.op == PoolOp.AVG;
         this.propagateNan = g.nanPolicy == NanPolicy.PROPAGATE;
         this.identity = max ? Float.NEGATIVE_INFINITY : min ? Float.POSITIVE_INFINITY : 0f;
+        this.foldOp = max ? JavaLanes.MAX : min ? JavaLanes.MIN : JavaLanes.ADD;
         this.channelsFirst = g.layout == Layout.NCHW;
         this.width = channelsFirst ? 1 : (int) g.channels;
         this.inW = (int) g.in[2];
@@ -122,6 +127,8 @@ final class JavaDensePath {
         this.taps = (int) g.kernel[2];
         this.padBegin = (int) g.padBegin[2];
         this.paddedLength = (int) paddedLength(g);
+        this.rowTaps = new int[(int) g.kernel[2]];
+        for (int jw = 0; jw < rowTaps.length; jw++) rowTaps[jw] = (int) (jw * g.dilation[2] * width);
         // used channels first and for the divisors of averages, where applies() bounds them; capped for the others
         this.inPlane = (int) Math.min(g.in[0] * g.in[1] * g.in[2], MAX_BUFFER);
         this.outPlane = (int) Math.min(g.out[0] * g.out[1] * g.out[2], MAX_BUFFER);
@@ -250,9 +257,9 @@ final class JavaDensePath {
                     }
                 }
                 if (!any) Arrays.fill(padded, inside, inside + rowLength, identity);
-                if (stride == 1) System.arraycopy(padded, 0, line, 0, lineLength);
-                else for (int ow = 0; ow < outW; ow++) System.arraycopy(padded, ow * stride * width, line, ow * width, width);
-                foldTaps(padded, line, 0);
+                Arrays.fill(line, 0, lineLength, identity);
+                if (stride == 1) lanes.fold(foldOp, line, 0, padded, 0, rowTaps, taps, lineLength);
+                else for (int ow = 0; ow < outW; ow++) lanes.fold(foldOp, line, ow * width, padded, ow * stride * width, rowTaps, taps, width);
                 if (lanes.anyZeroOrNaN(line, 0, lineLength)) {
                     for (int i = 0; i < lineLength; i++) {
                         float v = line[i];
@@ -267,26 +274,14 @@ final class JavaDensePath {
 
     /** Sums: adds every tap of the padded row, in tap order, to each output of the line at {@code at}. */
     private void alongWidth(float[] padded, float[] line, int at) {
-        for (int jw = 0; jw < taps; jw++) {
-            int shift = jw * dilation * width;
-            if (stride == 1) {
-                lanes.add(line, at, padded, shift, outW * width);
-            } else if (width == 1) {
+        if (stride == 1) {
+            lanes.fold(JavaLanes.ADD, line, at, padded, 0, rowTaps, taps, outW * width);
+        } else if (width > 1) {
+            for (int ow = 0; ow < outW; ow++) lanes.fold(JavaLanes.ADD, line, at + ow * width, padded, ow * stride * width, rowTaps, taps, width);
+        } else {
+            for (int jw = 0; jw < taps; jw++) {
+                int shift = jw * dilation;
                 for (int ow = 0; ow < outW; ow++) line[at + ow] += padded[ow * stride + shift];
-            } else {
-                for (int ow = 0; ow < outW; ow++) lanes.add(line, at + ow * width, padded, ow * stride * width + shift, width);
-            }
-        }
-    }
-
-    /** Max and min, channels last: folds taps 1 and on of the padded row into the line, which holds tap 0. */
-    private void foldTaps(float[] padded, float[] line, int at) {
-        for (int jw = 1; jw < taps; jw++) {
-            int shift = jw * dilation * width;
-            if (stride == 1) {
-                fold(line, at, padded, shift, outW * width);
-            } else {
-                for (int ow = 0; ow < outW; ow++) fold(line, at + ow * width, padded, ow * stride * width + shift, width);
             }
         }
     }
@@ -314,13 +309,9 @@ final class JavaDensePath {
                 }
             }
             int positions = (count - 1) * paddedPlane + outputAt[outPlane - 1] + 1;
-            if (average) {
-                Arrays.fill(sums, 0, positions, 0f);
-                for (int offset : tapOffset) lanes.add(sums, 0, images, offset, positions);
-            } else {
-                System.arraycopy(images, tapOffset[0], sums, 0, positions);
-                for (int t = 1; t < tapOffset.length; t++) fold(sums, 0, images, tapOffset[t], positions);
-            }
+            // the sums start at the identity: +0 + x is x but for x = -0, as the definition's sum starting at +0
+            Arrays.fill(sums, 0, positions, identity);
+            lanes.fold(foldOp, sums, 0, images, 0, tapOffset, tapOffset.length, positions);
             for (int p = 0; p < count; p++) {
                 int from = p * paddedPlane, to = p * outPlane;
                 for (int i = 0; i < outPlane; i++) out[to + i] = sums[from + outputAt[i]];

@@ -29,6 +29,22 @@ interface JavaLanes {
     /** {@code a[at + i] += b[from + i]} for {@code i < n}. */
     void add(float[] a, int at, float[] b, int from, int n);
 
+    /** The ops of {@link #fold}. */
+    int ADD = 0, MAX = 1, MIN = 2;
+
+    /**
+     * Folds taps into each element, in the order of {@code offsets}: {@code a[at + i] = op(...op(op(a[at + i],
+     * b[from + i + offsets[0]]), b[from + i + offsets[1]])...)} for {@code i < n}, op being + (ADD), {@link Math#max}
+     * (MAX) or {@link Math#min} (MIN).
+     */
+    default void fold(int op, float[] a, int at, float[] b, int from, int[] offsets, int taps, int n) {
+        for (int t = 0; t < taps; t++) {
+            if (op == ADD) add(a, at, b, from + offsets[t], n);
+            else if (op == MAX) max(a, at, b, from + offsets[t], n);
+            else min(a, at, b, from + offsets[t], n);
+        }
+    }
+
     /** {@code a[at + i] /= divisor} for {@code i < n}. */
     void divide(float[] a, int at, int n, float divisor);
 

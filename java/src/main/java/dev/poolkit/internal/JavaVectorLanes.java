@@ -55,6 +55,31 @@ final class JavaVectorLanes implements JavaLanes {
         }
     }
 
+    /** Each vector of {@code a} takes all its taps before it is stored again: one pass however many taps. */
+    @Override
+    public void fold(int op, float[] a, int at, float[] b, int from, int[] offsets, int taps, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            FloatVector v = FloatVector.fromArray(SPECIES, a, at + i);
+            if (op == ADD) {
+                for (int t = 0; t < taps; t++) v = v.add(FloatVector.fromArray(SPECIES, b, from + i + offsets[t]));
+            } else if (op == MAX) {
+                for (int t = 0; t < taps; t++) v = v.max(FloatVector.fromArray(SPECIES, b, from + i + offsets[t]));
+            } else {
+                for (int t = 0; t < taps; t++) v = v.min(FloatVector.fromArray(SPECIES, b, from + i + offsets[t]));
+            }
+            v.intoArray(a, at + i);
+        }
+        for (; i < n; i++) {
+            float v = a[at + i];
+            for (int t = 0; t < taps; t++) {
+                float x = b[from + i + offsets[t]];
+                v = op == ADD ? v + x : op == MAX ? Math.max(v, x) : Math.min(v, x);
+            }
+            a[at + i] = v;
+        }
+    }
+
     @Override
     public void divide(float[] a, int at, int n, float divisor) {
         int i = 0;
