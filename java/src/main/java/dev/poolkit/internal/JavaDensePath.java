@@ -31,6 +31,8 @@ import java.util.Arrays;
 final class JavaDensePath {
     /** Longest padded row (elements), and largest plane in or out (channels first), kept on the heap per thread. */
     private static final long MAX_BUFFER = 1 << 18;
+    /** The offsets of a single tap at 0. */
+    private static final int[] FIRST_TAP = {0};
     /** Elements of padded planes per block, so that a block and its sums stay in the first-level cache. */
     private static final int BLOCK = 1 << 12;
     /** Channels-first global windows: planes summed side by side, each its own chain of adds. */
@@ -251,8 +253,7 @@ final class JavaDensePath {
                             MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, at, padded, inside, rowLength);
                             any = true;
                         } else {
-                            MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, at, row, 0, rowLength);
-                            fold(padded, inside, row, 0, rowLength);
+                            lanes.fold(foldOp, padded, inside, input, at, row, FIRST_TAP, 1, rowLength);
                         }
                     }
                 }
@@ -295,8 +296,11 @@ final class JavaDensePath {
         for (long plane = rowBegin / linesPerPlane; plane * linesPerPlane < rowEnd; ) {
             int count = (int) Math.min(planesPerBlock, g.batch * g.channels - plane);
             long inAt = plane * g.inStride[Geometry.C];
-            if (rawPlanes) {
-                MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, inAt * Float.BYTES, images, 0, count * inPlane);
+            int positions = (count - 1) * paddedPlane + outputAt[outPlane - 1] + 1;
+            // the sums start at the identity: +0 + x is x but for x = -0, as the definition's sum starting at +0
+            Arrays.fill(sums, 0, positions, identity);
+            if (rawPlanes) { // unpadded planes are the input itself: taps are read from it
+                lanes.fold(foldOp, sums, 0, input, inAt * Float.BYTES, images, tapOffset, tapOffset.length, positions);
             } else {
                 MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, inAt * Float.BYTES, raw, 0, count * inPlane);
                 for (int p = 0; p < count; p++) {
@@ -307,11 +311,8 @@ final class JavaDensePath {
                         }
                     }
                 }
+                lanes.fold(foldOp, sums, 0, images, 0, tapOffset, tapOffset.length, positions);
             }
-            int positions = (count - 1) * paddedPlane + outputAt[outPlane - 1] + 1;
-            // the sums start at the identity: +0 + x is x but for x = -0, as the definition's sum starting at +0
-            Arrays.fill(sums, 0, positions, identity);
-            lanes.fold(foldOp, sums, 0, images, 0, tapOffset, tapOffset.length, positions);
             for (int p = 0; p < count; p++) {
                 int from = p * paddedPlane, to = p * outPlane;
                 for (int i = 0; i < outPlane; i++) out[to + i] = sums[from + outputAt[i]];

@@ -1,5 +1,7 @@
 package dev.poolkit.internal;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Optional;
 
 /**
@@ -43,6 +45,18 @@ interface JavaLanes {
             else if (op == MAX) max(a, at, b, from + offsets[t], n);
             else min(a, at, b, from + offsets[t], n);
         }
+    }
+
+    /**
+     * As {@link #fold(int, float[], int, float[], int, int[], int, int)} with taps read from {@code n + (the largest
+     * offset)} floats of a segment at {@code byteOffset}; {@code buffer} holds at least that many floats and may be
+     * used as a copy of them.
+     */
+    default void fold(int op, float[] a, int at, MemorySegment s, long byteOffset, float[] buffer, int[] offsets, int taps, int n) {
+        int extent = 0;
+        for (int t = 0; t < taps; t++) extent = Math.max(extent, offsets[t]);
+        MemorySegment.copy(s, ValueLayout.JAVA_FLOAT_UNALIGNED, byteOffset, buffer, 0, n + extent);
+        fold(op, a, at, buffer, 0, offsets, taps, n);
     }
 
     /** {@code a[at + i] /= divisor} for {@code i < n}. */
