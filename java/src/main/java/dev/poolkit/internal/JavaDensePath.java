@@ -19,7 +19,9 @@ import java.util.Arrays;
  * the identity loses every max and min), so borders need no bounds or cases. Along w, tap {@code jw} of output
  * {@code ow} sits at {@code ow * stride + jw * dilation} of the padded row. Channels last, an output is a run of
  * channels; channels first, whole planes are copied in and out at once, so that the many short lines of small planes
- * cost few copies.
+ * cost few copies: a block of them is laid out as padded images, where one loop per tap computes that tap at every
+ * position of the block and the outputs' positions are picked out afterwards (planes without padding are read
+ * straight from the input); planes too large for that take one line at a time.
  *
  * <p>Sums keep the definition's order: every output adds its taps row by row, tap by tap, and divides once, by the
  * definition's divisor. Max and min fold rows first and then taps: {@link Math#max} and {@link Math#min} give the
@@ -94,8 +96,8 @@ final class JavaDensePath {
         boolean windows = g.windowRule == WindowRule.SLIDING || g.windowRule == WindowRule.GLOBAL;
         if (!g.dense || !ops || !windows) return false;
         long width = g.layout == Layout.NHWC ? g.channels : 1;
-        long padded = paddedLength(g);
-        if (padded * width > MAX_BUFFER || g.in[2] * width > MAX_BUFFER || g.out[2] * width > MAX_BUFFER) return false;
+        long padded = paddedLength(g); // each size here is at most 2^42: bounded before any product
+        if (padded > MAX_BUFFER || width > MAX_BUFFER || padded * width > MAX_BUFFER) return false;
         // the divisors of averages are tabulated per output of a plane; channels first, planes are copied whole
         boolean smallOut = g.out[0] * g.out[1] * g.out[2] <= MAX_BUFFER, smallIn = g.in[0] * g.in[1] * g.in[2] <= MAX_BUFFER;
         return g.layout == Layout.NHWC ? smallOut || g.op != PoolOp.AVG : smallOut && smallIn;
@@ -145,11 +147,11 @@ final class JavaDensePath {
         boolean raw = true;
         for (int a = 0; a < 3; a++) {
             size[a] = Math.max(g.padBegin[a] + g.in[a], (g.out[a] - 1) * g.stride[a] + (g.kernel[a] - 1) * g.dilation[a] + 1);
-            padded *= size[a]; // each factor is at most 2^41: no overflow before the bound below
+            padded = Math.min(padded * Math.min(size[a], MAX_BUFFER + 1), MAX_BUFFER + 1); // saturated: never overflows
             raw &= g.padBegin[a] == 0 && size[a] == g.in[a];
         }
         // every position of the padded planes is computed: worth it while positions are few per output
-        boolean images = channelsFirst && !global && padded <= MAX_BUFFER && padded <= 16 * (long) outPlane && volume <= 1024;
+        boolean images = channelsFirst && !global && padded <= BLOCK && padded <= 16 * (long) outPlane && volume <= 1024;
         if (images) {
             this.tapOffset = new int[(int) volume];
             int t = 0;

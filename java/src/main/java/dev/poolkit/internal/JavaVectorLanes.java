@@ -1,8 +1,5 @@
 package dev.poolkit.internal;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -16,7 +13,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class JavaVectorLanes implements JavaLanes {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     @Override
     public String name() {
@@ -78,32 +74,6 @@ final class JavaVectorLanes implements JavaLanes {
             float v = a[at + i];
             for (int t = 0; t < taps; t++) {
                 float x = b[from + i + offsets[t]];
-                v = op == ADD ? v + x : op == MAX ? Math.max(v, x) : Math.min(v, x);
-            }
-            a[at + i] = v;
-        }
-    }
-
-    /** Straight from the segment: the data is read once, where a copy would read it twice. */
-    @Override
-    public void fold(int op, float[] a, int at, MemorySegment s, long byteOffset, float[] buffer, int[] offsets, int taps, int n) {
-        int i = 0;
-        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            FloatVector v = FloatVector.fromArray(SPECIES, a, at + i);
-            long base = byteOffset + (long) i * Float.BYTES;
-            if (op == ADD) {
-                for (int t = 0; t < taps; t++) v = v.add(FloatVector.fromMemorySegment(SPECIES, s, base + (long) offsets[t] * Float.BYTES, ORDER));
-            } else if (op == MAX) {
-                for (int t = 0; t < taps; t++) v = v.max(FloatVector.fromMemorySegment(SPECIES, s, base + (long) offsets[t] * Float.BYTES, ORDER));
-            } else {
-                for (int t = 0; t < taps; t++) v = v.min(FloatVector.fromMemorySegment(SPECIES, s, base + (long) offsets[t] * Float.BYTES, ORDER));
-            }
-            v.intoArray(a, at + i);
-        }
-        for (; i < n; i++) {
-            float v = a[at + i];
-            for (int t = 0; t < taps; t++) {
-                float x = s.get(ValueLayout.JAVA_FLOAT_UNALIGNED, byteOffset + ((long) i + offsets[t]) * Float.BYTES);
                 v = op == ADD ? v + x : op == MAX ? Math.max(v, x) : Math.min(v, x);
             }
             a[at + i] = v;

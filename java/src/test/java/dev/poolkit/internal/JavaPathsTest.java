@@ -133,8 +133,11 @@ class JavaPathsTest {
             shape[1] = CHANNELS[r.nextInt(CHANNELS.length)];
             PoolOp op = List.of(PoolOp.MAX, PoolOp.MIN, PoolOp.AVG).get(r.nextInt(3));
             boolean ceil = r.nextBoolean(), global = r.nextInt(6) == 0;
+            // large planes (above the padded images' block) take the line-by-line path channels first
+            boolean large = rank == 2 && r.nextInt(4) == 0;
+            if (large) shape[1] = r.nextInt(1, 5);
             for (int i = 0; i < rank; i++) {
-                shape[i + 2] = r.nextInt(1, rank == 3 ? 10 : rank == 2 ? 30 : 70);
+                shape[i + 2] = large ? r.nextInt(60, 100) : r.nextInt(1, rank == 3 ? 10 : rank == 2 ? 30 : 70);
                 kernel[i] = r.nextInt(1, 5);
                 stride[i] = r.nextInt(4) == 0 ? r.nextInt(3, 6) : r.nextInt(1, 3);
                 dilation[i] = r.nextInt(4) == 0 ? r.nextInt(2, 4) : 1;
