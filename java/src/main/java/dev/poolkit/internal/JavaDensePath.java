@@ -50,6 +50,13 @@ final class JavaDensePath {
     private final int foldOp;
     /** Per tap jw, its offset along the padded row in elements ({@code jw * dilation * width}). */
     private final int[] rowTaps;
+    /**
+     * Channels last: the kernel's window rows (jd, jh) of a line copied side by side into one buffer of padded rows
+     * (rows outside the input left as padding), and each tap's offset in it, in window order; so that every output
+     * folds all its taps in one pass. Null when they do not fit.
+     */
+    private final int[] windowTaps;
+    private final int windowRows;
     /** Elements per pixel: the channel count channels last, 1 channels first. */
     private final int width;
     private final int inW, outW, stride, dilation, taps, padBegin, paddedLength;
@@ -73,9 +80,11 @@ final class JavaDensePath {
 
     /** Per-thread buffers: a prepared operation may run on several threads at once. */
     private static final class Scratch {
-        final float[] padded, row, line, planeIn, planeOut, taps, images, sums;
+        final float[] padded, row, line, planeIn, planeOut, taps, images, sums, windows;
 
         Scratch(JavaDensePath p) {
+            windows = new float[p.windowRows * p.paddedLength * p.width];
+            Arrays.fill(windows, p.identity); // the padding; rows are copied inside it
             int block = p.planesPerBlock;
             images = new float[block * p.paddedPlane];
             Arrays.fill(images, p.average ? 0f : p.identity); // the padding; planes are copied inside it
@@ -133,6 +142,18 @@ final class JavaDensePath {
         this.paddedLength = (int) paddedLength(g);
         this.rowTaps = new int[(int) g.kernel[2]];
         for (int jw = 0; jw < rowTaps.length; jw++) rowTaps[jw] = (int) (jw * g.dilation[2] * width);
+        long rows = g.kernel[0] * g.kernel[1]; // each at most 2^40: bounded before the product below
+        if (!channelsFirst && g.kernel[0] <= 1024 && g.kernel[1] <= 1024 && rows * taps <= 1024
+                && rows * paddedLength * width <= MAX_BUFFER) {
+            this.windowRows = (int) rows;
+            this.windowTaps = new int[(int) rows * taps];
+            for (int slot = 0, t = 0; slot < rows; slot++) {
+                for (int jw = 0; jw < taps; jw++) windowTaps[t++] = slot * paddedLength * width + rowTaps[jw];
+            }
+        } else {
+            this.windowRows = 0;
+            this.windowTaps = null;
+        }
         // used channels first and for the divisors of averages, where applies() bounds them; capped for the others
         this.inPlane = (int) Math.min(g.in[0] * g.in[1] * g.in[2], MAX_BUFFER);
         this.outPlane = (int) Math.min(g.out[0] * g.out[1] * g.out[2], MAX_BUFFER);
@@ -227,7 +248,9 @@ final class JavaDensePath {
             int oh = (int) (r % g.out[1]), od = (int) (r / g.out[1] % g.out[0]);
             long n = r / g.out[1] / g.out[0];
             long image = n * g.inStride[Geometry.N];
-            if (average) {
+            if (windowTaps != null) {
+                windowLine(s, input, image, od, oh);
+            } else if (average) {
                 Arrays.fill(line, 0, lineLength, 0f);
                 for (long jd = first[0][od]; jd < last[0][od]; jd++) {
                     long id = origin[0][od] + jd * g.dilation[0];
@@ -244,7 +267,7 @@ final class JavaDensePath {
                     if (divisor == 0f) Arrays.fill(line, ow * width, (ow + 1) * width, 0f);
                     else lanes.divide(line, ow * width, width, divisor);
                 }
-            } else {
+            } else { // max and min: rows folded first, then the taps along w
                 boolean any = false;
                 for (long jd = first[0][od]; jd < last[0][od]; jd++) {
                     long id = origin[0][od] + jd * g.dilation[0];
@@ -272,6 +295,46 @@ final class JavaDensePath {
             }
             long outLine = n * g.outStride[Geometry.N] + od * g.outStride[Geometry.D] + oh * g.outStride[Geometry.H];
             MemorySegment.copy(line, 0, output, JAVA_FLOAT_UNALIGNED, outLine * Float.BYTES, lineLength);
+        }
+    }
+
+    /** Channels last, one line into {@code s.line}: its window rows side by side, then every tap in one pass. */
+    private void windowLine(Scratch s, MemorySegment input, long image, int od, int oh) {
+        final float[] windows = s.windows, line = s.line;
+        final int rowLength = inW * width, lineLength = outW * width, slotLength = paddedLength * width;
+        int slot = 0;
+        for (int jd = 0; jd < g.kernel[0]; jd++) {
+            for (int jh = 0; jh < g.kernel[1]; jh++, slot++) {
+                int at = slot * slotLength + padBegin * width;
+                if (jd >= first[0][od] && jd < last[0][od] && jh >= first[1][oh] && jh < last[1][oh]) {
+                    long id = origin[0][od] + jd * g.dilation[0], ih = origin[1][oh] + jh * g.dilation[1];
+                    long from = image + id * g.inStride[Geometry.D] + ih * g.inStride[Geometry.H];
+                    MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, from * Float.BYTES, windows, at, rowLength);
+                } else { // a row outside the input: padding, whatever an earlier line left there
+                    Arrays.fill(windows, at, at + rowLength, identity);
+                }
+            }
+        }
+        Arrays.fill(line, 0, lineLength, identity);
+        if (stride == 1) {
+            lanes.fold(foldOp, line, 0, windows, 0, windowTaps, windowTaps.length, lineLength);
+        } else {
+            for (int ow = 0; ow < outW; ow++) {
+                lanes.fold(foldOp, line, ow * width, windows, ow * stride * width, windowTaps, windowTaps.length, width);
+            }
+        }
+        if (average) {
+            int divisorRow = (od * (int) g.out[1] + oh) * outW;
+            for (int ow = 0; ow < outW; ow++) {
+                float divisor = divisors[divisorRow + ow];
+                if (divisor == 0f) Arrays.fill(line, ow * width, (ow + 1) * width, 0f);
+                else lanes.divide(line, ow * width, width, divisor);
+            }
+        } else if (lanes.anyZeroOrNaN(line, 0, lineLength)) {
+            for (int i = 0; i < lineLength; i++) {
+                float v = line[i];
+                if (v == 0f || v != v) line[i] = byRule(input, image + i % width, od, oh, i / width);
+            }
         }
     }
 
