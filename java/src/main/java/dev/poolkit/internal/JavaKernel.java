@@ -26,9 +26,9 @@ import java.util.Arrays;
  * windows differ per (n, c), so they are computed one output at a time.
  *
  * <p>Dense max, min and average pooling over sliding or global windows take {@link JavaDensePath} when run without
- * indices (through the Vector API when the JVM has it: {@code java:vector}, else {@code java:scalar}) and
- * {@link JavaFastPath} with them; both compute the same values from heap copies of the data. The code here stays
- * the definition for every case.
+ * indices and the JVM has the Vector API ({@code java:vector}), and {@link JavaFastPath} otherwise
+ * ({@code java:scalar}); both compute the same values from heap copies of the data. The code here stays the
+ * definition for every case.
  */
 public final class JavaKernel implements Kernel {
     private final Geometry g;
@@ -47,7 +47,9 @@ public final class JavaKernel implements Kernel {
     private final MemorySegment fixedParams;
 
     public JavaKernel(Geometry g) {
-        this(g, JavaLanes.preferred(), true);
+        // the dense path's loops pay with the Vector API; in plain Java, C2 vectorizes JavaFastPath's (same-index) loops
+        // and not the dense path's (offset) ones, so without the module the fast path stays
+        this(g, JavaLanes.preferred(), JavaLanes.preferred() != JavaLanes.SCALAR);
     }
 
     /** With the given loops, and without the dense path when {@code densePath} is false (the definition's paths only). */

@@ -7,7 +7,8 @@ import java.util.Optional;
 /**
  * The element-wise loops of the Java backend's dense path, over heap arrays: each element on its own, so that a
  * loop computes per element exactly what the scalar definition does ({@link Math#max}, {@link Math#min}, one float
- * add or divide), whatever the lane count. {@link #SCALAR} leaves vectorization to C2; {@link #preferred()} is the
+ * add or divide), whatever the lane count. {@link #SCALAR} leaves vectorization to C2 (which does not vectorize these
+ * loops over two arrays at different offsets: the kernel then keeps {@link JavaFastPath}); {@link #preferred()} is the
  * Vector API's implementation ({@code JavaVectorLanes}) when the JVM was started with
  * {@code --add-modules jdk.incubator.vector}, the scalar one otherwise. That class is loaded only when the module is
  * present, so the library runs without it.

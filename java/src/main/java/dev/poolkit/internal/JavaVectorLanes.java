@@ -55,10 +55,42 @@ final class JavaVectorLanes implements JavaLanes {
         }
     }
 
-    /** Each vector of {@code a} takes all its taps before it is stored again: one pass however many taps. */
+    /**
+     * Each vector of {@code a} takes all its taps before it is stored again: one pass however many taps. Four
+     * vectors at a time, so that four chains of dependent adds (or max, min) overlap.
+     */
     @Override
     public void fold(int op, float[] a, int at, float[] b, int from, int[] offsets, int taps, int n) {
         int i = 0;
+        for (int bound = n - 4 * LANES; i <= bound; i += 4 * LANES) {
+            FloatVector v0 = FloatVector.fromArray(SPECIES, a, at + i), v1 = FloatVector.fromArray(SPECIES, a, at + i + LANES),
+                    v2 = FloatVector.fromArray(SPECIES, a, at + i + 2 * LANES), v3 = FloatVector.fromArray(SPECIES, a, at + i + 3 * LANES);
+            for (int t = 0; t < taps; t++) {
+                int o = from + i + offsets[t];
+                FloatVector x0 = FloatVector.fromArray(SPECIES, b, o), x1 = FloatVector.fromArray(SPECIES, b, o + LANES),
+                        x2 = FloatVector.fromArray(SPECIES, b, o + 2 * LANES), x3 = FloatVector.fromArray(SPECIES, b, o + 3 * LANES);
+                if (op == ADD) {
+                    v0 = v0.add(x0);
+                    v1 = v1.add(x1);
+                    v2 = v2.add(x2);
+                    v3 = v3.add(x3);
+                } else if (op == MAX) {
+                    v0 = v0.max(x0);
+                    v1 = v1.max(x1);
+                    v2 = v2.max(x2);
+                    v3 = v3.max(x3);
+                } else {
+                    v0 = v0.min(x0);
+                    v1 = v1.min(x1);
+                    v2 = v2.min(x2);
+                    v3 = v3.min(x3);
+                }
+            }
+            v0.intoArray(a, at + i);
+            v1.intoArray(a, at + i + LANES);
+            v2.intoArray(a, at + i + 2 * LANES);
+            v3.intoArray(a, at + i + 3 * LANES);
+        }
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
             FloatVector v = FloatVector.fromArray(SPECIES, a, at + i);
             if (op == ADD) {
