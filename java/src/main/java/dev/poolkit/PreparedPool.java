@@ -97,8 +97,9 @@ public final class PreparedPool {
     /**
      * Which implementation runs.
      *
-     * @return e.g. {@code native:avx512:tiles} (level and strategy of native code), {@code java},
-     *         {@code cross-check(native:avx2:along, java)}
+     * @return e.g. {@code native:avx512:tiles} (level and strategy of native code), {@code java:vector} (the Java
+     *         backend through the Vector API, when the JVM runs with {@code --add-modules jdk.incubator.vector}) or
+     *         {@code java:scalar}, {@code cross-check(native:avx2:along, java:scalar)}
      */
     public String implementation() {
         return reference == null ? kernel.name() : "cross-check(" + kernel.name() + ", " + reference.name() + ")";

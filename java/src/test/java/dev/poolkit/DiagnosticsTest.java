@@ -134,7 +134,7 @@ class DiagnosticsTest {
         assertTrue(count(probe(Map.of(), "-Dpoolkit.isa=avx3"), "poolkit.isa = \"avx3\": expected scalar, avx2 or avx512") == 1);
         List<String> typo = probe(Map.of(), "-Dpoolkit.librarypath=/tmp/x.so");
         assertEquals(1, count(typo, "poolkit: unknown system properties ignored: poolkit.librarypath (known: poolkit.backend, poolkit.isa,"
-                + " poolkit.library.path)"), String.join("\n", typo));
+                + " poolkit.library.path, poolkit.java.vector)"), String.join("\n", typo));
     }
 
     @Test

@@ -61,6 +61,49 @@ class ModularConsumerTest {
         assertTrue(lines.contains("native=" + Pooling.nativeAvailable()), output);
     }
 
+    private static final String JAVA_APP = """
+            package com.example.app;
+
+            import dev.poolkit.Backend;
+            import dev.poolkit.Layout;
+            import dev.poolkit.PoolSpec;
+            import dev.poolkit.Pooling;
+            import dev.poolkit.PreparedPool;
+            import dev.poolkit.Tensor;
+
+            public class Main {
+                public static void main(String[] args) {
+                    PreparedPool pool = Pooling.prepare(PoolSpec.max(2, 2).build(), Layout.NCHW, new long[] {1, 1, 4, 4}, Backend.JAVA, null);
+                    float[] in = new float[16];
+                    for (int i = 0; i < in.length; i++) in[i] = i;
+                    float[] out = new float[4];
+                    pool.run(Tensor.of(in, Layout.NCHW, 1, 1, 4, 4), Tensor.of(out, Layout.NCHW, 1, 1, 2, 2));
+                    System.out.println("implementation=" + pool.implementation());
+                    System.out.println("out=" + java.util.Arrays.toString(out));
+                }
+            }
+            """;
+
+    /** The module reads the Vector API's module when the JVM has it (module-info does not name it), and runs without it. */
+    @Test
+    void javaBackendTakesTheVectorApiOnTheModulePathOnlyWhenPresent() throws Exception {
+        Path src = dir.resolve("src"), out = dir.resolve("out");
+        JdkTools.write(src.resolve("module-info.java"), ReadmeTest.moduleDescriptorFromReadme());
+        JdkTools.write(src.resolve("com/example/app/Main.java"), JAVA_APP);
+        String modulePath = JdkTools.mainClasses().toString();
+        JdkTools.succeed(JdkTools.javac("--module-path", modulePath, "-d", out.toString(),
+                src.resolve("module-info.java").toString(), src.resolve("com/example/app/Main.java").toString()), "javac");
+        for (boolean vector : new boolean[] {false, true}) {
+            List<String> arguments = new java.util.ArrayList<>(List.of("--enable-native-access=dev.poolkit"));
+            if (vector) arguments.add("--add-modules=jdk.incubator.vector");
+            arguments.addAll(List.of("--module-path", modulePath + File.pathSeparator + out, "-m", "com.example.app/com.example.app.Main"));
+            String output = JdkTools.succeed(JdkTools.java(arguments.toArray(String[]::new)), "java");
+            List<String> lines = output.lines().toList();
+            assertTrue(lines.contains("implementation=java:" + (vector ? "vector" : "scalar")), output);
+            assertTrue(lines.contains("out=[5.0, 7.0, 13.0, 15.0]"), output);
+        }
+    }
+
     @Test
     void internalPackagesAreNotExported() throws Exception {
         for (String internal : List.of("dev.poolkit.internal.NativeLibrary", "dev.poolkit.internal.ffi.PoolkitFFI")) {

@@ -29,7 +29,9 @@ import org.openjdk.jmh.annotations.TearDown;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+// the Vector API's module is added so that the Java backend runs as java:vector; -jvmArgsAppend -Dpoolkit.java.vector=false
+// times its plain loops (java:scalar)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-modules=jdk.incubator.vector"})
 public class PoolBench {
     @Param({"S1-resnet-stem", "S2-vgg-block1", "S3-batched", "S4-inception-avg", "S5-resnet-head", "S6-tiny", "S7-video-3d"})
     public String shape;

@@ -25,8 +25,10 @@ import java.util.Arrays;
  * in row-major order, so values, indices, ties and NaN handling equal the definition's exactly. Fractional
  * windows differ per (n, c), so they are computed one output at a time.
  *
- * <p>Dense max, min and average pooling over sliding or global windows take {@link JavaFastPath}, which
- * computes the same values from heap copies of the data; the code here stays the definition for every case.
+ * <p>Dense max, min and average pooling over sliding or global windows take {@link JavaDensePath} when run without
+ * indices and the JVM has the Vector API ({@code java:vector}), and {@link JavaFastPath} otherwise
+ * ({@code java:scalar}); both compute the same values from heap copies of the data. The code here stays the
+ * definition for every case.
  */
 public final class JavaKernel implements Kernel {
     private final Geometry g;
@@ -37,12 +39,21 @@ public final class JavaKernel implements Kernel {
     private final boolean adaptivePerAxis;
     /** The common case (dense, sliding or global windows, max, min or average), or null. */
     private final JavaFastPath fast;
+    /** Runs without indices of dense max, min and average pooling over sliding or global windows, or null. */
+    private final JavaDensePath dense;
     /** The methods of the literature (SoftPool, GeM, mixed, stochastic, LIP), or null. */
     private final JavaMethods methods;
     /** Their parameters fixed by the spec, as a segment made once, or null. */
     private final MemorySegment fixedParams;
 
     public JavaKernel(Geometry g) {
+        // the dense path's loops pay with the Vector API; in plain Java, C2 vectorizes JavaFastPath's (same-index) loops
+        // and not the dense path's (offset) ones, so without the module the fast path stays
+        this(g, JavaLanes.preferred(), JavaLanes.preferred() != JavaLanes.SCALAR);
+    }
+
+    /** With the given loops, and without the dense path when {@code densePath} is false (the definition's paths only). */
+    JavaKernel(Geometry g, JavaLanes lanes, boolean densePath) {
         this.g = g;
         this.propagateNan = g.nanPolicy == NanPolicy.PROPAGATE;
         this.min = g.op == PoolOp.MIN;
@@ -56,6 +67,7 @@ public final class JavaKernel implements Kernel {
         if (g.windowRule == WindowRule.FRACTIONAL) {
             this.fast = null;
             this.methods = null;
+            this.dense = null;
             return;
         }
         for (int a = 0; a < 3; a++) { // the window tables are arrays, indexed by int
@@ -81,15 +93,25 @@ public final class JavaKernel implements Kernel {
         }
         this.fast = JavaFastPath.applies(g, first, last) ? new JavaFastPath(this, g, origin, first, last) : null;
         this.methods = g.op.ordinal() >= PoolOp.SOFT.ordinal() ? new JavaMethods(this, g, origin, first, last) : null;
+        this.dense = densePath && JavaDensePath.applies(g, origin, first, last) ? new JavaDensePath(this, g, lanes, origin, first, last) : null;
+    }
+
+    /** Whether runs without indices take {@link JavaDensePath}. */
+    boolean usesDensePath() {
+        return dense != null;
     }
 
     @Override
     public String name() {
-        return "java";
+        return dense == null ? "java:scalar" : "java:" + dense.lanes();
     }
 
     @Override
     public void run(MemorySegment input, MemorySegment output, MemorySegment indices, MemorySegment params, long rowBegin, long rowEnd) {
+        if (dense != null && indices == null) {
+            dense.run(input, output, rowBegin, rowEnd);
+            return;
+        }
         long oh = rowBegin % g.out[1], od = rowBegin / g.out[1] % g.out[0], rest = rowBegin / g.out[1] / g.out[0];
         long c = g.layout == Layout.NCHW ? rest % g.channels : 0, n = g.layout == Layout.NCHW ? rest / g.channels : rest;
         JavaFastPath.Scratch scratch = fast == null ? null : fast.scratch();

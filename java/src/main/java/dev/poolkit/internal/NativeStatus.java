@@ -21,7 +21,8 @@ public final class NativeStatus {
     public static final String MAX_ISA_VARIABLE = "POOLKIT_MAX_ISA";
 
     /** Every system property poolkit reads. */
-    public static final java.util.List<String> KNOWN_PROPERTIES = java.util.List.of("poolkit.backend", "poolkit.isa", NativeLibrary.PATH_PROPERTY);
+    public static final java.util.List<String> KNOWN_PROPERTIES = java.util.List.of("poolkit.backend", "poolkit.isa", NativeLibrary.PATH_PROPERTY,
+            JavaLanes.VECTOR_PROPERTY);
 
     private static final String UNAVAILABLE_REASON = check();
 

@@ -1,0 +1,586 @@
+package dev.poolkit.internal;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+import dev.poolkit.Layout;
+import dev.poolkit.NanPolicy;
+import dev.poolkit.PoolOp;
+import dev.poolkit.WindowRule;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * The Java backend's path for runs without indices of max, min and average pooling over dense tensors with sliding
+ * or global windows, equal to {@link JavaKernel}'s definition bit for bit, organized as element-wise loops over heap
+ * arrays ({@link JavaLanes}) that C2 or the Vector API vectorize.
+ *
+ * <p>Each input row a window row reads is copied into a row buffer padded on both sides with the op's identity (0
+ * for sums): a tap in the padding then changes nothing (+0 added to a sum that starts at +0 never changes its bits;
+ * the identity loses every max and min), so borders need no bounds or cases. Along w, tap {@code jw} of output
+ * {@code ow} sits at {@code ow * stride + jw * dilation} of the padded row. Channels last, an output is a run of
+ * channels; channels first, whole planes are copied in and out at once, so that the many short lines of small planes
+ * cost few copies: a block of them is laid out as padded images, where one loop per tap computes that tap at every
+ * position of the block and the outputs' positions are picked out afterwards (planes without padding are read
+ * straight from the input); planes too large for that take one line at a time.
+ *
+ * <p>Sums keep the definition's order: every output adds its taps row by row, tap by tap, and divides once, by the
+ * definition's divisor. Max and min fold rows first and then taps: {@link Math#max} and {@link Math#min} give the
+ * definition's value in any order except which zero wins a tie of -0 and +0 and which NaN comes out, so an output
+ * that is zero or NaN is computed again by the definition's rule, and a NaN is made the canonical one, as
+ * {@link JavaKernel} does. Channels-first global windows (a plane per output) sum eight planes at a time, each in
+ * memory order, which is window order.
+ */
+final class JavaDensePath {
+    /** Longest padded row (elements), and largest plane in or out (channels first), kept on the heap per thread. */
+    private static final long MAX_BUFFER = 1 << 18;
+    /** The offsets of a single tap at 0. */
+    private static final int[] FIRST_TAP = {0};
+    /** Elements of padded planes per block, so that a block and its sums stay in the first-level cache. */
+    private static final int BLOCK = 1 << 12;
+    /** Channels-first global windows: planes summed side by side, each its own chain of adds. */
+    private static final int PLANES = 8;
+
+    private final JavaKernel kernel;
+    private final Geometry g;
+    private final JavaLanes lanes;
+    private final long[][] origin, first, last;
+    private final boolean max, min, average, propagateNan, channelsFirst, global;
+    private final float identity;
+    /** The op as {@link JavaLanes#fold} takes it. */
+    private final int foldOp;
+    /** Per tap jw, its offset along the padded row in elements ({@code jw * dilation * width}). */
+    private final int[] rowTaps;
+    /**
+     * Channels last: the kernel's window rows (jd, jh) of a line copied side by side into one buffer of padded rows
+     * (rows outside the input left as padding), and each tap's offset in it, in window order; so that every output
+     * folds all its taps in one pass. Null when they do not fit.
+     */
+    private final int[] windowTaps;
+    private final int windowRows;
+    /** Elements per pixel: the channel count channels last, 1 channels first. */
+    private final int width;
+    private final int inW, outW, stride, dilation, taps, padBegin, paddedLength;
+    /** Channels first: elements of an input and of an output plane, and output lines per plane. */
+    private final int inPlane, outPlane, linesPerPlane;
+    /**
+     * Channels first, planes as padded images: each plane copied into a buffer padded with the identity on every
+     * axis to {@code paddedD x paddedH x paddedW} (0 ... the last tap), so that the tap (jd, jh, jw) of the output at
+     * position q of the buffer sits at {@code q + tapOffset[t]}: one element-wise loop per tap over a block of planes
+     * computes that tap for every position, and the outputs' positions ({@code outputAt}) are then picked out. Null
+     * when planes are too large, or strides would waste too many positions.
+     */
+    private final int[] tapOffset, outputAt;
+    private final int paddedPlane, planesPerBlock;
+    private final boolean rawPlanes;
+    /** Averages: each output's divisor (channels first) or each (od, oh, ow)'s (channels last), and whether one is 0. */
+    private final float[] divisors;
+    private final boolean zeroDivisor;
+    private final long[] paddedSize;
+    private final ThreadLocal<Scratch> scratch;
+
+    /** Per-thread buffers: a prepared operation may run on several threads at once. */
+    private static final class Scratch {
+        final float[] padded, row, line, planeIn, planeOut, taps, images, sums, windows;
+
+        Scratch(JavaDensePath p) {
+            windows = new float[p.windowRows * p.paddedLength * p.width];
+            Arrays.fill(windows, p.identity); // the padding; rows are copied inside it
+            int block = p.planesPerBlock;
+            images = new float[block * p.paddedPlane];
+            Arrays.fill(images, p.average ? 0f : p.identity); // the padding; planes are copied inside it
+            sums = new float[block * p.paddedPlane];
+            padded = new float[p.paddedLength * p.width];
+            Arrays.fill(padded, p.average ? 0f : p.identity); // the padding; rows are copied between its two sides
+            row = new float[p.channelsFirst ? 0 : p.inW * p.width];
+            line = new float[p.channelsFirst ? 0 : p.outW * p.width];
+            planeIn = new float[p.channelsFirst ? Math.max(1, Math.max(block, p.global ? PLANES : 1)) * p.inPlane : 0];
+            planeOut = new float[p.channelsFirst && !p.global ? Math.max(1, block) * p.outPlane : 0];
+            taps = new float[p.channelsFirst ? p.paddedLength : 0];
+        }
+    }
+
+    /** Whether this path computes the problem's runs without indices. */
+    static boolean applies(Geometry g, long[][] origin, long[][] first, long[][] last) {
+        boolean ops = g.op == PoolOp.MAX || g.op == PoolOp.MIN || (g.op == PoolOp.AVG && !g.wideAverage);
+        boolean windows = g.windowRule == WindowRule.SLIDING || g.windowRule == WindowRule.GLOBAL;
+        if (!g.dense || !ops || !windows) return false;
+        long width = g.layout == Layout.NHWC ? g.channels : 1;
+        long padded = paddedLength(g); // each size here is at most 2^42: bounded before any product
+        if (padded > MAX_BUFFER || width > MAX_BUFFER || padded * width > MAX_BUFFER) return false;
+        // the divisors of averages are tabulated per output of a plane; channels first, planes are copied whole
+        boolean smallOut = g.out[0] * g.out[1] * g.out[2] <= MAX_BUFFER, smallIn = g.in[0] * g.in[1] * g.in[2] <= MAX_BUFFER;
+        return g.layout == Layout.NHWC ? smallOut || g.op != PoolOp.AVG : smallOut && smallIn;
+    }
+
+    /** Pixels of the padded row: the begin padding, the row, and the end padding as far as the last tap reaches. */
+    private static long paddedLength(Geometry g) {
+        long lastTap = (g.out[2] - 1) * g.stride[2] + (g.kernel[2] - 1) * g.dilation[2];
+        return Math.max(g.padBegin[2] + g.in[2], lastTap + 1);
+    }
+
+    JavaDensePath(JavaKernel kernel, Geometry g, JavaLanes lanes, long[][] origin, long[][] first, long[][] last) {
+        this.kernel = kernel;
+        this.g = g;
+        this.lanes = lanes;
+        this.origin = origin;
+        this.first = first;
+        this.last = last;
+        this.max = g.op == PoolOp.MAX;
+        this.min = g.op == PoolOp.MIN;
+        this.average = g.op == PoolOp.AVG;
+        this.propagateNan = g.nanPolicy == NanPolicy.PROPAGATE;
+        this.identity = max ? Float.NEGATIVE_INFINITY : min ? Float.POSITIVE_INFINITY : 0f;
+        this.foldOp = max ? JavaLanes.MAX : min ? JavaLanes.MIN : JavaLanes.ADD;
+        this.channelsFirst = g.layout == Layout.NCHW;
+        this.width = channelsFirst ? 1 : (int) g.channels;
+        this.inW = (int) g.in[2];
+        this.outW = (int) g.out[2];
+        this.stride = (int) g.stride[2];
+        this.dilation = (int) g.dilation[2];
+        this.taps = (int) g.kernel[2];
+        this.padBegin = (int) g.padBegin[2];
+        this.paddedLength = (int) paddedLength(g);
+        this.rowTaps = new int[(int) g.kernel[2]];
+        for (int jw = 0; jw < rowTaps.length; jw++) rowTaps[jw] = (int) (jw * g.dilation[2] * width);
+        long rows = g.kernel[0] * g.kernel[1]; // each at most 2^40: bounded before the product below
+        if (!channelsFirst && g.kernel[0] <= 1024 && g.kernel[1] <= 1024 && rows * taps <= 1024
+                && rows * paddedLength * width <= MAX_BUFFER) {
+            this.windowRows = (int) rows;
+            this.windowTaps = new int[(int) rows * taps];
+            for (int slot = 0, t = 0; slot < rows; slot++) {
+                for (int jw = 0; jw < taps; jw++) windowTaps[t++] = slot * paddedLength * width + rowTaps[jw];
+            }
+        } else {
+            this.windowRows = 0;
+            this.windowTaps = null;
+        }
+        // used channels first and for the divisors of averages, where applies() bounds them; capped for the others
+        this.inPlane = (int) Math.min(g.in[0] * g.in[1] * g.in[2], MAX_BUFFER);
+        this.outPlane = (int) Math.min(g.out[0] * g.out[1] * g.out[2], MAX_BUFFER);
+        this.linesPerPlane = (int) Math.min(g.out[0] * g.out[1], MAX_BUFFER);
+        boolean whole = true; // every window is its whole plane, its taps in memory order
+        for (int a = 0; a < 3; a++) {
+            whole &= g.out[a] == 1 && origin[a][0] == 0 && first[a][0] == 0 && last[a][0] == g.in[a] && g.dilation[a] == 1;
+        }
+        this.global = channelsFirst && whole;
+        long[] size = new long[3];
+        long padded = 1, volume = g.kernel[0] * g.kernel[1] * g.kernel[2];
+        boolean raw = true;
+        for (int a = 0; a < 3; a++) {
+            size[a] = Math.max(g.padBegin[a] + g.in[a], (g.out[a] - 1) * g.stride[a] + (g.kernel[a] - 1) * g.dilation[a] + 1);
+            padded = Math.min(padded * Math.min(size[a], MAX_BUFFER + 1), MAX_BUFFER + 1); // saturated: never overflows
+            raw &= g.padBegin[a] == 0 && size[a] == g.in[a];
+        }
+        // every position of the padded planes is computed: worth it while positions are few per output
+        boolean images = channelsFirst && !global && padded <= BLOCK && padded <= 16 * (long) outPlane && volume <= 1024;
+        if (images) {
+            this.tapOffset = new int[(int) volume];
+            int t = 0;
+            for (int jd = 0; jd < g.kernel[0]; jd++) {
+                for (int jh = 0; jh < g.kernel[1]; jh++) {
+                    for (int jw = 0; jw < g.kernel[2]; jw++) {
+                        tapOffset[t++] = (int) (((jd * g.dilation[0]) * size[1] + jh * g.dilation[1]) * size[2] + jw * g.dilation[2]);
+                    }
+                }
+            }
+            this.outputAt = new int[outPlane];
+            for (int od = 0, i = 0; od < g.out[0]; od++) {
+                for (int oh = 0; oh < g.out[1]; oh++) {
+                    for (int ow = 0; ow < outW; ow++, i++) {
+                        outputAt[i] = (int) (((od * g.stride[0]) * size[1] + oh * g.stride[1]) * size[2] + ow * g.stride[2]);
+                    }
+                }
+            }
+            this.paddedPlane = (int) padded;
+            this.planesPerBlock = (int) Math.max(1, BLOCK / padded);
+        } else {
+            this.tapOffset = null;
+            this.outputAt = null;
+            this.paddedPlane = 0;
+            this.planesPerBlock = 0;
+        }
+        this.rawPlanes = raw;
+        this.paddedSize = size;
+        float[] table = null;
+        boolean zero = false;
+        if (average) {
+            table = new float[outPlane];
+            for (int od = 0, i = 0; od < g.out[0]; od++) {
+                for (int oh = 0; oh < g.out[1]; oh++) {
+                    for (int ow = 0; ow < outW; ow++, i++) {
+                        table[i] = kernel.averageDivisor(od, oh, ow);
+                        zero |= table[i] == 0f;
+                    }
+                }
+            }
+        }
+        this.divisors = table;
+        this.zeroDivisor = zero;
+        this.scratch = ThreadLocal.withInitial(() -> new Scratch(this));
+    }
+
+    /** The name of the loops: {@code vector} or {@code scalar}. */
+    String lanes() {
+        return lanes.name();
+    }
+
+    /** Output rows {@code [rowBegin, rowEnd)} as {@link JavaKernel#run} counts them. */
+    void run(MemorySegment input, MemorySegment output, long rowBegin, long rowEnd) {
+        Scratch s = scratch.get();
+        if (global) globalPlanes(s, input, output, rowBegin, rowEnd);
+        else if (tapOffset != null) images(s, input, output, rowBegin, rowEnd);
+        else if (channelsFirst) planes(s, input, output, rowBegin, rowEnd);
+        else lines(s, input, output, rowBegin, rowEnd);
+    }
+
+    /** Folds {@code n} elements of {@code b} into {@code a} by the op. */
+    private void fold(float[] a, int at, float[] b, int from, int n) {
+        if (average) lanes.add(a, at, b, from, n);
+        else if (max) lanes.max(a, at, b, from, n);
+        else lanes.min(a, at, b, from, n);
+    }
+
+    /** Channels last: one line per (n, d, h), all channels of every output along w. */
+    private void lines(Scratch s, MemorySegment input, MemorySegment output, long rowBegin, long rowEnd) {
+        final float[] padded = s.padded, row = s.row, line = s.line;
+        final int rowLength = inW * width, lineLength = outW * width, inside = padBegin * width;
+        for (long r = rowBegin; r < rowEnd; r++) {
+            int oh = (int) (r % g.out[1]), od = (int) (r / g.out[1] % g.out[0]);
+            long n = r / g.out[1] / g.out[0];
+            long image = n * g.inStride[Geometry.N];
+            if (windowTaps != null) {
+                windowLine(s, input, image, od, oh);
+            } else if (average) {
+                Arrays.fill(line, 0, lineLength, 0f);
+                for (long jd = first[0][od]; jd < last[0][od]; jd++) {
+                    long id = origin[0][od] + jd * g.dilation[0];
+                    for (long jh = first[1][oh]; jh < last[1][oh]; jh++) {
+                        long ih = origin[1][oh] + jh * g.dilation[1];
+                        long at = image + id * g.inStride[Geometry.D] + ih * g.inStride[Geometry.H];
+                        MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, at * Float.BYTES, padded, inside, rowLength);
+                        alongWidth(padded, line, 0);
+                    }
+                }
+                int divisorRow = (od * (int) g.out[1] + oh) * outW;
+                for (int ow = 0; ow < outW; ow++) {
+                    float divisor = divisors[divisorRow + ow];
+                    if (divisor == 0f) Arrays.fill(line, ow * width, (ow + 1) * width, 0f);
+                    else lanes.divide(line, ow * width, width, divisor);
+                }
+            } else { // max and min: rows folded first, then the taps along w
+                boolean any = false;
+                for (long jd = first[0][od]; jd < last[0][od]; jd++) {
+                    long id = origin[0][od] + jd * g.dilation[0];
+                    for (long jh = first[1][oh]; jh < last[1][oh]; jh++) {
+                        long ih = origin[1][oh] + jh * g.dilation[1];
+                        long at = (image + id * g.inStride[Geometry.D] + ih * g.inStride[Geometry.H]) * Float.BYTES;
+                        if (!any) {
+                            MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, at, padded, inside, rowLength);
+                            any = true;
+                        } else {
+                            lanes.fold(foldOp, padded, inside, input, at, row, FIRST_TAP, 1, rowLength);
+                        }
+                    }
+                }
+                if (!any) Arrays.fill(padded, inside, inside + rowLength, identity);
+                Arrays.fill(line, 0, lineLength, identity);
+                if (stride == 1) lanes.fold(foldOp, line, 0, padded, 0, rowTaps, taps, lineLength);
+                else for (int ow = 0; ow < outW; ow++) lanes.fold(foldOp, line, ow * width, padded, ow * stride * width, rowTaps, taps, width);
+                if (lanes.anyZeroOrNaN(line, 0, lineLength)) {
+                    for (int i = 0; i < lineLength; i++) {
+                        float v = line[i];
+                        if (v == 0f || v != v) line[i] = byRule(input, image + i % width, od, oh, i / width);
+                    }
+                }
+            }
+            long outLine = n * g.outStride[Geometry.N] + od * g.outStride[Geometry.D] + oh * g.outStride[Geometry.H];
+            MemorySegment.copy(line, 0, output, JAVA_FLOAT_UNALIGNED, outLine * Float.BYTES, lineLength);
+        }
+    }
+
+    /** Channels last, one line into {@code s.line}: its window rows side by side, then every tap in one pass. */
+    private void windowLine(Scratch s, MemorySegment input, long image, int od, int oh) {
+        final float[] windows = s.windows, line = s.line;
+        final int rowLength = inW * width, lineLength = outW * width, slotLength = paddedLength * width;
+        int slot = 0;
+        for (int jd = 0; jd < g.kernel[0]; jd++) {
+            for (int jh = 0; jh < g.kernel[1]; jh++, slot++) {
+                int at = slot * slotLength + padBegin * width;
+                if (jd >= first[0][od] && jd < last[0][od] && jh >= first[1][oh] && jh < last[1][oh]) {
+                    long id = origin[0][od] + jd * g.dilation[0], ih = origin[1][oh] + jh * g.dilation[1];
+                    long from = image + id * g.inStride[Geometry.D] + ih * g.inStride[Geometry.H];
+                    MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, from * Float.BYTES, windows, at, rowLength);
+                } else { // a row outside the input: padding, whatever an earlier line left there
+                    Arrays.fill(windows, at, at + rowLength, identity);
+                }
+            }
+        }
+        Arrays.fill(line, 0, lineLength, identity);
+        if (stride == 1) {
+            lanes.fold(foldOp, line, 0, windows, 0, windowTaps, windowTaps.length, lineLength);
+        } else {
+            for (int ow = 0; ow < outW; ow++) {
+                lanes.fold(foldOp, line, ow * width, windows, ow * stride * width, windowTaps, windowTaps.length, width);
+            }
+        }
+        if (average) {
+            int divisorRow = (od * (int) g.out[1] + oh) * outW;
+            for (int ow = 0; ow < outW; ow++) {
+                float divisor = divisors[divisorRow + ow];
+                if (divisor == 0f) Arrays.fill(line, ow * width, (ow + 1) * width, 0f);
+                else lanes.divide(line, ow * width, width, divisor);
+            }
+        } else if (lanes.anyZeroOrNaN(line, 0, lineLength)) {
+            for (int i = 0; i < lineLength; i++) {
+                float v = line[i];
+                if (v == 0f || v != v) line[i] = byRule(input, image + i % width, od, oh, i / width);
+            }
+        }
+    }
+
+    /** Sums: adds every tap of the padded row, in tap order, to each output of the line at {@code at}. */
+    private void alongWidth(float[] padded, float[] line, int at) {
+        if (stride == 1) {
+            lanes.fold(JavaLanes.ADD, line, at, padded, 0, rowTaps, taps, outW * width);
+        } else if (width > 1) {
+            for (int ow = 0; ow < outW; ow++) lanes.fold(JavaLanes.ADD, line, at + ow * width, padded, ow * stride * width, rowTaps, taps, width);
+        } else {
+            for (int jw = 0; jw < taps; jw++) {
+                int shift = jw * dilation;
+                for (int ow = 0; ow < outW; ow++) line[at + ow] += padded[ow * stride + shift];
+            }
+        }
+    }
+
+    /** Channels first, by blocks of planes as padded images: one loop per tap over the block. */
+    private void images(Scratch s, MemorySegment input, MemorySegment output, long rowBegin, long rowEnd) {
+        final float[] raw = s.planeIn, images = s.images, sums = s.sums, out = s.planeOut;
+        final int pitchH = (int) paddedSize[2], pitchD = (int) (paddedSize[1] * paddedSize[2]);
+        final int inH = (int) g.in[1], inD = (int) g.in[0];
+        final int inside = (int) ((g.padBegin[0] * paddedSize[1] + g.padBegin[1]) * paddedSize[2] + g.padBegin[2]);
+        for (long plane = rowBegin / linesPerPlane; plane * linesPerPlane < rowEnd; ) {
+            int count = (int) Math.min(planesPerBlock, g.batch * g.channels - plane);
+            long inAt = plane * g.inStride[Geometry.C];
+            int positions = (count - 1) * paddedPlane + outputAt[outPlane - 1] + 1;
+            // the sums start at the identity: +0 + x is x but for x = -0, as the definition's sum starting at +0
+            Arrays.fill(sums, 0, positions, identity);
+            if (rawPlanes) { // unpadded planes are the input itself: taps are read from it
+                lanes.fold(foldOp, sums, 0, input, inAt * Float.BYTES, images, tapOffset, tapOffset.length, positions);
+            } else {
+                MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, inAt * Float.BYTES, raw, 0, count * inPlane);
+                for (int p = 0; p < count; p++) {
+                    for (int id = 0; id < inD; id++) {
+                        for (int ih = 0; ih < inH; ih++) {
+                            System.arraycopy(raw, p * inPlane + (id * inH + ih) * inW,
+                                    images, p * paddedPlane + inside + id * pitchD + ih * pitchH, inW);
+                        }
+                    }
+                }
+                lanes.fold(foldOp, sums, 0, images, 0, tapOffset, tapOffset.length, positions);
+            }
+            for (int p = 0; p < count; p++) {
+                int from = p * paddedPlane, to = p * outPlane;
+                for (int i = 0; i < outPlane; i++) out[to + i] = sums[from + outputAt[i]];
+            }
+            if (average) {
+                for (int p = 0; p < count; p++) {
+                    if (zeroDivisor) {
+                        for (int i = 0; i < outPlane; i++) out[p * outPlane + i] = divisors[i] == 0f ? 0f : out[p * outPlane + i] / divisors[i];
+                    } else {
+                        lanes.divide(out, p * outPlane, divisors, 0, outPlane);
+                    }
+                }
+            } else if (lanes.anyZeroOrNaN(out, 0, count * outPlane)) {
+                for (int i = 0; i < count * outPlane; i++) {
+                    float v = out[i];
+                    if (v == 0f || v != v) {
+                        int at = i % outPlane, ow = at % outW, oh = at / outW % (int) g.out[1], od = at / outW / (int) g.out[1];
+                        out[i] = byRule(input, (plane + i / outPlane) * g.inStride[Geometry.C], od, oh, ow);
+                    }
+                }
+            }
+            long first = Math.max(rowBegin, plane * linesPerPlane), last = Math.min(rowEnd, (plane + count) * linesPerPlane);
+            MemorySegment.copy(out, (int) (first - plane * linesPerPlane) * outW, output, JAVA_FLOAT_UNALIGNED,
+                    first * outW * Float.BYTES, (int) (last - first) * outW);
+            plane += count;
+        }
+    }
+
+    /** Channels first: whole planes copied in and out, one line per (d, h) of each. */
+    private void planes(Scratch s, MemorySegment input, MemorySegment output, long rowBegin, long rowEnd) {
+        final float[] planeIn = s.planeIn, planeOut = s.planeOut;
+        long r = rowBegin;
+        while (r < rowEnd) {
+            long plane = r / linesPerPlane;
+            int from = (int) (r % linesPerPlane), to = (int) Math.min(linesPerPlane, from + (rowEnd - r));
+            long inAt = plane * g.inStride[Geometry.C];
+            MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, inAt * Float.BYTES, planeIn, 0, inPlane);
+            for (int l = from; l < to; l++) {
+                planeLine(s, input, inAt, l / (int) g.out[1], l % (int) g.out[1], l * outW);
+            }
+            MemorySegment.copy(planeOut, from * outW, output, JAVA_FLOAT_UNALIGNED,
+                    (plane * g.outStride[Geometry.C] + (long) from * outW) * Float.BYTES, (to - from) * outW);
+            r += to - from;
+        }
+    }
+
+    /** One line (od, oh) of the plane in {@code s.planeIn}, into {@code s.planeOut} at {@code at}. */
+    private void planeLine(Scratch s, MemorySegment input, long inAt, int od, int oh, int at) {
+        final float[] padded = s.padded, planeIn = s.planeIn, out = s.planeOut, taps = s.taps;
+        final int rowStrideD = (int) g.inStride[Geometry.D], rowStrideH = (int) g.inStride[Geometry.H];
+        if (average) {
+            Arrays.fill(out, at, at + outW, 0f);
+            for (long jd = first[0][od]; jd < last[0][od]; jd++) {
+                int id = (int) (origin[0][od] + jd * g.dilation[0]);
+                for (long jh = first[1][oh]; jh < last[1][oh]; jh++) {
+                    int ih = (int) (origin[1][oh] + jh * g.dilation[1]);
+                    System.arraycopy(planeIn, id * rowStrideD + ih * rowStrideH, padded, padBegin, inW);
+                    alongWidth(padded, out, at);
+                }
+            }
+            if (zeroDivisor) {
+                for (int ow = 0; ow < outW; ow++) {
+                    float divisor = divisors[at + ow];
+                    out[at + ow] = divisor == 0f ? 0f : out[at + ow] / divisor;
+                }
+            } else {
+                lanes.divide(out, at, divisors, at, outW);
+            }
+            return;
+        }
+        boolean any = false;
+        for (long jd = first[0][od]; jd < last[0][od]; jd++) {
+            int id = (int) (origin[0][od] + jd * g.dilation[0]);
+            for (long jh = first[1][oh]; jh < last[1][oh]; jh++) {
+                int ih = (int) (origin[1][oh] + jh * g.dilation[1]);
+                int rowAt = id * rowStrideD + ih * rowStrideH;
+                if (!any) {
+                    System.arraycopy(planeIn, rowAt, padded, padBegin, inW);
+                    any = true;
+                } else {
+                    fold(padded, padBegin, planeIn, rowAt, inW);
+                }
+            }
+        }
+        if (!any) Arrays.fill(padded, padBegin, padBegin + inW, identity);
+        if (stride == 1) { // the taps of consecutive outputs are consecutive
+            System.arraycopy(padded, 0, out, at, outW);
+            for (int jw = 1; jw < this.taps; jw++) fold(out, at, padded, jw * dilation, outW);
+        } else { // fold the taps at every position, then keep every stride-th
+            int span = (outW - 1) * stride + 1;
+            System.arraycopy(padded, 0, taps, 0, span);
+            for (int jw = 1; jw < this.taps; jw++) fold(taps, 0, padded, jw * dilation, span);
+            for (int ow = 0; ow < outW; ow++) out[at + ow] = taps[ow * stride];
+        }
+        if (lanes.anyZeroOrNaN(out, at, outW)) {
+            for (int ow = 0; ow < outW; ow++) {
+                float v = out[at + ow];
+                if (v == 0f || v != v) out[at + ow] = byRule(input, inAt, od, oh, ow);
+            }
+        }
+    }
+
+    /** Channels first, each window its whole plane: {@link #PLANES} planes at a time, each summed or folded in order. */
+    private void globalPlanes(Scratch s, MemorySegment input, MemorySegment output, long rowBegin, long rowEnd) {
+        final float[] b = s.planeIn;
+        final int size = inPlane;
+        for (long plane = rowBegin; plane < rowEnd; ) {
+            int count = (int) Math.min(PLANES, rowEnd - plane);
+            MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, plane * size * Float.BYTES, b, 0, count * size);
+            if (count == PLANES) {
+                float a0 = identity, a1 = identity, a2 = identity, a3 = identity, a4 = identity, a5 = identity, a6 = identity,
+                        a7 = identity;
+                if (average) {
+                    for (int k = 0; k < size; k++) {
+                        a0 += b[k];
+                        a1 += b[size + k];
+                        a2 += b[2 * size + k];
+                        a3 += b[3 * size + k];
+                        a4 += b[4 * size + k];
+                        a5 += b[5 * size + k];
+                        a6 += b[6 * size + k];
+                        a7 += b[7 * size + k];
+                    }
+                } else if (max) {
+                    for (int k = 0; k < size; k++) {
+                        a0 = Math.max(a0, b[k]);
+                        a1 = Math.max(a1, b[size + k]);
+                        a2 = Math.max(a2, b[2 * size + k]);
+                        a3 = Math.max(a3, b[3 * size + k]);
+                        a4 = Math.max(a4, b[4 * size + k]);
+                        a5 = Math.max(a5, b[5 * size + k]);
+                        a6 = Math.max(a6, b[6 * size + k]);
+                        a7 = Math.max(a7, b[7 * size + k]);
+                    }
+                } else {
+                    for (int k = 0; k < size; k++) {
+                        a0 = Math.min(a0, b[k]);
+                        a1 = Math.min(a1, b[size + k]);
+                        a2 = Math.min(a2, b[2 * size + k]);
+                        a3 = Math.min(a3, b[3 * size + k]);
+                        a4 = Math.min(a4, b[4 * size + k]);
+                        a5 = Math.min(a5, b[5 * size + k]);
+                        a6 = Math.min(a6, b[6 * size + k]);
+                        a7 = Math.min(a7, b[7 * size + k]);
+                    }
+                }
+                writeGlobal(output, b, 0, plane, a0);
+                writeGlobal(output, b, 1, plane + 1, a1);
+                writeGlobal(output, b, 2, plane + 2, a2);
+                writeGlobal(output, b, 3, plane + 3, a3);
+                writeGlobal(output, b, 4, plane + 4, a4);
+                writeGlobal(output, b, 5, plane + 5, a5);
+                writeGlobal(output, b, 6, plane + 6, a6);
+                writeGlobal(output, b, 7, plane + 7, a7);
+            } else {
+                for (int p = 0; p < count; p++) {
+                    float a = identity;
+                    int base = p * size;
+                    if (average) for (int k = 0; k < size; k++) a += b[base + k];
+                    else if (max) for (int k = 0; k < size; k++) a = Math.max(a, b[base + k]);
+                    else for (int k = 0; k < size; k++) a = Math.min(a, b[base + k]);
+                    writeGlobal(output, b, p, plane + p, a);
+                }
+            }
+            plane += count;
+        }
+    }
+
+    /** The output of plane {@code plane} (the {@code p}-th in {@code b}) from its sum or fold. */
+    private void writeGlobal(MemorySegment output, float[] b, int p, long plane, float a) {
+        if (average) {
+            a = divisors[0] == 0f ? 0f : a / divisors[0];
+        } else if (a == 0f || a != a) { // the definition's rule, in memory order
+            a = identity;
+            for (int k = p * inPlane; k < (p + 1) * inPlane; k++) if (replaces(b[k], a)) a = b[k];
+            if (a != a) a = Float.NaN;
+        }
+        output.setAtIndex(JAVA_FLOAT_UNALIGNED, plane * g.outStride[Geometry.C], a);
+    }
+
+    /** The definition's update: the new value replaces the current one when beyond it, or when NaN propagates. */
+    private boolean replaces(float v, float current) {
+        return (max ? v > current : v < current) || (propagateNan && v != v);
+    }
+
+    /**
+     * One max or min output by the definition's rule, its taps read from the input in window order, from element
+     * {@code base} of (n, c); a NaN result is the canonical one.
+     */
+    private float byRule(MemorySegment input, long base, int od, int oh, int ow) {
+        float best = identity;
+        for (long jd = first[0][od]; jd < last[0][od]; jd++) {
+            long id = origin[0][od] + jd * g.dilation[0];
+            for (long jh = first[1][oh]; jh < last[1][oh]; jh++) {
+                long ih = origin[1][oh] + jh * g.dilation[1];
+                long inRow = base + id * g.inStride[Geometry.D] + ih * g.inStride[Geometry.H];
+                for (long jw = first[2][ow]; jw < last[2][ow]; jw++) {
+                    long iw = origin[2][ow] + jw * g.dilation[2];
+                    float v = input.getAtIndex(JAVA_FLOAT_UNALIGNED, inRow + iw * g.inStride[Geometry.W]);
+                    if (replaces(v, best)) best = v;
+                }
+            }
+        }
+        return best != best ? Float.NaN : best;
+    }
+}

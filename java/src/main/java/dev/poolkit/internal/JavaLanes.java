@@ -1,0 +1,147 @@
+package dev.poolkit.internal;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Optional;
+
+/**
+ * The element-wise loops of the Java backend's dense path, over heap arrays: each element on its own, so that a
+ * loop computes per element exactly what the scalar definition does ({@link Math#max}, {@link Math#min}, one float
+ * add or divide), whatever the lane count. {@link #SCALAR} leaves vectorization to C2 (which does not vectorize these
+ * loops over two arrays at different offsets: the kernel then keeps {@link JavaFastPath}); {@link #preferred()} is the
+ * Vector API's implementation ({@code JavaVectorLanes}) when the JVM was started with
+ * {@code --add-modules jdk.incubator.vector}, the scalar one otherwise. That class is loaded only when the module is
+ * present, so the library runs without it.
+ */
+interface JavaLanes {
+    /** Set to {@code false} to keep the scalar loops even when the Vector API is present. */
+    String VECTOR_PROPERTY = "poolkit.java.vector";
+
+    /** The plain loops, which C2 vectorizes by itself. */
+    JavaLanes SCALAR = new Scalar();
+
+    /** {@code vector} or {@code scalar}, as {@code PreparedPool.implementation()} reports it ({@code java:vector}). */
+    String name();
+
+    /** {@code a[at + i] = Math.max(a[at + i], b[from + i])} for {@code i < n}. */
+    void max(float[] a, int at, float[] b, int from, int n);
+
+    /** {@code a[at + i] = Math.min(a[at + i], b[from + i])} for {@code i < n}. */
+    void min(float[] a, int at, float[] b, int from, int n);
+
+    /** {@code a[at + i] += b[from + i]} for {@code i < n}. */
+    void add(float[] a, int at, float[] b, int from, int n);
+
+    /** The ops of {@link #fold}. */
+    int ADD = 0, MAX = 1, MIN = 2;
+
+    /**
+     * Folds taps into each element, in the order of {@code offsets}: {@code a[at + i] = op(...op(op(a[at + i],
+     * b[from + i + offsets[0]]), b[from + i + offsets[1]])...)} for {@code i < n}, op being + (ADD), {@link Math#max}
+     * (MAX) or {@link Math#min} (MIN).
+     */
+    default void fold(int op, float[] a, int at, float[] b, int from, int[] offsets, int taps, int n) {
+        for (int t = 0; t < taps; t++) {
+            if (op == ADD) add(a, at, b, from + offsets[t], n);
+            else if (op == MAX) max(a, at, b, from + offsets[t], n);
+            else min(a, at, b, from + offsets[t], n);
+        }
+    }
+
+    /**
+     * As {@link #fold(int, float[], int, float[], int, int[], int, int)} with taps read from {@code n + (the largest
+     * offset)} floats of a segment at {@code byteOffset}; {@code buffer} holds at least that many floats and may be
+     * used as a copy of them.
+     */
+    default void fold(int op, float[] a, int at, MemorySegment s, long byteOffset, float[] buffer, int[] offsets, int taps, int n) {
+        int extent = 0;
+        for (int t = 0; t < taps; t++) extent = Math.max(extent, offsets[t]);
+        MemorySegment.copy(s, ValueLayout.JAVA_FLOAT_UNALIGNED, byteOffset, buffer, 0, n + extent);
+        fold(op, a, at, buffer, 0, offsets, taps, n);
+    }
+
+    /** {@code a[at + i] /= divisor} for {@code i < n}. */
+    void divide(float[] a, int at, int n, float divisor);
+
+    /** {@code a[at + i] /= divisors[from + i]} for {@code i < n}. */
+    void divide(float[] a, int at, float[] divisors, int from, int n);
+
+    /** Whether one of {@code a[at, at + n)} is a zero (either sign) or NaN. */
+    boolean anyZeroOrNaN(float[] a, int at, int n);
+
+    /** The Vector API's loops when the module is present (and not switched off), else {@link #SCALAR}. */
+    static JavaLanes preferred() {
+        return Preferred.LANES;
+    }
+
+    /** The Vector API's loops, or empty when {@code jdk.incubator.vector} is not in the boot layer. */
+    static Optional<JavaLanes> vector() {
+        return Optional.ofNullable(Preferred.VECTOR);
+    }
+
+    /** Resolved once, on first use. */
+    final class Preferred {
+        static final JavaLanes VECTOR = loadVector();
+        static final JavaLanes LANES = VECTOR != null && !"false".equalsIgnoreCase(System.getProperty(VECTOR_PROPERTY, "").trim())
+                ? VECTOR : SCALAR;
+
+        private Preferred() {}
+
+        private static JavaLanes loadVector() {
+            Optional<Module> module = ModuleLayer.boot().findModule("jdk.incubator.vector");
+            if (module.isEmpty()) return null;
+            try {
+                // a named dev.poolkit reads the module only when told to (module-info cannot name an incubating module
+                // and still compile for the release its descriptor targets); on the class path this does nothing
+                JavaLanes.class.getModule().addReads(module.get());
+                return (JavaLanes) Class.forName("dev.poolkit.internal.JavaVectorLanes").getDeclaredConstructor().newInstance();
+            } catch (ReflectiveOperationException | LinkageError e) {
+                return null; // the plain loops compute the same values
+            }
+        }
+    }
+
+    /** Loops over arrays that C2 turns into vector code where it can. */
+    final class Scalar implements JavaLanes {
+        private Scalar() {}
+
+        @Override
+        public String name() {
+            return "scalar";
+        }
+
+        @Override
+        public void max(float[] a, int at, float[] b, int from, int n) {
+            for (int i = 0; i < n; i++) a[at + i] = Math.max(a[at + i], b[from + i]);
+        }
+
+        @Override
+        public void min(float[] a, int at, float[] b, int from, int n) {
+            for (int i = 0; i < n; i++) a[at + i] = Math.min(a[at + i], b[from + i]);
+        }
+
+        @Override
+        public void add(float[] a, int at, float[] b, int from, int n) {
+            for (int i = 0; i < n; i++) a[at + i] += b[from + i];
+        }
+
+        @Override
+        public void divide(float[] a, int at, int n, float divisor) {
+            for (int i = 0; i < n; i++) a[at + i] /= divisor;
+        }
+
+        @Override
+        public void divide(float[] a, int at, float[] divisors, int from, int n) {
+            for (int i = 0; i < n; i++) a[at + i] /= divisors[from + i];
+        }
+
+        @Override
+        public boolean anyZeroOrNaN(float[] a, int at, int n) {
+            for (int i = 0; i < n; i++) {
+                float v = a[at + i];
+                if (v == 0f || v != v) return true;
+            }
+            return false;
+        }
+    }
+}

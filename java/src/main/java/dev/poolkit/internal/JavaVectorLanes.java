@@ -1,0 +1,146 @@
+package dev.poolkit.internal;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link JavaLanes} by the Vector API: whole vectors of the preferred species, then a masked last vector. Lane-wise
+ * MAX and MIN are {@link Math#max} and {@link Math#min}, ADD and DIV IEEE's, so every element gets the scalar loop's
+ * value. Loaded only when {@code jdk.incubator.vector} is present (see {@link JavaLanes#preferred()}).
+ */
+final class JavaVectorLanes implements JavaLanes {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = SPECIES.length();
+
+    @Override
+    public String name() {
+        return "vector";
+    }
+
+    @Override
+    public void max(float[] a, int at, float[] b, int from, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            FloatVector.fromArray(SPECIES, a, at + i).max(FloatVector.fromArray(SPECIES, b, from + i)).intoArray(a, at + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = SPECIES.indexInRange(i, n);
+            FloatVector.fromArray(SPECIES, a, at + i, m).max(FloatVector.fromArray(SPECIES, b, from + i, m)).intoArray(a, at + i, m);
+        }
+    }
+
+    @Override
+    public void min(float[] a, int at, float[] b, int from, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            FloatVector.fromArray(SPECIES, a, at + i).min(FloatVector.fromArray(SPECIES, b, from + i)).intoArray(a, at + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = SPECIES.indexInRange(i, n);
+            FloatVector.fromArray(SPECIES, a, at + i, m).min(FloatVector.fromArray(SPECIES, b, from + i, m)).intoArray(a, at + i, m);
+        }
+    }
+
+    @Override
+    public void add(float[] a, int at, float[] b, int from, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            FloatVector.fromArray(SPECIES, a, at + i).add(FloatVector.fromArray(SPECIES, b, from + i)).intoArray(a, at + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = SPECIES.indexInRange(i, n);
+            FloatVector.fromArray(SPECIES, a, at + i, m).add(FloatVector.fromArray(SPECIES, b, from + i, m)).intoArray(a, at + i, m);
+        }
+    }
+
+    /**
+     * Each vector of {@code a} takes all its taps before it is stored again: one pass however many taps. Four
+     * vectors at a time, so that four chains of dependent adds (or max, min) overlap.
+     */
+    @Override
+    public void fold(int op, float[] a, int at, float[] b, int from, int[] offsets, int taps, int n) {
+        int i = 0;
+        for (int bound = n - 4 * LANES; i <= bound; i += 4 * LANES) {
+            FloatVector v0 = FloatVector.fromArray(SPECIES, a, at + i), v1 = FloatVector.fromArray(SPECIES, a, at + i + LANES),
+                    v2 = FloatVector.fromArray(SPECIES, a, at + i + 2 * LANES), v3 = FloatVector.fromArray(SPECIES, a, at + i + 3 * LANES);
+            for (int t = 0; t < taps; t++) {
+                int o = from + i + offsets[t];
+                FloatVector x0 = FloatVector.fromArray(SPECIES, b, o), x1 = FloatVector.fromArray(SPECIES, b, o + LANES),
+                        x2 = FloatVector.fromArray(SPECIES, b, o + 2 * LANES), x3 = FloatVector.fromArray(SPECIES, b, o + 3 * LANES);
+                if (op == ADD) {
+                    v0 = v0.add(x0);
+                    v1 = v1.add(x1);
+                    v2 = v2.add(x2);
+                    v3 = v3.add(x3);
+                } else if (op == MAX) {
+                    v0 = v0.max(x0);
+                    v1 = v1.max(x1);
+                    v2 = v2.max(x2);
+                    v3 = v3.max(x3);
+                } else {
+                    v0 = v0.min(x0);
+                    v1 = v1.min(x1);
+                    v2 = v2.min(x2);
+                    v3 = v3.min(x3);
+                }
+            }
+            v0.intoArray(a, at + i);
+            v1.intoArray(a, at + i + LANES);
+            v2.intoArray(a, at + i + 2 * LANES);
+            v3.intoArray(a, at + i + 3 * LANES);
+        }
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            FloatVector v = FloatVector.fromArray(SPECIES, a, at + i);
+            if (op == ADD) {
+                for (int t = 0; t < taps; t++) v = v.add(FloatVector.fromArray(SPECIES, b, from + i + offsets[t]));
+            } else if (op == MAX) {
+                for (int t = 0; t < taps; t++) v = v.max(FloatVector.fromArray(SPECIES, b, from + i + offsets[t]));
+            } else {
+                for (int t = 0; t < taps; t++) v = v.min(FloatVector.fromArray(SPECIES, b, from + i + offsets[t]));
+            }
+            v.intoArray(a, at + i);
+        }
+        for (; i < n; i++) {
+            float v = a[at + i];
+            for (int t = 0; t < taps; t++) {
+                float x = b[from + i + offsets[t]];
+                v = op == ADD ? v + x : op == MAX ? Math.max(v, x) : Math.min(v, x);
+            }
+            a[at + i] = v;
+        }
+    }
+
+    @Override
+    public void divide(float[] a, int at, int n, float divisor) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            FloatVector.fromArray(SPECIES, a, at + i).div(divisor).intoArray(a, at + i);
+        }
+        for (; i < n; i++) a[at + i] /= divisor;
+    }
+
+    @Override
+    public void divide(float[] a, int at, float[] divisors, int from, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            FloatVector.fromArray(SPECIES, a, at + i).div(FloatVector.fromArray(SPECIES, divisors, from + i)).intoArray(a, at + i);
+        }
+        for (; i < n; i++) a[at + i] /= divisors[from + i];
+    }
+
+    @Override
+    public boolean anyZeroOrNaN(float[] a, int at, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+            FloatVector v = FloatVector.fromArray(SPECIES, a, at + i);
+            if (v.compare(VectorOperators.EQ, 0f).or(v.test(VectorOperators.IS_NAN)).anyTrue()) return true;
+        }
+        for (; i < n; i++) {
+            float v = a[at + i];
+            if (v == 0f || v != v) return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,170 @@
+package dev.poolkit.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.poolkit.AvgDivisor;
+import dev.poolkit.Backend;
+import dev.poolkit.Conventions;
+import dev.poolkit.Layout;
+import dev.poolkit.NanPolicy;
+import dev.poolkit.PoolOp;
+import dev.poolkit.PoolSpec;
+import dev.poolkit.Pooling;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The dense path of the Java backend, with the plain loops and with the Vector API's (when this JVM has the module),
+ * equals the definition's paths bit for bit on seeded random problems: max, min and average, sliding and global
+ * windows, both layouts, ranks 1 to 3, padding, ceil mode, dilation, divisors, NaN policies, signed zeros, NaN and
+ * infinities, and runs split at arbitrary rows. The surefire execution with {@code --add-modules
+ * jdk.incubator.vector} sets {@code test.poolkit.vector=true}, the one without it {@code false}.
+ */
+class JavaPathsTest {
+    private static final long[] CHANNELS = {1, 2, 3, 7, 8, 9, 16, 17, 33, 64};
+
+    @Test
+    void theVectorApiIsUsedExactlyWhenTheModuleIsPresent() {
+        String expected = System.getProperty("test.poolkit.vector");
+        boolean present = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        if (expected != null) assertEquals(Boolean.parseBoolean(expected), present, "the test JVM's modules");
+        assertEquals(present, JavaLanes.vector().isPresent());
+        assertEquals(present ? "vector" : "scalar", JavaLanes.preferred().name());
+        String name = Pooling.prepare(PoolSpec.max(2, 2).build(), Layout.NHWC, new long[] {1, 4, 8, 8}, Backend.JAVA, null)
+                .implementation();
+        assertEquals("java:" + JavaLanes.preferred().name(), name);
+        // outside the dense path (LP pooling) the scalar definition runs, and says so
+        assertEquals("java:scalar", Pooling.prepare(PoolSpec.lp(2, 2, 2).build(), Layout.NHWC, new long[] {1, 4, 8, 8},
+                Backend.JAVA, null).implementation());
+    }
+
+    @Test
+    void densePathEqualsTheDefinition() {
+        List<JavaLanes> loops = new ArrayList<>(List.of(JavaLanes.SCALAR));
+        JavaLanes.vector().ifPresent(loops::add);
+        SplittableRandom random = new SplittableRandom(20261205L);
+        int dense = 0, problems = 1500;
+        for (int i = 0; i < problems; i++) {
+            Problem p = Problem.random(random);
+            if (p == null) continue;
+            Geometry g = Geometry.of(p.spec, p.layout, p.shape);
+            JavaKernel definition = new JavaKernel(g, JavaLanes.SCALAR, false);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment in = arena.allocate(g.inputCount * Float.BYTES);
+                fill(in, g.inputCount, random);
+                MemorySegment expected = arena.allocate(g.outputCount * Float.BYTES);
+                definition.run(in, expected, null, 0, g.rows);
+                for (JavaLanes lanes : loops) {
+                    JavaKernel kernel = new JavaKernel(g, lanes, true);
+                    if (!kernel.usesDensePath()) continue;
+                    dense++;
+                    MemorySegment out = arena.allocate(g.outputCount * Float.BYTES);
+                    out.fill((byte) 0x55);
+                    long split = random.nextLong(g.rows + 1); // two pieces, as a shared run cuts them
+                    kernel.run(in, out, null, 0, split);
+                    kernel.run(in, out, null, split, g.rows);
+                    String where = p + " with " + lanes.name() + " loops, split at row " + split;
+                    assertNull(firstDifference(g, expected, out), where);
+                }
+            }
+        }
+        // most problems take the dense path; a collapse would mean it stopped being tested
+        assertTrue(dense > problems * loops.size() / 2, "only " + dense + " runs took the dense path");
+    }
+
+    @Test
+    void runsWithIndicesKeepTheDefinitionsPath() {
+        Geometry g = Geometry.of(PoolSpec.max(2, 2).build(), Layout.NCHW, new long[] {1, 2, 4, 4});
+        JavaKernel kernel = new JavaKernel(g, JavaLanes.SCALAR, true);
+        assertTrue(kernel.usesDensePath());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocate(g.inputCount * Float.BYTES), out = arena.allocate(g.outputCount * Float.BYTES);
+            MemorySegment idx = arena.allocate(g.outputCount * Long.BYTES);
+            for (int i = 0; i < g.inputCount; i++) in.setAtIndex(ValueLayout.JAVA_FLOAT, i, (i * 7) % 11);
+            kernel.run(in, out, idx, 0, g.rows);
+            for (int o = 0; o < g.outputCount; o++) { // the index names an input holding the output's value
+                long plane = o / 4, at = plane * 16 + idx.getAtIndex(ValueLayout.JAVA_LONG, o);
+                assertEquals(out.getAtIndex(ValueLayout.JAVA_FLOAT, o), in.getAtIndex(ValueLayout.JAVA_FLOAT, at), "output " + o);
+            }
+        }
+    }
+
+    private static void fill(MemorySegment in, long count, SplittableRandom r) {
+        boolean specials = r.nextInt(3) == 0, fine = r.nextBoolean();
+        for (long i = 0; i < count; i++) {
+            // coarse values tie often; fine ones round in sums, so any change of summation order shows
+            float v = fine ? r.nextInt(-1_000_000, 1_000_001) / 7919f : r.nextInt(-8, 9) * (r.nextBoolean() ? 1f : 0.25f);
+            if (specials) {
+                int k = r.nextInt(16);
+                if (k == 0) v = Float.intBitsToFloat(0x7fc00000 | r.nextInt(1 << 22) | (r.nextBoolean() ? 0x80000000 : 0)); // NaNs of any sign and payload
+                else if (k == 1) v = Float.POSITIVE_INFINITY;
+                else if (k == 2) v = Float.NEGATIVE_INFINITY;
+                else if (k <= 6) v = r.nextBoolean() ? -0f : 0f;
+            }
+            in.setAtIndex(ValueLayout.JAVA_FLOAT, i, v);
+        }
+    }
+
+    /** Bit for bit, except that sums reaching NaN may carry different payloads (max and min give the canonical NaN). */
+    private static String firstDifference(Geometry g, MemorySegment expected, MemorySegment actual) {
+        for (long i = 0; i < g.outputCount; i++) {
+            float a = expected.getAtIndex(ValueLayout.JAVA_FLOAT, i), b = actual.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            boolean same = g.op == PoolOp.AVG && Float.isNaN(a) ? Float.isNaN(b) : Float.floatToRawIntBits(a) == Float.floatToRawIntBits(b);
+            if (!same) return "element " + i + " " + g.describeOutputElement(i) + ": " + b + " instead of " + a;
+        }
+        return null;
+    }
+
+    record Problem(PoolSpec spec, Layout layout, long[] shape) {
+        static Problem random(SplittableRandom r) {
+            int rank = r.nextInt(1, 4);
+            long[] shape = new long[rank + 2], kernel = new long[rank], stride = new long[rank], dilation = new long[rank],
+                    begin = new long[rank], end = new long[rank];
+            shape[0] = r.nextInt(1, 3);
+            shape[1] = CHANNELS[r.nextInt(CHANNELS.length)];
+            PoolOp op = List.of(PoolOp.MAX, PoolOp.MIN, PoolOp.AVG).get(r.nextInt(3));
+            boolean ceil = r.nextBoolean(), global = r.nextInt(6) == 0;
+            // large planes (above the padded images' block) take the line-by-line path channels first
+            boolean large = rank == 2 && r.nextInt(4) == 0;
+            if (large) shape[1] = r.nextInt(1, 5);
+            for (int i = 0; i < rank; i++) {
+                shape[i + 2] = large ? r.nextInt(60, 100) : r.nextInt(1, rank == 3 ? 10 : rank == 2 ? 30 : 70);
+                kernel[i] = r.nextInt(1, 5);
+                stride[i] = r.nextInt(4) == 0 ? r.nextInt(3, 6) : r.nextInt(1, 3);
+                dilation[i] = r.nextInt(4) == 0 ? r.nextInt(2, 4) : 1;
+                long effective = dilation[i] * (kernel[i] - 1) + 1;
+                begin[i] = r.nextInt((int) effective);
+                end[i] = r.nextInt(3) == 0 ? r.nextInt((int) effective) : begin[i];
+                if (!global && Pooling.outputSize(shape[i + 2], kernel[i], stride[i], dilation[i], begin[i], end[i], ceil) < 1) return null;
+            }
+            PoolSpec.Builder b;
+            if (global) {
+                b = op == PoolOp.MAX ? PoolSpec.globalMax(rank) : op == PoolOp.AVG ? PoolSpec.globalAvg(rank) : null;
+                if (b == null) return null;
+            } else {
+                b = (op == PoolOp.MAX ? PoolSpec.max(kernel) : op == PoolOp.MIN ? PoolSpec.min(kernel) : PoolSpec.avg(kernel))
+                        .stride(stride).dilation(dilation).padding(begin, end).ceilMode(ceil).conventions(Conventions.ONNX);
+                if (op == PoolOp.AVG) {
+                    b.divisor(AvgDivisor.values()[r.nextInt(3)]);
+                    if (r.nextInt(6) == 0) b.divisorOverride(r.nextInt(1, 8));
+                }
+            }
+            if (op != PoolOp.AVG) b.nanPolicy(r.nextBoolean() ? NanPolicy.PROPAGATE : NanPolicy.IGNORE);
+            return new Problem(b.build(), r.nextBoolean() ? Layout.NCHW : Layout.NHWC, shape);
+        }
+
+        @Override
+        public String toString() {
+            return spec + " on " + layout + Arrays.toString(shape);
+        }
+    }
+}
