@@ -62,7 +62,7 @@ static int32_t prepare_run(const pk_pool_spec* s, const pk_method_spec* m, const
    kernel it runs. */
 static void mixed_levels(void) {
     rng_state = 16;
-    int compared = 0;
+    int compared = 0, alongs = 0;
     for (int round = 0; round < 300; round++) {
         const int rank = (int)uniform(1, 3);
         pk_pool_spec s;
@@ -89,7 +89,8 @@ static void mixed_levels(void) {
             const int64_t effective = s.dilation[a] * (s.kernel[a] - 1) + 1;
             s.pad_begin[a] = uniform(0, effective / 2);
             s.pad_end[a] = uniform(0, effective / 2);
-            in.spatial[a] = uniform(1, rank == 3 ? 5 : 9);
+            /* widths past two AVX-512 registers of outputs in some rounds, for the kernel along the width */
+            in.spatial[a] = a == rank - 1 && round % 3 == 0 ? uniform(1, 160) : uniform(1, rank == 3 ? 5 : 9);
             out.spatial[a] = pk_pool_output_size(in.spatial[a], s.kernel[a], s.stride[a], s.dilation[a], s.pad_begin[a],
                                                  s.pad_end[a], s.ceil_mode);
             ok &= out.spatial[a] >= 1;
@@ -130,9 +131,20 @@ static void mixed_levels(void) {
             for (int64_t i = 0; i < out_count; i++) same &= isnan(y[i]) ? isnan(reference[i]) : memcmp(&y[i], &reference[i], 4) == 0;
             CHECK(same, "mixed at level %d equals the scalar kernel (round %d)", isa, round);
             const char* path = pk_pool_plan_path(plan, pk_pool_plan_size(), 0);
+            /* along the width: channels first with at least half a register of floats of outputs whose windows
+               lie inside the input along the width (an independent count of pk_interior's) */
+            const int64_t w_in = in.spatial[rank - 1], w_out = out.spatial[rank - 1];
+            int64_t inside = 0;
+            for (int64_t ow = 0; ow < w_out; ow++) {
+                const int64_t first = ow * s.stride[rank - 1] - s.pad_begin[rank - 1];
+                inside += first >= 0 && first + (s.kernel[rank - 1] - 1) * s.dilation[rank - 1] < w_in;
+            }
+            const int along = in.layout == PK_LAYOUT_NCHW && inside >= (isa == PK_ISA_AVX512 ? 8 : 4);
             const int simd = in.channels >= (isa == PK_ISA_AVX512 ? 4 : 2);
-            CHECK(strcmp(strchr(path, ':') + 1, simd ? "across" : "scalar") == 0, "mixed path %s with %d channels", path,
-                  (int)in.channels);
+            const char* expected = along ? "along" : simd ? "across" : "scalar";
+            CHECK(strcmp(strchr(path, ':') + 1, expected) == 0, "mixed path %s (expected %s) with %d channels", path,
+                  expected, (int)in.channels);
+            alongs += along;
             compared++;
         }
         free(plan);
@@ -142,6 +154,7 @@ static void mixed_levels(void) {
         free(y);
     }
     CHECK(pk_cpu_isa() == PK_ISA_SCALAR || compared > 100, "only %d mixed problems compared", compared);
+    CHECK(pk_cpu_isa() == PK_ISA_SCALAR || alongs > 30, "only %d mixed problems along the width", alongs);
 }
 
 /* A random input value: NaN, infinities, the float range's ends, subnormals, signed zeros, ties, and ordinary

@@ -44,8 +44,8 @@ class ImplementationNameTest {
     }
 
     /**
-     * The methods with SIMD kernels name the one they run: across channels at a SIMD level for SoftPool, GeM and mixed
-     * pooling in both layouts, the scalar kernel where it runs (mixed pooling with indices, stochastic pooling).
+     * The methods with SIMD kernels name the one they run: across channels at a SIMD level for SoftPool and GeM in both
+     * layouts and mixed pooling channels last, along the width for mixed pooling channels first, the scalar kernel where it runs (mixed pooling with indices, stochastic pooling).
      */
     @Test
     void methodsNameTheKernelTheyRun() {
@@ -61,8 +61,11 @@ class ImplementationNameTest {
                             spec + " " + layout);
                 }
                 String scalar = isa == Isa.SCALAR ? "scalar" : level + ":scalar";
-                String mixed = Pooling.prepare(PoolSpec.mixed(0.3, 2, 2).build(), layout, shape, Backend.NATIVE, isa).implementation();
-                assertEquals("native:" + simd + (isa == Isa.SCALAR ? "" : " (with indices: scalar)"), mixed, "mixed " + layout);
+                // mixed pooling goes along the width channels first (20 outputs per row: past half a register)
+                String mixed = Pooling.prepare(PoolSpec.mixed(0.3, 2, 2).build(), layout, new long[] {1, 16, 12, 40}, Backend.NATIVE, isa)
+                        .implementation();
+                String mixedSimd = isa == Isa.SCALAR || layout == Layout.NHWC ? simd : level + ":along";
+                assertEquals("native:" + mixedSimd + (isa == Isa.SCALAR ? "" : " (with indices: scalar)"), mixed, "mixed " + layout);
                 assertEquals("native:" + scalar,
                         Pooling.prepare(PoolSpec.stochastic(2, 2).build(), layout, shape, Backend.NATIVE, isa).implementation(),
                         "stochastic " + layout);
