@@ -26,9 +26,18 @@ static uint8_t take(bytes* b) {
 /* A value for a size, kernel, stride or padding: mostly small (0 gives 1, so all-zero input is a valid problem),
    sometimes one of the limits' neighbours. */
 static int64_t take_value(bytes* b, int64_t small) {
-    static const int64_t edges[] = {0, -1, INT64_MIN, INT64_MAX, PK_MAX_EXTENT, PK_MAX_EXTENT + 1, PK_MAX_EXTENT - 1,
-                                    (INT64_C(1) << 24) + 1, (INT64_C(1) << 31) + 5, (INT64_C(1) << 32) + 3,
-                                    INT64_C(1) << 62, 8471693};
+    static const int64_t edges[] = {0,
+                                    -1,
+                                    INT64_MIN,
+                                    INT64_MAX,
+                                    PK_MAX_EXTENT,
+                                    PK_MAX_EXTENT + 1,
+                                    PK_MAX_EXTENT - 1,
+                                    (INT64_C(1) << 24) + 1,
+                                    (INT64_C(1) << 31) + 5,
+                                    (INT64_C(1) << 32) + 3,
+                                    INT64_C(1) << 62,
+                                    8471693};
     const uint8_t v = take(b);
     if (v >= 0xF0) return edges[(v - 0xF0) % (sizeof edges / sizeof edges[0])];
     return 1 + v % small;

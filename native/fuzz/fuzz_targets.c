@@ -49,7 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     int64_t* idx = with_indices ? take_buffer(&b, out_count, sizeof(int64_t)) : NULL;
     float* samples = sample_count >= 0 && sample_count <= 4096 ? take_buffer(&b, sample_count, sizeof(float)) : NULL;
     if (samples)
-        for (int64_t i = 0; i < sample_count; i++) samples[i] = take_choice(&b, 16) == 0 ? samples[i] : (float)take(&b) / 256.0f;
+        for (int64_t i = 0; i < sample_count; i++)
+            samples[i] = take_choice(&b, 16) == 0 ? samples[i] : (float)take(&b) / 256.0f;
 #if PK_FUZZ_ID(PK_FUZZ_TARGET) == PK_FUZZ_forward
     (void)pk_pool_forward_f32(&spec, &in, x, in_count, &out, y, out_count, idx, out_count, samples,
                               samples ? sample_count : 0, begin, end);
@@ -60,8 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const int64_t at = take_offset(&b, plan_size); /* corrupt one byte, sometimes */
         if (at >= 0 && at < plan_size) ((uint8_t*)plan)[at] ^= (uint8_t)(1 + take(&b) % 255);
     }
-    (void)pk_pool_run_f32(plan, take_choice(&b, 16) == 0 ? take_value(&b, 64) : plan_size, x, in_count, y, out_count, idx,
-                          out_count, samples, samples ? sample_count : 0, begin, end);
+    (void)pk_pool_run_f32(plan, take_choice(&b, 16) == 0 ? take_value(&b, 64) : plan_size, x, in_count, y, out_count,
+                          idx, out_count, samples, samples ? sample_count : 0, begin, end);
     free(plan);
 #endif
     free(x);
@@ -89,8 +90,8 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     float* grad_in = take_buffer(&b, in_count, sizeof(float));
     if (idx)
         for (int64_t i = 0; i < out_count; i++) idx[i] = take_choice(&b, 4) == 0 ? idx[i] : take(&b) % 64;
-    (void)pk_pool_backward_f32(&spec, &in, x, in_count, &out, y, out_count, grad_out, out_count, idx, out_count, grad_in,
-                               in_count);
+    (void)pk_pool_backward_f32(&spec, &in, x, in_count, &out, y, out_count, grad_out, out_count, idx, out_count,
+                               grad_in, in_count);
     free(x);
     free(y);
     free(grad_out);

@@ -29,7 +29,8 @@ const char* pk_status_string(int32_t status) {
     case PK_ERR_INVALID_STRIDE: return "stride must be positive";
     case PK_ERR_INVALID_DILATION: return "dilation must be positive";
     case PK_ERR_INVALID_PADDING: return "padding must be non-negative and smaller than the effective kernel";
-    case PK_ERR_INVALID_OPTION: return "invalid window rule, ceil_mode, divisor, NaN mode, LP form or p, index format or ISA option";
+    case PK_ERR_INVALID_OPTION:
+        return "invalid window rule, ceil_mode, divisor, NaN mode, LP form or p, index format or ISA option";
     case PK_ERR_OUTPUT_SHAPE_MISMATCH: return "output shape does not match the pooling spec";
     case PK_ERR_SIZE_OVERFLOW: return "tensor size overflows";
     case PK_ERR_BUFFER_TOO_SMALL: return "a buffer is smaller than its tensor";
@@ -41,7 +42,8 @@ const char* pk_status_string(int32_t status) {
     case PK_ERR_CONFLICTING_INDEX: return "two different values were sent to one position";
     case PK_ERR_INVALID_SAMPLE: return "fractional pooling samples must lie in [0, 1)";
     case PK_ERR_INVALID_PLAN: return "not a plan prepared by this library, or a corrupted one";
-    case PK_ERR_INVALID_BOX: return "a box has a non-finite or too large coordinate, or an image index outside the batch";
+    case PK_ERR_INVALID_BOX:
+        return "a box has a non-finite or too large coordinate, or an image index outside the batch";
     default: return "unknown status";
     }
 }
@@ -71,16 +73,16 @@ int32_t pk_pool_check(const pk_pool_spec* spec, const pk_tensor_desc* input, con
 
 /* Rewrites the plane indices the kernels wrote for rows [row_begin, row_end) into the requested format. */
 static void convert_indices(const pk_plan* p, int64_t* indices, int64_t row_begin, int64_t row_end) {
-    const pk_index_space space = {p->batch, p->channels, {p->axis[0].in, p->axis[1].in, p->axis[2].in}, p->rank,
-                                  p->index_format};
+    const pk_index_space space = {
+        p->batch, p->channels, {p->axis[0].in, p->axis[1].in, p->axis[2].in}, p->rank, p->index_format};
     const int64_t channels_per_row = p->layout == PK_LAYOUT_NCHW ? 1 : p->channels;
     int64_t n, c0, od, oh;
     pk_row_coordinates(p, row_begin, &n, &c0, &od, &oh);
     for (int64_t row = row_begin; row < row_end; row++, pk_row_next(p, &n, &c0, &od, &oh))
         for (int64_t ow = 0; ow < p->axis[2].out; ow++)
             for (int64_t c = c0; c < c0 + channels_per_row; c++) {
-                int64_t* index = indices + n * p->out_stride[PK_N] + c * p->out_stride[PK_C]
-                                 + od * p->out_stride[PK_D] + oh * p->out_stride[PK_H] + ow * p->out_stride[PK_W];
+                int64_t* index = indices + n * p->out_stride[PK_N] + c * p->out_stride[PK_C] + od * p->out_stride[PK_D]
+                                 + oh * p->out_stride[PK_H] + ow * p->out_stride[PK_W];
                 *index = pk_index_encode(&space, n, c, *index);
             }
 }
@@ -89,16 +91,16 @@ static void convert_indices(const pk_plan* p, int64_t* indices, int64_t row_begi
    with the kernel of the plan's op at isa: the one of `path` (without and with indices) when given, else the
    one the level chooses now. */
 static int32_t run_plan(const pk_plan* plan, int32_t isa, const int32_t path[2], const float* input_data,
-                        int64_t input_capacity,
-                        float* output_data, int64_t output_capacity, int64_t* indices_data, int64_t indices_capacity,
-                        const float* samples, int64_t samples_capacity, const float* params, int64_t params_capacity,
-                        int64_t row_begin, int64_t row_end) {
+                        int64_t input_capacity, float* output_data, int64_t output_capacity, int64_t* indices_data,
+                        int64_t indices_capacity, const float* samples, int64_t samples_capacity, const float* params,
+                        int64_t params_capacity, int64_t row_begin, int64_t row_end) {
     int32_t status;
     pk_plan with_samples; /* fractional windows: the plan and this call's samples; methods: their params */
     const int method = plan->op >= PK_OP_SOFT; /* the pooling ops spare the methods' checks (calls to another file) */
     if (method && !pk_method_ready(plan)) return PK_ERR_INVALID_OPTION; /* a method prepared without its parameters */
     if ((status = pk_check_buffer(input_data, input_capacity, plan->in_extent, sizeof(float))) != PK_OK) return status;
-    if ((status = pk_check_buffer(output_data, output_capacity, plan->out_extent, sizeof(float))) != PK_OK) return status;
+    if ((status = pk_check_buffer(output_data, output_capacity, plan->out_extent, sizeof(float))) != PK_OK)
+        return status;
     if (indices_data) { /* max, min, and the methods that pick a tap */
         const int picks = plan->op == PK_OP_MIXED || plan->op == PK_OP_S3POOL
                           || (plan->op == PK_OP_STOCHASTIC && plan->params_mode == PK_PARAMS_UNIFORMS);
@@ -125,8 +127,8 @@ static int32_t run_plan(const pk_plan* plan, int32_t isa, const int32_t path[2],
         plan = &with_samples;
     }
     if (row_begin < 0 || row_end < row_begin || row_end > plan->rows) return PK_ERR_INVALID_RANGE;
-    pk_pool_kernel_fn kernel = path ? pk_dispatch_path_kernel(plan->op, isa, path[indices_data != 0])
-                                    : pk_dispatch_kernel(plan->op, isa);
+    pk_pool_kernel_fn kernel =
+        path ? pk_dispatch_path_kernel(plan->op, isa, path[indices_data != 0]) : pk_dispatch_kernel(plan->op, isa);
     if (!kernel) return path ? PK_ERR_INVALID_PLAN : PK_ERR_UNSUPPORTED_ISA;
     if (!path && pk_avg_wide(plan)) kernel = pk_dispatch_kernel(plan->op, PK_ISA_SCALAR); /* the double sums */
     if (row_begin == row_end) return PK_OK; /* nothing to compute: spare the kernel's per-call set-up */
@@ -135,18 +137,16 @@ static int32_t run_plan(const pk_plan* plan, int32_t isa, const int32_t path[2],
     return PK_OK;
 }
 
-int32_t pk_pool_forward_f32(const pk_pool_spec* spec,
-                            const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
-                            const pk_tensor_desc* output, float* output_data, int64_t output_capacity,
-                            int64_t* indices_data, int64_t indices_capacity,
-                            const float* samples, int64_t samples_capacity,
-                            int64_t row_begin, int64_t row_end) {
+int32_t pk_pool_forward_f32(const pk_pool_spec* spec, const pk_tensor_desc* input, const float* input_data,
+                            int64_t input_capacity, const pk_tensor_desc* output, float* output_data,
+                            int64_t output_capacity, int64_t* indices_data, int64_t indices_capacity,
+                            const float* samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end) {
     pk_plan plan;
     int32_t status = pk_plan_init(&plan, spec, input, output);
     if (status == PK_OK) status = pk_method_plan_without(&plan, spec);
     if (status != PK_OK) return status;
-    return run_plan(&plan, (int32_t)spec->isa, NULL, input_data, input_capacity, output_data, output_capacity, indices_data,
-                    indices_capacity, samples, samples_capacity, NULL, 0, row_begin, row_end);
+    return run_plan(&plan, (int32_t)spec->isa, NULL, input_data, input_capacity, output_data, output_capacity,
+                    indices_data, indices_capacity, samples, samples_capacity, NULL, 0, row_begin, row_end);
 }
 
 /* A prepared plan seen as the 64-bit words its checksum hashes. */
@@ -212,8 +212,9 @@ __attribute__((target("avx512f"))) static void copy_and_hash_avx512(const uint64
     __m512i key = _mm512_set_epi64((long long)(s1 + 3 * t1), (long long)(s2 + 3 * t0), (long long)(s1 + 2 * t1),
                                    (long long)(s2 + 2 * t0), (long long)(s1 + t1), (long long)(s2 + t0), (long long)s1,
                                    (long long)s2);
-    const __m512i step = _mm512_set_epi64((long long)(4 * t1), (long long)(4 * t0), (long long)(4 * t1), (long long)(4 * t0),
-                                          (long long)(4 * t1), (long long)(4 * t0), (long long)(4 * t1), (long long)(4 * t0));
+    const __m512i step =
+        _mm512_set_epi64((long long)(4 * t1), (long long)(4 * t0), (long long)(4 * t1), (long long)(4 * t0),
+                         (long long)(4 * t1), (long long)(4 * t0), (long long)(4 * t1), (long long)(4 * t0));
     __m512i sums = _mm512_setzero_si512();
     for (size_t i = 0; i < PK_PLAN_CHECKED_WORDS; i += 8) {
         const __m512i words = _mm512_loadu_si512(from + i);
@@ -237,43 +238,44 @@ static inline void copy_and_accumulate(const uint64_t* from, uint64_t* to, uint6
     const uint64_t s0 = PK_PLAN_SEED0, s1 = PK_PLAN_SEED1, s2 = PK_PLAN_SEED2;
     uint64_t sum;
 #if defined(__SSE2__)
-        __m128i acc[4], sums = _mm_setzero_si128();
-        __m128i key = _mm_set_epi64x((long long)s1, (long long)s2);
-        const __m128i step = _mm_set_epi64x((long long)PK_PLAN_STEP1, (long long)PK_PLAN_STEP0);
-        for (int j = 0; j < 4; j++)
-            acc[j] = _mm_set_epi64x((long long)(s0 * (uint64_t)(2 * j + 2)), (long long)(s0 * (uint64_t)(2 * j + 1)));
-        for (size_t i = 0; i < PK_PLAN_CHECKED_WORDS; i += 8)
+    __m128i acc[4], sums = _mm_setzero_si128();
+    __m128i key = _mm_set_epi64x((long long)s1, (long long)s2);
+    const __m128i step = _mm_set_epi64x((long long)PK_PLAN_STEP1, (long long)PK_PLAN_STEP0);
+    for (int j = 0; j < 4; j++)
+        acc[j] = _mm_set_epi64x((long long)(s0 * (uint64_t)(2 * j + 2)), (long long)(s0 * (uint64_t)(2 * j + 1)));
+    for (size_t i = 0; i < PK_PLAN_CHECKED_WORDS; i += 8)
 #pragma GCC unroll 4
-            for (int j = 0; j < 4; j++) {
-                const __m128i words = _mm_loadu_si128((const __m128i*)(from + i + 2 * j));
-                _mm_storeu_si128((__m128i*)(to + i + 2 * j), words);
-                const __m128i keyed = _mm_xor_si128(words, key);
-                key = _mm_add_epi64(key, step);
-                const __m128i halves = _mm_mul_epu32(keyed, _mm_srli_epi64(keyed, 32)); /* low half times high half */
-                acc[j] = _mm_add_epi64(acc[j], _mm_add_epi64(halves, _mm_shuffle_epi32(words, 0x4E))); /* + the pair swapped */
-                sums = _mm_add_epi64(sums, words);
-            }
-        for (int j = 0; j < 4; j++) { /* by moves, not through memory (see copy_and_hash_avx512) */
-            lane[2 * j] = (uint64_t)_mm_cvtsi128_si64(acc[j]);
-            lane[2 * j + 1] = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(acc[j], acc[j]));
+        for (int j = 0; j < 4; j++) {
+            const __m128i words = _mm_loadu_si128((const __m128i*)(from + i + 2 * j));
+            _mm_storeu_si128((__m128i*)(to + i + 2 * j), words);
+            const __m128i keyed = _mm_xor_si128(words, key);
+            key = _mm_add_epi64(key, step);
+            const __m128i halves = _mm_mul_epu32(keyed, _mm_srli_epi64(keyed, 32)); /* low half times high half */
+            acc[j] =
+                _mm_add_epi64(acc[j], _mm_add_epi64(halves, _mm_shuffle_epi32(words, 0x4E))); /* + the pair swapped */
+            sums = _mm_add_epi64(sums, words);
         }
-        sum = (uint64_t)_mm_cvtsi128_si64(sums) + (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
+    for (int j = 0; j < 4; j++) { /* by moves, not through memory (see copy_and_hash_avx512) */
+        lane[2 * j] = (uint64_t)_mm_cvtsi128_si64(acc[j]);
+        lane[2 * j + 1] = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(acc[j], acc[j]));
+    }
+    sum = (uint64_t)_mm_cvtsi128_si64(sums) + (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
 #else
-        uint64_t key[2] = {s2, s1};
-        const uint64_t step[2] = {PK_PLAN_STEP0, PK_PLAN_STEP1};
-        for (int l = 0; l < 8; l++) lane[l] = s0 * (uint64_t)(l + 1);
-        sum = 0;
-        for (size_t i = 0; i < PK_PLAN_CHECKED_WORDS; i += 2) {
-            const uint64_t pair[2] = {from[i], from[i + 1]};
-            const size_t j = i / 2 % 4;
-            for (int l = 0; l < 2; l++) {
-                const uint64_t keyed = pair[l] ^ key[l];
-                to[i + l] = pair[l];
-                lane[2 * j + l] += (keyed & UINT64_C(0xFFFFFFFF)) * (keyed >> 32) + pair[1 - l];
-                key[l] += step[l];
-                sum += pair[l];
-            }
+    uint64_t key[2] = {s2, s1};
+    const uint64_t step[2] = {PK_PLAN_STEP0, PK_PLAN_STEP1};
+    for (int l = 0; l < 8; l++) lane[l] = s0 * (uint64_t)(l + 1);
+    sum = 0;
+    for (size_t i = 0; i < PK_PLAN_CHECKED_WORDS; i += 2) {
+        const uint64_t pair[2] = {from[i], from[i + 1]};
+        const size_t j = i / 2 % 4;
+        for (int l = 0; l < 2; l++) {
+            const uint64_t keyed = pair[l] ^ key[l];
+            to[i + l] = pair[l];
+            lane[2 * j + l] += (keyed & UINT64_C(0xFFFFFFFF)) * (keyed >> 32) + pair[1 - l];
+            key[l] += step[l];
+            sum += pair[l];
         }
+    }
 #endif
     *sum_out = sum;
 }
@@ -302,7 +304,8 @@ static int32_t prepare(const pk_pool_spec* spec, const pk_method_spec* method, i
     memset(&local, 0, sizeof local);
     int32_t status = pk_plan_init(&local.p.plan, spec, input, output);
     if (status == PK_OK)
-        status = with_method ? pk_method_plan(&local.p.plan, spec, method) : pk_method_plan_without(&local.p.plan, spec);
+        status =
+            with_method ? pk_method_plan(&local.p.plan, spec, method) : pk_method_plan_without(&local.p.plan, spec);
     if (status == PK_OK && !pk_method_ready(&local.p.plan)) status = PK_ERR_INVALID_OPTION;
     if (status == PK_OK) {
         local.p.isa = spec->isa == PK_ISA_AUTO ? pk_dispatch_default_isa() : (int32_t)spec->isa;
@@ -311,8 +314,8 @@ static int32_t prepare(const pk_pool_spec* spec, const pk_method_spec* method, i
     if (status == PK_OK) { /* the specialization, chosen once, without and with indices (ops that report a tap) */
         local.p.path[0] = pk_dispatch_path(&local.p.plan, local.p.isa, 0);
         const int32_t op = local.p.plan.op;
-        const int indexed = op == PK_OP_MAX || op == PK_OP_MIN || op == PK_OP_MIXED || op == PK_OP_STOCHASTIC
-                            || op == PK_OP_S3POOL;
+        const int indexed =
+            op == PK_OP_MAX || op == PK_OP_MIN || op == PK_OP_MIXED || op == PK_OP_STOCHASTIC || op == PK_OP_S3POOL;
         local.p.path[1] = indexed ? pk_dispatch_path(&local.p.plan, local.p.isa, 1) : 0;
     }
     if (status != PK_OK) { /* a plan that was there before must not survive a failed prepare */
@@ -327,8 +330,8 @@ static int32_t prepare(const pk_pool_spec* spec, const pk_method_spec* method, i
     return PK_OK;
 }
 
-int32_t pk_pool_prepare(const pk_pool_spec* spec, const pk_tensor_desc* input, const pk_tensor_desc* output,
-                        void* plan, int64_t plan_capacity) {
+int32_t pk_pool_prepare(const pk_pool_spec* spec, const pk_tensor_desc* input, const pk_tensor_desc* output, void* plan,
+                        int64_t plan_capacity) {
     return prepare(spec, NULL, 0, input, output, plan, plan_capacity);
 }
 
@@ -348,7 +351,8 @@ static int32_t load_plan(const void* plan, int64_t plan_size, plan_words* copy) 
     const uint64_t* given = plan;
     uint64_t checksum[2];
     copy_and_hash(given, copy->words, checksum);
-    for (size_t i = PK_PLAN_CHECKED_WORDS; i < sizeof copy->words / sizeof copy->words[0]; i++) copy->words[i] = given[i];
+    for (size_t i = PK_PLAN_CHECKED_WORDS; i < sizeof copy->words / sizeof copy->words[0]; i++)
+        copy->words[i] = given[i];
     if (copy->p.magic != PK_PLAN_MAGIC || copy->p.abi_version != PK_ABI_VERSION || checksum[0] != copy->p.checksum[0]
         || checksum[1] != copy->p.checksum[1] || copy->p.plan.op < PK_OP_MAX || copy->p.plan.op > PK_OP_S3POOL)
         return PK_ERR_INVALID_PLAN;
@@ -356,10 +360,8 @@ static int32_t load_plan(const void* plan, int64_t plan_size, plan_words* copy) 
 }
 
 int32_t pk_pool_run_f32(const void* plan, int64_t plan_size, const float* input_data, int64_t input_capacity,
-                        float* output_data, int64_t output_capacity,
-                        int64_t* indices_data, int64_t indices_capacity,
-                        const float* samples, int64_t samples_capacity,
-                        int64_t row_begin, int64_t row_end) {
+                        float* output_data, int64_t output_capacity, int64_t* indices_data, int64_t indices_capacity,
+                        const float* samples, int64_t samples_capacity, int64_t row_begin, int64_t row_end) {
     plan_words copy;
     const int32_t status = load_plan(plan, plan_size, &copy);
     if (status != PK_OK) return status;
@@ -368,10 +370,8 @@ int32_t pk_pool_run_f32(const void* plan, int64_t plan_size, const float* input_
 }
 
 int32_t pk_method_run_f32(const void* plan, int64_t plan_size, const float* input_data, int64_t input_capacity,
-                          float* output_data, int64_t output_capacity,
-                          int64_t* indices_data, int64_t indices_capacity,
-                          const float* params, int64_t params_capacity,
-                          int64_t row_begin, int64_t row_end) {
+                          float* output_data, int64_t output_capacity, int64_t* indices_data, int64_t indices_capacity,
+                          const float* params, int64_t params_capacity, int64_t row_begin, int64_t row_end) {
     plan_words copy;
     const int32_t status = load_plan(plan, plan_size, &copy);
     if (status != PK_OK) return status;

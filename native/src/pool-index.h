@@ -10,9 +10,9 @@
 typedef struct pk_index_space {
     int64_t batch;
     int64_t channels;
-    int64_t size[3];   /* d, h, w */
-    int32_t rank;      /* 1: only w is a real axis; 2: h, w; 3: d, h, w */
-    int32_t format;    /* PK_INDEX_* */
+    int64_t size[3]; /* d, h, w */
+    int32_t rank;    /* 1: only w is a real axis; 2: h, w; 3: d, h, w */
+    int32_t format;  /* PK_INDEX_* */
 } pk_index_space;
 
 static inline int64_t pk_index_plane_size(const pk_index_space* s) { return s->size[0] * s->size[1] * s->size[2]; }
@@ -38,8 +38,8 @@ static inline int64_t pk_index_encode(const pk_index_space* s, int64_t n, int64_
 
 /* The position an index names, for a value that came from (n, c): writes (*target_n, *target_c, *p) and
    returns 1, or returns 0 when the index is outside the tensor. */
-static inline int pk_index_decode(const pk_index_space* s, int64_t n, int64_t c, int64_t index,
-                                  int64_t* target_n, int64_t* target_c, int64_t* p) {
+static inline int pk_index_decode(const pk_index_space* s, int64_t n, int64_t c, int64_t index, int64_t* target_n,
+                                  int64_t* target_c, int64_t* p) {
     const int64_t plane = pk_index_plane_size(s);
     if (index < 0) return 0;
     switch (s->format) {
@@ -51,9 +51,14 @@ static inline int pk_index_decode(const pk_index_space* s, int64_t n, int64_t c,
         int64_t q = index % plane;
         if (s->format == PK_INDEX_FLAT_COLUMN_MAJOR) {
             int64_t d = 0, h = 0, w;
-            if (s->rank == 3) { d = q % s->size[0]; h = q / s->size[0] % s->size[1]; w = q / s->size[0] / s->size[1]; }
-            else if (s->rank == 2) { h = q % s->size[1]; w = q / s->size[1]; }
-            else w = q;
+            if (s->rank == 3) {
+                d = q % s->size[0];
+                h = q / s->size[0] % s->size[1];
+                w = q / s->size[0] / s->size[1];
+            } else if (s->rank == 2) {
+                h = q % s->size[1];
+                w = q / s->size[1];
+            } else w = q;
             q = (d * s->size[1] + h) * s->size[2] + w;
         }
         *p = q;

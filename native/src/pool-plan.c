@@ -4,8 +4,8 @@
 
 #include "pool-plan.h"
 
-int64_t pk_pool_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t dilation,
-                            int64_t pad_begin, int64_t pad_end, int64_t ceil_mode) {
+int64_t pk_pool_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t dilation, int64_t pad_begin,
+                            int64_t pad_end, int64_t ceil_mode) {
     if (in < 1 || kernel < 1 || stride < 1 || dilation < 1 || pad_begin < 0 || pad_end < 0) return -1;
     if (in > PK_MAX_EXTENT || kernel > PK_MAX_EXTENT || stride > PK_MAX_EXTENT || dilation > PK_MAX_EXTENT
         || pad_begin > PK_MAX_EXTENT || pad_end > PK_MAX_EXTENT || (ceil_mode != 0 && ceil_mode != 1))
@@ -134,8 +134,7 @@ static int32_t check_options(const pk_pool_spec* spec) {
     if (spec->window < PK_WINDOW_SLIDING || spec->window > PK_WINDOW_FRACTIONAL) return PK_ERR_INVALID_OPTION;
     if (spec->window == PK_WINDOW_FRACTIONAL && spec->op != PK_OP_MAX && spec->op != PK_OP_MIN)
         return PK_ERR_INVALID_OP;
-    if (spec->window == PK_WINDOW_SLIDING && spec->ceil_mode != 0 && spec->ceil_mode != 1)
-        return PK_ERR_INVALID_OPTION;
+    if (spec->window == PK_WINDOW_SLIDING && spec->ceil_mode != 0 && spec->ceil_mode != 1) return PK_ERR_INVALID_OPTION;
     if (spec->op == PK_OP_AVG) {
         if (spec->divisor_mode < PK_DIVISOR_EXCLUDE_PADDING || spec->divisor_mode > PK_DIVISOR_FULL_KERNEL)
             return PK_ERR_INVALID_OPTION;
@@ -152,7 +151,8 @@ static int32_t check_options(const pk_pool_spec* spec) {
            the input, so their kernel volume stays below the input's */
         if (spec->lp_form == PK_LP_PYTORCH && spec->window == PK_WINDOW_SLIDING)
             for (int64_t i = 0; i < spec->spatial_rank && i < PK_MAX_SPATIAL_RANK; i++)
-                if (spec->pad_begin[i] != 0 || spec->pad_end[i] != 0 || spec->dilation[i] != 1) return PK_ERR_INVALID_OPTION;
+                if (spec->pad_begin[i] != 0 || spec->pad_end[i] != 0 || spec->dilation[i] != 1)
+                    return PK_ERR_INVALID_OPTION;
     }
     if ((spec->op == PK_OP_MAX || spec->op == PK_OP_MIN)
         && (spec->index_format < PK_INDEX_PLANE || spec->index_format > PK_INDEX_CHANNELS_LAST_BATCH))

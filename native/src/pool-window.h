@@ -71,22 +71,20 @@ static inline int64_t pk_window_first_coordinate(const pk_axis* a, const pk_wind
 
 /* Visits the taps of window w that lie inside the input, in row-major order (d, h, w): id, ih, iw are their
    input coordinates and tap their element offset from the (n, c) origin. */
-#define PK_FOR_EACH_TAP(p, w, id, ih, iw, tap)                                                                   \
-    for (int64_t jd_ = (w)[0].first; jd_ < (w)[0].last; jd_++)                                                   \
-        for (int64_t id = (w)[0].origin + jd_ * (p)->axis[0].dilation, jh_ = (w)[1].first; jh_ < (w)[1].last;     \
-             jh_++)                                                                                              \
+#define PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) \
+    for (int64_t jd_ = (w)[0].first; jd_ < (w)[0].last; jd_++) \
+        for (int64_t id = (w)[0].origin + jd_ * (p)->axis[0].dilation, jh_ = (w)[1].first; jh_ < (w)[1].last; jh_++) \
             for (int64_t ih = (w)[1].origin + jh_ * (p)->axis[1].dilation, jw_ = (w)[2].first; jw_ < (w)[2].last; \
-                 jw_++)                                                                                          \
-                for (int64_t iw = (w)[2].origin + jw_ * (p)->axis[2].dilation,                                   \
+                 jw_++) \
+                for (int64_t iw = (w)[2].origin + jw_ * (p)->axis[2].dilation, \
                              tap = id * (p)->in_stride[PK_D] + ih * (p)->in_stride[PK_H] + iw * (p)->in_stride[PK_W], \
-                             once_ = 1;                                                                          \
+                             once_ = 1; \
                      once_; once_ = 0)
 
 /* Adaptive averages with some output size above 1 divide per axis (PyTorch's adaptive_avg_pool kernels);
    with every size 1 PyTorch takes a mean, one division, as global pooling does. */
 static inline int pk_adaptive_per_axis(const pk_plan* p) {
-    return p->axis[2].window == PK_WINDOW_ADAPTIVE
-           && (p->axis[0].out > 1 || p->axis[1].out > 1 || p->axis[2].out > 1);
+    return p->axis[2].window == PK_WINDOW_ADAPTIVE && (p->axis[0].out > 1 || p->axis[1].out > 1 || p->axis[2].out > 1);
 }
 
 /* Divisor of an average window, before divisor_override. Padded windows can be far larger than the input (a
@@ -109,13 +107,13 @@ static inline int64_t pk_avg_divisor(const pk_plan* p, const pk_window w[3]) {
 /* Max (or, with is_min, min) over one window. `in` points at the (n, c) origin; taps are visited in
    row-major order (d, h, w). Ties keep the first tap; with PK_NAN_PROPAGATE a NaN wins, its index is the last
    NaN's (PyTorch) and its value the canonical quiet NaN. */
-static inline void pk_extremum_pixel(const pk_plan* p, const float* in, const pk_window w[3],
-                                     float* out, int64_t* index, const int is_min) {
+static inline void pk_extremum_pixel(const pk_plan* p, const float* in, const pk_window w[3], float* out,
+                                     int64_t* index, const int is_min) {
     const pk_axis* ax = p->axis;
     float best = is_min ? INFINITY : -INFINITY;
-    int64_t best_index = (pk_window_first_coordinate(&ax[0], &w[0]) * ax[1].in
-                          + pk_window_first_coordinate(&ax[1], &w[1])) * ax[2].in
-                         + pk_window_first_coordinate(&ax[2], &w[2]);
+    int64_t best_index =
+        (pk_window_first_coordinate(&ax[0], &w[0]) * ax[1].in + pk_window_first_coordinate(&ax[1], &w[1])) * ax[2].in
+        + pk_window_first_coordinate(&ax[2], &w[2]);
     const int propagate = p->nan_mode == PK_NAN_PROPAGATE;
     PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) {
         const float v = in[tap];
@@ -133,8 +131,7 @@ static inline void pk_extremum_pixel(const pk_plan* p, const float* in, const pk
 /* Whether an average's windows are wide (more than PK_AVG_WIDE_TAPS taps): they sum in double. Each kernel
    size is at most 2^40, so the product is taken in 128 bits. */
 static inline int pk_avg_wide(const pk_plan* p) {
-    return p->op == PK_OP_AVG
-           && (__int128)p->axis[0].kernel * p->axis[1].kernel * p->axis[2].kernel > PK_AVG_WIDE_TAPS;
+    return p->op == PK_OP_AVG && (__int128)p->axis[0].kernel * p->axis[1].kernel * p->axis[2].kernel > PK_AVG_WIDE_TAPS;
 }
 
 /* The average of a wide window: taps added in double in row-major order, divided in double, rounded once. */
@@ -155,7 +152,8 @@ static inline float pk_avg_pixel(const pk_plan* p, const float* in, const pk_win
     float sum = 0.0f;
     PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) sum += in[tap];
     if (pk_adaptive_per_axis(p)) /* PyTorch divides an adaptive sum by each axis's bin length in turn */
-        return sum / (float)(w[0].last - w[0].first) / (float)(w[1].last - w[1].first) / (float)(w[2].last - w[2].first);
+        return sum / (float)(w[0].last - w[0].first) / (float)(w[1].last - w[1].first)
+               / (float)(w[2].last - w[2].first);
     int64_t divisor = pk_avg_divisor(p, w);
     return divisor == 0 ? 0.0f : sum / (float)divisor;
 }
@@ -249,8 +247,7 @@ static inline pk_window pk_window_fast(const pk_axis* a, int64_t o, int64_t lo, 
 }
 
 /* Decodes a row number into its (n, c, d, h) coordinates; c is 0 for channels last. */
-static inline void pk_row_coordinates(const pk_plan* p, int64_t row, int64_t* n, int64_t* c,
-                                      int64_t* od, int64_t* oh) {
+static inline void pk_row_coordinates(const pk_plan* p, int64_t row, int64_t* n, int64_t* c, int64_t* od, int64_t* oh) {
     *oh = row % p->axis[1].out;
     row /= p->axis[1].out;
     *od = row % p->axis[0].out;

@@ -36,11 +36,10 @@ static inline int64_t target_of(const pk_index_space* space, const int64_t out_s
 }
 
 /* Both entry points: `whole` runs every pass over every plane (the range is ignored). */
-static int32_t unpool(const pk_pool_spec* spec,
-                      const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
-                      const int64_t* indices_data, int64_t indices_capacity,
-                      const pk_tensor_desc* output, float* output_data, int64_t output_capacity,
-                      int32_t passes, int64_t plane_begin, int64_t plane_end, int whole) {
+static int32_t unpool(const pk_pool_spec* spec, const pk_tensor_desc* input, const float* input_data,
+                      int64_t input_capacity, const int64_t* indices_data, int64_t indices_capacity,
+                      const pk_tensor_desc* output, float* output_data, int64_t output_capacity, int32_t passes,
+                      int64_t plane_begin, int64_t plane_end, int whole) {
     if (!spec || !input || !output) return PK_ERR_NULL_POINTER;
     const pk_pool_spec spec_copy = *spec; /* caller memory, read once (see pk_plan_init) */
     const pk_tensor_desc input_copy = *input, output_copy = *output;
@@ -66,8 +65,11 @@ static int32_t unpool(const pk_pool_spec* spec,
     if (whole) plane_end = planes;
     if (plane_begin < 0 || plane_end < plane_begin || plane_end > planes) return PK_ERR_INVALID_RANGE;
 
-    const pk_index_space space = {out_size[PK_N], out_size[PK_C], {out_size[PK_D], out_size[PK_H], out_size[PK_W]},
-                                  (int32_t)rank, (int32_t)spec->index_format};
+    const pk_index_space space = {out_size[PK_N],
+                                  out_size[PK_C],
+                                  {out_size[PK_D], out_size[PK_H], out_size[PK_W]},
+                                  (int32_t)rank,
+                                  (int32_t)spec->index_format};
     const int64_t plane = in_size[PK_D] * in_size[PK_H] * in_size[PK_W];
     const int64_t out_plane = out_size[PK_D] * out_size[PK_H] * out_size[PK_W];
 #define PK_FOR_EACH_INPUT \
@@ -86,33 +88,31 @@ static int32_t unpool(const pk_pool_spec* spec,
     /* from here each index is read once and its target checked before use: the first pass proved nothing
        about the values the indices hold now */
     if (passes & PK_PASS_SCATTER) PK_FOR_EACH_INPUT {
-        const int64_t at = offset_of(in_size, in_stride, n, c, p);
-        const int64_t target = target_of(&space, out_size, out_stride, n, c, pk_read_once(&indices_data[at]));
-        if (target < 0) return PK_ERR_INVALID_INDEX;
-        output_data[target] = input_data[at];
-    }
+            const int64_t at = offset_of(in_size, in_stride, n, c, p);
+            const int64_t target = target_of(&space, out_size, out_stride, n, c, pk_read_once(&indices_data[at]));
+            if (target < 0) return PK_ERR_INVALID_INDEX;
+            output_data[target] = input_data[at];
+        }
     if (passes & PK_PASS_VERIFY) PK_FOR_EACH_INPUT {
-        const int64_t at = offset_of(in_size, in_stride, n, c, p);
-        const int64_t target = target_of(&space, out_size, out_stride, n, c, pk_read_once(&indices_data[at]));
-        if (target < 0) return PK_ERR_INVALID_INDEX;
-        const float sent = input_data[at], there = output_data[target];
-        if (memcmp(&sent, &there, sizeof sent) != 0) return PK_ERR_CONFLICTING_INDEX;
-    }
+            const int64_t at = offset_of(in_size, in_stride, n, c, p);
+            const int64_t target = target_of(&space, out_size, out_stride, n, c, pk_read_once(&indices_data[at]));
+            if (target < 0) return PK_ERR_INVALID_INDEX;
+            const float sent = input_data[at], there = output_data[target];
+            if (memcmp(&sent, &there, sizeof sent) != 0) return PK_ERR_CONFLICTING_INDEX;
+        }
 #undef PK_FOR_EACH_INPUT
     return PK_OK;
 }
 
-int32_t pk_max_unpool_f32(const pk_pool_spec* spec,
-                          const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
-                          const int64_t* indices_data, int64_t indices_capacity,
+int32_t pk_max_unpool_f32(const pk_pool_spec* spec, const pk_tensor_desc* input, const float* input_data,
+                          int64_t input_capacity, const int64_t* indices_data, int64_t indices_capacity,
                           const pk_tensor_desc* output, float* output_data, int64_t output_capacity) {
     return unpool(spec, input, input_data, input_capacity, indices_data, indices_capacity, output, output_data,
                   output_capacity, PK_PASS_ALL, 0, 0, 1);
 }
 
-int32_t pk_max_unpool_range_f32(const pk_pool_spec* spec,
-                                const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
-                                const int64_t* indices_data, int64_t indices_capacity,
+int32_t pk_max_unpool_range_f32(const pk_pool_spec* spec, const pk_tensor_desc* input, const float* input_data,
+                                int64_t input_capacity, const int64_t* indices_data, int64_t indices_capacity,
                                 const pk_tensor_desc* output, float* output_data, int64_t output_capacity,
                                 int32_t passes, int64_t plane_begin, int64_t plane_end) {
     return unpool(spec, input, input_data, input_capacity, indices_data, indices_capacity, output, output_data,

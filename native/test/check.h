@@ -6,19 +6,19 @@
 
 static int passed, failed;
 
-#define CHECK(cond, ...)                                        \
-    do {                                                        \
-        if (cond) {                                             \
-            passed++;                                           \
-        } else {                                                \
-            failed++;                                           \
+#define CHECK(cond, ...) \
+    do { \
+        if (cond) { \
+            passed++; \
+        } else { \
+            failed++; \
             fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-            fprintf(stderr, __VA_ARGS__);                       \
-            fprintf(stderr, "\n");                              \
-        }                                                       \
+            fprintf(stderr, __VA_ARGS__); \
+            fprintf(stderr, "\n"); \
+        } \
     } while (0)
 
-static uint64_t rng_state; /* each program seeds it */
+static uint64_t rng_state;          /* each program seeds it */
 static uint64_t next_random(void) { /* splitmix64 */
     uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;

@@ -11,11 +11,8 @@
 #include "poolkit.h"
 #include "check.h"
 
-
-
 #define GUARD 16
 #define GUARD_VALUE 12345.0f
-
 
 /* A random 2d problem: N C H W, kernel k, stride s, symmetric padding p <= k/2. */
 typedef struct problem {
@@ -40,8 +37,8 @@ static problem random_problem(int64_t op, int64_t layout) {
         s->dilation[i] = 1;
         s->pad_begin[i] = s->pad_end[i] = uniform(0, s->kernel[i] / 2);
         pr.in.spatial[i] = uniform(s->kernel[i], 9);
-        pr.out.spatial[i] = pk_pool_output_size(pr.in.spatial[i], s->kernel[i], s->stride[i], 1, s->pad_begin[i],
-                                                s->pad_end[i], 0);
+        pr.out.spatial[i] =
+            pk_pool_output_size(pr.in.spatial[i], s->kernel[i], s->stride[i], 1, s->pad_begin[i], s->pad_end[i], 0);
     }
     pr.in_count = pr.in.batch * pr.in.channels * pr.in.spatial[0] * pr.in.spatial[1];
     pr.out_count = pr.out.batch * pr.out.channels * pr.out.spatial[0] * pr.out.spatial[1];
@@ -52,9 +49,15 @@ static problem random_problem(int64_t op, int64_t layout) {
 static void coordinates(const pk_tensor_desc* t, int64_t i, int64_t* n, int64_t* c, int64_t* h, int64_t* w) {
     const int64_t H = t->spatial[0], W = t->spatial[1], C = t->channels;
     if (t->layout == PK_LAYOUT_NCHW) {
-        *w = i % W; *h = i / W % H; *c = i / W / H % C; *n = i / W / H / C;
+        *w = i % W;
+        *h = i / W % H;
+        *c = i / W / H % C;
+        *n = i / W / H / C;
     } else {
-        *c = i % C; *w = i / C % W; *h = i / C / W % H; *n = i / C / W / H;
+        *c = i % C;
+        *w = i / C % W;
+        *h = i / C / W % H;
+        *n = i / C / W / H;
     }
 }
 
@@ -101,7 +104,8 @@ static void test_unpool_round_trips(void) {
         }
         pk_pool_spec unpool = {.spatial_rank = 2, .index_format = format, .isa = PK_ISA_AUTO};
         for (int64_t i = 0; i < pr.in_count + 2 * GUARD; i++) back[i] = GUARD_VALUE;
-        status = pk_max_unpool_f32(&unpool, &pr.out, y, pr.out_count, idx, pr.out_count, &pr.in, back + GUARD, pr.in_count);
+        status =
+            pk_max_unpool_f32(&unpool, &pr.out, y, pr.out_count, idx, pr.out_count, &pr.in, back + GUARD, pr.in_count);
         CHECK(status == PK_OK, "unpool status %d format %lld", status, (long long)format);
         CHECK(guards_intact(back, pr.in_count), "unpool wrote outside its output");
         /* every hit position holds its input value, every other one 0 */
@@ -118,12 +122,13 @@ static void test_unpool_round_trips(void) {
         /* an index one past its range: PK_ERR_INVALID_INDEX before any write */
         const int64_t victim = uniform(0, pr.out_count - 1);
         const int64_t saved = idx[victim];
-        const int64_t range = format == PK_INDEX_PLANE ? pr.in.spatial[0] * pr.in.spatial[1]
+        const int64_t range = format == PK_INDEX_PLANE           ? pr.in.spatial[0] * pr.in.spatial[1]
                               : format == PK_INDEX_CHANNELS_LAST ? pr.in.spatial[0] * pr.in.spatial[1] * pr.in.channels
-                                                                  : pr.in_count;
+                                                                 : pr.in_count;
         idx[victim] = uniform(0, 1) ? range : -1;
         for (int64_t i = 0; i < pr.in_count + 2 * GUARD; i++) back[i] = GUARD_VALUE;
-        status = pk_max_unpool_f32(&unpool, &pr.out, y, pr.out_count, idx, pr.out_count, &pr.in, back + GUARD, pr.in_count);
+        status =
+            pk_max_unpool_f32(&unpool, &pr.out, y, pr.out_count, idx, pr.out_count, &pr.in, back + GUARD, pr.in_count);
         int untouched = 1;
         for (int64_t i = 0; i < pr.in_count + 2 * GUARD; i++) untouched &= back[i] == GUARD_VALUE;
         CHECK(status == PK_ERR_INVALID_INDEX && untouched, "invalid index: status %d, untouched %d", status, untouched);
@@ -146,7 +151,8 @@ static void test_unpool_round_trips(void) {
             for (int64_t i = 0; i < pr.out_count; i++) {
                 int64_t n, c;
                 coordinates(&pr.out, i, &n, &c, &h, &w);
-                if (i != 1 && dense_offset(&pr.in, n, c, plane_index[i] / W, plane_index[i] % W) == moved) conflict |= y[i] != y[1];
+                if (i != 1 && dense_offset(&pr.in, n, c, plane_index[i] / W, plane_index[i] % W) == moved)
+                    conflict |= y[i] != y[1];
             }
             status = pk_max_unpool_f32(&unpool, &pr.out, y, pr.out_count, idx, pr.out_count, &pr.in, back + GUARD,
                                        pr.in_count);
@@ -183,10 +189,14 @@ static void test_unpool_statuses_and_views(void) {
     /* duplicates with equal values, as overlapping max windows give, are accepted */
     int64_t same_place[4] = {5, 5, 6, 7};
     float same_values[4] = {2, 2, 3, 4};
-    CHECK(pk_max_unpool_f32(&s, &in, same_values, 4, same_place, 4, &o, out, 16) == PK_OK && out[5] == 2, "equal duplicates");
+    CHECK(pk_max_unpool_f32(&s, &in, same_values, 4, same_place, 4, &o, out, 16) == PK_OK && out[5] == 2,
+          "equal duplicates");
     /* a strided output (rows padded to 6, two planes apart by 24) equals the dense one */
     pk_tensor_desc strided = o;
-    strided.strides[0] = 48; strided.strides[1] = 24; strided.strides[2] = 6; strided.strides[3] = 1;
+    strided.strides[0] = 48;
+    strided.strides[1] = 24;
+    strided.strides[2] = 6;
+    strided.strides[3] = 1;
     for (int i = 0; i < 48; i++) wide[i] = GUARD_VALUE;
     CHECK(pk_max_unpool_f32(&s, &in, values, 4, idx, 4, &strided, wide, 22) == PK_OK, "strided output");
     int same = 1;
@@ -201,7 +211,8 @@ static void test_unpool_statuses_and_views(void) {
     strided.strides[2] = 2; /* rows overlap */
     CHECK(pk_max_unpool_f32(&s, &in, values, 4, idx, 4, &strided, wide, 48) == PK_ERR_INVALID_STRIDES, "overlap");
     CHECK(pk_unpool_output_size(3, 2, 2, 0, 0) == 6 && pk_unpool_output_size(4, 3, 2, 1, 1) == 7
-          && pk_unpool_output_size(0, 2, 2, 0, 0) == -1, "default unpooled sizes");
+              && pk_unpool_output_size(0, 2, 2, 0, 0) == -1,
+          "default unpooled sizes");
 }
 
 static int64_t run_forward(const problem* pr, const float* x, float* y, int64_t* idx) {
@@ -223,7 +234,8 @@ static void test_backward(void) {
             if (pr.spec.lp_form == PK_LP_PYTORCH) { /* LPPool has no padding */
                 for (int i = 0; i < 2; i++) {
                     pr.spec.pad_begin[i] = pr.spec.pad_end[i] = 0;
-                    pr.out.spatial[i] = pk_pool_output_size(pr.in.spatial[i], pr.spec.kernel[i], pr.spec.stride[i], 1, 0, 0, 0);
+                    pr.out.spatial[i] =
+                        pk_pool_output_size(pr.in.spatial[i], pr.spec.kernel[i], pr.spec.stride[i], 1, 0, 0, 0);
                 }
                 pr.out_count = pr.out.batch * pr.out.channels * pr.out.spatial[0] * pr.out.spatial[1];
             }
@@ -233,20 +245,23 @@ static void test_backward(void) {
         float* g = malloc(sizeof(float) * pr.out_count);
         int64_t* idx = malloc(sizeof(int64_t) * pr.out_count);
         float* grad = malloc(sizeof(float) * (pr.in_count + 2 * GUARD));
-        for (int64_t i = 0; i < pr.in_count; i++) x[i] = op == PK_OP_LP ? (float)uniform(2, 16) * 0.25f : (float)uniform(-8, 8) * 0.5f;
+        for (int64_t i = 0; i < pr.in_count; i++)
+            x[i] = op == PK_OP_LP ? (float)uniform(2, 16) * 0.25f : (float)uniform(-8, 8) * 0.5f;
         for (int64_t i = 0; i < pr.out_count; i++) g[i] = (float)uniform(-4, 4) * 0.25f;
         const int extremum = op == PK_OP_MAX || op == PK_OP_MIN;
         CHECK(run_forward(&pr, x, y, extremum ? idx : NULL) == PK_OK, "forward");
         for (int64_t i = 0; i < pr.in_count + 2 * GUARD; i++) grad[i] = GUARD_VALUE;
-        int32_t status = pk_pool_backward_f32(&pr.spec, &pr.in, x, pr.in_count, &pr.out, y, pr.out_count, g, pr.out_count,
-                                              extremum ? idx : NULL, pr.out_count, grad + GUARD, pr.in_count);
+        int32_t status =
+            pk_pool_backward_f32(&pr.spec, &pr.in, x, pr.in_count, &pr.out, y, pr.out_count, g, pr.out_count,
+                                 extremum ? idx : NULL, pr.out_count, grad + GUARD, pr.in_count);
         CHECK(status == PK_OK && guards_intact(grad, pr.in_count), "backward op %lld status %d", (long long)op, status);
         if (extremum) { /* the scatter-add of the indices, in output order */
             float* expected = calloc((size_t)pr.in_count, sizeof(float));
             for (int64_t i = 0; i < pr.out_count; i++) {
                 int64_t n, c, h, w;
                 coordinates(&pr.out, i, &n, &c, &h, &w);
-                (void)h; (void)w;
+                (void)h;
+                (void)w;
                 expected[dense_offset(&pr.in, n, c, idx[i] / pr.in.spatial[1], idx[i] % pr.in.spatial[1])] += g[i];
             }
             int same = 1;
@@ -256,13 +271,15 @@ static void test_backward(void) {
             /* an invalid index: status, and nothing written */
             idx[0] = -5;
             for (int64_t i = 0; i < pr.in_count + 2 * GUARD; i++) grad[i] = GUARD_VALUE;
-            status = pk_pool_backward_f32(&pr.spec, &pr.in, NULL, 0, &pr.out, NULL, 0, g, pr.out_count, idx, pr.out_count,
-                                          grad + GUARD, pr.in_count);
+            status = pk_pool_backward_f32(&pr.spec, &pr.in, NULL, 0, &pr.out, NULL, 0, g, pr.out_count, idx,
+                                          pr.out_count, grad + GUARD, pr.in_count);
             int untouched = 1;
             for (int64_t i = 0; i < pr.in_count + 2 * GUARD; i++) untouched &= grad[i] == GUARD_VALUE;
             CHECK(status == PK_ERR_INVALID_INDEX && untouched, "backward invalid index: %d", status);
-            CHECK(pk_pool_backward_f32(&pr.spec, &pr.in, NULL, 0, &pr.out, NULL, 0, g, pr.out_count, NULL, 0, grad + GUARD,
-                                       pr.in_count) == PK_ERR_NULL_POINTER, "backward without indices");
+            CHECK(pk_pool_backward_f32(&pr.spec, &pr.in, NULL, 0, &pr.out, NULL, 0, g, pr.out_count, NULL, 0,
+                                       grad + GUARD, pr.in_count)
+                      == PK_ERR_NULL_POINTER,
+                  "backward without indices");
         } else if (op == PK_OP_AVG) { /* linear: the backward is the adjoint, <g, avg(x)> = <avg'(g), x> */
             double left = 0, right = 0;
             for (int64_t i = 0; i < pr.out_count; i++) left += (double)g[i] * y[i];
@@ -282,17 +299,22 @@ static void test_backward(void) {
                 double numeric = 0;
                 for (int64_t o = 0; o < pr.out_count; o++) numeric += g[o] * ((double)yp[o] - ym[o]) / (2 * h);
                 close = fabs(numeric - grad[GUARD + i]) <= 2e-2 * (1 + fabs(numeric));
-                if (!close) fprintf(stderr, "LP input %lld: numeric %g analytic %g\n", (long long)i, numeric, grad[GUARD + i]);
+                if (!close)
+                    fprintf(stderr, "LP input %lld: numeric %g analytic %g\n", (long long)i, numeric, grad[GUARD + i]);
             }
             CHECK(close, "LP backward matches central differences (form %lld, p %g)", (long long)pr.spec.lp_form,
                   pr.spec.lp_p);
             CHECK(pk_pool_backward_f32(&pr.spec, &pr.in, NULL, 0, &pr.out, y, pr.out_count, g, pr.out_count, NULL, 0,
-                                       grad + GUARD, pr.in_count) == PK_ERR_NULL_POINTER, "LP backward without input");
+                                       grad + GUARD, pr.in_count)
+                      == PK_ERR_NULL_POINTER,
+                  "LP backward without input");
             free(yp);
             free(ym);
         }
-        CHECK(pk_pool_backward_f32(&pr.spec, &pr.in, x, pr.in_count, &pr.out, y, pr.out_count, g, pr.out_count - 1,
-                                   idx, pr.out_count, grad + GUARD, pr.in_count) == PK_ERR_BUFFER_TOO_SMALL, "short grad_output");
+        CHECK(pk_pool_backward_f32(&pr.spec, &pr.in, x, pr.in_count, &pr.out, y, pr.out_count, g, pr.out_count - 1, idx,
+                                   pr.out_count, grad + GUARD, pr.in_count)
+                  == PK_ERR_BUFFER_TOO_SMALL,
+              "short grad_output");
         free(x);
         free(y);
         free(g);

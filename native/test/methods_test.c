@@ -38,7 +38,9 @@ static pk_tensor_desc desc(int64_t w) {
 }
 
 static float out_buffer[GUARD + OUT + GUARD];
-static void reset(void) { for (int i = 0; i < GUARD + OUT + GUARD; i++) out_buffer[i] = 777.0f; }
+static void reset(void) {
+    for (int i = 0; i < GUARD + OUT + GUARD; i++) out_buffer[i] = 777.0f;
+}
 static int guards_intact(void) {
     for (int i = 0; i < GUARD; i++)
         if (out_buffer[i] != 777.0f || out_buffer[GUARD + OUT + i] != 777.0f) return 0;
@@ -52,7 +54,8 @@ static int32_t prepare_run(const pk_pool_spec* s, const pk_method_spec* m, const
     void* plan = aligned_alloc(8, (size_t)((pk_pool_plan_size() + 7) / 8 * 8));
     int32_t status = pk_method_prepare(s, m, &in, &out, plan, pk_pool_plan_size());
     if (status == PK_OK)
-        status = pk_method_run_f32(plan, pk_pool_plan_size(), x, 8, out_buffer + GUARD, OUT, indices, indices ? OUT : 0, params, params_capacity, 0, 1);
+        status = pk_method_run_f32(plan, pk_pool_plan_size(), x, 8, out_buffer + GUARD, OUT, indices, indices ? OUT : 0,
+                                   params, params_capacity, 0, 1);
     free(plan);
     return status;
 }
@@ -103,32 +106,42 @@ static void mixed_levels(void) {
         }
         pk_method_spec m;
         memset(&m, 0, sizeof m);
-        m.params_mode = (int64_t[]){PK_PARAMS_SCALAR, PK_PARAMS_PER_CHANNEL, PK_PARAMS_OUTPUT_MAP, PK_PARAMS_UNIFORMS}[round % 4];
+        m.params_mode =
+            (int64_t[]){PK_PARAMS_SCALAR, PK_PARAMS_PER_CHANNEL, PK_PARAMS_OUTPUT_MAP, PK_PARAMS_UNIFORMS}[round % 4];
         m.lambda = (double[]){0, 1, 0.3, -0.5}[uniform(0, 3)];
         m.probability = 0.5;
         const int64_t params_count = m.params_mode == PK_PARAMS_PER_CHANNEL ? in.channels
-                                     : m.params_mode == PK_PARAMS_SCALAR ? 0 : out_count;
+                                     : m.params_mode == PK_PARAMS_SCALAR    ? 0
+                                                                            : out_count;
         float* x = malloc(sizeof(float) * in_count);
         float* params = params_count ? malloc(sizeof(float) * params_count) : 0;
         float* reference = malloc(sizeof(float) * out_count);
         float* y = malloc(sizeof(float) * out_count);
         for (int64_t i = 0; i < in_count; i++) {
             const int64_t k = uniform(0, 40);
-            x[i] = k == 0 ? NAN : k == 1 ? INFINITY : k == 2 ? -INFINITY : k == 3 ? -0.0f : (float)uniform(-1000, 1000) / 7.0f;
+            x[i] = k == 0   ? NAN
+                   : k == 1 ? INFINITY
+                   : k == 2 ? -INFINITY
+                   : k == 3 ? -0.0f
+                            : (float)uniform(-1000, 1000) / 7.0f;
         }
-        for (int64_t i = 0; i < params_count; i++) /* lambdas of 0 and 1 (exact cases) and between; uniforms in [0, 1) */
-            params[i] = m.params_mode == PK_PARAMS_UNIFORMS ? (float)uniform(0, 99) / 100.0f : (float)uniform(0, 4) / 4.0f;
+        for (int64_t i = 0; i < params_count;
+             i++) /* lambdas of 0 and 1 (exact cases) and between; uniforms in [0, 1) */
+            params[i] =
+                m.params_mode == PK_PARAMS_UNIFORMS ? (float)uniform(0, 99) / 100.0f : (float)uniform(0, 4) / 4.0f;
         void* plan = aligned_alloc(8, (size_t)((pk_pool_plan_size() + 7) / 8 * 8));
         for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
             s.isa = isa;
             float* target = isa == PK_ISA_SCALAR ? reference : y;
             int32_t status = pk_method_prepare(&s, &m, &in, &out, plan, pk_pool_plan_size());
-            if (status == PK_OK) status = pk_method_run_f32(plan, pk_pool_plan_size(), x, in_count, target, out_count, 0, 0, params, params_count, 0,
-                                                            pk_pool_rows(&s, &out));
+            if (status == PK_OK)
+                status = pk_method_run_f32(plan, pk_pool_plan_size(), x, in_count, target, out_count, 0, 0, params,
+                                           params_count, 0, pk_pool_rows(&s, &out));
             CHECK(status == PK_OK, "mixed run at level %d: status %d", isa, status);
             if (isa == PK_ISA_SCALAR || status != PK_OK) continue;
             int same = 1;
-            for (int64_t i = 0; i < out_count; i++) same &= isnan(y[i]) ? isnan(reference[i]) : memcmp(&y[i], &reference[i], 4) == 0;
+            for (int64_t i = 0; i < out_count; i++)
+                same &= isnan(y[i]) ? isnan(reference[i]) : memcmp(&y[i], &reference[i], 4) == 0;
             CHECK(same, "mixed at level %d equals the scalar kernel (round %d)", isa, round);
             const char* path = pk_pool_plan_path(plan, pk_pool_plan_size(), 0);
             /* along the width: channels first with at least half a register of floats of outputs whose windows
@@ -232,7 +245,8 @@ static void soft_gem_levels(void) {
         float* reference = malloc(sizeof(float) * out_count);
         float* y = malloc(sizeof(float) * out_count);
         for (int64_t i = 0; i < in_count; i++) x[i] = wild_value();
-        for (int64_t i = 0; i < params_count; i++) params[i] = (float[]){1, 2, 3, 0.5f, 4.25f, 60, 0.01f}[uniform(0, 6)];
+        for (int64_t i = 0; i < params_count; i++)
+            params[i] = (float[]){1, 2, 3, 0.5f, 4.25f, 60, 0.01f}[uniform(0, 6)];
         const int64_t rows = pk_pool_rows(&s, &out), split = uniform(0, rows);
         void* plan = aligned_alloc(8, (size_t)((pk_pool_plan_size() + 7) / 8 * 8));
         for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
@@ -247,11 +261,12 @@ static void soft_gem_levels(void) {
             if (isa == PK_ISA_SCALAR || status != PK_OK) continue;
             const char* path = pk_pool_plan_path(plan, pk_pool_plan_size(), 0);
             const int lanes = isa == PK_ISA_AVX512 ? 8 : 4, simd = in.channels >= lanes / 2;
-            CHECK(strcmp(strchr(path, ':') + 1, simd ? "across" : "scalar") == 0, "path %s with %d channels at level %d",
-                  path, (int)in.channels, isa);
+            CHECK(strcmp(strchr(path, ':') + 1, simd ? "across" : "scalar") == 0,
+                  "path %s with %d channels at level %d", path, (int)in.channels, isa);
             simd_paths += simd;
             int same = 1;
-            for (int64_t i = 0; i < out_count; i++) same &= isnan(y[i]) ? isnan(reference[i]) : memcmp(&y[i], &reference[i], 4) == 0;
+            for (int64_t i = 0; i < out_count; i++)
+                same &= isnan(y[i]) ? isnan(reference[i]) : memcmp(&y[i], &reference[i], 4) == 0;
             CHECK(same, "%s at level %d equals the scalar kernel (round %d)", gem ? "GeM" : "SoftPool", isa, round);
             compared[gem]++;
         }
@@ -282,10 +297,12 @@ static void fixed_log(void) {
     }
     CHECK(worst <= 0x1p-50, "pk_fixed_log relative error %g", worst);
     CHECK(pk_fixed_log(1.0) == 0.0 && pk_fixed_log(0.0) == -INFINITY && pk_fixed_log(INFINITY) == INFINITY
-          && isnan(pk_fixed_log(-1.0)) && isnan(pk_fixed_log(NAN)) && fabs(pk_fixed_log(0x1p-1074) - log(0x1p-1074)) < 1e-12,
+              && isnan(pk_fixed_log(-1.0)) && isnan(pk_fixed_log(NAN))
+              && fabs(pk_fixed_log(0x1p-1074) - log(0x1p-1074)) < 1e-12,
           "pk_fixed_log edges: %.17g", pk_fixed_log(0x1p-1074));
     CHECK(pk_fixed_pow(1.0, 7.5) == 1.0 && pk_fixed_pow(0.0, 3.0) == 0.0 && fabs(pk_fixed_pow(0.5, 3.0) - 0.125) < 1e-16
-          && fabs(pk_fixed_pow(2.0, 0.5) - sqrt(2.0)) < 4e-16, "pk_fixed_pow");
+              && fabs(pk_fixed_pow(2.0, 0.5) - sqrt(2.0)) < 4e-16,
+          "pk_fixed_pow");
 }
 
 /* pk_fixed_exp within 2 double ulps of libm's exp over its whole range, exact at its edges. */
@@ -294,7 +311,9 @@ static void fixed_exp(void) {
     uint64_t state = 88172645463325252u;
     for (int i = 0; i < 2000000; i++) {
         state ^= state << 13, state ^= state >> 7, state ^= state << 17;
-        const double u = (double)(state >> 11) * 0x1p-53, x = i % 3 == 0 ? -745.0 * u : i % 3 == 1 ? -30.0 * u : 709.0 * u;
+        const double u = (double)(state >> 11) * 0x1p-53, x = i % 3 == 0   ? -745.0 * u
+                                                              : i % 3 == 1 ? -30.0 * u
+                                                                           : 709.0 * u;
         const double want = exp(x), got = pk_fixed_exp(x);
         if (want > 0x1p-1022) {
             const double rel = fabs(got - want) / want;
@@ -303,7 +322,8 @@ static void fixed_exp(void) {
     }
     CHECK(worst <= 0x1p-51, "pk_fixed_exp relative error %g", worst);
     CHECK(pk_fixed_exp(0.0) == 1.0 && pk_fixed_exp(-INFINITY) == 0.0 && pk_fixed_exp(-745.0) == exp(-745.0)
-          && pk_fixed_exp(-800.0) == 0.0 && isnan(pk_fixed_exp(NAN)) && pk_fixed_exp(710.0) == INFINITY, "pk_fixed_exp edges");
+              && pk_fixed_exp(-800.0) == 0.0 && isnan(pk_fixed_exp(NAN)) && pk_fixed_exp(710.0) == INFINITY,
+          "pk_fixed_exp edges");
 }
 
 int main(void) {
@@ -321,18 +341,23 @@ int main(void) {
     CHECK(pk_pool_check(&soft, &in, &out) == PK_OK, "soft check");
     CHECK(pk_pool_prepare(&soft, &in, &out, plan, size) == PK_OK, "soft prepare");
     reset();
-    CHECK(pk_pool_run_f32(plan, pk_pool_plan_size(), x, 8, out_buffer + GUARD, OUT, 0, 0, 0, 0, 0, 1) == PK_OK && guards_intact(), "soft run");
+    CHECK(pk_pool_run_f32(plan, pk_pool_plan_size(), x, 8, out_buffer + GUARD, OUT, 0, 0, 0, 0, 0, 1) == PK_OK
+              && guards_intact(),
+          "soft run");
     const float expected0 = (float)((1.0 * exp(-1.0) + 2.0) / (exp(-1.0) + 1.0)); /* window [1, 2] */
     CHECK(fabsf(out_buffer[GUARD] - expected0) <= 4e-7f, "soft value %g", out_buffer[GUARD]);
     int64_t idx[OUT];
     reset();
-    CHECK(pk_pool_run_f32(plan, pk_pool_plan_size(), x, 8, out_buffer + GUARD, OUT, idx, OUT, 0, 0, 0, 1) == PK_ERR_INVALID_OPTION && guards_intact(),
+    CHECK(pk_pool_run_f32(plan, pk_pool_plan_size(), x, 8, out_buffer + GUARD, OUT, idx, OUT, 0, 0, 0, 1)
+                  == PK_ERR_INVALID_OPTION
+              && guards_intact(),
           "indices to SoftPool");
     CHECK(pk_pool_check(&gem, &in, &out) == PK_ERR_INVALID_OPTION, "GeM without its parameters");
     CHECK(pk_pool_prepare(&gem, &in, &out, plan, size) == PK_ERR_INVALID_OPTION, "GeM prepare without parameters");
     reset();
     CHECK(pk_pool_forward_f32(&gem, &in, x, 8, &out, out_buffer + GUARD, OUT, 0, 0, 0, 0, 0, 1) == PK_ERR_INVALID_OPTION
-          && guards_intact(), "GeM forward without parameters");
+              && guards_intact(),
+          "GeM forward without parameters");
 
     /* pk_method_spec validation */
     pk_method_spec m;
@@ -389,19 +414,22 @@ int main(void) {
     reset();
     CHECK(prepare_run(&soft, NULL, huge, 0, 0, 0) == PK_OK, "soft huge");
     CHECK(out_buffer[GUARD] == 3e38f && out_buffer[GUARD + 1] == 2e38f && isnan(out_buffer[GUARD + 2])
-          && out_buffer[GUARD + 3] == INFINITY, "soft rules: %g %g %g %g", out_buffer[GUARD], out_buffer[GUARD + 1],
-          out_buffer[GUARD + 2], out_buffer[GUARD + 3]);
+              && out_buffer[GUARD + 3] == INFINITY,
+          "soft rules: %g %g %g %g", out_buffer[GUARD], out_buffer[GUARD + 1], out_buffer[GUARD + 2],
+          out_buffer[GUARD + 3]);
 
     /* S3Pool: windows fixed by the spec; picks integral, increasing, inside */
     pk_pool_spec s3 = spec_of(PK_OP_S3POOL);
     s3.pad_end[0] = 1;
     memset(&m, 0, sizeof m);
     m.params_mode = PK_PARAMS_PICKS;
-    const float picks[OUT] = {0, 3, 4, 7}, bad_order[OUT] = {0, 4, 3, 7}, bad_range[OUT] = {0, 3, 4, 8}, half[OUT] = {0, 2.5f, 4, 7};
+    const float picks[OUT] = {0, 3, 4, 7}, bad_order[OUT] = {0, 4, 3, 7}, bad_range[OUT] = {0, 3, 4, 8},
+                half[OUT] = {0, 2.5f, 4, 7};
     reset();
     CHECK(prepare_run(&s3, &m, x, picks, OUT, idx) == PK_OK, "s3 picks");
-    CHECK(out_buffer[GUARD] == 2 && out_buffer[GUARD + 1] == 4 && out_buffer[GUARD + 2] == 0.5f && out_buffer[GUARD + 3] == 7
-          && idx[1] == 3 && idx[3] == 7, "s3 picked maxima");
+    CHECK(out_buffer[GUARD] == 2 && out_buffer[GUARD + 1] == 4 && out_buffer[GUARD + 2] == 0.5f
+              && out_buffer[GUARD + 3] == 7 && idx[1] == 3 && idx[3] == 7,
+          "s3 picked maxima");
     CHECK(prepare_run(&s3, &m, x, bad_order, OUT, 0) == PK_ERR_INVALID_SAMPLE, "s3 order");
     CHECK(prepare_run(&s3, &m, x, bad_range, OUT, 0) == PK_ERR_INVALID_SAMPLE, "s3 range");
     CHECK(prepare_run(&s3, &m, x, half, OUT, 0) == PK_ERR_INVALID_SAMPLE, "s3 integral");
@@ -410,19 +438,23 @@ int main(void) {
 
     /* backward statuses */
     float grad_out[OUT] = {1, 1, 1, 1}, grad_in[8], grad_p[1];
-    CHECK(pk_pool_backward_f32(&soft, &in, x, 8, &out, 0, 0, grad_out, OUT, 0, 0, grad_in, 8) == PK_OK, "soft backward");
+    CHECK(pk_pool_backward_f32(&soft, &in, x, 8, &out, 0, 0, grad_out, OUT, 0, 0, grad_in, 8) == PK_OK,
+          "soft backward");
     float sum = 0;
     for (int i = 0; i < 8; i++) sum += grad_in[i];
     /* the weights sum to 1 and sum w_i x_i = y, so each window's gradients sum to its output gradient */
     CHECK(fabsf(sum - 4.0f) < 1e-5f, "soft gradients sum to the output gradients: %g", sum);
-    CHECK(pk_method_backward_f32(&soft, 0, &in, x, 8, &out, grad_out, OUT, 0, 0, grad_in, 8, grad_p, 1) == PK_ERR_INVALID_OPTION,
+    CHECK(pk_method_backward_f32(&soft, 0, &in, x, 8, &out, grad_out, OUT, 0, 0, grad_in, 8, grad_p, 1)
+              == PK_ERR_INVALID_OPTION,
           "SoftPool has no parameter gradient");
     memset(&m, 0, sizeof m);
     m.p = 2;
     m.eps = 1e-6;
-    CHECK(pk_method_backward_f32(&gem, &m, &in, x, 8, &out, grad_out, OUT, 0, 0, grad_in, 8, grad_p, 0) == PK_ERR_BUFFER_TOO_SMALL,
+    CHECK(pk_method_backward_f32(&gem, &m, &in, x, 8, &out, grad_out, OUT, 0, 0, grad_in, 8, grad_p, 0)
+              == PK_ERR_BUFFER_TOO_SMALL,
           "grad_params capacity");
-    CHECK(pk_method_backward_f32(&gem, &m, &in, x, 8, &out, grad_out, OUT, 0, 0, grad_in, 8, grad_p, 1) == PK_OK && isfinite(grad_p[0]),
+    CHECK(pk_method_backward_f32(&gem, &m, &in, x, 8, &out, grad_out, OUT, 0, 0, grad_in, 8, grad_p, 1) == PK_OK
+              && isfinite(grad_p[0]),
           "GeM dp");
     CHECK(pk_pool_backward_f32(&gem, &in, x, 8, &out, 0, 0, grad_out, OUT, 0, 0, grad_in, 8) == PK_ERR_NULL_POINTER,
           "GeM backward needs its parameters");

@@ -14,8 +14,6 @@
 
 static int problems;
 
-
-
 #define GUARD 16
 static const float GUARD_VALUE = 12345.0f;
 
@@ -25,10 +23,10 @@ typedef struct problem {
     pk_tensor_desc in, out;
     float* x;
     int64_t x_count;
-    float* y;        /* GUARD + out_count + GUARD */
-    int64_t* idx;    /* same, or NULL */
+    float* y;     /* GUARD + out_count + GUARD */
+    int64_t* idx; /* same, or NULL */
     int64_t out_count;
-    float* samples;  /* fractional windows, else NULL */
+    float* samples; /* fractional windows, else NULL */
     int64_t sample_count;
     int64_t rows;
 } problem;
@@ -116,8 +114,9 @@ static int random_problem(problem* p) {
         }
         in->strides[1] = in->layout == PK_LAYOUT_NCHW ? plane : 1;
         in->strides[0] = wide * plane;
-        p->x_count = (in->batch - 1) * wide * plane + (in->layout == PK_LAYOUT_NCHW ? (in->channels - 1) * plane + plane
-                                                                                      : (plane - 1) * wide + in->channels);
+        p->x_count =
+            (in->batch - 1) * wide * plane
+            + (in->layout == PK_LAYOUT_NCHW ? (in->channels - 1) * plane + plane : (plane - 1) * wide + in->channels);
     }
     p->x = malloc(sizeof(float) * p->x_count);
     for (int64_t i = 0; i < p->x_count; i++) {
@@ -138,8 +137,8 @@ static int random_problem(problem* p) {
 }
 
 static int32_t run(const void* plan, problem* p, int64_t begin, int64_t end) {
-    return pk_pool_run_f32(plan, pk_pool_plan_size(), p->x, p->x_count, p->y + GUARD, p->out_count, p->idx ? p->idx + GUARD : NULL,
-                           p->out_count, p->samples, p->sample_count, begin, end);
+    return pk_pool_run_f32(plan, pk_pool_plan_size(), p->x, p->x_count, p->y + GUARD, p->out_count,
+                           p->idx ? p->idx + GUARD : NULL, p->out_count, p->samples, p->sample_count, begin, end);
 }
 
 static int32_t forward(problem* p, int64_t begin, int64_t end) {
@@ -161,8 +160,8 @@ static void random_case(int case_number) {
     int64_t* expected_idx = malloc(sizeof(int64_t) * (p.out_count + 2 * GUARD));
     for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
         p.spec.isa = isa;
-        CHECK(pk_pool_prepare(&p.spec, &p.in, &p.out, plan, plan_size) == PK_OK, "case %d isa %d: prepare",
-              case_number, isa);
+        CHECK(pk_pool_prepare(&p.spec, &p.in, &p.out, plan, plan_size) == PK_OK, "case %d isa %d: prepare", case_number,
+              isa);
         fill_guards(&p);
         CHECK(forward(&p, 0, p.rows) == PK_OK, "case %d isa %d: forward", case_number, isa);
         memcpy(expected, p.y, sizeof(float) * (p.out_count + 2 * GUARD));
@@ -280,7 +279,8 @@ static void test_run_statuses(void) {
         CHECK(RUN((char*)storage + 4, p.x, xc, y, n, idx, n, NULL, 0, 0, rows) == PK_ERR_MISALIGNED, "misaligned plan");
         CHECK(RUN(plan, NULL, xc, y, n, idx, n, NULL, 0, 0, rows) == PK_ERR_NULL_POINTER, "null input");
         CHECK(RUN(plan, p.x, xc, NULL, n, idx, n, NULL, 0, 0, rows) == PK_ERR_NULL_POINTER, "null output");
-        CHECK(RUN(plan, (const float*)((const char*)p.x + 1), xc - 1, y, n, idx, n, NULL, 0, 0, rows) == PK_ERR_MISALIGNED,
+        CHECK(RUN(plan, (const float*)((const char*)p.x + 1), xc - 1, y, n, idx, n, NULL, 0, 0, rows)
+                  == PK_ERR_MISALIGNED,
               "misaligned input");
         CHECK(RUN(plan, p.x, xc, (float*)((char*)y + 2), n - 1, idx, n, NULL, 0, 0, rows) == PK_ERR_MISALIGNED,
               "misaligned output");
@@ -316,11 +316,9 @@ static void test_run_statuses(void) {
         CHECK(RUN(plan, p.x, xc, y, 2 * 3 * 25, NULL, 0, samples, 11, 0, frows) == PK_ERR_BUFFER_TOO_SMALL,
               "samples short");
         samples[5] = 1.0f;
-        CHECK(RUN(plan, p.x, xc, y, 2 * 3 * 25, NULL, 0, samples, 12, 0, frows) == PK_ERR_INVALID_SAMPLE,
-              "sample 1.0");
+        CHECK(RUN(plan, p.x, xc, y, 2 * 3 * 25, NULL, 0, samples, 12, 0, frows) == PK_ERR_INVALID_SAMPLE, "sample 1.0");
         samples[5] = NAN;
-        CHECK(RUN(plan, p.x, xc, y, 2 * 3 * 25, NULL, 0, samples, 12, 0, frows) == PK_ERR_INVALID_SAMPLE,
-              "sample NaN");
+        CHECK(RUN(plan, p.x, xc, y, 2 * 3 * 25, NULL, 0, samples, 12, 0, frows) == PK_ERR_INVALID_SAMPLE, "sample NaN");
         samples[5] = 0.5f;
         CHECK(RUN(plan, p.x, xc, y, 2 * 3 * 25, NULL, 0, samples, 12, 0, frows) == PK_OK, "fractional run");
         free(y);
@@ -347,7 +345,8 @@ static void test_path_names(void) {
                 const char* name = pk_pool_plan_path(plan, pk_pool_plan_size(), with_indices);
                 int known = 0;
                 if (name && isa == PK_ISA_SCALAR) known = strcmp(name, "scalar") == 0;
-                else if (name && strncmp(name, levels[isa], strlen(levels[isa])) == 0 && name[strlen(levels[isa])] == ':')
+                else if (name && strncmp(name, levels[isa], strlen(levels[isa])) == 0
+                         && name[strlen(levels[isa])] == ':')
                     for (size_t k = 0; k < sizeof strategies / sizeof strategies[0]; k++)
                         known |= strcmp(name + strlen(levels[isa]) + 1, strategies[k]) == 0;
                 CHECK(known, "layout %lld isa %d indices %d: path name %s", (long long)layout, isa, with_indices,
@@ -440,9 +439,11 @@ static void test_corrupted_plans(void) {
     uint64_t* tiny = malloc(8);
     memcpy(tiny, plan, 8);
     CHECK(pk_pool_run_f32(tiny, 8, p.x, p.x_count, p.y + GUARD, p.out_count, NULL, 0, NULL, 0, 0, p.rows)
-              == PK_ERR_BUFFER_TOO_SMALL, "an 8-byte plan");
+              == PK_ERR_BUFFER_TOO_SMALL,
+          "an 8-byte plan");
     CHECK(pk_pool_run_f32(plan, size - 1, p.x, p.x_count, p.y + GUARD, p.out_count, NULL, 0, NULL, 0, 0, p.rows)
-              == PK_ERR_BUFFER_TOO_SMALL, "a plan size one short");
+              == PK_ERR_BUFFER_TOO_SMALL,
+          "a plan size one short");
     free(tiny);
 
     memcpy(copy, plan, (size_t)size);

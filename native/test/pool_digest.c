@@ -89,7 +89,7 @@ static int64_t extent_of(const pk_tensor_desc* t) {
 
 static float fill_value(int kind) {
     switch (kind) {
-    case 0: return (float)uniform(-1000, 999) / 8.0f; /* the benchmarks' inputs: many ties */
+    case 0: return (float)uniform(-1000, 999) / 8.0f;           /* the benchmarks' inputs: many ties */
     case 1: return (float)uniform(-1000000, 1000000) / 7919.0f; /* fine: a reordered sum rounds differently */
     default: {
         const int64_t r = uniform(0, 19);
@@ -127,8 +127,8 @@ static void run_digest(digest* d, const pk_pool_spec* s, const pk_tensor_desc* i
     for (int k = 0; k < 2 && status == PK_OK; k++) {
         if (cuts[k] == cuts[k + 1] && k == 1) break;
         if (prepared)
-            status = pk_pool_run_f32(plan, pk_pool_plan_size(), x, in_extent, y, out_extent, idx, idx ? out_extent : 0, samples,
-                                     sample_count, cuts[k], cuts[k + 1]);
+            status = pk_pool_run_f32(plan, pk_pool_plan_size(), x, in_extent, y, out_extent, idx, idx ? out_extent : 0,
+                                     samples, sample_count, cuts[k], cuts[k + 1]);
         else
             status = pk_pool_forward_f32(s, in, x, in_extent, out, y, out_extent, idx, idx ? out_extent : 0, samples,
                                          sample_count, cuts[k], cuts[k + 1]);
@@ -138,9 +138,10 @@ static void run_digest(digest* d, const pk_pool_spec* s, const pk_tensor_desc* i
     if (idx) digest_bytes(d, idx, sizeof(int64_t) * out_extent);
     if (getenv("POOL_DIGEST_VERBOSE")) /* one line per run, to find the run where two builds differ */
         printf("run %lld isa %lld op %lld window %lld layout %lld rank %lld nan %lld indices %d prepared %d cut %lld: "
-               "%016llx\n", (long long)d->runs, (long long)s->isa, (long long)s->op, (long long)s->window,
-               (long long)in->layout, (long long)s->spatial_rank, (long long)s->nan_mode, with_indices, prepared,
-               (long long)cut, (unsigned long long)d->hash);
+               "%016llx\n",
+               (long long)d->runs, (long long)s->isa, (long long)s->op, (long long)s->window, (long long)in->layout,
+               (long long)s->spatial_rank, (long long)s->nan_mode, with_indices, prepared, (long long)cut,
+               (unsigned long long)d->hash);
     free(plan);
     free(y);
     free(idx);
@@ -179,8 +180,8 @@ static void standard_shapes(void) {
                 s.stride[i] = sh->stride[i];
                 s.dilation[i] = 1;
                 s.pad_begin[i] = s.pad_end[i] = sh->pad[i];
-                out.spatial[i] = pk_pool_output_size(in.spatial[i], s.kernel[i], s.stride[i], 1, s.pad_begin[i],
-                                                     s.pad_end[i], 0);
+                out.spatial[i] =
+                    pk_pool_output_size(in.spatial[i], s.kernel[i], s.stride[i], 1, s.pad_begin[i], s.pad_end[i], 0);
             }
             const int64_t in_extent = extent_of(&in), out_extent = extent_of(&out);
             float* x = malloc(sizeof(float) * in_extent);
@@ -215,13 +216,15 @@ static void standard_shapes(void) {
 /* One random problem at every level, through both entry points, whole and sliced, into d[level]. */
 static void random_problem(digest d[3]) {
     pk_pool_spec s = {.op = uniform(0, 3), .spatial_rank = uniform(1, 3)};
-    const int64_t window = uniform(0, 5) == 0 ? PK_WINDOW_ADAPTIVE
+    const int64_t window = uniform(0, 5) == 0                                               ? PK_WINDOW_ADAPTIVE
                            : uniform(0, 7) == 0 && (s.op == PK_OP_MAX || s.op == PK_OP_MIN) ? PK_WINDOW_FRACTIONAL
-                                                                                           : PK_WINDOW_SLIDING;
+                                                                                            : PK_WINDOW_SLIDING;
     s.window = window;
     static const int64_t channel_choices[] = {1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 67};
     const int64_t layout = uniform(0, 1);
-    pk_tensor_desc in = {.layout = layout, .spatial_rank = s.spatial_rank, .batch = uniform(1, 2),
+    pk_tensor_desc in = {.layout = layout,
+                         .spatial_rank = s.spatial_rank,
+                         .batch = uniform(1, 2),
                          .channels = channel_choices[uniform(0, 14)]};
     pk_tensor_desc out = in;
     s.ceil_mode = window == PK_WINDOW_SLIDING ? uniform(0, 1) : 0;
@@ -234,19 +237,24 @@ static void random_problem(digest d[3]) {
     const int small_planes = uniform(0, 2) == 0;
     const int big_windows = uniform(0, 9) == 0; /* past the tap lists: global pooling of larger planes */
     for (int i = 0; i < s.spatial_rank; i++) {
-        const int64_t max_size = small_planes ? (s.spatial_rank == 3 ? 4 : s.spatial_rank == 2 ? 8 : 64)
-                                 : s.spatial_rank == 3 ? 9 : s.spatial_rank == 2 ? 40 : 70;
+        const int64_t max_size = small_planes          ? (s.spatial_rank == 3   ? 4
+                                                          : s.spatial_rank == 2 ? 8
+                                                                                : 64)
+                                 : s.spatial_rank == 3 ? 9
+                                 : s.spatial_rank == 2 ? 40
+                                                       : 70;
         in.spatial[i] = uniform(1, max_size);
         s.kernel[i] = uniform(1, 4);
-        if (big_windows) s.kernel[i] = in.spatial[i] = uniform(s.spatial_rank == 3 ? 7 : 17, s.spatial_rank == 3 ? 9 : 24);
+        if (big_windows)
+            s.kernel[i] = in.spatial[i] = uniform(s.spatial_rank == 3 ? 7 : 17, s.spatial_rank == 3 ? 9 : 24);
         s.stride[i] = uniform(0, 3) == 0 ? uniform(3, 5) : uniform(1, 2);
         s.dilation[i] = uniform(0, 3) == 0 && !big_windows ? uniform(2, 3) : 1;
         const int64_t effective = s.dilation[i] * (s.kernel[i] - 1) + 1;
         s.pad_begin[i] = big_windows ? 0 : uniform(0, effective - 1);
         s.pad_end[i] = uniform(0, 2) == 0 ? (big_windows ? 0 : uniform(0, effective - 1)) : s.pad_begin[i];
         if (window == PK_WINDOW_SLIDING) {
-            out.spatial[i] = pk_pool_output_size(in.spatial[i], s.kernel[i], s.stride[i], s.dilation[i],
-                                                 s.pad_begin[i], s.pad_end[i], s.ceil_mode);
+            out.spatial[i] = pk_pool_output_size(in.spatial[i], s.kernel[i], s.stride[i], s.dilation[i], s.pad_begin[i],
+                                                 s.pad_end[i], s.ceil_mode);
         } else if (window == PK_WINDOW_ADAPTIVE) {
             out.spatial[i] = uniform(0, 2) == 0 ? 1 : uniform(1, in.spatial[i]);
         } else {

@@ -13,8 +13,8 @@ static int64_t offset(const pk_tensor_desc* t, int64_t n, int64_t c, const int64
     return (n * volume + spatial) * t->channels + c;
 }
 
-void pool_ref_f32(const pk_pool_spec* s, const pk_tensor_desc* in, const float* x,
-                  const pk_tensor_desc* out, float* y, int64_t* indices) {
+void pool_ref_f32(const pk_pool_spec* s, const pk_tensor_desc* in, const float* x, const pk_tensor_desc* out, float* y,
+                  int64_t* indices) {
     pool_ref_avg_f64(s, in, x, out, y, indices, NULL);
 }
 
@@ -90,10 +90,10 @@ void pool_ref_avg_f64(const pk_pool_spec* s, const pk_tensor_desc* in, const flo
                     y[at] = best;
                     if (indices) indices[at] = best_index;
                 } else {
-                    int64_t divisor = s->divisor_override > 0                          ? s->divisor_override
+                    int64_t divisor = s->divisor_override > 0                         ? s->divisor_override
                                       : s->divisor_mode == PK_DIVISOR_EXCLUDE_PADDING ? inside
                                       : s->divisor_mode == PK_DIVISOR_INCLUDE_PADDING ? padded
-                                                                                       : kernel_volume;
+                                                                                      : kernel_volume;
                     y[at] = divisor == 0 ? 0.0f : sum / (float)divisor;
                     if (exact) {
                         exact->mean[at] = divisor == 0 ? 0.0 : sum64 / (double)divisor;

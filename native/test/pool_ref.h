@@ -6,8 +6,8 @@
 #include "poolkit.h"
 
 /* Sizes are in the spec's order (outermost spatial first); output sizes must already be valid. */
-void pool_ref_f32(const pk_pool_spec* spec, const pk_tensor_desc* in, const float* x,
-                  const pk_tensor_desc* out, float* y, int64_t* indices);
+void pool_ref_f32(const pk_pool_spec* spec, const pk_tensor_desc* in, const float* x, const pk_tensor_desc* out,
+                  float* y, int64_t* indices);
 
 /* Averages in float64, for results held to a bound rather than to bits (PK_PRECISION_RELAXED): per output element,
    the mean and the mean of |x| over the finite taps inside the input (added in double: within n * 2^-53 of exact,

@@ -11,9 +11,6 @@
 #include "check.h"
 #include "pool_ref.h"
 
-
-
-
 static void test_output_sizes(void) {
     /* PyTorch 1.13 results quoted in POOLING-SEMANTICS.md: the ceil-mode window starting in the end
        padding is dropped */
@@ -60,8 +57,8 @@ static void test_validation(void) {
     CHECK(RUN(&s, &in, x, 383, &out, y, 96, NULL, 0, 0, rows) == PK_ERR_BUFFER_TOO_SMALL, "input short");
     CHECK(RUN(&s, &in, x, 384, &out, y, 95, NULL, 0, 0, rows) == PK_ERR_BUFFER_TOO_SMALL, "output short");
     CHECK(RUN(&s, &in, x, 384, &out, y, 96, idx, 95, 0, rows) == PK_ERR_BUFFER_TOO_SMALL, "indices short");
-    CHECK(RUN(&s, &in, (const float*)((const char*)x + 1), 383, &out, y, 96, NULL, 0, 0, rows)
-              == PK_ERR_MISALIGNED, "misaligned input");
+    CHECK(RUN(&s, &in, (const float*)((const char*)x + 1), 383, &out, y, 96, NULL, 0, 0, rows) == PK_ERR_MISALIGNED,
+          "misaligned input");
     CHECK(RUN(&s, &in, x, 384, &out, y, 96, NULL, 0, 0, rows + 1) == PK_ERR_INVALID_RANGE, "row end");
     CHECK(RUN(&s, &in, x, 384, &out, y, 96, NULL, 0, -1, 0) == PK_ERR_INVALID_RANGE, "row begin");
     CHECK(RUN(&s, &in, x, 384, &out, y, 96, NULL, 0, 3, 2) == PK_ERR_INVALID_RANGE, "row order");
@@ -99,8 +96,7 @@ static void test_validation(void) {
     CHECK(pk_pool_check(&bad, &in, &out) == PK_ERR_INVALID_OPTION, "isa");
     bad = s;
     bad.isa = pk_cpu_isa() + 1;
-    if (bad.isa <= PK_ISA_AVX512)
-        CHECK(pk_pool_check(&bad, &in, &out) == PK_ERR_UNSUPPORTED_ISA, "isa above the CPU");
+    if (bad.isa <= PK_ISA_AVX512) CHECK(pk_pool_check(&bad, &in, &out) == PK_ERR_UNSUPPORTED_ISA, "isa above the CPU");
     pk_tensor_desc wrong = out;
     wrong.spatial[1] = 5;
     CHECK(pk_pool_check(&s, &in, &wrong) == PK_ERR_OUTPUT_SHAPE_MISMATCH, "output shape");
@@ -139,7 +135,9 @@ static void random_case(int case_number) {
     pk_pool_spec s = {.op = uniform(0, 1), .spatial_rank = uniform(1, 3), .isa = PK_ISA_AUTO};
     static const int64_t channel_choices[] = {1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 67};
     const int64_t layout = uniform(0, 1);
-    pk_tensor_desc in = {.layout = layout, .spatial_rank = s.spatial_rank, .batch = uniform(1, 2),
+    pk_tensor_desc in = {.layout = layout,
+                         .spatial_rank = s.spatial_rank,
+                         .batch = uniform(1, 2),
                          .channels = channel_choices[uniform(0, 14)]};
     pk_tensor_desc out = in;
     s.ceil_mode = uniform(0, 1);
@@ -149,8 +147,12 @@ static void random_case(int case_number) {
     /* a third of the problems have planes of at most 64 elements, which the SIMD levels keep in registers */
     const int small_planes = uniform(0, 2) == 0;
     for (int i = 0; i < s.spatial_rank; i++) {
-        const int64_t max_size = small_planes ? (s.spatial_rank == 3 ? 4 : s.spatial_rank == 2 ? 8 : 64)
-                                 : s.spatial_rank == 3 ? 9 : s.spatial_rank == 2 ? 40 : 70;
+        const int64_t max_size = small_planes          ? (s.spatial_rank == 3   ? 4
+                                                          : s.spatial_rank == 2 ? 8
+                                                                                : 64)
+                                 : s.spatial_rank == 3 ? 9
+                                 : s.spatial_rank == 2 ? 40
+                                                       : 70;
         in.spatial[i] = uniform(1, max_size);
         s.kernel[i] = uniform(1, 4);
         s.stride[i] = uniform(0, 3) == 0 ? uniform(3, 5) : uniform(1, 2);
@@ -158,8 +160,8 @@ static void random_case(int case_number) {
         const int64_t effective = s.dilation[i] * (s.kernel[i] - 1) + 1;
         s.pad_begin[i] = uniform(0, effective - 1);
         s.pad_end[i] = uniform(0, 2) == 0 ? uniform(0, effective - 1) : s.pad_begin[i];
-        out.spatial[i] = pk_pool_output_size(in.spatial[i], s.kernel[i], s.stride[i], s.dilation[i],
-                                             s.pad_begin[i], s.pad_end[i], s.ceil_mode);
+        out.spatial[i] = pk_pool_output_size(in.spatial[i], s.kernel[i], s.stride[i], s.dilation[i], s.pad_begin[i],
+                                             s.pad_end[i], s.ceil_mode);
         if (out.spatial[i] < 1) return; /* the window does not fit: not a problem to run */
     }
     int64_t in_volume = in.batch * in.channels, out_volume = in.batch * in.channels;
@@ -241,8 +243,8 @@ static void random_case(int case_number) {
                     fprintf(stderr,
                             "case %d isa %d sliced %d op %lld layout %lld rank %lld C %lld: element %lld "
                             "got %g [%lld] want %g [%lld]\n",
-                            case_number, isa, sliced, (long long)s.op, (long long)layout,
-                            (long long)s.spatial_rank, (long long)in.channels, (long long)i, y[GUARD + i],
+                            case_number, isa, sliced, (long long)s.op, (long long)layout, (long long)s.spatial_rank,
+                            (long long)in.channels, (long long)i, y[GUARD + i],
                             with_indices ? (long long)idx[GUARD + i] : 0LL, expected[i],
                             with_indices ? (long long)expected_indices[i] : 0LL);
                 }
@@ -279,8 +281,22 @@ static float any_float(void) {
    channels-first path (tiles, planes in registers, along the width) and across channels: every result must be
    the oracle's sum / divisor bit for bit. */
 static void test_average_division(void) {
-    static const int64_t overrides[] = {0, 1, 3, 6, 7, 9, 25, 49, 1000, 999983, (1 << 21) - 1, 1 << 21,
-                                        (1 << 21) + 1, 3000017, (1 << 24) + 1, 12345678901ll};
+    static const int64_t overrides[] = {0,
+                                        1,
+                                        3,
+                                        6,
+                                        7,
+                                        9,
+                                        25,
+                                        49,
+                                        1000,
+                                        999983,
+                                        (1 << 21) - 1,
+                                        1 << 21,
+                                        (1 << 21) + 1,
+                                        3000017,
+                                        (1 << 24) + 1,
+                                        12345678901ll};
     static const int64_t shapes[][4] = {/* h, w, kernel, padding */ {28, 28, 3, 1}, {4, 4, 2, 0}, {3, 300, 1, 0}};
     static const int64_t densities[] = {0, 1000, 20, 2}; /* one element in this many is special; 0: none */
     rng_state = 7;
@@ -298,8 +314,8 @@ static void test_average_division(void) {
                 const int64_t in_volume = c * h * w, out_volume = c * out.spatial[0] * out.spatial[1];
                 float* x = malloc(sizeof(float) * in_volume);
                 for (int64_t i = 0; i < in_volume; i++)
-                    x[i] = density && uniform(1, density) == 1 ? any_float()
-                                                                : (float)uniform(-1000000, 1000000) / 7919.0f;
+                    x[i] =
+                        density && uniform(1, density) == 1 ? any_float() : (float)uniform(-1000000, 1000000) / 7919.0f;
                 float* expected = malloc(sizeof(float) * out_volume);
                 float* y = malloc(sizeof(float) * out_volume);
                 pool_ref_f32(&s, &in, x, &out, expected, NULL);
@@ -336,7 +352,9 @@ static void test_whole_planes(void) {
         for (int64_t variant = 0; variant < 6; variant++) {
             const int64_t* sh = shapes[shape];
             const int64_t rank = sh[0], longer = sh[4], op = variant % 3, nan_mode = variant / 3;
-            pk_pool_spec s = {.op = op == 2 ? PK_OP_MAX : op, .spatial_rank = rank, .nan_mode = nan_mode,
+            pk_pool_spec s = {.op = op == 2 ? PK_OP_MAX : op,
+                              .spatial_rank = rank,
+                              .nan_mode = nan_mode,
                               .divisor_mode = variant % 2 ? PK_DIVISOR_INCLUDE_PADDING : PK_DIVISOR_EXCLUDE_PADDING};
             pk_tensor_desc in = {.layout = PK_LAYOUT_NCHW, .spatial_rank = rank, .batch = 2, .channels = 37};
             pk_tensor_desc out = in;
@@ -355,8 +373,11 @@ static void test_whole_planes(void) {
             float* x = malloc(sizeof(float) * in_volume);
             for (int64_t i = 0; i < in_volume; i++) {
                 const int64_t r = uniform(0, 199);
-                x[i] = r == 0 ? NAN : r == 1 ? INFINITY : r == 2 ? -INFINITY : r <= 6 ? (r % 2 ? -0.0f : 0.0f)
-                       : (float)uniform(-1000000, 1000000) / 7919.0f;
+                x[i] = r == 0   ? NAN
+                       : r == 1 ? INFINITY
+                       : r == 2 ? -INFINITY
+                       : r <= 6 ? (r % 2 ? -0.0f : 0.0f)
+                                : (float)uniform(-1000000, 1000000) / 7919.0f;
             }
             float* expected = malloc(sizeof(float) * out_volume);
             float* y = malloc(sizeof(float) * out_volume);
@@ -371,8 +392,8 @@ static void test_whole_planes(void) {
                 s.isa = isa;
                 for (int64_t i = 0; i < out_volume; i++) y[i] = GUARD_VALUE;
                 const int64_t cut = uniform(0, rows); /* two slices, the later rows first */
-                int32_t status = pk_pool_forward_f32(&s, &in, x, in_volume, &out, y, out_volume, NULL, 0, NULL, 0, cut,
-                                                     rows);
+                int32_t status =
+                    pk_pool_forward_f32(&s, &in, x, in_volume, &out, y, out_volume, NULL, 0, NULL, 0, cut, rows);
                 if (status == PK_OK)
                     status = pk_pool_forward_f32(&s, &in, x, in_volume, &out, y, out_volume, NULL, 0, NULL, 0, 0, cut);
                 int same = status == PK_OK;
@@ -406,8 +427,8 @@ static void test_standard_shape(int64_t layout, int64_t op, int64_t n, int64_t c
         int32_t status = pk_pool_forward_f32(&s, &in, x, in_volume, &out, y, out_volume, NULL, 0, NULL, 0, 0,
                                              pk_pool_rows(&s, &out));
         CHECK(status == PK_OK && memcmp(y, expected, sizeof(float) * out_volume) == 0,
-              "standard shape %lldx%lldx%lldx%lld layout %lld op %lld isa %d", (long long)n, (long long)c,
-              (long long)h, (long long)w, (long long)layout, (long long)op, isa);
+              "standard shape %lldx%lldx%lldx%lld layout %lld op %lld isa %d", (long long)n, (long long)c, (long long)h,
+              (long long)w, (long long)layout, (long long)op, isa);
     }
     free(x);
     free(expected);
@@ -429,8 +450,9 @@ static void test_large_kernels(void) {
             pool_ref_f32(&s, &in, x, &out, expected, op == PK_OP_MAX ? expected_indices : NULL);
             for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
                 s.isa = isa;
-                int32_t status = pk_pool_forward_f32(&s, &in, x, in_volume, &out, y, out_volume,
-                                                     op == PK_OP_MAX ? idx : NULL, out_volume, NULL, 0, 0, pk_pool_rows(&s, &out));
+                int32_t status =
+                    pk_pool_forward_f32(&s, &in, x, in_volume, &out, y, out_volume, op == PK_OP_MAX ? idx : NULL,
+                                        out_volume, NULL, 0, 0, pk_pool_rows(&s, &out));
                 int same = status == PK_OK;
                 for (int64_t i = 0; i < out_volume && same; i++)
                     same = same_float(y[i], expected[i]) && (op != PK_OP_MAX || idx[i] == expected_indices[i]);

@@ -33,15 +33,15 @@ static void describe(pk_tensor_desc* t, int64_t layout, int64_t n, int64_t c, in
 }
 
 /* Consecutive random ranges covering [0, units) of one pass; returns the first non-OK status. */
-#define RUN_IN_RANGES(units, call)                                      \
-    do {                                                                \
+#define RUN_IN_RANGES(units, call) \
+    do { \
         for (int64_t begin_ = 0; begin_ < (units) && status == PK_OK;) { \
-            const int64_t step_ = uniform(1, 5);                        \
+            const int64_t step_ = uniform(1, 5); \
             const int64_t end_ = begin_ + step_ > (units) ? (units) : begin_ + step_; \
-            const int64_t begin = begin_, end = end_;                   \
-            status = (call);                                            \
-            begin_ = end_;                                              \
-        }                                                               \
+            const int64_t begin = begin_, end = end_; \
+            status = (call); \
+            begin_ = end_; \
+        } \
     } while (0)
 
 static void test_pool_backward(int64_t layout, int64_t op, int64_t index_format) {
@@ -52,7 +52,8 @@ static void test_pool_backward(int64_t layout, int64_t op, int64_t index_format)
     spec.spatial_rank = 2;
     spec.isa = PK_ISA_AUTO;
     spec.index_format = index_format;
-    for (int i = 0; i < 2; i++) spec.kernel[i] = 3, spec.stride[i] = 1, spec.dilation[i] = 1, spec.pad_begin[i] = spec.pad_end[i] = 1;
+    for (int i = 0; i < 2; i++)
+        spec.kernel[i] = 3, spec.stride[i] = 1, spec.dilation[i] = 1, spec.pad_begin[i] = spec.pad_end[i] = 1;
     pk_tensor_desc in, out;
     describe(&in, layout, n, c, h, w);
     describe(&out, layout, n, c, h, w); /* 3x3, stride 1, padding 1: the same size, overlapping windows */
@@ -60,15 +61,20 @@ static void test_pool_backward(int64_t layout, int64_t op, int64_t index_format)
     float *x = random_floats(count), *y = random_floats(count), *gy = random_floats(count);
     int64_t* idx = malloc((size_t)count * sizeof(int64_t));
     const int indexed = op == PK_OP_MAX;
-    CHECK(pk_pool_forward_f32(&spec, &in, x, count, &out, y, count, indexed ? idx : NULL, indexed ? count : 0, NULL, 0, 0,
-                              pk_pool_rows(&spec, &out)) == PK_OK, "forward");
+    CHECK(pk_pool_forward_f32(&spec, &in, x, count, &out, y, count, indexed ? idx : NULL, indexed ? count : 0, NULL, 0,
+                              0, pk_pool_rows(&spec, &out))
+              == PK_OK,
+          "forward");
     float *whole = poisoned(count), *ranged = poisoned(count);
-    CHECK(pk_pool_backward_f32(&spec, &in, x, count, &out, y, count, gy, count, indexed ? idx : NULL, indexed ? count : 0,
-                               whole, count) == PK_OK, "whole backward");
+    CHECK(pk_pool_backward_f32(&spec, &in, x, count, &out, y, count, gy, count, indexed ? idx : NULL,
+                               indexed ? count : 0, whole, count)
+              == PK_OK,
+          "whole backward");
     int32_t status = PK_OK;
     for (int p = 0; p < 3; p++)
-        RUN_IN_RANGES(n * c, pk_pool_backward_range_f32(&spec, &in, x, count, &out, y, count, gy, count, indexed ? idx : NULL,
-                                                       indexed ? count : 0, ranged, count, passes_in_order[p], begin, end));
+        RUN_IN_RANGES(n * c,
+                      pk_pool_backward_range_f32(&spec, &in, x, count, &out, y, count, gy, count, indexed ? idx : NULL,
+                                                 indexed ? count : 0, ranged, count, passes_in_order[p], begin, end));
     CHECK(status == PK_OK, "ranged backward: status %d", status);
     CHECK(memcmp(whole, ranged, (size_t)count * sizeof(float)) == 0, "layout %lld op %lld format %lld: ranges differ",
           (long long)layout, (long long)op, (long long)index_format);
@@ -76,19 +82,27 @@ static void test_pool_backward(int64_t layout, int64_t op, int64_t index_format)
         const int64_t saved = idx[count - 1];
         idx[count - 1] = count * 4;
         status = PK_OK;
-        RUN_IN_RANGES(n * c, pk_pool_backward_range_f32(&spec, &in, x, count, &out, y, count, gy, count, idx, count, ranged,
-                                                       count, PK_PASS_CHECK, begin, end));
+        RUN_IN_RANGES(n * c, pk_pool_backward_range_f32(&spec, &in, x, count, &out, y, count, gy, count, idx, count,
+                                                        ranged, count, PK_PASS_CHECK, begin, end));
         CHECK(status == PK_ERR_INVALID_INDEX, "an invalid index in the last range: status %d", status);
         idx[count - 1] = saved;
     }
     CHECK(pk_pool_backward_range_f32(&spec, &in, x, count, &out, y, count, gy, count, idx, count, ranged, count,
-                                     PK_PASS_ZERO, 0, n * c + 1) == PK_ERR_INVALID_RANGE, "a range past the planes");
+                                     PK_PASS_ZERO, 0, n * c + 1)
+              == PK_ERR_INVALID_RANGE,
+          "a range past the planes");
     CHECK(pk_pool_backward_range_f32(&spec, &in, x, count, &out, y, count, gy, count, idx, count, ranged, count,
-                                     PK_PASS_ZERO, 3, 2) == PK_ERR_INVALID_RANGE, "a reversed range");
+                                     PK_PASS_ZERO, 3, 2)
+              == PK_ERR_INVALID_RANGE,
+          "a reversed range");
     CHECK(pk_pool_backward_range_f32(&spec, &in, x, count, &out, y, count, gy, count, idx, count, ranged, count,
-                                     PK_PASS_ZERO, -1, 2) == PK_ERR_INVALID_RANGE, "a negative range");
-    CHECK(pk_pool_backward_range_f32(&spec, &in, x, count, &out, y, count, gy, count, idx, count, ranged, count,
-                                     16, 0, 1) == PK_ERR_INVALID_OPTION, "an unknown pass");
+                                     PK_PASS_ZERO, -1, 2)
+              == PK_ERR_INVALID_RANGE,
+          "a negative range");
+    CHECK(
+        pk_pool_backward_range_f32(&spec, &in, x, count, &out, y, count, gy, count, idx, count, ranged, count, 16, 0, 1)
+            == PK_ERR_INVALID_OPTION,
+        "an unknown pass");
     free(x), free(y), free(gy), free(idx), free(whole), free(ranged);
 }
 
@@ -108,13 +122,14 @@ static void test_unpool(int64_t layout, int64_t index_format) {
     float *x = random_floats(count), *y = malloc((size_t)pooled * sizeof(float));
     int64_t* idx = malloc((size_t)pooled * sizeof(int64_t));
     CHECK(pk_pool_forward_f32(&spec, &in, x, count, &out, y, pooled, idx, pooled, NULL, 0, 0, pk_pool_rows(&spec, &out))
-              == PK_OK, "forward");
+              == PK_OK,
+          "forward");
     float *whole = poisoned(count), *ranged = poisoned(count);
     CHECK(pk_max_unpool_f32(&spec, &out, y, pooled, idx, pooled, &in, whole, count) == PK_OK, "whole unpooling");
     int32_t status = PK_OK;
     for (int p = 0; p < 4; p++)
         RUN_IN_RANGES(n * c, pk_max_unpool_range_f32(&spec, &out, y, pooled, idx, pooled, &in, ranged, count,
-                                                    passes_in_order[p], begin, end));
+                                                     passes_in_order[p], begin, end));
     CHECK(status == PK_OK, "ranged unpooling: status %d", status);
     CHECK(memcmp(whole, ranged, (size_t)count * sizeof(float)) == 0, "layout %lld format %lld: ranges differ",
           (long long)layout, (long long)index_format);
@@ -128,13 +143,14 @@ static void test_unpool(int64_t layout, int64_t index_format) {
         status = PK_OK;
         for (int p = 0; p < 4; p++)
             RUN_IN_RANGES(n * c, pk_max_unpool_range_f32(&spec, &out, y, pooled, idx, pooled, &in, ranged, count,
-                                                        passes_in_order[p], begin, end));
+                                                         passes_in_order[p], begin, end));
         CHECK(status == PK_ERR_CONFLICTING_INDEX, "a conflict across ranges: status %d", status);
         idx[pooled - 1] = saved;
         y[pooled - 1] = saved_value;
     }
     CHECK(pk_max_unpool_range_f32(&spec, &out, y, pooled, idx, pooled, &in, ranged, count, PK_PASS_ZERO, 0, n * c + 1)
-              == PK_ERR_INVALID_RANGE, "a range past the planes");
+              == PK_ERR_INVALID_RANGE,
+          "a range past the planes");
     free(x), free(y), free(idx), free(whole), free(ranged);
 }
 
@@ -165,29 +181,38 @@ static void test_roi_backward(int64_t layout, int64_t op) {
     float *x = random_floats(count), *y = malloc((size_t)out_count * sizeof(float)), *gy = random_floats(out_count);
     int64_t* argmax = op == PK_ROI_POOL ? malloc((size_t)out_count * sizeof(int64_t)) : NULL;
     CHECK(pk_roi_forward_f32(&spec, &in, x, count, boxes, k * 5, NULL, 0, &out, y, out_count, argmax,
-                             argmax ? out_count : 0, 0, k) == PK_OK, "forward");
+                             argmax ? out_count : 0, 0, k)
+              == PK_OK,
+          "forward");
     const int reads_input = op == PK_ROI_ALIGN_MAX || op == PK_ROI_ALIGN_MAX_ONNXRUNTIME;
     const float* xs = reads_input ? x : NULL;
     const int64_t xc = reads_input ? count : 0, ac = argmax ? out_count : 0;
     float *whole = poisoned(count), *ranged = poisoned(count);
     CHECK(pk_roi_backward_f32(&spec, &in, xs, xc, boxes, k * 5, NULL, 0, &out, gy, out_count, argmax, ac, whole, count)
-              == PK_OK, "whole backward");
+              == PK_OK,
+          "whole backward");
     int32_t status = PK_OK;
-    RUN_IN_RANGES(k * c, pk_roi_backward_range_f32(&spec, &in, xs, xc, boxes, k * 5, NULL, 0, &out, gy, out_count, argmax, ac,
-                                                  ranged, count, PK_PASS_CHECK, begin, end));
-    RUN_IN_RANGES(n * c, pk_roi_backward_range_f32(&spec, &in, xs, xc, boxes, k * 5, NULL, 0, &out, gy, out_count, argmax, ac,
-                                                  ranged, count, PK_PASS_ZERO, begin, end));
-    RUN_IN_RANGES(k * c, pk_roi_backward_range_f32(&spec, &in, xs, xc, boxes, k * 5, NULL, 0, &out, gy, out_count, argmax, ac,
-                                                  ranged, count, PK_PASS_SCATTER, begin, end));
+    RUN_IN_RANGES(k * c, pk_roi_backward_range_f32(&spec, &in, xs, xc, boxes, k * 5, NULL, 0, &out, gy, out_count,
+                                                   argmax, ac, ranged, count, PK_PASS_CHECK, begin, end));
+    RUN_IN_RANGES(n * c, pk_roi_backward_range_f32(&spec, &in, xs, xc, boxes, k * 5, NULL, 0, &out, gy, out_count,
+                                                   argmax, ac, ranged, count, PK_PASS_ZERO, begin, end));
+    RUN_IN_RANGES(k * c, pk_roi_backward_range_f32(&spec, &in, xs, xc, boxes, k * 5, NULL, 0, &out, gy, out_count,
+                                                   argmax, ac, ranged, count, PK_PASS_SCATTER, begin, end));
     CHECK(status == PK_OK, "ranged backward: status %d", status);
-    CHECK(memcmp(whole, ranged, (size_t)count * sizeof(float)) == 0, "layout %lld op %lld: ranges differ", (long long)layout,
-          (long long)op);
-    CHECK(pk_roi_backward_range_f32(&spec, &in, xs, xc, boxes, k * 5, NULL, 0, &out, gy, out_count, argmax, ac, ranged, count,
-                                    PK_PASS_SCATTER, 0, k * c + 1) == PK_ERR_INVALID_RANGE, "a range past the pairs");
-    CHECK(pk_roi_backward_range_f32(&spec, &in, xs, xc, boxes, k * 5, NULL, 0, &out, gy, out_count, argmax, ac, ranged, count,
-                                    PK_PASS_ZERO, 0, n * c + 1) == PK_ERR_INVALID_RANGE, "a range past the planes");
-    CHECK(pk_roi_backward_range_f32(&spec, &in, xs, xc, boxes, k * 5, NULL, 0, &out, gy, out_count, argmax, ac, ranged, count,
-                                    PK_PASS_VERIFY, 0, 1) == PK_ERR_INVALID_OPTION, "verify is no pass of region pooling");
+    CHECK(memcmp(whole, ranged, (size_t)count * sizeof(float)) == 0, "layout %lld op %lld: ranges differ",
+          (long long)layout, (long long)op);
+    CHECK(pk_roi_backward_range_f32(&spec, &in, xs, xc, boxes, k * 5, NULL, 0, &out, gy, out_count, argmax, ac, ranged,
+                                    count, PK_PASS_SCATTER, 0, k * c + 1)
+              == PK_ERR_INVALID_RANGE,
+          "a range past the pairs");
+    CHECK(pk_roi_backward_range_f32(&spec, &in, xs, xc, boxes, k * 5, NULL, 0, &out, gy, out_count, argmax, ac, ranged,
+                                    count, PK_PASS_ZERO, 0, n * c + 1)
+              == PK_ERR_INVALID_RANGE,
+          "a range past the planes");
+    CHECK(pk_roi_backward_range_f32(&spec, &in, xs, xc, boxes, k * 5, NULL, 0, &out, gy, out_count, argmax, ac, ranged,
+                                    count, PK_PASS_VERIFY, 0, 1)
+              == PK_ERR_INVALID_OPTION,
+          "verify is no pass of region pooling");
     free(x), free(y), free(gy), free(argmax), free(whole), free(ranged);
 }
 

@@ -92,8 +92,9 @@ static int32_t run(problem* p, int32_t isa, float* out, int64_t* argmax) {
     pk_roi_spec spec = p->spec;
     spec.isa = isa;
     for (int i = 0; i < GUARD; i++) out[i] = out[GUARD + p->out_count + i] = SENTINEL;
-    int32_t status = pk_roi_forward_f32(&spec, &p->in, p->x, p->x_count, p->boxes, p->box_count, p->batch, p->batch ? p->k : 0,
-                                        &p->out, out + GUARD, p->out_count, argmax, argmax ? p->out_count : 0, 0, p->k);
+    int32_t status =
+        pk_roi_forward_f32(&spec, &p->in, p->x, p->x_count, p->boxes, p->box_count, p->batch, p->batch ? p->k : 0,
+                           &p->out, out + GUARD, p->out_count, argmax, argmax ? p->out_count : 0, 0, p->k);
     int intact = 1;
     for (int i = 0; i < GUARD; i++) intact &= out[i] == SENTINEL && out[GUARD + p->out_count + i] == SENTINEL;
     CHECK(intact, "guard cells written");
@@ -117,7 +118,8 @@ static void levels_agree(void) {
             int64_t bad = -1;
             for (int64_t i = 0; i < p.out_count && bad < 0; i++)
                 if (!same(ref[GUARD + i], got[GUARD + i]) || (ref_idx && ref_idx[i] != got_idx[i])) bad = i;
-            CHECK(bad < 0, "trial %d, level %d, op %d: element %lld differs", trial, isa, (int)p.spec.op, (long long)bad);
+            CHECK(bad < 0, "trial %d, level %d, op %d: element %lld differs", trial, isa, (int)p.spec.op,
+                  (long long)bad);
         }
         free(ref);
         free(got);
@@ -140,15 +142,16 @@ static void backward(void) {
         for (int64_t i = 0; i < p.out_count; i++) gy[i] = frand() * 2 - 1;
         CHECK(run(&p, PK_ISA_AUTO, y, argmax) == PK_OK, "forward");
         const int reads_input = p.spec.op == PK_ROI_ALIGN_MAX || p.spec.op == PK_ROI_ALIGN_MAX_ONNXRUNTIME;
-        int32_t status = pk_roi_backward_f32(&p.spec, &p.in, reads_input ? p.x : NULL, reads_input ? p.x_count : 0, p.boxes,
-                                             p.box_count, p.batch, p.batch ? p.k : 0, &p.out, gy, p.out_count, argmax,
-                                             argmax ? p.out_count : 0, gx, p.x_count);
+        int32_t status = pk_roi_backward_f32(&p.spec, &p.in, reads_input ? p.x : NULL, reads_input ? p.x_count : 0,
+                                             p.boxes, p.box_count, p.batch, p.batch ? p.k : 0, &p.out, gy, p.out_count,
+                                             argmax, argmax ? p.out_count : 0, gx, p.x_count);
         CHECK(status == PK_OK, "backward, trial %d: status %d", trial, status);
         if (p.spec.op == PK_ROI_ALIGN_AVG) {
             double forward = 0, adjoint = 0;
             for (int64_t i = 0; i < p.out_count; i++) forward += (double)gy[i] * y[GUARD + i];
             for (int64_t i = 0; i < p.x_count; i++) adjoint += (double)gx[i] * p.x[i];
-            CHECK(fabs(forward - adjoint) <= 1e-4 * (1 + fabs(forward)), "adjoint, trial %d: %g vs %g", trial, forward, adjoint);
+            CHECK(fabs(forward - adjoint) <= 1e-4 * (1 + fabs(forward)), "adjoint, trial %d: %g vs %g", trial, forward,
+                  adjoint);
         }
         free(y);
         free(argmax);
@@ -179,23 +182,33 @@ static void statuses(void) {
     CHECK(run(&p, PK_ISA_SCALAR, out, NULL) == PK_ERR_OUTPUT_SHAPE_MISMATCH, "output size");
     p.spec = good;
     int64_t argmax[1];
-    CHECK(pk_roi_forward_f32(&p.spec, &p.in, p.x, p.x_count, p.boxes, p.box_count, p.batch, p.k, &p.out, out, p.out_count,
-                             argmax, 1, 0, p.k) == PK_ERR_INVALID_OPTION, "argmax for RoIAlign");
-    CHECK(pk_roi_forward_f32(&p.spec, &p.in, p.x, p.x_count, p.boxes, p.box_count, p.batch, p.k, &p.out, out, p.out_count,
-                             NULL, 0, 0, p.k + 1) == PK_ERR_INVALID_RANGE, "box range");
+    CHECK(pk_roi_forward_f32(&p.spec, &p.in, p.x, p.x_count, p.boxes, p.box_count, p.batch, p.k, &p.out, out,
+                             p.out_count, argmax, 1, 0, p.k)
+              == PK_ERR_INVALID_OPTION,
+          "argmax for RoIAlign");
+    CHECK(pk_roi_forward_f32(&p.spec, &p.in, p.x, p.x_count, p.boxes, p.box_count, p.batch, p.k, &p.out, out,
+                             p.out_count, NULL, 0, 0, p.k + 1)
+              == PK_ERR_INVALID_RANGE,
+          "box range");
     CHECK(pk_roi_forward_f32(&p.spec, &p.in, p.x, p.x_count, p.boxes, p.box_count - 1, p.batch, p.k, &p.out, out,
-                             p.out_count, NULL, 0, 0, p.k) == PK_ERR_BUFFER_TOO_SMALL, "boxes capacity");
+                             p.out_count, NULL, 0, 0, p.k)
+              == PK_ERR_BUFFER_TOO_SMALL,
+          "boxes capacity");
     CHECK(pk_roi_forward_f32(&p.spec, &p.in, p.x, p.x_count - 1, p.boxes, p.box_count, p.batch, p.k, &p.out, out,
-                             p.out_count, NULL, 0, 0, p.k) == PK_ERR_BUFFER_TOO_SMALL, "input capacity");
+                             p.out_count, NULL, 0, 0, p.k)
+              == PK_ERR_BUFFER_TOO_SMALL,
+          "input capacity");
     CHECK(pk_roi_forward_f32(NULL, &p.in, p.x, p.x_count, p.boxes, p.box_count, p.batch, p.k, &p.out, out, p.out_count,
-                             NULL, 0, 0, p.k) == PK_ERR_NULL_POINTER, "null spec");
+                             NULL, 0, 0, p.k)
+              == PK_ERR_NULL_POINTER,
+          "null spec");
     pk_tensor_desc rank1 = p.in;
     rank1.spatial_rank = 1;
     CHECK(pk_roi_check(&p.spec, &rank1, &p.out) == PK_ERR_INVALID_RANK, "rank");
     /* each kind of bad box, and the output untouched */
     const int64_t width = 5;
-    const float bad[][5] = {{0, NAN, 0, 1, 1}, {0, 0, INFINITY, 1, 1}, {0, 0, 0, 1e30f, 1}, {2, 0, 0, 1, 1}, {0.5f, 0, 0, 1, 1},
-                            {-1, 0, 0, 1, 1}};
+    const float bad[][5] = {{0, NAN, 0, 1, 1}, {0, 0, INFINITY, 1, 1}, {0, 0, 0, 1e30f, 1},
+                            {2, 0, 0, 1, 1},   {0.5f, 0, 0, 1, 1},     {-1, 0, 0, 1, 1}};
     problem q;
     random_problem(&q, 0); /* boxes with the index */
     float* qout = malloc(sizeof(float) * (q.out_count + 2 * GUARD));

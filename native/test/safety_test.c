@@ -39,8 +39,10 @@ static int guards_intact(const float* buffer, int64_t count) {
 /* Unpooling and max backward while another thread flips an index: every call ends with a status and writes
    nothing outside its output. */
 static void test_index_races(void) {
-    const int64_t planes = 4, side = 128, in_side = 64, count = planes * side * side, in_count = planes * in_side * in_side;
-    pk_tensor_desc in = {.layout = PK_LAYOUT_NCHW, .spatial_rank = 2, .batch = 1, .channels = planes, .spatial = {in_side, in_side}};
+    const int64_t planes = 4, side = 128, in_side = 64, count = planes * side * side,
+                  in_count = planes * in_side * in_side;
+    pk_tensor_desc in = {
+        .layout = PK_LAYOUT_NCHW, .spatial_rank = 2, .batch = 1, .channels = planes, .spatial = {in_side, in_side}};
     pk_tensor_desc out = in;
     out.spatial[0] = out.spatial[1] = side;
     float* values = malloc(sizeof(float) * in_count);
@@ -65,19 +67,20 @@ static void test_index_races(void) {
     }
     CHECK(statuses_ok && guards_ok, "unpooling under a racing index: statuses %d, guards %d", statuses_ok, guards_ok);
     /* the backward pass of max pooling 2x2 over the 128x128 planes reads the same indices */
-    pk_pool_spec pool = {.op = PK_OP_MAX, .spatial_rank = 2, .kernel = {2, 2}, .stride = {2, 2}, .dilation = {1, 1},
-                         .isa = PK_ISA_AUTO};
+    pk_pool_spec pool = {
+        .op = PK_OP_MAX, .spatial_rank = 2, .kernel = {2, 2}, .stride = {2, 2}, .dilation = {1, 1}, .isa = PK_ISA_AUTO};
     float* grad = malloc(sizeof(float) * in_count);
     for (int64_t i = 0; i < in_count; i++) grad[i] = 1.0f;
     statuses_ok = guards_ok = 1;
     for (int run = 0; run < 40; run++) {
         for (int64_t i = 0; i < count + 2 * GUARD; i++) y[i] = GUARD_VALUE;
-        const int32_t status = pk_pool_backward_f32(&pool, &out, NULL, 0, &in, NULL, 0, grad, in_count, idx, in_count,
-                                                    y + GUARD, count);
+        const int32_t status =
+            pk_pool_backward_f32(&pool, &out, NULL, 0, &in, NULL, 0, grad, in_count, idx, in_count, y + GUARD, count);
         statuses_ok &= status == PK_OK || status == PK_ERR_INVALID_INDEX;
         guards_ok &= guards_intact(y, count);
     }
-    CHECK(statuses_ok && guards_ok, "max backward under a racing index: statuses %d, guards %d", statuses_ok, guards_ok);
+    CHECK(statuses_ok && guards_ok, "max backward under a racing index: statuses %d, guards %d", statuses_ok,
+          guards_ok);
     __atomic_store_n(&f.stop, 1, __ATOMIC_RELAXED);
     pthread_join(thread, NULL);
     printf("safety_test: %d of 40 racing unpool runs saw the bad index\n", refused);
@@ -122,8 +125,13 @@ static void test_overflowing_sizes(void) {
    (ASan). */
 static void test_fractional_long_axis(void) {
     const int64_t length = 8471693, kernel = 2, outputs = 8469547;
-    pk_pool_spec spec = {.op = PK_OP_MAX, .window = PK_WINDOW_FRACTIONAL, .spatial_rank = 1, .kernel = {kernel},
-                         .stride = {1}, .dilation = {1}, .isa = PK_ISA_AUTO};
+    pk_pool_spec spec = {.op = PK_OP_MAX,
+                         .window = PK_WINDOW_FRACTIONAL,
+                         .spatial_rank = 1,
+                         .kernel = {kernel},
+                         .stride = {1},
+                         .dilation = {1},
+                         .isa = PK_ISA_AUTO};
     pk_tensor_desc in = {.layout = PK_LAYOUT_NCHW, .spatial_rank = 1, .batch = 1, .channels = 1, .spatial = {length}};
     pk_tensor_desc out = in;
     out.spatial[0] = outputs;
@@ -147,9 +155,14 @@ static void test_fractional_long_axis(void) {
 static void test_wide_averages(void) {
     const int64_t side = 4096, count = side * side;
     float* x = malloc(sizeof(float) * count);
-    pk_pool_spec spec = {.op = PK_OP_AVG, .spatial_rank = 2, .kernel = {side, side}, .stride = {1, 1},
-                         .dilation = {1, 1}, .divisor_mode = PK_DIVISOR_INCLUDE_PADDING};
-    pk_tensor_desc in = {.layout = PK_LAYOUT_NCHW, .spatial_rank = 2, .batch = 1, .channels = 1, .spatial = {side, side}};
+    pk_pool_spec spec = {.op = PK_OP_AVG,
+                         .spatial_rank = 2,
+                         .kernel = {side, side},
+                         .stride = {1, 1},
+                         .dilation = {1, 1},
+                         .divisor_mode = PK_DIVISOR_INCLUDE_PADDING};
+    pk_tensor_desc in = {
+        .layout = PK_LAYOUT_NCHW, .spatial_rank = 2, .batch = 1, .channels = 1, .spatial = {side, side}};
     pk_tensor_desc out = in;
     out.spatial[0] = out.spatial[1] = 1;
     for (int kind = 0; kind < 2; kind++) {
@@ -158,7 +171,8 @@ static void test_wide_averages(void) {
             if (kind == 0) {
                 x[i] = 0.1f;
             } else { /* Box-Muller from the seeded generator */
-                const double u = ((double)(next_random() >> 11) + 0.5) * 0x1.0p-53, v = (double)(next_random() >> 11) * 0x1.0p-53;
+                const double u = ((double)(next_random() >> 11) + 0.5) * 0x1.0p-53,
+                             v = (double)(next_random() >> 11) * 0x1.0p-53;
                 x[i] = (float)(100.0 + sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v));
             }
             exact += x[i];

@@ -44,18 +44,24 @@ static int draw_problem(int family, pk_pool_spec* s, pk_tensor_desc* in, pk_tens
     s->divisor_override = uniform(0, 5) == 0 ? uniform(1, 7) : 0;
     s->nan_mode = uniform(0, 1);
     *in = (pk_tensor_desc){.layout = family == 0 || family == 5 ? PK_LAYOUT_NHWC : PK_LAYOUT_NCHW,
-                           .spatial_rank = s->spatial_rank, .batch = uniform(1, 2),
+                           .spatial_rank = s->spatial_rank,
+                           .batch = uniform(1, 2),
                            .channels = channel_choices[uniform(0, 14)]};
     for (int i = 0; i < s->spatial_rank; i++) {
         const int inner = i == s->spatial_rank - 1;
         int64_t size;
         switch (family) {
-        case 1: size = inner ? uniform(24, 90) : uniform(1, 6); break;   /* long channels-first rows */
-        case 2: size = inner ? uniform(3, 40) : uniform(1, 8); break;    /* short rows: tiles */
+        case 1: size = inner ? uniform(24, 90) : uniform(1, 6); break; /* long channels-first rows */
+        case 2: size = inner ? uniform(3, 40) : uniform(1, 8); break;  /* short rows: tiles */
         case 3: size = s->spatial_rank == 1 ? uniform(1, 64) : uniform(1, s->spatial_rank == 2 ? 8 : 4); break;
         case 4: size = uniform(1, s->spatial_rank == 3 ? 6 : 12); break; /* global windows */
-        case 5: size = uniform(s->spatial_rank == 1 ? 257 : s->spatial_rank == 2 ? 17 : 7, /* past the tap lists */
-                               s->spatial_rank == 1 ? 300 : s->spatial_rank == 2 ? 19 : 8);
+        case 5:
+            size = uniform(s->spatial_rank == 1   ? 257
+                           : s->spatial_rank == 2 ? 17
+                                                  : 7, /* past the tap lists */
+                           s->spatial_rank == 1   ? 300
+                           : s->spatial_rank == 2 ? 19
+                                                  : 8);
             break;
         default: size = uniform(1, s->spatial_rank == 3 ? 9 : 30);
         }
@@ -127,8 +133,8 @@ static int run_variant(const pk_variant* v, const pk_plan* plan, const float* x,
                     : !same_float(y[GUARD + i], expected[i]) || (with_indices && idx[GUARD + i] != expected_indices[i]))
             wrong = i;
     if (wrong >= 0)
-        fprintf(stderr, "%s: element %lld got %g [%lld] want %g [%lld]\n", v->name, (long long)wrong,
-                y[GUARD + wrong], with_indices ? (long long)idx[GUARD + wrong] : 0LL, expected[wrong],
+        fprintf(stderr, "%s: element %lld got %g [%lld] want %g [%lld]\n", v->name, (long long)wrong, y[GUARD + wrong],
+                with_indices ? (long long)idx[GUARD + wrong] : 0LL, expected[wrong],
                 with_indices ? (long long)expected_indices[wrong] : 0LL);
     free(y);
     free(idx);
@@ -143,7 +149,7 @@ static void problem(level* levels, int level_count, int family, int number) {
     const int fill = (int)uniform(0, 2);
     float* x = malloc(sizeof(float) * in_volume);
     for (int64_t i = 0; i < in_volume; i++) {
-        x[i] = fill == 1 ? (float)uniform(-1000000, 1000000) / 7919.0f /* fine: reordered sums differ */
+        x[i] = fill == 1 ? (float)uniform(-1000000, 1000000) / 7919.0f             /* fine: reordered sums differ */
                          : (float)uniform(-8, 8) * (uniform(0, 1) ? 1.0f : 0.25f); /* coarse: ties */
         if (fill == 2) {
             const int64_t r = uniform(0, 19);
@@ -175,8 +181,11 @@ static void problem(level* levels, int level_count, int family, int number) {
     const int32_t status = pk_plan_init(&plan, &s, &in, &out);
     CHECK(status == PK_OK, "problem %d: plan status %d", number, status);
     if (status == PK_OK && relaxed) { /* the scalar kernel: the definition of relaxed averages */
-        const pk_variant scalar = {"pk_f32_avgpool__scalar (relaxed)", "scalar-relaxed", pk_f32_avgpool__scalar,
-                                   PK_STRATEGIES, {PK_REDUCE_SUM_RELAXED, 0, 0, 0}};
+        const pk_variant scalar = {"pk_f32_avgpool__scalar (relaxed)",
+                                   "scalar-relaxed",
+                                   pk_f32_avgpool__scalar,
+                                   PK_STRATEGIES,
+                                   {PK_REDUCE_SUM_RELAXED, 0, 0, 0}};
         CHECK(run_variant(&scalar, &plan, x, out_volume, expected, expected_indices, 0, -1, &exact),
               "problem %d: the scalar relaxed average", number);
     }
@@ -188,11 +197,13 @@ static void problem(level* levels, int level_count, int family, int number) {
                 const pk_variant* v = &lv->table.variants[r];
                 if (v->kind.reduce != reduce || !lv->accepts(v, &plan, with_indices)) continue;
                 const pool_ref_avg* bound = relaxed ? &exact : NULL;
-                const int whole = run_variant(v, &plan, x, out_volume, expected, expected_indices, with_indices, -1, bound);
-                const int sliced = run_variant(v, &plan, x, out_volume, expected, expected_indices, with_indices, cut, bound);
+                const int whole =
+                    run_variant(v, &plan, x, out_volume, expected, expected_indices, with_indices, -1, bound);
+                const int sliced =
+                    run_variant(v, &plan, x, out_volume, expected, expected_indices, with_indices, cut, bound);
                 CHECK(whole && sliced, "problem %d (family %d, op %lld, layout %lld, rank %lld, C %lld): %s %s", number,
-                      family, (long long)s.op, (long long)in.layout, (long long)s.spatial_rank,
-                      (long long)in.channels, v->name, whole ? "in slices" : "whole");
+                      family, (long long)s.op, (long long)in.layout, (long long)s.spatial_rank, (long long)in.channels,
+                      v->name, whole ? "in slices" : "whole");
                 lv->runs[r]++;
             }
         }
@@ -214,7 +225,8 @@ int main(void) {
     if (pk_dispatch_cpu_isa() >= PK_ISA_AVX2)
         levels[level_count++] = (level){"avx2", PK_ISA_AVX2, pk_variants__avx2(), pk_variant_accepts__avx2, {0}};
     if (pk_dispatch_cpu_isa() >= PK_ISA_AVX512)
-        levels[level_count++] = (level){"avx512", PK_ISA_AVX512, pk_variants__avx512(), pk_variant_accepts__avx512, {0}};
+        levels[level_count++] =
+            (level){"avx512", PK_ISA_AVX512, pk_variants__avx512(), pk_variant_accepts__avx512, {0}};
 #endif
     if (level_count == 0) {
         printf("variant_test: this CPU or build has no SIMD level\n");

@@ -16,17 +16,17 @@ int pk_variant_accepts__avx512(const pk_variant* variant, const pk_plan* plan, i
 }
 
 void pk_f32_maxpool__avx512(const pk_plan* p, const float* input, float* output, int64_t* indices, int64_t row_begin,
-                          int64_t row_end) {
+                            int64_t row_end) {
     run_chosen(p, PK_OP_MAX, pk_f32_maxpool__scalar, input, output, indices, row_begin, row_end);
 }
 
 void pk_f32_minpool__avx512(const pk_plan* p, const float* input, float* output, int64_t* indices, int64_t row_begin,
-                          int64_t row_end) {
+                            int64_t row_end) {
     run_chosen(p, PK_OP_MIN, pk_f32_minpool__scalar, input, output, indices, row_begin, row_end);
 }
 
 void pk_f32_avgpool__avx512(const pk_plan* p, const float* input, float* output, int64_t* indices, int64_t row_begin,
-                          int64_t row_end) {
+                            int64_t row_end) {
     run_chosen(p, PK_OP_AVG, pk_f32_avgpool__scalar, input, output, 0, row_begin, row_end);
     (void)indices;
 }

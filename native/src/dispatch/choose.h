@@ -31,7 +31,10 @@ enum {
 #define PK_PATH_SUFFIX_PK_REDUCE_SUM_RELAXED "-relaxed"
 #undef PK_VARIANT
 #define PK_VARIANT(strategy, kernel, reduce, indices, propagate, param) \
-    {#kernel, PK_ISA_NAME ":" #strategy PK_PATH_SUFFIX_##reduce, kernel, PK_STRATEGY_##strategy, \
+    {#kernel, \
+     PK_ISA_NAME ":" #strategy PK_PATH_SUFFIX_##reduce, \
+     kernel, \
+     PK_STRATEGY_##strategy, \
      {reduce, indices, propagate, param}},
 static const pk_variant variants[PK_ROWS] = {
 #include PK_VARIANT_LIST
@@ -97,12 +100,12 @@ static int32_t choose(const pk_plan* p, int reduce, int with_indices) {
     const int contiguous = p->in_stride[PK_C] == 1 && p->out_stride[PK_C] == 1;
     if (plane_group(p)) /* small planes, whole in registers */
         return path_of(PK_STRATEGY_planes, reduce, with_indices, propagate, 0);
-    if (across && !taps_listed && big_fits(p))
-        return path_of(PK_STRATEGY_big, reduce, with_indices, propagate, 1);
+    if (across && !taps_listed && big_fits(p)) return path_of(PK_STRATEGY_big, reduce, with_indices, propagate, 1);
     if (!with_indices && whole_planes(p)) /* global pooling of channels-first planes */
         return path_of(PK_STRATEGY_whole, reduce, 0, propagate, 0);
     if (across)
-        return across_fits(p, contiguous) ? path_of(PK_STRATEGY_across, reduce, with_indices, propagate, contiguous) : 0;
+        return across_fits(p, contiguous) ? path_of(PK_STRATEGY_across, reduce, with_indices, propagate, contiguous)
+                                          : 0;
     int64_t lo_w, hi_w;
     pk_interior(&ax[2], &lo_w, &hi_w);
     /* short rows: channels-last tiles; with indices only where windows reach past the row's ends, whose outputs
@@ -127,8 +130,8 @@ static inline int32_t choose_for_op(const pk_plan* p, int32_t op, int with_indic
 }
 
 /* An op's kernel at this level without a prepared path: chosen now, or the scalar one. */
-static inline void run_chosen(const pk_plan* p, int32_t op, pk_pool_kernel_fn scalar, const float* input,
-                              float* output, int64_t* indices, int64_t row_begin, int64_t row_end) {
+static inline void run_chosen(const pk_plan* p, int32_t op, pk_pool_kernel_fn scalar, const float* input, float* output,
+                              int64_t* indices, int64_t row_begin, int64_t row_end) {
     const pk_pool_kernel_fn kernel = path_kernel(choose_for_op(p, op, indices != 0));
     (kernel ? kernel : scalar)(p, input, output, indices, row_begin, row_end);
 }

@@ -71,8 +71,7 @@ static void init_once(void) {
         init();
         __atomic_store_n(&once_state, 2, __ATOMIC_RELEASE);
     } else {
-        while (__atomic_load_n(&once_state, __ATOMIC_ACQUIRE) != 2) {
-        }
+        while (__atomic_load_n(&once_state, __ATOMIC_ACQUIRE) != 2) {}
     }
 }
 
@@ -91,9 +90,11 @@ pk_pool_kernel_fn pk_dispatch_kernel(int32_t op, int32_t isa) {
     if (isa == PK_ISA_AUTO) isa = default_isa;
     if (isa < PK_ISA_SCALAR || isa > cpu_isa) return 0;
 #if defined(__x86_64__) && defined(PK_HAVE_X86_KERNELS)
-#define PK_LEVELS(name) {name##__scalar, name##__avx2, name##__avx512}
+#define PK_LEVELS(name) \
+    { name##__scalar, name##__avx2, name##__avx512 }
 #else
-#define PK_LEVELS(name) {name##__scalar}
+#define PK_LEVELS(name) \
+    { name##__scalar }
 #endif
     static const pk_pool_kernel_fn max_kernels[] = PK_LEVELS(pk_f32_maxpool);
     static const pk_pool_kernel_fn avg_kernels[] = PK_LEVELS(pk_f32_avgpool);
@@ -162,8 +163,10 @@ const char* pk_dispatch_path_name(const pk_plan* plan, int32_t isa, int32_t path
     static const char* const scalar_relaxed[] = {"scalar-relaxed", "avx2:scalar-relaxed", "avx512:scalar-relaxed"};
     if (isa < PK_ISA_SCALAR || isa > PK_ISA_AVX512) return "unknown";
     if (path == 0) return pk_avg_relaxed(plan) ? scalar_relaxed[isa] : scalar[isa];
-    if (path == PK_PATH_METHOD_ACROSS) return isa == PK_ISA_AVX2 ? "avx2:across" : isa == PK_ISA_AVX512 ? "avx512:across" : "unknown";
-    if (path == PK_PATH_METHOD_ALONG) return isa == PK_ISA_AVX2 ? "avx2:along" : isa == PK_ISA_AVX512 ? "avx512:along" : "unknown";
+    if (path == PK_PATH_METHOD_ACROSS)
+        return isa == PK_ISA_AVX2 ? "avx2:across" : isa == PK_ISA_AVX512 ? "avx512:across" : "unknown";
+    if (path == PK_PATH_METHOD_ALONG)
+        return isa == PK_ISA_AVX2 ? "avx2:along" : isa == PK_ISA_AVX512 ? "avx512:along" : "unknown";
     const pk_variant_table table = variants_of(isa);
     return path >= 1 && path <= table.count ? table.variants[path - 1].path_name : "unknown";
 }

@@ -31,7 +31,8 @@ static inline __attribute__((always_inline)) void line_across(const pk_plan* p, 
     for (int64_t ow = 0; ow < p->axis[2].out; ow++) {
         w[2] = pk_window_of(&p->axis[2], ow);
         for (int64_t c = c_begin; c < c_end; c += PK_MV) {
-            const int64_t count = c_end - c < PK_MV ? c_end - c : PK_MV, o = line + ow * p->out_stride[PK_W] + c * out_cs;
+            const int64_t count = c_end - c < PK_MV ? c_end - c : PK_MV,
+                          o = line + ow * p->out_stride[PK_W] + c * out_cs;
             store_lanes(output + o, out_cs, count, fn(p, in + c * cs, cs, count, w, c, o, out_cs));
         }
     }

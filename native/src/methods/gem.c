@@ -22,9 +22,7 @@ static inline double gem_power(double r, double p) {
 }
 
 /* max(x, eps) with NaN propagating (C's fmax would drop it). */
-static inline double clamped(float x, double eps) {
-    return isnan(x) ? NAN : (double)x > eps ? (double)x : eps;
-}
+static inline double clamped(float x, double eps) { return isnan(x) ? NAN : (double)x > eps ? (double)x : eps; }
 
 /* The window's largest clamped value, NaN if a tap is NaN. */
 static double window_zmax(const pk_plan* p, const float* in, const pk_window w[3]) {
@@ -63,8 +61,8 @@ static float gem_pixel(const pk_plan* p, const float* in, const pk_window w[3], 
     return (float)(zmax * pk_fixed_pow(window_mean_power(p, in, w, power, zmax, 0), 1.0 / power));
 }
 
-void pk_f32_gempool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
-                            int64_t row_begin, int64_t row_end) {
+void pk_f32_gempool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices, int64_t row_begin,
+                            int64_t row_end) {
     pk_window_rows(p, input, output, indices, row_begin, row_end, gem_pixel);
 }
 

@@ -45,8 +45,8 @@ static float lip_pixel(const pk_plan* p, const float* in, const pk_window w[3], 
     return (float)(num / den);
 }
 
-void pk_f32_lippool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
-                            int64_t row_begin, int64_t row_end) {
+void pk_f32_lippool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices, int64_t row_begin,
+                            int64_t row_end) {
     pk_window_rows(p, input, output, indices, row_begin, row_end, lip_pixel);
 }
 
@@ -72,6 +72,7 @@ void pk_lippool_window_backward(const pk_plan* p, const float* in, const pk_wind
         const int64_t index = pk_plane_index(p, id, ih, iw);
         const double weight = pk_fixed_exp((double)logit(p, n, c, tap, index) - (double)m) / den;
         grad_in[tap] += (float)((double)grad * weight);
-        if (grad_logits) grad_logits[logit_offset(p, n, c, tap, index)] += (float)((double)grad * weight * ((double)in[tap] - y));
+        if (grad_logits)
+            grad_logits[logit_offset(p, n, c, tap, index)] += (float)((double)grad * weight * ((double)in[tap] - y));
     }
 }

@@ -23,26 +23,30 @@ static int finite(double v) { return !isnan(v) && !isinf(v); }
 int32_t pk_method_plan(pk_plan* plan, const pk_pool_spec* spec, const pk_method_spec* method) {
     if (plan->op < PK_OP_SOFT) return PK_ERR_INVALID_OP;
     if (plan->axis[2].window == PK_WINDOW_FRACTIONAL) return PK_ERR_INVALID_OP;
-    if (plan->op == PK_OP_S3POOL) { /* its windows: max pooling with kernel = stride, no start padding, s - 1 at the end */
+    if (plan->op
+        == PK_OP_S3POOL) { /* its windows: max pooling with kernel = stride, no start padding, s - 1 at the end */
         for (int a = 3 - plan->rank; a < 3; a++) {
             const pk_axis* x = &plan->axis[a];
             if (x->window != PK_WINDOW_SLIDING || x->stride != x->kernel || x->dilation != 1 || x->pad_begin != 0
                 || x->pad_end != x->kernel - 1)
                 return PK_ERR_INVALID_KERNEL;
         }
-        if (spec->index_format < PK_INDEX_PLANE || spec->index_format > PK_INDEX_CHANNELS_LAST_BATCH) return PK_ERR_INVALID_OPTION;
+        if (spec->index_format < PK_INDEX_PLANE || spec->index_format > PK_INDEX_CHANNELS_LAST_BATCH)
+            return PK_ERR_INVALID_OPTION;
         plan->index_format = (int32_t)spec->index_format;
         plan->nan_mode = PK_NAN_PROPAGATE; /* PyTorch's max pooling */
     }
     if (!method) /* SoftPool, stochastic inference and S3Pool inference have no parameters */
-        return plan->op == PK_OP_SOFT || plan->op == PK_OP_STOCHASTIC || plan->op == PK_OP_S3POOL ? PK_OK : PK_ERR_NULL_POINTER;
+        return plan->op == PK_OP_SOFT || plan->op == PK_OP_STOCHASTIC || plan->op == PK_OP_S3POOL ? PK_OK
+                                                                                                  : PK_ERR_NULL_POINTER;
     if (!mode_allowed(plan->op, method->params_mode)) return PK_ERR_INVALID_OPTION;
     plan->params_mode = (int32_t)method->params_mode;
     plan->method_given = 1;
     switch (plan->op) {
     case PK_OP_GEM:
         if (!(method->eps > 0) || !finite(method->eps)) return PK_ERR_INVALID_OPTION;
-        if (method->params_mode == PK_PARAMS_SCALAR && (!(method->p > 0) || !finite(method->p))) return PK_ERR_INVALID_OPTION;
+        if (method->params_mode == PK_PARAMS_SCALAR && (!(method->p > 0) || !finite(method->p)))
+            return PK_ERR_INVALID_OPTION;
         plan->method_p = method->params_mode == PK_PARAMS_SCALAR ? method->p : 0.0;
         plan->method_eps = method->eps;
         break;
@@ -76,7 +80,8 @@ int32_t pk_method_plan(pk_plan* plan, const pk_pool_spec* spec, const pk_method_
 
 int32_t pk_method_plan_without(pk_plan* plan, const pk_pool_spec* spec) {
     if (plan->op < PK_OP_SOFT) return PK_OK;
-    if (plan->op != PK_OP_SOFT && plan->op != PK_OP_STOCHASTIC && plan->op != PK_OP_S3POOL) return PK_ERR_INVALID_OPTION;
+    if (plan->op != PK_OP_SOFT && plan->op != PK_OP_STOCHASTIC && plan->op != PK_OP_S3POOL)
+        return PK_ERR_INVALID_OPTION;
     return pk_method_plan(plan, spec, NULL);
 }
 
@@ -129,13 +134,13 @@ static int64_t params_extent(const pk_plan* p) {
 }
 
 /* Visits the element offsets of params shaped like the output (or the input) through its strides. */
-#define PK_FOR_EACH_ELEMENT(p, size, stride, offset)                                                         \
-    for (int64_t n_ = 0; n_ < (p)->batch; n_++)                                                              \
-        for (int64_t c_ = 0; c_ < (p)->channels; c_++)                                                       \
-            for (int64_t d_ = 0; d_ < (size)[0]; d_++)                                                       \
-                for (int64_t h_ = 0; h_ < (size)[1]; h_++)                                                   \
+#define PK_FOR_EACH_ELEMENT(p, size, stride, offset) \
+    for (int64_t n_ = 0; n_ < (p)->batch; n_++) \
+        for (int64_t c_ = 0; c_ < (p)->channels; c_++) \
+            for (int64_t d_ = 0; d_ < (size)[0]; d_++) \
+                for (int64_t h_ = 0; h_ < (size)[1]; h_++) \
                     for (int64_t w_ = 0, offset = n_ * (stride)[PK_N] + c_ * (stride)[PK_C] + d_ * (stride)[PK_D] \
-                                                  + h_ * (stride)[PK_H];                                     \
+                                                  + h_ * (stride)[PK_H]; \
                          w_ < (size)[2]; w_++, offset += (stride)[PK_W])
 
 static int valid_param(const pk_plan* p, float v) {
@@ -164,11 +169,10 @@ int32_t pk_method_check_params(const pk_plan* p, const float* params, int64_t ca
     return PK_OK;
 }
 
-int32_t pk_method_backward_f32(const pk_pool_spec* spec, const pk_method_spec* method,
-                               const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
-                               const pk_tensor_desc* output, const float* grad_output, int64_t grad_output_capacity,
-                               const float* params, int64_t params_capacity,
-                               float* grad_input, int64_t grad_input_capacity,
+int32_t pk_method_backward_f32(const pk_pool_spec* spec, const pk_method_spec* method, const pk_tensor_desc* input,
+                               const float* input_data, int64_t input_capacity, const pk_tensor_desc* output,
+                               const float* grad_output, int64_t grad_output_capacity, const float* params,
+                               int64_t params_capacity, float* grad_input, int64_t grad_input_capacity,
                                float* grad_params, int64_t grad_params_capacity) {
     pk_plan plan, *p = &plan;
     int32_t status = pk_plan_init(p, spec, input, output);
@@ -177,19 +181,21 @@ int32_t pk_method_backward_f32(const pk_pool_spec* spec, const pk_method_spec* m
     int64_t size[5], stride[5], extent; /* grad_input is written through the input's strides */
     if ((status = pk_plan_tensor(input, p->rank, 1, size, stride, &extent)) != PK_OK) return status;
     if ((status = pk_check_buffer(input_data, input_capacity, p->in_extent, sizeof(float))) != PK_OK) return status;
-    if ((status = pk_check_buffer(grad_output, grad_output_capacity, p->out_extent, sizeof(float))) != PK_OK) return status;
-    if ((status = pk_check_buffer(grad_input, grad_input_capacity, p->in_extent, sizeof(float))) != PK_OK) return status;
+    if ((status = pk_check_buffer(grad_output, grad_output_capacity, p->out_extent, sizeof(float))) != PK_OK)
+        return status;
+    if ((status = pk_check_buffer(grad_input, grad_input_capacity, p->in_extent, sizeof(float))) != PK_OK)
+        return status;
     if ((status = pk_method_check_params(p, params, params_capacity)) != PK_OK) return status;
     p->params = params;
     /* the parameter gradient: GEM's p, MIXED's lambda (not drawn ones), LIP's logits */
     int64_t grad_extent = 0;
     if (p->op == PK_OP_GEM || (p->op == PK_OP_MIXED && p->params_mode != PK_PARAMS_UNIFORMS))
         grad_extent = p->params_mode == PK_PARAMS_SCALAR ? 1 : params_extent(p);
-    else if (p->op == PK_OP_LIP)
-        grad_extent = params_extent(p);
+    else if (p->op == PK_OP_LIP) grad_extent = params_extent(p);
     if (grad_params) {
         if (grad_extent == 0) return PK_ERR_INVALID_OPTION;
-        if ((status = pk_check_buffer(grad_params, grad_params_capacity, grad_extent, sizeof(float))) != PK_OK) return status;
+        if ((status = pk_check_buffer(grad_params, grad_params_capacity, grad_extent, sizeof(float))) != PK_OK)
+            return status;
     }
     const int64_t in_size[3] = {p->axis[0].in, p->axis[1].in, p->axis[2].in};
     PK_FOR_EACH_ELEMENT(p, in_size, p->in_stride, i) grad_input[i] = 0.0f;
@@ -221,13 +227,12 @@ int32_t pk_method_backward_f32(const pk_pool_spec* spec, const pk_method_spec* m
                         case PK_OP_GEM: pk_gempool_window_backward(p, in, w, c, grad, gin, &channel); break;
                         case PK_OP_STOCHASTIC: pk_stochasticpool_window_backward(p, in, w, o, grad, gin); break;
                         case PK_OP_S3POOL: pk_s3pool_window_backward(p, in, w, n, grad, gin); break;
-                        case PK_OP_LIP:
-                            pk_lippool_window_backward(p, in, w, n, c, grad, gin, grad_params);
-                            break;
+                        case PK_OP_LIP: pk_lippool_window_backward(p, in, w, n, c, grad, gin, grad_params); break;
                         default: {
                             double lambda_grad = 0.0;
                             pk_mixedpool_window_backward(p, in, w, c, o, grad, gin, &lambda_grad);
-                            if (grad_params && p->params_mode == PK_PARAMS_OUTPUT_MAP) grad_params[o] = (float)lambda_grad;
+                            if (grad_params && p->params_mode == PK_PARAMS_OUTPUT_MAP)
+                                grad_params[o] = (float)lambda_grad;
                             channel += lambda_grad;
                         }
                         }

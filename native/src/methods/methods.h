@@ -20,7 +20,8 @@ static inline int64_t pk_plane_index(const pk_plan* p, int64_t id, int64_t ih, i
 /* The plane index reported for a window without a chosen tap: its first tap inside the input, or its origin
    clamped into the input (as max pooling's). */
 static inline int64_t pk_window_first_index(const pk_plan* p, const pk_window w[3]) {
-    return pk_plane_index(p, pk_window_first_coordinate(&p->axis[0], &w[0]), pk_window_first_coordinate(&p->axis[1], &w[1]),
+    return pk_plane_index(p, pk_window_first_coordinate(&p->axis[0], &w[0]),
+                          pk_window_first_coordinate(&p->axis[1], &w[1]),
                           pk_window_first_coordinate(&p->axis[2], &w[2]));
 }
 

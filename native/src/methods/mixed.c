@@ -22,7 +22,8 @@ static inline float mixed_value(double lambda, float max, float avg) {
 /* The average share of a window's output gradient per tap, as average pooling's backward divides it. */
 static inline double avg_share(const pk_plan* p, const pk_window w[3], double grad) {
     if (pk_adaptive_per_axis(p))
-        return grad / (double)(w[0].last - w[0].first) / (double)(w[1].last - w[1].first) / (double)(w[2].last - w[2].first);
+        return grad / (double)(w[0].last - w[0].first) / (double)(w[1].last - w[1].first)
+               / (double)(w[2].last - w[2].first);
     const int64_t divisor = pk_avg_divisor(p, w);
     return divisor == 0 ? 0.0 : grad / (double)divisor;
 }
@@ -37,8 +38,8 @@ static float mixed_pixel(const pk_plan* p, const float* in, const pk_window w[3]
     return mixed_value(mixed_lambda(p, c, o), max, pk_avg_pixel(p, in, w));
 }
 
-void pk_f32_mixedpool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
-                              int64_t row_begin, int64_t row_end) {
+void pk_f32_mixedpool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices, int64_t row_begin,
+                              int64_t row_end) {
     pk_window_rows(p, input, output, indices, row_begin, row_end, mixed_pixel);
 }
 
@@ -48,7 +49,8 @@ void pk_mixedpool_window_backward(const pk_plan* p, const float* in, const pk_wi
     float max;
     int64_t max_index;
     pk_extremum_pixel(p, in, w, &max, &max_index, 0);
-    if (pk_window_taps(w) > 0 && lambda != 0.0) grad_in[pk_plane_offset(p, max_index)] += (float)(lambda * (double)grad);
+    if (pk_window_taps(w) > 0 && lambda != 0.0)
+        grad_in[pk_plane_offset(p, max_index)] += (float)(lambda * (double)grad);
     if (lambda != 1.0) {
         const float share = (float)avg_share(p, w, (1.0 - lambda) * (double)grad);
         PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) grad_in[tap] += share;

@@ -37,8 +37,8 @@ static float s3pool_pixel(const pk_plan* p, const float* in, const pk_window giv
     return y;
 }
 
-void pk_f32_s3pool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
-                           int64_t row_begin, int64_t row_end) {
+void pk_f32_s3pool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices, int64_t row_begin,
+                           int64_t row_end) {
     pk_window_rows(p, input, output, indices, row_begin, row_end, s3pool_pixel);
 }
 

@@ -37,8 +37,8 @@ static float softpool_pixel(const pk_plan* p, const float* in, const pk_window w
     return (float)(num / den); /* den >= 1: the maximum's own term */
 }
 
-void pk_f32_softpool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
-                             int64_t row_begin, int64_t row_end) {
+void pk_f32_softpool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices, int64_t row_begin,
+                             int64_t row_end) {
     pk_window_rows(p, input, output, indices, row_begin, row_end, softpool_pixel);
 }
 
@@ -62,6 +62,7 @@ void pk_softpool_window_backward(const pk_plan* p, const float* in, const pk_win
         const float v = in[tap];
         if (v == -INFINITY) continue; /* weight 0: no contribution */
         const double weight = pk_fixed_exp((double)v - (double)m) / den;
-        grad_in[tap] += (float)((double)grad * weight * (1.0 + ((double)v - y))); /* x - y first: exact near the maximum even for huge x */
+        grad_in[tap] += (float)((double)grad * weight
+                                * (1.0 + ((double)v - y))); /* x - y first: exact near the maximum even for huge x */
     }
 }

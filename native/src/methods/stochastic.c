@@ -83,7 +83,7 @@ void pk_stochasticpool_window_backward(const pk_plan* p, const float* in, const 
         s2 += a * a;
     }
     if (!nan && !(s > 0)) return; /* y = 0 is constant there */
-    if (nan || isinf(s)) { /* the output is NaN or infinite: no derivative */
+    if (nan || isinf(s)) {        /* the output is NaN or infinite: no derivative */
         PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) grad_in[tap] += NAN;
         return;
     }

@@ -27,8 +27,8 @@ typedef struct channel_source {
 
 /* Channels [0, count) of one output pixel, count <= PK_UNROLL * PK_VW, over taps offset[t] from src.in with
    spatial indices index[t]. */
-PK_INLINE void pixel_channels(channel_source src, tap_list taps, int64_t first_index, divide_by divisor,
-                              int64_t count, channel_dest dest, const pk_kind k) {
+PK_INLINE void pixel_channels(channel_source src, tap_list taps, int64_t first_index, divide_by divisor, int64_t count,
+                              channel_dest dest, const pk_kind k) {
     int64_t n[PK_UNROLL];
     acc a[PK_UNROLL];
     for (int u = 0; u < PK_UNROLL; u++) {
@@ -43,7 +43,8 @@ PK_INLINE void pixel_channels(channel_source src, tap_list taps, int64_t first_i
             const float *even_tap = src.in + taps.offset[t], *odd_tap = src.in + taps.offset[t + 1];
             for (int u = 0; u < PK_UNROLL; u++)
                 if (n[u] > 0) {
-                    a[u].value = vf_add(a[u].value, load_channels(even_tap + u * PK_VW * src.cs, n[u], src.offsets, k.param));
+                    a[u].value =
+                        vf_add(a[u].value, load_channels(even_tap + u * PK_VW * src.cs, n[u], src.offsets, k.param));
                     odd[u] = vf_add(odd[u], load_channels(odd_tap + u * PK_VW * src.cs, n[u], src.offsets, k.param));
                 }
         }
@@ -60,8 +61,9 @@ PK_INLINE void pixel_channels(channel_source src, tap_list taps, int64_t first_i
             const vi idx = vi_set1(k.indices ? taps.index[t] : 0);
             for (int u = 0; u < PK_UNROLL; u++)
                 if (n[u] > 0)
-                    acc_update(&a[u], load_value(load_channels(tap + u * PK_VW * src.cs, n[u], src.offsets, k.param), k),
-                               idx, k);
+                    acc_update(&a[u],
+                               load_value(load_channels(tap + u * PK_VW * src.cs, n[u], src.offsets, k.param), k), idx,
+                               k);
         }
     }
     for (int u = 0; u < PK_UNROLL; u++)
@@ -156,8 +158,8 @@ PK_INLINE void line_across_channels(const across_call* call, const int64_t at[3]
     w[1] = pk_window_fast(&ax[1], oh, lo[1], hi[1]);
     const int interior_line = od >= lo[0] && od < hi[0] && oh >= lo[1] && oh < hi[1] && call->interior.count > 0;
     const float* in = call->input + n * p->in_stride[PK_N] + c_begin * cs;
-    float* out = call->output + n * p->out_stride[PK_N] + c_begin * out_cs + od * p->out_stride[PK_D]
-                 + oh * p->out_stride[PK_H];
+    float* out =
+        call->output + n * p->out_stride[PK_N] + c_begin * out_cs + od * p->out_stride[PK_D] + oh * p->out_stride[PK_H];
     int64_t* index = k.indices ? call->indices + (out - call->output) : 0;
     const int64_t ow_lo = interior_line ? lo[2] : ax[2].out, ow_hi = interior_line ? hi[2] : ax[2].out;
     int64_t border_offset[PK_MAX_TAPS], border_index[PK_MAX_TAPS];
@@ -199,9 +201,10 @@ PK_INLINE void line_across_channels(const across_call* call, const int64_t at[3]
             if (ow == ax[2].out) break;
         }
         w[2] = pk_window_of(&ax[2], ow);
-        const int64_t first = (pk_window_first_coordinate(&ax[0], &w[0]) * ax[1].in
-                               + pk_window_first_coordinate(&ax[1], &w[1])) * ax[2].in
-                              + pk_window_first_coordinate(&ax[2], &w[2]);
+        const int64_t first =
+            (pk_window_first_coordinate(&ax[0], &w[0]) * ax[1].in + pk_window_first_coordinate(&ax[1], &w[1]))
+                * ax[2].in
+            + pk_window_first_coordinate(&ax[2], &w[2]);
         const int64_t taps = list_taps(p, w, border_offset, border_index);
         pixel((channel_source){in, cs, channel_offsets}, (tap_list){border_offset, border_index, taps}, first,
               !pk_reduce_sums(k.reduce) ? PK_NO_DIVISION : window_divide(p, w), channels,
@@ -247,29 +250,29 @@ PK_INLINE void rows_across_channels(const pk_plan* p, const float* input, float*
    channels gathered, one copy per kind of the along variants, so that the three strides of a kind share it; each
    copy a function of its own (a single function holding all nine takes the compiler minutes). Defined in
    along-borders-<isa>.c. */
-#define PK_ALONG_BORDER(border, reduce_, indices_, propagate_)                                                      \
-    static __attribute__((noinline)) void border(const pk_plan* p, const float* input, float* output,             \
-                                                 int64_t* indices, int64_t row_begin, int64_t row_end) {          \
-        rows_across_channels(p, input, output, indices, row_begin, row_end, 1 /* only w borders */,                \
-                             (pk_kind){reduce_, indices_, propagate_, 0});                                         \
+#define PK_ALONG_BORDER(border, reduce_, indices_, propagate_) \
+    static __attribute__((noinline)) void border(const pk_plan* p, const float* input, float* output, \
+                                                 int64_t* indices, int64_t row_begin, int64_t row_end) { \
+        rows_across_channels(p, input, output, indices, row_begin, row_end, 1 /* only w borders */, \
+                             (pk_kind){reduce_, indices_, propagate_, 0}); \
     }
-#define PK_DEFINE_ALONG_BORDERS(name)                                                                              \
-    PK_ALONG_BORDER(avg_borders, PK_REDUCE_SUM, 0, 0)                                                              \
-    PK_ALONG_BORDER(max_borders, PK_REDUCE_MAX, 0, 0)                                                              \
-    PK_ALONG_BORDER(max_borders_nan, PK_REDUCE_MAX, 0, 1)                                                          \
-    PK_ALONG_BORDER(max_borders_idx, PK_REDUCE_MAX, 1, 0)                                                          \
-    PK_ALONG_BORDER(max_borders_idx_nan, PK_REDUCE_MAX, 1, 1)                                                      \
-    PK_ALONG_BORDER(min_borders, PK_REDUCE_MIN, 0, 0)                                                              \
-    PK_ALONG_BORDER(min_borders_nan, PK_REDUCE_MIN, 0, 1)                                                          \
-    PK_ALONG_BORDER(min_borders_idx, PK_REDUCE_MIN, 1, 0)                                                          \
-    PK_ALONG_BORDER(min_borders_idx_nan, PK_REDUCE_MIN, 1, 1)                                                      \
-    void name(const pk_plan* p, const float* input, float* output, int64_t* indices, int64_t row_begin,           \
-              int64_t row_end, const pk_kind k) {                                                                  \
+#define PK_DEFINE_ALONG_BORDERS(name) \
+    PK_ALONG_BORDER(avg_borders, PK_REDUCE_SUM, 0, 0) \
+    PK_ALONG_BORDER(max_borders, PK_REDUCE_MAX, 0, 0) \
+    PK_ALONG_BORDER(max_borders_nan, PK_REDUCE_MAX, 0, 1) \
+    PK_ALONG_BORDER(max_borders_idx, PK_REDUCE_MAX, 1, 0) \
+    PK_ALONG_BORDER(max_borders_idx_nan, PK_REDUCE_MAX, 1, 1) \
+    PK_ALONG_BORDER(min_borders, PK_REDUCE_MIN, 0, 0) \
+    PK_ALONG_BORDER(min_borders_nan, PK_REDUCE_MIN, 0, 1) \
+    PK_ALONG_BORDER(min_borders_idx, PK_REDUCE_MIN, 1, 0) \
+    PK_ALONG_BORDER(min_borders_idx_nan, PK_REDUCE_MIN, 1, 1) \
+    void name(const pk_plan* p, const float* input, float* output, int64_t* indices, int64_t row_begin, \
+              int64_t row_end, const pk_kind k) { \
         static void (*const border[3][2][2])(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t) = { \
-            {{avg_borders, 0}, {0, 0}},                                                                            \
-            {{max_borders, max_borders_nan}, {max_borders_idx, max_borders_idx_nan}},                              \
-            {{min_borders, min_borders_nan}, {min_borders_idx, min_borders_idx_nan}}};                             \
-        border[k.reduce][k.indices][k.propagate](p, input, output, indices, row_begin, row_end);                   \
+            {{avg_borders, 0}, {0, 0}}, \
+            {{max_borders, max_borders_nan}, {max_borders_idx, max_borders_idx_nan}}, \
+            {{min_borders, min_borders_nan}, {min_borders_idx, min_borders_idx_nan}}}; \
+        border[k.reduce][k.indices][k.propagate](p, input, output, indices, row_begin, row_end); \
     }
 
 /* Whether across channels computes p: tap lists hold its windows, gather offsets fit in int32 lanes. */

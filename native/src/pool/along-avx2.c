@@ -7,7 +7,8 @@
 
 #define PK_DEFINE_along(kernel, reduce_, indices_, propagate_, param_) \
     PK_KERNEL(kernel) { \
-        rows_along_width(p, input, output, indices, row_begin, row_end, (pk_kind){reduce_, indices_, propagate_, param_}); \
+        rows_along_width(p, input, output, indices, row_begin, row_end, \
+                         (pk_kind){reduce_, indices_, propagate_, param_}); \
     }
 #include "variant-list.h"
 #include "variants-avx2.inc"

@@ -32,8 +32,8 @@ PK_INLINE void row_chunk(along_row row_of, divide_by divisor, int64_t ow, int64_
     const pk_window* w = row_of.w;
     const pk_axis* ax = p->axis;
     const int64_t x0 = ow * ax[2].stride - ax[2].pad_begin, vector_stride = PK_VW * ax[2].stride;
-    const int64_t first_row = pk_window_first_coordinate(&ax[0], &w[0]) * ax[1].in
-                              + pk_window_first_coordinate(&ax[1], &w[1]);
+    const int64_t first_row =
+        pk_window_first_coordinate(&ax[0], &w[0]) * ax[1].in + pk_window_first_coordinate(&ax[1], &w[1]);
     int64_t n[PK_UNROLL];
     acc a[PK_UNROLL];
     for (int u = 0; u < PK_UNROLL; u++) {
@@ -53,8 +53,7 @@ PK_INLINE void row_chunk(along_row row_of, divide_by divisor, int64_t ow, int64_
                     if (n[u] <= 0) continue;
                     const int64_t xu = x + u * vector_stride;
                     vf v = load_value(load_taps(row, xu, lane_offsets, n[u], full, k.param), k);
-                    acc_update(&a[u], v, track_index ? vi_add(vi_set1(row_index + xu), lane_offsets) : lane_offsets,
-                               k);
+                    acc_update(&a[u], v, track_index ? vi_add(vi_set1(row_index + xu), lane_offsets) : lane_offsets, k);
                 }
             }
         }
@@ -91,8 +90,8 @@ PK_INLINE void rows_along_width(const pk_plan* p, const float* input, float* out
         w[0] = pk_window_fast(&ax[0], od, lo[0], hi[0]);
         w[1] = pk_window_fast(&ax[1], oh, lo[1], hi[1]);
         const float* plane = input + n * p->in_stride[PK_N] + c * p->in_stride[PK_C];
-        const int64_t o = n * p->out_stride[PK_N] + c * p->out_stride[PK_C] + od * p->out_stride[PK_D]
-                          + oh * p->out_stride[PK_H];
+        const int64_t o =
+            n * p->out_stride[PK_N] + c * p->out_stride[PK_C] + od * p->out_stride[PK_D] + oh * p->out_stride[PK_H];
         float* out = output + o;
         int64_t* index = k.indices ? indices + o : 0;
         for (int64_t ow = 0; ow < (borders_across_channels ? 0 : lo[2]); ow++) {

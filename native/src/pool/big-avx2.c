@@ -6,7 +6,8 @@
 
 #define PK_DEFINE_big(kernel, reduce_, indices_, propagate_, param_) \
     PK_KERNEL(kernel) { \
-        rows_big_windows(p, input, output, indices, row_begin, row_end, (pk_kind){reduce_, indices_, propagate_, param_}); \
+        rows_big_windows(p, input, output, indices, row_begin, row_end, \
+                         (pk_kind){reduce_, indices_, propagate_, param_}); \
     }
 #include "variant-list.h"
 #include "variants-avx2.inc"

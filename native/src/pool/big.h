@@ -21,9 +21,10 @@ PK_INLINE void rows_big_windows(const pk_plan* p, const float* input, float* out
         const float* in = input + n * p->in_stride[PK_N] + c0 * cs;
         for (int64_t ow = 0; ow < ax[2].out; ow++) {
             w[2] = pk_window_of(&ax[2], ow);
-            const int64_t first = (pk_window_first_coordinate(&ax[0], &w[0]) * ax[1].in
-                                   + pk_window_first_coordinate(&ax[1], &w[1])) * ax[2].in
-                                  + pk_window_first_coordinate(&ax[2], &w[2]);
+            const int64_t first =
+                (pk_window_first_coordinate(&ax[0], &w[0]) * ax[1].in + pk_window_first_coordinate(&ax[1], &w[1]))
+                    * ax[2].in
+                + pk_window_first_coordinate(&ax[2], &w[2]);
             const divide_by divisor = !pk_reduce_sums(k.reduce) ? PK_NO_DIVISION : window_divide(p, w);
             const int64_t o = n * p->out_stride[PK_N] + c0 * out_cs + od * p->out_stride[PK_D]
                               + oh * p->out_stride[PK_H] + ow * p->out_stride[PK_W];
@@ -38,8 +39,10 @@ PK_INLINE void rows_big_windows(const pk_plan* p, const float* input, float* out
                     const vi idx = vi_set1(k.indices ? (id * ax[1].in + ih) * ax[2].in + iw : 0);
                     for (int u = 0; u < PK_UNROLL; u++)
                         if (count[u] > 0)
-                            acc_update(&a[u], load_value(load_channels(in + tap + (c + u * PK_VW) * cs, count[u],
-                                                                       channel_offsets, k.param), k),
+                            acc_update(&a[u],
+                                       load_value(load_channels(in + tap + (c + u * PK_VW) * cs, count[u],
+                                                                channel_offsets, k.param),
+                                                  k),
                                        idx, k);
                 }
                 for (int u = 0; u < PK_UNROLL; u++)

@@ -19,8 +19,8 @@
 static inline int64_t plane_group(const pk_plan* p) {
     const pk_axis* ax = p->axis;
     const int64_t out_plane = ax[0].out * ax[1].out * ax[2].out;
-    if (!p->dense || p->layout != PK_LAYOUT_NCHW || out_plane > PK_VW
-        || p->plane_size > PK_PLANE_VECTORS * PK_VW || ax[0].kernel * ax[1].kernel * ax[2].kernel > PK_PLANE_TAPS)
+    if (!p->dense || p->layout != PK_LAYOUT_NCHW || out_plane > PK_VW || p->plane_size > PK_PLANE_VECTORS * PK_VW
+        || ax[0].kernel * ax[1].kernel * ax[2].kernel > PK_PLANE_TAPS)
         return 0;
     int64_t group = PK_VW / out_plane;
     if (group * p->plane_size > PK_PLANE_VECTORS * PK_VW) group = PK_PLANE_VECTORS * PK_VW / p->plane_size;
@@ -53,8 +53,7 @@ PK_INLINE void plane_taps(const vf r[][PK_PLANE_VECTORS], acc* a, const int sets
 PK_INLINE void plane_load(const float* in, int64_t elements, vf identity, vf r[PK_PLANE_VECTORS], const pk_kind k) {
     for (int v = 0; v < PK_PLANE_VECTORS; v++) {
         const int64_t n = elements - v * PK_VW;
-        r[v] = load_value(n >= PK_VW ? vf_loadu(in + v * PK_VW) : n > 0 ? vf_load_n(in + v * PK_VW, n) : identity,
-                          k);
+        r[v] = load_value(n >= PK_VW ? vf_loadu(in + v * PK_VW) : n > 0 ? vf_load_n(in + v * PK_VW, n) : identity, k);
     }
 }
 
@@ -89,10 +88,11 @@ PK_INLINE void rows_planes_in_registers(const pk_plan* p, const float* input, fl
     for (int i = 0; i < 3; i++)
         for (int64_t lane = 0; lane < PK_VW; lane++) divisor[i][lane] = 1.0f;
     if (every_lane) {
-        const float d = !pk_reduce_sums(k.reduce) ? 1.0f
-                        : (float)pk_avg_divisor(p, (pk_window[3]){{0, 0, ax[0].kernel, ax[0].kernel},
-                                                                  {0, 0, ax[1].kernel, ax[1].kernel},
-                                                                  {0, 0, ax[2].kernel, ax[2].kernel}});
+        const float d = !pk_reduce_sums(k.reduce)
+                            ? 1.0f
+                            : (float)pk_avg_divisor(p, (pk_window[3]){{0, 0, ax[0].kernel, ax[0].kernel},
+                                                                      {0, 0, ax[1].kernel, ax[1].kernel},
+                                                                      {0, 0, ax[2].kernel, ax[2].kernel}});
         for (int64_t lane = 0; lane < PK_VW; lane++) divisor[0][lane] = d;
         const int64_t step[3] = {ax[0].stride * ax[1].in * ax[2].in, ax[1].stride * ax[2].in, ax[2].stride};
         for (int64_t plane = 0, lane = 0; plane < group; plane++)
@@ -114,7 +114,8 @@ PK_INLINE void rows_planes_in_registers(const pk_plan* p, const float* input, fl
                         base_index[lane] = (int32_t)((w[0].origin * ax[1].in + w[1].origin) * ax[2].in + w[2].origin);
                         base[lane] = (int32_t)(plane * in_plane) + base_index[lane];
                         first_index[lane] = (int32_t)((pk_window_first_coordinate(&ax[0], &w[0]) * ax[1].in
-                                                       + pk_window_first_coordinate(&ax[1], &w[1])) * ax[2].in
+                                                       + pk_window_first_coordinate(&ax[1], &w[1]))
+                                                          * ax[2].in
                                                       + pk_window_first_coordinate(&ax[2], &w[2]));
                         for (int i = 0; i < 3; i++) {
                             first[i][lane] = (int32_t)w[i].first;
@@ -151,12 +152,13 @@ PK_INLINE void rows_planes_in_registers(const pk_plan* p, const float* input, fl
                     /* first <= j < last along every axis */
                     vm inside = vm_and(vi_gt(vi_set1(j[0] + 1), first_v[0]), vi_gt(last_v[0], vi_set1(j[0])));
                     for (int i = 1; i < 3; i++)
-                        inside = vm_and(inside, vm_and(vi_gt(vi_set1(j[i] + 1), first_v[i]), vi_gt(last_v[i], vi_set1(j[i]))));
+                        inside = vm_and(inside,
+                                        vm_and(vi_gt(vi_set1(j[i] + 1), first_v[i]), vi_gt(last_v[i], vi_set1(j[i]))));
                     if (!vm_any(inside)) continue;
                     present[taps] = inside;
                 }
-                const int64_t offset = (jd * ax[0].dilation * ax[1].in + jh * ax[1].dilation) * ax[2].in
-                                       + jw * ax[2].dilation;
+                const int64_t offset =
+                    (jd * ax[0].dilation * ax[1].in + jh * ax[1].dilation) * ax[2].in + jw * ax[2].dilation;
                 if (k.indices) tap_index[taps] = vi_add(base_indices, vi_set1(offset));
                 key[taps++] = vkey_of(vi_add(bases, vi_set1(offset)));
             }
@@ -171,15 +173,12 @@ PK_INLINE void rows_planes_in_registers(const pk_plan* p, const float* input, fl
             for (int set = 0; set < PK_PLANE_SETS; set++)
                 plane_load(input + (g + set * group) * in_plane, group * in_plane, identity, r[set], k);
             acc a[PK_PLANE_SETS];
-            if (every_lane)
-                plane_taps(r, a, PK_PLANE_SETS, table, first_indices, identity, 1, k);
-            else
-                plane_taps(r, a, PK_PLANE_SETS, table, first_indices, identity, 0, k);
+            if (every_lane) plane_taps(r, a, PK_PLANE_SETS, table, first_indices, identity, 1, k);
+            else plane_taps(r, a, PK_PLANE_SETS, table, first_indices, identity, 0, k);
             for (int set = 0; set < PK_PLANE_SETS; set++) {
-                vf_store_n(output + (g + set * group) * out_plane,
-                           plane_result(&a[set], divisors, divisions, k), lanes);
-                if (k.indices)
-                    vi_store_i64_n(indices + (g + set * group) * out_plane, acc_index(&a[set], k), lanes);
+                vf_store_n(output + (g + set * group) * out_plane, plane_result(&a[set], divisors, divisions, k),
+                           lanes);
+                if (k.indices) vi_store_i64_n(indices + (g + set * group) * out_plane, acc_index(&a[set], k), lanes);
             }
         }
     for (; g < plane_end; g += group) {
@@ -187,10 +186,8 @@ PK_INLINE void rows_planes_in_registers(const pk_plan* p, const float* input, fl
         vf r[1][PK_PLANE_VECTORS];
         plane_load(input + g * in_plane, count * in_plane, identity, r[0], k);
         acc a[1];
-        if (every_lane)
-            plane_taps(r, a, 1, table, first_indices, identity, 1, k);
-        else
-            plane_taps(r, a, 1, table, first_indices, identity, 0, k);
+        if (every_lane) plane_taps(r, a, 1, table, first_indices, identity, 1, k);
+        else plane_taps(r, a, 1, table, first_indices, identity, 0, k);
         const vf result = plane_result(&a[0], divisors, divisions, k);
         float* out = output + g * out_plane;
         int64_t* index = k.indices ? indices + g * out_plane : 0;

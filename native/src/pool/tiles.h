@@ -53,8 +53,9 @@ PK_INLINE void tile_row(const pk_plan* p, const float* row, int64_t count, int64
         const int64_t n = end - x < PK_VW ? end - x : PK_VW;
         vf r[PK_VW];
         for (int j = 0; j < PK_VW; j++)
-            r[j] = j >= count ? identity : n == PK_VW ? vf_loadu(row + j * cs + x - begin)
-                                                       : vf_load_n(row + j * cs + x - begin, n);
+            r[j] = j >= count   ? identity
+                   : n == PK_VW ? vf_loadu(row + j * cs + x - begin)
+                                : vf_load_n(row + j * cs + x - begin, n);
         vf_transpose(r);
         for (int i = 0; i < PK_VW; i++)
             if (i < n) vf_storeu(slot + (x + i) * PK_VW, load_value(r[i], k));
@@ -63,14 +64,14 @@ PK_INLINE void tile_row(const pk_plan* p, const float* row, int64_t count, int64
 
 /* A line's outputs along w and what they start from. */
 typedef struct tile_line_out {
-    int64_t count;          /* outputs along w */
-    int64_t stride;         /* along w */
-    const float* divisor;   /* averages: per output */
+    int64_t count;           /* outputs along w */
+    int64_t stride;          /* along w */
+    const float* divisor;    /* averages: per output */
     const float* reciprocal; /* relaxed averages: per output, what the sum is multiplied by */
-    int64_t line_first;     /* with indices: index of the line's first tap inside the input, along d and h */
-    const int32_t* first_w; /* with indices: output ow's first tap inside the input, along w */
-    float* values;          /* [count][PK_VW] */
-    int32_t* index;         /* [count][PK_VW], with indices */
+    int64_t line_first;      /* with indices: index of the line's first tap inside the input, along d and h */
+    const int32_t* first_w;  /* with indices: output ow's first tap inside the input, along w */
+    float* values;           /* [count][PK_VW] */
+    int32_t* index;          /* [count][PK_VW], with indices */
 } tile_line_out;
 
 /* A line of relaxed averages: its `taken` buffered rows are added first into column sums, one per padded position
@@ -209,7 +210,8 @@ PK_INLINE void rows_tiled(const pk_plan* p, const float* input, float* output, i
                         const int64_t id = w[0].origin + jd * ax[0].dilation;
                         for (int64_t jh = w[1].first; jh < w[1].last; jh++) {
                             const int64_t ih = w[1].origin + jh * ax[1].dilation;
-                            const int64_t s = (id & (span[0] - 1)) * span[1] + (ih & (span[1] - 1)), r = id * ax[1].in + ih;
+                            const int64_t s = (id & (span[0] - 1)) * span[1] + (ih & (span[1] - 1)),
+                                          r = id * ax[1].in + ih;
                             if (tag[s] != r) {
                                 tag[s] = r;
                                 tile_row(p, in + id * p->in_stride[PK_D] + ih * p->in_stride[PK_H], count, width,
@@ -220,10 +222,11 @@ PK_INLINE void rows_tiled(const pk_plan* p, const float* input, float* output, i
                         }
                     }
                     const int64_t line_first = k.indices ? (pk_window_first_coordinate(&ax[0], &w[0]) * ax[1].in
-                                                            + pk_window_first_coordinate(&ax[1], &w[1])) * ax[2].in
+                                                            + pk_window_first_coordinate(&ax[1], &w[1]))
+                                                               * ax[2].in
                                                          : 0;
-                    const tile_line_out line_out = {ax[2].out, ax[2].stride, divisor,  reciprocal, line_first,
-                                                    first_w,   tile_out,     tile_index};
+                    const tile_line_out line_out = {ax[2].out,  ax[2].stride, divisor,  reciprocal,
+                                                    line_first, first_w,      tile_out, tile_index};
                     /* a compile-time row count, so that a window's taps unroll */
                     switch (taken) {
                     case 1: tile_line(rows, row_index, 1, kernel_w, ax[2].dilation, line_out, k); break;
@@ -235,7 +238,8 @@ PK_INLINE void rows_tiled(const pk_plan* p, const float* input, float* output, i
                     for (int64_t ow0 = 0; ow0 < ax[2].out; ow0 += PK_VW) {
                         const int64_t m = ax[2].out - ow0 < PK_VW ? ax[2].out - ow0 : PK_VW;
                         vf r[PK_VW];
-                        for (int i = 0; i < PK_VW; i++) r[i] = i < m ? vf_loadu(tile_out + (ow0 + i) * PK_VW) : vf_set1(0.0f);
+                        for (int i = 0; i < PK_VW; i++)
+                            r[i] = i < m ? vf_loadu(tile_out + (ow0 + i) * PK_VW) : vf_set1(0.0f);
                         vf_transpose(r);
                         for (int j = 0; j < PK_VW; j++)
                             if (j >= j_begin && j < j_end) {

@@ -38,16 +38,16 @@ typedef struct pk_kind {
 
 /* One row of a variant list, as the dispatch tables hold it. */
 typedef struct pk_variant {
-    const char* name;        /* the kernel's name, e.g. "pk_f32_max_tiles_k3_nan__avx512" */
-    const char* path_name;   /* "<level>:<strategy>", e.g. "avx512:tiles", "avx512:tiles-relaxed" */
+    const char* name;      /* the kernel's name, e.g. "pk_f32_max_tiles_k3_nan__avx512" */
+    const char* path_name; /* "<level>:<strategy>", e.g. "avx512:tiles", "avx512:tiles-relaxed" */
     pk_pool_kernel_fn kernel;
-    int32_t strategy;        /* enum pk_strategy */
+    int32_t strategy; /* enum pk_strategy */
     pk_kind kind;
 } pk_variant;
 
 /* The dense key of (strategy, kind) the chooser looks variants up by. */
 #define PK_VARIANT_KEY(strategy, reduce, indices, propagate, param) \
-    ((((((strategy) * PK_REDUCES + (reduce)) * 2 + (indices)) * 2 + (propagate)) * 4) + (param))
+    ((((((strategy)*PK_REDUCES + (reduce)) * 2 + (indices)) * 2 + (propagate)) * 4) + (param))
 #define PK_VARIANT_KEYS (PK_STRATEGIES * PK_REDUCES * 2 * 2 * 4)
 
 /* Per SIMD level (dispatch/choose-<isa>.c): the variant list as a table (path p is entry p - 1; path 0 is the

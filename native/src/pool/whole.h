@@ -94,7 +94,9 @@ PK_INLINE void rows_whole_planes(const pk_plan* p, const float* input, float* ou
                 const float* at = input + (r + g * PK_VW) * plane + x;
                 vf t[PK_VW];
                 for (int j = 0; j < PK_VW; j++)
-                    t[j] = j >= count[g] ? identity : n == PK_VW ? vf_loadu(at + j * plane) : vf_load_n(at + j * plane, n);
+                    t[j] = j >= count[g] ? identity
+                           : n == PK_VW  ? vf_loadu(at + j * plane)
+                                         : vf_load_n(at + j * plane, n);
                 vf_transpose(t);
                 for (int i = 0; i < PK_VW; i++)
                     if (i < n) acc_update(&a[g], load_value(t[i], k), a[g].best_index, k);
@@ -103,8 +105,8 @@ PK_INLINE void rows_whole_planes(const pk_plan* p, const float* input, float* ou
         for (int64_t x = transposed; x < plane; x++) /* lanes past count[g] are not read, and never stored */
             for (int g = 0; g < PK_WHOLE_SETS; g++)
                 if (count[g] > 0)
-                    acc_update(&a[g], load_value(vf_gather_n(input + (r + g * PK_VW) * plane + x, plane_offsets,
-                                                             count[g]), k),
+                    acc_update(&a[g],
+                               load_value(vf_gather_n(input + (r + g * PK_VW) * plane + x, plane_offsets, count[g]), k),
                                a[g].best_index, k);
         for (int g = 0; g < PK_WHOLE_SETS; g++)
             if (count[g] > 0) acc_result(&a[g], divisor, output + r + g * PK_VW, 0, count[g], k);

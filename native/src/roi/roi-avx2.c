@@ -30,8 +30,8 @@ void pk_roi_sample__avx2(float* out, const float* in, int64_t channels, const in
             if (mode == PK_ROI_SAMPLE_ACCUMULATE) {
                 result = _mm256_add_ps(acc, value);
             } else { /* NaN wins, the earlier sample on ties */
-                const __m256 take = _mm256_or_ps(_mm256_cmp_ps(value, acc, _CMP_GT_OQ),
-                                                 _mm256_cmp_ps(value, value, _CMP_UNORD_Q));
+                const __m256 take =
+                    _mm256_or_ps(_mm256_cmp_ps(value, acc, _CMP_GT_OQ), _mm256_cmp_ps(value, value, _CMP_UNORD_Q));
                 result = first ? value : _mm256_blendv_ps(acc, value, take);
             }
         }
@@ -40,8 +40,8 @@ void pk_roi_sample__avx2(float* out, const float* in, int64_t channels, const in
     for (; c < channels; c++) out[c] = pk_roi_sample_one(out[c], a[c], b[c], c2[c], d[c], w, mode, first);
 }
 
-void pk_roi_pool__avx2(float* out, int64_t* argmax, const float* in, int64_t channels, int64_t h0, int64_t h1, int64_t w0,
-                       int64_t w1, int64_t h_stride, int64_t w_stride, int64_t width) {
+void pk_roi_pool__avx2(float* out, int64_t* argmax, const float* in, int64_t channels, int64_t h0, int64_t h1,
+                       int64_t w0, int64_t w1, int64_t h_stride, int64_t w_stride, int64_t width) {
     const int empty = h1 <= h0 || w1 <= w0;
     int64_t c = 0;
     for (; c + 8 <= channels; c += 8) {
@@ -52,8 +52,9 @@ void pk_roi_pool__avx2(float* out, int64_t* argmax, const float* in, int64_t cha
                 const __m256 v = _mm256_loadu_ps(in + h * h_stride + w * w_stride + c);
                 const __m256 greater = _mm256_cmp_ps(v, best, _CMP_GT_OQ); /* NaN never wins */
                 best = _mm256_blendv_ps(best, v, greater);
-                at = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(at),
-                                                          _mm256_castsi256_ps(_mm256_set1_epi32((int32_t)(h * width + w))), greater));
+                at = _mm256_castps_si256(
+                    _mm256_blendv_ps(_mm256_castsi256_ps(at),
+                                     _mm256_castsi256_ps(_mm256_set1_epi32((int32_t)(h * width + w))), greater));
             }
         _mm256_storeu_ps(out + c, best);
         if (argmax) {

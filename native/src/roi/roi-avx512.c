@@ -31,7 +31,8 @@ void pk_roi_sample__avx512(float* out, const float* in, int64_t channels, const 
             if (mode == PK_ROI_SAMPLE_ACCUMULATE) {
                 result = _mm512_add_ps(acc, value);
             } else { /* NaN wins, the earlier sample on ties */
-                const __mmask16 take = _mm512_cmp_ps_mask(value, acc, _CMP_GT_OQ) | _mm512_cmp_ps_mask(value, value, _CMP_UNORD_Q);
+                const __mmask16 take =
+                    _mm512_cmp_ps_mask(value, acc, _CMP_GT_OQ) | _mm512_cmp_ps_mask(value, value, _CMP_UNORD_Q);
                 result = first ? value : _mm512_mask_mov_ps(acc, take, value);
             }
         }
@@ -56,7 +57,8 @@ void pk_roi_pool__avx512(float* out, int64_t* argmax, const float* in, int64_t c
         _mm512_mask_storeu_ps(out + c, lanes, best);
         if (argmax) {
             _mm512_mask_storeu_epi64(argmax + c, (__mmask8)lanes, _mm512_cvtepi32_epi64(_mm512_castsi512_si256(at)));
-            _mm512_mask_storeu_epi64(argmax + c + 8, (__mmask8)(lanes >> 8), _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(at, 1)));
+            _mm512_mask_storeu_epi64(argmax + c + 8, (__mmask8)(lanes >> 8),
+                                     _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(at, 1)));
         }
     }
 }

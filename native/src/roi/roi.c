@@ -22,8 +22,8 @@ typedef struct roi_problem {
     pk_roi_pool_fn pool;     /* dense channels and planes below 2^31 positions only; NULL: the strided loop */
 } roi_problem;
 
-static void pool_scalar(float* out, int64_t* argmax, const float* in, int64_t channels, int64_t h0, int64_t h1, int64_t w0,
-                        int64_t w1, int64_t h_stride, int64_t w_stride, int64_t width) {
+static void pool_scalar(float* out, int64_t* argmax, const float* in, int64_t channels, int64_t h0, int64_t h1,
+                        int64_t w0, int64_t w1, int64_t h_stride, int64_t w_stride, int64_t width) {
     for (int64_t c = 0; c < channels; c++)
         pk_roi_pool_one(out + c, argmax ? argmax + c : NULL, in + c, h0, h1, w0, w1, h_stride, w_stride, width);
 }
@@ -31,7 +31,8 @@ static void pool_scalar(float* out, int64_t* argmax, const float* in, int64_t ch
 static void sample_scalar(float* out, const float* in, int64_t channels, const int64_t pos[4], const float w[4],
                           int32_t mode, int32_t first) {
     for (int64_t c = 0; c < channels; c++)
-        out[c] = pk_roi_sample_one(out[c], in[pos[0] + c], in[pos[1] + c], in[pos[2] + c], in[pos[3] + c], w, mode, first);
+        out[c] =
+            pk_roi_sample_one(out[c], in[pos[0] + c], in[pos[1] + c], in[pos[2] + c], in[pos[3] + c], w, mode, first);
 }
 
 static int32_t roi_init(roi_problem* p, const pk_roi_spec* spec, const pk_tensor_desc* input,
@@ -180,7 +181,8 @@ static void sample_range(const roi_problem* p, float start, float bin, int64_t b
     *hi = grid > 0 ? grid : 0;
     if (p->sampling_ratio > 0 || grid <= PK_ROI_SKIP_GRID) return;
     const double base = (double)(start + (float)b * bin), step = (double)bin / (double)grid;
-    const double first = floor((-1.0 - base) / step - 0.5) - 16.0, last = ceil(((double)size - base) / step - 0.5) + 16.0;
+    const double first = floor((-1.0 - base) / step - 0.5) - 16.0,
+                 last = ceil(((double)size - base) / step - 0.5) + 16.0;
     if (first > 0.0) *lo = first >= (double)grid ? grid : (int64_t)first;
     if (last + 1.0 < (double)grid) *hi = last + 1.0 <= (double)*lo ? *lo : (int64_t)(last + 1.0);
 }
@@ -217,8 +219,9 @@ static inline int bilinear(const roi_problem* p, float y, float x, int64_t pos[4
 }
 
 static int32_t sample_mode(int32_t op) {
-    return op == PK_ROI_ALIGN_AVG ? PK_ROI_SAMPLE_ACCUMULATE
-           : op == PK_ROI_ALIGN_MAX ? PK_ROI_SAMPLE_MAX : PK_ROI_SAMPLE_MAX_TERMS;
+    return op == PK_ROI_ALIGN_AVG   ? PK_ROI_SAMPLE_ACCUMULATE
+           : op == PK_ROI_ALIGN_MAX ? PK_ROI_SAMPLE_MAX
+                                    : PK_ROI_SAMPLE_MAX_TERMS;
 }
 
 /* One bin of one box, all channels: out points at the bin's output of channel 0, in at the box's image. */
@@ -239,7 +242,7 @@ static void align_bin(const roi_problem* p, const align_box* g, int64_t ph, int6
             float w[4];
             if (!bilinear(p, y, x, pos, w)) {
                 if (mode == PK_ROI_SAMPLE_ACCUMULATE) continue; /* adds nothing */
-                for (int64_t c = 0; c < C; c++) /* an outside sample is a value of 0 */
+                for (int64_t c = 0; c < C; c++)                 /* an outside sample is a value of 0 */
                     out[c * ocs] = pk_roi_sample_one(out[c * ocs], 0.0f, 0.0f, 0.0f, 0.0f, zero, mode, first);
             } else if (p->sample) {
                 p->sample(out, in, C, pos, w, mode, first);
@@ -291,12 +294,11 @@ static void pool_bin(const pool_box* g, const roi_problem* p, int64_t ph, int64_
 
 /* ---- entry points ---- */
 
-int32_t pk_roi_forward_f32(const pk_roi_spec* spec,
-                           const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
-                           const float* boxes, int64_t boxes_capacity,
-                           const int64_t* batch_indices, int64_t batch_indices_capacity,
-                           const pk_tensor_desc* output, float* output_data, int64_t output_capacity,
-                           int64_t* argmax, int64_t argmax_capacity, int64_t box_begin, int64_t box_end) {
+int32_t pk_roi_forward_f32(const pk_roi_spec* spec, const pk_tensor_desc* input, const float* input_data,
+                           int64_t input_capacity, const float* boxes, int64_t boxes_capacity,
+                           const int64_t* batch_indices, int64_t batch_indices_capacity, const pk_tensor_desc* output,
+                           float* output_data, int64_t output_capacity, int64_t* argmax, int64_t argmax_capacity,
+                           int64_t box_begin, int64_t box_end) {
     roi_problem p;
     int32_t status = roi_init(&p, spec, input, output);
     if (status != PK_OK) return status;
@@ -326,11 +328,12 @@ int32_t pk_roi_forward_f32(const pk_roi_spec* spec,
                     const int empty = h1 <= h0 || w1 <= w0;
                     if (p.pool) { /* dense channels: all of them at once, plane indices, then the index format */
                         const int64_t o = k * os[PK_N] + ph * os[PK_H] + pw * os[PK_W];
-                        p.pool(output_data + o, argmax ? argmax + o : NULL, in, p.channels, h0, h1, w0, w1, p.in_stride[PK_H],
-                               p.in_stride[PK_W], p.width);
+                        p.pool(output_data + o, argmax ? argmax + o : NULL, in, p.channels, h0, h1, w0, w1,
+                               p.in_stride[PK_H], p.in_stride[PK_W], p.width);
                         if (argmax && p.index_format != PK_INDEX_PLANE)
                             for (int64_t c = 0; c < p.channels; c++)
-                                if (argmax[o + c] >= 0) argmax[o + c] = pk_index_encode(&space, image, c, argmax[o + c]);
+                                if (argmax[o + c] >= 0)
+                                    argmax[o + c] = pk_index_encode(&space, image, c, argmax[o + c]);
                         continue;
                     }
                     for (int64_t c = 0; c < p.channels; c++) {
@@ -392,7 +395,8 @@ static int align_max_winner(const roi_problem* p, const align_box* g, int64_t ph
                     }
                 }
             }
-            const int take = p->op == PK_ROI_ALIGN_MAX ? first || value > best || value != value : first || best < value;
+            const int take =
+                p->op == PK_ROI_ALIGN_MAX ? first || value > best || value != value : first || best < value;
             first = 0;
             if (!take) continue;
             best = value;
@@ -418,14 +422,12 @@ static int align_max_winner(const roi_problem* p, const align_box* g, int64_t ph
 /* Both backward entry points: `whole` runs every pass over everything (the range is ignored). PK_PASS_ZERO's
    range counts the input's (n, c) planes, PK_PASS_CHECK's and PK_PASS_SCATTER's the (box, channel) pairs
    k * C + c in the order gradients are added, so consecutive ranges add in the order of one whole call. */
-static int32_t roi_backward(const pk_roi_spec* spec,
-                            const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
-                            const float* boxes, int64_t boxes_capacity,
-                            const int64_t* batch_indices, int64_t batch_indices_capacity,
-                            const pk_tensor_desc* output, const float* grad_output, int64_t grad_output_capacity,
-                            const int64_t* argmax, int64_t argmax_capacity,
-                            float* grad_input, int64_t grad_input_capacity, int32_t passes, int64_t begin, int64_t end,
-                            int whole) {
+static int32_t roi_backward(const pk_roi_spec* spec, const pk_tensor_desc* input, const float* input_data,
+                            int64_t input_capacity, const float* boxes, int64_t boxes_capacity,
+                            const int64_t* batch_indices, int64_t batch_indices_capacity, const pk_tensor_desc* output,
+                            const float* grad_output, int64_t grad_output_capacity, const int64_t* argmax,
+                            int64_t argmax_capacity, float* grad_input, int64_t grad_input_capacity, int32_t passes,
+                            int64_t begin, int64_t end, int whole) {
     roi_problem p;
     int32_t status = roi_init(&p, spec, input, output);
     if (status != PK_OK) return status;
@@ -440,7 +442,8 @@ static int32_t roi_backward(const pk_roi_spec* spec,
     } else if (argmax) {
         return PK_ERR_INVALID_OPTION;
     }
-    if ((status = pk_check_buffer(grad_output, grad_output_capacity, p.out_extent, sizeof(float))) != PK_OK) return status;
+    if ((status = pk_check_buffer(grad_output, grad_output_capacity, p.out_extent, sizeof(float))) != PK_OK)
+        return status;
     if ((status = pk_check_buffer(grad_input, grad_input_capacity, p.in_extent, sizeof(float))) != PK_OK) return status;
     if ((passes & ~PK_PASS_ALL) != 0 || (passes & PK_PASS_VERIFY) != 0) return PK_ERR_INVALID_OPTION;
     const int64_t planes = p.batch * p.channels, pairs = p.boxes * p.channels; /* below the tensors' element counts */
@@ -450,15 +453,16 @@ static int32_t roi_backward(const pk_roi_spec* spec,
         return PK_ERR_INVALID_RANGE;
     if ((passes & (PK_PASS_CHECK | PK_PASS_SCATTER)) && (pair_begin < 0 || pair_end < pair_begin || pair_end > pairs))
         return PK_ERR_INVALID_RANGE;
-    const int64_t box_begin = pair_begin / p.channels, box_end = pair_end == pair_begin ? box_begin
-                                                                : (pair_end - 1) / p.channels + 1;
+    const int64_t box_begin = pair_begin / p.channels,
+                  box_end = pair_end == pair_begin ? box_begin : (pair_end - 1) / p.channels + 1;
     if (passes & (PK_PASS_CHECK | PK_PASS_SCATTER)) {
         status = check_boxes(&p, boxes, boxes_capacity, batch_indices, batch_indices_capacity, box_begin, box_end);
         if (status != PK_OK) return status;
     }
     const pk_index_space space = {p.batch, p.channels, {1, p.height, p.width}, 2, p.index_format};
     const int64_t *is = p.in_stride, *os = p.out_stride;
-    if (p.op == PK_ROI_POOL && (passes & PK_PASS_CHECK)) { /* every index first, so that a bad one leaves grad_input untouched */
+    if (p.op == PK_ROI_POOL
+        && (passes & PK_PASS_CHECK)) { /* every index first, so that a bad one leaves grad_input untouched */
         for (int64_t k = box_begin; k < box_end; k++) {
             int64_t image;
             float scaled[4];
@@ -470,8 +474,8 @@ static int32_t roi_backward(const pk_roi_spec* spec,
                     for (int64_t pw = 0; pw < p.out_w; pw++) {
                         const int64_t index = argmax[k * os[PK_N] + c * os[PK_C] + ph * os[PK_H] + pw * os[PK_W]];
                         int64_t tn, tc, tp;
-                        if (index != -1 && (!pk_index_decode(&space, image, c, index, &tn, &tc, &tp) || tn != image
-                                            || tc != c))
+                        if (index != -1
+                            && (!pk_index_decode(&space, image, c, index, &tn, &tc, &tp) || tn != image || tc != c))
                             return PK_ERR_INVALID_INDEX;
                     }
         }
@@ -479,7 +483,8 @@ static int32_t roi_backward(const pk_roi_spec* spec,
     if (passes & PK_PASS_ZERO)
         for (int64_t q = zero_begin; q < zero_end; q++)
             for (int64_t n = q / p.channels, c = q % p.channels, h = 0; h < p.height; h++)
-                for (int64_t w = 0; w < p.width; w++) grad_input[n * is[PK_N] + c * is[PK_C] + h * is[PK_H] + w * is[PK_W]] = 0.0f;
+                for (int64_t w = 0; w < p.width; w++)
+                    grad_input[n * is[PK_N] + c * is[PK_C] + h * is[PK_H] + w * is[PK_W]] = 0.0f;
     if (!(passes & PK_PASS_SCATTER)) return PK_OK;
     for (int64_t k = box_begin; k < box_end; k++) {
         int64_t image;
@@ -528,26 +533,22 @@ static int32_t roi_backward(const pk_roi_spec* spec,
     return PK_OK;
 }
 
-int32_t pk_roi_backward_f32(const pk_roi_spec* spec,
-                            const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
-                            const float* boxes, int64_t boxes_capacity,
-                            const int64_t* batch_indices, int64_t batch_indices_capacity,
-                            const pk_tensor_desc* output, const float* grad_output, int64_t grad_output_capacity,
-                            const int64_t* argmax, int64_t argmax_capacity,
-                            float* grad_input, int64_t grad_input_capacity) {
+int32_t pk_roi_backward_f32(const pk_roi_spec* spec, const pk_tensor_desc* input, const float* input_data,
+                            int64_t input_capacity, const float* boxes, int64_t boxes_capacity,
+                            const int64_t* batch_indices, int64_t batch_indices_capacity, const pk_tensor_desc* output,
+                            const float* grad_output, int64_t grad_output_capacity, const int64_t* argmax,
+                            int64_t argmax_capacity, float* grad_input, int64_t grad_input_capacity) {
     return roi_backward(spec, input, input_data, input_capacity, boxes, boxes_capacity, batch_indices,
                         batch_indices_capacity, output, grad_output, grad_output_capacity, argmax, argmax_capacity,
                         grad_input, grad_input_capacity, PK_PASS_CHECK | PK_PASS_ZERO | PK_PASS_SCATTER, 0, 0, 1);
 }
 
-int32_t pk_roi_backward_range_f32(const pk_roi_spec* spec,
-                                  const pk_tensor_desc* input, const float* input_data, int64_t input_capacity,
-                                  const float* boxes, int64_t boxes_capacity,
+int32_t pk_roi_backward_range_f32(const pk_roi_spec* spec, const pk_tensor_desc* input, const float* input_data,
+                                  int64_t input_capacity, const float* boxes, int64_t boxes_capacity,
                                   const int64_t* batch_indices, int64_t batch_indices_capacity,
                                   const pk_tensor_desc* output, const float* grad_output, int64_t grad_output_capacity,
-                                  const int64_t* argmax, int64_t argmax_capacity,
-                                  float* grad_input, int64_t grad_input_capacity,
-                                  int32_t passes, int64_t begin, int64_t end) {
+                                  const int64_t* argmax, int64_t argmax_capacity, float* grad_input,
+                                  int64_t grad_input_capacity, int32_t passes, int64_t begin, int64_t end) {
     return roi_backward(spec, input, input_data, input_capacity, boxes, boxes_capacity, batch_indices,
                         batch_indices_capacity, output, grad_output, grad_output_capacity, argmax, argmax_capacity,
                         grad_input, grad_input_capacity, passes, begin, end, 0);

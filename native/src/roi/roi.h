@@ -13,8 +13,8 @@
 enum { PK_ROI_SAMPLE_ACCUMULATE = 0, PK_ROI_SAMPLE_MAX = 1, PK_ROI_SAMPLE_MAX_TERMS = 2 };
 
 /* out[c] (c < channels, contiguous) from in[pos[i] + c] (contiguous channels) and weights w. */
-typedef void (*pk_roi_sample_fn)(float* out, const float* in, int64_t channels, const int64_t pos[4],
-                                 const float w[4], int32_t mode, int32_t first);
+typedef void (*pk_roi_sample_fn)(float* out, const float* in, int64_t channels, const int64_t pos[4], const float w[4],
+                                 int32_t mode, int32_t first);
 
 /* One RoIPool bin [h0, h1) x [w0, w1) of all channels (contiguous in input and output): out[c] is the max by `>` from
    -FLT_MAX (0 for an empty bin), argmax[c] (when not NULL) its plane index h*width + w or -1. The positions are
@@ -23,10 +23,10 @@ typedef void (*pk_roi_pool_fn)(float* out, int64_t* argmax, const float* in, int
                                int64_t w0, int64_t w1, int64_t h_stride, int64_t w_stride, int64_t width);
 
 #if defined(PK_HAVE_X86_KERNELS)
-void pk_roi_pool__avx2(float* out, int64_t* argmax, const float* in, int64_t channels, int64_t h0, int64_t h1, int64_t w0,
-                       int64_t w1, int64_t h_stride, int64_t w_stride, int64_t width);
-void pk_roi_pool__avx512(float* out, int64_t* argmax, const float* in, int64_t channels, int64_t h0, int64_t h1, int64_t w0,
-                         int64_t w1, int64_t h_stride, int64_t w_stride, int64_t width);
+void pk_roi_pool__avx2(float* out, int64_t* argmax, const float* in, int64_t channels, int64_t h0, int64_t h1,
+                       int64_t w0, int64_t w1, int64_t h_stride, int64_t w_stride, int64_t width);
+void pk_roi_pool__avx512(float* out, int64_t* argmax, const float* in, int64_t channels, int64_t h0, int64_t h1,
+                         int64_t w0, int64_t w1, int64_t h_stride, int64_t w_stride, int64_t width);
 void pk_roi_sample__avx2(float* out, const float* in, int64_t channels, const int64_t pos[4], const float w[4],
                          int32_t mode, int32_t first);
 void pk_roi_sample__avx512(float* out, const float* in, int64_t channels, const int64_t pos[4], const float w[4],
@@ -51,8 +51,8 @@ static inline void pk_roi_pool_one(float* out, int64_t* argmax, const float* in,
 }
 
 /* The scalar definition of one channel's update, shared by every level's remainder lanes. */
-static inline float pk_roi_sample_one(float acc, float v0, float v1, float v2, float v3, const float w[4],
-                                      int32_t mode, int32_t first) {
+static inline float pk_roi_sample_one(float acc, float v0, float v1, float v2, float v3, const float w[4], int32_t mode,
+                                      int32_t first) {
     if (mode == PK_ROI_SAMPLE_MAX_TERMS) {
         float t = w[0] * v0, u = w[1] * v1;
         t = t < u ? u : t;

@@ -20,8 +20,8 @@ static void windows_of(const pk_plan* p, int64_t n, int64_t c, int64_t od, int64
     w[2] = pk_window_of(&p->axis[2], ow);
 }
 
-static void extremum_rows(const pk_plan* p, const float* input, float* output, int64_t* indices,
-                          int64_t row_begin, int64_t row_end, int is_min) {
+static void extremum_rows(const pk_plan* p, const float* input, float* output, int64_t* indices, int64_t row_begin,
+                          int64_t row_end, int is_min) {
     const int64_t channels_per_row = p->layout == PK_LAYOUT_NCHW ? 1 : p->channels;
     int64_t n, c0, od, oh;
     pk_row_coordinates(p, row_begin, &n, &c0, &od, &oh);
@@ -39,13 +39,13 @@ static void extremum_rows(const pk_plan* p, const float* input, float* output, i
     }
 }
 
-void pk_f32_maxpool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
-                            int64_t row_begin, int64_t row_end) {
+void pk_f32_maxpool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices, int64_t row_begin,
+                            int64_t row_end) {
     extremum_rows(p, input, output, indices, row_begin, row_end, 0);
 }
 
-void pk_f32_minpool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
-                            int64_t row_begin, int64_t row_end) {
+void pk_f32_minpool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices, int64_t row_begin,
+                            int64_t row_end) {
     extremum_rows(p, input, output, indices, row_begin, row_end, 1);
 }
 
@@ -55,17 +55,17 @@ static float avg_pixel(const pk_plan* p, const float* in, const pk_window w[3], 
     return pk_avg_pixel(p, in, w);
 }
 
-static float avg_pixel_relaxed(const pk_plan* p, const float* in, const pk_window w[3], int64_t n, int64_t c,
-                               int64_t o, int64_t* index) {
+static float avg_pixel_relaxed(const pk_plan* p, const float* in, const pk_window w[3], int64_t n, int64_t c, int64_t o,
+                               int64_t* index) {
     (void)n, (void)c, (void)o, (void)index;
     return pk_avg_pixel_relaxed(p, in, w);
 }
 
-void pk_f32_avgpool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
-                            int64_t row_begin, int64_t row_end) {
+void pk_f32_avgpool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices, int64_t row_begin,
+                            int64_t row_end) {
     (void)indices; /* averages report no tap */
-    pk_window_rows(p, input, output, 0, row_begin, row_end, p->precision == PK_PRECISION_RELAXED ? avg_pixel_relaxed
-                                                                                                 : avg_pixel);
+    pk_window_rows(p, input, output, 0, row_begin, row_end,
+                   p->precision == PK_PRECISION_RELAXED ? avg_pixel_relaxed : avg_pixel);
 }
 
 /* A NaN result is the canonical quiet NaN (0x7fc00000): powers and roots through libm (C) and the JVM's
@@ -77,8 +77,8 @@ static float lp_pixel(const pk_plan* p, const float* in, const pk_window w[3], i
     return isnan(r) ? NAN : r;
 }
 
-void pk_f32_lppool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices,
-                           int64_t row_begin, int64_t row_end) {
+void pk_f32_lppool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices, int64_t row_begin,
+                           int64_t row_end) {
     (void)indices; /* LP reports no tap */
     pk_window_rows(p, input, output, 0, row_begin, row_end, lp_pixel);
 }

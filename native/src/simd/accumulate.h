@@ -21,9 +21,9 @@
 #define PK_MAX_TAPS 256
 
 typedef struct acc {
-    vf value;          /* max so far, or sum */
-    vi best_index;     /* max with indices */
-    vm any_nan;        /* max, NaN propagating */
+    vf value;      /* max so far, or sum */
+    vi best_index; /* max with indices */
+    vm any_nan;    /* max, NaN propagating */
     vi nan_index;
 } acc;
 
@@ -85,11 +85,12 @@ static inline divide_by window_divide(const pk_plan* p, const pk_window w[3]) {
 
 /* Final values of n lanes into values[0..n) (and indices); `by` is the average's division. */
 PK_INLINE void acc_result(const acc* a, divide_by by, float* values, int64_t* indices, int64_t n, const pk_kind k) {
-    const vf result = !pk_reduce_sums(k.reduce) ? extremum_result(a->value, a->any_nan, k)
+    const vf result = !pk_reduce_sums(k.reduce)           ? extremum_result(a->value, a->any_nan, k)
                       : k.reduce == PK_REDUCE_SUM_RELAXED ? vf_mul(a->value, vf_set1(by.reciprocal))
-                      : by.per_axis ? vf_div(vf_div(vf_div(a->value, vf_set1(by.length[0])), vf_set1(by.length[1])),
-                                             vf_set1(by.length[2]))
-                      : by.divisor == 0 ? vf_set1(0.0f) : vf_div(a->value, vf_set1((float)by.divisor));
+                      : by.per_axis     ? vf_div(vf_div(vf_div(a->value, vf_set1(by.length[0])), vf_set1(by.length[1])),
+                                                 vf_set1(by.length[2]))
+                      : by.divisor == 0 ? vf_set1(0.0f)
+                                        : vf_div(a->value, vf_set1((float)by.divisor));
     if (n >= PK_VW) vf_storeu(values, result);
     else vf_store_n(values, result, n);
     if (k.indices) vi_store_i64_n(indices, acc_index(a, k), n);

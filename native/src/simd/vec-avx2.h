@@ -107,10 +107,10 @@ static inline vkey vkey_of(vi index) {
 }
 /* Lanes r[k / 8][k % 8] of the key's elements k: a table lookup in registers. */
 static inline vf vf_lookup4(const vf r[4], vkey key) {
-    const __m256 low = _mm256_blendv_ps(_mm256_permutevar8x32_ps(r[0], key.index),
-                                        _mm256_permutevar8x32_ps(r[1], key.index), key.odd);
-    const __m256 high = _mm256_blendv_ps(_mm256_permutevar8x32_ps(r[2], key.index),
-                                         _mm256_permutevar8x32_ps(r[3], key.index), key.odd);
+    const __m256 low =
+        _mm256_blendv_ps(_mm256_permutevar8x32_ps(r[0], key.index), _mm256_permutevar8x32_ps(r[1], key.index), key.odd);
+    const __m256 high =
+        _mm256_blendv_ps(_mm256_permutevar8x32_ps(r[2], key.index), _mm256_permutevar8x32_ps(r[3], key.index), key.odd);
     return _mm256_blendv_ps(low, high, key.high);
 }
 /* Lanes p[offset[i]] for the first n lanes (offsets in elements). */

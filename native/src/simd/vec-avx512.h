@@ -99,7 +99,7 @@ static inline __attribute__((always_inline)) void vf_transpose(vf r[16]) {
 }
 /* A lookup key: element k = index[i] in [0, 64) of four registers, prepared once for many lookups. */
 typedef struct vkey {
-    __m512i index; /* bits 0..4 pick within a register pair */
+    __m512i index;  /* bits 0..4 pick within a register pair */
     __mmask16 high; /* bit 5: the second pair */
 } vkey;
 static inline vkey vkey_of(vi index) {

@@ -35,7 +35,11 @@ public enum Conventions {
     private final IndexFormat defaultIndexFormat;
     private final LpForm defaultLpForm;
 
-    Conventions(AvgDivisor defaultDivisor, NanPolicy defaultNanPolicy, IndexFormat defaultIndexFormat, LpForm defaultLpForm) {
+    Conventions(
+            AvgDivisor defaultDivisor,
+            NanPolicy defaultNanPolicy,
+            IndexFormat defaultIndexFormat,
+            LpForm defaultLpForm) {
         this.defaultDivisor = defaultDivisor;
         this.defaultNanPolicy = defaultNanPolicy;
         this.defaultIndexFormat = defaultIndexFormat;
@@ -47,26 +51,34 @@ public enum Conventions {
      *
      * @return the default divisor
      */
-    public AvgDivisor defaultDivisor() { return defaultDivisor; }
+    public AvgDivisor defaultDivisor() {
+        return defaultDivisor;
+    }
 
     /**
      * How max and min treat NaN unless set.
      *
      * @return the default NaN policy
      */
-    public NanPolicy defaultNanPolicy() { return defaultNanPolicy; }
+    public NanPolicy defaultNanPolicy() {
+        return defaultNanPolicy;
+    }
 
     /**
      * How argmax indices are numbered unless set.
      *
      * @return the default index format
      */
-    public IndexFormat defaultIndexFormat() { return defaultIndexFormat; }
+    public IndexFormat defaultIndexFormat() {
+        return defaultIndexFormat;
+    }
 
     /**
      * Which LP pooling formula applies unless set.
      *
      * @return the default LP form
      */
-    public LpForm defaultLpForm() { return defaultLpForm; }
+    public LpForm defaultLpForm() {
+        return defaultLpForm;
+    }
 }

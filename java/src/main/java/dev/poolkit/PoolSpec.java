@@ -47,20 +47,20 @@ public final class PoolSpec {
     private final LpForm lpForm;
     private final double p;
     private final IndexFormat indexFormat;
-    private final long[] outputSize;    // adaptive and fractional; null when a ratio is given
+    private final long[] outputSize; // adaptive and fractional; null when a ratio is given
     private final double[] outputRatio; // fractional
-    private final float[] samples;      // fractional, explicit
-    private final Long seed;            // fractional, drawn samples
-    private final double eps;           // GeM
-    private final float[] channelP;     // GeM, one p per channel; null for one p
-    private final double lambda;        // mixed, one λ
+    private final float[] samples; // fractional, explicit
+    private final Long seed; // fractional, drawn samples
+    private final double eps; // GeM
+    private final float[] channelP; // GeM, one p per channel; null for one p
+    private final double lambda; // mixed, one λ
     private final float[] channelLambda; // mixed, one λ per channel
-    private final boolean lambdaMap;    // mixed, λ per output given with each run
+    private final boolean lambdaMap; // mixed, λ per output given with each run
     private final Double drawnProbability; // mixed, λ drawn per output: u < q
-    private final boolean training;     // stochastic
+    private final boolean training; // stochastic
     private final boolean logitsBroadcast; // LIP: logits [N, 1, spatial...]
-    private final long[] grid;          // S3Pool, per axis (default s)
-    private final long[] picks;         // S3Pool training, explicit
+    private final long[] grid; // S3Pool, per axis (default s)
+    private final long[] picks; // S3Pool training, explicit
 
     private PoolSpec(Builder b) {
         this.op = b.op;
@@ -70,7 +70,8 @@ public final class PoolSpec {
         this.stride = b.stride != null ? b.stride.clone() : kernel.clone();
         this.dilation = b.dilation != null ? b.dilation.clone() : filled(rank, 1);
         this.padBegin = b.padBegin != null ? b.padBegin.clone() : filled(rank, 0);
-        this.padEnd = b.padEnd != null ? b.padEnd.clone() : op == PoolOp.S3POOL ? s3EndPadding(kernel) : padBegin.clone();
+        this.padEnd =
+                b.padEnd != null ? b.padEnd.clone() : op == PoolOp.S3POOL ? s3EndPadding(kernel) : padBegin.clone();
         this.autoPad = b.autoPad;
         this.ceilMode = b.ceilMode;
         this.conventions = b.conventions;
@@ -126,10 +127,11 @@ public final class PoolSpec {
             checkRange("dilation", i, dilation[i], 1);
             checkRange("padBegin", i, padBegin[i], 0);
             checkRange("padEnd", i, padEnd[i], 0);
-            if (Math.multiplyHigh(dilation[i], kernel[i] - 1) != 0 || dilation[i] * (kernel[i] - 1) < 0
+            if (Math.multiplyHigh(dilation[i], kernel[i] - 1) != 0
+                    || dilation[i] * (kernel[i] - 1) < 0
                     || dilation[i] * (kernel[i] - 1) >= MAX_EXTENT) {
-                throw new IllegalArgumentException("dilation[" + i + "] = " + dilation[i] + " with kernel[" + i + "] = " + kernel[i]
-                        + ": the effective kernel dilation*(kernel-1)+1 must be at most 2^40");
+                throw new IllegalArgumentException("dilation[" + i + "] = " + dilation[i] + " with kernel[" + i + "] = "
+                        + kernel[i] + ": the effective kernel dilation*(kernel-1)+1 must be at most 2^40");
             }
             if (autoPad == AutoPad.NOTSET && op != PoolOp.S3POOL) { // S3Pool's end padding is its definition
                 checkPadding(i, padBegin[i], padEnd[i]);
@@ -145,23 +147,25 @@ public final class PoolSpec {
                         + Arrays.toString(padBegin) + "/" + Arrays.toString(padEnd) + ": choose one");
             }
             if (ceilMode) {
-                throw new IllegalArgumentException("autoPad = " + autoPad + " with ceilMode = true: "
-                        + "ONNX leaves the combination undefined");
+                throw new IllegalArgumentException(
+                        "autoPad = " + autoPad + " with ceilMode = true: " + "ONNX leaves the combination undefined");
             }
         }
         if (divisorOverride < 0 || divisorOverride > MAX_EXTENT) {
-            throw new IllegalArgumentException("divisorOverride = " + divisorOverride + ": must be positive (or 0 for none)");
+            throw new IllegalArgumentException(
+                    "divisorOverride = " + divisorOverride + ": must be positive (or 0 for none)");
         }
         if (op != PoolOp.AVG && op != PoolOp.MIXED && (b.divisor != null || divisorOverride != 0)) {
             throw new IllegalArgumentException("divisor options apply to average pooling, not " + op);
         }
         if (op != PoolOp.AVG && b.precision != null) {
-            throw new IllegalArgumentException("precision = " + b.precision + ": applies to average pooling, not " + op);
+            throw new IllegalArgumentException(
+                    "precision = " + b.precision + ": applies to average pooling, not " + op);
         }
         boolean extremum = op == PoolOp.MAX || op == PoolOp.MIN || op == PoolOp.MIXED;
         if (!extremum && b.nanPolicy != null) {
-            throw new IllegalArgumentException("nanPolicy applies to max and min pooling, not " + op
-                    + " (sums always propagate NaN)");
+            throw new IllegalArgumentException(
+                    "nanPolicy applies to max and min pooling, not " + op + " (sums always propagate NaN)");
         }
         if (!extremum && op != PoolOp.STOCHASTIC && op != PoolOp.S3POOL && b.indexFormat != null) {
             throw new IllegalArgumentException("indexFormat applies to max and min pooling, not " + op);
@@ -169,11 +173,13 @@ public final class PoolSpec {
         if (op == PoolOp.LP) {
             if (!(p > 0)) throw new IllegalArgumentException("p = " + p + ": LP pooling needs p > 0");
             if (Double.isInfinite(p) && lpForm != LpForm.ABS) {
-                throw new IllegalArgumentException("p = Infinity needs lpForm = ABS (the PyTorch form has no infinite p)");
+                throw new IllegalArgumentException(
+                        "p = Infinity needs lpForm = ABS (the PyTorch form has no infinite p)");
             }
-            if (lpForm == LpForm.PYTORCH && (b.padBegin != null || b.padEnd != null || b.dilation != null
-                    || autoPad != AutoPad.NOTSET)) {
-                throw new IllegalArgumentException("lpForm = PYTORCH takes no padding or dilation (as LPPool1d/2d): use lpForm(LpForm.ABS)");
+            if (lpForm == LpForm.PYTORCH
+                    && (b.padBegin != null || b.padEnd != null || b.dilation != null || autoPad != AutoPad.NOTSET)) {
+                throw new IllegalArgumentException(
+                        "lpForm = PYTORCH takes no padding or dilation (as LPPool1d/2d): use lpForm(LpForm.ABS)");
             }
         } else if (b.lpForm != null) {
             throw new IllegalArgumentException("lpForm applies to LP pooling, not " + op);
@@ -186,35 +192,48 @@ public final class PoolSpec {
     }
 
     private void validateMethod(Builder b) {
-        int lambdaSources = (b.channelLambda != null ? 1 : 0) + (b.lambdaMap ? 1 : 0) + (b.drawnProbability != null ? 1 : 0);
+        int lambdaSources =
+                (b.channelLambda != null ? 1 : 0) + (b.lambdaMap ? 1 : 0) + (b.drawnProbability != null ? 1 : 0);
         if (op != PoolOp.MIXED && lambdaSources > 0) {
-            throw new IllegalArgumentException("lambdaPerChannel, lambdaPerOutput and lambdaDrawn apply to mixed pooling, not " + op);
+            throw new IllegalArgumentException(
+                    "lambdaPerChannel, lambdaPerOutput and lambdaDrawn apply to mixed pooling, not " + op);
         }
         if (op == PoolOp.MIXED) {
-            if (lambdaSources > 1) throw new IllegalArgumentException("mixed pooling takes one of lambdaPerChannel, lambdaPerOutput and lambdaDrawn");
+            if (lambdaSources > 1)
+                throw new IllegalArgumentException(
+                        "mixed pooling takes one of lambdaPerChannel, lambdaPerOutput and lambdaDrawn");
             if (!Double.isFinite(lambda)) throw new IllegalArgumentException("lambda = " + lambda + ": must be finite");
             if (channelLambda != null) {
                 for (int i = 0; i < channelLambda.length; i++) {
                     if (!Float.isFinite(channelLambda[i])) {
-                        throw new IllegalArgumentException("lambdaPerChannel[" + i + "] = " + channelLambda[i] + ": must be finite");
+                        throw new IllegalArgumentException(
+                                "lambdaPerChannel[" + i + "] = " + channelLambda[i] + ": must be finite");
                     }
                 }
             }
             if (drawnProbability != null && !(drawnProbability >= 0 && drawnProbability <= 1)) {
-                throw new IllegalArgumentException("lambdaDrawn probability = " + drawnProbability + ": must lie in [0, 1]");
+                throw new IllegalArgumentException(
+                        "lambdaDrawn probability = " + drawnProbability + ": must lie in [0, 1]");
             }
         }
         if (op != PoolOp.STOCHASTIC && op != PoolOp.S3POOL && b.training) {
             throw new IllegalArgumentException("training applies to stochastic pooling and S3Pool, not " + op);
         }
-        if (op != PoolOp.S3POOL && (b.grid != null || b.picks != null)) throw new IllegalArgumentException("grid and picks apply to S3Pool, not " + op);
+        if (op != PoolOp.S3POOL && (b.grid != null || b.picks != null))
+            throw new IllegalArgumentException("grid and picks apply to S3Pool, not " + op);
         if (op == PoolOp.S3POOL) {
-            if (b.stride != null || b.padBegin != null || b.dilation != null || b.ceilMode || b.autoPad != AutoPad.NOTSET) {
-                throw new IllegalArgumentException("S3Pool fixes its windows (kernel = stride = s, s - 1 end padding): no stride, padding, dilation or ceilMode");
+            if (b.stride != null
+                    || b.padBegin != null
+                    || b.dilation != null
+                    || b.ceilMode
+                    || b.autoPad != AutoPad.NOTSET) {
+                throw new IllegalArgumentException(
+                        "S3Pool fixes its windows (kernel = stride = s, s - 1 end padding): no stride, padding, dilation or ceilMode");
             }
             for (int i = 0; i < kernel.length; i++) {
                 if (grid[i] < 1 || grid[i] % kernel[i] != 0) {
-                    throw new IllegalArgumentException("grid[" + i + "] = " + grid[i] + ": must be a positive multiple of s = " + kernel[i]);
+                    throw new IllegalArgumentException(
+                            "grid[" + i + "] = " + grid[i] + ": must be a positive multiple of s = " + kernel[i]);
                 }
             }
             if (picks != null && !training) throw new IllegalArgumentException("picks apply to S3Pool in training");
@@ -222,7 +241,8 @@ public final class PoolSpec {
                 throw new IllegalArgumentException("S3Pool in training needs exactly one of picks(...) and seed(...)");
             }
         }
-        if (op != PoolOp.LIP && b.logitsBroadcast) throw new IllegalArgumentException("logitsBroadcast applies to LIP, not " + op);
+        if (op != PoolOp.LIP && b.logitsBroadcast)
+            throw new IllegalArgumentException("logitsBroadcast applies to LIP, not " + op);
         if ((op == PoolOp.MIXED || op == PoolOp.STOCHASTIC || op == PoolOp.LIP) && windowRule != WindowRule.SLIDING) {
             throw new IllegalArgumentException(op + " pooling takes sliding windows");
         }
@@ -232,12 +252,15 @@ public final class PoolSpec {
             }
             return;
         }
-        if (!(eps > 0) || Double.isInfinite(eps)) throw new IllegalArgumentException("eps = " + eps + ": GeM needs a positive finite eps");
+        if (!(eps > 0) || Double.isInfinite(eps))
+            throw new IllegalArgumentException("eps = " + eps + ": GeM needs a positive finite eps");
         if (channelP != null) {
-            if (channelP.length == 0) throw new IllegalArgumentException("pPerChannel is empty: give one p per channel");
+            if (channelP.length == 0)
+                throw new IllegalArgumentException("pPerChannel is empty: give one p per channel");
             for (int i = 0; i < channelP.length; i++) {
                 if (!(channelP[i] > 0) || Float.isInfinite(channelP[i])) {
-                    throw new IllegalArgumentException("pPerChannel[" + i + "] = " + channelP[i] + ": GeM needs p > 0 and finite");
+                    throw new IllegalArgumentException(
+                            "pPerChannel[" + i + "] = " + channelP[i] + ": GeM needs p > 0 and finite");
                 }
             }
         } else if (!(p > 0) || Double.isInfinite(p)) {
@@ -247,9 +270,14 @@ public final class PoolSpec {
 
     private void validateWindowRule(Builder b) {
         if (windowRule != WindowRule.SLIDING) {
-            if (b.stride != null || b.padBegin != null || b.dilation != null || b.autoPad != AutoPad.NOTSET || b.ceilMode) {
-                throw new IllegalArgumentException("stride, padding, dilation, autoPad and ceilMode apply to sliding windows, not "
-                        + windowRule + " ones");
+            if (b.stride != null
+                    || b.padBegin != null
+                    || b.dilation != null
+                    || b.autoPad != AutoPad.NOTSET
+                    || b.ceilMode) {
+                throw new IllegalArgumentException(
+                        "stride, padding, dilation, autoPad and ceilMode apply to sliding windows, not " + windowRule
+                                + " ones");
             }
             if (b.divisor != null || divisorOverride != 0) {
                 throw new IllegalArgumentException("divisor options apply to sliding windows: " + windowRule
@@ -265,11 +293,15 @@ public final class PoolSpec {
             }
         }
         if (windowRule != WindowRule.FRACTIONAL) {
-            boolean seeded = op == PoolOp.MIXED && drawnProbability != null || (op == PoolOp.STOCHASTIC || op == PoolOp.S3POOL) && training;
-            if (b.outputRatio != null || b.samples != null || (b.seed != null && !seeded)
+            boolean seeded = op == PoolOp.MIXED && drawnProbability != null
+                    || (op == PoolOp.STOCHASTIC || op == PoolOp.S3POOL) && training;
+            if (b.outputRatio != null
+                    || b.samples != null
+                    || (b.seed != null && !seeded)
                     || (b.outputSize != null && windowRule != WindowRule.ADAPTIVE)) {
-                throw new IllegalArgumentException("outputSize, outputRatio, samples and seed apply to fractional pooling, not "
-                        + windowRule + " windows");
+                throw new IllegalArgumentException(
+                        "outputSize, outputRatio, samples and seed apply to fractional pooling, not " + windowRule
+                                + " windows");
             }
             return;
         }
@@ -281,17 +313,19 @@ public final class PoolSpec {
             for (int i = 0; i < outputSize.length; i++) checkRange("outputSize", i, outputSize[i], 1);
         } else {
             if (outputRatio.length != kernel.length) {
-                throw new IllegalArgumentException("outputRatio = " + Arrays.toString(outputRatio) + " has " + outputRatio.length
-                        + " dimensions but kernel has " + kernel.length);
+                throw new IllegalArgumentException("outputRatio = " + Arrays.toString(outputRatio) + " has "
+                        + outputRatio.length + " dimensions but kernel has " + kernel.length);
             }
             for (int i = 0; i < outputRatio.length; i++) {
                 if (!(outputRatio[i] > 0 && outputRatio[i] < 1)) {
-                    throw new IllegalArgumentException("outputRatio[" + i + "] = " + outputRatio[i] + ": must lie in (0, 1)");
+                    throw new IllegalArgumentException(
+                            "outputRatio[" + i + "] = " + outputRatio[i] + ": must lie in (0, 1)");
                 }
             }
         }
         if ((samples == null) == (seed == null)) {
-            throw new IllegalArgumentException("fractional pooling needs exactly one of samples(...) and seed(...), so runs are reproducible");
+            throw new IllegalArgumentException(
+                    "fractional pooling needs exactly one of samples(...) and seed(...), so runs are reproducible");
         }
         if (samples != null) {
             for (int i = 0; i < samples.length; i++) {
@@ -327,7 +361,8 @@ public final class PoolSpec {
                         + effective + " / 2 = " + effective / 2 + ")");
             }
             if (pad >= effective) {
-                throw new IllegalArgumentException(name + ": must be smaller than the effective kernel (" + effective + ")");
+                throw new IllegalArgumentException(
+                        name + ": must be smaller than the effective kernel (" + effective + ")");
             }
         }
     }
@@ -635,49 +670,65 @@ public final class PoolSpec {
      *
      * @return max, min, average, LP or one of the methods of the literature
      */
-    public PoolOp op() { return op; }
+    public PoolOp op() {
+        return op;
+    }
     /**
      * How windows are placed.
      *
      * @return sliding, global, adaptive or fractional
      */
-    public WindowRule windowRule() { return windowRule; }
+    public WindowRule windowRule() {
+        return windowRule;
+    }
     /**
      * Mixed pooling's one λ.
      *
      * @return λ as given to {@link #mixed}; 0 for other ops
      */
-    public double lambda() { return lambda; }
+    public double lambda() {
+        return lambda;
+    }
     /**
      * Mixed pooling's λ per channel, when given.
      *
      * @return a copy, or empty
      */
-    public Optional<float[]> lambdaPerChannel() { return Optional.ofNullable(channelLambda).map(float[]::clone); }
+    public Optional<float[]> lambdaPerChannel() {
+        return Optional.ofNullable(channelLambda).map(float[]::clone);
+    }
     /**
      * Whether mixed pooling takes λ per output, given with each run.
      *
      * @return true when set by {@link Builder#lambdaPerOutput()}
      */
-    public boolean lambdaPerOutput() { return lambdaMap; }
+    public boolean lambdaPerOutput() {
+        return lambdaMap;
+    }
     /**
      * Mixed pooling's probability q of λ = 1 when λ is drawn per output.
      *
      * @return q, or empty
      */
-    public Optional<Double> lambdaDrawn() { return Optional.ofNullable(drawnProbability); }
+    public Optional<Double> lambdaDrawn() {
+        return Optional.ofNullable(drawnProbability);
+    }
     /**
      * Whether stochastic pooling or S3Pool is in training mode (sampling).
      *
      * @return true when set by {@link Builder#training()}
      */
-    public boolean training() { return training; }
+    public boolean training() {
+        return training;
+    }
     /**
      * Whether LIP takes logits of one channel, broadcast over the channels.
      *
      * @return true when set by {@link Builder#logitsBroadcast()}
      */
-    public boolean logitsBroadcast() { return logitsBroadcast; }
+    public boolean logitsBroadcast() {
+        return logitsBroadcast;
+    }
     /**
      * Whether each run takes a params tensor: mixed λ per output, drawn λ or stochastic training without a seed
      * (uniforms), LIP (logits).
@@ -685,7 +736,8 @@ public final class PoolSpec {
      * @return true when runs need {@link PreparedPool#run(Tensor, Tensor, Tensor, Tensor)} with params
      */
     public boolean takesRunParams() {
-        return op == PoolOp.LIP || op == PoolOp.MIXED && (lambdaMap || drawnProbability != null && seed == null)
+        return op == PoolOp.LIP
+                || op == PoolOp.MIXED && (lambdaMap || drawnProbability != null && seed == null)
                 || op == PoolOp.STOCHASTIC && training && seed == null;
     }
     /**
@@ -693,171 +745,255 @@ public final class PoolSpec {
      *
      * @return a new array, outermost axis first: as given, else the kernel ({@code s})
      */
-    public long[] grid() { return grid.clone(); }
+    public long[] grid() {
+        return grid.clone();
+    }
     /**
      * S3Pool's explicit picks, when given.
      *
      * @return a copy, or empty
      */
-    public Optional<long[]> picks() { return Optional.ofNullable(picks).map(long[]::clone); }
+    public Optional<long[]> picks() {
+        return Optional.ofNullable(picks).map(long[]::clone);
+    }
     /**
      * GeM's clamp.
      *
      * @return eps, {@value #DEFAULT_GEM_EPS} unless set; 0 for other ops
      */
-    public double eps() { return eps; }
+    public double eps() {
+        return eps;
+    }
     /**
      * GeM's exponent per channel, when given.
      *
      * @return a copy, or empty
      */
-    public Optional<float[]> pPerChannel() { return Optional.ofNullable(channelP).map(float[]::clone); }
+    public Optional<float[]> pPerChannel() {
+        return Optional.ofNullable(channelP).map(float[]::clone);
+    }
     /**
      * LP pooling's and GeM's exponent (0 for other ops).
      *
      * @return the exponent
      */
-    public double p() { return p; }
+    public double p() {
+        return p;
+    }
     /**
      * The LP formula.
      *
      * @return PyTorch's or ONNX's
      */
-    public LpForm lpForm() { return lpForm; }
+    public LpForm lpForm() {
+        return lpForm;
+    }
     /**
      * How argmax indices are numbered.
      *
      * @return the index format
      */
-    public IndexFormat indexFormat() { return indexFormat; }
+    public IndexFormat indexFormat() {
+        return indexFormat;
+    }
     /**
      * Adaptive or fractional output size per spatial axis, when given.
      *
      * @return a copy, or empty
      */
-    public Optional<long[]> outputSize() { return Optional.ofNullable(outputSize).map(long[]::clone); }
+    public Optional<long[]> outputSize() {
+        return Optional.ofNullable(outputSize).map(long[]::clone);
+    }
     /**
      * Fractional output ratio per spatial axis, when given.
      *
      * @return a copy, or empty
      */
-    public Optional<double[]> outputRatio() { return Optional.ofNullable(outputRatio).map(double[]::clone); }
+    public Optional<double[]> outputRatio() {
+        return Optional.ofNullable(outputRatio).map(double[]::clone);
+    }
     /**
      * Fractional samples, when given explicitly: (N, C, rank), in PyTorch's order (see {@link Builder#samples}).
      *
      * @return a copy, or empty
      */
-    public Optional<float[]> samples() { return Optional.ofNullable(samples).map(float[]::clone); }
+    public Optional<float[]> samples() {
+        return Optional.ofNullable(samples).map(float[]::clone);
+    }
     /**
      * Fractional seed, when samples are drawn from one.
      *
      * @return the seed, or empty
      */
-    public Optional<Long> seed() { return Optional.ofNullable(seed); }
+    public Optional<Long> seed() {
+        return Optional.ofNullable(seed);
+    }
     /**
      * The number of spatial axes.
      *
      * @return 1, 2 or 3
      */
-    public int rank() { return kernel.length; }
+    public int rank() {
+        return kernel.length;
+    }
     /**
      * The window size per spatial axis.
      *
      * @return a new array, outermost axis first
      */
-    public long[] kernel() { return kernel.clone(); }
+    public long[] kernel() {
+        return kernel.clone();
+    }
     /**
      * The step between windows per spatial axis.
      *
      * @return a new array, outermost axis first
      */
-    public long[] stride() { return stride.clone(); }
+    public long[] stride() {
+        return stride.clone();
+    }
     /**
      * The step between taps of a window per spatial axis.
      *
      * @return a new array, outermost axis first
      */
-    public long[] dilation() { return dilation.clone(); }
+    public long[] dilation() {
+        return dilation.clone();
+    }
     /**
      * Padding before each spatial axis, as given (before auto padding is resolved).
      *
      * @return a new array, outermost axis first
      */
-    public long[] padBegin() { return padBegin.clone(); }
+    public long[] padBegin() {
+        return padBegin.clone();
+    }
     /**
      * Padding after each spatial axis, as given.
      *
      * @return a new array, outermost axis first
      */
-    public long[] padEnd() { return padEnd.clone(); }
+    public long[] padEnd() {
+        return padEnd.clone();
+    }
     /**
      * ONNX's and TensorFlow's automatic padding, or none.
      *
      * @return the auto padding
      */
-    public AutoPad autoPad() { return autoPad; }
+    public AutoPad autoPad() {
+        return autoPad;
+    }
     /**
      * Whether a last partial window counts (output sizes rounded up).
      *
      * @return the ceil mode
      */
-    public boolean ceilMode() { return ceilMode; }
+    public boolean ceilMode() {
+        return ceilMode;
+    }
     /**
      * What averages divide by.
      *
      * @return the divisor rule
      */
-    public AvgDivisor divisor() { return divisor; }
+    public AvgDivisor divisor() {
+        return divisor;
+    }
     /**
      * 0 when the divisor is not overridden.
      *
      * @return the divisor of every average, or 0
      */
-    public long divisorOverride() { return divisorOverride; }
+    public long divisorOverride() {
+        return divisorOverride;
+    }
     /**
      * How max and min treat NaN.
      *
      * @return the NaN policy
      */
-    public NanPolicy nanPolicy() { return nanPolicy; }
+    public NanPolicy nanPolicy() {
+        return nanPolicy;
+    }
     /**
      * How exactly averages are computed: {@link Precision#EXACT} (PyTorch's bits, the default) or
      * {@link Precision#RELAXED} (faster, within the bound {@link Precision} states).
      *
      * @return the precision of averages
      */
-    public Precision precision() { return precision; }
+    public Precision precision() {
+        return precision;
+    }
     /**
      * The framework whose rules and defaults apply.
      *
      * @return the conventions
      */
-    public Conventions conventions() { return conventions; }
+    public Conventions conventions() {
+        return conventions;
+    }
 
-    long kernel(int axis) { return kernel[axis]; }
-    long stride(int axis) { return stride[axis]; }
-    long dilation(int axis) { return dilation[axis]; }
-    long padBegin(int axis) { return padBegin[axis]; }
-    long padEnd(int axis) { return padEnd[axis]; }
+    long kernel(int axis) {
+        return kernel[axis];
+    }
+
+    long stride(int axis) {
+        return stride[axis];
+    }
+
+    long dilation(int axis) {
+        return dilation[axis];
+    }
+
+    long padBegin(int axis) {
+        return padBegin[axis];
+    }
+
+    long padEnd(int axis) {
+        return padEnd[axis];
+    }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PoolSpec s && op == s.op && windowRule == s.windowRule && Arrays.equals(kernel, s.kernel) && Arrays.equals(stride, s.stride)
-                && Arrays.equals(dilation, s.dilation) && Arrays.equals(padBegin, s.padBegin)
-                && Arrays.equals(padEnd, s.padEnd) && autoPad == s.autoPad && ceilMode == s.ceilMode
-                && divisor == s.divisor && divisorOverride == s.divisorOverride && nanPolicy == s.nanPolicy
-                && conventions == s.conventions && lpForm == s.lpForm && Double.compare(p, s.p) == 0
-                && indexFormat == s.indexFormat && precision == s.precision && Arrays.equals(outputSize, s.outputSize)
-                && Arrays.equals(outputRatio, s.outputRatio) && Arrays.equals(samples, s.samples) && Objects.equals(seed, s.seed)
-                && Double.compare(eps, s.eps) == 0 && Arrays.equals(channelP, s.channelP) && Double.compare(lambda, s.lambda) == 0
-                && Arrays.equals(channelLambda, s.channelLambda) && lambdaMap == s.lambdaMap
-                && Objects.equals(drawnProbability, s.drawnProbability) && training == s.training && logitsBroadcast == s.logitsBroadcast
-                && Arrays.equals(grid, s.grid) && Arrays.equals(picks, s.picks);
+        return o instanceof PoolSpec s
+                && op == s.op
+                && windowRule == s.windowRule
+                && Arrays.equals(kernel, s.kernel)
+                && Arrays.equals(stride, s.stride)
+                && Arrays.equals(dilation, s.dilation)
+                && Arrays.equals(padBegin, s.padBegin)
+                && Arrays.equals(padEnd, s.padEnd)
+                && autoPad == s.autoPad
+                && ceilMode == s.ceilMode
+                && divisor == s.divisor
+                && divisorOverride == s.divisorOverride
+                && nanPolicy == s.nanPolicy
+                && conventions == s.conventions
+                && lpForm == s.lpForm
+                && Double.compare(p, s.p) == 0
+                && indexFormat == s.indexFormat
+                && precision == s.precision
+                && Arrays.equals(outputSize, s.outputSize)
+                && Arrays.equals(outputRatio, s.outputRatio)
+                && Arrays.equals(samples, s.samples)
+                && Objects.equals(seed, s.seed)
+                && Double.compare(eps, s.eps) == 0
+                && Arrays.equals(channelP, s.channelP)
+                && Double.compare(lambda, s.lambda) == 0
+                && Arrays.equals(channelLambda, s.channelLambda)
+                && lambdaMap == s.lambdaMap
+                && Objects.equals(drawnProbability, s.drawnProbability)
+                && training == s.training
+                && logitsBroadcast == s.logitsBroadcast
+                && Arrays.equals(grid, s.grid)
+                && Arrays.equals(picks, s.picks);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(op, windowRule, Arrays.hashCode(kernel), Arrays.hashCode(stride), Arrays.hashCode(padBegin), ceilMode);
+        return Objects.hash(
+                op, windowRule, Arrays.hashCode(kernel), Arrays.hashCode(stride), Arrays.hashCode(padBegin), ceilMode);
     }
 
     @Override
@@ -865,40 +1001,98 @@ public final class PoolSpec {
         StringBuilder s = new StringBuilder(op.toString().toLowerCase());
         switch (windowRule) {
             case GLOBAL -> s.insert(0, "global_").append("_pool").append(rank()).append("d(");
-            case ADAPTIVE -> s.insert(0, "adaptive_").append("_pool").append(rank()).append("d(outputSize=")
-                    .append(Arrays.toString(outputSize)).append(", ");
+            case ADAPTIVE ->
+                s.insert(0, "adaptive_")
+                        .append("_pool")
+                        .append(rank())
+                        .append("d(outputSize=")
+                        .append(Arrays.toString(outputSize))
+                        .append(", ");
             case FRACTIONAL -> {
-                s.insert(0, "fractional_").append("_pool").append(rank()).append("d(kernel=").append(Arrays.toString(kernel));
-                s.append(outputSize != null ? ", outputSize=" + Arrays.toString(outputSize) : ", outputRatio=" + Arrays.toString(outputRatio));
-                s.append(seed != null ? ", seed=" + seed : ", samples=" + samples.length).append(", ");
+                s.insert(0, "fractional_")
+                        .append("_pool")
+                        .append(rank())
+                        .append("d(kernel=")
+                        .append(Arrays.toString(kernel));
+                s.append(
+                        outputSize != null
+                                ? ", outputSize=" + Arrays.toString(outputSize)
+                                : ", outputRatio=" + Arrays.toString(outputRatio));
+                s.append(seed != null ? ", seed=" + seed : ", samples=" + samples.length)
+                        .append(", ");
             }
             case SLIDING -> {
-                s.append("_pool").append(rank()).append("d(kernel=").append(Arrays.toString(kernel)).append(", stride=")
+                s.append("_pool")
+                        .append(rank())
+                        .append("d(kernel=")
+                        .append(Arrays.toString(kernel))
+                        .append(", stride=")
                         .append(Arrays.toString(stride));
                 if (autoPad != AutoPad.NOTSET) s.append(", autoPad=").append(autoPad);
-                else s.append(", padBegin=").append(Arrays.toString(padBegin)).append(", padEnd=").append(Arrays.toString(padEnd));
-                s.append(", dilation=").append(Arrays.toString(dilation)).append(", ceilMode=").append(ceilMode).append(", ");
+                else
+                    s.append(", padBegin=")
+                            .append(Arrays.toString(padBegin))
+                            .append(", padEnd=")
+                            .append(Arrays.toString(padEnd));
+                s.append(", dilation=")
+                        .append(Arrays.toString(dilation))
+                        .append(", ceilMode=")
+                        .append(ceilMode)
+                        .append(", ");
             }
         }
         switch (op) {
             case AVG -> {
-                if (windowRule == WindowRule.SLIDING) s.append("divisor=").append(divisor).append(", ");
-                if (divisorOverride != 0) s.append("divisorOverride=").append(divisorOverride).append(", ");
-                if (precision != Precision.EXACT) s.append("precision=").append(precision).append(", ");
+                if (windowRule == WindowRule.SLIDING)
+                    s.append("divisor=").append(divisor).append(", ");
+                if (divisorOverride != 0)
+                    s.append("divisorOverride=").append(divisorOverride).append(", ");
+                if (precision != Precision.EXACT)
+                    s.append("precision=").append(precision).append(", ");
             }
-            case LP -> s.append("p=").append(p).append(", lpForm=").append(lpForm).append(", ");
-            case SOFT -> { }
+            case LP ->
+                s.append("p=").append(p).append(", lpForm=").append(lpForm).append(", ");
+            case SOFT -> {}
             case MIXED -> {
-                s.append(channelLambda != null ? "lambdaPerChannel=" + Arrays.toString(channelLambda) : lambdaMap ? "lambdaPerOutput"
-                        : drawnProbability != null ? "lambdaDrawn=" + drawnProbability + (seed != null ? ", seed=" + seed : "") : "lambda=" + lambda);
-                s.append(", divisor=").append(divisor).append(", nanPolicy=").append(nanPolicy).append(", indexFormat=").append(indexFormat).append(", ");
+                s.append(
+                        channelLambda != null
+                                ? "lambdaPerChannel=" + Arrays.toString(channelLambda)
+                                : lambdaMap
+                                        ? "lambdaPerOutput"
+                                        : drawnProbability != null
+                                                ? "lambdaDrawn=" + drawnProbability
+                                                        + (seed != null ? ", seed=" + seed : "")
+                                                : "lambda=" + lambda);
+                s.append(", divisor=")
+                        .append(divisor)
+                        .append(", nanPolicy=")
+                        .append(nanPolicy)
+                        .append(", indexFormat=")
+                        .append(indexFormat)
+                        .append(", ");
             }
-            case STOCHASTIC -> s.append(training ? "training" + (seed != null ? ", seed=" + seed : "") : "inference").append(", ");
+            case STOCHASTIC ->
+                s.append(training ? "training" + (seed != null ? ", seed=" + seed : "") : "inference")
+                        .append(", ");
             case LIP -> s.append(logitsBroadcast ? "logitsBroadcast, " : "");
-            case S3POOL -> s.append("grid=").append(Arrays.toString(grid)).append(training ? picks != null ? ", picks=" + picks.length
-                    : ", seed=" + seed : ", inference").append(", indexFormat=").append(indexFormat).append(", ");
-            case GEM -> s.append(channelP != null ? "pPerChannel=" + Arrays.toString(channelP) : "p=" + p).append(", eps=").append(eps).append(", ");
-            default -> s.append("nanPolicy=").append(nanPolicy).append(", indexFormat=").append(indexFormat).append(", ");
+            case S3POOL ->
+                s.append("grid=")
+                        .append(Arrays.toString(grid))
+                        .append(training ? picks != null ? ", picks=" + picks.length : ", seed=" + seed : ", inference")
+                        .append(", indexFormat=")
+                        .append(indexFormat)
+                        .append(", ");
+            case GEM ->
+                s.append(channelP != null ? "pPerChannel=" + Arrays.toString(channelP) : "p=" + p)
+                        .append(", eps=")
+                        .append(eps)
+                        .append(", ");
+            default ->
+                s.append("nanPolicy=")
+                        .append(nanPolicy)
+                        .append(", indexFormat=")
+                        .append(indexFormat)
+                        .append(", ");
         }
         return s.append("conventions=").append(conventions).append(')').toString();
     }
@@ -948,21 +1142,31 @@ public final class PoolSpec {
          * @param stride one value per spatial axis, each positive
          * @return this builder
          */
-        public Builder stride(long... stride) { this.stride = stride.clone(); return this; }
+        public Builder stride(long... stride) {
+            this.stride = stride.clone();
+            return this;
+        }
         /**
          * The step between taps of a window per spatial axis (default 1).
          *
          * @param dilation one value per spatial axis, each positive
          * @return this builder
          */
-        public Builder dilation(long... dilation) { this.dilation = dilation.clone(); return this; }
+        public Builder dilation(long... dilation) {
+            this.dilation = dilation.clone();
+            return this;
+        }
         /**
          * Symmetric padding, PyTorch style: the same amount at both ends of each axis.
          *
          * @param padding one value per spatial axis
          * @return this builder
          */
-        public Builder padding(long... padding) { this.padBegin = padding.clone(); this.padEnd = padding.clone(); return this; }
+        public Builder padding(long... padding) {
+            this.padBegin = padding.clone();
+            this.padEnd = padding.clone();
+            return this;
+        }
         /**
          * Asymmetric padding, ONNX {@code pads} style.
          *
@@ -970,49 +1174,70 @@ public final class PoolSpec {
          * @param end padding after each spatial axis
          * @return this builder
          */
-        public Builder padding(long[] begin, long[] end) { this.padBegin = begin.clone(); this.padEnd = end.clone(); return this; }
+        public Builder padding(long[] begin, long[] end) {
+            this.padBegin = begin.clone();
+            this.padEnd = end.clone();
+            return this;
+        }
         /**
          * ONNX's {@code auto_pad} or TensorFlow's {@code padding}: padding computed from the input size.
          *
          * @param autoPad the rule
          * @return this builder
          */
-        public Builder autoPad(AutoPad autoPad) { this.autoPad = Objects.requireNonNull(autoPad); return this; }
+        public Builder autoPad(AutoPad autoPad) {
+            this.autoPad = Objects.requireNonNull(autoPad);
+            return this;
+        }
         /**
          * Whether a last partial window counts (PyTorch {@code ceil_mode}, ONNX {@code ceil_mode}).
          *
          * @param ceilMode true to round output sizes up
          * @return this builder
          */
-        public Builder ceilMode(boolean ceilMode) { this.ceilMode = ceilMode; return this; }
+        public Builder ceilMode(boolean ceilMode) {
+            this.ceilMode = ceilMode;
+            return this;
+        }
         /**
          * What averages divide by (default: the conventions').
          *
          * @param divisor the rule
          * @return this builder
          */
-        public Builder divisor(AvgDivisor divisor) { this.divisor = Objects.requireNonNull(divisor); return this; }
+        public Builder divisor(AvgDivisor divisor) {
+            this.divisor = Objects.requireNonNull(divisor);
+            return this;
+        }
         /**
          * PyTorch {@code count_include_pad}.
          *
          * @param include true to count padding in the divisor
          * @return this builder
          */
-        public Builder countIncludePad(boolean include) { return divisor(include ? AvgDivisor.INCLUDE_PADDING : AvgDivisor.EXCLUDE_PADDING); }
+        public Builder countIncludePad(boolean include) {
+            return divisor(include ? AvgDivisor.INCLUDE_PADDING : AvgDivisor.EXCLUDE_PADDING);
+        }
         /**
          * PyTorch's {@code divisor_override}: every average divides by this.
          *
          * @param divisor positive, or 0 for none
          * @return this builder
          */
-        public Builder divisorOverride(long divisor) { this.divisorOverride = divisor; return this; }
+        public Builder divisorOverride(long divisor) {
+            this.divisorOverride = divisor;
+            return this;
+        }
         /**
          * How max and min treat NaN (default: the conventions').
          *
          * @param policy the policy
          * @return this builder
          */
-        public Builder nanPolicy(NanPolicy policy) { this.nanPolicy = Objects.requireNonNull(policy); return this; }
+        public Builder nanPolicy(NanPolicy policy) {
+            this.nanPolicy = Objects.requireNonNull(policy);
+            return this;
+        }
         /**
          * How exactly averages are computed (default {@link Precision#EXACT}: PyTorch's bits).
          * {@link Precision#RELAXED} trades the bit pattern for speed, within the bound {@link Precision} states:
@@ -1023,42 +1248,60 @@ public final class PoolSpec {
          * @param precision the precision; average pooling only
          * @return this builder
          */
-        public Builder precision(Precision precision) { this.precision = Objects.requireNonNull(precision); return this; }
+        public Builder precision(Precision precision) {
+            this.precision = Objects.requireNonNull(precision);
+            return this;
+        }
         /**
          * The framework whose rules and defaults apply (default PyTorch's).
          *
          * @param conventions the conventions
          * @return this builder
          */
-        public Builder conventions(Conventions conventions) { this.conventions = Objects.requireNonNull(conventions); return this; }
+        public Builder conventions(Conventions conventions) {
+            this.conventions = Objects.requireNonNull(conventions);
+            return this;
+        }
         /**
          * The LP formula (default: the conventions').
          *
          * @param form the form
          * @return this builder
          */
-        public Builder lpForm(LpForm form) { this.lpForm = Objects.requireNonNull(form); return this; }
+        public Builder lpForm(LpForm form) {
+            this.lpForm = Objects.requireNonNull(form);
+            return this;
+        }
         /**
          * The argmax numbering of max and min pooling (default: the conventions').
          *
          * @param format the format
          * @return this builder
          */
-        public Builder indexFormat(IndexFormat format) { this.indexFormat = Objects.requireNonNull(format); return this; }
+        public Builder indexFormat(IndexFormat format) {
+            this.indexFormat = Objects.requireNonNull(format);
+            return this;
+        }
         /**
          * Fractional pooling's output size per spatial axis.
          *
          * @param size one value per spatial axis
          * @return this builder
          */
-        public Builder outputSize(long... size) { this.outputSize = size.clone(); return this; }
+        public Builder outputSize(long... size) {
+            this.outputSize = size.clone();
+            return this;
+        }
         /**
          * Fractional pooling's output size as a fraction of the input, per axis: {@code (long) (L * ratio)}.
          *
          * @param ratio one value per spatial axis, in (0, 1)
          * @return this builder
          */
-        public Builder outputRatio(double... ratio) { this.outputRatio = ratio.clone(); return this; }
+        public Builder outputRatio(double... ratio) {
+            this.outputRatio = ratio.clone();
+            return this;
+        }
         /**
          * Fractional pooling's samples, PyTorch's {@code _random_samples} in memory order: shape (N, C, rank), each in
          * [0, 1); as in PyTorch, entry 0 of each (n, c) drives W and 1 drives H in 1d/2d, but 0 drives D, 1 H and 2 W
@@ -1066,7 +1309,10 @@ public final class PoolSpec {
          * @param samples N * C * rank values
          * @return this builder
          */
-        public Builder samples(float... samples) { this.samples = samples.clone(); return this; }
+        public Builder samples(float... samples) {
+            this.samples = samples.clone();
+            return this;
+        }
         /**
          * Random choices drawn from {@code seed} once, when the operation is prepared, and reused by every run:
          * fractional pooling's samples, mixed pooling's drawn λ ({@link #lambdaDrawn}), stochastic pooling's and S3Pool's
@@ -1075,7 +1321,10 @@ public final class PoolSpec {
          * @param seed the seed
          * @return this builder
          */
-        public Builder seed(long seed) { this.seed = seed; return this; }
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
 
         /**
          * GeM's clamp: each tap counts as {@code max(x, eps)}.
@@ -1083,14 +1332,20 @@ public final class PoolSpec {
          * @param eps positive and finite (default {@value PoolSpec#DEFAULT_GEM_EPS})
          * @return this builder
          */
-        public Builder eps(double eps) { this.eps = eps; return this; }
+        public Builder eps(double eps) {
+            this.eps = eps;
+            return this;
+        }
         /**
          * GeM's exponent per channel (a learned p per channel), replacing the one p.
          *
          * @param p one exponent per channel of the input (checked when prepared), each positive and finite
          * @return this builder
          */
-        public Builder pPerChannel(float... p) { this.channelP = p.clone(); return this; }
+        public Builder pPerChannel(float... p) {
+            this.channelP = p.clone();
+            return this;
+        }
 
         /**
          * Mixed pooling: one λ per channel, replacing the one λ.
@@ -1098,14 +1353,20 @@ public final class PoolSpec {
          * @param lambda one finite λ per channel of the input (checked when prepared)
          * @return this builder
          */
-        public Builder lambdaPerChannel(float... lambda) { this.channelLambda = lambda.clone(); return this; }
+        public Builder lambdaPerChannel(float... lambda) {
+            this.channelLambda = lambda.clone();
+            return this;
+        }
         /**
          * Mixed pooling: λ per output element (gated pooling), given as the params tensor (the output's shape and
          * strides, every value finite) of each run.
          *
          * @return this builder
          */
-        public Builder lambdaPerOutput() { this.lambdaMap = true; return this; }
+        public Builder lambdaPerOutput() {
+            this.lambdaMap = true;
+            return this;
+        }
         /**
          * Mixed pooling: λ drawn per output, 1 with probability {@code q}: {@code λ = u < q ? 1 : 0} for uniforms {@code u}
          * given as the params tensor of each run, or drawn once from {@link #seed}.
@@ -1113,7 +1374,10 @@ public final class PoolSpec {
          * @param q the probability of λ = 1, in [0, 1]
          * @return this builder
          */
-        public Builder lambdaDrawn(double q) { this.drawnProbability = q; return this; }
+        public Builder lambdaDrawn(double q) {
+            this.drawnProbability = q;
+            return this;
+        }
         /**
          * Training mode. Stochastic pooling: a tap sampled per output from uniforms in [0, 1) given with each run, or drawn
          * once from {@link #seed}. S3Pool: each output's window at a picked position, from {@link #picks} or
@@ -1121,13 +1385,19 @@ public final class PoolSpec {
          *
          * @return this builder
          */
-        public Builder training() { this.training = true; return this; }
+        public Builder training() {
+            this.training = true;
+            return this;
+        }
         /**
          * LIP: logits of shape [N, 1, spatial...], dense, shared by the channels (default: the input's shape and strides).
          *
          * @return this builder
          */
-        public Builder logitsBroadcast() { this.logitsBroadcast = true; return this; }
+        public Builder logitsBroadcast() {
+            this.logitsBroadcast = true;
+            return this;
+        }
 
         /**
          * S3Pool: the grid size per axis; each grid of g positions holds g/s picks.
@@ -1135,7 +1405,10 @@ public final class PoolSpec {
          * @param grid one value per spatial axis, each a positive multiple of s (default s)
          * @return this builder
          */
-        public Builder grid(long... grid) { this.grid = grid.clone(); return this; }
+        public Builder grid(long... grid) {
+            this.grid = grid.clone();
+            return this;
+        }
         /**
          * S3Pool in training: the picked positions, per image the output count of positions of each spatial axis in turn
          * (outermost first), each axis's strictly increasing, each grid of g positions holding g/s of them (the last,
@@ -1145,7 +1418,10 @@ public final class PoolSpec {
          *        when prepared)
          * @return this builder
          */
-        public Builder picks(long... picks) { this.picks = picks.clone(); return this; }
+        public Builder picks(long... picks) {
+            this.picks = picks.clone();
+            return this;
+        }
 
         /**
          * Validates the parameters against each other (not against a shape: that is {@link Pooling#prepare}'s work).

@@ -105,33 +105,50 @@ public final class Pooling {
         if (input == null) throw new NullPointerException("input");
         if (output == null) throw new NullPointerException("output");
         if (output.layout() != input.layout()) {
-            throw new IllegalArgumentException("output layout = " + output.layout() + ": the input's is " + input.layout());
+            throw new IllegalArgumentException(
+                    "output layout = " + output.layout() + ": the input's is " + input.layout());
         }
         long[] expected = outputShape(spec, input.shape());
         if (!Arrays.equals(expected, output.shape())) {
             throw new IllegalArgumentException("output shape = " + Arrays.toString(output.shape()) + ": the spec gives "
                     + Arrays.toString(expected) + " for input " + Arrays.toString(input.shape()));
         }
-        return prepare(spec, input.layout(), input.shape(), input.isDense() ? null : input.strides(),
-                output.isDense() ? null : output.strides(), backend, isa);
+        return prepare(
+                spec,
+                input.layout(),
+                input.shape(),
+                input.isDense() ? null : input.strides(),
+                output.isDense() ? null : output.strides(),
+                backend,
+                isa);
     }
 
-    private static PreparedPool prepare(PoolSpec spec, Layout layout, long[] inputShape, long[] inputStrides, long[] outputStrides,
-                                        Backend backend, Isa isa) {
+    private static PreparedPool prepare(
+            PoolSpec spec,
+            Layout layout,
+            long[] inputShape,
+            long[] inputStrides,
+            long[] outputStrides,
+            Backend backend,
+            Isa isa) {
         if (spec == null) throw new NullPointerException("spec");
         if (layout == null) throw new NullPointerException("layout");
         if (backend == null) throw new NullPointerException("backend");
         Geometry geometry = Geometry.of(spec, layout, inputShape, inputStrides, outputStrides);
-        Backend resolved = backend == Backend.AUTO ? (NativeStatus.available() ? Backend.NATIVE : Backend.JAVA) : backend;
+        Backend resolved =
+                backend == Backend.AUTO ? (NativeStatus.available() ? Backend.NATIVE : Backend.JAVA) : backend;
         if (resolved != Backend.JAVA && !NativeStatus.available()) {
-            throw new UnsupportedOperationException("backend = " + backend + ": native code is unavailable: " + NativeStatus.unavailableReason());
+            throw new UnsupportedOperationException(
+                    "backend = " + backend + ": native code is unavailable: " + NativeStatus.unavailableReason());
         }
         Isa level = isa != null ? isa : defaultIsa();
         if (resolved != Backend.JAVA && level.ordinal() > cpuIsa().ordinal()) {
             throw new UnsupportedOperationException("isa = " + level + ": this CPU supports up to " + cpuIsa());
         }
         PreparedPool pool = new PreparedPool(spec, geometry, resolved, level, inputStrides, outputStrides);
-        logPrepared(pool, isa != null ? "given" : System.getProperty(ISA_PROPERTY) != null ? ISA_PROPERTY : "default",
+        logPrepared(
+                pool,
+                isa != null ? "given" : System.getProperty(ISA_PROPERTY) != null ? ISA_PROPERTY : "default",
                 inputStrides == null && outputStrides == null ? "dense tensors" : "strided views");
         return pool;
     }
@@ -139,9 +156,12 @@ public final class Pooling {
     /** At debug level, what a prepared operation runs: its backend, level and kernel variant. */
     private static void logPrepared(Object pool, String levelSource, String variant) {
         if (NativeStatus.LOG.isLoggable(System.Logger.Level.DEBUG)) {
-            String level = pool instanceof PreparedPool p ? p.isa().map(i -> i + " (" + levelSource + ")").orElse("none (Java)")
+            String level = pool instanceof PreparedPool p
+                    ? p.isa().map(i -> i + " (" + levelSource + ")").orElse("none (Java)")
                     : levelSource;
-            NativeStatus.LOG.log(System.Logger.Level.DEBUG, "poolkit: prepared " + pool + "; level " + level + "; variant " + variant);
+            NativeStatus.LOG.log(
+                    System.Logger.Level.DEBUG,
+                    "poolkit: prepared " + pool + "; level " + level + "; variant " + variant);
         }
     }
 
@@ -173,18 +193,24 @@ public final class Pooling {
      * @param isa the native level, or null for the default
      * @return the validated operation
      */
-    public static PreparedUnpool prepareUnpool(UnpoolSpec spec, Layout layout, long[] inputShape, Backend backend, Isa isa) {
+    public static PreparedUnpool prepareUnpool(
+            UnpoolSpec spec, Layout layout, long[] inputShape, Backend backend, Isa isa) {
         if (spec == null) throw new NullPointerException("spec");
         if (layout == null) throw new NullPointerException("layout");
         if (inputShape == null) throw new NullPointerException("inputShape");
         if (backend == null) throw new NullPointerException("backend");
-        Backend resolved = backend == Backend.AUTO ? (NativeStatus.available() ? Backend.NATIVE : Backend.JAVA)
+        Backend resolved = backend == Backend.AUTO
+                ? (NativeStatus.available() ? Backend.NATIVE : Backend.JAVA)
                 : backend == Backend.CROSS_CHECK ? Backend.NATIVE : backend;
         if (resolved != Backend.JAVA && !NativeStatus.available()) {
-            throw new UnsupportedOperationException("backend = " + backend + ": native code is unavailable: " + NativeStatus.unavailableReason());
+            throw new UnsupportedOperationException(
+                    "backend = " + backend + ": native code is unavailable: " + NativeStatus.unavailableReason());
         }
-        PreparedUnpool unpool = new PreparedUnpool(spec, layout, inputShape, null, null, resolved, isa != null ? isa : defaultIsa());
-        logPrepared(unpool, (isa != null ? isa : defaultIsa()) + (resolved == Backend.JAVA ? ", unused by the Java backend" : ""),
+        PreparedUnpool unpool =
+                new PreparedUnpool(spec, layout, inputShape, null, null, resolved, isa != null ? isa : defaultIsa());
+        logPrepared(
+                unpool,
+                (isa != null ? isa : defaultIsa()) + (resolved == Backend.JAVA ? ", unused by the Java backend" : ""),
                 "dense tensors");
         return unpool;
     }
@@ -200,11 +226,13 @@ public final class Pooling {
      * @param isa the native level, or null for the default
      * @return the validated operation
      */
-    public static PreparedUnpool prepareUnpool(UnpoolSpec spec, Tensor values, Tensor output, Backend backend, Isa isa) {
+    public static PreparedUnpool prepareUnpool(
+            UnpoolSpec spec, Tensor values, Tensor output, Backend backend, Isa isa) {
         if (values == null) throw new NullPointerException("values");
         if (output == null) throw new NullPointerException("output");
         if (output.layout() != values.layout()) {
-            throw new IllegalArgumentException("output layout = " + output.layout() + ": the values' is " + values.layout());
+            throw new IllegalArgumentException(
+                    "output layout = " + output.layout() + ": the values' is " + values.layout());
         }
         long[] expected = spec.outputShape(values.shape());
         if (!Arrays.equals(expected, output.shape())) {
@@ -215,9 +243,16 @@ public final class Pooling {
             throw new IllegalArgumentException("output strides " + Arrays.toString(output.strides()) + " for shape "
                     + Arrays.toString(output.shape()) + ": elements overlap, so one would overwrite another");
         }
-        PreparedUnpool dense = prepareUnpool(spec, values.layout(), values.shape(), backend, isa); // checks backend and level
-        return new PreparedUnpool(spec, values.layout(), values.shape(), values.isDense() ? null : values.strides(),
-                output.isDense() ? null : output.strides(), dense.backend(), isa != null ? isa : defaultIsa());
+        PreparedUnpool dense =
+                prepareUnpool(spec, values.layout(), values.shape(), backend, isa); // checks backend and level
+        return new PreparedUnpool(
+                spec,
+                values.layout(),
+                values.shape(),
+                values.isDense() ? null : values.strides(),
+                output.isDense() ? null : output.strides(),
+                dense.backend(),
+                isa != null ? isa : defaultIsa());
     }
 
     /**
@@ -260,14 +295,17 @@ public final class Pooling {
      *         plane, or a box count below 1
      * @throws UnsupportedOperationException when native code is requested but unavailable, or the level is above the CPU's
      */
-    public static PreparedRoi prepareRoi(RoiSpec spec, Layout layout, long[] inputShape, long boxCount, Backend backend, Isa isa) {
+    public static PreparedRoi prepareRoi(
+            RoiSpec spec, Layout layout, long[] inputShape, long boxCount, Backend backend, Isa isa) {
         if (spec == null) throw new NullPointerException("spec");
         if (layout == null) throw new NullPointerException("layout");
         if (inputShape == null) throw new NullPointerException("inputShape");
         if (backend == null) throw new NullPointerException("backend");
-        Backend resolved = backend == Backend.AUTO ? (NativeStatus.available() ? Backend.NATIVE : Backend.JAVA) : backend;
+        Backend resolved =
+                backend == Backend.AUTO ? (NativeStatus.available() ? Backend.NATIVE : Backend.JAVA) : backend;
         if (resolved != Backend.JAVA && !NativeStatus.available()) {
-            throw new UnsupportedOperationException("backend = " + backend + ": native code is unavailable: " + NativeStatus.unavailableReason());
+            throw new UnsupportedOperationException(
+                    "backend = " + backend + ": native code is unavailable: " + NativeStatus.unavailableReason());
         }
         Isa level = isa != null ? isa : defaultIsa();
         if (resolved != Backend.JAVA && level.ordinal() > cpuIsa().ordinal()) {
@@ -275,7 +313,6 @@ public final class Pooling {
         }
         return new PreparedRoi(spec, layout, inputShape, boxCount, resolved, level);
     }
-
 
     /**
      * Prepares spatial pyramid pooling of {@code inputShape} (dense in {@code layout}): adaptive {@code op} (MAX or AVG)
@@ -315,7 +352,8 @@ public final class Pooling {
      *         without 1 to 3 spatial axes or with a size below 1
      * @throws UnsupportedOperationException when native code is requested but unavailable, or the level is not supported
      */
-    public static PreparedSpp prepareSpp(PoolOp op, long[] levels, Layout layout, long[] inputShape, Backend backend, Isa isa) {
+    public static PreparedSpp prepareSpp(
+            PoolOp op, long[] levels, Layout layout, long[] inputShape, Backend backend, Isa isa) {
         if (op == null) throw new NullPointerException("op");
         if (layout == null) throw new NullPointerException("layout");
         return new PreparedSpp(op, levels, layout, inputShape, backend, isa);
@@ -339,7 +377,9 @@ public final class Pooling {
         if (levels == null) throw new NullPointerException("levels");
         if (inputShape == null) throw new NullPointerException("inputShape");
         int rank = inputShape.length - 2;
-        if (rank < 1 || rank > 3) throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + ": expected 1 to 3 spatial axes");
+        if (rank < 1 || rank > 3)
+            throw new IllegalArgumentException(
+                    "input shape " + Arrays.toString(inputShape) + ": expected 1 to 3 spatial axes");
         if (levels.length == 0) throw new IllegalArgumentException("levels = []: at least one level is needed");
         long bins = 0;
         for (int l = 0; l < levels.length; l++) {
@@ -354,11 +394,12 @@ public final class Pooling {
         try {
             return new long[] {inputShape[0], Math.multiplyExact(inputShape[1], bins)};
         } catch (ArithmeticException e) {
-            throw new IllegalArgumentException("inputShape[1] = " + inputShape[1] + " with " + bins + " bins per channel: the output"
-                    + " size exceeds 2^63", e);
+            throw new IllegalArgumentException(
+                    "inputShape[1] = " + inputShape[1] + " with " + bins + " bins per channel: the output"
+                            + " size exceeds 2^63",
+                    e);
         }
     }
-
 
     /**
      * The output shape {@code spec} gives for an input shape, without preparing anything.
@@ -390,7 +431,8 @@ public final class Pooling {
      * @param ceilMode whether a last partial window counts
      * @return the output length
      */
-    public static long outputSize(long input, long kernel, long stride, long dilation, long padBegin, long padEnd, boolean ceilMode) {
+    public static long outputSize(
+            long input, long kernel, long stride, long dilation, long padBegin, long padEnd, boolean ceilMode) {
         return Geometry.outputSize(input, kernel, stride, dilation, padBegin, padEnd, ceilMode);
     }
 
@@ -408,17 +450,28 @@ public final class Pooling {
     }
 
     static Cost cost(PoolSpec spec, Geometry g, boolean withIndices) {
-        boolean extremum = spec.op() == PoolOp.MAX || spec.op() == PoolOp.MIN || spec.op() == PoolOp.MIXED || spec.op() == PoolOp.S3POOL
+        boolean extremum = spec.op() == PoolOp.MAX
+                || spec.op() == PoolOp.MIN
+                || spec.op() == PoolOp.MIXED
+                || spec.op() == PoolOp.S3POOL
                 || spec.op() == PoolOp.STOCHASTIC && spec.training();
-        BigInteger read = BigInteger.valueOf(g.inputCount).add(BigInteger.valueOf(g.runParamsExtent())).multiply(BigInteger.valueOf(Float.BYTES));
-        BigInteger written = BigInteger.valueOf(g.outputCount).multiply(BigInteger.valueOf(Float.BYTES + (withIndices && extremum ? Long.BYTES : 0)));
-        // taps inside the input, summed over all windows in closed form (no loop over outputs): one compare, add or power each
+        BigInteger read = BigInteger.valueOf(g.inputCount)
+                .add(BigInteger.valueOf(g.runParamsExtent()))
+                .multiply(BigInteger.valueOf(Float.BYTES));
+        BigInteger written = BigInteger.valueOf(g.outputCount)
+                .multiply(BigInteger.valueOf(Float.BYTES + (withIndices && extremum ? Long.BYTES : 0)));
+        // taps inside the input, summed over all windows in closed form (no loop over outputs): one compare, add or
+        // power each
         BigInteger taps = BigInteger.valueOf(g.batch).multiply(BigInteger.valueOf(g.channels));
         for (int a = 0; a < 3; a++) taps = taps.multiply(g.tapsAlong(a));
-        if (spec.op().ordinal() >= PoolOp.SOFT.ordinal() && spec.op() != PoolOp.S3POOL) { // S3Pool: one compare per tap, as max
-            // two passes over each window (SoftPool, GeM, LIP: its maximum, then exp or pow and the sums; mixed: max and
+        if (spec.op().ordinal() >= PoolOp.SOFT.ordinal()
+                && spec.op() != PoolOp.S3POOL) { // S3Pool: one compare per tap, as max
+            // two passes over each window (SoftPool, GeM, LIP: its maximum, then exp or pow and the sums; mixed: max
+            // and
             // sum; stochastic: the sum, then the sampled tap or the squares), one division or root per output
-            return new Cost(saturated(read), saturated(written),
+            return new Cost(
+                    saturated(read),
+                    saturated(written),
                     saturated(taps.shiftLeft(1).add(BigInteger.valueOf(g.outputCount))));
         }
         // one divide per average, one root (and a scale for PyTorch's form) per LP output

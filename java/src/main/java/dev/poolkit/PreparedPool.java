@@ -30,7 +30,8 @@ public final class PreparedPool {
     /** Identities of the prepared tensor types (dtype, layout, shape, strides), cached by the tensors that match them. */
     private final Object inputType = new Object(), outputType = new Object(), indicesType = new Object();
 
-    PreparedPool(PoolSpec spec, Geometry geometry, Backend backend, Isa isa, long[] inputStrides, long[] outputStrides) {
+    PreparedPool(
+            PoolSpec spec, Geometry geometry, Backend backend, Isa isa, long[] inputStrides, long[] outputStrides) {
         this.spec = spec;
         this.geometry = geometry;
         this.backend = backend;
@@ -39,7 +40,8 @@ public final class PreparedPool {
         // an empty problem (N = 0 or C = 0) never reaches native code, which refuses it: runs only check the tensors
         boolean empty = geometry.inputCount == 0;
         this.kernel = backend == Backend.JAVA || empty ? new JavaKernel(geometry) : new NativeKernel(geometry, isa);
-        this.referenceGeometry = backend != Backend.CROSS_CHECK || empty ? null
+        this.referenceGeometry = backend != Backend.CROSS_CHECK || empty
+                ? null
                 : geometry.dense ? geometry : Geometry.of(spec, geometry.layout, geometry.inputShape);
         this.reference = referenceGeometry == null ? null : new JavaKernel(referenceGeometry);
     }
@@ -49,43 +51,57 @@ public final class PreparedPool {
      *
      * @return the spec
      */
-    public PoolSpec spec() { return spec; }
+    public PoolSpec spec() {
+        return spec;
+    }
     /**
      * How inputs and outputs are stored.
      *
      * @return the layout
      */
-    public Layout layout() { return geometry.layout; }
+    public Layout layout() {
+        return geometry.layout;
+    }
     /**
      * The logical input shape {@code [N, C, spatial...]}.
      *
      * @return a new array
      */
-    public long[] inputShape() { return geometry.inputShape.clone(); }
+    public long[] inputShape() {
+        return geometry.inputShape.clone();
+    }
     /**
      * The logical output shape {@code [N, C, spatial...]}.
      *
      * @return a new array
      */
-    public long[] outputShape() { return geometry.outputShape.clone(); }
+    public long[] outputShape() {
+        return geometry.outputShape.clone();
+    }
     /**
      * Padding before each spatial axis after auto padding was resolved.
      *
      * @return a new array, outermost axis first
      */
-    public long[] padBegin() { return geometry.resolvedPadBegin(); }
+    public long[] padBegin() {
+        return geometry.resolvedPadBegin();
+    }
     /**
      * Padding after each spatial axis after auto padding was resolved.
      *
      * @return a new array, outermost axis first
      */
-    public long[] padEnd() { return geometry.resolvedPadEnd(); }
+    public long[] padEnd() {
+        return geometry.resolvedPadEnd();
+    }
     /**
      * The backend that runs this operation.
      *
      * @return {@link Backend#NATIVE}, {@link Backend#JAVA} or {@link Backend#CROSS_CHECK}: never AUTO
      */
-    public Backend backend() { return backend; }
+    public Backend backend() {
+        return backend;
+    }
     /**
      * The instruction-set level of the native kernel.
      *
@@ -123,7 +139,8 @@ public final class PreparedPool {
         Cost forward = cost();
         boolean lp = geometry.op == PoolOp.LP, readsInput = geometry.op.ordinal() >= PoolOp.SOFT.ordinal();
         boolean scatters = geometry.op == PoolOp.MAX || geometry.op == PoolOp.MIN;
-        long read = geometry.outputCount * Float.BYTES + (scatters ? geometry.outputCount * Long.BYTES : 0)
+        long read = geometry.outputCount * Float.BYTES
+                + (scatters ? geometry.outputCount * Long.BYTES : 0)
                 + (lp ? geometry.inputCount * Float.BYTES + geometry.outputCount * Float.BYTES : 0)
                 + (readsInput ? geometry.inputCount * Float.BYTES : 0);
         long operations = scatters ? geometry.outputCount : forward.operations();
@@ -131,7 +148,10 @@ public final class PreparedPool {
     }
 
     private boolean producesIndices() {
-        return geometry.op == PoolOp.MAX || geometry.op == PoolOp.MIN || geometry.op == PoolOp.MIXED || geometry.op == PoolOp.S3POOL
+        return geometry.op == PoolOp.MAX
+                || geometry.op == PoolOp.MIN
+                || geometry.op == PoolOp.MIXED
+                || geometry.op == PoolOp.S3POOL
                 || geometry.op == PoolOp.STOCHASTIC && geometry.paramsMode == Geometry.PARAMS_UNIFORMS;
     }
 
@@ -140,19 +160,27 @@ public final class PreparedPool {
      *
      * @return a new array
      */
-    public long[] inputStrides() { return inputStrides != null ? inputStrides.clone() : Tensor.denseStrides(geometry.layout, geometry.inputShape); }
+    public long[] inputStrides() {
+        return inputStrides != null ? inputStrides.clone() : Tensor.denseStrides(geometry.layout, geometry.inputShape);
+    }
     /**
      * Element strides (N, C, spatial...) the prepared output views (and indices) have.
      *
      * @return a new array
      */
-    public long[] outputStrides() { return outputStrides != null ? outputStrides.clone() : Tensor.denseStrides(geometry.layout, geometry.outputShape); }
+    public long[] outputStrides() {
+        return outputStrides != null
+                ? outputStrides.clone()
+                : Tensor.denseStrides(geometry.layout, geometry.outputShape);
+    }
     /**
      * Independent pieces a run can be split into by {@link #run(Tensor, Tensor, Tensor, Executor, int)}.
      *
      * @return the number of rows
      */
-    public long rows() { return geometry.rows; }
+    public long rows() {
+        return geometry.rows;
+    }
 
     /**
      * A zeroed output tensor of the right shape and layout.
@@ -240,20 +268,26 @@ public final class PreparedPool {
     /** The run's params segment after checking it against the method (null when the method takes none). */
     private MemorySegment checkParams(Tensor params, Tensor output) {
         if (!geometry.runParams) {
-            if (params != null) throw new IllegalArgumentException("params given to " + spec + ": it takes none with each run");
+            if (params != null)
+                throw new IllegalArgumentException("params given to " + spec + ": it takes none with each run");
             return null;
         }
         if (params == null) {
-            throw new NullPointerException("params: " + spec + " takes " + (geometry.op == PoolOp.LIP ? "logits" 
-                    : geometry.paramsMode == Geometry.PARAMS_UNIFORMS ? "uniforms" : "λ per output") + " with each run");
+            throw new NullPointerException("params: " + spec + " takes "
+                    + (geometry.op == PoolOp.LIP
+                            ? "logits"
+                            : geometry.paramsMode == Geometry.PARAMS_UNIFORMS ? "uniforms" : "λ per output")
+                    + " with each run");
         }
         switch (geometry.paramsMode) {
-            case Geometry.PARAMS_INPUT_MAP -> checkTensor("params", params, inputType, DType.F32, geometry.inputShape, inputStrides);
+            case Geometry.PARAMS_INPUT_MAP ->
+                checkTensor("params", params, inputType, DType.F32, geometry.inputShape, inputStrides);
             case Geometry.PARAMS_CHANNEL_BROADCAST -> {
                 long[] shape = geometry.inputShape.clone();
                 shape[1] = 1;
                 if (params.dtype() != DType.F32 || !params.hasShape(shape) || !params.isDense()) {
-                    throw new IllegalArgumentException("params (broadcast logits) = " + params + ": expected dense F32 of shape " + Arrays.toString(shape));
+                    throw new IllegalArgumentException("params (broadcast logits) = " + params
+                            + ": expected dense F32 of shape " + Arrays.toString(shape));
                 }
             }
             default -> checkTensor("params", params, outputType, DType.F32, geometry.outputShape, outputStrides);
@@ -315,7 +349,8 @@ public final class PreparedPool {
         // channels-first rows are per channel, and the native kernels work on blocks of channels: a piece that cut
         // a block would redo the block's work, so pieces are whole blocks there
         long unit = geometry.layout == Layout.NCHW
-                ? geometry.rows / (geometry.inputShape[0] * geometry.inputShape[1]) * NativeKernel.CHANNEL_BLOCK : 1;
+                ? geometry.rows / (geometry.inputShape[0] * geometry.inputShape[1]) * NativeKernel.CHANNEL_BLOCK
+                : 1;
         SharedRun.run(executor, slices, geometry.rows, unit, (begin, end) -> kernel.run(in, out, idx, prm, begin, end));
         if (reference != null) crossCheck(input, output, idx, prm);
     }
@@ -357,7 +392,8 @@ public final class PreparedPool {
      * @throws PoolingException with {@link PoolingException#INVALID_INDEX} when an index lies outside the input
      */
     public void backward(Tensor gradOutput, Tensor gradInput, Tensor input, Tensor output, Tensor indices) {
-        if (geometry.op.ordinal() >= PoolOp.SOFT.ordinal()) { // from the input alone (no run params: see backwardWithParameters)
+        if (geometry.op.ordinal()
+                >= PoolOp.SOFT.ordinal()) { // from the input alone (no run params: see backwardWithParameters)
             backwardWithParameters(gradOutput, gradInput, input, null, (MemorySegment) null);
             return;
         }
@@ -366,20 +402,26 @@ public final class PreparedPool {
         if (gradInput.segment().isReadOnly()) throw new IllegalArgumentException("gradInput segment is read-only");
         checkDisjoint("gradOutput", gradOutput, "gradInput", gradInput);
         if (producesIndices()) {
-            if (indices == null) throw new NullPointerException("indices: " + geometry.op + " pooling's gradient follows them");
+            if (indices == null)
+                throw new NullPointerException("indices: " + geometry.op + " pooling's gradient follows them");
             checkTensor("indices", indices, indicesType, DType.I64, geometry.outputShape, outputStrides);
             checkDisjoint("indices", indices, "gradInput", gradInput);
         }
         if (geometry.op == PoolOp.LP) {
-            if (input == null || output == null) throw new NullPointerException("input and output: LP pooling's gradient reads them");
+            if (input == null || output == null)
+                throw new NullPointerException("input and output: LP pooling's gradient reads them");
             checkTensor("input", input, inputType, DType.F32, geometry.inputShape, inputStrides);
             checkTensor("output", output, outputType, DType.F32, geometry.outputShape, outputStrides);
             checkDisjoint("input", input, "gradInput", gradInput);
             checkDisjoint("output", output, "gradInput", gradInput);
         }
         if (geometry.inputCount == 0) return;
-        kernel.backward(gradOutput.segment(), gradInput.segment(), geometry.op == PoolOp.LP ? input.segment() : null,
-                geometry.op == PoolOp.LP ? output.segment() : null, producesIndices() ? indices.segment() : null);
+        kernel.backward(
+                gradOutput.segment(),
+                gradInput.segment(),
+                geometry.op == PoolOp.LP ? input.segment() : null,
+                geometry.op == PoolOp.LP ? output.segment() : null,
+                producesIndices() ? indices.segment() : null);
     }
 
     /**
@@ -407,9 +449,11 @@ public final class PreparedPool {
      *         does not match, invalid params, or {@code gradParams} given to a method without a parameter (SoftPool,
      *         stochastic) or too small or read-only
      */
-    public void backwardWithParameters(Tensor gradOutput, Tensor gradInput, Tensor input, Tensor params, MemorySegment gradParams) {
+    public void backwardWithParameters(
+            Tensor gradOutput, Tensor gradInput, Tensor input, Tensor params, MemorySegment gradParams) {
         if (geometry.op.ordinal() < PoolOp.SOFT.ordinal()) {
-            throw new IllegalArgumentException("backwardWithParameters is for the methods of the literature, not " + geometry.op + " pooling");
+            throw new IllegalArgumentException(
+                    "backwardWithParameters is for the methods of the literature, not " + geometry.op + " pooling");
         }
         checkTensor("gradOutput", gradOutput, outputType, DType.F32, geometry.outputShape, outputStrides);
         checkTensor("gradInput", gradInput, inputType, DType.F32, geometry.inputShape, inputStrides);
@@ -422,14 +466,20 @@ public final class PreparedPool {
         if (gradParams != null) {
             long count = switch (geometry.op) {
                 case GEM -> geometry.paramsMode == Geometry.PARAMS_PER_CHANNEL ? geometry.channels : 1;
-                case MIXED -> geometry.paramsMode == Geometry.PARAMS_SCALAR ? 1 : geometry.paramsMode == Geometry.PARAMS_PER_CHANNEL
-                        ? geometry.channels : geometry.paramsMode == Geometry.PARAMS_OUTPUT_MAP ? geometry.outExtent : 0;
+                case MIXED ->
+                    geometry.paramsMode == Geometry.PARAMS_SCALAR
+                            ? 1
+                            : geometry.paramsMode == Geometry.PARAMS_PER_CHANNEL
+                                    ? geometry.channels
+                                    : geometry.paramsMode == Geometry.PARAMS_OUTPUT_MAP ? geometry.outExtent : 0;
                 case LIP -> geometry.runParamsExtent();
                 default -> 0;
             };
-            if (count == 0) throw new IllegalArgumentException("gradParams given to " + spec + ": it has no parameter to differentiate");
+            if (count == 0)
+                throw new IllegalArgumentException(
+                        "gradParams given to " + spec + ": it has no parameter to differentiate");
             if (gradParams.isReadOnly() || gradParams.byteSize() < count * Float.BYTES) {
-                throw new IllegalArgumentException("gradParams holds " + gradParams.byteSize() / Float.BYTES + " floats" 
+                throw new IllegalArgumentException("gradParams holds " + gradParams.byteSize() / Float.BYTES + " floats"
                         + (gradParams.isReadOnly() ? " read-only" : "") + ": expected " + count + " writable");
             }
         }
@@ -447,8 +497,10 @@ public final class PreparedPool {
      * @param gradParams receives the gradient with respect to the parameter (GeM's p: 1 or C floats; mixed λ: 1, C or one
      *        per output; LIP's logits: shaped as the logits), or null to skip it
      */
-    public void backwardWithParameters(Tensor gradOutput, Tensor gradInput, Tensor input, Tensor params, float[] gradParams) {
-        backwardWithParameters(gradOutput, gradInput, input, params, gradParams == null ? null : MemorySegment.ofArray(gradParams));
+    public void backwardWithParameters(
+            Tensor gradOutput, Tensor gradInput, Tensor input, Tensor params, float[] gradParams) {
+        backwardWithParameters(
+                gradOutput, gradInput, input, params, gradParams == null ? null : MemorySegment.ofArray(gradParams));
     }
 
     private void crossCheck(Tensor input, Tensor output, MemorySegment idx, MemorySegment params) {
@@ -461,14 +513,17 @@ public final class PreparedPool {
                 Comparison.gather(geometry.inputShape, geometry.layout, input.segment(), input.strides(), refIn);
             }
             if (params != null && referenceGeometry != geometry) {
-                throw new UnsupportedOperationException("cross-check of " + spec + " on strided views with run params: check dense tensors");
+                throw new UnsupportedOperationException(
+                        "cross-check of " + spec + " on strided views with run params: check dense tensors");
             }
             reference.run(refIn, refOut, refIdx, params, 0, geometry.rows);
             String difference;
-            if (geometry.precision == Precision.RELAXED) { // the Java backend's exact averages, and of |x| for the bound
+            if (geometry.precision
+                    == Precision.RELAXED) { // the Java backend's exact averages, and of |x| for the bound
                 MemorySegment absIn = arena.allocate(geometry.inputCount * Float.BYTES, 64);
                 for (long i = 0; i < geometry.inputCount; i++) {
-                    absIn.setAtIndex(ValueLayout.JAVA_FLOAT, i, Math.abs(refIn.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i)));
+                    absIn.setAtIndex(
+                            ValueLayout.JAVA_FLOAT, i, Math.abs(refIn.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i)));
                 }
                 MemorySegment absOut = arena.allocate(geometry.outputCount * Float.BYTES, 64);
                 reference.run(absIn, absOut, null, null, 0, geometry.rows);
@@ -477,8 +532,10 @@ public final class PreparedPool {
                 difference = Comparison.firstDifference(geometry, output.segment(), idx, refOut, refIdx);
             }
             if (difference != null) {
-                throw new PoolingException("cross-check: " + kernel.name() + " and java differ at " + difference
-                        + " for " + spec + " on " + input, 0);
+                throw new PoolingException(
+                        "cross-check: " + kernel.name() + " and java differ at " + difference + " for " + spec + " on "
+                                + input,
+                        0);
             }
         }
     }
@@ -490,7 +547,8 @@ public final class PreparedPool {
         checkDisjoint("input", input, "output", output);
         if (indices != null) {
             if (!producesIndices()) {
-                throw new IllegalArgumentException("indices given to " + geometry.op + " pooling: only max and min pooling produce them");
+                throw new IllegalArgumentException(
+                        "indices given to " + geometry.op + " pooling: only max and min pooling produce them");
             }
             checkTensor("indices", indices, indicesType, DType.I64, geometry.outputShape, outputStrides);
             if (indices.segment().isReadOnly()) throw new IllegalArgumentException("indices segment is read-only");

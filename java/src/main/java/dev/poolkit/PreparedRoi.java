@@ -43,7 +43,8 @@ public final class PreparedRoi {
         this.layout = layout;
         this.inputShape = inputShape.clone();
         if (this.inputShape.length != 4) {
-            throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + ": region pooling needs [N, C, H, W]");
+            throw new IllegalArgumentException(
+                    "input shape " + Arrays.toString(inputShape) + ": region pooling needs [N, C, H, W]");
         }
         Tensor.checkShape(this.inputShape);
         if (boxCount < 1) throw new IllegalArgumentException("boxCount = " + boxCount + ": must be positive");
@@ -55,10 +56,22 @@ public final class PreparedRoi {
         this.isa = isa;
         this.scale = (float) spec.spatialScale();
         boolean needJava = backend == Backend.JAVA || backend == Backend.CROSS_CHECK;
-        this.java = needJava ? new JavaRoi(spec.op(), spec.aligned(), spec.boxFormat() == BoxFormat.SEPARATE_INDEX, scale,
-                spec.samplingRatio(), spec.indexFormat(), this.inputShape, Tensor.denseStrides(layout, this.inputShape),
-                spec.outputHeight(), spec.outputWidth(), Tensor.denseStrides(layout, outputShape)) : null;
-        this.kernel = backend == Backend.JAVA ? java : new NativeRoiKernel(spec, layout, this.inputShape, outputShape, isa);
+        this.java = needJava
+                ? new JavaRoi(
+                        spec.op(),
+                        spec.aligned(),
+                        spec.boxFormat() == BoxFormat.SEPARATE_INDEX,
+                        scale,
+                        spec.samplingRatio(),
+                        spec.indexFormat(),
+                        this.inputShape,
+                        Tensor.denseStrides(layout, this.inputShape),
+                        spec.outputHeight(),
+                        spec.outputWidth(),
+                        Tensor.denseStrides(layout, outputShape))
+                : null;
+        this.kernel =
+                backend == Backend.JAVA ? java : new NativeRoiKernel(spec, layout, this.inputShape, outputShape, isa);
     }
 
     /**
@@ -66,37 +79,49 @@ public final class PreparedRoi {
      *
      * @return the spec
      */
-    public RoiSpec spec() { return spec; }
+    public RoiSpec spec() {
+        return spec;
+    }
     /**
      * How the feature map, the outputs and the argmax are stored.
      *
      * @return the layout
      */
-    public Layout layout() { return layout; }
+    public Layout layout() {
+        return layout;
+    }
     /**
      * The feature map's logical shape.
      *
      * @return a new array {@code [N, C, H, W]}
      */
-    public long[] inputShape() { return inputShape.clone(); }
+    public long[] inputShape() {
+        return inputShape.clone();
+    }
     /**
      * The logical shape of the outputs and the argmax.
      *
      * @return a new array {@code [K, C, outputHeight, outputWidth]}
      */
-    public long[] outputShape() { return outputShape.clone(); }
+    public long[] outputShape() {
+        return outputShape.clone();
+    }
     /**
      * The prepared box count K: the boxes a run pools, or the most a run of a given count may pool.
      *
      * @return K, positive
      */
-    public long boxCount() { return boxCount; }
+    public long boxCount() {
+        return boxCount;
+    }
     /**
      * Which backend runs it.
      *
      * @return {@link Backend#NATIVE}, {@link Backend#JAVA} or {@link Backend#CROSS_CHECK}: never AUTO
      */
-    public Backend backend() { return backend; }
+    public Backend backend() {
+        return backend;
+    }
     /**
      * Which implementation runs, for logs and reports.
      *
@@ -180,9 +205,11 @@ public final class PreparedRoi {
      * @throws PoolingException when the native library reports a failure, or (cross-check backend) the implementations
      *         differ
      */
-    public void run(Tensor input, MemorySegment boxes, MemorySegment batchIndices, Tensor output, Tensor argmax, long count) {
+    public void run(
+            Tensor input, MemorySegment boxes, MemorySegment batchIndices, Tensor output, Tensor argmax, long count) {
         if (count < 0 || count > boxCount) {
-            throw new IllegalArgumentException("count = " + count + ": outside [0, " + boxCount + "], the prepared box count");
+            throw new IllegalArgumentException(
+                    "count = " + count + ": outside [0, " + boxCount + "], the prepared box count");
         }
         check(input, boxes, batchIndices, output, argmax, 0, count);
         runRange(input, boxes, batchIndices, output, argmax, 0, count);
@@ -218,18 +245,42 @@ public final class PreparedRoi {
      * @throws IllegalStateException when interrupted while waiting for the pieces (the interrupt status is kept)
      * @throws RuntimeException what a piece threw, or the executor's rejection
      */
-    public void run(Tensor input, MemorySegment boxes, MemorySegment batchIndices, Tensor output, Tensor argmax, Executor executor,
-                    int slices) {
+    public void run(
+            Tensor input,
+            MemorySegment boxes,
+            MemorySegment batchIndices,
+            Tensor output,
+            Tensor argmax,
+            Executor executor,
+            int slices) {
         SharedRun.checkArguments(executor, slices);
         check(input, boxes, batchIndices, output, argmax, 0, boxCount);
-        SharedRun.run(executor, slices, boxCount, 1, (begin, end) -> runRange(input, boxes, batchIndices, output, argmax, begin, end));
+        SharedRun.run(
+                executor,
+                slices,
+                boxCount,
+                1,
+                (begin, end) -> runRange(input, boxes, batchIndices, output, argmax, begin, end));
         if (backend == Backend.CROSS_CHECK) crossCheck(input, boxes, batchIndices, output, argmax, boxCount);
     }
 
-    private void runRange(Tensor input, MemorySegment boxes, MemorySegment batchIndices, Tensor output, Tensor argmax, long begin,
-                          long end) {
+    private void runRange(
+            Tensor input,
+            MemorySegment boxes,
+            MemorySegment batchIndices,
+            Tensor output,
+            Tensor argmax,
+            long begin,
+            long end) {
         if (begin == end) return;
-        kernel.forward(input.segment(), boxes, batchIndices, output.segment(), argmax == null ? null : argmax.segment(), begin, end);
+        kernel.forward(
+                input.segment(),
+                boxes,
+                batchIndices,
+                output.segment(),
+                argmax == null ? null : argmax.segment(),
+                begin,
+                end);
     }
 
     /**
@@ -254,15 +305,21 @@ public final class PreparedRoi {
      *         {@code gradInput}, overlapping tensors, or an invalid box
      * @throws PoolingException with {@link PoolingException#INVALID_INDEX} for an argmax naming another image or channel
      */
-    public void backward(Tensor gradOutput, Tensor gradInput, Tensor input, MemorySegment boxes, MemorySegment batchIndices,
-                         Tensor argmax) {
+    public void backward(
+            Tensor gradOutput,
+            Tensor gradInput,
+            Tensor input,
+            MemorySegment boxes,
+            MemorySegment batchIndices,
+            Tensor argmax) {
         checkTensor("gradOutput", gradOutput, DType.F32, outputShape);
         checkTensor("gradInput", gradInput, DType.F32, inputShape);
         if (gradInput.segment().isReadOnly()) throw new IllegalArgumentException("gradInput segment is read-only");
         PreparedPool.checkDisjoint("gradOutput", gradOutput, "gradInput", gradInput);
         boolean readsInput = spec.op() == RoiOp.ALIGN_MAX || spec.op() == RoiOp.ALIGN_MAX_ONNX_RUNTIME;
         if (readsInput) {
-            if (input == null) throw new NullPointerException("input: the gradient of " + spec.op() + " finds its winners in it");
+            if (input == null)
+                throw new NullPointerException("input: the gradient of " + spec.op() + " finds its winners in it");
             checkTensor("input", input, DType.F32, inputShape);
             PreparedPool.checkDisjoint("input", input, "gradInput", gradInput);
         }
@@ -277,32 +334,47 @@ public final class PreparedRoi {
     }
 
     /** The first {@code count} boxes' outputs (the first elements in both layouts: boxes are outermost) against Java's. */
-    private void crossCheck(Tensor input, MemorySegment boxes, MemorySegment batchIndices, Tensor output, Tensor argmax, long count) {
+    private void crossCheck(
+            Tensor input, MemorySegment boxes, MemorySegment batchIndices, Tensor output, Tensor argmax, long count) {
         try (Arena a = Arena.ofConfined()) {
             long n = Tensor.checkShape(outputShape) / boxCount * count;
             MemorySegment refOut = a.allocate(Tensor.checkShape(outputShape) * Float.BYTES, 64);
             MemorySegment refIdx = argmax == null ? null : a.allocate(Tensor.checkShape(outputShape) * Long.BYTES, 64);
             java.forward(input.segment(), boxes, batchIndices, refOut, refIdx, 0, count);
             for (long i = 0; i < n; i++) {
-                float got = output.segment().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i), want = refOut.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-                boolean sameIndex = refIdx == null || argmax.segment().getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i)
-                        == refIdx.getAtIndex(ValueLayout.JAVA_LONG, i);
-                boolean sameValue = Float.floatToRawIntBits(got) == Float.floatToRawIntBits(want) || (got != got && want != want);
+                float got = output.segment().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i),
+                        want = refOut.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                boolean sameIndex = refIdx == null
+                        || argmax.segment().getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i)
+                                == refIdx.getAtIndex(ValueLayout.JAVA_LONG, i);
+                boolean sameValue =
+                        Float.floatToRawIntBits(got) == Float.floatToRawIntBits(want) || (got != got && want != want);
                 if (!sameValue || !sameIndex) { // bit for bit, except NaN payloads (which the hardware chooses)
-                    throw new PoolingException("cross-check: " + implementation() + " and java differ at element " + i + " of "
-                            + Arrays.toString(outputShape) + " (" + layout + "): " + got + " vs " + want + " for " + spec, 0);
+                    throw new PoolingException(
+                            "cross-check: " + implementation() + " and java differ at element " + i + " of "
+                                    + Arrays.toString(outputShape) + " (" + layout + "): " + got + " vs " + want
+                                    + " for " + spec,
+                            0);
                 }
             }
         }
     }
 
-    private void check(Tensor input, MemorySegment boxes, MemorySegment batchIndices, Tensor output, Tensor argmax, long begin, long end) {
+    private void check(
+            Tensor input,
+            MemorySegment boxes,
+            MemorySegment batchIndices,
+            Tensor output,
+            Tensor argmax,
+            long begin,
+            long end) {
         checkTensor("input", input, DType.F32, inputShape);
         checkTensor("output", output, DType.F32, outputShape);
         if (output.segment().isReadOnly()) throw new IllegalArgumentException("output segment is read-only");
         PreparedPool.checkDisjoint("input", input, "output", output);
         if (argmax != null) {
-            if (spec.op() != RoiOp.POOL) throw new IllegalArgumentException("argmax given to " + spec.op() + ": only RoIPool produces one");
+            if (spec.op() != RoiOp.POOL)
+                throw new IllegalArgumentException("argmax given to " + spec.op() + ": only RoIPool produces one");
             checkTensor("argmax", argmax, DType.I64, outputShape);
             if (argmax.segment().isReadOnly()) throw new IllegalArgumentException("argmax segment is read-only");
             PreparedPool.checkDisjoint("input", input, "argmax", argmax);
@@ -319,23 +391,29 @@ public final class PreparedRoi {
             throw new IllegalArgumentException("boxes segment of " + boxes.byteSize() + " bytes: " + end + " boxes of "
                     + spec.boxWidth() + " floats need " + floats * Float.BYTES);
         }
-        if (boxes.isNative() && boxes.address() % Float.BYTES != 0) throw new IllegalArgumentException("boxes segment is not aligned to 4 bytes");
+        if (boxes.isNative() && boxes.address() % Float.BYTES != 0)
+            throw new IllegalArgumentException("boxes segment is not aligned to 4 bytes");
         boolean separate = spec.boxFormat() == BoxFormat.SEPARATE_INDEX;
         if (separate) {
-            if (batchIndices == null) throw new NullPointerException("batchIndices: boxes are " + BoxFormat.SEPARATE_INDEX);
+            if (batchIndices == null)
+                throw new NullPointerException("batchIndices: boxes are " + BoxFormat.SEPARATE_INDEX);
             if (batchIndices.byteSize() < end * Long.BYTES) {
-                throw new IllegalArgumentException("batchIndices segment of " + batchIndices.byteSize() + " bytes: " + end
-                        + " int64 indices need " + end * Long.BYTES);
+                throw new IllegalArgumentException("batchIndices segment of " + batchIndices.byteSize() + " bytes: "
+                        + end + " int64 indices need " + end * Long.BYTES);
             }
-            if (batchIndices.maxByteAlignment() < Long.BYTES && !(batchIndices.isNative() && batchIndices.address() % Long.BYTES == 0)) {
-                throw new IllegalArgumentException("batchIndices segment is not aligned to 8 bytes (heap segments must wrap a long[])");
+            if (batchIndices.maxByteAlignment() < Long.BYTES
+                    && !(batchIndices.isNative() && batchIndices.address() % Long.BYTES == 0)) {
+                throw new IllegalArgumentException(
+                        "batchIndices segment is not aligned to 8 bytes (heap segments must wrap a long[])");
             }
         } else if (batchIndices != null) {
-            throw new IllegalArgumentException("batchIndices given with boxes " + BoxFormat.WITH_INDEX + ": the index is the box's first value");
+            throw new IllegalArgumentException(
+                    "batchIndices given with boxes " + BoxFormat.WITH_INDEX + ": the index is the box's first value");
         }
         for (long k = begin; k < end; k++) {
             String problem = JavaRoi.checkBox(boxes, batchIndices, k, separate, inputShape[0], scale);
-            if (problem != null) throw new IllegalArgumentException("boxes[" + k + "] = " + describeBox(boxes, k) + ": " + problem);
+            if (problem != null)
+                throw new IllegalArgumentException("boxes[" + k + "] = " + describeBox(boxes, k) + ": " + problem);
         }
     }
 
@@ -347,18 +425,24 @@ public final class PreparedRoi {
 
     private void checkTensor(String name, Tensor t, DType dtype, long[] shape) {
         if (t == null) throw new NullPointerException(name);
-        if (t.dtype() != dtype) throw new IllegalArgumentException(name + " dtype = " + t.dtype() + ": expected " + dtype);
-        if (t.layout() != layout) throw new IllegalArgumentException(name + " layout = " + t.layout() + ": this operation was prepared for " + layout);
+        if (t.dtype() != dtype)
+            throw new IllegalArgumentException(name + " dtype = " + t.dtype() + ": expected " + dtype);
+        if (t.layout() != layout)
+            throw new IllegalArgumentException(
+                    name + " layout = " + t.layout() + ": this operation was prepared for " + layout);
         if (!t.hasShape(shape)) {
-            throw new IllegalArgumentException(name + " shape = " + Arrays.toString(t.shape()) + ": this operation was prepared for "
-                    + Arrays.toString(shape));
+            throw new IllegalArgumentException(name + " shape = " + Arrays.toString(t.shape())
+                    + ": this operation was prepared for " + Arrays.toString(shape));
         }
-        if (!t.isDense()) throw new IllegalArgumentException(name + " strides = " + Arrays.toString(t.strides()) + ": region pooling takes dense tensors");
+        if (!t.isDense())
+            throw new IllegalArgumentException(
+                    name + " strides = " + Arrays.toString(t.strides()) + ": region pooling takes dense tensors");
         if (!t.segment().scope().isAlive()) throw new IllegalStateException(name + " segment's arena is closed");
     }
 
     @Override
     public String toString() {
-        return spec + " on " + layout + Arrays.toString(inputShape) + " -> " + Arrays.toString(outputShape) + " [" + implementation() + "]";
+        return spec + " on " + layout + Arrays.toString(inputShape) + " -> " + Arrays.toString(outputShape) + " ["
+                + implementation() + "]";
     }
 }

@@ -37,11 +37,14 @@ public final class PreparedSpp {
     private final ThreadLocal<Tensor> levelGradient;
 
     PreparedSpp(PoolOp op, long[] levels, Layout layout, long[] inputShape, Backend backend, Isa isa) {
-        if (op != PoolOp.MAX && op != PoolOp.AVG) throw new IllegalArgumentException("op = " + op + ": SPP pools by MAX or AVG");
-        if (levels == null || levels.length == 0) throw new IllegalArgumentException("levels: give at least one pyramid level");
+        if (op != PoolOp.MAX && op != PoolOp.AVG)
+            throw new IllegalArgumentException("op = " + op + ": SPP pools by MAX or AVG");
+        if (levels == null || levels.length == 0)
+            throw new IllegalArgumentException("levels: give at least one pyramid level");
         if (inputShape == null) throw new NullPointerException("inputShape");
         if (inputShape.length < 3 || inputShape.length > 5) {
-            throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + ": expected [N, C, spatial...] with 1 to 3 spatial axes");
+            throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape)
+                    + ": expected [N, C, spatial...] with 1 to 3 spatial axes");
         }
         int rank = inputShape.length - 2;
         this.op = op;
@@ -56,7 +59,8 @@ public final class PreparedSpp {
         levelOffsets = new long[levels.length];
         long bins = 0;
         for (int l = 0; l < levels.length; l++) {
-            if (levels[l] < 1 || levels[l] > 1 << 20) throw new IllegalArgumentException("levels[" + l + "] = " + levels[l] + ": must be in [1, 2^20]");
+            if (levels[l] < 1 || levels[l] > 1 << 20)
+                throw new IllegalArgumentException("levels[" + l + "] = " + levels[l] + ": must be in [1, 2^20]");
             long perChannel = 1;
             for (int i = 0; i < rank; i++) perChannel = Math.multiplyExact(perChannel, levels[l]);
             levelOffsets[l] = Math.multiplyExact(channels, bins);
@@ -69,7 +73,10 @@ public final class PreparedSpp {
             for (int l = 0; l < levels.length; l++) {
                 long[] out = new long[rank];
                 Arrays.fill(out, levels[l]);
-                PoolSpec spec = (op == PoolOp.MAX ? PoolSpec.adaptiveMax(out).indexFormat(IndexFormat.PLANE) : PoolSpec.adaptiveAvg(out)).build();
+                PoolSpec spec = (op == PoolOp.MAX
+                                ? PoolSpec.adaptiveMax(out).indexFormat(IndexFormat.PLANE)
+                                : PoolSpec.adaptiveAvg(out))
+                        .build();
                 long[] shape = new long[rank + 2], strides = new long[rank + 2];
                 shape[0] = batch;
                 shape[1] = channels;
@@ -80,8 +87,12 @@ public final class PreparedSpp {
                 strides[1] = rank == 0 ? 1 : strides[2] * levels[l];
                 levelShapes[l] = shape;
                 levelStrides[l] = strides;
-                Tensor view = Tensor.f32(template.asSlice(levelOffsets[l] * Float.BYTES), layout, shape).withStrides(strides);
-                Tensor in = Tensor.f32(arena.allocate(Geometry.elementCount("input shape", inputShape) * Float.BYTES, 64), layout, inputShape);
+                Tensor view = Tensor.f32(template.asSlice(levelOffsets[l] * Float.BYTES), layout, shape)
+                        .withStrides(strides);
+                Tensor in = Tensor.f32(
+                        arena.allocate(Geometry.elementCount("input shape", inputShape) * Float.BYTES, 64),
+                        layout,
+                        inputShape);
                 pools[l] = Pooling.prepare(spec, in, view, backend, isa);
             }
         }
@@ -94,37 +105,49 @@ public final class PreparedSpp {
      *
      * @return {@link PoolOp#MAX} or {@link PoolOp#AVG}
      */
-    public PoolOp op() { return op; }
+    public PoolOp op() {
+        return op;
+    }
     /**
      * The pyramid: bins per spatial axis of each level, in output order.
      *
      * @return a new array
      */
-    public long[] levels() { return levels.clone(); }
+    public long[] levels() {
+        return levels.clone();
+    }
     /**
      * How the input (and the gradient of the input) is stored; the output is row-major whatever the layout.
      *
      * @return the layout
      */
-    public Layout layout() { return layout; }
+    public Layout layout() {
+        return layout;
+    }
     /**
      * The input's logical shape.
      *
      * @return a new array {@code [N, C, spatial...]}
      */
-    public long[] inputShape() { return inputShape.clone(); }
+    public long[] inputShape() {
+        return inputShape.clone();
+    }
     /**
      * The output's shape, row-major.
      *
      * @return a new array {@code [N, C·Σ n^rank]}
      */
-    public long[] outputShape() { return new long[] {batch, width}; }
+    public long[] outputShape() {
+        return new long[] {batch, width};
+    }
     /**
      * Elements of the output (and of the indices).
      *
      * @return {@code N·C·Σ n^rank}
      */
-    public long outputCount() { return batch * width; }
+    public long outputCount() {
+        return batch * width;
+    }
 
     /**
      * What one run costs: the sum of its levels (each reads the input once).
@@ -160,13 +183,18 @@ public final class PreparedSpp {
     public void run(Tensor input, MemorySegment output, MemorySegment indices) {
         checkSegment("output", output, Float.BYTES);
         if (indices != null) {
-            if (op != PoolOp.MAX) throw new IllegalArgumentException("indices given to SPP by " + op + ": only max pooling produces them");
+            if (op != PoolOp.MAX)
+                throw new IllegalArgumentException(
+                        "indices given to SPP by " + op + ": only max pooling produces them");
             checkSegment("indices", indices, Long.BYTES);
         }
         for (int l = 0; l < pools.length; l++) {
-            Tensor out = Tensor.f32(output.asSlice(levelOffsets[l] * Float.BYTES), layout, levelShapes[l]).withStrides(levelStrides[l]);
-            Tensor idx = indices == null ? null
-                    : Tensor.i64(indices.asSlice(levelOffsets[l] * Long.BYTES), layout, levelShapes[l]).withStrides(levelStrides[l]);
+            Tensor out = Tensor.f32(output.asSlice(levelOffsets[l] * Float.BYTES), layout, levelShapes[l])
+                    .withStrides(levelStrides[l]);
+            Tensor idx = indices == null
+                    ? null
+                    : Tensor.i64(indices.asSlice(levelOffsets[l] * Long.BYTES), layout, levelShapes[l])
+                            .withStrides(levelStrides[l]);
             pools[l].run(input, out, idx);
         }
     }
@@ -190,22 +218,29 @@ public final class PreparedSpp {
     public void backward(MemorySegment gradOutput, Tensor gradInput, MemorySegment indices) {
         checkSegment("gradOutput", gradOutput, Float.BYTES);
         if (op == PoolOp.MAX) {
-            if (indices == null) throw new NullPointerException("indices: SPP by max pooling sends its gradient through them");
+            if (indices == null)
+                throw new NullPointerException("indices: SPP by max pooling sends its gradient through them");
             checkSegment("indices", indices, Long.BYTES);
         }
         if (gradInput == null) throw new NullPointerException("gradInput");
         long count = Geometry.elementCount("input shape", inputShape);
         Tensor level = pools.length > 1 ? levelGradient.get() : null; // each level's gradient, then added up
         for (int l = 0; l < pools.length; l++) {
-            Tensor go = Tensor.f32(gradOutput.asSlice(levelOffsets[l] * Float.BYTES), layout, levelShapes[l]).withStrides(levelStrides[l]);
-            Tensor idx = op != PoolOp.MAX ? null
-                    : Tensor.i64(indices.asSlice(levelOffsets[l] * Long.BYTES), layout, levelShapes[l]).withStrides(levelStrides[l]);
+            Tensor go = Tensor.f32(gradOutput.asSlice(levelOffsets[l] * Float.BYTES), layout, levelShapes[l])
+                    .withStrides(levelStrides[l]);
+            Tensor idx = op != PoolOp.MAX
+                    ? null
+                    : Tensor.i64(indices.asSlice(levelOffsets[l] * Long.BYTES), layout, levelShapes[l])
+                            .withStrides(levelStrides[l]);
             pools[l].backward(go, l == 0 ? gradInput : level, null, null, idx);
             if (l == 0) continue;
             MemorySegment sum = gradInput.segment(), add = level.segment();
             for (long i = 0; i < count; i++) {
-                sum.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, sum.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i)
-                        + add.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i));
+                sum.setAtIndex(
+                        ValueLayout.JAVA_FLOAT_UNALIGNED,
+                        i,
+                        sum.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i)
+                                + add.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i));
             }
         }
     }
@@ -213,14 +248,15 @@ public final class PreparedSpp {
     private void checkSegment(String name, MemorySegment s, long elementBytes) {
         if (s == null) throw new NullPointerException(name);
         if (s.byteSize() < outputCount() * elementBytes) {
-            throw new IllegalArgumentException(name + " holds " + s.byteSize() / elementBytes + " elements: SPP of " + Arrays.toString(inputShape)
-                    + " at levels " + Arrays.toString(levels) + " writes " + outputCount());
+            throw new IllegalArgumentException(
+                    name + " holds " + s.byteSize() / elementBytes + " elements: SPP of " + Arrays.toString(inputShape)
+                            + " at levels " + Arrays.toString(levels) + " writes " + outputCount());
         }
     }
 
     @Override
     public String toString() {
-        return "spp(" + op + ", levels=" + Arrays.toString(levels) + ") on " + layout + Arrays.toString(inputShape) + " -> "
-                + Arrays.toString(outputShape()) + " [" + pools[0].implementation() + "]";
+        return "spp(" + op + ", levels=" + Arrays.toString(levels) + ") on " + layout + Arrays.toString(inputShape)
+                + " -> " + Arrays.toString(outputShape()) + " [" + pools[0].implementation() + "]";
     }
 }

@@ -21,8 +21,14 @@ public final class PreparedUnpool {
     private final Backend backend;
     private final UnpoolKernel kernel;
 
-    PreparedUnpool(UnpoolSpec spec, Layout layout, long[] inputShape, long[] inputStrides, long[] outputStrides, Backend backend,
-                   Isa isa) {
+    PreparedUnpool(
+            UnpoolSpec spec,
+            Layout layout,
+            long[] inputShape,
+            long[] inputStrides,
+            long[] outputStrides,
+            Backend backend,
+            Isa isa) {
         this.spec = spec;
         this.layout = layout;
         this.inputShape = inputShape.clone();
@@ -40,12 +46,24 @@ public final class PreparedUnpool {
                 throw new UnsupportedOperationException("input shape " + Arrays.toString(inputShape)
                         + ": the Java backend unpools at most 2^31 - 9 values; use the native one");
             }
-            kernel = new JavaUnpoolKernel(spec.indexFormat(), this.inputShape, indexedShape, outputShape,
+            kernel = new JavaUnpoolKernel(
+                    spec.indexFormat(),
+                    this.inputShape,
+                    indexedShape,
+                    outputShape,
                     inputStrides != null ? inputStrides : Tensor.denseStrides(layout, this.inputShape),
                     outputStrides != null ? outputStrides : denseOutputStrides);
         } else {
-            kernel = new NativeUnpoolKernel(spec.indexFormat(), layout, this.inputShape, indexedShape, outputShape, inputStrides,
-                    outputStrides, denseOutputStrides, isa);
+            kernel = new NativeUnpoolKernel(
+                    spec.indexFormat(),
+                    layout,
+                    this.inputShape,
+                    indexedShape,
+                    outputShape,
+                    inputStrides,
+                    outputStrides,
+                    denseOutputStrides,
+                    isa);
         }
     }
 
@@ -54,31 +72,41 @@ public final class PreparedUnpool {
      *
      * @return the spec
      */
-    public UnpoolSpec spec() { return spec; }
+    public UnpoolSpec spec() {
+        return spec;
+    }
     /**
      * How values, indices and output are stored.
      *
      * @return the layout
      */
-    public Layout layout() { return layout; }
+    public Layout layout() {
+        return layout;
+    }
     /**
      * The logical shape of the values and indices.
      *
      * @return a new array
      */
-    public long[] inputShape() { return inputShape.clone(); }
+    public long[] inputShape() {
+        return inputShape.clone();
+    }
     /**
      * The logical output shape.
      *
      * @return a new array
      */
-    public long[] outputShape() { return outputShape.clone(); }
+    public long[] outputShape() {
+        return outputShape.clone();
+    }
     /**
      * The backend that runs this operation.
      *
      * @return NATIVE or JAVA
      */
-    public Backend backend() { return backend; }
+    public Backend backend() {
+        return backend;
+    }
 
     /**
      * What one run costs: values and indices read, the output written (zeroed, then the values), one store per value.
@@ -86,7 +114,8 @@ public final class PreparedUnpool {
      * @return the cost of one run
      */
     public Cost cost() {
-        long values = Arrays.stream(inputShape).reduce(1, Math::multiplyExact), outputs = Arrays.stream(outputShape).reduce(1, Math::multiplyExact);
+        long values = Arrays.stream(inputShape).reduce(1, Math::multiplyExact),
+                outputs = Arrays.stream(outputShape).reduce(1, Math::multiplyExact);
         return new Cost(values * (Float.BYTES + Long.BYTES), outputs * Float.BYTES, values);
     }
 
@@ -128,6 +157,7 @@ public final class PreparedUnpool {
 
     @Override
     public String toString() {
-        return spec + " on " + layout + Arrays.toString(inputShape) + " -> " + Arrays.toString(outputShape) + " [" + kernel.name() + "]";
+        return spec + " on " + layout + Arrays.toString(inputShape) + " -> " + Arrays.toString(outputShape) + " ["
+                + kernel.name() + "]";
     }
 }

@@ -110,73 +110,100 @@ public final class RoiSpec {
      *
      * @return {@link RoiOp#POOL} or one of the RoIAlign modes
      */
-    public RoiOp op() { return op; }
+    public RoiOp op() {
+        return op;
+    }
     /**
      * Bins per box along the height.
      *
      * @return the output height, positive
      */
-    public long outputHeight() { return outputHeight; }
+    public long outputHeight() {
+        return outputHeight;
+    }
     /**
      * Bins per box along the width.
      *
      * @return the output width, positive
      */
-    public long outputWidth() { return outputWidth; }
+    public long outputWidth() {
+        return outputWidth;
+    }
     /**
      * The factor from box coordinates to feature-map pixels (default 1); runs use it rounded to float.
      *
      * @return the scale, finite and positive
      */
-    public double spatialScale() { return spatialScale; }
+    public double spatialScale() {
+        return spatialScale;
+    }
     /**
      * RoIAlign's samples per bin and axis; 0 or less: adaptive, {@code ceil(size / out)} per box.
      *
      * @return the ratio, -1 (adaptive) unless set
      */
-    public long samplingRatio() { return samplingRatio; }
+    public long samplingRatio() {
+        return samplingRatio;
+    }
     /**
      * Whether RoIAlign shifts box coordinates by half a pixel (torchvision {@code aligned}, ONNX {@code half_pixel}).
      *
      * @return true when aligned; always false for RoIPool
      */
-    public boolean aligned() { return aligned; }
+    public boolean aligned() {
+        return aligned;
+    }
     /**
      * How each run's boxes (and image indices) are given.
      *
      * @return the box format, {@link BoxFormat#WITH_INDEX} unless set
      */
-    public BoxFormat boxFormat() { return boxFormat; }
+    public BoxFormat boxFormat() {
+        return boxFormat;
+    }
     /**
      * How RoIPool's argmax is numbered.
      *
      * @return the index format, {@link IndexFormat#PLANE} unless set (always for RoIAlign)
      */
-    public IndexFormat indexFormat() { return indexFormat; }
+    public IndexFormat indexFormat() {
+        return indexFormat;
+    }
     /**
      * Floats per box in the boxes segment.
      *
      * @return 5 for {@link BoxFormat#WITH_INDEX}, 4 for {@link BoxFormat#SEPARATE_INDEX}
      */
-    public int boxWidth() { return boxFormat == BoxFormat.WITH_INDEX ? 5 : 4; }
+    public int boxWidth() {
+        return boxFormat == BoxFormat.WITH_INDEX ? 5 : 4;
+    }
 
     @Override
     public String toString() {
         return "RoiSpec[" + op + " " + outputHeight + "x" + outputWidth + ", scale " + spatialScale
-                + (op == RoiOp.POOL ? ", indices " + indexFormat : ", sampling " + samplingRatio + ", aligned " + aligned)
+                + (op == RoiOp.POOL
+                        ? ", indices " + indexFormat
+                        : ", sampling " + samplingRatio + ", aligned " + aligned)
                 + ", boxes " + boxFormat + "]";
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof RoiSpec s && s.op == op && s.outputHeight == outputHeight && s.outputWidth == outputWidth
-                && Double.compare(s.spatialScale, spatialScale) == 0 && s.samplingRatio == samplingRatio && s.aligned == aligned
-                && s.boxFormat == boxFormat && s.indexFormat == indexFormat;
+        return o instanceof RoiSpec s
+                && s.op == op
+                && s.outputHeight == outputHeight
+                && s.outputWidth == outputWidth
+                && Double.compare(s.spatialScale, spatialScale) == 0
+                && s.samplingRatio == samplingRatio
+                && s.aligned == aligned
+                && s.boxFormat == boxFormat
+                && s.indexFormat == indexFormat;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(op, outputHeight, outputWidth, spatialScale, samplingRatio, aligned, boxFormat, indexFormat);
+        return Objects.hash(
+                op, outputHeight, outputWidth, spatialScale, samplingRatio, aligned, boxFormat, indexFormat);
     }
 
     /** Builds a {@link RoiSpec}; {@link #build()} validates. */
@@ -201,7 +228,10 @@ public final class RoiSpec {
          * @param scale the factor, finite and positive also once rounded to float (default 1)
          * @return this builder
          */
-        public Builder spatialScale(double scale) { this.spatialScale = scale; return this; }
+        public Builder spatialScale(double scale) {
+            this.spatialScale = scale;
+            return this;
+        }
         /**
          * RoIAlign: samples per bin and axis (torchvision {@code sampling_ratio}, ONNX {@code sampling_ratio}); RoIPool
          * takes none.
@@ -210,7 +240,10 @@ public final class RoiSpec {
          *        per box and axis
          * @return this builder
          */
-        public Builder samplingRatio(long ratio) { this.samplingRatio = ratio; return this; }
+        public Builder samplingRatio(long ratio) {
+            this.samplingRatio = ratio;
+            return this;
+        }
         /**
          * RoIAlign: half-pixel offset (torchvision {@code aligned = True}, ONNX {@code half_pixel}); RoIPool takes none.
          *
@@ -218,7 +251,10 @@ public final class RoiSpec {
          *        false by default
          * @return this builder
          */
-        public Builder aligned(boolean aligned) { this.aligned = aligned; return this; }
+        public Builder aligned(boolean aligned) {
+            this.aligned = aligned;
+            return this;
+        }
         /**
          * RoIAlign: how each bin's samples are reduced.
          *
@@ -230,7 +266,8 @@ public final class RoiSpec {
          */
         public Builder mode(RoiOp mode) {
             if (Objects.requireNonNull(mode, "mode") == RoiOp.POOL || op == RoiOp.POOL) {
-                throw new IllegalArgumentException("mode = " + mode + ": modes choose among RoIAlign's reductions; RoIPool is RoiSpec.pool");
+                throw new IllegalArgumentException(
+                        "mode = " + mode + ": modes choose among RoIAlign's reductions; RoIPool is RoiSpec.pool");
             }
             this.op = mode;
             return this;
@@ -243,7 +280,10 @@ public final class RoiSpec {
          * @return this builder
          * @throws NullPointerException when {@code format} is null
          */
-        public Builder boxFormat(BoxFormat format) { this.boxFormat = Objects.requireNonNull(format, "boxFormat"); return this; }
+        public Builder boxFormat(BoxFormat format) {
+            this.boxFormat = Objects.requireNonNull(format, "boxFormat");
+            return this;
+        }
         /**
          * RoIPool: how the argmax is numbered; flat formats take the box's image as {@code n}, and -1 (an empty bin)
          * stays -1.
@@ -252,7 +292,10 @@ public final class RoiSpec {
          * @return this builder
          * @throws NullPointerException when {@code format} is null
          */
-        public Builder indexFormat(IndexFormat format) { this.indexFormat = Objects.requireNonNull(format, "indexFormat"); return this; }
+        public Builder indexFormat(IndexFormat format) {
+            this.indexFormat = Objects.requireNonNull(format, "indexFormat");
+            return this;
+        }
 
         /**
          * Validates the parameters against each other (the feature map and the box count are
@@ -265,20 +308,27 @@ public final class RoiSpec {
          *         format other than {@link IndexFormat#PLANE} for RoIAlign
          */
         public RoiSpec build() {
-            if (outputHeight < 1 || outputWidth < 1 || outputHeight > Integer.MAX_VALUE || outputWidth > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("output size = " + outputHeight + "x" + outputWidth + ": must be positive");
+            if (outputHeight < 1
+                    || outputWidth < 1
+                    || outputHeight > Integer.MAX_VALUE
+                    || outputWidth > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(
+                        "output size = " + outputHeight + "x" + outputWidth + ": must be positive");
             }
             if (!(spatialScale > 0) || !Float.isFinite((float) spatialScale) || !((float) spatialScale > 0)) {
-                throw new IllegalArgumentException("spatialScale = " + spatialScale + ": must be finite and positive in float");
+                throw new IllegalArgumentException(
+                        "spatialScale = " + spatialScale + ": must be finite and positive in float");
             }
             if (samplingRatio > MAX_SAMPLING_RATIO) {
-                throw new IllegalArgumentException("samplingRatio = " + samplingRatio + ": at most " + MAX_SAMPLING_RATIO);
+                throw new IllegalArgumentException(
+                        "samplingRatio = " + samplingRatio + ": at most " + MAX_SAMPLING_RATIO);
             }
             if (op == RoiOp.POOL && (aligned || samplingRatio != -1)) {
                 throw new IllegalArgumentException("aligned / samplingRatio given to RoIPool: they are RoIAlign's");
             }
             if (op != RoiOp.POOL && indexFormat != IndexFormat.PLANE) {
-                throw new IllegalArgumentException("indexFormat = " + indexFormat + " given to " + op + ": only RoIPool has an argmax");
+                throw new IllegalArgumentException(
+                        "indexFormat = " + indexFormat + " given to " + op + ": only RoIPool has an argmax");
             }
             return new RoiSpec(this);
         }

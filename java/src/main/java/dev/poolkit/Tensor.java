@@ -57,14 +57,16 @@ public final class Tensor {
         this.shape = shape.clone();
         this.elementCount = checkShape(this.shape);
         this.strides = strides == null ? null : strides.clone();
-        long needed = Math.multiplyExact(strides == null ? elementCount : extent(this.shape, this.strides), dtype.byteSize());
+        long needed =
+                Math.multiplyExact(strides == null ? elementCount : extent(this.shape, this.strides), dtype.byteSize());
         if (segment.byteSize() < needed) {
-            throw new IllegalArgumentException("segment of " + segment.byteSize() + " bytes is too small for "
-                    + dtype + " tensor " + Arrays.toString(shape) + " (" + needed + " bytes)");
+            throw new IllegalArgumentException("segment of " + segment.byteSize() + " bytes is too small for " + dtype
+                    + " tensor " + Arrays.toString(shape) + " (" + needed + " bytes)");
         }
-        if (segment.maxByteAlignment() < dtype.byteSize() || (segment.isNative() && segment.address() % dtype.byteSize() != 0)) {
-            throw new IllegalArgumentException("segment is not aligned to " + dtype.byteSize() + " bytes, as "
-                    + dtype + " elements need (heap segments must wrap a " + (dtype == DType.F32 ? "float[]" : "long[]") + ")");
+        if (segment.maxByteAlignment() < dtype.byteSize()
+                || (segment.isNative() && segment.address() % dtype.byteSize() != 0)) {
+            throw new IllegalArgumentException("segment is not aligned to " + dtype.byteSize() + " bytes, as " + dtype
+                    + " elements need (heap segments must wrap a " + (dtype == DType.F32 ? "float[]" : "long[]") + ")");
         }
     }
 
@@ -80,8 +82,8 @@ public final class Tensor {
         }
         for (int i = 0; i < shape.length; i++) {
             if (strides[i] < 1) {
-                throw new IllegalArgumentException("strides[" + i + "] = " + strides[i] + " in " + Arrays.toString(strides)
-                        + ": every stride must be positive");
+                throw new IllegalArgumentException("strides[" + i + "] = " + strides[i] + " in "
+                        + Arrays.toString(strides) + ": every stride must be positive");
             }
             last = Math.addExact(last, Math.multiplyExact(strides[i], shape[i] - 1));
         }
@@ -94,12 +96,18 @@ public final class Tensor {
         long[] st = new long[shape.length];
         if (layout == Layout.NCHW) {
             long s = 1;
-            for (int i = shape.length - 1; i >= 0; i--) { st[i] = s; s *= shape[i]; }
+            for (int i = shape.length - 1; i >= 0; i--) {
+                st[i] = s;
+                s *= shape[i];
+            }
         } else {
             long s = 1;
             st[1] = s;
             s *= shape[1];
-            for (int i = r + 1; i >= 2; i--) { st[i] = s; s *= shape[i]; }
+            for (int i = r + 1; i >= 2; i--) {
+                st[i] = s;
+                s *= shape[i];
+            }
             st[0] = s;
         }
         return st;
@@ -112,8 +120,8 @@ public final class Tensor {
     static long checkShape(long[] shape) {
         if (shape == null) throw new NullPointerException("shape");
         if (shape.length < 3 || shape.length > 5) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape)
-                    + " has " + shape.length + " dimensions: expected [N, C] plus 1 to 3 spatial dimensions");
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has " + shape.length
+                    + " dimensions: expected [N, C] plus 1 to 3 spatial dimensions");
         }
         return Geometry.countAllowingEmpty("shape", shape);
     }
@@ -202,16 +210,19 @@ public final class Tensor {
         Objects.requireNonNull(buffer, "buffer");
         checkOrder("buffer", buffer.order());
         if (!buffer.isDirect() && !buffer.hasArray()) {
-            throw new IllegalArgumentException("buffer is a heap FloatBuffer over a byte[]: use a direct buffer or a float[]");
+            throw new IllegalArgumentException(
+                    "buffer is a heap FloatBuffer over a byte[]: use a direct buffer or a float[]");
         }
         return f32(MemorySegment.ofBuffer(buffer), layout, shape);
     }
 
     private static void checkOrder(String name, ByteOrder order) {
         if (order != ByteOrder.nativeOrder()) {
-            throw new IllegalArgumentException(name + " byte order = " + order + ": poolkit reads floats in the native order ("
-                    + ByteOrder.nativeOrder() + "); set it with order(ByteOrder.nativeOrder()) if the data is in that order,"
-                    + " or convert the data");
+            throw new IllegalArgumentException(
+                    name + " byte order = " + order + ": poolkit reads floats in the native order ("
+                            + ByteOrder.nativeOrder()
+                            + "); set it with order(ByteOrder.nativeOrder()) if the data is in that order,"
+                            + " or convert the data");
         }
     }
 
@@ -320,15 +331,15 @@ public final class Tensor {
         Objects.requireNonNull(size, "size");
         int r = spatialRank();
         if (begin.length != r || size.length != r) {
-            throw new IllegalArgumentException("crop needs " + r + " begin and size values, got " + Arrays.toString(begin)
-                    + " and " + Arrays.toString(size));
+            throw new IllegalArgumentException("crop needs " + r + " begin and size values, got "
+                    + Arrays.toString(begin) + " and " + Arrays.toString(size));
         }
         long[] st = strides(), sub = shape.clone();
         long offset = 0;
         for (int i = 0; i < r; i++) {
             if (begin[i] < 0 || begin[i] >= shape[i + 2]) {
-                throw new IllegalArgumentException("begin[" + i + "] = " + begin[i] + ": outside [0, " + shape[i + 2]
-                        + ") on spatial axis " + i);
+                throw new IllegalArgumentException(
+                        "begin[" + i + "] = " + begin[i] + ": outside [0, " + shape[i + 2] + ") on spatial axis " + i);
             }
             if (size[i] < 1 || size[i] > shape[i + 2] - begin[i]) { // no overflow: begin[i] is in range
                 String end = size[i] <= Long.MAX_VALUE - begin[i] ? Long.toString(begin[i] + size[i]) : "beyond 2^63";
@@ -346,59 +357,77 @@ public final class Tensor {
      *
      * @return a new array
      */
-    public long[] strides() { return strides != null ? strides.clone() : denseStrides(layout, shape); }
+    public long[] strides() {
+        return strides != null ? strides.clone() : denseStrides(layout, shape);
+    }
 
     /**
      * Whether the tensor is dense in its layout (its strides are the layout's).
      *
      * @return true for a dense tensor
      */
-    public boolean isDense() { return strides == null || Arrays.equals(strides, denseStrides(layout, shape)); }
+    public boolean isDense() {
+        return strides == null || Arrays.equals(strides, denseStrides(layout, shape));
+    }
 
     /** The strides given to this view, or null for a dense one: no copy, for the hot path. */
-    long[] stridesOrNull() { return strides; }
+    long[] stridesOrNull() {
+        return strides;
+    }
 
     /**
      * The memory this tensor views.
      *
      * @return the segment given at construction (or a slice of it, for a view)
      */
-    public MemorySegment segment() { return segment; }
+    public MemorySegment segment() {
+        return segment;
+    }
 
     /**
      * The element type.
      *
      * @return F32 or I64
      */
-    public DType dtype() { return dtype; }
+    public DType dtype() {
+        return dtype;
+    }
 
     /**
      * How the elements are stored.
      *
      * @return the layout
      */
-    public Layout layout() { return layout; }
+    public Layout layout() {
+        return layout;
+    }
 
     /**
      * The logical shape {@code [N, C, spatial...]}.
      *
      * @return a new array
      */
-    public long[] shape() { return shape.clone(); }
+    public long[] shape() {
+        return shape.clone();
+    }
 
     /**
      * The number of elements, the product of the shape.
      *
      * @return the element count (0 for an empty batch or no channels)
      */
-    public long elementCount() { return elementCount; }
+    public long elementCount() {
+        return elementCount;
+    }
 
     /**
      * The number of spatial axes.
      *
      * @return 1, 2 or 3
      */
-    public int spatialRank() { return shape.length - 2; }
+    public int spatialRank() {
+        return shape.length - 2;
+    }
 
     boolean hasShape(long[] expected) {
         return Arrays.equals(shape, expected);
@@ -409,19 +438,24 @@ public final class Tensor {
      * strides ({@code strides} null when the prepared views are dense), each mismatch naming the tensor {@code name}.
      */
     void checkType(String name, DType dtype, Layout layout, long[] shape, long[] strides) {
-        if (this.dtype != dtype) throw new IllegalArgumentException(name + " dtype = " + this.dtype + ": expected " + dtype);
+        if (this.dtype != dtype)
+            throw new IllegalArgumentException(name + " dtype = " + this.dtype + ": expected " + dtype);
         if (this.layout != layout) {
-            throw new IllegalArgumentException(name + " layout = " + this.layout + ": this operation was prepared for " + layout);
+            throw new IllegalArgumentException(
+                    name + " layout = " + this.layout + ": this operation was prepared for " + layout);
         }
         if (!hasShape(shape)) {
-            throw new IllegalArgumentException(name + " shape = " + Arrays.toString(this.shape) + ": this operation was prepared for "
-                    + Arrays.toString(shape));
+            throw new IllegalArgumentException(name + " shape = " + Arrays.toString(this.shape)
+                    + ": this operation was prepared for " + Arrays.toString(shape));
         }
         // prepared strides are null exactly when the prepared views are dense
-        boolean sameStrides = this.strides == null ? strides == null : strides == null ? isDense() : Arrays.equals(this.strides, strides);
+        boolean sameStrides = this.strides == null
+                ? strides == null
+                : strides == null ? isDense() : Arrays.equals(this.strides, strides);
         if (!sameStrides) {
-            throw new IllegalArgumentException(name + " strides = " + Arrays.toString(strides()) + ": this operation was prepared for "
-                    + Arrays.toString(strides != null ? strides : denseStrides(layout, shape)));
+            throw new IllegalArgumentException(
+                    name + " strides = " + Arrays.toString(strides()) + ": this operation was prepared for "
+                            + Arrays.toString(strides != null ? strides : denseStrides(layout, shape)));
         }
     }
 
@@ -514,8 +548,8 @@ public final class Tensor {
     /** Element count as an array length, or an error. */
     private int arrayLength() {
         if (elementCount > Integer.MAX_VALUE - 8) {
-            throw new UnsupportedOperationException("tensor " + Arrays.toString(shape) + " has " + elementCount
-                    + " elements: too many for an array");
+            throw new UnsupportedOperationException(
+                    "tensor " + Arrays.toString(shape) + " has " + elementCount + " elements: too many for an array");
         }
         return (int) elementCount;
     }
@@ -570,15 +604,16 @@ public final class Tensor {
             throw new IllegalArgumentException("source dtype = " + source.dtype + ": this tensor's is " + dtype);
         }
         if (!Arrays.equals(source.shape, shape)) {
-            throw new IllegalArgumentException("source shape = " + Arrays.toString(source.shape) + ": this tensor's is "
-                    + Arrays.toString(shape));
+            throw new IllegalArgumentException(
+                    "source shape = " + Arrays.toString(source.shape) + ": this tensor's is " + Arrays.toString(shape));
         }
         long[] from = source.strides();
         ValueLayout element = dtype == DType.F32 ? ValueLayout.JAVA_FLOAT : ValueLayout.JAVA_LONG;
         forEachOffset((index, offset) -> {
             long at = 0;
             for (int i = 0; i < index.length; i++) at += index[i] * from[i];
-            MemorySegment.copy(source.segment, element, at * dtype.byteSize(), segment, element, offset * dtype.byteSize(), 1);
+            MemorySegment.copy(
+                    source.segment, element, at * dtype.byteSize(), segment, element, offset * dtype.byteSize(), 1);
         });
         return this;
     }
@@ -606,16 +641,20 @@ public final class Tensor {
      */
     @Override
     public String toString() {
-        String head = dtype + Arrays.toString(shape) + " " + layout + (strides == null ? "" : " strides " + Arrays.toString(strides));
+        String head = dtype + Arrays.toString(shape) + " " + layout
+                + (strides == null ? "" : " strides " + Arrays.toString(strides));
         try {
             StringBuilder values = new StringBuilder(" [");
             long[] shown = {0};
             forEachOffsetUpTo(PREVIEW, offset -> {
                 if (shown[0]++ > 0) values.append(", ");
-                values.append(dtype == DType.F32 ? String.valueOf(segment.getAtIndex(ValueLayout.JAVA_FLOAT, offset))
-                        : String.valueOf(segment.getAtIndex(ValueLayout.JAVA_LONG, offset)));
+                values.append(
+                        dtype == DType.F32
+                                ? String.valueOf(segment.getAtIndex(ValueLayout.JAVA_FLOAT, offset))
+                                : String.valueOf(segment.getAtIndex(ValueLayout.JAVA_LONG, offset)));
             });
-            if (elementCount > PREVIEW) values.append(", ... (").append(elementCount).append(" elements)");
+            if (elementCount > PREVIEW)
+                values.append(", ... (").append(elementCount).append(" elements)");
             return head + values.append(']');
         } catch (RuntimeException e) { // closed arena, another thread's confined segment: the description alone
             return head;

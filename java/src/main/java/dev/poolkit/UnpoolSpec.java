@@ -23,7 +23,8 @@ public final class UnpoolSpec {
     private UnpoolSpec(Builder b) {
         this.kernel = b.kernel.clone();
         int rank = kernel.length;
-        if (rank < 1 || rank > 3) throw new IllegalArgumentException("kernel has " + rank + " dimensions: expected 1, 2 or 3");
+        if (rank < 1 || rank > 3)
+            throw new IllegalArgumentException("kernel has " + rank + " dimensions: expected 1, 2 or 3");
         this.stride = b.stride != null ? b.stride.clone() : kernel.clone();
         this.padBegin = b.padBegin != null ? b.padBegin.clone() : new long[rank];
         this.padEnd = b.padEnd != null ? b.padEnd.clone() : padBegin.clone();
@@ -44,8 +45,9 @@ public final class UnpoolSpec {
         }
         for (int i = 0; i < values.length; i++) {
             if (values[i] < min || values[i] > PoolSpec.MAX_EXTENT) {
-                throw new IllegalArgumentException(name + "[" + i + "] = " + values[i] + ": must be "
-                        + (min == 0 ? "non-negative" : "positive") + (values[i] > PoolSpec.MAX_EXTENT ? " and at most 2^40" : ""));
+                throw new IllegalArgumentException(
+                        name + "[" + i + "] = " + values[i] + ": must be " + (min == 0 ? "non-negative" : "positive")
+                                + (values[i] > PoolSpec.MAX_EXTENT ? " and at most 2^40" : ""));
             }
         }
     }
@@ -71,7 +73,10 @@ public final class UnpoolSpec {
             throw new IllegalArgumentException(pool + ": only sliding max and min pooling produce indices to unpool"
                     + " (give the output size with UnpoolSpec.of(...).outputSize(...) for others)");
         }
-        return of(pool.kernel()).stride(pool.stride()).padding(pool.padBegin(), pool.padEnd()).indexFormat(pool.indexFormat());
+        return of(pool.kernel())
+                .stride(pool.stride())
+                .padding(pool.padBegin(), pool.padEnd())
+                .indexFormat(pool.indexFormat());
     }
 
     /**
@@ -79,43 +84,57 @@ public final class UnpoolSpec {
      *
      * @return 1, 2 or 3
      */
-    public int rank() { return kernel.length; }
+    public int rank() {
+        return kernel.length;
+    }
     /**
      * The window size per spatial axis.
      *
      * @return a new array
      */
-    public long[] kernel() { return kernel.clone(); }
+    public long[] kernel() {
+        return kernel.clone();
+    }
     /**
      * The step between windows per spatial axis.
      *
      * @return a new array
      */
-    public long[] stride() { return stride.clone(); }
+    public long[] stride() {
+        return stride.clone();
+    }
     /**
      * Padding before each spatial axis.
      *
      * @return a new array
      */
-    public long[] padBegin() { return padBegin.clone(); }
+    public long[] padBegin() {
+        return padBegin.clone();
+    }
     /**
      * Padding after each spatial axis.
      *
      * @return a new array
      */
-    public long[] padEnd() { return padEnd.clone(); }
+    public long[] padEnd() {
+        return padEnd.clone();
+    }
     /**
      * The unpooled spatial size, when given.
      *
      * @return a copy, or empty
      */
-    public Optional<long[]> outputSize() { return Optional.ofNullable(outputSize).map(long[]::clone); }
+    public Optional<long[]> outputSize() {
+        return Optional.ofNullable(outputSize).map(long[]::clone);
+    }
     /**
      * How the indices number positions.
      *
      * @return the index format
      */
-    public IndexFormat indexFormat() { return indexFormat; }
+    public IndexFormat indexFormat() {
+        return indexFormat;
+    }
     /**
      * True under {@link Conventions#ONNX}: indices address the default output size (as ONNX MaxUnpool reads them when
      * {@code output_shape} is larger), and the rest of a larger {@link #outputSize()} is zero padding at the end of each
@@ -123,7 +142,9 @@ public final class UnpoolSpec {
      *
      * @return whether indices address the default output size
      */
-    public boolean indicesAgainstDefaultSize() { return indicesAgainstDefaultSize; }
+    public boolean indicesAgainstDefaultSize() {
+        return indicesAgainstDefaultSize;
+    }
 
     /**
      * The shape the indices address: the default unpooled shape under ONNX's reading, else {@link #outputShape}.
@@ -139,8 +160,9 @@ public final class UnpoolSpec {
         for (int i = 0; i < rank(); i++) {
             indexed[i + 2] = (inputShape[i + 2] - 1) * stride[i] + kernel[i] - padBegin[i] - padEnd[i];
             if (indexed[i + 2] < 1 || indexed[i + 2] > out[i + 2]) {
-                throw new IllegalArgumentException("outputSize[" + i + "] = " + out[i + 2] + ": under ONNX's reading the indices address the"
-                        + " default size " + indexed[i + 2] + " along spatial axis " + i + ", which the output must hold");
+                throw new IllegalArgumentException("outputSize[" + i + "] = " + out[i + 2]
+                        + ": under ONNX's reading the indices address the" + " default size " + indexed[i + 2]
+                        + " along spatial axis " + i + ", which the output must hold");
             }
         }
         return indexed;
@@ -154,29 +176,34 @@ public final class UnpoolSpec {
      */
     public long[] outputShape(long[] inputShape) {
         if (inputShape.length != rank() + 2) {
-            throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + " has " + (inputShape.length - 2)
-                    + " spatial dimensions but the spec has " + rank());
+            throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + " has "
+                    + (inputShape.length - 2) + " spatial dimensions but the spec has " + rank());
         }
         long[] out = inputShape.clone();
         for (int i = 0; i < rank(); i++) {
             if (inputShape[i + 2] < 1 || inputShape[i + 2] > PoolSpec.MAX_EXTENT) {
-                throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + ": spatial size " + inputShape[i + 2]
-                        + " must be positive and at most 2^40");
+                throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + ": spatial size "
+                        + inputShape[i + 2] + " must be positive and at most 2^40");
             }
             long size;
             try { // (L - 1) * stride reaches 2^80: exact, and past 2^40 no size (pk_unpool_output_size's rule)
-                size = outputSize != null ? outputSize[i]
-                        : Math.addExact(Math.multiplyExact(inputShape[i + 2] - 1, stride[i]), kernel[i] - padBegin[i] - padEnd[i]);
+                size = outputSize != null
+                        ? outputSize[i]
+                        : Math.addExact(
+                                Math.multiplyExact(inputShape[i + 2] - 1, stride[i]),
+                                kernel[i] - padBegin[i] - padEnd[i]);
             } catch (ArithmeticException e) {
                 size = Long.MAX_VALUE;
             }
             if (size > PoolSpec.MAX_EXTENT) {
-                throw new IllegalArgumentException("unpooled size along spatial axis " + i + " = (" + inputShape[i + 2] + " - 1) * "
-                        + stride[i] + " + " + kernel[i] + " - " + padBegin[i] + " - " + padEnd[i] + ": must be at most 2^40");
+                throw new IllegalArgumentException("unpooled size along spatial axis " + i + " = (" + inputShape[i + 2]
+                        + " - 1) * " + stride[i] + " + " + kernel[i] + " - " + padBegin[i] + " - " + padEnd[i]
+                        + ": must be at most 2^40");
             }
             if (size < 1) {
-                throw new IllegalArgumentException("unpooled size along spatial axis " + i + " = (" + inputShape[i + 2] + " - 1) * "
-                        + stride[i] + " + " + kernel[i] + " - " + padBegin[i] + " - " + padEnd[i] + " = " + size + ": must be positive");
+                throw new IllegalArgumentException("unpooled size along spatial axis " + i + " = (" + inputShape[i + 2]
+                        + " - 1) * " + stride[i] + " + " + kernel[i] + " - " + padBegin[i] + " - " + padEnd[i] + " = "
+                        + size + ": must be positive");
             }
             out[i + 2] = size;
         }
@@ -185,9 +212,11 @@ public final class UnpoolSpec {
 
     @Override
     public String toString() {
-        return "max_unpool" + rank() + "d(kernel=" + Arrays.toString(kernel) + ", stride=" + Arrays.toString(stride) + ", padBegin="
+        return "max_unpool" + rank() + "d(kernel=" + Arrays.toString(kernel) + ", stride=" + Arrays.toString(stride)
+                + ", padBegin="
                 + Arrays.toString(padBegin) + ", padEnd=" + Arrays.toString(padEnd)
-                + (outputSize != null ? ", outputSize=" + Arrays.toString(outputSize) : "") + ", indexFormat=" + indexFormat
+                + (outputSize != null ? ", outputSize=" + Arrays.toString(outputSize) : "") + ", indexFormat="
+                + indexFormat
                 + (indicesAgainstDefaultSize ? ", indices against the default size (ONNX)" : "") + ")";
     }
 
@@ -198,7 +227,9 @@ public final class UnpoolSpec {
         private IndexFormat indexFormat;
         private Conventions conventions = Conventions.PYTORCH;
 
-        private Builder(long[] kernel) { this.kernel = kernel.clone(); }
+        private Builder(long[] kernel) {
+            this.kernel = kernel.clone();
+        }
 
         /**
          * The step between windows per spatial axis (default: the kernel).
@@ -206,14 +237,21 @@ public final class UnpoolSpec {
          * @param stride one value per spatial axis
          * @return this builder
          */
-        public Builder stride(long... stride) { this.stride = stride.clone(); return this; }
+        public Builder stride(long... stride) {
+            this.stride = stride.clone();
+            return this;
+        }
         /**
          * Symmetric padding per spatial axis (default 0).
          *
          * @param padding one value per spatial axis
          * @return this builder
          */
-        public Builder padding(long... padding) { this.padBegin = padding.clone(); this.padEnd = padding.clone(); return this; }
+        public Builder padding(long... padding) {
+            this.padBegin = padding.clone();
+            this.padEnd = padding.clone();
+            return this;
+        }
         /**
          * Asymmetric padding per spatial axis.
          *
@@ -221,14 +259,21 @@ public final class UnpoolSpec {
          * @param end padding after each axis
          * @return this builder
          */
-        public Builder padding(long[] begin, long[] end) { this.padBegin = begin.clone(); this.padEnd = end.clone(); return this; }
+        public Builder padding(long[] begin, long[] end) {
+            this.padBegin = begin.clone();
+            this.padEnd = end.clone();
+            return this;
+        }
         /**
          * The unpooled spatial size (PyTorch's {@code output_size}, ONNX's {@code output_shape} without N and C).
          *
          * @param size one value per spatial axis
          * @return this builder
          */
-        public Builder outputSize(long... size) { this.outputSize = size.clone(); return this; }
+        public Builder outputSize(long... size) {
+            this.outputSize = size.clone();
+            return this;
+        }
         /**
          * {@link Conventions#ONNX}: ONNX MaxUnpool's reading, where indices address the default output size even when a
          * larger {@link #outputSize} is given (the rest is zero padding at each axis's end), and ONNX's index format
@@ -237,20 +282,28 @@ public final class UnpoolSpec {
          * @param conventions the conventions
          * @return this builder
          */
-        public Builder conventions(Conventions conventions) { this.conventions = Objects.requireNonNull(conventions); return this; }
+        public Builder conventions(Conventions conventions) {
+            this.conventions = Objects.requireNonNull(conventions);
+            return this;
+        }
         /**
          * How the indices number positions (default: the conventions', {@link IndexFormat#PLANE} for PyTorch's).
          *
          * @param format the format
          * @return this builder
          */
-        public Builder indexFormat(IndexFormat format) { this.indexFormat = Objects.requireNonNull(format); return this; }
+        public Builder indexFormat(IndexFormat format) {
+            this.indexFormat = Objects.requireNonNull(format);
+            return this;
+        }
 
         /**
          * Checks every value.
          *
          * @return the immutable spec
          */
-        public UnpoolSpec build() { return new UnpoolSpec(this); }
+        public UnpoolSpec build() {
+            return new UnpoolSpec(this);
+        }
     }
 }

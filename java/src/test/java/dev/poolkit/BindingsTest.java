@@ -45,13 +45,16 @@ class BindingsTest {
             case "int64_t" -> long.class;
             case "float" -> float.class;
             case "double" -> double.class;
-            default -> throw new IllegalStateException("type " + cType + " is not part of the portable ABI (fixed-width types only)");
+            default ->
+                throw new IllegalStateException(
+                        "type " + cType + " is not part of the portable ABI (fixed-width types only)");
         };
     }
 
     @Test
     void everyFunctionHasABindingWithTheSameSignature() throws Exception {
-        Matcher m = Pattern.compile("PK_API\\s+([\\w\\s\\*]+?)\\s*\\b(pk_\\w+)\\s*\\(([^)]*)\\)\\s*;").matcher(header());
+        Matcher m = Pattern.compile("PK_API\\s+([\\w\\s\\*]+?)\\s*\\b(pk_\\w+)\\s*\\(([^)]*)\\)\\s*;")
+                .matcher(header());
         List<String> functions = new ArrayList<>();
         while (m.find()) {
             String name = m.group(2);
@@ -68,7 +71,10 @@ class BindingsTest {
             if (returnType.equals("void")) {
                 assertTrue(d.returnLayout().isEmpty(), name + " return type" + REGENERATE);
             } else {
-                assertEquals(carrier(returnType), ((ValueLayout) d.returnLayout().orElseThrow()).carrier(), name + " return type" + REGENERATE);
+                assertEquals(
+                        carrier(returnType),
+                        ((ValueLayout) d.returnLayout().orElseThrow()).carrier(),
+                        name + " return type" + REGENERATE);
             }
             List<Class<?>> expected = new ArrayList<>();
             String params = m.group(3).trim();
@@ -82,8 +88,11 @@ class BindingsTest {
             for (MemoryLayout l : d.argumentLayouts()) actual.add(((ValueLayout) l).carrier());
             assertEquals(expected, actual, name + " parameters" + REGENERATE);
         }
-        assertTrue(functions.containsAll(List.of("pk_pool_forward_f32", "pk_pool_plan_size", "pk_pool_prepare", "pk_pool_run_f32"))
-                && functions.size() >= 11, "header parsing found only " + functions);
+        assertTrue(
+                functions.containsAll(List.of(
+                                "pk_pool_forward_f32", "pk_pool_plan_size", "pk_pool_prepare", "pk_pool_run_f32"))
+                        && functions.size() >= 11,
+                "header parsing found only " + functions);
         // and no binding is left over from a function the header no longer declares
         for (Method method : PoolkitFFI.class.getDeclaredMethods()) {
             if (method.getName().endsWith("$descriptor")) {
@@ -95,14 +104,20 @@ class BindingsTest {
 
     @Test
     void everyStructFieldHasTheSameLayout() throws Exception {
-        Matcher s = Pattern.compile("typedef\\s+struct\\s+(pk_\\w+)\\s*\\{([^}]*)\\}").matcher(header());
+        Matcher s = Pattern.compile("typedef\\s+struct\\s+(pk_\\w+)\\s*\\{([^}]*)\\}")
+                .matcher(header());
         int structs = 0;
         while (s.find()) {
             structs++;
             String name = s.group(1);
-            GroupLayout layout = (GroupLayout) Class.forName("dev.poolkit.internal.ffi." + name).getMethod("layout").invoke(null);
-            List<MemoryLayout> members = layout.memberLayouts().stream().filter(l -> l.name().isPresent()).toList();
-            Matcher f = Pattern.compile("(int64_t|int32_t|double)\\s+(\\w+)\\s*(\\[([^\\]]+)\\])?\\s*;").matcher(s.group(2));
+            GroupLayout layout = (GroupLayout) Class.forName("dev.poolkit.internal.ffi." + name)
+                    .getMethod("layout")
+                    .invoke(null);
+            List<MemoryLayout> members = layout.memberLayouts().stream()
+                    .filter(l -> l.name().isPresent())
+                    .toList();
+            Matcher f = Pattern.compile("(int64_t|int32_t|double)\\s+(\\w+)\\s*(\\[([^\\]]+)\\])?\\s*;")
+                    .matcher(s.group(2));
             int i = 0;
             while (f.find()) {
                 MemoryLayout member = members.get(i++);
@@ -112,7 +127,9 @@ class BindingsTest {
                     long count = 0; // a sum of numbers and PK_MAX_SPATIAL_RANK
                     for (String term : f.group(4).split("\\+")) {
                         term = term.strip();
-                        count += term.equals("PK_MAX_SPATIAL_RANK") ? PoolkitFFI.PK_MAX_SPATIAL_RANK() : Long.parseLong(term);
+                        count += term.equals("PK_MAX_SPATIAL_RANK")
+                                ? PoolkitFFI.PK_MAX_SPATIAL_RANK()
+                                : Long.parseLong(term);
                     }
                     assertEquals(count, ((SequenceLayout) member).elementCount(), name + "." + f.group(2) + REGENERATE);
                     assertEquals(count * element, member.byteSize(), name + "." + f.group(2) + REGENERATE);

@@ -53,7 +53,9 @@ class CrossBackendTest {
             // coarse values tie often (the tie rules); fine ones round in sums, so a reordered sum differs
             boolean fine = random.nextInt(3) == 0;
             for (long i = 0; i < in.elementCount(); i++) {
-                float v = fine ? random.nextInt(-1_000_000, 1_000_001) / 7919f : random.nextInt(-8, 9) * (random.nextBoolean() ? 1f : 0.25f);
+                float v = fine
+                        ? random.nextInt(-1_000_000, 1_000_001) / 7919f
+                        : random.nextInt(-8, 9) * (random.nextBoolean() ? 1f : 0.25f);
                 if (specials) {
                     int r = random.nextInt(20);
                     v = r == 0 ? Float.NaN : r == 1 ? Float.POSITIVE_INFINITY : r == 2 ? Float.NEGATIVE_INFINITY : v;
@@ -63,7 +65,8 @@ class CrossBackendTest {
             }
             boolean withIndices = p.spec.op() == PoolOp.MAX && random.nextBoolean();
             Tensor javaOut = java.allocateOutput(arena), nativeOut = nat.allocateOutput(arena);
-            Tensor javaIdx = withIndices ? java.allocateIndices(arena) : null, nativeIdx = withIndices ? nat.allocateIndices(arena) : null;
+            Tensor javaIdx = withIndices ? java.allocateIndices(arena) : null,
+                    nativeIdx = withIndices ? nat.allocateIndices(arena) : null;
             java.run(in, javaOut, javaIdx);
             nat.run(in, nativeOut, nativeIdx);
             assertNull(firstDifference(nativeOut, nativeIdx, javaOut, javaIdx), () -> nat.toString());
@@ -72,10 +75,12 @@ class CrossBackendTest {
 
     static String firstDifference(Tensor out, Tensor idx, Tensor refOut, Tensor refIdx) {
         for (long i = 0; i < out.elementCount(); i++) {
-            float a = out.segment().getAtIndex(ValueLayout.JAVA_FLOAT, i), b = refOut.segment().getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            float a = out.segment().getAtIndex(ValueLayout.JAVA_FLOAT, i),
+                    b = refOut.segment().getAtIndex(ValueLayout.JAVA_FLOAT, i);
             if (!TestTensors.sameFloat(a, b)) return "element " + i + ": " + a + " vs " + b;
             if (idx != null) {
-                long x = idx.segment().getAtIndex(ValueLayout.JAVA_LONG, i), y = refIdx.segment().getAtIndex(ValueLayout.JAVA_LONG, i);
+                long x = idx.segment().getAtIndex(ValueLayout.JAVA_LONG, i),
+                        y = refIdx.segment().getAtIndex(ValueLayout.JAVA_LONG, i);
                 if (x != y) return "index " + i + ": " + x + " vs " + y;
             }
         }
@@ -88,8 +93,12 @@ class CrossBackendTest {
 
         static Problem random(SplittableRandom r) {
             int rank = r.nextInt(1, 4);
-            long[] shape = new long[rank + 2], kernel = new long[rank], stride = new long[rank], dilation = new long[rank],
-                    begin = new long[rank], end = new long[rank];
+            long[] shape = new long[rank + 2],
+                    kernel = new long[rank],
+                    stride = new long[rank],
+                    dilation = new long[rank],
+                    begin = new long[rank],
+                    end = new long[rank];
             shape[0] = r.nextInt(1, 3);
             shape[1] = CHANNELS[r.nextInt(CHANNELS.length)];
             boolean max = r.nextBoolean(), ceil = r.nextBoolean();
@@ -101,10 +110,15 @@ class CrossBackendTest {
                 long effective = dilation[i] * (kernel[i] - 1) + 1;
                 begin[i] = r.nextInt((int) effective);
                 end[i] = r.nextInt(3) == 0 ? r.nextInt((int) effective) : begin[i];
-                if (Pooling.outputSize(shape[i + 2], kernel[i], stride[i], dilation[i], begin[i], end[i], ceil) < 1) return null;
+                if (Pooling.outputSize(shape[i + 2], kernel[i], stride[i], dilation[i], begin[i], end[i], ceil) < 1)
+                    return null;
             }
-            PoolSpec.Builder b = (max ? PoolSpec.max(kernel) : PoolSpec.avg(kernel)).stride(stride).dilation(dilation)
-                    .padding(begin, end).ceilMode(ceil).conventions(Conventions.ONNX);
+            PoolSpec.Builder b = (max ? PoolSpec.max(kernel) : PoolSpec.avg(kernel))
+                    .stride(stride)
+                    .dilation(dilation)
+                    .padding(begin, end)
+                    .ceilMode(ceil)
+                    .conventions(Conventions.ONNX);
             if (max) {
                 b.nanPolicy(r.nextBoolean() ? NanPolicy.PROPAGATE : NanPolicy.IGNORE);
             } else {
@@ -126,7 +140,8 @@ class CrossBackendTest {
             PreparedPool checked = Pooling.prepare(p.spec, p.layout, p.shape, Backend.CROSS_CHECK, isa);
             float[] data = new float[(int) TestTensors.count(p.shape)];
             for (int i = 0; i < data.length; i++) data[i] = random.nextInt(-100, 100);
-            Tensor out = Tensor.of(new float[(int) TestTensors.count(checked.outputShape())], p.layout, checked.outputShape());
+            Tensor out = Tensor.of(
+                    new float[(int) TestTensors.count(checked.outputShape())], p.layout, checked.outputShape());
             checked.run(Tensor.of(data, p.layout, p.shape), out, null); // throws on the first difference
             assertEquals(Backend.CROSS_CHECK, checked.backend());
         }

@@ -36,22 +36,27 @@ class EmptyTensorTest {
                 long[] expected = Pooling.outputShape(spec, nonEmpty);
                 expected[0] = shape[0];
                 expected[1] = shape[1];
-                assertArrayEquals(expected, Pooling.outputShape(spec, shape), spec + " " + java.util.Arrays.toString(shape));
+                assertArrayEquals(
+                        expected, Pooling.outputShape(spec, shape), spec + " " + java.util.Arrays.toString(shape));
                 for (Layout layout : Layout.values()) {
                     for (Backend backend : backends()) {
                         PreparedPool pool = Pooling.prepare(spec, layout, shape, backend, null);
                         assertArrayEquals(expected, pool.outputShape());
                         try (Arena arena = Arena.ofConfined()) {
-                            Tensor in = Tensor.allocate(arena, DType.F32, layout, shape), out = pool.allocateOutput(arena);
+                            Tensor in = Tensor.allocate(arena, DType.F32, layout, shape),
+                                    out = pool.allocateOutput(arena);
                             assertEquals(0, out.elementCount());
                             Tensor idx = spec.op() == PoolOp.MAX ? pool.allocateIndices(arena) : null;
                             pool.run(in, out, idx);
                             pool.run(in, out, idx, Runnable::run, 4);
-                            if (spec.op() == PoolOp.AVG) pool.backward(out, Tensor.allocate(arena, DType.F32, layout, shape));
-                            if (spec.op() == PoolOp.MAX) pool.backward(out, Tensor.allocate(arena, DType.F32, layout, shape), idx);
+                            if (spec.op() == PoolOp.AVG)
+                                pool.backward(out, Tensor.allocate(arena, DType.F32, layout, shape));
+                            if (spec.op() == PoolOp.MAX)
+                                pool.backward(out, Tensor.allocate(arena, DType.F32, layout, shape), idx);
                             assertEquals(0, pool.cost().bytesRead());
                             // a tensor of the non-empty shape is still refused
-                            assertThrows(IllegalArgumentException.class,
+                            assertThrows(
+                                    IllegalArgumentException.class,
                                     () -> pool.run(Tensor.allocate(arena, DType.F32, layout, nonEmpty), out));
                         }
                     }
@@ -64,10 +69,13 @@ class EmptyTensorTest {
     void emptyUnpoolingIsANoOp() {
         for (Backend backend : backends()) {
             if (backend == Backend.CROSS_CHECK) continue;
-            PreparedUnpool unpool = Pooling.prepareUnpool(UnpoolSpec.of(2, 2).build(), Layout.NCHW, new long[] {0, 4, 3, 3}, backend, null);
+            PreparedUnpool unpool = Pooling.prepareUnpool(
+                    UnpoolSpec.of(2, 2).build(), Layout.NCHW, new long[] {0, 4, 3, 3}, backend, null);
             assertArrayEquals(new long[] {0, 4, 6, 6}, unpool.outputShape());
             try (Arena arena = Arena.ofConfined()) {
-                unpool.run(Tensor.allocate(arena, DType.F32, Layout.NCHW, 0, 4, 3, 3), Tensor.allocate(arena, DType.I64, Layout.NCHW, 0, 4, 3, 3),
+                unpool.run(
+                        Tensor.allocate(arena, DType.F32, Layout.NCHW, 0, 4, 3, 3),
+                        Tensor.allocate(arena, DType.I64, Layout.NCHW, 0, 4, 3, 3),
                         unpool.allocateOutput(arena));
             }
         }

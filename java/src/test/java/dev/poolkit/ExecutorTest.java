@@ -29,7 +29,11 @@ class ExecutorTest {
             for (Layout layout : Layout.values()) {
                 for (TestTensors.Target target : TestTensors.targets()) {
                     long[] shape = {2, 19, 13, 17};
-                    PoolSpec spec = PoolSpec.max(3, 3).stride(2, 2).padding(1, 1).ceilMode(true).build();
+                    PoolSpec spec = PoolSpec.max(3, 3)
+                            .stride(2, 2)
+                            .padding(1, 1)
+                            .ceilMode(true)
+                            .build();
                     PreparedPool p = Pooling.prepare(spec, layout, shape, target.backend(), target.isa());
                     float[] in = new float[(int) TestTensors.count(shape)];
                     for (int i = 0; i < in.length; i++) in[i] = random.nextInt(-50, 50);
@@ -37,14 +41,24 @@ class ExecutorTest {
                     float[] single = new float[outCount], sliced = new float[outCount];
                     long[] singleIdx = new long[outCount], slicedIdx = new long[outCount];
                     Tensor input = Tensor.of(in, layout, shape);
-                    p.run(input, Tensor.of(single, layout, p.outputShape()), Tensor.i64(MemorySegment.ofArray(singleIdx), layout, p.outputShape()));
+                    p.run(
+                            input,
+                            Tensor.of(single, layout, p.outputShape()),
+                            Tensor.i64(MemorySegment.ofArray(singleIdx), layout, p.outputShape()));
                     // the caller takes part itself; the participants are capped by the pieces a run has: rows,
                     // or for channels first whole blocks of 16 channels (here 2*19 planes: 3 blocks)
                     long pieces = layout == Layout.NHWC ? p.rows() : 3;
                     for (int slices : new int[] {1, 2, 3, 7, 1000}) {
                         AtomicInteger tasks = new AtomicInteger();
-                        p.run(input, Tensor.of(sliced, layout, p.outputShape()), Tensor.i64(MemorySegment.ofArray(slicedIdx), layout, p.outputShape()),
-                                command -> { tasks.incrementAndGet(); pool.execute(command); }, slices);
+                        p.run(
+                                input,
+                                Tensor.of(sliced, layout, p.outputShape()),
+                                Tensor.i64(MemorySegment.ofArray(slicedIdx), layout, p.outputShape()),
+                                command -> {
+                                    tasks.incrementAndGet();
+                                    pool.execute(command);
+                                },
+                                slices);
                         assertArrayEquals(single, sliced, layout + " " + target + " slices " + slices);
                         assertArrayEquals(singleIdx, slicedIdx, layout + " " + target + " slices " + slices);
                         assertEquals(Math.min(slices, pieces) - 1, tasks.get(), layout + " slices " + slices);
@@ -84,9 +98,16 @@ class ExecutorTest {
                 for (float v : shared) assertEquals(-1f, v);
                 // a rejecting executor: the caller does every piece, then the rejection surfaces
                 float[] alone = new float[outCount];
-                RejectedExecutionException e = assertThrows(RejectedExecutionException.class,
-                        () -> p.run(input, Tensor.of(alone, layout, p.outputShape()), null,
-                                command -> { throw new RejectedExecutionException("full"); }, 3));
+                RejectedExecutionException e = assertThrows(
+                        RejectedExecutionException.class,
+                        () -> p.run(
+                                input,
+                                Tensor.of(alone, layout, p.outputShape()),
+                                null,
+                                command -> {
+                                    throw new RejectedExecutionException("full");
+                                },
+                                3));
                 assertEquals("full", e.getMessage());
                 assertArrayEquals(single, alone, layout + " " + target + " rejected");
             }
@@ -103,6 +124,7 @@ class ExecutorTest {
         b[13] = 0;
         a[5] = Float.NaN;
         b[5] = Float.intBitsToFloat(0x7fc00001); // any NaN equals any NaN
-        assertEquals(null, Comparison.firstDifference(g, MemorySegment.ofArray(a), null, MemorySegment.ofArray(b), null));
+        assertEquals(
+                null, Comparison.firstDifference(g, MemorySegment.ofArray(a), null, MemorySegment.ofArray(b), null));
     }
 }

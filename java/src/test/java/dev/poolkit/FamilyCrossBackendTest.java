@@ -64,12 +64,22 @@ class FamilyCrossBackendTest {
             out[i] = r.nextInt(4) == 0 ? PoolSpec.KEEP : r.nextInt(1, 9);
         }
         PoolSpec.Builder b = switch (rule) {
-            case SLIDING -> (op == PoolOp.MAX ? PoolSpec.max(kernel) : op == PoolOp.MIN ? PoolSpec.min(kernel)
-                    : op == PoolOp.AVG ? PoolSpec.avg(kernel) : PoolSpec.lp(p, kernel)).stride(stride);
-            case GLOBAL -> op == PoolOp.MAX || op == PoolOp.MIN ? PoolSpec.globalMax(rank)
-                    : op == PoolOp.AVG ? PoolSpec.globalAvg(rank) : PoolSpec.globalLp(p, rank);
-            case ADAPTIVE -> op == PoolOp.AVG || op == PoolOp.LP ? PoolSpec.adaptiveAvg(out) : PoolSpec.adaptiveMax(out);
-            case FRACTIONAL -> PoolSpec.fractionalMax(kernel).outputSize(Arrays.stream(out).map(o -> Math.max(o, 1)).toArray());
+            case SLIDING ->
+                (op == PoolOp.MAX
+                                ? PoolSpec.max(kernel)
+                                : op == PoolOp.MIN
+                                        ? PoolSpec.min(kernel)
+                                        : op == PoolOp.AVG ? PoolSpec.avg(kernel) : PoolSpec.lp(p, kernel))
+                        .stride(stride);
+            case GLOBAL ->
+                op == PoolOp.MAX || op == PoolOp.MIN
+                        ? PoolSpec.globalMax(rank)
+                        : op == PoolOp.AVG ? PoolSpec.globalAvg(rank) : PoolSpec.globalLp(p, rank);
+            case ADAPTIVE ->
+                op == PoolOp.AVG || op == PoolOp.LP ? PoolSpec.adaptiveAvg(out) : PoolSpec.adaptiveMax(out);
+            case FRACTIONAL ->
+                PoolSpec.fractionalMax(kernel)
+                        .outputSize(Arrays.stream(out).map(o -> Math.max(o, 1)).toArray());
         };
         if (rule == WindowRule.SLIDING && op == PoolOp.LP) b.lpForm(LpForm.values()[r.nextInt(2)]);
         if (rule == WindowRule.SLIDING && op == PoolOp.LP && Double.isInfinite(p)) b.lpForm(LpForm.ABS);
@@ -79,7 +89,8 @@ class FamilyCrossBackendTest {
             b.padding(pad).ceilMode(r.nextBoolean());
         }
         if (op == PoolOp.MAX || op == PoolOp.MIN) {
-            b.nanPolicy(r.nextBoolean() ? NanPolicy.PROPAGATE : NanPolicy.IGNORE).indexFormat(IndexFormat.values()[r.nextInt(5)]);
+            b.nanPolicy(r.nextBoolean() ? NanPolicy.PROPAGATE : NanPolicy.IGNORE)
+                    .indexFormat(IndexFormat.values()[r.nextInt(5)]);
         }
         if (rule == WindowRule.FRACTIONAL) b.seed(r.nextLong());
         try {
@@ -94,12 +105,16 @@ class FamilyCrossBackendTest {
         if (spec.windowRule() != WindowRule.FRACTIONAL || r.nextBoolean()) return spec;
         float[] samples = new float[(int) (shape[0] * shape[1] * spec.rank())];
         for (int i = 0; i < samples.length; i++) samples[i] = (float) r.nextDouble() * 0.999f;
-        return PoolSpec.fractionalMax(spec.kernel()).outputSize(spec.outputSize().orElseThrow()).samples(samples)
-                .nanPolicy(spec.nanPolicy()).indexFormat(spec.indexFormat()).build();
+        return PoolSpec.fractionalMax(spec.kernel())
+                .outputSize(spec.outputSize().orElseThrow())
+                .samples(samples)
+                .nanPolicy(spec.nanPolicy())
+                .indexFormat(spec.indexFormat())
+                .build();
     }
 
-    private static void compare(PoolSpec spec, Layout layout, long[] shape, long[] outShape, boolean views, Isa isa,
-                                SplittableRandom r) {
+    private static void compare(
+            PoolSpec spec, Layout layout, long[] shape, long[] outShape, boolean views, Isa isa, SplittableRandom r) {
         try (Arena arena = Arena.ofConfined()) {
             Tensor in = view(arena, layout, shape, views, r), nativeOut = view(arena, layout, outShape, views, r);
             Tensor nativeIdx = null;
@@ -111,7 +126,8 @@ class FamilyCrossBackendTest {
                     long[] st = nativeOut.strides();
                     long extent = 1;
                     for (int i = 0; i < st.length; i++) extent += st[i] * (outShape[i] - 1);
-                    nativeIdx = Tensor.i64(arena.allocate(extent * Long.BYTES, 64), layout, outShape).withStrides(st);
+                    nativeIdx = Tensor.i64(arena.allocate(extent * Long.BYTES, 64), layout, outShape)
+                            .withStrides(st);
                 }
             }
             fill(in, r);
@@ -158,7 +174,8 @@ class FamilyCrossBackendTest {
         }
         long last = 0;
         for (int i = 0; i < shape.length; i++) last += st[i] * (shape[i] - 1);
-        return Tensor.f32(arena.allocate((last + 1) * Float.BYTES, 64), layout, shape).withStrides(st);
+        return Tensor.f32(arena.allocate((last + 1) * Float.BYTES, 64), layout, shape)
+                .withStrides(st);
     }
 
     private static long offset(Tensor t, long[] coordinate) {
@@ -194,8 +211,13 @@ class FamilyCrossBackendTest {
     }
 
     private static void copy(Tensor from, Tensor to) {
-        forEach(from.shape(), c -> to.segment().setAtIndex(ValueLayout.JAVA_FLOAT, offset(to, c),
-                from.segment().getAtIndex(ValueLayout.JAVA_FLOAT, offset(from, c))));
+        forEach(
+                from.shape(),
+                c -> to.segment()
+                        .setAtIndex(
+                                ValueLayout.JAVA_FLOAT,
+                                offset(to, c),
+                                from.segment().getAtIndex(ValueLayout.JAVA_FLOAT, offset(from, c))));
     }
 
     private static String difference(PoolSpec spec, Tensor out, Tensor idx, Tensor refOut, Tensor refIdx) {
@@ -204,8 +226,10 @@ class FamilyCrossBackendTest {
             if (found[0] != null) return;
             float a = out.segment().getAtIndex(ValueLayout.JAVA_FLOAT, offset(out, c));
             float b = refOut.segment().getAtIndex(ValueLayout.JAVA_FLOAT, offset(refOut, c));
-            boolean lpClose = spec.op() == PoolOp.LP && Math.abs(a - b) <= 4 * Math.ulp(Math.max(Math.abs(a), Math.abs(b)));
-            if (!TestTensors.sameFloat(a, b) && !lpClose) found[0] = "value at " + Arrays.toString(c) + ": " + a + " vs " + b;
+            boolean lpClose =
+                    spec.op() == PoolOp.LP && Math.abs(a - b) <= 4 * Math.ulp(Math.max(Math.abs(a), Math.abs(b)));
+            if (!TestTensors.sameFloat(a, b) && !lpClose)
+                found[0] = "value at " + Arrays.toString(c) + ": " + a + " vs " + b;
             if (idx != null) {
                 long x = idx.segment().getAtIndex(ValueLayout.JAVA_LONG, offset(idx, c));
                 long y = refIdx.segment().getAtIndex(ValueLayout.JAVA_LONG, offset(refIdx, c));

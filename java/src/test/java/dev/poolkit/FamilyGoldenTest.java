@@ -23,9 +23,17 @@ import org.junit.jupiter.params.provider.MethodSource;
  * rounding: the accumulation orders differ).
  */
 class FamilyGoldenTest {
-    private static final Map<String, IndexFormat> INDEX_FIELDS = Map.of("indices", IndexFormat.PLANE,
-            "indices_flat_row", IndexFormat.FLAT_ROW_MAJOR, "indices_flat_column", IndexFormat.FLAT_COLUMN_MAJOR,
-            "indices_channels_last", IndexFormat.CHANNELS_LAST, "indices_channels_last_batch", IndexFormat.CHANNELS_LAST_BATCH);
+    private static final Map<String, IndexFormat> INDEX_FIELDS = Map.of(
+            "indices",
+            IndexFormat.PLANE,
+            "indices_flat_row",
+            IndexFormat.FLAT_ROW_MAJOR,
+            "indices_flat_column",
+            IndexFormat.FLAT_COLUMN_MAJOR,
+            "indices_channels_last",
+            IndexFormat.CHANNELS_LAST,
+            "indices_channels_last_batch",
+            IndexFormat.CHANNELS_LAST_BATCH);
 
     static Stream<GoldenCase> cases() throws IOException {
         return GoldenCase.load(System.getProperty("poolkit.familyGolden", "/golden/family.txt")).stream();
@@ -33,11 +41,25 @@ class FamilyGoldenTest {
 
     @Test
     void everyOpHasCases() throws IOException {
-        for (String op : List.of("min", "lp", "adaptive_max", "adaptive_avg", "global_max", "global_avg", "global_lp",
-                "fractional_max", "unpool", "max", "avg")) {
-            assertTrue(cases().filter(c -> c.get("op").equals(op)).count() >= 5, "family.txt has too few " + op + " cases");
+        for (String op : List.of(
+                "min",
+                "lp",
+                "adaptive_max",
+                "adaptive_avg",
+                "global_max",
+                "global_avg",
+                "global_lp",
+                "fractional_max",
+                "unpool",
+                "max",
+                "avg")) {
+            assertTrue(
+                    cases().filter(c -> c.get("op").equals(op)).count() >= 5,
+                    "family.txt has too few " + op + " cases");
         }
-        assertTrue(cases().filter(c -> c.fields().containsKey("grad_input")).count() >= 100, "family.txt lost its gradients");
+        assertTrue(
+                cases().filter(c -> c.fields().containsKey("grad_input")).count() >= 100,
+                "family.txt lost its gradients");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -50,14 +72,25 @@ class FamilyGoldenTest {
         long[] inShape = c.longs("input_shape"), outShape = c.longs("output_shape");
         List<String> failures = new ArrayList<>();
         for (IndexFormat format : IndexFormat.values()) {
-            String field = INDEX_FIELDS.entrySet().stream().filter(e -> e.getValue() == format).findFirst().orElseThrow().getKey();
+            String field = INDEX_FIELDS.entrySet().stream()
+                    .filter(e -> e.getValue() == format)
+                    .findFirst()
+                    .orElseThrow()
+                    .getKey();
             boolean extremum = c.fields().containsKey("indices");
             if (format != IndexFormat.PLANE && !c.fields().containsKey(field)) continue;
             PoolSpec spec = spec(c, inShape, outShape, extremum ? format : null);
             assertArrayEquals(outShape, Pooling.outputShape(spec, inShape), c + ": output shape");
             for (Layout layout : Layout.values()) {
                 for (TestTensors.Target target : TestTensors.targets()) {
-                    String failure = check(c, spec, layout, target, inShape, outShape, extremum ? c.longs(field) : null,
+                    String failure = check(
+                            c,
+                            spec,
+                            layout,
+                            target,
+                            inShape,
+                            outShape,
+                            extremum ? c.longs(field) : null,
                             format == IndexFormat.PLANE);
                     if (failure != null) failures.add(format + " " + layout + " " + target + ": " + failure);
                 }
@@ -81,20 +114,30 @@ class FamilyGoldenTest {
             case "global_lp" -> PoolSpec.globalLp(Double.parseDouble(c.get("p")), rank);
             case "fractional_max" -> {
                 float[] samples = c.floats("samples");
-                yield PoolSpec.fractionalMax(c.longs("kernel")).outputSize(outSize).samples(samples);
+                yield PoolSpec.fractionalMax(c.longs("kernel"))
+                        .outputSize(outSize)
+                        .samples(samples);
             }
             default -> throw new IllegalStateException(c + ": unknown op " + op);
         };
         if (b == null) { // the fields of pytorch.txt
             PoolSpec base = c.spec();
             if (format == null || format == IndexFormat.PLANE) return base;
-            return PoolSpec.max(base.kernel()).stride(base.stride()).padding(base.padBegin(), base.padEnd()).dilation(base.dilation())
-                    .ceilMode(base.ceilMode()).nanPolicy(base.nanPolicy()).conventions(base.conventions()).indexFormat(format).build();
+            return PoolSpec.max(base.kernel())
+                    .stride(base.stride())
+                    .padding(base.padBegin(), base.padEnd())
+                    .dilation(base.dilation())
+                    .ceilMode(base.ceilMode())
+                    .nanPolicy(base.nanPolicy())
+                    .conventions(base.conventions())
+                    .indexFormat(format)
+                    .build();
         }
         if (op.equals("min") || op.equals("lp")) {
             b.stride(c.longs("stride")).ceilMode(c.get("ceil_mode").equals("1"));
             long[] dilation = c.longs("dilation"), begin = c.longs("pad_begin"), end = c.longs("pad_end");
-            boolean padded = Arrays.stream(begin).anyMatch(p -> p != 0) || Arrays.stream(end).anyMatch(p -> p != 0);
+            boolean padded = Arrays.stream(begin).anyMatch(p -> p != 0)
+                    || Arrays.stream(end).anyMatch(p -> p != 0);
             if (op.equals("lp")) {
                 LpForm form = c.get("lp_form").equals("abs") ? LpForm.ABS : LpForm.PYTORCH;
                 b.lpForm(form);
@@ -108,8 +151,15 @@ class FamilyGoldenTest {
     }
 
     /** Null when the case passes on this target and layout, else the first difference. */
-    private static String check(GoldenCase c, PoolSpec spec, Layout layout, TestTensors.Target target, long[] inShape,
-                                long[] outShape, long[] expectedIndices, boolean withGradient) {
+    private static String check(
+            GoldenCase c,
+            PoolSpec spec,
+            Layout layout,
+            TestTensors.Target target,
+            long[] inShape,
+            long[] outShape,
+            long[] expectedIndices,
+            boolean withGradient) {
         float[] input = c.floats("input"), expected = c.floats("output");
         PreparedPool pool = Pooling.prepare(spec, layout, inShape, target.backend(), target.isa());
         float[] out = new float[expected.length];
@@ -122,16 +172,23 @@ class FamilyGoldenTest {
         boolean lp = spec.op() == PoolOp.LP;
         for (int i = 0; i < expected.length; i++) {
             boolean same = TestTensors.sameFloat(got[i], expected[i])
-                    || lp && Math.abs(got[i] - expected[i]) <= 8 * Math.ulp(Math.max(Math.abs(got[i]), Math.abs(expected[i])));
+                    || lp
+                            && Math.abs(got[i] - expected[i])
+                                    <= 8 * Math.ulp(Math.max(Math.abs(got[i]), Math.abs(expected[i])));
             if (!same || expectedIndices != null && gotIdx[i] != expectedIndices[i]) {
-                return "element " + i + " got " + got[i] + (expectedIndices == null ? "" : " [" + gotIdx[i] + "]") + " want "
-                        + expected[i] + (expectedIndices == null ? "" : " [" + expectedIndices[i] + "]");
+                return "element " + i + " got " + got[i] + (expectedIndices == null ? "" : " [" + gotIdx[i] + "]")
+                        + " want " + expected[i] + (expectedIndices == null ? "" : " [" + expectedIndices[i] + "]");
             }
         }
         if (!withGradient || !c.fields().containsKey("grad_input")) return null;
-        float[] gradOut = TestTensors.toLayout(c.floats("grad_output"), outShape, layout), gradIn = new float[input.length];
-        pool.backward(Tensor.of(gradOut, layout, outShape), Tensor.of(gradIn, layout, inShape), Tensor.of(in, layout, inShape),
-                Tensor.of(out, layout, outShape), indices);
+        float[] gradOut = TestTensors.toLayout(c.floats("grad_output"), outShape, layout),
+                gradIn = new float[input.length];
+        pool.backward(
+                Tensor.of(gradOut, layout, outShape),
+                Tensor.of(gradIn, layout, inShape),
+                Tensor.of(in, layout, inShape),
+                Tensor.of(out, layout, outShape),
+                indices);
         float[] gotGrad = TestTensors.fromLayout(gradIn, inShape, layout), wantGrad = c.floats("grad_input");
         for (int i = 0; i < wantGrad.length; i++) {
             if (Math.abs(gotGrad[i] - wantGrad[i]) > 1e-5 * Math.max(1, Math.abs(wantGrad[i]))) {
@@ -144,8 +201,11 @@ class FamilyGoldenTest {
     private static void unpool(GoldenCase c) {
         long[] inShape = c.longs("input_shape"), outShape = c.longs("output_shape");
         long[] kernel = c.longs("kernel");
-        UnpoolSpec spec = UnpoolSpec.of(kernel).stride(c.longs("stride")).padding(c.longs("pad_begin"), c.longs("pad_end"))
-                .outputSize(Arrays.copyOfRange(outShape, 2, outShape.length)).build();
+        UnpoolSpec spec = UnpoolSpec.of(kernel)
+                .stride(c.longs("stride"))
+                .padding(c.longs("pad_begin"), c.longs("pad_end"))
+                .outputSize(Arrays.copyOfRange(outShape, 2, outShape.length))
+                .build();
         float[] values = c.floats("input"), expected = c.floats("output");
         long[] indices = c.longs("indices");
         List<String> failures = new ArrayList<>();
@@ -153,12 +213,15 @@ class FamilyGoldenTest {
             for (TestTensors.Target target : TestTensors.targets()) {
                 PreparedUnpool unpool = Pooling.prepareUnpool(spec, layout, inShape, target.backend(), target.isa());
                 float[] out = new float[expected.length];
-                unpool.run(Tensor.of(TestTensors.toLayout(values, inShape, layout), layout, inShape),
-                        Tensor.i64(MemorySegment.ofArray(toLayout(indices, inShape, layout)), layout, inShape), Tensor.of(out, layout, outShape));
+                unpool.run(
+                        Tensor.of(TestTensors.toLayout(values, inShape, layout), layout, inShape),
+                        Tensor.i64(MemorySegment.ofArray(toLayout(indices, inShape, layout)), layout, inShape),
+                        Tensor.of(out, layout, outShape));
                 float[] got = TestTensors.fromLayout(out, outShape, layout);
                 for (int i = 0; i < expected.length; i++) {
                     if (!TestTensors.sameFloat(got[i], expected[i])) {
-                        failures.add(layout + " " + target + ": element " + i + " got " + got[i] + " want " + expected[i]);
+                        failures.add(
+                                layout + " " + target + ": element " + i + " got " + got[i] + " want " + expected[i]);
                         break;
                     }
                 }

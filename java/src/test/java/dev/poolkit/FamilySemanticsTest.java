@@ -32,7 +32,8 @@ class FamilySemanticsTest {
     private static float[] run(TestTensors.Target t, PoolSpec spec, long[] shape, float[] input, long[] indices) {
         PreparedPool pool = Pooling.prepare(spec, Layout.NCHW, shape, t.backend(), t.isa());
         float[] out = new float[(int) TestTensors.count(pool.outputShape())];
-        Tensor idx = indices == null ? null : Tensor.i64(MemorySegment.ofArray(indices), Layout.NCHW, pool.outputShape());
+        Tensor idx =
+                indices == null ? null : Tensor.i64(MemorySegment.ofArray(indices), Layout.NCHW, pool.outputShape());
         pool.run(Tensor.of(input, Layout.NCHW, shape), Tensor.of(out, Layout.NCHW, pool.outputShape()), idx);
         return out;
     }
@@ -44,7 +45,16 @@ class FamilySemanticsTest {
         long[] shape = {2, 3, 9, 11};
         int kh = 3, kw = 2, sh = 2, sw = 1, ph = 1, pw = 1;
         float[] x = randomInput(shape, 1, false);
-        float[] y = run(t, PoolSpec.avg(kh, kw).stride(sh, sw).padding(ph, pw).countIncludePad(true).build(), shape, x, null);
+        float[] y = run(
+                t,
+                PoolSpec.avg(kh, kw)
+                        .stride(sh, sw)
+                        .padding(ph, pw)
+                        .countIncludePad(true)
+                        .build(),
+                shape,
+                x,
+                null);
         int oh = (9 + 2 * ph - kh) / sh + 1, ow = (11 + 2 * pw - kw) / sw + 1, i = 0;
         for (int nc = 0; nc < 6; nc++) {
             for (int h = 0; h < oh; h++) {
@@ -53,7 +63,8 @@ class FamilySemanticsTest {
                     for (int a = 0; a < kh; a++) {
                         for (int b = 0; b < kw; b++) {
                             int ih = h * sh - ph + a, iw = w * sw - pw + b;
-                            if (ih >= 0 && ih < 9 && iw >= 0 && iw < 11) conv += x[nc * 99 + ih * 11 + iw] * (1.0 / (kh * kw));
+                            if (ih >= 0 && ih < 9 && iw >= 0 && iw < 11)
+                                conv += x[nc * 99 + ih * 11 + iw] * (1.0 / (kh * kw));
                         }
                     }
                     assertEquals(conv, y[i++], 1e-6, "output " + (i - 1));
@@ -83,14 +94,23 @@ class FamilySemanticsTest {
     void globalAndAdaptiveAreSlidingWindowsWhenTheyCanBe(TestTensors.Target t) {
         long[] shape = {2, 4, 6, 12};
         float[] x = randomInput(shape, 3, false);
-        assertArrayEquals(run(t, PoolSpec.avg(6, 12).build(), shape, x, null), run(t, PoolSpec.globalAvg(2).build(), shape, x, null));
-        assertArrayEquals(run(t, PoolSpec.max(6, 12).build(), shape, x, null), run(t, PoolSpec.globalMax(2).build(), shape, x, null));
+        assertArrayEquals(
+                run(t, PoolSpec.avg(6, 12).build(), shape, x, null),
+                run(t, PoolSpec.globalAvg(2).build(), shape, x, null));
+        assertArrayEquals(
+                run(t, PoolSpec.max(6, 12).build(), shape, x, null),
+                run(t, PoolSpec.globalMax(2).build(), shape, x, null));
         long[] a = new long[2 * 4 * 3 * 4], b = new long[a.length];
-        assertArrayEquals(run(t, PoolSpec.max(2, 3).build(), shape, x, a), run(t, PoolSpec.adaptiveMax(3, 4).build(), shape, x, b));
+        assertArrayEquals(
+                run(t, PoolSpec.max(2, 3).build(), shape, x, a),
+                run(t, PoolSpec.adaptiveMax(3, 4).build(), shape, x, b));
         assertArrayEquals(a, b);
-        assertArrayEquals(run(t, PoolSpec.avg(2, 3).build(), shape, x, null), run(t, PoolSpec.adaptiveAvg(3, 4).build(), shape, x, null));
+        assertArrayEquals(
+                run(t, PoolSpec.avg(2, 3).build(), shape, x, null),
+                run(t, PoolSpec.adaptiveAvg(3, 4).build(), shape, x, null));
         // KEEP keeps an axis: adaptive to (3, KEEP) is a (2, 1) window
-        assertArrayEquals(run(t, PoolSpec.avg(2, 1).build(), shape, x, null),
+        assertArrayEquals(
+                run(t, PoolSpec.avg(2, 1).build(), shape, x, null),
                 run(t, PoolSpec.adaptiveAvg(3, PoolSpec.KEEP).build(), shape, x, null));
     }
 
@@ -102,7 +122,12 @@ class FamilySemanticsTest {
         float[] x = randomInput(shape, 4, false);
         float[] one = run(t, PoolSpec.lp(1, 2, 2).lpForm(LpForm.ABS).build(), shape, x, null);
         float[] two = run(t, PoolSpec.lp(2, 2, 2).lpForm(LpForm.ABS).build(), shape, x, null);
-        float[] inf = run(t, PoolSpec.lp(Double.POSITIVE_INFINITY, 2, 2).lpForm(LpForm.ABS).build(), shape, x, null);
+        float[] inf = run(
+                t,
+                PoolSpec.lp(Double.POSITIVE_INFINITY, 2, 2).lpForm(LpForm.ABS).build(),
+                shape,
+                x,
+                null);
         int i = 0;
         for (int c = 0; c < 3; c++) {
             for (int h = 0; h < 4; h++) {
@@ -148,11 +173,17 @@ class FamilySemanticsTest {
         PoolSpec pool = PoolSpec.max(3, 3).stride(2, 2).padding(1, 1).build(); // overlapping windows: duplicate indices
         long[] idx = new long[2 * 3 * 4 * 5];
         float[] y = run(t, pool, shape, x, idx);
-        PreparedUnpool unpool = Pooling.prepareUnpool(UnpoolSpec.inverseOf(pool).outputSize(7, 9).build(), Layout.NCHW,
-                new long[] {2, 3, 4, 5}, t.backend(), t.isa());
+        PreparedUnpool unpool = Pooling.prepareUnpool(
+                UnpoolSpec.inverseOf(pool).outputSize(7, 9).build(),
+                Layout.NCHW,
+                new long[] {2, 3, 4, 5},
+                t.backend(),
+                t.isa());
         assertArrayEquals(shape, unpool.outputShape());
         float[] back = new float[x.length];
-        unpool.run(Tensor.of(y, Layout.NCHW, 2, 3, 4, 5), Tensor.i64(MemorySegment.ofArray(idx), Layout.NCHW, 2, 3, 4, 5),
+        unpool.run(
+                Tensor.of(y, Layout.NCHW, 2, 3, 4, 5),
+                Tensor.i64(MemorySegment.ofArray(idx), Layout.NCHW, 2, 3, 4, 5),
                 Tensor.of(back, Layout.NCHW, shape));
         boolean[] hit = new boolean[x.length];
         for (int i = 0; i < idx.length; i++) hit[(int) (i / 20 * 63 + idx[i])] = true;
@@ -162,8 +193,12 @@ class FamilySemanticsTest {
         bad[5] = 63; // one past the plane
         float[] untouched = new float[x.length];
         java.util.Arrays.fill(untouched, 42f);
-        PoolingException e = assertThrows(PoolingException.class, () -> unpool.run(Tensor.of(y, Layout.NCHW, 2, 3, 4, 5),
-                Tensor.i64(MemorySegment.ofArray(bad), Layout.NCHW, 2, 3, 4, 5), Tensor.of(untouched, Layout.NCHW, shape)));
+        PoolingException e = assertThrows(
+                PoolingException.class,
+                () -> unpool.run(
+                        Tensor.of(y, Layout.NCHW, 2, 3, 4, 5),
+                        Tensor.i64(MemorySegment.ofArray(bad), Layout.NCHW, 2, 3, 4, 5),
+                        Tensor.of(untouched, Layout.NCHW, shape)));
         assertEquals(PoolingException.INVALID_INDEX, e.status());
         for (float v : untouched) assertEquals(42f, v, "an invalid index must stop the run before any write");
 
@@ -171,8 +206,12 @@ class FamilySemanticsTest {
         float[] values = y.clone();
         conflicting[1] = conflicting[0];
         values[1] = values[0] + 1;
-        e = assertThrows(PoolingException.class, () -> unpool.run(Tensor.of(values, Layout.NCHW, 2, 3, 4, 5),
-                Tensor.i64(MemorySegment.ofArray(conflicting), Layout.NCHW, 2, 3, 4, 5), Tensor.of(new float[x.length], Layout.NCHW, shape)));
+        e = assertThrows(
+                PoolingException.class,
+                () -> unpool.run(
+                        Tensor.of(values, Layout.NCHW, 2, 3, 4, 5),
+                        Tensor.i64(MemorySegment.ofArray(conflicting), Layout.NCHW, 2, 3, 4, 5),
+                        Tensor.of(new float[x.length], Layout.NCHW, shape)));
         assertEquals(PoolingException.CONFLICTING_INDEX, e.status());
     }
 
@@ -182,10 +221,11 @@ class FamilySemanticsTest {
     void averageBackwardIsTheAdjoint(TestTensors.Target t) {
         long[] shape = {1, 4, 10, 7};
         for (PoolSpec spec : new PoolSpec[] {
-                PoolSpec.avg(3, 3).stride(2, 1).padding(1, 1).ceilMode(true).build(),
-                PoolSpec.avg(3, 2).stride(2, 2).padding(1, 0).countIncludePad(false).build(),
-                PoolSpec.avg(2, 2).divisorOverride(3).build(),
-                PoolSpec.adaptiveAvg(4, 3).build()}) {
+            PoolSpec.avg(3, 3).stride(2, 1).padding(1, 1).ceilMode(true).build(),
+            PoolSpec.avg(3, 2).stride(2, 2).padding(1, 0).countIncludePad(false).build(),
+            PoolSpec.avg(2, 2).divisorOverride(3).build(),
+            PoolSpec.adaptiveAvg(4, 3).build()
+        }) {
             PreparedPool pool = Pooling.prepare(spec, Layout.NCHW, shape, t.backend(), t.isa());
             float[] x = randomInput(shape, 7, false), g = randomInput(pool.outputShape(), 8, false);
             float[] y = run(t, spec, shape, x, null), gradIn = new float[x.length];
@@ -202,12 +242,19 @@ class FamilySemanticsTest {
     @MethodSource("targets")
     void maxBackwardFollowsTheIndices(TestTensors.Target t) {
         long[] shape = {1, 2, 9, 9};
-        PoolSpec spec = PoolSpec.max(3, 3).stride(2, 2).indexFormat(IndexFormat.FLAT_COLUMN_MAJOR).build();
+        PoolSpec spec = PoolSpec.max(3, 3)
+                .stride(2, 2)
+                .indexFormat(IndexFormat.FLAT_COLUMN_MAJOR)
+                .build();
         PreparedPool pool = Pooling.prepare(spec, Layout.NCHW, shape, t.backend(), t.isa());
-        float[] x = randomInput(shape, 9, false), g = randomInput(pool.outputShape(), 10, false), gradIn = new float[x.length];
+        float[] x = randomInput(shape, 9, false),
+                g = randomInput(pool.outputShape(), 10, false),
+                gradIn = new float[x.length];
         long[] idx = new long[g.length];
         run(t, spec, shape, x, idx);
-        pool.backward(Tensor.of(g, Layout.NCHW, pool.outputShape()), Tensor.of(gradIn, Layout.NCHW, shape),
+        pool.backward(
+                Tensor.of(g, Layout.NCHW, pool.outputShape()),
+                Tensor.of(gradIn, Layout.NCHW, shape),
                 Tensor.i64(MemorySegment.ofArray(idx), Layout.NCHW, pool.outputShape()));
         float[] expected = new float[x.length];
         for (int i = 0; i < idx.length; i++) { // column-major inside each (n, c) plane: h fastest
@@ -222,15 +269,21 @@ class FamilySemanticsTest {
     @MethodSource("targets")
     void lpBackwardMatchesFiniteDifferences(TestTensors.Target t) {
         long[] shape = {1, 2, 5, 5};
-        for (PoolSpec spec : new PoolSpec[] {PoolSpec.lp(2, 2, 2).stride(1, 1).build(),
-                PoolSpec.lp(3, 3, 3).stride(2, 2).ceilMode(true).build(),
-                PoolSpec.lp(1.5, 2, 3).stride(1, 2).lpForm(LpForm.ABS).padding(1, 1).build()}) {
+        for (PoolSpec spec : new PoolSpec[] {
+            PoolSpec.lp(2, 2, 2).stride(1, 1).build(),
+            PoolSpec.lp(3, 3, 3).stride(2, 2).ceilMode(true).build(),
+            PoolSpec.lp(1.5, 2, 3).stride(1, 2).lpForm(LpForm.ABS).padding(1, 1).build()
+        }) {
             PreparedPool pool = Pooling.prepare(spec, Layout.NCHW, shape, t.backend(), t.isa());
             float[] x = randomInput(shape, 12, true), g = randomInput(pool.outputShape(), 13, false);
             for (int i = 0; i < x.length; i++) x[i] += 0.5f;
             float[] y = run(t, spec, shape, x, null), gradIn = new float[x.length];
-            pool.backward(Tensor.of(g, Layout.NCHW, pool.outputShape()), Tensor.of(gradIn, Layout.NCHW, shape),
-                    Tensor.of(x, Layout.NCHW, shape), Tensor.of(y, Layout.NCHW, pool.outputShape()), null);
+            pool.backward(
+                    Tensor.of(g, Layout.NCHW, pool.outputShape()),
+                    Tensor.of(gradIn, Layout.NCHW, shape),
+                    Tensor.of(x, Layout.NCHW, shape),
+                    Tensor.of(y, Layout.NCHW, pool.outputShape()),
+                    null);
             for (int i = 0; i < x.length; i++) {
                 float h = 1f / 64;
                 float[] plus = x.clone(), minus = x.clone();
@@ -253,9 +306,15 @@ class FamilySemanticsTest {
     void tensorflowSamePadding(TestTensors.Target t) {
         long[] shape = {1, 1, 3, 3};
         float[] x = {1, 2, 3, 4, 5, 6, 7, 8, 9};
-        PoolSpec avg = PoolSpec.avg(2, 2).autoPad(AutoPad.SAME_UPPER).conventions(Conventions.TENSORFLOW).build();
+        PoolSpec avg = PoolSpec.avg(2, 2)
+                .autoPad(AutoPad.SAME_UPPER)
+                .conventions(Conventions.TENSORFLOW)
+                .build();
         assertArrayEquals(new float[] {3, 4.5f, 7.5f, 9}, run(t, avg, shape, x, null));
-        PoolSpec max = PoolSpec.max(2, 2).autoPad(AutoPad.SAME_UPPER).conventions(Conventions.TENSORFLOW).build();
+        PoolSpec max = PoolSpec.max(2, 2)
+                .autoPad(AutoPad.SAME_UPPER)
+                .conventions(Conventions.TENSORFLOW)
+                .build();
         long[] idx = new long[4];
         assertArrayEquals(new float[] {5, 6, 8, 9}, run(t, max, shape, x, idx));
         assertArrayEquals(new long[] {4, 5, 7, 8}, idx); // (h*W + w)*C + c with C = 1
@@ -287,12 +346,16 @@ class FamilySemanticsTest {
             UnpoolSpec spec = UnpoolSpec.of(2, 2).build();
             Pooling.prepareUnpool(spec, values, out, t.backend(), t.isa()).run(values, indices, out);
             float[] expected = new float[3 * 6 * 8];
-            Pooling.prepareUnpool(spec, Layout.NCHW, pooled, t.backend(), t.isa()).run(Tensor.of(dense, Layout.NCHW, pooled),
-                    Tensor.i64(MemorySegment.ofArray(denseIdx), Layout.NCHW, pooled), Tensor.of(expected, Layout.NCHW, 1, 3, 6, 8));
+            Pooling.prepareUnpool(spec, Layout.NCHW, pooled, t.backend(), t.isa())
+                    .run(
+                            Tensor.of(dense, Layout.NCHW, pooled),
+                            Tensor.i64(MemorySegment.ofArray(denseIdx), Layout.NCHW, pooled),
+                            Tensor.of(expected, Layout.NCHW, 1, 3, 6, 8));
             for (int h = 0; h < 9; h++) {
                 for (int w = 0; w < 10; w++) {
                     for (int c = 0; c < 3; c++) {
-                        float got = bigOut.segment().getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, ((long) h * 10 + w) * 3 + c);
+                        float got = bigOut.segment()
+                                .getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, ((long) h * 10 + w) * 3 + c);
                         boolean inside = h >= 2 && h < 8 && w >= 1 && w < 9;
                         float want = inside ? expected[(c * 6 + h - 2) * 8 + w - 1] : Float.intBitsToFloat(0x7f7f7f7f);
                         assertEquals(want, got, "h=" + h + " w=" + w + " c=" + c);

@@ -17,7 +17,8 @@ record GoldenCase(String name, Map<String, String> fields) {
     /** Cases of a test resource, or of a file when {@code resource} names one (to try regenerated, unseen cases). */
     static List<GoldenCase> load(String resource) throws IOException {
         java.nio.file.Path file = java.nio.file.Path.of(resource);
-        InputStream stream = java.nio.file.Files.isRegularFile(file) ? java.nio.file.Files.newInputStream(file)
+        InputStream stream = java.nio.file.Files.isRegularFile(file)
+                ? java.nio.file.Files.newInputStream(file)
                 : GoldenCase.class.getResourceAsStream(resource);
         if (stream == null) throw new IOException("missing test resource " + resource);
         List<GoldenCase> cases = new ArrayList<>();
@@ -27,10 +28,17 @@ record GoldenCase(String name, Map<String, String> fields) {
             for (String line; (line = in.readLine()) != null; ) {
                 if (line.isBlank() || line.startsWith("#")) continue;
                 int space = line.indexOf(' ');
-                String key = space < 0 ? line : line.substring(0, space), value = space < 0 ? "" : line.substring(space + 1).trim();
+                String key = space < 0 ? line : line.substring(0, space),
+                        value = space < 0 ? "" : line.substring(space + 1).trim();
                 switch (key) {
-                    case "case" -> { name = value; fields = new HashMap<>(); }
-                    case "end" -> { cases.add(new GoldenCase(name, fields)); name = null; }
+                    case "case" -> {
+                        name = value;
+                        fields = new HashMap<>();
+                    }
+                    case "end" -> {
+                        cases.add(new GoldenCase(name, fields));
+                        name = null;
+                    }
                     default -> fields.put(key, value);
                 }
             }
@@ -46,7 +54,9 @@ record GoldenCase(String name, Map<String, String> fields) {
 
     long[] longs(String key) {
         String v = get(key);
-        return v.isEmpty() ? new long[0] : Arrays.stream(v.split(" ")).mapToLong(Long::parseLong).toArray();
+        return v.isEmpty()
+                ? new long[0]
+                : Arrays.stream(v.split(" ")).mapToLong(Long::parseLong).toArray();
     }
 
     float[] floats(String key) {
@@ -63,7 +73,8 @@ record GoldenCase(String name, Map<String, String> fields) {
     PoolSpec spec() {
         long[] kernel = longs("kernel");
         PoolSpec.Builder b = isMax() ? PoolSpec.max(kernel) : PoolSpec.avg(kernel);
-        b.stride(longs("stride")).ceilMode(get("ceil_mode").equals("1"))
+        b.stride(longs("stride"))
+                .ceilMode(get("ceil_mode").equals("1"))
                 .conventions(get("source").equals("onnx") ? Conventions.ONNX : Conventions.PYTORCH);
         AutoPad autoPad = AutoPad.valueOf(fields.getOrDefault("auto_pad", "NOTSET"));
         if (autoPad == AutoPad.NOTSET) b.padding(longs("pad_begin"), longs("pad_end"));
@@ -72,7 +83,8 @@ record GoldenCase(String name, Map<String, String> fields) {
         if (Arrays.stream(dilation).anyMatch(d -> d != 1)) b.dilation(dilation);
         if (isMax()) {
             // the files hold plane indices, whatever the conventions' default format
-            b.nanPolicy(get("nan_mode").equals("ignore") ? NanPolicy.IGNORE : NanPolicy.PROPAGATE).indexFormat(IndexFormat.PLANE);
+            b.nanPolicy(get("nan_mode").equals("ignore") ? NanPolicy.IGNORE : NanPolicy.PROPAGATE)
+                    .indexFormat(IndexFormat.PLANE);
         } else {
             b.countIncludePad(get("count_include_pad").equals("1"));
             long override = Long.parseLong(get("divisor_override"));

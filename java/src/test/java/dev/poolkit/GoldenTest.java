@@ -57,13 +57,17 @@ class GoldenTest {
                 PreparedPool pool = Pooling.prepare(spec, layout, inShape, target.backend(), target.isa());
                 float[] out = new float[expected.length];
                 long[] idx = new long[expected.length];
-                Tensor indices = c.isMax() ? Tensor.i64(java.lang.foreign.MemorySegment.ofArray(idx), layout, outShape) : null;
-                pool.run(Tensor.of(TestTensors.toLayout(input, inShape, layout), layout, inShape),
-                        Tensor.of(out, layout, outShape), indices);
+                Tensor indices =
+                        c.isMax() ? Tensor.i64(java.lang.foreign.MemorySegment.ofArray(idx), layout, outShape) : null;
+                pool.run(
+                        Tensor.of(TestTensors.toLayout(input, inShape, layout), layout, inShape),
+                        Tensor.of(out, layout, outShape),
+                        indices);
                 float[] got = TestTensors.fromLayout(out, outShape, layout);
                 long[] gotIdx = TestTensors.fromLayout(idx, outShape, layout);
                 for (int i = 0; i < expected.length; i++) {
-                    boolean ok = TestTensors.sameFloat(got[i], expected[i]) && (expectedIndices == null || gotIdx[i] == expectedIndices[i]);
+                    boolean ok = TestTensors.sameFloat(got[i], expected[i])
+                            && (expectedIndices == null || gotIdx[i] == expectedIndices[i]);
                     if (!ok) {
                         failures.add(layout + " " + target + ": element " + i + " got " + got[i]
                                 + (expectedIndices == null ? "" : " [" + gotIdx[i] + "]") + " want " + expected[i]

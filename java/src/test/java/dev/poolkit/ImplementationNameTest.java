@@ -14,16 +14,21 @@ import org.junit.jupiter.api.Test;
  * relaxed averages end in {@code -relaxed}, and only those.
  */
 class ImplementationNameTest {
-    private static final Pattern NAME = Pattern.compile(
-            "native:(scalar|(avx2|avx512):(scalar|across|big|along|tiles|whole|planes))(-relaxed)?"
+    private static final Pattern NAME =
+            Pattern.compile("native:(scalar|(avx2|avx512):(scalar|across|big|along|tiles|whole|planes))(-relaxed)?"
                     + "( \\(with indices: (scalar|across|big|along|tiles|whole|planes)\\))?");
 
     @Test
     void everyLevelNamesItsStrategy() {
         assumeTrue(Pooling.nativeAvailable(), "native library unavailable");
-        PoolSpec[] specs = {PoolSpec.max(3, 3).stride(2, 2).padding(1, 1).build(), PoolSpec.avg(2, 2).build(),
-                PoolSpec.globalAvg(2).build(), PoolSpec.lp(2, 2, 2).build(),
-                PoolSpec.avg(2, 2).precision(Precision.RELAXED).build(), PoolSpec.globalAvg(2).precision(Precision.RELAXED).build()};
+        PoolSpec[] specs = {
+            PoolSpec.max(3, 3).stride(2, 2).padding(1, 1).build(),
+            PoolSpec.avg(2, 2).build(),
+            PoolSpec.globalAvg(2).build(),
+            PoolSpec.lp(2, 2, 2).build(),
+            PoolSpec.avg(2, 2).precision(Precision.RELAXED).build(),
+            PoolSpec.globalAvg(2).precision(Precision.RELAXED).build()
+        };
         for (Isa isa : Isa.values()) {
             if (isa.ordinal() > Pooling.cpuIsa().ordinal()) continue;
             for (PoolSpec spec : specs) {
@@ -55,19 +60,34 @@ class ImplementationNameTest {
             if (isa.ordinal() > Pooling.cpuIsa().ordinal()) continue;
             String level = isa.name().toLowerCase(), simd = isa == Isa.SCALAR ? "scalar" : level + ":across";
             for (Layout layout : Layout.values()) {
-                for (PoolSpec spec : List.of(PoolSpec.soft(3, 3).stride(2, 2).build(), PoolSpec.gem(3, 3, 3).build(),
+                for (PoolSpec spec : List.of(
+                        PoolSpec.soft(3, 3).stride(2, 2).build(),
+                        PoolSpec.gem(3, 3, 3).build(),
                         PoolSpec.globalGem(3, 2).build())) {
-                    assertEquals("native:" + simd, Pooling.prepare(spec, layout, shape, Backend.NATIVE, isa).implementation(),
+                    assertEquals(
+                            "native:" + simd,
+                            Pooling.prepare(spec, layout, shape, Backend.NATIVE, isa)
+                                    .implementation(),
                             spec + " " + layout);
                 }
                 String scalar = isa == Isa.SCALAR ? "scalar" : level + ":scalar";
                 // mixed pooling goes along the width channels first (20 outputs per row: past half a register)
-                String mixed = Pooling.prepare(PoolSpec.mixed(0.3, 2, 2).build(), layout, new long[] {1, 16, 12, 40}, Backend.NATIVE, isa)
+                String mixed = Pooling.prepare(
+                                PoolSpec.mixed(0.3, 2, 2).build(),
+                                layout,
+                                new long[] {1, 16, 12, 40},
+                                Backend.NATIVE,
+                                isa)
                         .implementation();
                 String mixedSimd = isa == Isa.SCALAR || layout == Layout.NHWC ? simd : level + ":along";
-                assertEquals("native:" + mixedSimd + (isa == Isa.SCALAR ? "" : " (with indices: scalar)"), mixed, "mixed " + layout);
-                assertEquals("native:" + scalar,
-                        Pooling.prepare(PoolSpec.stochastic(2, 2).build(), layout, shape, Backend.NATIVE, isa).implementation(),
+                assertEquals(
+                        "native:" + mixedSimd + (isa == Isa.SCALAR ? "" : " (with indices: scalar)"),
+                        mixed,
+                        "mixed " + layout);
+                assertEquals(
+                        "native:" + scalar,
+                        Pooling.prepare(PoolSpec.stochastic(2, 2).build(), layout, shape, Backend.NATIVE, isa)
+                                .implementation(),
                         "stochastic " + layout);
             }
         }

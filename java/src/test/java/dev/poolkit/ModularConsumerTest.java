@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
  * packages (the façade's internals and the generated bindings) cannot be reached.
  */
 class ModularConsumerTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private static final String APP = """
             package com.example.app;
@@ -48,16 +49,30 @@ class ModularConsumerTest {
         JdkTools.write(src.resolve("module-info.java"), ReadmeTest.moduleDescriptorFromReadme());
         JdkTools.write(src.resolve("com/example/app/Main.java"), APP);
         String modulePath = JdkTools.mainClasses().toString();
-        JdkTools.succeed(JdkTools.javac("--module-path", modulePath, "-d", out.toString(),
-                src.resolve("module-info.java").toString(), src.resolve("com/example/app/Main.java").toString()), "javac");
+        JdkTools.succeed(
+                JdkTools.javac(
+                        "--module-path",
+                        modulePath,
+                        "-d",
+                        out.toString(),
+                        src.resolve("module-info.java").toString(),
+                        src.resolve("com/example/app/Main.java").toString()),
+                "javac");
 
-        String output = JdkTools.succeed(JdkTools.java("--enable-native-access=dev.poolkit",
-                "--module-path", modulePath + File.pathSeparator + out, "-m", "com.example.app/com.example.app.Main"), "java");
+        String output = JdkTools.succeed(
+                JdkTools.java(
+                        "--enable-native-access=dev.poolkit",
+                        "--module-path",
+                        modulePath + File.pathSeparator + out,
+                        "-m",
+                        "com.example.app/com.example.app.Main"),
+                "java");
         List<String> lines = output.lines().toList();
         assertTrue(lines.contains("module=dev.poolkit"), output);
         // 2x2 max of 0..15 in a 4x4 plane: the bottom-right corner of each window
         assertTrue(lines.contains("out=[5.0, 7.0, 13.0, 15.0]"), output);
-        assertFalse(output.contains("restricted method"), "native access granted to the module, no warning:\n" + output);
+        assertFalse(
+                output.contains("restricted method"), "native access granted to the module, no warning:\n" + output);
         assertTrue(lines.contains("native=" + Pooling.nativeAvailable()), output);
     }
 
@@ -91,12 +106,23 @@ class ModularConsumerTest {
         JdkTools.write(src.resolve("module-info.java"), ReadmeTest.moduleDescriptorFromReadme());
         JdkTools.write(src.resolve("com/example/app/Main.java"), JAVA_APP);
         String modulePath = JdkTools.mainClasses().toString();
-        JdkTools.succeed(JdkTools.javac("--module-path", modulePath, "-d", out.toString(),
-                src.resolve("module-info.java").toString(), src.resolve("com/example/app/Main.java").toString()), "javac");
+        JdkTools.succeed(
+                JdkTools.javac(
+                        "--module-path",
+                        modulePath,
+                        "-d",
+                        out.toString(),
+                        src.resolve("module-info.java").toString(),
+                        src.resolve("com/example/app/Main.java").toString()),
+                "javac");
         for (boolean vector : new boolean[] {false, true}) {
             List<String> arguments = new java.util.ArrayList<>(List.of("--enable-native-access=dev.poolkit"));
             if (vector) arguments.add("--add-modules=jdk.incubator.vector");
-            arguments.addAll(List.of("--module-path", modulePath + File.pathSeparator + out, "-m", "com.example.app/com.example.app.Main"));
+            arguments.addAll(List.of(
+                    "--module-path",
+                    modulePath + File.pathSeparator + out,
+                    "-m",
+                    "com.example.app/com.example.app.Main"));
             String output = JdkTools.succeed(JdkTools.java(arguments.toArray(String[]::new)), "java");
             List<String> lines = output.lines().toList();
             assertTrue(lines.contains("implementation=java:" + (vector ? "vector" : "scalar")), output);
@@ -109,10 +135,16 @@ class ModularConsumerTest {
         for (String internal : List.of("dev.poolkit.internal.NativeLibrary", "dev.poolkit.internal.ffi.PoolkitFFI")) {
             Path src = dir.resolve(internal.replace('.', '_')), out = src.resolve("out");
             JdkTools.write(src.resolve("module-info.java"), "module com.example.peek { requires dev.poolkit; }\n");
-            JdkTools.write(src.resolve("com/example/peek/Peek.java"),
+            JdkTools.write(
+                    src.resolve("com/example/peek/Peek.java"),
                     "package com.example.peek;\npublic class Peek { Class<?> c = " + internal + ".class; }\n");
-            JdkTools.Result result = JdkTools.javac("--module-path", JdkTools.mainClasses().toString(), "-d", out.toString(),
-                    src.resolve("module-info.java").toString(), src.resolve("com/example/peek/Peek.java").toString());
+            JdkTools.Result result = JdkTools.javac(
+                    "--module-path",
+                    JdkTools.mainClasses().toString(),
+                    "-d",
+                    out.toString(),
+                    src.resolve("module-info.java").toString(),
+                    src.resolve("com/example/peek/Peek.java").toString());
             assertNotEquals(0, result.exit(), internal + " compiled from another module");
             assertTrue(result.output().contains("does not export"), result.output());
         }
@@ -122,10 +154,19 @@ class ModularConsumerTest {
     void descriptorExportsOnlyTheApi() {
         Module module = Pooling.class.getModule();
         // the tests run on the class path: read the descriptor the build produced
-        var descriptor = ModuleLayer.boot().configuration()
-                .resolve(java.lang.module.ModuleFinder.of(JdkTools.mainClasses()), java.lang.module.ModuleFinder.of(), List.of("dev.poolkit"))
-                .findModule("dev.poolkit").orElseThrow().reference().descriptor();
-        assertEquals(List.of("dev.poolkit"), descriptor.exports().stream().map(e -> e.source()).sorted().toList());
+        var descriptor = ModuleLayer.boot()
+                .configuration()
+                .resolve(
+                        java.lang.module.ModuleFinder.of(JdkTools.mainClasses()),
+                        java.lang.module.ModuleFinder.of(),
+                        List.of("dev.poolkit"))
+                .findModule("dev.poolkit")
+                .orElseThrow()
+                .reference()
+                .descriptor();
+        assertEquals(
+                List.of("dev.poolkit"),
+                descriptor.exports().stream().map(e -> e.source()).sorted().toList());
         assertTrue(descriptor.exports().stream().noneMatch(java.lang.module.ModuleDescriptor.Exports::isQualified));
         assertFalse(module.isNamed(), "white-box tests run on the class path");
     }

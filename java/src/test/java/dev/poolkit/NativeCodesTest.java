@@ -17,7 +17,8 @@ class NativeCodesTest {
     private static <E extends Enum<E>> void distinct(Class<E> type, ToLongFunction<E> code) {
         Set<Long> seen = new HashSet<>();
         for (E e : type.getEnumConstants()) {
-            if (!seen.add(code.applyAsLong(e))) throw new AssertionError(type.getSimpleName() + "." + e + " shares its code " + code.applyAsLong(e));
+            if (!seen.add(code.applyAsLong(e)))
+                throw new AssertionError(type.getSimpleName() + "." + e + " shares its code " + code.applyAsLong(e));
         }
     }
 
@@ -34,8 +35,13 @@ class NativeCodesTest {
         distinct(RoiOp.class, NativeCodes::roiOp);
         distinct(BoxFormat.class, NativeCodes::boxFormat);
         assertEquals(NativeCodes.window(WindowRule.SLIDING), NativeCodes.window(WindowRule.GLOBAL));
-        assertEquals(3, Set.of(NativeCodes.window(WindowRule.SLIDING), NativeCodes.window(WindowRule.ADAPTIVE),
-                NativeCodes.window(WindowRule.FRACTIONAL)).size());
+        assertEquals(
+                3,
+                Set.of(
+                                NativeCodes.window(WindowRule.SLIDING),
+                                NativeCodes.window(WindowRule.ADAPTIVE),
+                                NativeCodes.window(WindowRule.FRACTIONAL))
+                        .size());
     }
 
     @Test

@@ -26,7 +26,8 @@ class NativeLibraryFileTest {
     private static final int[] NEWEST_GLIBC = {2, 17};
 
     private static Path bundledLibrary() {
-        Path library = JdkTools.mainClasses().resolve("dev/poolkit/native/" + NativeLibrary.platform() + "/libpoolkit.so");
+        Path library =
+                JdkTools.mainClasses().resolve("dev/poolkit/native/" + NativeLibrary.platform() + "/libpoolkit.so");
         assumeTrue(Files.isRegularFile(library), "the native library is built into " + library.getParent());
         return library;
     }
@@ -77,18 +78,22 @@ class NativeLibraryFileTest {
         assertFalse(all.isEmpty(), "no versioned glibc symbol found: is readelf's output as expected?\n" + symbols);
         assertTrue(tooNew.isEmpty(), "symbols need a glibc newer than 2.17: " + tooNew);
         // the version requirements (.gnu.version_r) agree with the symbols
-        Matcher needed = Pattern.compile("Name: GLIBC_([0-9.]+)").matcher(readelf("--version-info", bundledLibrary().toString()));
+        Matcher needed = Pattern.compile("Name: GLIBC_([0-9.]+)")
+                .matcher(readelf("--version-info", bundledLibrary().toString()));
         while (needed.find()) assertFalse(newer(needed.group(1), NEWEST_GLIBC), "needs GLIBC_" + needed.group(1));
     }
 
     @Test
     void exportsTheAbiOnlyAndIsStripped() throws Exception {
         Path library = bundledLibrary();
-        List<String> defined = readelf("--dyn-syms", library.toString()).lines()
-                .map(String::trim).filter(l -> l.matches("\\d+:.*"))
+        List<String> defined = readelf("--dyn-syms", library.toString())
+                .lines()
+                .map(String::trim)
+                .filter(l -> l.matches("\\d+:.*"))
                 .map(l -> l.split("\\s+"))
                 .filter(f -> f.length >= 8 && !f[6].equals("UND") && (f[3].equals("FUNC") || f[3].equals("OBJECT")))
-                .map(f -> f[7]).toList();
+                .map(f -> f[7])
+                .toList();
         assertFalse(defined.isEmpty());
         assertTrue(defined.stream().allMatch(s -> s.startsWith("pk_")), "exports besides pk_*: " + defined);
         assertTrue(defined.containsAll(NativeLibrary.boundFunctions()), "exports " + defined);

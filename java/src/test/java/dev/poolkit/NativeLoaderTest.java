@@ -59,17 +59,20 @@ class NativeLoaderTest {
     void missingLibraryFallsBackToJavaWithTheReason() throws Exception {
         List<String> out = probe("poolkit.library.path=/nonexistent/libpoolkit.so");
         assertTrue(out.contains("native=false"), out.toString());
-        assertTrue(out.contains("reason=poolkit.library.path = /nonexistent/libpoolkit.so: no such file"), out.toString());
+        assertTrue(
+                out.contains("reason=poolkit.library.path = /nonexistent/libpoolkit.so: no such file"), out.toString());
         assertTrue(out.contains("backend=JAVA"), out.toString());
         assertTrue(out.contains("first=15.0"), out.toString());
     }
 
     @Test
     void propertiesChooseBackendAndLevel() throws Exception {
-        assertTrue(probe("poolkit.backend=java").contains("implementation=java:scalar")); // a JVM without the Vector API
+        assertTrue(
+                probe("poolkit.backend=java").contains("implementation=java:scalar")); // a JVM without the Vector API
         List<String> scalar = probe("poolkit.isa=scalar");
         assertTrue(scalar.contains("implementation=native:scalar"), scalar.toString());
         List<String> checked = probe("poolkit.backend=cross-check");
-        assertTrue(checked.stream().anyMatch(l -> l.startsWith("implementation=cross-check(native:")), checked.toString());
+        assertTrue(
+                checked.stream().anyMatch(l -> l.startsWith("implementation=cross-check(native:")), checked.toString());
     }
 }

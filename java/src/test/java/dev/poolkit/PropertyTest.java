@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.List;
@@ -47,8 +46,11 @@ class PropertyTest {
                 throw new AssertionError("case " + c + " (seed " + seed + ", " + isa + "): " + e.getMessage(), e);
             }
         }
-        System.out.println("property test: " + CASES + " cases, " + compared + " ran on both backends, " + refused + " refused by both");
-        assertTrue(compared > CASES * 3 / 10 && refused > CASES / 50, compared + " ran, " + refused + " refused: both outcomes must be drawn");
+        System.out.println("property test: " + CASES + " cases, " + compared + " ran on both backends, " + refused
+                + " refused by both");
+        assertTrue(
+                compared > CASES * 3 / 10 && refused > CASES / 50,
+                compared + " ran, " + refused + " refused: both outcomes must be drawn");
     }
 
     /** The outcome of an action: null when it ran, else the exception's class and status. */
@@ -70,7 +72,12 @@ class PropertyTest {
     }
 
     private static PoolSpec.Builder randomSpec(SplittableRandom r, int rank) {
-        long[] k = new long[rank], s = new long[rank], d = new long[rank], pb = new long[rank], pe = new long[rank], out = new long[rank];
+        long[] k = new long[rank],
+                s = new long[rank],
+                d = new long[rank],
+                pb = new long[rank],
+                pe = new long[rank],
+                out = new long[rank];
         boolean invalid = r.nextInt(8) == 0;
         for (int i = 0; i < rank; i++) {
             k[i] = r.nextInt(invalid ? 0 : 1, 5);
@@ -86,13 +93,22 @@ class PropertyTest {
             case 0, 1 -> PoolSpec.max(k).stride(s).dilation(d).padding(pb, pe).ceilMode(r.nextBoolean());
             case 2 -> PoolSpec.min(k).stride(s).dilation(d).padding(pb, pe).ceilMode(r.nextBoolean());
             case 3, 4 -> {
-                PoolSpec.Builder a = PoolSpec.avg(k).stride(s).dilation(d).padding(pb, pe).ceilMode(r.nextBoolean())
+                PoolSpec.Builder a = PoolSpec.avg(k)
+                        .stride(s)
+                        .dilation(d)
+                        .padding(pb, pe)
+                        .ceilMode(r.nextBoolean())
                         .divisor(AvgDivisor.values()[r.nextInt(3)]);
                 yield r.nextInt(6) == 0 ? a.divisorOverride(r.nextInt(invalid ? -1 : 1, 9)) : a;
             }
-            case 5 -> PoolSpec.lp(new double[] {1, 2, 3.5, Double.POSITIVE_INFINITY}[r.nextInt(4)], k).stride(s).dilation(d)
-                    .padding(pb, pe).lpForm(LpForm.ABS);
-            case 6 -> PoolSpec.lp(new double[] {1, 2, 3}[r.nextInt(3)], k).stride(s).lpForm(LpForm.PYTORCH);
+            case 5 ->
+                PoolSpec.lp(new double[] {1, 2, 3.5, Double.POSITIVE_INFINITY}[r.nextInt(4)], k)
+                        .stride(s)
+                        .dilation(d)
+                        .padding(pb, pe)
+                        .lpForm(LpForm.ABS);
+            case 6 ->
+                PoolSpec.lp(new double[] {1, 2, 3}[r.nextInt(3)], k).stride(s).lpForm(LpForm.PYTORCH);
             case 7 -> r.nextBoolean() ? PoolSpec.globalMax(rank) : PoolSpec.globalAvg(rank);
             case 8 -> PoolSpec.adaptiveMax(out);
             case 9 -> PoolSpec.adaptiveAvg(out);
@@ -128,7 +144,8 @@ class PropertyTest {
     }
 
     /** A dense tensor of {@code shape}, or a crop of a bigger one (a view with strides). */
-    private static Tensor tensor(Arena arena, DType dtype, Layout layout, long[] shape, boolean view, SplittableRandom r) {
+    private static Tensor tensor(
+            Arena arena, DType dtype, Layout layout, long[] shape, boolean view, SplittableRandom r) {
         if (!view) return Tensor.allocate(arena, dtype, layout, shape);
         long[] bigger = shape.clone(), begin = new long[shape.length - 2], size = new long[shape.length - 2];
         for (int i = 2; i < shape.length; i++) {
@@ -160,7 +177,9 @@ class PropertyTest {
             if (!(outShape instanceof long[] outputShape)) {
                 Object java = attempt(() -> Pooling.prepare(spec, layout, shape, Backend.JAVA, null));
                 Object nat = attempt(() -> Pooling.prepare(spec, layout, shape, Backend.NATIVE, isa));
-                assertTrue(java instanceof String && java.equals(nat), spec + " on " + Arrays.toString(shape) + ": java " + java + ", native " + nat);
+                assertTrue(
+                        java instanceof String && java.equals(nat),
+                        spec + " on " + Arrays.toString(shape) + ": java " + java + ", native " + nat);
                 return false;
             }
             Tensor input = tensor(arena, DType.F32, layout, shape, views, r);
@@ -174,9 +193,16 @@ class PropertyTest {
             PreparedPool java = Pooling.prepare(spec, input, javaOut, Backend.JAVA, null);
             PreparedPool nat = Pooling.prepare(spec, input, javaOut, Backend.NATIVE, isa);
             boolean indexed = (spec.op() == PoolOp.MAX || spec.op() == PoolOp.MIN) && r.nextBoolean();
-            Tensor nativeOut2 = Tensor.f32(arena.allocate(bytes, 8), layout, outputShape).withStrides(strides);
-            Tensor javaIdx = indexed ? Tensor.i64(arena.allocate(bytes * 2, 8), layout, outputShape).withStrides(strides) : null;
-            Tensor nativeIdx = indexed ? Tensor.i64(arena.allocate(bytes * 2, 8), layout, outputShape).withStrides(strides) : null;
+            Tensor nativeOut2 =
+                    Tensor.f32(arena.allocate(bytes, 8), layout, outputShape).withStrides(strides);
+            Tensor javaIdx = indexed
+                    ? Tensor.i64(arena.allocate(bytes * 2, 8), layout, outputShape)
+                            .withStrides(strides)
+                    : null;
+            Tensor nativeIdx = indexed
+                    ? Tensor.i64(arena.allocate(bytes * 2, 8), layout, outputShape)
+                            .withStrides(strides)
+                    : null;
             Tensor ji = javaIdx;
             String javaOutcome = outcome(() -> java.run(input, javaOut, ji));
             String nativeOutcome = outcome(() -> nat.run(input, nativeOut2, nativeIdx));
@@ -190,14 +216,19 @@ class PropertyTest {
                 int a = Float.floatToRawIntBits(javaOut.segment().getAtIndex(ValueLayout.JAVA_FLOAT, at));
                 int b = Float.floatToRawIntBits(nativeOut2.segment().getAtIndex(ValueLayout.JAVA_FLOAT, at));
                 // the README's NaN promise: canonical NaN bits for max, min and LP; any NaN for averages
-                boolean anyNan = spec.op() == PoolOp.AVG && Float.isNaN(Float.intBitsToFloat(a)) && Float.isNaN(Float.intBitsToFloat(b));
+                boolean anyNan = spec.op() == PoolOp.AVG
+                        && Float.isNaN(Float.intBitsToFloat(a))
+                        && Float.isNaN(Float.intBitsToFloat(b));
                 if (a != b && !anyNan) {
-                    fail(nat + " at " + Arrays.toString(coordinate) + ": java " + Integer.toHexString(a) + " (" + Float.intBitsToFloat(a)
-                            + "), native " + Integer.toHexString(b) + " (" + Float.intBitsToFloat(b) + ")");
+                    fail(nat + " at " + Arrays.toString(coordinate) + ": java " + Integer.toHexString(a) + " ("
+                            + Float.intBitsToFloat(a) + "), native " + Integer.toHexString(b) + " ("
+                            + Float.intBitsToFloat(b) + ")");
                 }
                 if (indexed) {
-                    long x = javaIdx.segment().getAtIndex(ValueLayout.JAVA_LONG, at), y = nativeIdx.segment().getAtIndex(ValueLayout.JAVA_LONG, at);
-                    if (x != y) fail(nat + " index at " + Arrays.toString(coordinate) + ": java " + x + ", native " + y);
+                    long x = javaIdx.segment().getAtIndex(ValueLayout.JAVA_LONG, at),
+                            y = nativeIdx.segment().getAtIndex(ValueLayout.JAVA_LONG, at);
+                    if (x != y)
+                        fail(nat + " index at " + Arrays.toString(coordinate) + ": java " + x + ", native " + y);
                 }
                 for (int i = coordinate.length - 1; i >= 0 && ++coordinate[i] == outputShape[i]; i--) coordinate[i] = 0;
             }
@@ -212,7 +243,9 @@ class PropertyTest {
         Layout layout = r.nextBoolean() ? Layout.NCHW : Layout.NHWC;
         long[] k = new long[rank];
         for (int i = 0; i < rank; i++) k[i] = r.nextInt(1, 4);
-        UnpoolSpec spec = UnpoolSpec.of(k).indexFormat(IndexFormat.values()[r.nextInt(IndexFormat.values().length)]).build();
+        UnpoolSpec spec = UnpoolSpec.of(k)
+                .indexFormat(IndexFormat.values()[r.nextInt(IndexFormat.values().length)])
+                .build();
         PreparedUnpool java = Pooling.prepareUnpool(spec, layout, shape, Backend.JAVA, null);
         PreparedUnpool nat = Pooling.prepareUnpool(spec, layout, shape, Backend.NATIVE, isa);
         long outCount = TestTensors.count(java.outputShape()), count = TestTensors.count(shape);
@@ -236,7 +269,8 @@ class PropertyTest {
             Tensor javaOut = java.allocateOutput(arena), nativeOut = nat.allocateOutput(arena);
             String javaOutcome = outcome(() -> java.run(values, indices, javaOut));
             String nativeOutcome = outcome(() -> nat.run(values, indices, nativeOut));
-            assertEquals(javaOutcome, nativeOutcome, () -> spec + " on " + Arrays.toString(shape) + ": outcomes differ");
+            assertEquals(
+                    javaOutcome, nativeOutcome, () -> spec + " on " + Arrays.toString(shape) + ": outcomes differ");
             if (javaOutcome != null) return false;
             for (long i = 0; i < outCount; i++) {
                 int a = Float.floatToRawIntBits(javaOut.segment().getAtIndex(ValueLayout.JAVA_FLOAT, i));

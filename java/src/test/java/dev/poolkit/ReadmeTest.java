@@ -21,14 +21,20 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code <!-- copied from PATH -->}, found line by line, in order, in that compiled source file.
  */
 class ReadmeTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
-    private static final Pattern BLOCK = Pattern.compile("(?:<!-- copied from (\\S+) -->\\s*\\n)?```java\\n(.*?)```", Pattern.DOTALL);
+    private static final Pattern BLOCK =
+            Pattern.compile("(?:<!-- copied from (\\S+) -->\\s*\\n)?```java\\n(.*?)```", Pattern.DOTALL);
 
     record Block(int index, String copiedFrom, String code) {
         boolean isModuleDescriptor() {
-            return code.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("//")).findFirst()
-                    .orElse("").startsWith("module ");
+            return code.lines()
+                    .map(String::strip)
+                    .filter(l -> !l.isEmpty() && !l.startsWith("//"))
+                    .findFirst()
+                    .orElse("")
+                    .startsWith("module ");
         }
     }
 
@@ -41,7 +47,11 @@ class ReadmeTest {
 
     /** The README's example module descriptor (the modular consumer test compiles it). */
     static String moduleDescriptorFromReadme() throws IOException {
-        return blocks().stream().filter(Block::isModuleDescriptor).findFirst().orElseThrow().code();
+        return blocks().stream()
+                .filter(Block::isModuleDescriptor)
+                .findFirst()
+                .orElseThrow()
+                .code();
     }
 
     @Test
@@ -56,8 +66,16 @@ class ReadmeTest {
                 if (line.startsWith("import ")) imports.append(line).append('\n');
                 else body.append(line).append('\n');
             }
-            methods.append("static void block").append(b.index()).append("() throws Exception {\n").append(body).append("}\n");
-            calls.append("block").append(b.index()).append("();\nSystem.out.println(\"block ").append(b.index()).append(" ran\");\n");
+            methods.append("static void block")
+                    .append(b.index())
+                    .append("() throws Exception {\n")
+                    .append(body)
+                    .append("}\n");
+            calls.append("block")
+                    .append(b.index())
+                    .append("();\nSystem.out.println(\"block ")
+                    .append(b.index())
+                    .append(" ran\");\n");
             compiled++;
         }
         assertTrue(compiled >= 2, "the README shows runnable Java: " + compiled + " blocks");
@@ -65,24 +83,44 @@ class ReadmeTest {
                 + "public static void main(String[] args) throws Exception {\n" + calls + "}\n}\n";
         Path file = JdkTools.write(dir.resolve("ReadmeBlocks.java"), source);
         String classPath = System.getProperty("java.class.path");
-        JdkTools.succeed(JdkTools.javac("-cp", classPath, "-d", dir.toString(), file.toString()), "javac of the README's blocks\n" + source);
-        String output = JdkTools.succeed(JdkTools.java("--enable-native-access=ALL-UNNAMED",
-                "-cp", dir + File.pathSeparator + classPath, "ReadmeBlocks"), "running the README's blocks");
-        assertEquals(compiled, output.lines().filter(l -> l.matches("block \\d+ ran")).count(), output);
+        JdkTools.succeed(
+                JdkTools.javac("-cp", classPath, "-d", dir.toString(), file.toString()),
+                "javac of the README's blocks\n" + source);
+        String output = JdkTools.succeed(
+                JdkTools.java(
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        dir + File.pathSeparator + classPath,
+                        "ReadmeBlocks"),
+                "running the README's blocks");
+        assertEquals(
+                compiled,
+                output.lines().filter(l -> l.matches("block \\d+ ran")).count(),
+                output);
     }
 
     @Test
     void copiedBlocksMatchTheirCompiledSource() throws Exception {
         Path root = JdkTools.readme().getParent();
-        List<Block> copied = blocks().stream().filter(b -> b.copiedFrom() != null).toList();
-        assertTrue(copied.size() >= 3, "the interop examples are copied from their tests: " + copied.size() + " blocks");
+        List<Block> copied =
+                blocks().stream().filter(b -> b.copiedFrom() != null).toList();
+        assertTrue(
+                copied.size() >= 3, "the interop examples are copied from their tests: " + copied.size() + " blocks");
         for (Block b : copied) {
-            List<String> source = Files.readAllLines(root.resolve(b.copiedFrom())).stream().map(String::strip).toList();
+            List<String> source = Files.readAllLines(root.resolve(b.copiedFrom())).stream()
+                    .map(String::strip)
+                    .toList();
             int at = 0;
-            for (String line : b.code().lines().map(String::strip).filter(l -> !l.isEmpty()).toList()) {
+            for (String line : b.code()
+                    .lines()
+                    .map(String::strip)
+                    .filter(l -> !l.isEmpty())
+                    .toList()) {
                 int found = source.subList(at, source.size()).indexOf(line);
-                assertFalse(found < 0, "README block " + b.index() + ": \"" + line + "\" is not in " + b.copiedFrom()
-                        + " (after line " + at + ")");
+                assertFalse(
+                        found < 0,
+                        "README block " + b.index() + ": \"" + line + "\" is not in " + b.copiedFrom() + " (after line "
+                                + at + ")");
                 at += found + 1;
             }
         }

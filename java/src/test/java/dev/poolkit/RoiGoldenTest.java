@@ -29,11 +29,20 @@ class RoiGoldenTest {
     @Test
     void everyModeHasCases() throws IOException {
         for (String mode : List.of("avg", "max", "max_onnxruntime")) {
-            assertTrue(cases().filter(c -> c.fields().getOrDefault("mode", "").equals(mode)).count() >= 10, "roi.txt has too few " + mode);
+            assertTrue(
+                    cases().filter(c -> c.fields().getOrDefault("mode", "").equals(mode))
+                                    .count()
+                            >= 10,
+                    "roi.txt has too few " + mode);
         }
-        assertTrue(cases().filter(c -> c.get("op").equals("roi_pool")).count() >= 10, "roi.txt has too few roi_pool cases");
-        assertTrue(cases().filter(c -> c.get("source").equals("onnx_node")).count() >= 3, "roi.txt lost ONNX's node tests");
-        assertTrue(cases().filter(c -> c.fields().containsKey("grad_input")).count() >= 50, "roi.txt lost its gradients");
+        assertTrue(
+                cases().filter(c -> c.get("op").equals("roi_pool")).count() >= 10,
+                "roi.txt has too few roi_pool cases");
+        assertTrue(
+                cases().filter(c -> c.get("source").equals("onnx_node")).count() >= 3,
+                "roi.txt lost ONNX's node tests");
+        assertTrue(
+                cases().filter(c -> c.fields().containsKey("grad_input")).count() >= 50, "roi.txt lost its gradients");
     }
 
     static RoiSpec spec(GoldenCase c, BoxFormat format) {
@@ -42,14 +51,19 @@ class RoiGoldenTest {
         if (c.get("op").equals("roi_pool")) {
             b = RoiSpec.pool(size[0], size[1]);
         } else {
-            b = RoiSpec.align(size[0], size[1]).samplingRatio(Long.parseLong(c.get("sampling_ratio")))
-                    .aligned(c.get("aligned").equals("1")).mode(switch (c.get("mode")) {
-                        case "avg" -> RoiOp.ALIGN_AVG;
-                        case "max" -> RoiOp.ALIGN_MAX;
-                        default -> RoiOp.ALIGN_MAX_ONNX_RUNTIME;
-                    });
+            b = RoiSpec.align(size[0], size[1])
+                    .samplingRatio(Long.parseLong(c.get("sampling_ratio")))
+                    .aligned(c.get("aligned").equals("1"))
+                    .mode(
+                            switch (c.get("mode")) {
+                                case "avg" -> RoiOp.ALIGN_AVG;
+                                case "max" -> RoiOp.ALIGN_MAX;
+                                default -> RoiOp.ALIGN_MAX_ONNX_RUNTIME;
+                            });
         }
-        return b.spatialScale(Double.parseDouble(c.get("spatial_scale"))).boxFormat(format).build();
+        return b.spatialScale(Double.parseDouble(c.get("spatial_scale")))
+                .boxFormat(format)
+                .build();
     }
 
     /** Boxes [K, 5] as given, or [K, 4] with the indices apart. */
@@ -86,11 +100,13 @@ class RoiGoldenTest {
                         Tensor in = Tensor.of(TestTensors.toLayout(input, inShape, layout), layout, inShape);
                         Tensor out = op.allocateOutput(arena), argmax = pool ? op.allocateIndices(arena) : null;
                         op.run(in, b[0], b[1], out, argmax);
-                        float[] got = TestTensors.fromLayout(out.segment().toArray(ValueLayout.JAVA_FLOAT), outShape, layout);
+                        float[] got =
+                                TestTensors.fromLayout(out.segment().toArray(ValueLayout.JAVA_FLOAT), outShape, layout);
                         String d = difference(got, expected, tolerance);
                         if (d != null) failures.add(where + ": output " + d);
                         if (pool) {
-                            long[] a = TestTensors.fromLayout(argmax.segment().toArray(ValueLayout.JAVA_LONG), outShape, layout);
+                            long[] a = TestTensors.fromLayout(
+                                    argmax.segment().toArray(ValueLayout.JAVA_LONG), outShape, layout);
                             long[] want = c.longs("argmax");
                             for (int i = 0; i < want.length; i++) {
                                 if (a[i] != want[i]) {
@@ -100,10 +116,12 @@ class RoiGoldenTest {
                             }
                         }
                         if (c.fields().containsKey("grad_input")) {
-                            Tensor gradOut = Tensor.of(TestTensors.toLayout(c.floats("grad_output"), outShape, layout), layout, outShape);
+                            Tensor gradOut = Tensor.of(
+                                    TestTensors.toLayout(c.floats("grad_output"), outShape, layout), layout, outShape);
                             Tensor gradIn = Tensor.allocate(arena, DType.F32, layout, inShape);
                             op.backward(gradOut, gradIn, in, b[0], b[1], argmax);
-                            float[] g = TestTensors.fromLayout(gradIn.segment().toArray(ValueLayout.JAVA_FLOAT), inShape, layout);
+                            float[] g = TestTensors.fromLayout(
+                                    gradIn.segment().toArray(ValueLayout.JAVA_FLOAT), inShape, layout);
                             d = difference(g, c.floats("grad_input"), tolerance);
                             if (d != null) failures.add(where + ": grad_input " + d);
                         }
@@ -117,8 +135,9 @@ class RoiGoldenTest {
     /** Null when equal as numbers (NaN to NaN) within tolerance, else the first difference. */
     static String difference(float[] got, float[] want, double tolerance) {
         for (int i = 0; i < want.length; i++) {
-            boolean same = Float.isNaN(want[i]) ? Float.isNaN(got[i]) : tolerance == 0 ? got[i] == want[i]
-                    : Math.abs(got[i] - want[i]) <= tolerance;
+            boolean same = Float.isNaN(want[i])
+                    ? Float.isNaN(got[i])
+                    : tolerance == 0 ? got[i] == want[i] : Math.abs(got[i] - want[i]) <= tolerance;
             if (!same) return "[" + i + "] = " + got[i] + ", expected " + want[i];
         }
         return null;

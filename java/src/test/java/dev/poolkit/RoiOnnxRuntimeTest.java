@@ -58,22 +58,35 @@ class RoiOnnxRuntimeTest {
             attributes.add(attribute("sampling_ratio", samplingRatio));
             attributes.add(attribute("spatial_scale", scale));
             attributes.add(attribute("mode", max ? "max" : "avg"));
-            if (opset >= 16) attributes.add(attribute("coordinate_transformation_mode", halfPixel ? "half_pixel" : "output_half_pixel"));
-            byte[] model = model(opset, "RoiAlign", attributes,
-                    List.of(valueInfo("X", 1, n, c, h, w), valueInfo("rois", 1, k, 4), valueInfo("batch_indices", 7, k)),
+            if (opset >= 16)
+                attributes.add(
+                        attribute("coordinate_transformation_mode", halfPixel ? "half_pixel" : "output_half_pixel"));
+            byte[] model = model(
+                    opset,
+                    "RoiAlign",
+                    attributes,
+                    List.of(
+                            valueInfo("X", 1, n, c, h, w),
+                            valueInfo("rois", 1, k, 4),
+                            valueInfo("batch_indices", 7, k)),
                     valueInfo("Y", 1, k, c, outH, outW));
             float[] expected;
             try (OrtSession session = env.createSession(model, new OrtSession.SessionOptions());
-                 OnnxTensor tx = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {n, c, h, w});
-                 OnnxTensor tr = OnnxTensor.createTensor(env, FloatBuffer.wrap(rois), new long[] {k, 4});
-                 OnnxTensor tb = OnnxTensor.createTensor(env, LongBuffer.wrap(batch), new long[] {k});
-                 OrtSession.Result result = session.run(Map.of("X", tx, "rois", tr, "batch_indices", tb))) {
+                    OnnxTensor tx = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {n, c, h, w});
+                    OnnxTensor tr = OnnxTensor.createTensor(env, FloatBuffer.wrap(rois), new long[] {k, 4});
+                    OnnxTensor tb = OnnxTensor.createTensor(env, LongBuffer.wrap(batch), new long[] {k});
+                    OrtSession.Result result = session.run(Map.of("X", tx, "rois", tr, "batch_indices", tb))) {
                 FloatBuffer y = ((OnnxTensor) result.get(0)).getFloatBuffer();
                 expected = new float[y.remaining()];
                 y.get(expected);
             }
-            RoiSpec spec = RoiSpec.align(outH, outW).aligned(halfPixel).samplingRatio(samplingRatio).spatialScale(scale)
-                    .mode(max ? RoiOp.ALIGN_MAX_ONNX_RUNTIME : RoiOp.ALIGN_AVG).boxFormat(BoxFormat.SEPARATE_INDEX).build();
+            RoiSpec spec = RoiSpec.align(outH, outW)
+                    .aligned(halfPixel)
+                    .samplingRatio(samplingRatio)
+                    .spatialScale(scale)
+                    .mode(max ? RoiOp.ALIGN_MAX_ONNX_RUNTIME : RoiOp.ALIGN_AVG)
+                    .boxFormat(BoxFormat.SEPARATE_INDEX)
+                    .build();
             long[] inShape = {n, c, h, w};
             for (Layout layout : Layout.values()) {
                 for (TestTensors.Target target : TestTensors.targets()) {
@@ -83,7 +96,8 @@ class RoiOnnxRuntimeTest {
                         double d = Math.abs(got[i] - expected[i]);
                         worst = Math.max(worst, d);
                         if (!(d <= TOLERANCE * Math.max(1, Math.abs(expected[i])))) {
-                            fail("opset " + opset + " " + spec + " " + layout + " " + target + " on " + java.util.Arrays.toString(inShape)
+                            fail("opset " + opset + " " + spec + " " + layout + " " + target + " on "
+                                    + java.util.Arrays.toString(inShape)
                                     + ", boxes " + java.util.Arrays.toString(rois) + ": element " + i + " = " + got[i]
                                     + ", ONNX Runtime " + expected[i]);
                         }
@@ -111,13 +125,17 @@ class RoiOnnxRuntimeTest {
                 rois[i * 5] = random.nextInt((int) n);
                 System.arraycopy(four, i * 4, rois, i * 5 + 1, 4);
             }
-            byte[] model = model(opset, "MaxRoiPool", List.of(attribute("pooled_shape", new long[] {outH, outW}), attribute("spatial_scale", scale)),
-                    List.of(valueInfo("X", 1, n, c, h, w), valueInfo("rois", 1, k, 5)), valueInfo("Y", 1, k, c, outH, outW));
+            byte[] model = model(
+                    opset,
+                    "MaxRoiPool",
+                    List.of(attribute("pooled_shape", new long[] {outH, outW}), attribute("spatial_scale", scale)),
+                    List.of(valueInfo("X", 1, n, c, h, w), valueInfo("rois", 1, k, 5)),
+                    valueInfo("Y", 1, k, c, outH, outW));
             float[] expected;
             try (OrtSession session = env.createSession(model, new OrtSession.SessionOptions());
-                 OnnxTensor tx = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {n, c, h, w});
-                 OnnxTensor tr = OnnxTensor.createTensor(env, FloatBuffer.wrap(rois), new long[] {k, 5});
-                 OrtSession.Result result = session.run(Map.of("X", tx, "rois", tr))) {
+                    OnnxTensor tx = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {n, c, h, w});
+                    OnnxTensor tr = OnnxTensor.createTensor(env, FloatBuffer.wrap(rois), new long[] {k, 5});
+                    OrtSession.Result result = session.run(Map.of("X", tx, "rois", tr))) {
                 FloatBuffer y = ((OnnxTensor) result.get(0)).getFloatBuffer();
                 expected = new float[y.remaining()];
                 y.get(expected);
@@ -128,8 +146,9 @@ class RoiOnnxRuntimeTest {
                     float[] got = run(spec, layout, target, new long[] {n, c, h, w}, x, rois, null);
                     for (int i = 0; i < got.length; i++) {
                         if (got[i] != expected[i]) {
-                            fail("opset " + opset + " " + spec + " " + layout + " " + target + ": element " + i + " = " + got[i]
-                                    + ", ONNX Runtime " + expected[i] + " (boxes " + java.util.Arrays.toString(rois) + ")");
+                            fail("opset " + opset + " " + spec + " " + layout + " " + target + ": element " + i + " = "
+                                    + got[i] + ", ONNX Runtime " + expected[i] + " (boxes "
+                                    + java.util.Arrays.toString(rois) + ")");
                         }
                     }
                 }
@@ -137,8 +156,16 @@ class RoiOnnxRuntimeTest {
         }
     }
 
-    private static float[] run(RoiSpec spec, Layout layout, TestTensors.Target target, long[] inShape, float[] x, float[] boxes, long[] batch) {
-        PreparedRoi op = Pooling.prepareRoi(spec, layout, inShape, boxes.length / spec.boxWidth(), target.backend(), target.isa());
+    private static float[] run(
+            RoiSpec spec,
+            Layout layout,
+            TestTensors.Target target,
+            long[] inShape,
+            float[] x,
+            float[] boxes,
+            long[] batch) {
+        PreparedRoi op = Pooling.prepareRoi(
+                spec, layout, inShape, boxes.length / spec.boxWidth(), target.backend(), target.isa());
         try (Arena arena = Arena.ofConfined()) {
             Tensor in = Tensor.of(TestTensors.toLayout(x, inShape, layout), layout, inShape);
             Tensor out = op.allocateOutput(arena);
@@ -157,7 +184,8 @@ class RoiOnnxRuntimeTest {
     static float[] randomBoxes(SplittableRandom random, long k, float spanH, float spanW) {
         float[] b = new float[(int) k * 4];
         for (int i = 0; i < k; i++) {
-            float x1 = (float) (random.nextDouble() * 1.4 - 0.2) * spanW, y1 = (float) (random.nextDouble() * 1.4 - 0.2) * spanH;
+            float x1 = (float) (random.nextDouble() * 1.4 - 0.2) * spanW,
+                    y1 = (float) (random.nextDouble() * 1.4 - 0.2) * spanH;
             float x2 = x1 + (float) (random.nextDouble() * 0.9 - (i % 4 == 3 ? 0.3 : 0)) * spanW;
             float y2 = y1 + (float) (random.nextDouble() * 0.9 - (i % 4 == 3 ? 0.3 : 0)) * spanH;
             b[i * 4] = x1;
@@ -178,8 +206,12 @@ class RoiOnnxRuntimeTest {
         Proto graph = new Proto().message(1, node.bytes()).string(2, "graph");
         for (byte[] in : inputs) graph.message(11, in);
         graph.message(12, output);
-        return new Proto().varint(1, 8).string(2, "poolkit-test").message(7, graph.bytes())
-                .message(8, new Proto().string(1, "").varint(2, opset).bytes()).bytes();
+        return new Proto()
+                .varint(1, 8)
+                .string(2, "poolkit-test")
+                .message(7, graph.bytes())
+                .message(8, new Proto().string(1, "").varint(2, opset).bytes())
+                .bytes();
     }
 
     private static final Map<String, String> NAMES = new java.util.concurrent.ConcurrentHashMap<>();
@@ -192,8 +224,12 @@ class RoiOnnxRuntimeTest {
     static byte[] valueInfo(String name, int elemType, long... dims) {
         Proto shape = new Proto();
         for (long d : dims) shape.message(1, new Proto().varint(1, d).bytes());
-        byte[] tensor = new Proto().varint(1, elemType).message(2, shape.bytes()).bytes();
-        byte[] info = new Proto().string(1, name).message(2, new Proto().message(1, tensor).bytes()).bytes();
+        byte[] tensor =
+                new Proto().varint(1, elemType).message(2, shape.bytes()).bytes();
+        byte[] info = new Proto()
+                .string(1, name)
+                .message(2, new Proto().message(1, tensor).bytes())
+                .bytes();
         NAMES.put(new String(info, StandardCharsets.ISO_8859_1), name);
         return info;
     }
@@ -203,7 +239,11 @@ class RoiOnnxRuntimeTest {
     }
 
     static byte[] attribute(String name, float value) { // FLOAT = 1
-        return new Proto().string(1, name).fixed32(2, Float.floatToRawIntBits(value)).varint(20, 1).bytes();
+        return new Proto()
+                .string(1, name)
+                .fixed32(2, Float.floatToRawIntBits(value))
+                .varint(20, 1)
+                .bytes();
     }
 
     static byte[] attribute(String name, String value) { // STRING = 3

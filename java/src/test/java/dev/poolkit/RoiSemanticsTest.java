@@ -29,7 +29,8 @@ class RoiSemanticsTest {
     static RoiSpec randomSpec(SplittableRandom r, RoiOp op, BoxFormat format) {
         long oh = 1 + r.nextInt(4), ow = 1 + r.nextInt(4);
         float scale = new float[] {1f, 0.5f, 0.25f, 0.125f}[r.nextInt(4)];
-        RoiSpec.Builder b = op == RoiOp.POOL ? RoiSpec.pool(oh, ow)
+        RoiSpec.Builder b = op == RoiOp.POOL
+                ? RoiSpec.pool(oh, ow)
                 : RoiSpec.align(oh, ow).mode(op).aligned(r.nextBoolean()).samplingRatio(r.nextInt(-1, 4));
         return b.spatialScale(scale).boxFormat(format).build();
     }
@@ -44,8 +45,14 @@ class RoiSemanticsTest {
             double sw = w / scale, sh = h / scale;
             double x1 = (r.nextDouble() * 1.6 - 0.3) * sw, y1 = (r.nextDouble() * 1.6 - 0.3) * sh;
             double x2 = x1 + (r.nextDouble() - 0.25) * sw, y2 = y1 + (r.nextDouble() - 0.25) * sh;
-            if (i % 7 == 6) { x2 = x1; y2 = y1; }
-            if (i % 11 == 10) { x1 = -50 * sw; x2 = 80 * sw; } // far larger than the map
+            if (i % 7 == 6) {
+                x2 = x1;
+                y2 = y1;
+            }
+            if (i % 11 == 10) {
+                x1 = -50 * sw;
+                x2 = 80 * sw;
+            } // far larger than the map
             b[o] = (float) x1;
             b[o + 1] = (float) y1;
             b[o + 2] = (float) x2;
@@ -68,24 +75,34 @@ class RoiSemanticsTest {
             RoiOp op = OPS[trial % OPS.length];
             BoxFormat format = BoxFormat.values()[trial / 4 % 2];
             RoiSpec spec = randomSpec(r, op, format);
-            long n = 1 + r.nextInt(2), c = 1 + r.nextInt(trial % 3 == 0 ? 40 : 6), h = 1 + r.nextInt(14), w = 1 + r.nextInt(14);
+            long n = 1 + r.nextInt(2),
+                    c = 1 + r.nextInt(trial % 3 == 0 ? 40 : 6),
+                    h = 1 + r.nextInt(14),
+                    w = 1 + r.nextInt(14);
             int k = 1 + r.nextInt(12);
             float[] boxes = randomBoxes(r, k, n, h, w, spec.spatialScale(), format);
             long[] batch = format == BoxFormat.SEPARATE_INDEX ? randomIndices(r, k, n) : null;
             float[] x = new float[(int) (n * c * h * w)];
             for (int i = 0; i < x.length; i++) {
-                x[i] = trial % 5 == 0 && i % 9 == 0 ? new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f}[i % 4]
+                x[i] = trial % 5 == 0 && i % 9 == 0
+                        ? new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f}[i % 4]
                         : (float) Math.round(r.nextDouble() * 16 - 8) / (trial % 2 == 0 ? 4 : 3);
             }
             for (Layout layout : Layout.values()) {
                 for (TestTensors.Target t : TestTensors.targets()) {
                     if (t.backend() == Backend.JAVA) continue;
-                    PreparedRoi prepared = Pooling.prepareRoi(spec, layout, new long[] {n, c, h, w}, k, Backend.CROSS_CHECK, t.isa());
+                    PreparedRoi prepared =
+                            Pooling.prepareRoi(spec, layout, new long[] {n, c, h, w}, k, Backend.CROSS_CHECK, t.isa());
                     try (Arena arena = Arena.ofConfined()) {
                         Tensor in = Tensor.of(x.clone(), layout, n, c, h, w);
-                        // the cross-check backend fails on the first element (value or argmax) where native and Java differ
-                        prepared.run(in, MemorySegment.ofArray(boxes), batch == null ? null : MemorySegment.ofArray(batch),
-                                prepared.allocateOutput(arena), op == RoiOp.POOL ? prepared.allocateIndices(arena) : null);
+                        // the cross-check backend fails on the first element (value or argmax) where native and Java
+                        // differ
+                        prepared.run(
+                                in,
+                                MemorySegment.ofArray(boxes),
+                                batch == null ? null : MemorySegment.ofArray(batch),
+                                prepared.allocateOutput(arena),
+                                op == RoiOp.POOL ? prepared.allocateIndices(arena) : null);
                         runs++;
                     }
                 }
@@ -100,7 +117,8 @@ class RoiSemanticsTest {
             Tensor out = op.allocateOutput(arena);
             op.run(Tensor.of(x, op.layout(), shape), MemorySegment.ofArray(boxes), null, out, null);
             double s = 0;
-            for (int i = 0; i < gy.length; i++) s += (double) gy[i] * out.segment().getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            for (int i = 0; i < gy.length; i++)
+                s += (double) gy[i] * out.segment().getAtIndex(ValueLayout.JAVA_FLOAT, i);
             return s;
         }
     }
@@ -117,7 +135,8 @@ class RoiSemanticsTest {
                         float[] boxes = randomBoxes(r, 4, 2, 6, 7, spec.spatialScale(), BoxFormat.WITH_INDEX);
                         PreparedRoi op = Pooling.prepareRoi(spec, layout, shape, 4, t.backend(), t.isa());
                         float[] x = new float[2 * 3 * 6 * 7];
-                        for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 4 - 2); // distinct: one winner per bin
+                        for (int i = 0; i < x.length; i++)
+                            x[i] = (float) (r.nextDouble() * 4 - 2); // distinct: one winner per bin
                         float[] gy = new float[(int) TestTensors.count(op.outputShape())];
                         for (int i = 0; i < gy.length; i++) gy[i] = (float) (r.nextDouble() * 2 - 1);
                         float[] grad;
@@ -128,11 +147,25 @@ class RoiSemanticsTest {
                                 op.run(in, MemorySegment.ofArray(boxes), null, op.allocateOutput(arena), argmax);
                             }
                             Tensor gi = Tensor.allocate(arena, DType.F32, layout, shape);
-                            op.backward(Tensor.of(gy, layout, op.outputShape()), gi, in, MemorySegment.ofArray(boxes), null, argmax);
+                            op.backward(
+                                    Tensor.of(gy, layout, op.outputShape()),
+                                    gi,
+                                    in,
+                                    MemorySegment.ofArray(boxes),
+                                    null,
+                                    argmax);
                             grad = gi.segment().toArray(ValueLayout.JAVA_FLOAT);
-                            float[] again = Tensor.allocate(arena, DType.F32, layout, shape).segment().toArray(ValueLayout.JAVA_FLOAT);
+                            float[] again = Tensor.allocate(arena, DType.F32, layout, shape)
+                                    .segment()
+                                    .toArray(ValueLayout.JAVA_FLOAT);
                             Tensor gi2 = Tensor.of(again, layout, shape);
-                            op.backward(Tensor.of(gy, layout, op.outputShape()), gi2, in, MemorySegment.ofArray(boxes), null, argmax);
+                            op.backward(
+                                    Tensor.of(gy, layout, op.outputShape()),
+                                    gi2,
+                                    in,
+                                    MemorySegment.ofArray(boxes),
+                                    null,
+                                    argmax);
                             assertArrayEquals(grad, again, "backward is deterministic");
                         }
                         double eps = 1e-3;
@@ -140,9 +173,14 @@ class RoiSemanticsTest {
                             float[] plus = x.clone(), minus = x.clone();
                             plus[i] += (float) eps;
                             minus[i] -= (float) eps;
-                            double numeric = (loss(op, plus, shape, boxes, gy) - loss(op, minus, shape, boxes, gy)) / (plus[i] - minus[i]);
-                            assertEquals(numeric, grad[i], 2e-3 * (1 + Math.abs(numeric)),
-                                    spec + " " + layout + " " + t + ": d/dx[" + i + "] (boxes " + java.util.Arrays.toString(boxes) + ")");
+                            double numeric = (loss(op, plus, shape, boxes, gy) - loss(op, minus, shape, boxes, gy))
+                                    / (plus[i] - minus[i]);
+                            assertEquals(
+                                    numeric,
+                                    grad[i],
+                                    2e-3 * (1 + Math.abs(numeric)),
+                                    spec + " " + layout + " " + t + ": d/dx[" + i + "] (boxes "
+                                            + java.util.Arrays.toString(boxes) + ")");
                         }
                         if (opKind == RoiOp.ALIGN_AVG) { // linear: <gy, A x> = <A^T gy, x>
                             double forward = loss(op, x, shape, boxes, gy), adjoint = 0;
@@ -173,29 +211,51 @@ class RoiSemanticsTest {
             String[] box = {"boxes[1]", "boxes[2]", "boxes[1]", "boxes[1]", "boxes[2]", "boxes[0]"};
             for (int i = 0; i < bad.length; i++) {
                 float[] b = bad[i];
-                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                        () -> align.run(in, MemorySegment.ofArray(b), null, out, null));
+                IllegalArgumentException e = assertThrows(
+                        IllegalArgumentException.class, () -> align.run(in, MemorySegment.ofArray(b), null, out, null));
                 assertTrue(e.getMessage().startsWith(box[i]), e.getMessage());
             }
-            Tensor inHwc = Tensor.allocate(arena, DType.F32, Layout.NHWC, shape), outHwc = separate.allocateOutput(arena);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> separate.run(inHwc,
-                    MemorySegment.ofArray(new float[] {0, 0, 1, 1, 0, 0, 1, 1}), MemorySegment.ofArray(new long[] {0, 2}), outHwc, null));
-            assertTrue(e.getMessage().startsWith("boxes[1]") && e.getMessage().contains("batch index 2"), e.getMessage());
-            assertThrows(NullPointerException.class, () -> separate.run(inHwc, MemorySegment.ofArray(new float[8]), null, outHwc, null));
-            assertThrows(IllegalArgumentException.class, () -> align.run(in, MemorySegment.ofArray(new float[14]), null, out, null));
+            Tensor inHwc = Tensor.allocate(arena, DType.F32, Layout.NHWC, shape),
+                    outHwc = separate.allocateOutput(arena);
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> separate.run(
+                            inHwc,
+                            MemorySegment.ofArray(new float[] {0, 0, 1, 1, 0, 0, 1, 1}),
+                            MemorySegment.ofArray(new long[] {0, 2}),
+                            outHwc,
+                            null));
+            assertTrue(
+                    e.getMessage().startsWith("boxes[1]") && e.getMessage().contains("batch index 2"), e.getMessage());
+            assertThrows(
+                    NullPointerException.class,
+                    () -> separate.run(inHwc, MemorySegment.ofArray(new float[8]), null, outHwc, null));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> align.run(in, MemorySegment.ofArray(new float[14]), null, out, null));
         }
         assertThrows(IllegalArgumentException.class, () -> RoiSpec.align(0, 2).build());
-        assertThrows(IllegalArgumentException.class, () -> RoiSpec.align(2, 2).spatialScale(Double.NaN).build());
-        assertThrows(IllegalArgumentException.class, () -> RoiSpec.align(2, 2).spatialScale(-1).build());
-        assertThrows(IllegalArgumentException.class, () -> RoiSpec.align(2, 2).samplingRatio(5000).build());
-        assertThrows(IllegalArgumentException.class, () -> RoiSpec.pool(2, 2).aligned(true).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> RoiSpec.align(2, 2).spatialScale(Double.NaN).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> RoiSpec.align(2, 2).spatialScale(-1).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> RoiSpec.align(2, 2).samplingRatio(5000).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> RoiSpec.pool(2, 2).aligned(true).build());
     }
 
     @Test
     void theNativeLibraryChecksBoxesAgain() {
         if (!Pooling.nativeAvailable()) return;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment spec = pk_roi_spec.allocate(arena), in = pk_tensor_desc.allocate(arena), out = pk_tensor_desc.allocate(arena);
+            MemorySegment spec = pk_roi_spec.allocate(arena),
+                    in = pk_tensor_desc.allocate(arena),
+                    out = pk_tensor_desc.allocate(arena);
             pk_roi_spec.op(spec, PoolkitFFI.PK_ROI_ALIGN_AVG());
             pk_roi_spec.box_format(spec, PoolkitFFI.PK_ROI_BOXES_WITH_INDEX());
             pk_roi_spec.output_height(spec, 2);
@@ -211,23 +271,89 @@ class RoiSemanticsTest {
             }
             pk_tensor_desc.batch(in, 1);
             pk_tensor_desc.batch(out, 1);
-            MemorySegment x = arena.allocate(64 * 3 * 4L, 64), y = arena.allocate(12 * 4L, 64), boxes = arena.allocate(20, 64);
+            MemorySegment x = arena.allocate(64 * 3 * 4L, 64),
+                    y = arena.allocate(12 * 4L, 64),
+                    boxes = arena.allocate(20, 64);
             float[][] cases = {{0, 1, 1, Float.NaN, 2}, {1, 1, 1, 2, 2}, {0, 1, 1, 2e30f, 2}, {0.5f, 1, 1, 2, 2}};
             for (float[] b : cases) {
                 MemorySegment.copy(b, 0, boxes, ValueLayout.JAVA_FLOAT, 0, 5);
-                int status = PoolkitFFI.pk_roi_forward_f32(spec, in, x, 192, boxes, 5, MemorySegment.NULL, 0, out, y, 12,
-                        MemorySegment.NULL, 0, 0, 1);
+                int status = PoolkitFFI.pk_roi_forward_f32(
+                        spec, in, x, 192, boxes, 5, MemorySegment.NULL, 0, out, y, 12, MemorySegment.NULL, 0, 0, 1);
                 assertEquals(PoolkitFFI.PK_ERR_INVALID_BOX(), status, java.util.Arrays.toString(b));
             }
             MemorySegment.copy(new float[] {0, 1, 1, 2, 2}, 0, boxes, ValueLayout.JAVA_FLOAT, 0, 5);
-            assertEquals(PoolkitFFI.PK_ERR_BUFFER_TOO_SMALL(), PoolkitFFI.pk_roi_forward_f32(spec, in, x, 191, boxes, 5, MemorySegment.NULL, 0,
-                    out, y, 12, MemorySegment.NULL, 0, 0, 1));
-            assertEquals(PoolkitFFI.PK_ERR_BUFFER_TOO_SMALL(), PoolkitFFI.pk_roi_forward_f32(spec, in, x, 192, boxes, 4, MemorySegment.NULL, 0,
-                    out, y, 12, MemorySegment.NULL, 0, 0, 1));
-            assertEquals(PoolkitFFI.PK_ERR_INVALID_RANGE(), PoolkitFFI.pk_roi_forward_f32(spec, in, x, 192, boxes, 5, MemorySegment.NULL, 0,
-                    out, y, 12, MemorySegment.NULL, 0, 0, 2));
-            assertEquals(PoolkitFFI.PK_OK(), PoolkitFFI.pk_roi_forward_f32(spec, in, x, 192, boxes, 5, MemorySegment.NULL, 0,
-                    out, y, 12, MemorySegment.NULL, 0, 0, 1));
+            assertEquals(
+                    PoolkitFFI.PK_ERR_BUFFER_TOO_SMALL(),
+                    PoolkitFFI.pk_roi_forward_f32(
+                            spec,
+                            in,
+                            x,
+                            191,
+                            boxes,
+                            5,
+                            MemorySegment.NULL,
+                            0,
+                            out,
+                            y,
+                            12,
+                            MemorySegment.NULL,
+                            0,
+                            0,
+                            1));
+            assertEquals(
+                    PoolkitFFI.PK_ERR_BUFFER_TOO_SMALL(),
+                    PoolkitFFI.pk_roi_forward_f32(
+                            spec,
+                            in,
+                            x,
+                            192,
+                            boxes,
+                            4,
+                            MemorySegment.NULL,
+                            0,
+                            out,
+                            y,
+                            12,
+                            MemorySegment.NULL,
+                            0,
+                            0,
+                            1));
+            assertEquals(
+                    PoolkitFFI.PK_ERR_INVALID_RANGE(),
+                    PoolkitFFI.pk_roi_forward_f32(
+                            spec,
+                            in,
+                            x,
+                            192,
+                            boxes,
+                            5,
+                            MemorySegment.NULL,
+                            0,
+                            out,
+                            y,
+                            12,
+                            MemorySegment.NULL,
+                            0,
+                            0,
+                            2));
+            assertEquals(
+                    PoolkitFFI.PK_OK(),
+                    PoolkitFFI.pk_roi_forward_f32(
+                            spec,
+                            in,
+                            x,
+                            192,
+                            boxes,
+                            5,
+                            MemorySegment.NULL,
+                            0,
+                            out,
+                            y,
+                            12,
+                            MemorySegment.NULL,
+                            0,
+                            0,
+                            1));
         }
     }
 
@@ -239,13 +365,16 @@ class RoiSemanticsTest {
         float[] boxes = {0, 10, 10, 14, 12, 0, -9, -9, -7, -8};
         for (RoiOp op : OPS) {
             for (TestTensors.Target t : TestTensors.targets()) {
-                RoiSpec spec = op == RoiOp.POOL ? RoiSpec.pool(2, 2).build() : RoiSpec.align(2, 2).mode(op).build();
+                RoiSpec spec = op == RoiOp.POOL
+                        ? RoiSpec.pool(2, 2).build()
+                        : RoiSpec.align(2, 2).mode(op).build();
                 PreparedRoi p = Pooling.prepareRoi(spec, Layout.NCHW, shape, 2, t.backend(), t.isa());
                 try (Arena arena = Arena.ofConfined()) {
                     Tensor out = p.allocateOutput(arena), argmax = op == RoiOp.POOL ? p.allocateIndices(arena) : null;
                     p.run(Tensor.of(x, Layout.NCHW, shape), MemorySegment.ofArray(boxes), null, out, argmax);
                     for (float v : out.segment().toArray(ValueLayout.JAVA_FLOAT)) assertEquals(0f, v, 0f, op + " " + t);
-                    if (argmax != null) for (long a : argmax.segment().toArray(ValueLayout.JAVA_LONG)) assertEquals(-1, a);
+                    if (argmax != null)
+                        for (long a : argmax.segment().toArray(ValueLayout.JAVA_LONG)) assertEquals(-1, a);
                 }
             }
         }
@@ -268,7 +397,10 @@ class RoiSemanticsTest {
                     try (Arena arena = Arena.ofConfined()) {
                         Tensor out = p.allocateOutput(arena);
                         p.run(Tensor.of(x, Layout.NCHW, shape), MemorySegment.ofArray(box), null, out, null);
-                        assertArrayEquals(expected, out.segment().toArray(ValueLayout.JAVA_FLOAT), t + " " + java.util.Arrays.toString(box));
+                        assertArrayEquals(
+                                expected,
+                                out.segment().toArray(ValueLayout.JAVA_FLOAT),
+                                t + " " + java.util.Arrays.toString(box));
                     }
                 }
             }
@@ -278,8 +410,15 @@ class RoiSemanticsTest {
     /** RoIAlign average visiting every sample of the grid (torchvision's loop), for one box and channels-first input. */
     private static float[] naiveAlignAvg(float[] x, long[] shape, float[] box, int oh, int ow, boolean aligned) {
         int c = (int) shape[1], h = (int) shape[2], w = (int) shape[3];
-        float off = aligned ? 0.5f : 0f, sw = box[1] - off, sh = box[2] - off, rw = (box[3] - off) - sw, rh = (box[4] - off) - sh;
-        if (!aligned) { rw = Math.max(rw, 1f); rh = Math.max(rh, 1f); }
+        float off = aligned ? 0.5f : 0f,
+                sw = box[1] - off,
+                sh = box[2] - off,
+                rw = (box[3] - off) - sw,
+                rh = (box[4] - off) - sh;
+        if (!aligned) {
+            rw = Math.max(rw, 1f);
+            rh = Math.max(rh, 1f);
+        }
         float bh = rh / oh, bw = rw / ow;
         int gh = (int) Math.ceil(rh / oh), gw = (int) Math.ceil(rw / ow);
         float count = Math.max(gh * gw, 1);
@@ -296,11 +435,19 @@ class RoiSemanticsTest {
                             if (yy <= 0) yy = 0;
                             if (xx <= 0) xx = 0;
                             int yl = (int) yy, xl = (int) xx, yh2, xh2;
-                            if (yl >= h - 1) { yh2 = yl = h - 1; yy = yl; } else yh2 = yl + 1;
-                            if (xl >= w - 1) { xh2 = xl = w - 1; xx = xl; } else xh2 = xl + 1;
+                            if (yl >= h - 1) {
+                                yh2 = yl = h - 1;
+                                yy = yl;
+                            } else yh2 = yl + 1;
+                            if (xl >= w - 1) {
+                                xh2 = xl = w - 1;
+                                xx = xl;
+                            } else xh2 = xl + 1;
                             float ly = yy - yl, lx = xx - xl, hy = 1 - ly, hx = 1 - lx;
                             int p = ch * h * w;
-                            acc += hy * hx * x[p + yl * w + xl] + hy * lx * x[p + yl * w + xh2] + ly * hx * x[p + yh2 * w + xl]
+                            acc += hy * hx * x[p + yl * w + xl]
+                                    + hy * lx * x[p + yl * w + xh2]
+                                    + ly * hx * x[p + yh2 * w + xl]
                                     + ly * lx * x[p + yh2 * w + xh2];
                         }
                     }
@@ -323,16 +470,24 @@ class RoiSemanticsTest {
                 long[] plane = null;
                 float[] planeGrad = null;
                 for (IndexFormat format : IndexFormat.values()) {
-                    PreparedRoi p = Pooling.prepareRoi(RoiSpec.pool(2, 3).indexFormat(format).build(), layout, shape, 3, t.backend(), t.isa());
+                    PreparedRoi p = Pooling.prepareRoi(
+                            RoiSpec.pool(2, 3).indexFormat(format).build(), layout, shape, 3, t.backend(), t.isa());
                     try (Arena arena = Arena.ofConfined()) {
                         Tensor in = Tensor.of(TestTensors.toLayout(x, shape, layout), layout, shape);
                         Tensor out = p.allocateOutput(arena), argmax = p.allocateIndices(arena);
                         p.run(in, MemorySegment.ofArray(boxes), null, out, argmax);
-                        long[] a = TestTensors.fromLayout(argmax.segment().toArray(ValueLayout.JAVA_LONG), p.outputShape(), layout);
+                        long[] a = TestTensors.fromLayout(
+                                argmax.segment().toArray(ValueLayout.JAVA_LONG), p.outputShape(), layout);
                         float[] gy = new float[a.length];
                         java.util.Arrays.fill(gy, 1f);
                         Tensor gi = Tensor.allocate(arena, DType.F32, layout, shape);
-                        p.backward(Tensor.of(gy, layout, p.outputShape()), gi, null, MemorySegment.ofArray(boxes), null, argmax);
+                        p.backward(
+                                Tensor.of(gy, layout, p.outputShape()),
+                                gi,
+                                null,
+                                MemorySegment.ofArray(boxes),
+                                null,
+                                argmax);
                         float[] g = gi.segment().toArray(ValueLayout.JAVA_FLOAT);
                         if (format == IndexFormat.PLANE) {
                             plane = a;
@@ -341,21 +496,36 @@ class RoiSemanticsTest {
                         }
                         for (int i = 0; i < a.length; i++) {
                             long k = i / 18, c = i / 6 % 3, image = (long) boxes[(int) k * 5], q = plane[i];
-                            long want = q < 0 ? -1 : switch (format) {
-                                case FLAT_ROW_MAJOR -> (image * 3 + c) * 30 + q;
-                                case FLAT_COLUMN_MAJOR -> (image * 3 + c) * 30 + (q % 5) * 6 + q / 5;
-                                case CHANNELS_LAST -> q * 3 + c;
-                                case CHANNELS_LAST_BATCH -> (image * 30 + q) * 3 + c;
-                                default -> q;
-                            };
+                            long want = q < 0
+                                    ? -1
+                                    : switch (format) {
+                                        case FLAT_ROW_MAJOR -> (image * 3 + c) * 30 + q;
+                                        case FLAT_COLUMN_MAJOR -> (image * 3 + c) * 30 + (q % 5) * 6 + q / 5;
+                                        case CHANNELS_LAST -> q * 3 + c;
+                                        case CHANNELS_LAST_BATCH -> (image * 30 + q) * 3 + c;
+                                        default -> q;
+                                    };
                             assertEquals(want, a[i], format + " " + layout + " " + t + " at " + i);
                         }
                         assertArrayEquals(planeGrad, g, "backward through " + format);
-                        if (format == IndexFormat.FLAT_ROW_MAJOR) { // an index of another channel is refused, nothing written
+                        if (format
+                                == IndexFormat
+                                        .FLAT_ROW_MAJOR) { // an index of another channel is refused, nothing written
                             int first = layout == Layout.NCHW ? 0 : 0;
-                            argmax.segment().setAtIndex(ValueLayout.JAVA_LONG, first, argmax.segment().getAtIndex(ValueLayout.JAVA_LONG, first) + 30);
-                            PoolingException e = assertThrows(PoolingException.class, () -> p.backward(Tensor.of(gy, layout, p.outputShape()), gi,
-                                    null, MemorySegment.ofArray(boxes), null, argmax));
+                            argmax.segment()
+                                    .setAtIndex(
+                                            ValueLayout.JAVA_LONG,
+                                            first,
+                                            argmax.segment().getAtIndex(ValueLayout.JAVA_LONG, first) + 30);
+                            PoolingException e = assertThrows(
+                                    PoolingException.class,
+                                    () -> p.backward(
+                                            Tensor.of(gy, layout, p.outputShape()),
+                                            gi,
+                                            null,
+                                            MemorySegment.ofArray(boxes),
+                                            null,
+                                            argmax));
                             assertEquals(PoolingException.INVALID_INDEX, e.status());
                         }
                     }
@@ -375,18 +545,39 @@ class RoiSemanticsTest {
         try {
             for (RoiOp op : OPS) {
                 for (Layout layout : Layout.values()) {
-                    RoiSpec spec = op == RoiOp.POOL ? RoiSpec.pool(3, 3).spatialScale(0.5).build()
-                            : RoiSpec.align(3, 3).mode(op).spatialScale(0.5).samplingRatio(2).build();
+                    RoiSpec spec = op == RoiOp.POOL
+                            ? RoiSpec.pool(3, 3).spatialScale(0.5).build()
+                            : RoiSpec.align(3, 3)
+                                    .mode(op)
+                                    .spatialScale(0.5)
+                                    .samplingRatio(2)
+                                    .build();
                     PreparedRoi p = Pooling.prepareRoi(spec, layout, shape, 37);
                     try (Arena arena = Arena.ofShared()) {
-                        Tensor in = Tensor.of(x, layout, shape), one = p.allocateOutput(arena), split = p.allocateOutput(arena);
+                        Tensor in = Tensor.of(x, layout, shape),
+                                one = p.allocateOutput(arena),
+                                split = p.allocateOutput(arena);
                         p.run(in, MemorySegment.ofArray(boxes), null, one, null);
                         p.run(in, MemorySegment.ofArray(boxes), null, split, null, pool, 4);
-                        assertArrayEquals(one.segment().toArray(ValueLayout.JAVA_FLOAT), split.segment().toArray(ValueLayout.JAVA_FLOAT));
+                        assertArrayEquals(
+                                one.segment().toArray(ValueLayout.JAVA_FLOAT),
+                                split.segment().toArray(ValueLayout.JAVA_FLOAT));
                         Tensor rejectedRun = p.allocateOutput(arena);
-                        assertThrows(RejectedExecutionException.class, () -> p.run(in, MemorySegment.ofArray(boxes), null, rejectedRun, null,
-                                task -> { throw new RejectedExecutionException("full"); }, 3));
-                        assertArrayEquals(one.segment().toArray(ValueLayout.JAVA_FLOAT), rejectedRun.segment().toArray(ValueLayout.JAVA_FLOAT),
+                        assertThrows(
+                                RejectedExecutionException.class,
+                                () -> p.run(
+                                        in,
+                                        MemorySegment.ofArray(boxes),
+                                        null,
+                                        rejectedRun,
+                                        null,
+                                        task -> {
+                                            throw new RejectedExecutionException("full");
+                                        },
+                                        3));
+                        assertArrayEquals(
+                                one.segment().toArray(ValueLayout.JAVA_FLOAT),
+                                rejectedRun.segment().toArray(ValueLayout.JAVA_FLOAT),
                                 "the caller did the rejected task's pieces");
                     }
                 }
@@ -403,14 +594,17 @@ class RoiSemanticsTest {
         var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long[] shape = {1, 16, 9, 9};
         for (RoiOp op : OPS) {
-            RoiSpec spec = op == RoiOp.POOL ? RoiSpec.pool(2, 2).build() : RoiSpec.onnxRoiAlign(2, 2).mode(op).build();
+            RoiSpec spec = op == RoiOp.POOL
+                    ? RoiSpec.pool(2, 2).build()
+                    : RoiSpec.onnxRoiAlign(2, 2).mode(op).build();
             PreparedRoi p = Pooling.prepareRoi(spec, Layout.NHWC, shape, 4, Backend.NATIVE, null);
             try (Arena arena = Arena.ofConfined()) {
                 Tensor in = Tensor.allocate(arena, DType.F32, Layout.NHWC, shape), out = p.allocateOutput(arena);
                 Tensor argmax = op == RoiOp.POOL ? p.allocateIndices(arena) : null;
                 MemorySegment boxes = arena.allocate(ValueLayout.JAVA_FLOAT, spec.boxWidth() * 4L);
                 MemorySegment batch = op == RoiOp.POOL ? null : arena.allocate(ValueLayout.JAVA_LONG, 4);
-                for (int i = 0; i < spec.boxWidth() * 4; i++) boxes.setAtIndex(ValueLayout.JAVA_FLOAT, i, (i % spec.boxWidth()) * 1.5f);
+                for (int i = 0; i < spec.boxWidth() * 4; i++)
+                    boxes.setAtIndex(ValueLayout.JAVA_FLOAT, i, (i % spec.boxWidth()) * 1.5f);
                 long perRun = Long.MAX_VALUE;
                 for (int round = 0; round < 10 && perRun > 0; round++) { // a few rounds: compilation may finish late
                     for (int i = 0; i < 20_000; i++) p.run(in, boxes, batch, out, argmax);
@@ -435,21 +629,50 @@ class RoiSemanticsTest {
         for (RoiOp op : OPS) {
             for (Layout layout : Layout.values()) {
                 for (TestTensors.Target t : TestTensors.targets()) {
-                    RoiSpec spec = op == RoiOp.POOL ? RoiSpec.pool(3, 2).boxFormat(BoxFormat.SEPARATE_INDEX).build()
+                    RoiSpec spec = op == RoiOp.POOL
+                            ? RoiSpec.pool(3, 2)
+                                    .boxFormat(BoxFormat.SEPARATE_INDEX)
+                                    .build()
                             : RoiSpec.onnxRoiAlign(3, 2).mode(op).build();
-                    PreparedRoi p = Pooling.prepareRoi(spec, layout, shape, 9, t.backend() == Backend.JAVA ? Backend.JAVA : Backend.CROSS_CHECK, t.isa());
+                    PreparedRoi p = Pooling.prepareRoi(
+                            spec,
+                            layout,
+                            shape,
+                            9,
+                            t.backend() == Backend.JAVA ? Backend.JAVA : Backend.CROSS_CHECK,
+                            t.isa());
                     try (Arena arena = Arena.ofConfined()) {
-                        Tensor in = Tensor.of(x, layout, shape), full = p.allocateOutput(arena), part = p.allocateOutput(arena);
+                        Tensor in = Tensor.of(x, layout, shape),
+                                full = p.allocateOutput(arena),
+                                part = p.allocateOutput(arena);
                         p.run(in, MemorySegment.ofArray(boxes), MemorySegment.ofArray(batch), full, null);
                         part.segment().fill((byte) 0x7f);
                         // only the first 5 boxes and indices are given
-                        p.run(in, MemorySegment.ofArray(java.util.Arrays.copyOf(boxes, 20)), MemorySegment.ofArray(java.util.Arrays.copyOf(batch, 5)),
-                                part, null, 5);
-                        float[] a = full.segment().toArray(ValueLayout.JAVA_FLOAT), b = part.segment().toArray(ValueLayout.JAVA_FLOAT);
+                        p.run(
+                                in,
+                                MemorySegment.ofArray(java.util.Arrays.copyOf(boxes, 20)),
+                                MemorySegment.ofArray(java.util.Arrays.copyOf(batch, 5)),
+                                part,
+                                null,
+                                5);
+                        float[] a = full.segment().toArray(ValueLayout.JAVA_FLOAT),
+                                b = part.segment().toArray(ValueLayout.JAVA_FLOAT);
                         int firstRows = 5 * 11 * 3 * 2;
-                        assertArrayEquals(java.util.Arrays.copyOf(a, firstRows), java.util.Arrays.copyOf(b, firstRows), op + " " + layout + " " + t);
-                        for (int i = firstRows; i < b.length; i++) assertEquals(Float.intBitsToFloat(0x7f7f7f7f), b[i], "untouched");
-                        assertThrows(IllegalArgumentException.class, () -> p.run(in, MemorySegment.ofArray(boxes), MemorySegment.ofArray(batch), part, null, 10));
+                        assertArrayEquals(
+                                java.util.Arrays.copyOf(a, firstRows),
+                                java.util.Arrays.copyOf(b, firstRows),
+                                op + " " + layout + " " + t);
+                        for (int i = firstRows; i < b.length; i++)
+                            assertEquals(Float.intBitsToFloat(0x7f7f7f7f), b[i], "untouched");
+                        assertThrows(
+                                IllegalArgumentException.class,
+                                () -> p.run(
+                                        in,
+                                        MemorySegment.ofArray(boxes),
+                                        MemorySegment.ofArray(batch),
+                                        part,
+                                        null,
+                                        10));
                     }
                 }
             }

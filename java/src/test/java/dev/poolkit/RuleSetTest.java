@@ -21,8 +21,25 @@ import org.junit.jupiter.api.Test;
  */
 class RuleSetTest {
     private static final long LIMIT = PoolkitFFI.PK_MAX_EXTENT();
-    private static final long[] HOSTILE = {Long.MIN_VALUE, -3, -1, 0, 1, 2, 3, 5, (1L << 24) + 1, (1L << 31) + 5, (1L << 32) + 3,
-        LIMIT / 2, LIMIT - 1, LIMIT, LIMIT + 1, 1L << 62, Long.MAX_VALUE};
+    private static final long[] HOSTILE = {
+        Long.MIN_VALUE,
+        -3,
+        -1,
+        0,
+        1,
+        2,
+        3,
+        5,
+        (1L << 24) + 1,
+        (1L << 31) + 5,
+        (1L << 32) + 3,
+        LIMIT / 2,
+        LIMIT - 1,
+        LIMIT,
+        LIMIT + 1,
+        1L << 62,
+        Long.MAX_VALUE
+    };
 
     private static long draw(SplittableRandom r, int smallBound) {
         return r.nextInt(4) == 0 ? HOSTILE[r.nextInt(HOSTILE.length)] : r.nextInt(smallBound);
@@ -43,8 +60,11 @@ class RuleSetTest {
             long in = draw(r, 50), k = draw(r, 6), s = draw(r, 4), d = draw(r, 3), pb = draw(r, 4), pe = draw(r, 4);
             boolean ceil = r.nextBoolean();
             long expected = PoolkitFFI.pk_pool_output_size(in, k, s, d, pb, pe, ceil ? 1 : 0);
-            assertEquals(expected, Pooling.outputSize(in, k, s, d, pb, pe, ceil),
-                    () -> "outputSize(" + in + ", " + k + ", " + s + ", " + d + ", " + pb + ", " + pe + ", " + ceil + ")");
+            assertEquals(
+                    expected,
+                    Pooling.outputSize(in, k, s, d, pb, pe, ceil),
+                    () -> "outputSize(" + in + ", " + k + ", " + s + ", " + d + ", " + pb + ", " + pe + ", " + ceil
+                            + ")");
         }
     }
 
@@ -58,12 +78,19 @@ class RuleSetTest {
             long expected = PoolkitFFI.pk_unpool_output_size(in, k, s, pb, pe);
             long got;
             try {
-                got = UnpoolSpec.of(k).stride(s).padding(new long[] {pb}, new long[] {pe}).build().outputShape(new long[] {1, 1, in})[2];
+                got = UnpoolSpec.of(k)
+                        .stride(s)
+                        .padding(new long[] {pb}, new long[] {pe})
+                        .build()
+                        .outputShape(new long[] {1, 1, in})[2];
             } catch (IllegalArgumentException e) {
                 got = -1;
             }
             long nativeOutcome = expected < 1 ? -1 : expected;
-            assertEquals(nativeOutcome, got, "unpooled size of " + in + " by kernel " + k + ", stride " + s + ", padding " + pb + "/" + pe);
+            assertEquals(
+                    nativeOutcome,
+                    got,
+                    "unpooled size of " + in + " by kernel " + k + ", stride " + s + ", padding " + pb + "/" + pe);
             if (got > 0) accepted++;
         }
         assertTrue(accepted > 10_000, "only " + accepted + " accepted: the draw must test both outcomes");
@@ -76,10 +103,16 @@ class RuleSetTest {
         SplittableRandom r = new SplittableRandom(3);
         int accepted = 0, trials = 100_000;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment spec = pk_pool_spec.allocate(arena), in = pk_tensor_desc.allocate(arena), out = pk_tensor_desc.allocate(arena);
+            MemorySegment spec = pk_pool_spec.allocate(arena),
+                    in = pk_tensor_desc.allocate(arena),
+                    out = pk_tensor_desc.allocate(arena);
             for (int trial = 0; trial < trials; trial++) {
                 int rank = r.nextInt(1, 4);
-                long[] shape = new long[rank + 2], k = new long[rank], s = new long[rank], d = new long[rank], pb = new long[rank],
+                long[] shape = new long[rank + 2],
+                        k = new long[rank],
+                        s = new long[rank],
+                        d = new long[rank],
+                        pb = new long[rank],
                         pe = new long[rank];
                 shape[0] = r.nextInt(8) == 0 ? draw(r, 3) : 1;
                 shape[1] = r.nextInt(8) == 0 ? draw(r, 5) : r.nextInt(1, 5);
@@ -95,7 +128,13 @@ class RuleSetTest {
                 boolean javaAccepts;
                 String javaReason = "";
                 try {
-                    PoolSpec p = PoolSpec.max(k).stride(s).dilation(d).padding(pb, pe).ceilMode(ceil).conventions(Conventions.ONNX).build();
+                    PoolSpec p = PoolSpec.max(k)
+                            .stride(s)
+                            .dilation(d)
+                            .padding(pb, pe)
+                            .ceilMode(ceil)
+                            .conventions(Conventions.ONNX)
+                            .build();
                     Geometry.of(p, Layout.NCHW, shape);
                     javaAccepts = true;
                 } catch (IllegalArgumentException e) {
@@ -130,12 +169,16 @@ class RuleSetTest {
                 }
                 int status = PoolkitFFI.pk_pool_check(spec, in, out);
                 boolean nativeAccepts = status == PoolkitFFI.PK_OK();
-                String problem = "max k=" + Arrays.toString(k) + " s=" + Arrays.toString(s) + " d=" + Arrays.toString(d) + " pad="
-                        + Arrays.toString(pb) + "/" + Arrays.toString(pe) + " ceil=" + ceil + " on " + Arrays.toString(shape);
-                assertEquals(nativeAccepts, javaAccepts, problem + ": native status " + status + ", java: " + javaReason);
+                String problem = "max k=" + Arrays.toString(k) + " s=" + Arrays.toString(s) + " d=" + Arrays.toString(d)
+                        + " pad=" + Arrays.toString(pb) + "/" + Arrays.toString(pe) + " ceil=" + ceil + " on "
+                        + Arrays.toString(shape);
+                assertEquals(
+                        nativeAccepts, javaAccepts, problem + ": native status " + status + ", java: " + javaReason);
                 if (javaAccepts) accepted++;
             }
         }
-        assertTrue(accepted > trials / 10 && accepted < trials * 9 / 10, accepted + " of " + trials + " accepted: both outcomes must be drawn");
+        assertTrue(
+                accepted > trials / 10 && accepted < trials * 9 / 10,
+                accepted + " of " + trials + " accepted: both outcomes must be drawn");
     }
 }

@@ -2,13 +2,11 @@ package dev.poolkit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.poolkit.internal.Geometry;
-import dev.poolkit.internal.NativeKernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -39,7 +37,8 @@ class SafetyTest {
     private static boolean guardsIntact(MemorySegment whole) {
         long size = whole.byteSize();
         for (long i = 0; i < GUARD_BYTES; i++) {
-            if (whole.get(ValueLayout.JAVA_BYTE, i) != GUARD || whole.get(ValueLayout.JAVA_BYTE, size - 1 - i) != GUARD) return false;
+            if (whole.get(ValueLayout.JAVA_BYTE, i) != GUARD || whole.get(ValueLayout.JAVA_BYTE, size - 1 - i) != GUARD)
+                return false;
         }
         return true;
     }
@@ -55,8 +54,12 @@ class SafetyTest {
         long[] shape = {1, 64, 128, 128};
         PoolSpec spec = PoolSpec.max(2, 2).build();
         PreparedPool pool = Pooling.prepare(spec, Layout.NCHW, shape, Backend.NATIVE, null);
-        PreparedUnpool unpool = Pooling.prepareUnpool(UnpoolSpec.inverseOf(spec).outputSize(128, 128).build(), Layout.NCHW,
-                pool.outputShape(), Backend.NATIVE, null);
+        PreparedUnpool unpool = Pooling.prepareUnpool(
+                UnpoolSpec.inverseOf(spec).outputSize(128, 128).build(),
+                Layout.NCHW,
+                pool.outputShape(),
+                Backend.NATIVE,
+                null);
         long inCount = TestTensors.count(shape), outCount = TestTensors.count(pool.outputShape());
         try (Arena arena = Arena.ofShared()) {
             Tensor input = Tensor.allocate(arena, DType.F32, Layout.NCHW, shape);
@@ -83,7 +86,10 @@ class SafetyTest {
                     try {
                         unpool.run(pooled, indices, target);
                     } catch (PoolingException e) {
-                        assertTrue(e.status() == PoolingException.INVALID_INDEX || e.status() == PoolingException.CONFLICTING_INDEX, e.getMessage());
+                        assertTrue(
+                                e.status() == PoolingException.INVALID_INDEX
+                                        || e.status() == PoolingException.CONFLICTING_INDEX,
+                                e.getMessage());
                         refused++;
                     }
                     assertTrue(guardsIntact(whole), "unpooling wrote outside its output in run " + run);
@@ -108,7 +114,10 @@ class SafetyTest {
     @Test
     void fractionalStartsOnLongAxesStayInside() {
         long length = 8_471_693;
-        PoolSpec spec = PoolSpec.fractionalMax(2).outputSize(8_469_547).samples(new float[] {0.5f}).build();
+        PoolSpec spec = PoolSpec.fractionalMax(2)
+                .outputSize(8_469_547)
+                .samples(new float[] {0.5f})
+                .build();
         long[] shape = {1, 1, length};
         float[] x = new float[(int) length];
         for (int i = 0; i < x.length; i++) x[i] = i % 1000;
@@ -119,7 +128,9 @@ class SafetyTest {
             int outs = (int) p.outputShape()[2];
             float[] y = new float[outs];
             long[] idx = new long[outs];
-            p.run(Tensor.of(x, Layout.NCHW, shape), Tensor.of(y, Layout.NCHW, p.outputShape()),
+            p.run(
+                    Tensor.of(x, Layout.NCHW, shape),
+                    Tensor.of(y, Layout.NCHW, p.outputShape()),
                     Tensor.i64(MemorySegment.ofArray(idx), Layout.NCHW, p.outputShape()));
             for (long i : idx) assertTrue(i >= 0 && i < length, target + ": index " + i);
             if (reference == null) {
@@ -136,12 +147,21 @@ class SafetyTest {
     @Test
     void overflowingSizesAreRefused() {
         long limit = Geometry.MAX_EXTENT;
-        assertThrows(IllegalArgumentException.class,
-                () -> Pooling.prepareUnpool(UnpoolSpec.of(1).stride(limit).build(), Layout.NCHW, new long[] {1, 1, (1L << 24) + 1},
-                        Backend.JAVA, null));
-        assertThrows(IllegalArgumentException.class, () -> PoolSpec.max((1L << 24) + 1).dilation(limit).build());
-        assertThrows(IllegalArgumentException.class,
-                () -> Pooling.prepare(PoolSpec.max(1).build(), Layout.NCHW, new long[] {1, 1, limit + 1}, Backend.JAVA, null));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Pooling.prepareUnpool(
+                        UnpoolSpec.of(1).stride(limit).build(),
+                        Layout.NCHW,
+                        new long[] {1, 1, (1L << 24) + 1},
+                        Backend.JAVA,
+                        null));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> PoolSpec.max((1L << 24) + 1).dilation(limit).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Pooling.prepare(
+                        PoolSpec.max(1).build(), Layout.NCHW, new long[] {1, 1, limit + 1}, Backend.JAVA, null));
         assertEquals(-1, Pooling.outputSize(10, 3, 0, 1, 0, 0, false));
         assertEquals(-1, Pooling.outputSize(10, -3, 1, 1, 0, 0, false));
         assertEquals(0, Pooling.outputSize((1L << 24) + 1, (1L << 24) + 1, 1, limit, 0, 0, false));
@@ -154,8 +174,10 @@ class SafetyTest {
     @Test
     void javaBackendRefusesAxesPastItsArrays() {
         for (long length : new long[] {(1L << 31) + 5, (1L << 32) + 3}) {
-            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-                    () -> Pooling.prepare(PoolSpec.max(1).build(), Layout.NCHW, new long[] {1, 1, length}, Backend.JAVA, null));
+            UnsupportedOperationException e = assertThrows(
+                    UnsupportedOperationException.class,
+                    () -> Pooling.prepare(
+                            PoolSpec.max(1).build(), Layout.NCHW, new long[] {1, 1, length}, Backend.JAVA, null));
             assertTrue(e.getMessage().contains(Long.toString(length)), e.getMessage());
         }
     }
@@ -168,7 +190,8 @@ class SafetyTest {
     @Timeout(60)
     void executorErrorsWaitForTasksAlreadyHandedOut() throws Exception {
         long[] shape = {1, 64, 64, 64};
-        PreparedPool p = Pooling.prepare(PoolSpec.avg(3, 3).stride(1, 1).padding(1, 1).build(), Layout.NCHW, shape, Backend.JAVA, null);
+        PreparedPool p = Pooling.prepare(
+                PoolSpec.avg(3, 3).stride(1, 1).padding(1, 1).build(), Layout.NCHW, shape, Backend.JAVA, null);
         float[] in = new float[(int) TestTensors.count(shape)];
         for (int i = 0; i < in.length; i++) in[i] = i % 13;
         float[] expected = new float[(int) TestTensors.count(p.outputShape())], out = new float[expected.length];
@@ -176,20 +199,28 @@ class SafetyTest {
         AtomicInteger handedOut = new AtomicInteger();
         CountDownLatch taskDone = new CountDownLatch(1);
         Executor failing = task -> {
-            if (handedOut.getAndIncrement() > 0) throw new OutOfMemoryError("unable to create native thread (simulated)");
-            Thread t = new Thread(() -> { // starts late, so that the caller is still at work when the Error comes
-                try {
-                    Thread.sleep(200);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                task.run();
-                taskDone.countDown();
-            });
+            if (handedOut.getAndIncrement() > 0)
+                throw new OutOfMemoryError("unable to create native thread (simulated)");
+            Thread t = new Thread(
+                    () -> { // starts late, so that the caller is still at work when the Error comes
+                        try {
+                            Thread.sleep(200);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        task.run();
+                        taskDone.countDown();
+                    });
             t.start();
         };
-        OutOfMemoryError error = assertThrows(OutOfMemoryError.class,
-                () -> p.run(Tensor.of(in, Layout.NCHW, shape), Tensor.of(out, Layout.NCHW, p.outputShape()), null, failing, 4));
+        OutOfMemoryError error = assertThrows(
+                OutOfMemoryError.class,
+                () -> p.run(
+                        Tensor.of(in, Layout.NCHW, shape),
+                        Tensor.of(out, Layout.NCHW, p.outputShape()),
+                        null,
+                        failing,
+                        4));
         assertTrue(error.getMessage().contains("simulated"));
         assertArrayEquals(expected, out, "every piece was done when the Error reached the caller");
         float[] snapshot = out.clone();
@@ -207,14 +238,18 @@ class SafetyTest {
         long[] shape = {1, 16, 256, 256};
         PoolSpec spec = PoolSpec.max(3, 3).stride(2, 2).padding(1, 1).build();
         PreparedPool p = Pooling.prepare(spec, Layout.NCHW, shape, Backend.NATIVE, null);
-        assertTrue(TestTensors.count(shape) * Float.BYTES > 2 * dev.poolkit.internal.CriticalCalls.MAX_BYTES, "a problem past the critical limit");
+        assertTrue(
+                TestTensors.count(shape) * Float.BYTES > 2 * dev.poolkit.internal.CriticalCalls.MAX_BYTES,
+                "a problem past the critical limit");
         int inCount = (int) TestTensors.count(shape), outCount = (int) TestTensors.count(p.outputShape());
         float[] x = new float[inCount], y = new float[outCount], grad = new float[inCount], back = new float[inCount];
         long[] idx = new long[outCount];
         SplittableRandom random = new SplittableRandom(5);
         for (int i = 0; i < inCount; i++) x[i] = random.nextInt(-1000, 1000) / 8f;
         try (Arena arena = Arena.ofConfined()) {
-            Tensor nx = Tensor.allocate(arena, DType.F32, Layout.NCHW, shape), ny = p.allocateOutput(arena), ni = p.allocateIndices(arena);
+            Tensor nx = Tensor.allocate(arena, DType.F32, Layout.NCHW, shape),
+                    ny = p.allocateOutput(arena),
+                    ni = p.allocateIndices(arena);
             MemorySegment.copy(x, 0, nx.segment(), ValueLayout.JAVA_FLOAT, 0, inCount);
             p.run(nx, ny, ni);
             Tensor hx = Tensor.of(x, Layout.NCHW, shape), hy = Tensor.of(y, Layout.NCHW, p.outputShape());
@@ -226,8 +261,12 @@ class SafetyTest {
             p.backward(ny, ng, ni);
             p.backward(hy, Tensor.of(grad, Layout.NCHW, shape), hi);
             assertArrayEquals(ng.segment().toArray(ValueLayout.JAVA_FLOAT), grad);
-            PreparedUnpool u = Pooling.prepareUnpool(UnpoolSpec.inverseOf(spec).outputSize(256, 256).build(), Layout.NCHW, p.outputShape(),
-                    Backend.NATIVE, null);
+            PreparedUnpool u = Pooling.prepareUnpool(
+                    UnpoolSpec.inverseOf(spec).outputSize(256, 256).build(),
+                    Layout.NCHW,
+                    p.outputShape(),
+                    Backend.NATIVE,
+                    null);
             Tensor nb = u.allocateOutput(arena);
             u.run(ny, ni, nb);
             u.run(hy, hi, Tensor.of(back, Layout.NCHW, shape));
@@ -252,12 +291,16 @@ class SafetyTest {
             }
             exact /= x.length;
             Float first = null;
-            for (PoolSpec spec : new PoolSpec[] {PoolSpec.globalAvg(2).build(), PoolSpec.adaptiveAvg(1, 1).build()}) {
+            for (PoolSpec spec : new PoolSpec[] {
+                PoolSpec.globalAvg(2).build(), PoolSpec.adaptiveAvg(1, 1).build()
+            }) {
                 for (TestTensors.Target target : TestTensors.targets()) {
                     PreparedPool p = Pooling.prepare(spec, Layout.NCHW, shape, target.backend(), target.isa());
                     float[] y = new float[1];
                     p.run(Tensor.of(x, Layout.NCHW, shape), Tensor.of(y, Layout.NCHW, p.outputShape()));
-                    assertTrue(Math.abs((y[0] - exact) / exact) <= 1e-6, target + " " + spec + ": " + y[0] + " vs " + exact);
+                    assertTrue(
+                            Math.abs((y[0] - exact) / exact) <= 1e-6,
+                            target + " " + spec + ": " + y[0] + " vs " + exact);
                     if (first == null) first = y[0];
                     assertEquals(Float.floatToRawIntBits(first), Float.floatToRawIntBits(y[0]), target + " " + spec);
                 }
@@ -280,7 +323,11 @@ class SafetyTest {
             long[] shape = new long[rank + 2];
             shape[0] = r.nextInt(1, 3);
             shape[1] = r.nextInt(1, 4);
-            long[] k = new long[rank], s = new long[rank], d = new long[rank], pad = new long[rank], out = new long[rank];
+            long[] k = new long[rank],
+                    s = new long[rank],
+                    d = new long[rank],
+                    pad = new long[rank],
+                    out = new long[rank];
             for (int i = 0; i < rank; i++) {
                 shape[i + 2] = r.nextInt(1, 40);
                 k[i] = r.nextInt(1, 6);
@@ -290,7 +337,14 @@ class SafetyTest {
                 out[i] = r.nextInt(1, (int) shape[i + 2] + 1);
             }
             PoolSpec spec = switch (r.nextInt(3)) {
-                case 0 -> PoolSpec.avg(k).stride(s).dilation(d).padding(pad).ceilMode(r.nextBoolean()).conventions(Conventions.ONNX).build();
+                case 0 ->
+                    PoolSpec.avg(k)
+                            .stride(s)
+                            .dilation(d)
+                            .padding(pad)
+                            .ceilMode(r.nextBoolean())
+                            .conventions(Conventions.ONNX)
+                            .build();
                 case 1 -> PoolSpec.adaptiveMax(out).build();
                 default -> PoolSpec.globalAvg(rank).build();
             };
@@ -310,7 +364,10 @@ class SafetyTest {
                 taps *= along;
             }
             long finishing = spec.op() == PoolOp.AVG ? g.outputCount : 0;
-            assertEquals(taps + finishing, Pooling.cost(spec, false, shape).operations(), spec + " on " + java.util.Arrays.toString(shape));
+            assertEquals(
+                    taps + finishing,
+                    Pooling.cost(spec, false, shape).operations(),
+                    spec + " on " + java.util.Arrays.toString(shape));
         }
         Cost huge = Pooling.cost(PoolSpec.max(3).stride(1).padding(1).build(), false, 1, 1, 1L << 34);
         assertEquals(3 * (1L << 34) - 2, huge.operations());

@@ -16,38 +16,65 @@ import java.util.Locale;
  */
 public final class Demo {
     public static void main(String[] args) {
-        System.out.println("poolkit demo: native " + (Pooling.nativeAvailable()
-                ? "available, CPU level " + Pooling.cpuIsa() + ", default level " + Pooling.defaultIsa()
-                : "unavailable (" + Pooling.nativeUnavailableReason().orElse("") + ")"));
-        System.out.println("Java " + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors() + " processors");
-        System.out.printf(Locale.ROOT, "%-18s %-5s %-16s %12s %12s %8s %10s  %s%n", "shape", "layout", "native", "native µs",
-                "java µs", "speedup", "GB/s", "agree");
+        System.out.println("poolkit demo: native "
+                + (Pooling.nativeAvailable()
+                        ? "available, CPU level " + Pooling.cpuIsa() + ", default level " + Pooling.defaultIsa()
+                        : "unavailable (" + Pooling.nativeUnavailableReason().orElse("") + ")"));
+        System.out.println(
+                "Java " + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors() + " processors");
+        System.out.printf(
+                Locale.ROOT,
+                "%-18s %-5s %-16s %12s %12s %8s %10s  %s%n",
+                "shape",
+                "layout",
+                "native",
+                "native µs",
+                "java µs",
+                "speedup",
+                "GB/s",
+                "agree");
         boolean allAgree = true;
-        String[] names = args.length > 0 ? args : new String[] {"S1-resnet-stem", "S4-inception-avg", "S6-tiny", "S7-video-3d"};
+        String[] names =
+                args.length > 0 ? args : new String[] {"S1-resnet-stem", "S4-inception-avg", "S6-tiny", "S7-video-3d"};
         for (String name : names) {
             StandardShapes.Shape s = StandardShapes.byName(name);
             for (Layout layout : Layout.values()) {
                 try (Arena arena = Arena.ofConfined()) {
                     PreparedPool javaPool = Pooling.prepare(s.spec(), layout, s.input(), Backend.JAVA, null);
-                    PreparedPool nativePool = Pooling.nativeAvailable() ? Pooling.prepare(s.spec(), layout, s.input(), Backend.NATIVE, null) : null;
+                    PreparedPool nativePool = Pooling.nativeAvailable()
+                            ? Pooling.prepare(s.spec(), layout, s.input(), Backend.NATIVE, null)
+                            : null;
                     Tensor in = StandardShapes.randomInput(arena, layout, s.input(), name.hashCode());
                     boolean max = s.spec().op() == dev.poolkit.PoolOp.MAX;
-                    Tensor javaOut = javaPool.allocateOutput(arena), javaIdx = max ? javaPool.allocateIndices(arena) : null;
+                    Tensor javaOut = javaPool.allocateOutput(arena),
+                            javaIdx = max ? javaPool.allocateIndices(arena) : null;
                     double javaMicros = median(() -> javaPool.run(in, javaOut, javaIdx));
                     String agree = "-", isa = "-";
                     double nativeMicros = Double.NaN;
                     if (nativePool != null) {
-                        Tensor nativeOut = nativePool.allocateOutput(arena), nativeIdx = max ? nativePool.allocateIndices(arena) : null;
+                        Tensor nativeOut = nativePool.allocateOutput(arena),
+                                nativeIdx = max ? nativePool.allocateIndices(arena) : null;
                         nativeMicros = median(() -> nativePool.run(in, nativeOut, nativeIdx));
                         boolean same = nativeOut.segment().mismatch(javaOut.segment()) == -1
                                 && (!max || nativeIdx.segment().mismatch(javaIdx.segment()) == -1);
-                        agree = same ? "yes (" + nativeOut.elementCount() + " outputs" + (max ? " + indices" : "") + ")" : "NO";
+                        agree = same
+                                ? "yes (" + nativeOut.elementCount() + " outputs" + (max ? " + indices" : "") + ")"
+                                : "NO";
                         allAgree &= same;
                         isa = nativePool.implementation();
                     }
                     double gbps = javaPool.cost().bytesMoved() / (nativeMicros * 1e3);
-                    System.out.printf(Locale.ROOT, "%-18s %-5s %-16s %12.2f %12.2f %7.1fx %10.1f  %s%n", name, layout, isa, nativeMicros,
-                            javaMicros, javaMicros / nativeMicros, gbps, agree);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "%-18s %-5s %-16s %12.2f %12.2f %7.1fx %10.1f  %s%n",
+                            name,
+                            layout,
+                            isa,
+                            nativeMicros,
+                            javaMicros,
+                            javaMicros / nativeMicros,
+                            gbps,
+                            agree);
                 }
             }
         }
@@ -59,7 +86,10 @@ public final class Demo {
     private static double median(Runnable run) {
         long start = System.nanoTime();
         int warm = 0;
-        while (System.nanoTime() - start < 200_000_000L || warm < 3) { run.run(); warm++; }
+        while (System.nanoTime() - start < 200_000_000L || warm < 3) {
+            run.run();
+            warm++;
+        }
         int n = (int) Math.max(5, Math.min(2000, warm * 1.5));
         long[] times = new long[n];
         for (int i = 0; i < n; i++) {

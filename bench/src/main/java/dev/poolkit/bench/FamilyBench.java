@@ -31,7 +31,15 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class FamilyBench {
-    @Param({"S1-resnet-stem", "S2-vgg-block1", "S3-batched", "S4-inception-avg", "S5-resnet-head", "S6-tiny", "S7-video-3d"})
+    @Param({
+        "S1-resnet-stem",
+        "S2-vgg-block1",
+        "S3-batched",
+        "S4-inception-avg",
+        "S5-resnet-head",
+        "S6-tiny",
+        "S7-video-3d"
+    })
     public String shape;
 
     @Param({"global_avg", "global_max", "adaptive_avg", "adaptive_max"})

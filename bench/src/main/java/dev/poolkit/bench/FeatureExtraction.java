@@ -44,7 +44,9 @@ public final class FeatureExtraction {
         Path dir = Path.of(args.length > 0 ? args[0] : "target/features");
         Files.createDirectories(dir);
         float[] image = image();
-        write(dir.resolve("1-input.png"), List.of(new Panel("input " + SIZE + "x" + SIZE + " (generated)", image, SIZE, SIZE)));
+        write(
+                dir.resolve("1-input.png"),
+                List.of(new Panel("input " + SIZE + "x" + SIZE + " (generated)", image, SIZE, SIZE)));
 
         // filter + detect: 3x3 convolutions (zero padding, output the input's size), then ReLU
         int channels = FILTERS.size();
@@ -62,10 +64,12 @@ public final class FeatureExtraction {
         record Convention(String file, String name, long kernel, AutoPad pad, Conventions conventions) {}
         List<Convention> conventions = List.of(
                 new Convention("3-pooled-pytorch.png", "PyTorch k=2 s=2", 2, AutoPad.NOTSET, Conventions.PYTORCH),
-                new Convention("4-pooled-tf-same.png", "TF SAME k=3 s=2", 3, AutoPad.SAME_UPPER, Conventions.TENSORFLOW),
+                new Convention(
+                        "4-pooled-tf-same.png", "TF SAME k=3 s=2", 3, AutoPad.SAME_UPPER, Conventions.TENSORFLOW),
                 new Convention("5-pooled-tf-valid.png", "TF VALID k=3 s=2", 3, AutoPad.VALID, Conventions.TENSORFLOW));
         for (Convention cv : conventions) {
-            List<Method> methods = List.of(new Method("max", PoolSpec.max(cv.kernel(), cv.kernel())),
+            List<Method> methods = List.of(
+                    new Method("max", PoolSpec.max(cv.kernel(), cv.kernel())),
                     new Method("average", PoolSpec.avg(cv.kernel(), cv.kernel())),
                     new Method("SoftPool", PoolSpec.soft(cv.kernel(), cv.kernel())),
                     new Method("stochastic", PoolSpec.stochastic(cv.kernel(), cv.kernel())));
@@ -82,7 +86,14 @@ public final class FeatureExtraction {
                     float[] map = java.util.Arrays.copyOfRange(pooled, c * plane, (c + 1) * plane);
                     panels.add(new Panel(m.name() + ", " + FILTERS.get(c).name(), map, (int) out[3], (int) out[2]));
                 }
-                System.out.printf(Locale.ROOT, "%-17s %-10s -> %dx%d  [%s]%n", cv.name(), m.name(), out[2], out[3], pool.implementation());
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-17s %-10s -> %dx%d  [%s]%n",
+                        cv.name(),
+                        m.name(),
+                        out[2],
+                        out[3],
+                        pool.implementation());
             }
             write(dir.resolve(cv.file()), panels, channels, cv.name());
         }
@@ -97,10 +108,10 @@ public final class FeatureExtraction {
             for (int x = 0; x < SIZE; x++) {
                 float v = 0.15f + 0.2f * x / SIZE;
                 double dx = x - 40, dy = y - 42, r = Math.sqrt(dx * dx + dy * dy);
-                if (r < 26) v = r < 14 ? 0.95f : 0.6f;                              // two rings of a disc
-                if (x >= 76 && x < 116 && y >= 14 && y < 54) v = 0.85f;             // square
+                if (r < 26) v = r < 14 ? 0.95f : 0.6f; // two rings of a disc
+                if (x >= 76 && x < 116 && y >= 14 && y < 54) v = 0.85f; // square
                 if (y >= 72 && y < 118 && Math.abs(x - 40) < (y - 72) * 0.6) v = 0.75f; // triangle
-                if (Math.abs((x - 70) - (y - 70)) < 5 && x > 70) v = 0.9f;            // diagonal band
+                if (Math.abs((x - 70) - (y - 70)) < 5 && x > 70) v = 0.9f; // diagonal band
                 if (x >= 80 && x < 120 && y >= 80 && y < 120 && (x / 4) % 2 == 0) v = 0.7f; // vertical stripes
                 img[y * SIZE + x] = v + (float) (noise.nextDouble() - 0.5) * 0.04f;
             }
@@ -116,7 +127,8 @@ public final class FeatureExtraction {
                 for (int j = -1; j <= 1; j++) {
                     for (int i = -1; i <= 1; i++) {
                         int yy = y + j, xx = x + i;
-                        if (yy >= 0 && yy < SIZE && xx >= 0 && xx < SIZE) s += k[(j + 1) * 3 + (i + 1)] * img[yy * SIZE + xx];
+                        if (yy >= 0 && yy < SIZE && xx >= 0 && xx < SIZE)
+                            s += k[(j + 1) * 3 + (i + 1)] * img[yy * SIZE + xx];
                     }
                 }
                 out[y * SIZE + x] = s;
@@ -141,7 +153,8 @@ public final class FeatureExtraction {
     static void write(Path file, List<Panel> panels, int columns, String heading) throws IOException {
         int cell = 192, label = 18, top = heading == null ? 0 : 24, gap = 6;
         int rows = (panels.size() + columns - 1) / columns;
-        BufferedImage out = new BufferedImage(columns * (cell + gap) + gap, top + rows * (cell + label + gap) + gap, BufferedImage.TYPE_INT_RGB);
+        BufferedImage out = new BufferedImage(
+                columns * (cell + gap) + gap, top + rows * (cell + label + gap) + gap, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
         g.setColor(Color.WHITE);
@@ -160,7 +173,8 @@ public final class FeatureExtraction {
             float scale = max > 0 ? 1 / max : 1;
             for (int y = 0; y < cell; y++) {
                 for (int x = 0; x < cell; x++) { // nearest neighbour, so pooled pixels stay visible as blocks
-                    float v = panel.values()[(y * panel.height() / cell) * panel.width() + x * panel.width() / cell] * scale;
+                    float v = panel.values()[(y * panel.height() / cell) * panel.width() + x * panel.width() / cell]
+                            * scale;
                     int grey = Math.round(Math.min(Math.max(v, 0), 1) * 255);
                     out.setRGB(x0 + x, y0 + label + y, grey * 0x010101);
                 }

@@ -61,12 +61,28 @@ public class MethodsBench {
         arena = Arena.ofShared();
         input = StandardShapes.randomInput(arena, layout, SHAPE, 42);
         PoolSpec methodSpec = switch (op) {
-            case "soft", "soft_composite" -> PoolSpec.soft(3, 3).stride(2, 2).padding(1, 1).build();
-            case "gem", "gem_composite" -> PoolSpec.gem(3, 3, 3).stride(2, 2).padding(1, 1).build();
-            default -> PoolSpec.mixed(0.4, 3, 3).stride(2, 2).padding(1, 1).countIncludePad(false).build();
+            case "soft", "soft_composite" ->
+                PoolSpec.soft(3, 3).stride(2, 2).padding(1, 1).build();
+            case "gem", "gem_composite" ->
+                PoolSpec.gem(3, 3, 3).stride(2, 2).padding(1, 1).build();
+            default ->
+                PoolSpec.mixed(0.4, 3, 3)
+                        .stride(2, 2)
+                        .padding(1, 1)
+                        .countIncludePad(false)
+                        .build();
         };
         method = Pooling.prepare(methodSpec, layout, SHAPE, b, null);
-        avg = Pooling.prepare(PoolSpec.avg(3, 3).stride(2, 2).padding(1, 1).countIncludePad(false).build(), layout, SHAPE, b, null);
+        avg = Pooling.prepare(
+                PoolSpec.avg(3, 3)
+                        .stride(2, 2)
+                        .padding(1, 1)
+                        .countIncludePad(false)
+                        .build(),
+                layout,
+                SHAPE,
+                b,
+                null);
         max = Pooling.prepare(PoolSpec.max(3, 3).stride(2, 2).padding(1, 1).build(), layout, SHAPE, b, null);
         output = method.allocateOutput(arena);
         scratchOut = method.allocateOutput(arena);
@@ -106,14 +122,19 @@ public class MethodsBench {
                 }
                 avg.run(scratchIn, scratchOut);
                 MemorySegment s = scratchOut.segment(), y = output.segment();
-                for (long i = 0; i < outputCount; i++) y.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) Math.cbrt(s.getAtIndex(ValueLayout.JAVA_FLOAT, i)));
+                for (long i = 0; i < outputCount; i++)
+                    y.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) Math.cbrt(s.getAtIndex(ValueLayout.JAVA_FLOAT, i)));
             }
             default -> {
                 max.run(input, scratchOut);
                 avg.run(input, scratchOut2);
                 MemorySegment m = scratchOut.segment(), a = scratchOut2.segment(), y = output.segment();
                 for (long i = 0; i < outputCount; i++) {
-                    y.setAtIndex(ValueLayout.JAVA_FLOAT, i, 0.4f * m.getAtIndex(ValueLayout.JAVA_FLOAT, i) + 0.6f * a.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+                    y.setAtIndex(
+                            ValueLayout.JAVA_FLOAT,
+                            i,
+                            0.4f * m.getAtIndex(ValueLayout.JAVA_FLOAT, i)
+                                    + 0.6f * a.getAtIndex(ValueLayout.JAVA_FLOAT, i));
                 }
             }
         }
@@ -123,7 +144,10 @@ public class MethodsBench {
     private void divide(Tensor num, Tensor den, Tensor out) {
         MemorySegment n = num.segment(), d = den.segment(), y = out.segment();
         for (long i = 0; i < outputCount; i++) {
-            y.setAtIndex(ValueLayout.JAVA_FLOAT, i, n.getAtIndex(ValueLayout.JAVA_FLOAT, i) / d.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+            y.setAtIndex(
+                    ValueLayout.JAVA_FLOAT,
+                    i,
+                    n.getAtIndex(ValueLayout.JAVA_FLOAT, i) / d.getAtIndex(ValueLayout.JAVA_FLOAT, i));
         }
     }
 }

@@ -18,7 +18,11 @@ final class OnnxProto {
         out.write((int) v);
     }
 
-    OnnxProto varint(int field, long v) { raw((long) field << 3); raw(v); return this; }
+    OnnxProto varint(int field, long v) {
+        raw((long) field << 3);
+        raw(v);
+        return this;
+    }
 
     OnnxProto fixed32(int field, int v) {
         raw(((long) field << 3) | 5);
@@ -26,18 +30,31 @@ final class OnnxProto {
         return this;
     }
 
-    OnnxProto message(int field, byte[] bytes) { raw(((long) field << 3) | 2); raw(bytes.length); out.writeBytes(bytes); return this; }
+    OnnxProto message(int field, byte[] bytes) {
+        raw(((long) field << 3) | 2);
+        raw(bytes.length);
+        out.writeBytes(bytes);
+        return this;
+    }
 
-    OnnxProto string(int field, String s) { return message(field, s.getBytes(StandardCharsets.UTF_8)); }
+    OnnxProto string(int field, String s) {
+        return message(field, s.getBytes(StandardCharsets.UTF_8));
+    }
 
-    byte[] bytes() { return out.toByteArray(); }
+    byte[] bytes() {
+        return out.toByteArray();
+    }
 
     /** ValueInfoProto of a tensor of element type {@code elemType} (1 float, 7 int64) and fixed shape. */
     static byte[] valueInfo(String name, int elemType, long... dims) {
         OnnxProto shape = new OnnxProto();
         for (long d : dims) shape.message(1, new OnnxProto().varint(1, d).bytes());
-        byte[] tensor = new OnnxProto().varint(1, elemType).message(2, shape.bytes()).bytes();
-        return new OnnxProto().string(1, name).message(2, new OnnxProto().message(1, tensor).bytes()).bytes();
+        byte[] tensor =
+                new OnnxProto().varint(1, elemType).message(2, shape.bytes()).bytes();
+        return new OnnxProto()
+                .string(1, name)
+                .message(2, new OnnxProto().message(1, tensor).bytes())
+                .bytes();
     }
 
     /** AttributeProto of type INT. */
@@ -54,6 +71,10 @@ final class OnnxProto {
 
     /** ModelProto of one graph at IR version 8 with the default domain at {@code opset}. */
     static byte[] model(byte[] graph, int opset) {
-        return new OnnxProto().varint(1, 8).message(7, graph).message(8, new OnnxProto().string(1, "").varint(2, opset).bytes()).bytes();
+        return new OnnxProto()
+                .varint(1, 8)
+                .message(7, graph)
+                .message(8, new OnnxProto().string(1, "").varint(2, opset).bytes())
+                .bytes();
     }
 }

@@ -45,7 +45,15 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class OrtPoolBench {
-    @Param({"S1-resnet-stem", "S2-vgg-block1", "S3-batched", "S4-inception-avg", "S5-resnet-head", "S6-tiny", "S7-video-3d"})
+    @Param({
+        "S1-resnet-stem",
+        "S2-vgg-block1",
+        "S3-batched",
+        "S4-inception-avg",
+        "S5-resnet-head",
+        "S6-tiny",
+        "S7-video-3d"
+    })
     public String shape;
 
     @Param({"standard", "minimal"})
@@ -99,10 +107,14 @@ public class OrtPoolBench {
     }
 
     /** The input poolkit and ORT read: NCHW, off-heap. */
-    Tensor input() { return in; }
+    Tensor input() {
+        return in;
+    }
 
     /** ORT's output, written in place by {@link #run()}. */
-    Tensor output() { return out; }
+    Tensor output() {
+        return out;
+    }
 
     /** A float view of a tensor's memory: ORT wraps a direct buffer without copying it. */
     private static FloatBuffer floats(Tensor t) {
@@ -116,7 +128,8 @@ public class OrtPoolBench {
         shape[1] = 1;
         PoolSpec spec = s.spec();
         for (int d = 2; d < shape.length; d++) {
-            shape[d] = s.op().equals("global_avg_pool") ? 1
+            shape[d] = s.op().equals("global_avg_pool")
+                    ? 1
                     : Math.max(1, spec.kernel()[d - 2] - spec.padBegin()[d - 2] - spec.padEnd()[d - 2]);
         }
         return shape;
@@ -127,7 +140,8 @@ public class OrtPoolBench {
             case "max_pool" -> "MaxPool";
             case "avg_pool" -> "AveragePool";
             case "global_avg_pool" -> "GlobalAveragePool";
-            default -> throw new IllegalArgumentException("shape " + s.name() + ": op " + s.op() + " has no ONNX peer here");
+            default ->
+                throw new IllegalArgumentException("shape " + s.name() + ": op " + s.op() + " has no ONNX peer here");
         };
     }
 
@@ -138,25 +152,39 @@ public class OrtPoolBench {
     static byte[] model(StandardShapes.Shape s, long[] inShape, long[] outShape) {
         PoolSpec spec = s.spec();
         String op = nodeOp(s);
-        OnnxProto node = new OnnxProto().string(1, "x").string(2, "y").string(3, "pool").string(4, op);
+        OnnxProto node =
+                new OnnxProto().string(1, "x").string(2, "y").string(3, "pool").string(4, op);
         if (!op.equals("GlobalAveragePool")) {
             node.message(5, OnnxProto.intsAttribute("kernel_shape", spec.kernel()))
                     .message(5, OnnxProto.intsAttribute("strides", spec.stride()))
-                    .message(5, OnnxProto.intsAttribute("pads", LongStream.concat(Arrays.stream(spec.padBegin()), Arrays.stream(spec.padEnd())).toArray()))
+                    .message(
+                            5,
+                            OnnxProto.intsAttribute(
+                                    "pads",
+                                    LongStream.concat(Arrays.stream(spec.padBegin()), Arrays.stream(spec.padEnd()))
+                                            .toArray()))
                     .message(5, OnnxProto.intAttribute("ceil_mode", spec.ceilMode() ? 1 : 0));
             if (Arrays.stream(spec.dilation()).anyMatch(d -> d != 1)) {
-                if (!op.equals("MaxPool")) throw new IllegalArgumentException("shape " + s.name() + ": AveragePool-11 has no dilations");
+                if (!op.equals("MaxPool"))
+                    throw new IllegalArgumentException("shape " + s.name() + ": AveragePool-11 has no dilations");
                 node.message(5, OnnxProto.intsAttribute("dilations", spec.dilation()));
             }
             if (op.equals("AveragePool")) {
                 if (spec.divisor() != AvgDivisor.EXCLUDE_PADDING && spec.divisor() != AvgDivisor.INCLUDE_PADDING) {
-                    throw new IllegalArgumentException("shape " + s.name() + ": divisor " + spec.divisor() + " has no ONNX attribute");
+                    throw new IllegalArgumentException(
+                            "shape " + s.name() + ": divisor " + spec.divisor() + " has no ONNX attribute");
                 }
-                node.message(5, OnnxProto.intAttribute("count_include_pad", spec.divisor() == AvgDivisor.INCLUDE_PADDING ? 1 : 0));
+                node.message(
+                        5,
+                        OnnxProto.intAttribute(
+                                "count_include_pad", spec.divisor() == AvgDivisor.INCLUDE_PADDING ? 1 : 0));
             }
         }
-        OnnxProto graph = new OnnxProto().message(1, node.bytes()).string(2, "pool")
-                .message(11, OnnxProto.valueInfo("x", 1, inShape)).message(12, OnnxProto.valueInfo("y", 1, outShape));
+        OnnxProto graph = new OnnxProto()
+                .message(1, node.bytes())
+                .string(2, "pool")
+                .message(11, OnnxProto.valueInfo("x", 1, inShape))
+                .message(12, OnnxProto.valueInfo("y", 1, outShape));
         return OnnxProto.model(graph.bytes(), 13);
     }
 }

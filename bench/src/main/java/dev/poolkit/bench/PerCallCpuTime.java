@@ -30,8 +30,8 @@ public final class PerCallCpuTime {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         int calls = 1_000_000;
         for (Layout layout : Layout.values()) {
-            PreparedPool pool = Pooling.prepare(PoolSpec.max(2, 2).stride(2, 2).build(), layout, new long[] {1, 16, 8, 8},
-                    Backend.NATIVE, null);
+            PreparedPool pool = Pooling.prepare(
+                    PoolSpec.max(2, 2).stride(2, 2).build(), layout, new long[] {1, 16, 8, 8}, Backend.NATIVE, null);
             try (Arena arena = Arena.ofConfined()) {
                 Tensor in = Tensor.allocate(arena, DType.F32, layout, 1, 16, 8, 8);
                 for (long i = 0; i < 1024; i++) in.segment().setAtIndex(ValueLayout.JAVA_FLOAT, i, (i * 7919) % 1000);
@@ -44,8 +44,9 @@ public final class PerCallCpuTime {
                     ns[batch] = (threads.getCurrentThreadCpuTime() - start) / (double) calls;
                 }
                 Arrays.sort(ns);
-                System.out.printf("S6-tiny %s %s: %.1f ns of CPU time per run (median of 9 batches; min %.1f)%n", layout,
-                        pool.implementation(), ns[4], ns[0]);
+                System.out.printf(
+                        "S6-tiny %s %s: %.1f ns of CPU time per run (median of 9 batches; min %.1f)%n",
+                        layout, pool.implementation(), ns[4], ns[0]);
             }
         }
     }

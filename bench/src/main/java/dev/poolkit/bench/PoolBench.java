@@ -29,11 +29,22 @@ import org.openjdk.jmh.annotations.TearDown;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-// the Vector API's module is added so that the Java backend runs as java:vector; -jvmArgsAppend -Dpoolkit.java.vector=false
+// the Vector API's module is added so that the Java backend runs as java:vector; -jvmArgsAppend
+// -Dpoolkit.java.vector=false
 // times its plain loops (java:scalar)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-modules=jdk.incubator.vector"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-modules=jdk.incubator.vector"})
 public class PoolBench {
-    @Param({"S1-resnet-stem", "S2-vgg-block1", "S3-batched", "S4-inception-avg", "S5-resnet-head", "S6-tiny", "S7-video-3d"})
+    @Param({
+        "S1-resnet-stem",
+        "S2-vgg-block1",
+        "S3-batched",
+        "S4-inception-avg",
+        "S5-resnet-head",
+        "S6-tiny",
+        "S7-video-3d"
+    })
     public String shape;
 
     @Param({"NCHW", "NHWC"})
@@ -49,12 +60,14 @@ public class PoolBench {
     @Setup(Level.Trial)
     public void setUp() {
         StandardShapes.Shape s = StandardShapes.byName(shape);
-        pool = Pooling.prepare(s.spec(), layout, s.input(), backend.equals("native") ? Backend.NATIVE : Backend.JAVA, null);
+        pool = Pooling.prepare(
+                s.spec(), layout, s.input(), backend.equals("native") ? Backend.NATIVE : Backend.JAVA, null);
         arena = Arena.ofShared();
         input = StandardShapes.randomInput(arena, layout, s.input(), 42);
         output = pool.allocateOutput(arena);
         System.out.println("# poolkit " + shape + " " + layout + " " + pool.implementation() + " bytes="
-                + Pooling.cost(s.spec(), false, s.input()).bytesMoved() + " op=" + (s.spec().op() == PoolOp.MAX ? "max" : "avg"));
+                + Pooling.cost(s.spec(), false, s.input()).bytesMoved() + " op="
+                + (s.spec().op() == PoolOp.MAX ? "max" : "avg"));
     }
 
     @TearDown(Level.Trial)

@@ -49,10 +49,16 @@ public class PrecisionBench {
     public void setUp() {
         StandardShapes.Shape s = StandardShapes.byName(shape);
         PoolSpec spec = switch (shape) {
-            case "S4-inception-avg" -> PoolSpec.avg(3, 3).stride(1, 1).padding(1, 1).divisor(AvgDivisor.EXCLUDE_PADDING)
-                    .precision(precision).build();
+            case "S4-inception-avg" ->
+                PoolSpec.avg(3, 3)
+                        .stride(1, 1)
+                        .padding(1, 1)
+                        .divisor(AvgDivisor.EXCLUDE_PADDING)
+                        .precision(precision)
+                        .build();
             case "S5-resnet-head" -> PoolSpec.globalAvg(2).precision(precision).build();
-            default -> throw new IllegalArgumentException("shape = " + shape + ": not an average of the standard shapes");
+            default ->
+                throw new IllegalArgumentException("shape = " + shape + ": not an average of the standard shapes");
         };
         pool = Pooling.prepare(spec, layout, s.input(), Backend.NATIVE, null);
         arena = Arena.ofShared();

@@ -73,10 +73,26 @@ public class RoiBench {
     static RoiSpec spec(String op) {
         return switch (op) {
             case "pool" -> RoiSpec.pool(OUT, OUT).spatialScale(SCALE).build();
-            case "align_avg" -> RoiSpec.align(OUT, OUT).spatialScale(SCALE).samplingRatio(2).aligned(true).build();
-            case "align_max" -> RoiSpec.align(OUT, OUT).spatialScale(SCALE).samplingRatio(2).aligned(true).mode(RoiOp.ALIGN_MAX).build();
-            case "align_max_onnxruntime" -> RoiSpec.align(OUT, OUT).spatialScale(SCALE).samplingRatio(2).aligned(true)
-                    .mode(RoiOp.ALIGN_MAX_ONNX_RUNTIME).build();
+            case "align_avg" ->
+                RoiSpec.align(OUT, OUT)
+                        .spatialScale(SCALE)
+                        .samplingRatio(2)
+                        .aligned(true)
+                        .build();
+            case "align_max" ->
+                RoiSpec.align(OUT, OUT)
+                        .spatialScale(SCALE)
+                        .samplingRatio(2)
+                        .aligned(true)
+                        .mode(RoiOp.ALIGN_MAX)
+                        .build();
+            case "align_max_onnxruntime" ->
+                RoiSpec.align(OUT, OUT)
+                        .spatialScale(SCALE)
+                        .samplingRatio(2)
+                        .aligned(true)
+                        .mode(RoiOp.ALIGN_MAX_ONNX_RUNTIME)
+                        .build();
             default -> throw new IllegalArgumentException("op = " + op);
         };
     }
@@ -84,14 +100,16 @@ public class RoiBench {
     @Setup(Level.Trial)
     public void setUp() {
         RoiSpec spec = spec(op);
-        roi = Pooling.prepareRoi(spec, layout, FEATURES, BOXES, backend.equals("native") ? Backend.NATIVE : Backend.JAVA, null);
+        roi = Pooling.prepareRoi(
+                spec, layout, FEATURES, BOXES, backend.equals("native") ? Backend.NATIVE : Backend.JAVA, null);
         arena = Arena.ofShared();
         input = StandardShapes.randomInput(arena, layout, FEATURES, 42);
         output = roi.allocateOutput(arena);
         float[] b = proposals(7);
         boxes = arena.allocate(ValueLayout.JAVA_FLOAT, b.length);
         MemorySegment.copy(b, 0, boxes, ValueLayout.JAVA_FLOAT, 0, b.length);
-        System.out.println("# poolkit roi " + op + " " + layout + " " + roi.implementation() + " boxes " + BoxFormat.WITH_INDEX);
+        System.out.println(
+                "# poolkit roi " + op + " " + layout + " " + roi.implementation() + " boxes " + BoxFormat.WITH_INDEX);
     }
 
     @TearDown(Level.Trial)

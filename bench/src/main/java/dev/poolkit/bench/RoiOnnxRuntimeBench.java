@@ -47,15 +47,21 @@ public class RoiOnnxRuntimeBench {
         options.setIntraOpNumThreads(1);
         session = env.createSession(model(mode), options);
         long[] f = RoiBench.FEATURES;
-        FloatBuffer features = ByteBuffer.allocateDirect((int) (f[0] * f[1] * f[2] * f[3] * 4)).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        FloatBuffer features = ByteBuffer.allocateDirect((int) (f[0] * f[1] * f[2] * f[3] * 4))
+                .order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
         SplittableRandom random = new SplittableRandom(42);
         while (features.hasRemaining()) features.put(random.nextInt(-1000, 1000) / 8f);
         features.rewind();
         float[] five = RoiBench.proposals(7);
-        FloatBuffer four = ByteBuffer.allocateDirect(RoiBench.BOXES * 16).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        FloatBuffer four = ByteBuffer.allocateDirect(RoiBench.BOXES * 16)
+                .order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
         for (int k = 0; k < RoiBench.BOXES; k++) four.put(five, k * 5 + 1, 4);
         four.rewind();
-        LongBuffer indices = ByteBuffer.allocateDirect(RoiBench.BOXES * 8).order(ByteOrder.nativeOrder()).asLongBuffer();
+        LongBuffer indices = ByteBuffer.allocateDirect(RoiBench.BOXES * 8)
+                .order(ByteOrder.nativeOrder())
+                .asLongBuffer();
         x = OnnxTensor.createTensor(env, features, f);
         rois = OnnxTensor.createTensor(env, four, new long[] {RoiBench.BOXES, 4});
         batch = OnnxTensor.createTensor(env, indices, new long[] {RoiBench.BOXES});
@@ -79,16 +85,42 @@ public class RoiOnnxRuntimeBench {
     /** A one-node RoiAlign model (opset 16, half_pixel, sampling ratio 2, scale 1/16, 7 x 7) as ONNX protobuf bytes. */
     static byte[] model(String mode) {
         long[] f = RoiBench.FEATURES;
-        OnnxProto node = new OnnxProto().string(1, "X").string(1, "rois").string(1, "batch_indices").string(2, "Y").string(3, "roi")
+        OnnxProto node = new OnnxProto()
+                .string(1, "X")
+                .string(1, "rois")
+                .string(1, "batch_indices")
+                .string(2, "Y")
+                .string(3, "roi")
                 .string(4, "RoiAlign")
                 .message(5, OnnxProto.intAttribute("output_height", RoiBench.OUT))
                 .message(5, OnnxProto.intAttribute("output_width", RoiBench.OUT))
                 .message(5, OnnxProto.intAttribute("sampling_ratio", 2))
-                .message(5, new OnnxProto().string(1, "spatial_scale").fixed32(2, Float.floatToRawIntBits((float) RoiBench.SCALE)).varint(20, 1).bytes())
-                .message(5, new OnnxProto().string(1, "mode").string(4, mode).varint(20, 3).bytes())
-                .message(5, new OnnxProto().string(1, "coordinate_transformation_mode").string(4, "half_pixel").varint(20, 3).bytes());
-        OnnxProto graph = new OnnxProto().message(1, node.bytes()).string(2, "roi")
-                .message(11, OnnxProto.valueInfo("X", 1, f)).message(11, OnnxProto.valueInfo("rois", 1, RoiBench.BOXES, 4))
+                .message(
+                        5,
+                        new OnnxProto()
+                                .string(1, "spatial_scale")
+                                .fixed32(2, Float.floatToRawIntBits((float) RoiBench.SCALE))
+                                .varint(20, 1)
+                                .bytes())
+                .message(
+                        5,
+                        new OnnxProto()
+                                .string(1, "mode")
+                                .string(4, mode)
+                                .varint(20, 3)
+                                .bytes())
+                .message(
+                        5,
+                        new OnnxProto()
+                                .string(1, "coordinate_transformation_mode")
+                                .string(4, "half_pixel")
+                                .varint(20, 3)
+                                .bytes());
+        OnnxProto graph = new OnnxProto()
+                .message(1, node.bytes())
+                .string(2, "roi")
+                .message(11, OnnxProto.valueInfo("X", 1, f))
+                .message(11, OnnxProto.valueInfo("rois", 1, RoiBench.BOXES, 4))
                 .message(11, OnnxProto.valueInfo("batch_indices", 7, RoiBench.BOXES))
                 .message(12, OnnxProto.valueInfo("Y", 1, RoiBench.BOXES, f[1], RoiBench.OUT, RoiBench.OUT));
         return OnnxProto.model(graph.bytes(), 16);

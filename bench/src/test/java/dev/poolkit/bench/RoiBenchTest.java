@@ -28,17 +28,28 @@ class RoiBenchTest {
                 poolkit.run();
                 Field output = RoiBench.class.getDeclaredField("output");
                 output.setAccessible(true);
-                float[] ours = ((dev.poolkit.Tensor) output.get(poolkit)).segment().toArray(ValueLayout.JAVA_FLOAT);
+                float[] ours =
+                        ((dev.poolkit.Tensor) output.get(poolkit)).segment().toArray(ValueLayout.JAVA_FLOAT);
                 Field session = RoiOnnxRuntimeBench.class.getDeclaredField("session");
                 session.setAccessible(true);
-                Field[] inputs = {RoiOnnxRuntimeBench.class.getDeclaredField("x"), RoiOnnxRuntimeBench.class.getDeclaredField("rois"),
-                                  RoiOnnxRuntimeBench.class.getDeclaredField("batch")};
+                Field[] inputs = {
+                    RoiOnnxRuntimeBench.class.getDeclaredField("x"),
+                    RoiOnnxRuntimeBench.class.getDeclaredField("rois"),
+                    RoiOnnxRuntimeBench.class.getDeclaredField("batch")
+                };
                 for (Field f : inputs) f.setAccessible(true);
-                try (OrtSession.Result r = ((OrtSession) session.get(peer)).run(Map.of("X", (OnnxTensor) inputs[0].get(peer),
-                        "rois", (OnnxTensor) inputs[1].get(peer), "batch_indices", (OnnxTensor) inputs[2].get(peer)))) {
+                try (OrtSession.Result r = ((OrtSession) session.get(peer))
+                        .run(Map.of(
+                                "X",
+                                (OnnxTensor) inputs[0].get(peer),
+                                "rois",
+                                (OnnxTensor) inputs[1].get(peer),
+                                "batch_indices",
+                                (OnnxTensor) inputs[2].get(peer)))) {
                     FloatBuffer theirs = ((OnnxTensor) r.get(0)).getFloatBuffer();
                     assertEquals(ours.length, theirs.remaining());
-                    for (int i = 0; i < ours.length; i++) assertEquals(theirs.get(i), ours[i], 1e-5f * (1 + Math.abs(ours[i])), mode + " at " + i);
+                    for (int i = 0; i < ours.length; i++)
+                        assertEquals(theirs.get(i), ours[i], 1e-5f * (1 + Math.abs(ours[i])), mode + " at " + i);
                 }
             } finally {
                 poolkit.tearDown();

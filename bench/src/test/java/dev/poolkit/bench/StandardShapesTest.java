@@ -16,7 +16,8 @@ class StandardShapesTest {
     void matchSharedShapes() throws Exception {
         Path file = Path.of(System.getProperty("poolkit.shapes", "../../shared/bench/shapes.json"));
         assumeTrue(Files.exists(file), "shapes.json not found at " + file);
-        Matcher m = Pattern.compile("\\{\"name\":\\s*\"([^\"]+)\",\\s*\"op\":\\s*\"([^\"]+)\",\\s*\"input\":\\s*\\[([^]]*)\\]([^}]*)\\}")
+        Matcher m = Pattern.compile(
+                        "\\{\"name\":\\s*\"([^\"]+)\",\\s*\"op\":\\s*\"([^\"]+)\",\\s*\"input\":\\s*\\[([^]]*)\\]([^}]*)\\}")
                 .matcher(Files.readString(file));
         int count = 0;
         while (m.find()) {
@@ -24,7 +25,9 @@ class StandardShapesTest {
             StandardShapes.Shape s = StandardShapes.byName(m.group(1));
             assertEquals(m.group(2), s.op(), s.name());
             assertArrayEquals(longs(m.group(3)), s.input(), s.name());
-            Matcher k = Pattern.compile("\"kernel\":\\s*\\[([^]]*)\\].*\"stride\":\\s*\\[([^]]*)\\].*\"padding\":\\s*\\[([^]]*)\\]").matcher(m.group(4));
+            Matcher k = Pattern.compile(
+                            "\"kernel\":\\s*\\[([^]]*)\\].*\"stride\":\\s*\\[([^]]*)\\].*\"padding\":\\s*\\[([^]]*)\\]")
+                    .matcher(m.group(4));
             if (k.find()) {
                 assertArrayEquals(longs(k.group(1)), s.spec().kernel(), s.name());
                 assertArrayEquals(longs(k.group(2)), s.spec().stride(), s.name());
@@ -35,6 +38,10 @@ class StandardShapesTest {
     }
 
     private static long[] longs(String csv) {
-        return Pattern.compile(",").splitAsStream(csv).map(String::trim).mapToLong(Long::parseLong).toArray();
+        return Pattern.compile(",")
+                .splitAsStream(csv)
+                .map(String::trim)
+                .mapToLong(Long::parseLong)
+                .toArray();
     }
 }

@@ -12,16 +12,19 @@ public final class Comparison {
      * Null when equal, else a description of the first differing output element. {@code out} and {@code idx} are
      * laid out with the geometry's output strides, {@code refOut} and {@code refIdx} densely.
      */
-    public static String firstDifference(Geometry g, MemorySegment out, MemorySegment idx, MemorySegment refOut, MemorySegment refIdx) {
+    public static String firstDifference(
+            Geometry g, MemorySegment out, MemorySegment idx, MemorySegment refOut, MemorySegment refIdx) {
         for (long i = 0; i < g.outputCount; i++) {
             long at = g.outputOffset(i);
-            float a = out.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, at), b = refOut.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
+            float a = out.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, at),
+                    b = refOut.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
             boolean same = Float.isNaN(a) ? Float.isNaN(b) : Float.floatToRawIntBits(a) == Float.floatToRawIntBits(b);
             if (!same && !withinLpTolerance(g, a, b)) {
                 return "output" + g.describeOutputElement(i) + " (offset " + at + "): " + a + " vs " + b;
             }
             if (idx != null && refIdx != null) {
-                long x = idx.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, at), y = refIdx.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i);
+                long x = idx.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, at),
+                        y = refIdx.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i);
                 if (x != y) {
                     return "indices" + g.describeOutputElement(i) + " (offset " + at + "): " + x + " vs " + y;
                 }
@@ -37,15 +40,19 @@ public final class Comparison {
      * of |x| is at least (1 - gamma) S/d. Elements outside the bound's conditions (a non-finite tap, a sum of |x| above
      * {@code Float.MAX_VALUE}/2) are compared only for NaN from a NaN tap, which both must give.
      */
-    public static String firstRelaxedDifference(Geometry g, MemorySegment out, MemorySegment refOut, MemorySegment refAbs) {
+    public static String firstRelaxedDifference(
+            Geometry g, MemorySegment out, MemorySegment refOut, MemorySegment refAbs) {
         double taps = (double) g.kernel[0] * g.kernel[1] * g.kernel[2]; // at least a window's taps inside the input
         double largestDivisor = Math.max(taps, g.divisorOverride);
         double u = 0x1p-24, gamma = (taps + 2) * u / (1 - (taps + 2) * u);
         for (long i = 0; i < g.outputCount; i++) {
             long at = g.outputOffset(i);
-            float a = out.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, at), b = refOut.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
+            float a = out.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, at),
+                    b = refOut.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
             float abs = refAbs.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
-            boolean comparable = (taps + 2) * u < 1 && Float.isFinite(abs) && largestDivisor * abs / (1 - gamma) <= Float.MAX_VALUE / 2.0;
+            boolean comparable = (taps + 2) * u < 1
+                    && Float.isFinite(abs)
+                    && largestDivisor * abs / (1 - gamma) <= Float.MAX_VALUE / 2.0;
             boolean same;
             if (comparable) {
                 double sumOverDivisor = abs / (1 - gamma);
@@ -54,8 +61,8 @@ public final class Comparison {
                 same = !Float.isNaN(abs) || Float.isNaN(a) && Float.isNaN(b); // a NaN tap makes the average of |x| NaN
             }
             if (!same) {
-                return "output" + g.describeOutputElement(i) + " (offset " + at + "): " + a + " vs " + b + " (relaxed, |x| averages "
-                        + abs + ")";
+                return "output" + g.describeOutputElement(i) + " (offset " + at + "): " + a + " vs " + b
+                        + " (relaxed, |x| averages " + abs + ")";
             }
         }
         return null;
@@ -88,7 +95,8 @@ public final class Comparison {
         for (long i = 0; i < count; i++) {
             long offset = 0;
             for (int k = 0; k < rank; k++) offset += coordinate[k] * strides[k];
-            to.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, from.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, offset));
+            to.setAtIndex(
+                    ValueLayout.JAVA_FLOAT_UNALIGNED, i, from.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, offset));
             for (int k = rank - 1; k >= 0; k--) { // odometer in dense order
                 int axis = order[k];
                 if (++coordinate[axis] < shape[axis]) break;

@@ -20,10 +20,13 @@ public final class CriticalCalls {
     public static final long MAX_BYTES = 1L << 20;
 
     /** The passes of the ranged native gradients, in the order a whole call runs them (PK_PASS_* in poolkit.h). */
-    static final int[] GRADIENT_PASSES = {PoolkitFFI.PK_PASS_CHECK(), PoolkitFFI.PK_PASS_ZERO(), PoolkitFFI.PK_PASS_SCATTER()};
+    static final int[] GRADIENT_PASSES = {
+        PoolkitFFI.PK_PASS_CHECK(), PoolkitFFI.PK_PASS_ZERO(), PoolkitFFI.PK_PASS_SCATTER()
+    };
     /** The passes of ranged unpooling, in the order a whole call runs them. */
-    static final int[] UNPOOL_PASSES = {PoolkitFFI.PK_PASS_CHECK(), PoolkitFFI.PK_PASS_ZERO(), PoolkitFFI.PK_PASS_SCATTER(),
-            PoolkitFFI.PK_PASS_VERIFY()};
+    static final int[] UNPOOL_PASSES = {
+        PoolkitFFI.PK_PASS_CHECK(), PoolkitFFI.PK_PASS_ZERO(), PoolkitFFI.PK_PASS_SCATTER(), PoolkitFFI.PK_PASS_VERIFY()
+    };
 
     /** Critical calls made over parts of a long call on heap memory: counted, so that tests see the split happen. */
     private static final AtomicLong PIECES = new AtomicLong();
@@ -61,7 +64,8 @@ public final class CriticalCalls {
         return a.isNative() && b.isNative() && c.isNative() && d.isNative();
     }
 
-    public static boolean allNative(MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment d, MemorySegment e) {
+    public static boolean allNative(
+            MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment d, MemorySegment e) {
         return a.isNative() && b.isNative() && c.isNative() && d.isNative() && e.isNative();
     }
 

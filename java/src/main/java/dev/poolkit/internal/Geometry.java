@@ -36,21 +36,30 @@ public final class Geometry {
     public final IndexFormat indexFormat;
     /** Fractional windows: (n, c, rank) samples in PyTorch's order; null otherwise. */
     public final float[] samples;
+
     public final Layout layout;
     public final int rank;
     public final AvgDivisor divisor;
     public final long divisorOverride;
     /** The spec's ceil mode, with which the sliding output sizes were resolved; false for the other window rules. */
     public final boolean ceilMode;
+
     public final NanPolicy nanPolicy;
     /** Averages only: EXACT for every other op. */
     public final Precision precision;
     /** GeM: the clamp, and one p per channel (null: the scalar {@link #p}). */
     public final double eps;
+
     public final float[] channelP;
     /** Methods: where the varying parameter comes from, as the native PK_PARAMS_* codes. */
-    public static final int PARAMS_SCALAR = 0, PARAMS_PER_CHANNEL = 1, PARAMS_OUTPUT_MAP = 2, PARAMS_UNIFORMS = 3,
-            PARAMS_INPUT_MAP = 4, PARAMS_CHANNEL_BROADCAST = 5, PARAMS_PICKS = 6;
+    public static final int PARAMS_SCALAR = 0,
+            PARAMS_PER_CHANNEL = 1,
+            PARAMS_OUTPUT_MAP = 2,
+            PARAMS_UNIFORMS = 3,
+            PARAMS_INPUT_MAP = 4,
+            PARAMS_CHANNEL_BROADCAST = 5,
+            PARAMS_PICKS = 6;
+
     public final int paramsMode;
     /** Parameters fixed by the spec (GeM's p or mixed λ per channel, uniforms drawn from a seed), or null. */
     public final float[] fixedParams;
@@ -58,16 +67,23 @@ public final class Geometry {
     public final boolean runParams;
     /** Mixed pooling: one λ, and q for drawn λ. */
     public final double lambda, probability;
+
     public final long batch, channels;
     /** Per normalized axis d, h, w. */
-    public final long[] in = new long[3], out = new long[3], kernel = new long[3], stride = new long[3],
-            dilation = new long[3], padBegin = new long[3], padEnd = new long[3];
+    public final long[] in = new long[3],
+            out = new long[3],
+            kernel = new long[3],
+            stride = new long[3],
+            dilation = new long[3],
+            padBegin = new long[3],
+            padEnd = new long[3];
     /** Element strides of n, c, d, h, w. */
     public final long[] inStride = new long[5], outStride = new long[5];
     /** Elements a buffer must hold (largest offset + 1); the element counts for dense tensors. */
     public final long inExtent, outExtent;
     /** Both tensors dense in the layout. */
     public final boolean dense;
+
     public final long[] inputShape, outputShape;
     public final long inputCount, outputCount;
     /** Rows a run can be split into: per (n, c, d, h) for channels first, per (n, d, h) for channels last. */
@@ -95,15 +111,15 @@ public final class Geometry {
         this.channelP = spec.pPerChannel().orElse(null);
         this.inputShape = inputShape.clone();
         if (inputShape.length != rank + 2) {
-            throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + " has " + (inputShape.length - 2)
-                    + " spatial dimensions but the spec has " + rank);
+            throw new IllegalArgumentException("input shape " + Arrays.toString(inputShape) + " has "
+                    + (inputShape.length - 2) + " spatial dimensions but the spec has " + rank);
         }
         this.inputCount = countAllowingEmpty("input shape", inputShape);
         this.batch = inputShape[0];
         this.channels = inputShape[1];
         if (channelP != null && channelP.length != channels) {
-            throw new IllegalArgumentException("pPerChannel has " + channelP.length + " values: the input " + Arrays.toString(inputShape)
-                    + " has " + channels + " channels");
+            throw new IllegalArgumentException("pPerChannel has " + channelP.length + " values: the input "
+                    + Arrays.toString(inputShape) + " has " + channels + " channels");
         }
         this.outputShape = new long[rank + 2];
         outputShape[0] = batch;
@@ -118,11 +134,15 @@ public final class Geometry {
             stride[a] = dilation[a] = 1;
             switch (windowRule) {
                 case SLIDING -> slidingAxis(spec, a, i);
-                case GLOBAL -> { kernel[a] = in[a]; out[a] = 1; }
+                case GLOBAL -> {
+                    kernel[a] = in[a];
+                    out[a] = 1;
+                }
                 case ADAPTIVE -> {
                     long requested = spec.outputSize().orElseThrow()[i];
                     out[a] = requested == PoolSpec.KEEP ? in[a] : requested;
-                    kernel[a] = in[a] % out[a] == 0 ? in[a] / out[a] : Math.min(in[a], in[a] / out[a] + 2); // longest bin
+                    kernel[a] =
+                            in[a] % out[a] == 0 ? in[a] / out[a] : Math.min(in[a], in[a] / out[a] + 2); // longest bin
                 }
                 case FRACTIONAL -> fractionalAxis(spec, a, i);
             }
@@ -139,21 +159,39 @@ public final class Geometry {
         this.runParams = spec.takesRunParams();
         float[] channelLambda = spec.lambdaPerChannel().orElse(null);
         if (channelLambda != null && channelLambda.length != channels) {
-            throw new IllegalArgumentException("lambdaPerChannel has " + channelLambda.length + " values: the input " + Arrays.toString(inputShape)
-                    + " has " + channels + " channels");
+            throw new IllegalArgumentException("lambdaPerChannel has " + channelLambda.length + " values: the input "
+                    + Arrays.toString(inputShape) + " has " + channels + " channels");
         }
-        boolean uniforms = op == PoolOp.MIXED && spec.lambdaDrawn().isPresent() || op == PoolOp.STOCHASTIC && spec.training();
+        boolean uniforms =
+                op == PoolOp.MIXED && spec.lambdaDrawn().isPresent() || op == PoolOp.STOCHASTIC && spec.training();
         boolean s3Training = op == PoolOp.S3POOL && spec.training();
-        this.paramsMode = s3Training ? PARAMS_PICKS : channelP != null || channelLambda != null ? PARAMS_PER_CHANNEL
-                : uniforms ? PARAMS_UNIFORMS
-                : op == PoolOp.MIXED && spec.lambdaPerOutput() ? PARAMS_OUTPUT_MAP
-                : op == PoolOp.LIP ? (spec.logitsBroadcast() ? PARAMS_CHANNEL_BROADCAST : PARAMS_INPUT_MAP)
-                : PARAMS_SCALAR;
-        this.fixedParams = s3Training ? s3Picks(spec) : channelP != null ? channelP : channelLambda != null ? channelLambda
-                : uniforms && spec.seed().isPresent() ? drawUniforms(spec.seed().get()) : null;
+        this.paramsMode = s3Training
+                ? PARAMS_PICKS
+                : channelP != null || channelLambda != null
+                        ? PARAMS_PER_CHANNEL
+                        : uniforms
+                                ? PARAMS_UNIFORMS
+                                : op == PoolOp.MIXED && spec.lambdaPerOutput()
+                                        ? PARAMS_OUTPUT_MAP
+                                        : op == PoolOp.LIP
+                                                ? (spec.logitsBroadcast() ? PARAMS_CHANNEL_BROADCAST : PARAMS_INPUT_MAP)
+                                                : PARAMS_SCALAR;
+        this.fixedParams = s3Training
+                ? s3Picks(spec)
+                : channelP != null
+                        ? channelP
+                        : channelLambda != null
+                                ? channelLambda
+                                : uniforms && spec.seed().isPresent()
+                                        ? drawUniforms(spec.seed().get())
+                                        : null;
         this.rows = batch * out[0] * out[1] * (layout == Layout.NCHW ? channels : 1);
-        this.wideAverage = op == PoolOp.AVG && BigInteger.valueOf(kernel[0]).multiply(BigInteger.valueOf(kernel[1]))
-                .multiply(BigInteger.valueOf(kernel[2])).compareTo(BigInteger.valueOf(AVG_WIDE_TAPS)) > 0;
+        this.wideAverage = op == PoolOp.AVG
+                && BigInteger.valueOf(kernel[0])
+                                .multiply(BigInteger.valueOf(kernel[1]))
+                                .multiply(BigInteger.valueOf(kernel[2]))
+                                .compareTo(BigInteger.valueOf(AVG_WIDE_TAPS))
+                        > 0;
     }
 
     private void slidingAxis(PoolSpec spec, int a, int i) {
@@ -195,14 +233,17 @@ public final class Geometry {
 
     private void fractionalAxis(PoolSpec spec, int a, int i) {
         long k = spec.kernel()[i];
-        long o = spec.outputSize().isPresent() ? spec.outputSize().get()[i] : (long) (in[a] * spec.outputRatio().get()[i]);
+        long o = spec.outputSize().isPresent()
+                ? spec.outputSize().get()[i]
+                : (long) (in[a] * spec.outputRatio().get()[i]);
         if (k > in[a]) {
-            throw new IllegalArgumentException("kernel[" + i + "] = " + k + " is larger than the input along spatial axis " + i
-                    + " (" + in[a] + ")");
+            throw new IllegalArgumentException("kernel[" + i + "] = " + k
+                    + " is larger than the input along spatial axis " + i + " (" + in[a] + ")");
         }
         if (o < 1 || o + k - 1 > in[a]) {
             throw new IllegalArgumentException("fractional output size " + o + " along spatial axis " + i
-                    + ": needs 1 <= output and output + kernel - 1 <= input (" + o + " + " + k + " - 1 > " + in[a] + ")");
+                    + ": needs 1 <= output and output + kernel - 1 <= input (" + o + " + " + k + " - 1 > " + in[a]
+                    + ")");
         }
         out[a] = o;
         kernel[a] = k;
@@ -213,12 +254,13 @@ public final class Geometry {
         if (spec.samples().isPresent()) {
             float[] given = spec.samples().get();
             if (given.length != count) {
-                throw new IllegalArgumentException("samples has " + given.length + " values: the input " + Arrays.toString(inputShape)
-                        + " needs N*C*rank = " + count);
+                throw new IllegalArgumentException("samples has " + given.length + " values: the input "
+                        + Arrays.toString(inputShape) + " needs N*C*rank = " + count);
             }
             return given;
         }
-        if (count > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("N*C*rank = " + count + " samples exceed an array");
+        if (count > Integer.MAX_VALUE - 8)
+            throw new IllegalArgumentException("N*C*rank = " + count + " samples exceed an array");
         SplittableRandom random = new SplittableRandom(spec.seed().orElseThrow());
         float[] drawn = new float[(int) count];
         for (int j = 0; j < drawn.length; j++) drawn[j] = (random.nextInt(1 << 24)) * 0x1.0p-24f; // uniform in [0, 1)
@@ -231,7 +273,8 @@ public final class Geometry {
      * same draw for the same element.
      */
     private float[] drawUniforms(long seed) {
-        if (outExtent > Integer.MAX_VALUE - 8) throw new IllegalArgumentException(outExtent + " uniforms exceed an array");
+        if (outExtent > Integer.MAX_VALUE - 8)
+            throw new IllegalArgumentException(outExtent + " uniforms exceed an array");
         SplittableRandom random = new SplittableRandom(seed);
         float[] drawn = new float[(int) outExtent];
         long[] coordinate = new long[rank + 2]; // n, c, spatial..., counted in logical order
@@ -258,10 +301,11 @@ public final class Geometry {
         float[] picks = new float[(int) count];
         long[] given = spec.picks().orElse(null);
         if (given != null && given.length != count) {
-            throw new IllegalArgumentException("picks has " + given.length + " values: the input " + Arrays.toString(inputShape)
-                    + " needs N * (sum of output sizes) = " + count);
+            throw new IllegalArgumentException("picks has " + given.length + " values: the input "
+                    + Arrays.toString(inputShape) + " needs N * (sum of output sizes) = " + count);
         }
-        SplittableRandom random = given == null ? new SplittableRandom(spec.seed().orElseThrow()) : null;
+        SplittableRandom random =
+                given == null ? new SplittableRandom(spec.seed().orElseThrow()) : null;
         long[] grid = spec.grid();
         int at = 0;
         for (long n = 0; n < batch; n++) {
@@ -281,9 +325,11 @@ public final class Geometry {
                         for (long k = 0; k < needed; k++, at++) {
                             long v = given[at];
                             if (v < begin || v >= begin + m || (at > axisStart && v <= given[at - 1])) {
-                                throw new IllegalArgumentException("picks[" + at + "] = " + v + ": image " + n + ", spatial axis "
-                                        + (a - (3 - rank)) + " needs " + needed + " increasing positions in [" + begin + ", " + (begin + m)
-                                        + ") (grid " + g + ", s = " + s + ")");
+                                throw new IllegalArgumentException(
+                                        "picks[" + at + "] = " + v + ": image " + n + ", spatial axis "
+                                                + (a - (3 - rank)) + " needs " + needed + " increasing positions in ["
+                                                + begin + ", " + (begin + m)
+                                                + ") (grid " + g + ", s = " + s + ")");
                             }
                             picks[at] = v;
                         }
@@ -310,7 +356,8 @@ public final class Geometry {
     }
 
     /** Validates a prepared problem over strided views ({@code null} strides: dense); strides are N, C, spatial. */
-    public static Geometry of(PoolSpec spec, Layout layout, long[] inputShape, long[] inputStrides, long[] outputStrides) {
+    public static Geometry of(
+            PoolSpec spec, Layout layout, long[] inputShape, long[] inputStrides, long[] outputStrides) {
         return new Geometry(spec, layout, inputShape, inputStrides, outputStrides);
     }
 
@@ -319,14 +366,21 @@ public final class Geometry {
      * minus one in ceil mode when the last window would start inside the end padding. Below 1 when the window
      * does not fit.
      */
-    public static long outputSize(long in, long kernel, long stride, long dilation, long padBegin, long padEnd, boolean ceil) {
+    public static long outputSize(
+            long in, long kernel, long stride, long dilation, long padBegin, long padEnd, boolean ceil) {
         // pk_pool_output_size's rule exactly: -1 for invalid arguments, 0 when the effective kernel passes the limit
         if (in < 1 || kernel < 1 || stride < 1 || dilation < 1 || padBegin < 0 || padEnd < 0) return -1;
-        if (in > MAX_EXTENT || kernel > MAX_EXTENT || stride > MAX_EXTENT || dilation > MAX_EXTENT || padBegin > MAX_EXTENT
+        if (in > MAX_EXTENT
+                || kernel > MAX_EXTENT
+                || stride > MAX_EXTENT
+                || dilation > MAX_EXTENT
+                || padBegin > MAX_EXTENT
                 || padEnd > MAX_EXTENT) {
             return -1;
         }
-        if (Math.multiplyHigh(dilation, kernel - 1) != 0 || dilation * (kernel - 1) < 0 || dilation * (kernel - 1) >= MAX_EXTENT) {
+        if (Math.multiplyHigh(dilation, kernel - 1) != 0
+                || dilation * (kernel - 1) < 0
+                || dilation * (kernel - 1) >= MAX_EXTENT) {
             return 0; // the product overflows 64 bits (as __builtin_mul_overflow sees it) or passes the limit
         }
         // rounded toward -infinity as PyTorch does: in ceil mode the added stride - 1 can accept a window
@@ -398,7 +452,8 @@ public final class Geometry {
      * returns the extent. Strides of size-1 axes are free, so a dense view described with other values for them
      * still counts as dense.
      */
-    private long resolveStrides(String name, long[] given, long[] shape, long[] spatial, long[] denseSt, long[] st, boolean output) {
+    private long resolveStrides(
+            String name, long[] given, long[] shape, long[] spatial, long[] denseSt, long[] st, boolean output) {
         if (given == null) {
             System.arraycopy(denseSt, 0, st, 0, 5);
             return countAllowingEmpty(name + " shape", shape);
@@ -414,21 +469,23 @@ public final class Geometry {
         long last = 0;
         for (int k = 0; k < 5; k++) {
             if (st[k] < 1 || st[k] > MAX_EXTENT) {
-                throw new IllegalArgumentException(name + " strides " + Arrays.toString(given) + ": every stride must be positive"
-                        + (st[k] > MAX_EXTENT ? " and at most 2^40" : ""));
+                throw new IllegalArgumentException(name + " strides " + Arrays.toString(given)
+                        + ": every stride must be positive" + (st[k] > MAX_EXTENT ? " and at most 2^40" : ""));
             }
             try {
                 last = Math.addExact(last, Math.multiplyExact(st[k], size[k] - 1));
             } catch (ArithmeticException e) {
-                throw new IllegalArgumentException(name + " strides " + Arrays.toString(given) + ": extent overflows a long");
+                throw new IllegalArgumentException(
+                        name + " strides " + Arrays.toString(given) + ": extent overflows a long");
             }
         }
         if (last > Long.MAX_VALUE / 8 - 1) {
-            throw new IllegalArgumentException(name + " strides " + Arrays.toString(given) + ": extent overflows a long");
+            throw new IllegalArgumentException(
+                    name + " strides " + Arrays.toString(given) + ": extent overflows a long");
         }
         if (output && !nonOverlapping(size, st)) {
-            throw new IllegalArgumentException(name + " strides " + Arrays.toString(given) + " for shape " + Arrays.toString(shape)
-                    + ": elements overlap, so one would overwrite another");
+            throw new IllegalArgumentException(name + " strides " + Arrays.toString(given) + " for shape "
+                    + Arrays.toString(shape) + ": elements overlap, so one would overwrite another");
         }
         boolean denseView = true;
         for (int k = 0; k < 5; k++) denseView &= size[k] == 1 || st[k] == denseSt[k];
@@ -443,7 +500,8 @@ public final class Geometry {
 
     /** Axes sorted by stride, each stride exceeds the extent of those below it (as the native check). */
     private static boolean nonOverlapping(long[] size, long[] st) {
-        Integer[] order = IntStream.range(0, size.length).filter(k -> size[k] > 1).boxed().toArray(Integer[]::new);
+        Integer[] order =
+                IntStream.range(0, size.length).filter(k -> size[k] > 1).boxed().toArray(Integer[]::new);
         Arrays.sort(order, (x, y) -> Long.compare(st[x], st[y]));
         long extent = 1;
         for (int k : order) {
@@ -476,7 +534,10 @@ public final class Geometry {
         BigInteger outs = BigInteger.valueOf(out[a]);
         return switch (windowRule) {
             case FRACTIONAL -> outs.multiply(BigInteger.valueOf(kernel[a]));
-            case ADAPTIVE -> BigInteger.valueOf(in[a]).add(outs).subtract(BigInteger.valueOf(in[a]).gcd(outs));
+            case ADAPTIVE ->
+                BigInteger.valueOf(in[a])
+                        .add(outs)
+                        .subtract(BigInteger.valueOf(in[a]).gcd(outs));
             default -> clampedCeilSum(in[a] + padBegin[a], a).subtract(clampedCeilSum(padBegin[a], a));
         };
     }
@@ -490,7 +551,11 @@ public final class Geometry {
         BigInteger sum = BigInteger.valueOf(k).multiply(BigInteger.valueOf(full));
         if (positive > full) { // ceil((x - o*s)/d) for o in [full, positive), counted from the last as i = positive-1-o
             long base = x - (positive - 1) * s + d - 1;
-            sum = sum.add(floorSum(BigInteger.valueOf(positive - full), BigInteger.valueOf(d), BigInteger.valueOf(s), BigInteger.valueOf(base)));
+            sum = sum.add(floorSum(
+                    BigInteger.valueOf(positive - full),
+                    BigInteger.valueOf(d),
+                    BigInteger.valueOf(s),
+                    BigInteger.valueOf(base)));
         }
         return sum;
     }
@@ -500,7 +565,8 @@ public final class Geometry {
         BigInteger sum = BigInteger.ZERO;
         while (true) {
             if (a.compareTo(m) >= 0) {
-                sum = sum.add(n.multiply(n.subtract(BigInteger.ONE)).shiftRight(1).multiply(a.divide(m)));
+                sum = sum.add(
+                        n.multiply(n.subtract(BigInteger.ONE)).shiftRight(1).multiply(a.divide(m)));
                 a = a.mod(m);
             }
             if (b.compareTo(m) >= 0) {
@@ -520,7 +586,8 @@ public final class Geometry {
     /** {@code a*b/c} rounded down or up, exact beyond 64-bit products. */
     private static long mulDiv(long a, long b, long c, boolean ceil) {
         if (Math.multiplyHigh(a, b) == 0 && a * b >= 0) return ceil ? Math.ceilDiv(a * b, c) : a * b / c;
-        BigInteger[] qr = BigInteger.valueOf(a).multiply(BigInteger.valueOf(b)).divideAndRemainder(BigInteger.valueOf(c));
+        BigInteger[] qr =
+                BigInteger.valueOf(a).multiply(BigInteger.valueOf(b)).divideAndRemainder(BigInteger.valueOf(c));
         return qr[0].longValueExact() + (ceil && qr[1].signum() != 0 ? 1 : 0);
     }
 
@@ -580,7 +647,8 @@ public final class Geometry {
     /** "[n=0, c=3, h=5, w=7]" for an output element, in the output's layout. */
     public String describeOutputElement(long offset) {
         long[] coordinate = outputCoordinates(offset);
-        String[] names = rank == 1 ? new String[] {"n", "c", "w"}
+        String[] names = rank == 1
+                ? new String[] {"n", "c", "w"}
                 : rank == 2 ? new String[] {"n", "c", "h", "w"} : new String[] {"n", "c", "d", "h", "w"};
         StringBuilder s = new StringBuilder("[");
         for (int i = 0; i < coordinate.length; i++) {

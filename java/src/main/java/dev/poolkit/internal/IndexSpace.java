@@ -45,9 +45,14 @@ public record IndexSpace(IndexFormat format, long batch, long channels, long[] s
                 long q = index % plane;
                 if (format == IndexFormat.FLAT_COLUMN_MAJOR) {
                     long d = 0, h = 0, w;
-                    if (rank == 3) { d = q % size[0]; h = q / size[0] % size[1]; w = q / size[0] / size[1]; }
-                    else if (rank == 2) { h = q % size[1]; w = q / size[1]; }
-                    else w = q;
+                    if (rank == 3) {
+                        d = q % size[0];
+                        h = q / size[0] % size[1];
+                        w = q / size[0] / size[1];
+                    } else if (rank == 2) {
+                        h = q % size[1];
+                        w = q / size[1];
+                    } else w = q;
                     q = (d * size[1] + h) * size[2] + w;
                 }
                 return new long[] {index / plane / channels, index / plane % channels, q};
@@ -56,7 +61,9 @@ public record IndexSpace(IndexFormat format, long batch, long channels, long[] s
                 return index / channels < plane ? new long[] {n, index % channels, index / channels} : null;
             }
             default -> {
-                return index / channels / plane < batch ? new long[] {index / channels / plane, index % channels, index / channels % plane} : null;
+                return index / channels / plane < batch
+                        ? new long[] {index / channels / plane, index % channels, index / channels % plane}
+                        : null;
             }
         }
     }

@@ -56,9 +56,11 @@ final class JavaDensePath {
      * folds all its taps in one pass. Null when they do not fit.
      */
     private final int[] windowTaps;
+
     private final int windowRows;
     /** Elements per pixel: the channel count channels last, 1 channels first. */
     private final int width;
+
     private final int inW, outW, stride, dilation, taps, padBegin, paddedLength;
     /** Channels first: elements of an input and of an output plane, and output lines per plane. */
     private final int inPlane, outPlane, linesPerPlane;
@@ -70,10 +72,12 @@ final class JavaDensePath {
      * when planes are too large, or strides would waste too many positions.
      */
     private final int[] tapOffset, outputAt;
+
     private final int paddedPlane, planesPerBlock;
     private final boolean rawPlanes;
     /** Averages: each output's divisor (channels first) or each (od, oh, ow)'s (channels last), and whether one is 0. */
     private final float[] divisors;
+
     private final boolean zeroDivisor;
     private final long[] paddedSize;
     private final ThreadLocal<Scratch> scratch;
@@ -108,7 +112,8 @@ final class JavaDensePath {
         long padded = paddedLength(g); // each size here is at most 2^42: bounded before any product
         if (padded > MAX_BUFFER || width > MAX_BUFFER || padded * width > MAX_BUFFER) return false;
         // the divisors of averages are tabulated per output of a plane; channels first, planes are copied whole
-        boolean smallOut = g.out[0] * g.out[1] * g.out[2] <= MAX_BUFFER, smallIn = g.in[0] * g.in[1] * g.in[2] <= MAX_BUFFER;
+        boolean smallOut = g.out[0] * g.out[1] * g.out[2] <= MAX_BUFFER,
+                smallIn = g.in[0] * g.in[1] * g.in[2] <= MAX_BUFFER;
         return g.layout == Layout.NHWC ? smallOut || g.op != PoolOp.AVG : smallOut && smallIn;
     }
 
@@ -143,7 +148,10 @@ final class JavaDensePath {
         this.rowTaps = new int[(int) g.kernel[2]];
         for (int jw = 0; jw < rowTaps.length; jw++) rowTaps[jw] = (int) (jw * g.dilation[2] * width);
         long rows = g.kernel[0] * g.kernel[1]; // each at most 2^40: bounded before the product below
-        if (!channelsFirst && g.kernel[0] <= 1024 && g.kernel[1] <= 1024 && rows * taps <= 1024
+        if (!channelsFirst
+                && g.kernel[0] <= 1024
+                && g.kernel[1] <= 1024
+                && rows * taps <= 1024
                 && rows * paddedLength * width <= MAX_BUFFER) {
             this.windowRows = (int) rows;
             this.windowTaps = new int[(int) rows * taps];
@@ -160,26 +168,33 @@ final class JavaDensePath {
         this.linesPerPlane = (int) Math.min(g.out[0] * g.out[1], MAX_BUFFER);
         boolean whole = true; // every window is its whole plane, its taps in memory order
         for (int a = 0; a < 3; a++) {
-            whole &= g.out[a] == 1 && origin[a][0] == 0 && first[a][0] == 0 && last[a][0] == g.in[a] && g.dilation[a] == 1;
+            whole &= g.out[a] == 1
+                    && origin[a][0] == 0
+                    && first[a][0] == 0
+                    && last[a][0] == g.in[a]
+                    && g.dilation[a] == 1;
         }
         this.global = channelsFirst && whole;
         long[] size = new long[3];
         long padded = 1, volume = g.kernel[0] * g.kernel[1] * g.kernel[2];
         boolean raw = true;
         for (int a = 0; a < 3; a++) {
-            size[a] = Math.max(g.padBegin[a] + g.in[a], (g.out[a] - 1) * g.stride[a] + (g.kernel[a] - 1) * g.dilation[a] + 1);
+            size[a] = Math.max(
+                    g.padBegin[a] + g.in[a], (g.out[a] - 1) * g.stride[a] + (g.kernel[a] - 1) * g.dilation[a] + 1);
             padded = Math.min(padded * Math.min(size[a], MAX_BUFFER + 1), MAX_BUFFER + 1); // saturated: never overflows
             raw &= g.padBegin[a] == 0 && size[a] == g.in[a];
         }
         // every position of the padded planes is computed: worth it while positions are few per output
-        boolean images = channelsFirst && !global && padded <= BLOCK && padded <= 16 * (long) outPlane && volume <= 1024;
+        boolean images =
+                channelsFirst && !global && padded <= BLOCK && padded <= 16 * (long) outPlane && volume <= 1024;
         if (images) {
             this.tapOffset = new int[(int) volume];
             int t = 0;
             for (int jd = 0; jd < g.kernel[0]; jd++) {
                 for (int jh = 0; jh < g.kernel[1]; jh++) {
                     for (int jw = 0; jw < g.kernel[2]; jw++) {
-                        tapOffset[t++] = (int) (((jd * g.dilation[0]) * size[1] + jh * g.dilation[1]) * size[2] + jw * g.dilation[2]);
+                        tapOffset[t++] = (int)
+                                (((jd * g.dilation[0]) * size[1] + jh * g.dilation[1]) * size[2] + jw * g.dilation[2]);
                     }
                 }
             }
@@ -187,7 +202,8 @@ final class JavaDensePath {
             for (int od = 0, i = 0; od < g.out[0]; od++) {
                 for (int oh = 0; oh < g.out[1]; oh++) {
                     for (int ow = 0; ow < outW; ow++, i++) {
-                        outputAt[i] = (int) (((od * g.stride[0]) * size[1] + oh * g.stride[1]) * size[2] + ow * g.stride[2]);
+                        outputAt[i] =
+                                (int) (((od * g.stride[0]) * size[1] + oh * g.stride[1]) * size[2] + ow * g.stride[2]);
                     }
                 }
             }
@@ -285,7 +301,9 @@ final class JavaDensePath {
                 if (!any) Arrays.fill(padded, inside, inside + rowLength, identity);
                 Arrays.fill(line, 0, lineLength, identity);
                 if (stride == 1) lanes.fold(foldOp, line, 0, padded, 0, rowTaps, taps, lineLength);
-                else for (int ow = 0; ow < outW; ow++) lanes.fold(foldOp, line, ow * width, padded, ow * stride * width, rowTaps, taps, width);
+                else
+                    for (int ow = 0; ow < outW; ow++)
+                        lanes.fold(foldOp, line, ow * width, padded, ow * stride * width, rowTaps, taps, width);
                 if (lanes.anyZeroOrNaN(line, 0, lineLength)) {
                     for (int i = 0; i < lineLength; i++) {
                         float v = line[i];
@@ -320,7 +338,8 @@ final class JavaDensePath {
             lanes.fold(foldOp, line, 0, windows, 0, windowTaps, windowTaps.length, lineLength);
         } else {
             for (int ow = 0; ow < outW; ow++) {
-                lanes.fold(foldOp, line, ow * width, windows, ow * stride * width, windowTaps, windowTaps.length, width);
+                lanes.fold(
+                        foldOp, line, ow * width, windows, ow * stride * width, windowTaps, windowTaps.length, width);
             }
         }
         if (average) {
@@ -343,7 +362,8 @@ final class JavaDensePath {
         if (stride == 1) {
             lanes.fold(JavaLanes.ADD, line, at, padded, 0, rowTaps, taps, outW * width);
         } else if (width > 1) {
-            for (int ow = 0; ow < outW; ow++) lanes.fold(JavaLanes.ADD, line, at + ow * width, padded, ow * stride * width, rowTaps, taps, width);
+            for (int ow = 0; ow < outW; ow++)
+                lanes.fold(JavaLanes.ADD, line, at + ow * width, padded, ow * stride * width, rowTaps, taps, width);
         } else {
             for (int jw = 0; jw < taps; jw++) {
                 int shift = jw * dilation;
@@ -371,8 +391,12 @@ final class JavaDensePath {
                 for (int p = 0; p < count; p++) {
                     for (int id = 0; id < inD; id++) {
                         for (int ih = 0; ih < inH; ih++) {
-                            System.arraycopy(raw, p * inPlane + (id * inH + ih) * inW,
-                                    images, p * paddedPlane + inside + id * pitchD + ih * pitchH, inW);
+                            System.arraycopy(
+                                    raw,
+                                    p * inPlane + (id * inH + ih) * inW,
+                                    images,
+                                    p * paddedPlane + inside + id * pitchD + ih * pitchH,
+                                    inW);
                         }
                     }
                 }
@@ -385,7 +409,8 @@ final class JavaDensePath {
             if (average) {
                 for (int p = 0; p < count; p++) {
                     if (zeroDivisor) {
-                        for (int i = 0; i < outPlane; i++) out[p * outPlane + i] = divisors[i] == 0f ? 0f : out[p * outPlane + i] / divisors[i];
+                        for (int i = 0; i < outPlane; i++)
+                            out[p * outPlane + i] = divisors[i] == 0f ? 0f : out[p * outPlane + i] / divisors[i];
                     } else {
                         lanes.divide(out, p * outPlane, divisors, 0, outPlane);
                     }
@@ -394,14 +419,23 @@ final class JavaDensePath {
                 for (int i = 0; i < count * outPlane; i++) {
                     float v = out[i];
                     if (v == 0f || v != v) {
-                        int at = i % outPlane, ow = at % outW, oh = at / outW % (int) g.out[1], od = at / outW / (int) g.out[1];
+                        int at = i % outPlane,
+                                ow = at % outW,
+                                oh = at / outW % (int) g.out[1],
+                                od = at / outW / (int) g.out[1];
                         out[i] = byRule(input, (plane + i / outPlane) * g.inStride[Geometry.C], od, oh, ow);
                     }
                 }
             }
-            long first = Math.max(rowBegin, plane * linesPerPlane), last = Math.min(rowEnd, (plane + count) * linesPerPlane);
-            MemorySegment.copy(out, (int) (first - plane * linesPerPlane) * outW, output, JAVA_FLOAT_UNALIGNED,
-                    first * outW * Float.BYTES, (int) (last - first) * outW);
+            long first = Math.max(rowBegin, plane * linesPerPlane),
+                    last = Math.min(rowEnd, (plane + count) * linesPerPlane);
+            MemorySegment.copy(
+                    out,
+                    (int) (first - plane * linesPerPlane) * outW,
+                    output,
+                    JAVA_FLOAT_UNALIGNED,
+                    first * outW * Float.BYTES,
+                    (int) (last - first) * outW);
             plane += count;
         }
     }
@@ -418,8 +452,13 @@ final class JavaDensePath {
             for (int l = from; l < to; l++) {
                 planeLine(s, input, inAt, l / (int) g.out[1], l % (int) g.out[1], l * outW);
             }
-            MemorySegment.copy(planeOut, from * outW, output, JAVA_FLOAT_UNALIGNED,
-                    (plane * g.outStride[Geometry.C] + (long) from * outW) * Float.BYTES, (to - from) * outW);
+            MemorySegment.copy(
+                    planeOut,
+                    from * outW,
+                    output,
+                    JAVA_FLOAT_UNALIGNED,
+                    (plane * g.outStride[Geometry.C] + (long) from * outW) * Float.BYTES,
+                    (to - from) * outW);
             r += to - from;
         }
     }
@@ -488,7 +527,13 @@ final class JavaDensePath {
             int count = (int) Math.min(PLANES, rowEnd - plane);
             MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, plane * size * Float.BYTES, b, 0, count * size);
             if (count == PLANES) {
-                float a0 = identity, a1 = identity, a2 = identity, a3 = identity, a4 = identity, a5 = identity, a6 = identity,
+                float a0 = identity,
+                        a1 = identity,
+                        a2 = identity,
+                        a3 = identity,
+                        a4 = identity,
+                        a5 = identity,
+                        a6 = identity,
                         a7 = identity;
                 if (average) {
                     for (int k = 0; k < size; k++) {

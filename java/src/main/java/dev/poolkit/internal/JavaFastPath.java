@@ -42,6 +42,7 @@ final class JavaFastPath {
     private final int[] tapBegin, tapEnd;
     /** Input column of tap 0 of each output along w (negative in the begin padding). */
     private final int[] originW;
+
     private final ThreadLocal<Scratch> scratch;
     /**
      * Channels first with fewer outputs along w than taps (global windows, say): each output folds its taps
@@ -125,13 +126,23 @@ final class JavaFastPath {
     }
 
     /** One output line, as {@link JavaKernel#run} counts them: (n, c, d, h) channels first, (n, d, h) channels last. */
-    void line(Scratch s, MemorySegment input, MemorySegment output, MemorySegment indices, long n, long c, int od, int oh) {
+    void line(
+            Scratch s,
+            MemorySegment input,
+            MemorySegment output,
+            MemorySegment indices,
+            long n,
+            long c,
+            int od,
+            int oh) {
         final float[] row = s.row, tap = s.tap, acc = s.acc;
         final long[] index = indices == null ? null : s.index();
         final int outs = (int) g.out[2], rowLength = (int) g.in[2] * width, lineLength = outs * width;
         final int dilation = (int) g.dilation[2];
         final long inPlane = n * g.inStride[Geometry.N] + c * g.inStride[Geometry.C];
-        final long outLine = n * g.outStride[Geometry.N] + c * g.outStride[Geometry.C] + od * g.outStride[Geometry.D]
+        final long outLine = n * g.outStride[Geometry.N]
+                + c * g.outStride[Geometry.C]
+                + od * g.outStride[Geometry.D]
                 + oh * g.outStride[Geometry.H];
         Arrays.fill(acc, 0, lineLength, identity);
         if (index != null) {
@@ -146,7 +157,8 @@ final class JavaFastPath {
                 long ih = origin[1][oh] + jh * g.dilation[1];
                 long inRow = inPlane + id * g.inStride[Geometry.D] + ih * g.inStride[Geometry.H];
                 long tapRowIndex = (id * g.in[1] + ih) * g.in[2];
-                if (width == 1 || g.stride[2] != 1) MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, inRow * Float.BYTES, row, 0, rowLength);
+                if (width == 1 || g.stride[2] != 1)
+                    MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, inRow * Float.BYTES, row, 0, rowLength);
                 if (foldPerOutput) {
                     foldAlongRow(row, acc, index, tapRowIndex);
                     continue;
@@ -154,13 +166,20 @@ final class JavaFastPath {
                 for (int jw = 0; jw < tapBegin.length; jw++) {
                     int begin = tapBegin[jw], end = tapEnd[jw], shift = jw * dilation;
                     if (begin == end) continue;
-                    if (width > 1 && g.stride[2] == 1) { // consecutive outputs, consecutive pixels: straight from the input
-                        MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, (inRow + (long) (originW[begin] + shift) * width) * Float.BYTES,
-                                tap, begin * width, (end - begin) * width);
+                    if (width > 1
+                            && g.stride[2] == 1) { // consecutive outputs, consecutive pixels: straight from the input
+                        MemorySegment.copy(
+                                input,
+                                JAVA_FLOAT_UNALIGNED,
+                                (inRow + (long) (originW[begin] + shift) * width) * Float.BYTES,
+                                tap,
+                                begin * width,
+                                (end - begin) * width);
                     } else if (width == 1) {
                         for (int ow = begin; ow < end; ow++) tap[ow] = row[originW[ow] + shift];
                     } else {
-                        for (int ow = begin; ow < end; ow++) System.arraycopy(row, (originW[ow] + shift) * width, tap, ow * width, width);
+                        for (int ow = begin; ow < end; ow++)
+                            System.arraycopy(row, (originW[ow] + shift) * width, tap, ow * width, width);
                     }
                     int from = begin * width, to = end * width;
                     if (index != null) {
@@ -190,7 +209,8 @@ final class JavaFastPath {
             }
         } else if (index == null) {
             for (int i = 0; i < lineLength; i++) {
-                if (acc[i] == 0f || acc[i] != acc[i]) acc[i] = extremumByRule(input, inPlane + i % width, od, oh, i / width);
+                if (acc[i] == 0f || acc[i] != acc[i])
+                    acc[i] = extremumByRule(input, inPlane + i % width, od, oh, i / width);
             }
         }
         MemorySegment.copy(acc, 0, output, JAVA_FLOAT_UNALIGNED, outLine * Float.BYTES, lineLength);

@@ -47,7 +47,8 @@ public final class JavaKernel implements Kernel {
     private final MemorySegment fixedParams;
 
     public JavaKernel(Geometry g) {
-        // the dense path's loops pay with the Vector API; in plain Java, C2 vectorizes JavaFastPath's (same-index) loops
+        // the dense path's loops pay with the Vector API; in plain Java, C2 vectorizes JavaFastPath's (same-index)
+        // loops
         // and not the dense path's (offset) ones, so without the module the fast path stays
         this(g, JavaLanes.preferred(), JavaLanes.preferred() != JavaLanes.SCALAR);
     }
@@ -73,7 +74,8 @@ public final class JavaKernel implements Kernel {
         for (int a = 0; a < 3; a++) { // the window tables are arrays, indexed by int
             if (g.out[a] > Integer.MAX_VALUE - 8) {
                 throw new UnsupportedOperationException("output size " + g.out[a] + " along an axis of "
-                        + java.util.Arrays.toString(g.outputShape) + ": the Java backend handles at most 2^31 - 9 outputs per axis;"
+                        + java.util.Arrays.toString(g.outputShape)
+                        + ": the Java backend handles at most 2^31 - 9 outputs per axis;"
                         + " use the native one");
             }
         }
@@ -93,7 +95,9 @@ public final class JavaKernel implements Kernel {
         }
         this.fast = JavaFastPath.applies(g, first, last) ? new JavaFastPath(this, g, origin, first, last) : null;
         this.methods = g.op.ordinal() >= PoolOp.SOFT.ordinal() ? new JavaMethods(this, g, origin, first, last) : null;
-        this.dense = densePath && JavaDensePath.applies(g, origin, first, last) ? new JavaDensePath(this, g, lanes, origin, first, last) : null;
+        this.dense = densePath && JavaDensePath.applies(g, origin, first, last)
+                ? new JavaDensePath(this, g, lanes, origin, first, last)
+                : null;
     }
 
     /** Whether runs without indices take {@link JavaDensePath}. */
@@ -107,19 +111,27 @@ public final class JavaKernel implements Kernel {
     }
 
     @Override
-    public void run(MemorySegment input, MemorySegment output, MemorySegment indices, MemorySegment params, long rowBegin, long rowEnd) {
+    public void run(
+            MemorySegment input,
+            MemorySegment output,
+            MemorySegment indices,
+            MemorySegment params,
+            long rowBegin,
+            long rowEnd) {
         if (dense != null && indices == null) {
             dense.run(input, output, rowBegin, rowEnd);
             return;
         }
         long oh = rowBegin % g.out[1], od = rowBegin / g.out[1] % g.out[0], rest = rowBegin / g.out[1] / g.out[0];
-        long c = g.layout == Layout.NCHW ? rest % g.channels : 0, n = g.layout == Layout.NCHW ? rest / g.channels : rest;
+        long c = g.layout == Layout.NCHW ? rest % g.channels : 0,
+                n = g.layout == Layout.NCHW ? rest / g.channels : rest;
         JavaFastPath.Scratch scratch = fast == null ? null : fast.scratch();
         JavaMethods.Scratch taps = methods == null ? null : methods.scratch();
         MemorySegment methodParams = params != null ? params : fixedParams;
         for (long row = rowBegin; row < rowEnd; row++) {
             if (g.windowRule == WindowRule.FRACTIONAL) fractionalLine(input, output, indices, n, c, od, oh);
-            else if (methods != null) methods.line(taps, input, output, indices, methodParams, n, c, (int) od, (int) oh);
+            else if (methods != null)
+                methods.line(taps, input, output, indices, methodParams, n, c, (int) od, (int) oh);
             else if (g.wideAverage) wideAverageLine(input, output, n, c, (int) od, (int) oh);
             else if (fast != null) fast.line(scratch, input, output, indices, n, c, (int) od, (int) oh);
             else line(input, output, indices, n, c, (int) od, (int) oh);
@@ -144,11 +156,15 @@ public final class JavaKernel implements Kernel {
     }
 
     private long outLine(long n, long c, long od, long oh) {
-        return n * g.outStride[Geometry.N] + c * g.outStride[Geometry.C] + od * g.outStride[Geometry.D] + oh * g.outStride[Geometry.H];
+        return n * g.outStride[Geometry.N]
+                + c * g.outStride[Geometry.C]
+                + od * g.outStride[Geometry.D]
+                + oh * g.outStride[Geometry.H];
     }
 
     /** One output line: outputs (od, oh, ow) for all ow, of channel c (channels first) or all channels. */
-    private void line(MemorySegment input, MemorySegment output, MemorySegment indices, long n, long c, int od, int oh) {
+    private void line(
+            MemorySegment input, MemorySegment output, MemorySegment indices, long n, long c, int od, int oh) {
         final long channels = g.layout == Layout.NCHW ? 1 : g.channels;
         final long outLine = outLine(n, c, od, oh);
         final long inPlane = n * g.inStride[Geometry.N] + c * g.inStride[Geometry.C];
@@ -189,14 +205,21 @@ public final class JavaKernel implements Kernel {
                         } else if (!lp) { // the plain sum of averages, kept free of LP's branches
                             for (long ch = 0; ch < channels; ch++) {
                                 long at = o + ch * outC;
-                                output.setAtIndex(JAVA_FLOAT_UNALIGNED, at, output.getAtIndex(JAVA_FLOAT_UNALIGNED, at)
-                                        + input.getAtIndex(JAVA_FLOAT_UNALIGNED, in + ch * inC));
+                                output.setAtIndex(
+                                        JAVA_FLOAT_UNALIGNED,
+                                        at,
+                                        output.getAtIndex(JAVA_FLOAT_UNALIGNED, at)
+                                                + input.getAtIndex(JAVA_FLOAT_UNALIGNED, in + ch * inC));
                             }
                         } else {
                             for (long ch = 0; ch < channels; ch++) {
                                 long at = o + ch * outC;
-                                output.setAtIndex(JAVA_FLOAT_UNALIGNED, at, accumulate(output.getAtIndex(JAVA_FLOAT_UNALIGNED, at),
-                                        input.getAtIndex(JAVA_FLOAT_UNALIGNED, in + ch * inC)));
+                                output.setAtIndex(
+                                        JAVA_FLOAT_UNALIGNED,
+                                        at,
+                                        accumulate(
+                                                output.getAtIndex(JAVA_FLOAT_UNALIGNED, at),
+                                                input.getAtIndex(JAVA_FLOAT_UNALIGNED, in + ch * inC)));
                             }
                         }
                     }
@@ -208,7 +231,8 @@ public final class JavaKernel implements Kernel {
             long o = outLine + ow * outW;
             for (long ch = 0; ch < channels; ch++) {
                 float sum = output.getAtIndex(JAVA_FLOAT_UNALIGNED, o + ch * outC);
-                output.setAtIndex(JAVA_FLOAT_UNALIGNED, o + ch * outC, lp ? lpResult(sum, od, oh, ow) : average(sum, od, oh, ow));
+                output.setAtIndex(
+                        JAVA_FLOAT_UNALIGNED, o + ch * outC, lp ? lpResult(sum, od, oh, ow) : average(sum, od, oh, ow));
             }
         }
     }
@@ -223,15 +247,22 @@ public final class JavaKernel implements Kernel {
                 for (long jd = first[0][od]; jd < last[0][od]; jd++) {
                     long id = origin[0][od] + jd * g.dilation[0];
                     for (long jh = first[1][oh]; jh < last[1][oh]; jh++) {
-                        long row = inPlane + id * g.inStride[Geometry.D] + (origin[1][oh] + jh * g.dilation[1]) * g.inStride[Geometry.H];
+                        long row = inPlane
+                                + id * g.inStride[Geometry.D]
+                                + (origin[1][oh] + jh * g.dilation[1]) * g.inStride[Geometry.H];
                         for (long jw = first[2][ow]; jw < last[2][ow]; jw++) {
-                            sum += input.getAtIndex(JAVA_FLOAT_UNALIGNED, row + (origin[2][ow] + jw * g.dilation[2]) * g.inStride[Geometry.W]);
+                            sum += input.getAtIndex(
+                                    JAVA_FLOAT_UNALIGNED,
+                                    row + (origin[2][ow] + jw * g.dilation[2]) * g.inStride[Geometry.W]);
                         }
                     }
                 }
                 float average;
                 if (adaptivePerAxis) {
-                    average = (float) (sum / (last[0][od] - first[0][od]) / (last[1][oh] - first[1][oh]) / (last[2][ow] - first[2][ow]));
+                    average = (float) (sum
+                            / (last[0][od] - first[0][od])
+                            / (last[1][oh] - first[1][oh])
+                            / (last[2][ow] - first[2][ow]));
                 } else {
                     long divisor = divisor(od, oh, ow);
                     average = divisor == 0 ? 0f : (float) (sum / divisor);
@@ -296,9 +327,11 @@ public final class JavaKernel implements Kernel {
     private long divisor(int od, int oh, int ow) {
         if (g.divisorOverride > 0) return g.divisorOverride;
         if (g.divisor == AvgDivisor.EXCLUDE_PADDING) {
-            return saturatingProduct(last[0][od] - first[0][od], last[1][oh] - first[1][oh], last[2][ow] - first[2][ow]);
+            return saturatingProduct(
+                    last[0][od] - first[0][od], last[1][oh] - first[1][oh], last[2][ow] - first[2][ow]);
         }
-        if (g.divisor == AvgDivisor.INCLUDE_PADDING) return saturatingProduct(padded[0][od], padded[1][oh], padded[2][ow]);
+        if (g.divisor == AvgDivisor.INCLUDE_PADDING)
+            return saturatingProduct(padded[0][od], padded[1][oh], padded[2][ow]);
         return saturatingProduct(g.kernel[0], g.kernel[1], g.kernel[2]);
     }
 
@@ -310,13 +343,15 @@ public final class JavaKernel implements Kernel {
     }
 
     /** One output line of fractional max or min pooling: each (n, c) places its windows from its own samples. */
-    private void fractionalLine(MemorySegment input, MemorySegment output, MemorySegment indices, long n, long c0, long od, long oh) {
+    private void fractionalLine(
+            MemorySegment input, MemorySegment output, MemorySegment indices, long n, long c0, long od, long oh) {
         long channels = g.layout == Layout.NCHW ? 1 : g.channels;
         for (long c = c0; c < c0 + channels; c++) {
             int sample = (int) ((n * g.channels + c) * g.rank); // PyTorch's order: (w, h) in 2d, (d, h, w) in 3d
             long[] start = new long[3];
             long[] o = {od, oh, 0};
-            for (int a = 0; a < 2; a++) start[a] = a >= 3 - g.rank ? g.fractionalStart(a, o[a], g.samples[sample + sampleOf(a)]) : 0;
+            for (int a = 0; a < 2; a++)
+                start[a] = a >= 3 - g.rank ? g.fractionalStart(a, o[a], g.samples[sample + sampleOf(a)]) : 0;
             long inPlane = n * g.inStride[Geometry.N] + c * g.inStride[Geometry.C];
             for (long ow = 0; ow < g.out[2]; ow++) {
                 start[2] = g.fractionalStart(2, ow, g.samples[sample + sampleOf(2)]);
@@ -325,8 +360,12 @@ public final class JavaKernel implements Kernel {
                 for (long id = start[0]; id < start[0] + g.kernel[0]; id++) {
                     for (long ih = start[1]; ih < start[1] + g.kernel[1]; ih++) {
                         for (long iw = start[2]; iw < start[2] + g.kernel[2]; iw++) {
-                            float v = input.getAtIndex(JAVA_FLOAT_UNALIGNED, inPlane + id * g.inStride[Geometry.D]
-                                    + ih * g.inStride[Geometry.H] + iw * g.inStride[Geometry.W]);
+                            float v = input.getAtIndex(
+                                    JAVA_FLOAT_UNALIGNED,
+                                    inPlane
+                                            + id * g.inStride[Geometry.D]
+                                            + ih * g.inStride[Geometry.H]
+                                            + iw * g.inStride[Geometry.W]);
                             if ((min ? v < best : v > best) || (propagateNan && Float.isNaN(v))) {
                                 best = v;
                                 bestIndex = (id * g.in[1] + ih) * g.in[2] + iw;
@@ -355,7 +394,8 @@ public final class JavaKernel implements Kernel {
         for (long ow = 0; ow < g.out[2]; ow++) {
             for (long c = c0; c < c0 + channels; c++) {
                 long at = outLine(n, c, od, oh) + ow * g.outStride[Geometry.W];
-                if (Float.isNaN(output.getAtIndex(JAVA_FLOAT_UNALIGNED, at))) output.setAtIndex(JAVA_FLOAT_UNALIGNED, at, Float.NaN);
+                if (Float.isNaN(output.getAtIndex(JAVA_FLOAT_UNALIGNED, at)))
+                    output.setAtIndex(JAVA_FLOAT_UNALIGNED, at, Float.NaN);
             }
         }
     }
@@ -366,7 +406,8 @@ public final class JavaKernel implements Kernel {
         for (long ow = 0; ow < g.out[2]; ow++) {
             for (long c = c0; c < c0 + channels; c++) {
                 long at = outLine(n, c, od, oh) + ow * g.outStride[Geometry.W];
-                indices.setAtIndex(JAVA_LONG_UNALIGNED, at, indexSpace.encode(n, c, indices.getAtIndex(JAVA_LONG_UNALIGNED, at)));
+                indices.setAtIndex(
+                        JAVA_LONG_UNALIGNED, at, indexSpace.encode(n, c, indices.getAtIndex(JAVA_LONG_UNALIGNED, at)));
             }
         }
     }
@@ -374,8 +415,12 @@ public final class JavaKernel implements Kernel {
     // ---- backward: outputs visited n, c, then spatially in row-major order; taps in row-major window order ----
 
     @Override
-    public void backward(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment input, MemorySegment output,
-                         MemorySegment indices) {
+    public void backward(
+            MemorySegment gradOutput,
+            MemorySegment gradInput,
+            MemorySegment input,
+            MemorySegment output,
+            MemorySegment indices) {
         if (methods != null) {
             methods.backward(gradOutput, gradInput, input, fixedParams, null);
             return;
@@ -396,9 +441,16 @@ public final class JavaKernel implements Kernel {
             if (!lp) { // average: the same share to every tap inside the input
                 long divisor = divisor(od, oh, ow);
                 if (divisor == 0) return;
-                float share = adaptivePerAxis ? grad / binLength(0, od) / binLength(1, oh) / binLength(2, ow) : grad / (float) divisor;
-                forEachTap(inPlane, od, oh, ow, t -> gradInput.setAtIndex(JAVA_FLOAT_UNALIGNED, t,
-                        gradInput.getAtIndex(JAVA_FLOAT_UNALIGNED, t) + share));
+                float share = adaptivePerAxis
+                        ? grad / binLength(0, od) / binLength(1, oh) / binLength(2, ow)
+                        : grad / (float) divisor;
+                forEachTap(
+                        inPlane,
+                        od,
+                        oh,
+                        ow,
+                        t -> gradInput.setAtIndex(
+                                JAVA_FLOAT_UNALIGNED, t, gradInput.getAtIndex(JAVA_FLOAT_UNALIGNED, t) + share));
                 return;
             }
             float out = output.getAtIndex(JAVA_FLOAT_UNALIGNED, at);
@@ -408,12 +460,17 @@ public final class JavaKernel implements Kernel {
                 float[] largest = {-1f};
                 forEachTap(inPlane, od, oh, ow, t -> {
                     float a = Math.abs(input.getAtIndex(JAVA_FLOAT_UNALIGNED, t));
-                    if (a > largest[0]) { largest[0] = a; best[0] = t; }
+                    if (a > largest[0]) {
+                        largest[0] = a;
+                        best[0] = t;
+                    }
                 });
                 if (best[0] >= 0) {
                     float x = input.getAtIndex(JAVA_FLOAT_UNALIGNED, best[0]);
-                    gradInput.setAtIndex(JAVA_FLOAT_UNALIGNED, best[0], gradInput.getAtIndex(JAVA_FLOAT_UNALIGNED, best[0])
-                            + (float) (grad * Math.signum(x)));
+                    gradInput.setAtIndex(
+                            JAVA_FLOAT_UNALIGNED,
+                            best[0],
+                            gradInput.getAtIndex(JAVA_FLOAT_UNALIGNED, best[0]) + (float) (grad * Math.signum(x)));
                 }
                 return;
             }
@@ -423,21 +480,35 @@ public final class JavaKernel implements Kernel {
             forEachTap(inPlane, od, oh, ow, t -> {
                 double x = input.getAtIndex(JAVA_FLOAT_UNALIGNED, t);
                 double power = pytorchLp ? Math.pow(x, g.p - 1) : Math.signum(x) * Math.pow(Math.abs(x), g.p - 1);
-                gradInput.setAtIndex(JAVA_FLOAT_UNALIGNED, t, gradInput.getAtIndex(JAVA_FLOAT_UNALIGNED, t)
-                        + (float) (grad * scale * power * outFactor));
+                gradInput.setAtIndex(
+                        JAVA_FLOAT_UNALIGNED,
+                        t,
+                        gradInput.getAtIndex(JAVA_FLOAT_UNALIGNED, t) + (float) (grad * scale * power * outFactor));
             });
         });
     }
 
     @Override
-    public void backwardWithParameters(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment input,
-                                       MemorySegment params, MemorySegment gradParams) {
+    public void backwardWithParameters(
+            MemorySegment gradOutput,
+            MemorySegment gradInput,
+            MemorySegment input,
+            MemorySegment params,
+            MemorySegment gradParams) {
         methods.backward(gradOutput, gradInput, input, params != null ? params : fixedParams, gradParams);
     }
 
-    private interface OutputVisitor { void visit(long n, long c, long[] o, long offset); }
-    private interface InputVisitor { void visit(long n, long c, long id, long ih, long iw, long offset); }
-    private interface TapVisitor { void visit(long offset); }
+    private interface OutputVisitor {
+        void visit(long n, long c, long[] o, long offset);
+    }
+
+    private interface InputVisitor {
+        void visit(long n, long c, long id, long ih, long iw, long offset);
+    }
+
+    private interface TapVisitor {
+        void visit(long offset);
+    }
 
     private void forEachOutput(OutputVisitor visitor) {
         long[] o = new long[3];
@@ -455,8 +526,17 @@ public final class JavaKernel implements Kernel {
                 for (long id = 0; id < g.in[0]; id++)
                     for (long ih = 0; ih < g.in[1]; ih++)
                         for (long iw = 0; iw < g.in[2]; iw++)
-                            visitor.visit(n, c, id, ih, iw, n * g.inStride[Geometry.N] + c * g.inStride[Geometry.C]
-                                    + id * g.inStride[Geometry.D] + ih * g.inStride[Geometry.H] + iw * g.inStride[Geometry.W]);
+                            visitor.visit(
+                                    n,
+                                    c,
+                                    id,
+                                    ih,
+                                    iw,
+                                    n * g.inStride[Geometry.N]
+                                            + c * g.inStride[Geometry.C]
+                                            + id * g.inStride[Geometry.D]
+                                            + ih * g.inStride[Geometry.H]
+                                            + iw * g.inStride[Geometry.W]);
     }
 
     /** Offsets of the taps of window (od, oh, ow) inside the input, in row-major window order. */
@@ -467,7 +547,10 @@ public final class JavaKernel implements Kernel {
                 long ih = origin[1][oh] + jh * g.dilation[1];
                 for (long jw = first[2][ow]; jw < last[2][ow]; jw++) {
                     long iw = origin[2][ow] + jw * g.dilation[2];
-                    visitor.visit(inPlane + id * g.inStride[Geometry.D] + ih * g.inStride[Geometry.H] + iw * g.inStride[Geometry.W]);
+                    visitor.visit(inPlane
+                            + id * g.inStride[Geometry.D]
+                            + ih * g.inStride[Geometry.H]
+                            + iw * g.inStride[Geometry.W]);
                 }
             }
         }
@@ -477,11 +560,16 @@ public final class JavaKernel implements Kernel {
     private long target(long n, long c, long index, long outputOffset) {
         long[] t = indexSpace.decode(n, c, index);
         if (t == null) {
-            throw new PoolingException("indices: " + index + " at output offset " + outputOffset + " lies outside the input "
-                    + Arrays.toString(g.inputShape) + " (" + g.indexFormat + " format)", PoolingException.INVALID_INDEX);
+            throw new PoolingException(
+                    "indices: " + index + " at output offset " + outputOffset + " lies outside the input "
+                            + Arrays.toString(g.inputShape) + " (" + g.indexFormat + " format)",
+                    PoolingException.INVALID_INDEX);
         }
         long p = t[2], iw = p % g.in[2], ih = p / g.in[2] % g.in[1], id = p / g.in[2] / g.in[1];
-        return t[0] * g.inStride[Geometry.N] + t[1] * g.inStride[Geometry.C] + id * g.inStride[Geometry.D]
-                + ih * g.inStride[Geometry.H] + iw * g.inStride[Geometry.W];
+        return t[0] * g.inStride[Geometry.N]
+                + t[1] * g.inStride[Geometry.C]
+                + id * g.inStride[Geometry.D]
+                + ih * g.inStride[Geometry.H]
+                + iw * g.inStride[Geometry.W];
     }
 }

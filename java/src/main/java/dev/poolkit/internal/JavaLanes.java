@@ -53,7 +53,16 @@ interface JavaLanes {
      * offset)} floats of a segment at {@code byteOffset}; {@code buffer} holds at least that many floats and may be
      * used as a copy of them.
      */
-    default void fold(int op, float[] a, int at, MemorySegment s, long byteOffset, float[] buffer, int[] offsets, int taps, int n) {
+    default void fold(
+            int op,
+            float[] a,
+            int at,
+            MemorySegment s,
+            long byteOffset,
+            float[] buffer,
+            int[] offsets,
+            int taps,
+            int n) {
         int extent = 0;
         for (int t = 0; t < taps; t++) extent = Math.max(extent, offsets[t]);
         MemorySegment.copy(s, ValueLayout.JAVA_FLOAT_UNALIGNED, byteOffset, buffer, 0, n + extent);
@@ -82,8 +91,12 @@ interface JavaLanes {
     /** Resolved once, on first use. */
     final class Preferred {
         static final JavaLanes VECTOR = loadVector();
-        static final JavaLanes LANES = VECTOR != null && !"false".equalsIgnoreCase(System.getProperty(VECTOR_PROPERTY, "").trim())
-                ? VECTOR : SCALAR;
+        static final JavaLanes LANES = VECTOR != null
+                        && !"false"
+                                .equalsIgnoreCase(
+                                        System.getProperty(VECTOR_PROPERTY, "").trim())
+                ? VECTOR
+                : SCALAR;
 
         private Preferred() {}
 
@@ -94,7 +107,9 @@ interface JavaLanes {
                 // a named dev.poolkit reads the module only when told to (module-info cannot name an incubating module
                 // and still compile for the release its descriptor targets); on the class path this does nothing
                 JavaLanes.class.getModule().addReads(module.get());
-                return (JavaLanes) Class.forName("dev.poolkit.internal.JavaVectorLanes").getDeclaredConstructor().newInstance();
+                return (JavaLanes) Class.forName("dev.poolkit.internal.JavaVectorLanes")
+                        .getDeclaredConstructor()
+                        .newInstance();
             } catch (ReflectiveOperationException | LinkageError e) {
                 return null; // the plain loops compute the same values
             }

@@ -25,7 +25,8 @@ final class JavaMethods {
     JavaMethods(JavaKernel kernel, Geometry g, long[][] origin, long[][] first, long[][] last) {
         this.kernel = kernel;
         this.g = g;
-        this.propagateNan = g.nanPolicy == NanPolicy.PROPAGATE || g.op == PoolOp.S3POOL; // S3Pool: PyTorch's max pooling
+        this.propagateNan =
+                g.nanPolicy == NanPolicy.PROPAGATE || g.op == PoolOp.S3POOL; // S3Pool: PyTorch's max pooling
         this.origin = origin;
         this.first = first;
         this.last = last;
@@ -35,7 +36,8 @@ final class JavaMethods {
             for (int o = 0; o < first[a].length; o++) longest = Math.max(longest, last[a][o] - first[a][o]);
             most *= longest;
         }
-        if (most > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("windows of " + most + " taps exceed an array");
+        if (most > Integer.MAX_VALUE - 8)
+            throw new IllegalArgumentException("windows of " + most + " taps exceed an array");
         this.maxTaps = (int) most;
         this.scratch = ThreadLocal.withInitial(() -> new Scratch(maxTaps));
     }
@@ -63,15 +65,26 @@ final class JavaMethods {
     }
 
     /** One output line, as the native row loop: outputs (od, oh, ow) of channel c (channels first) or all channels. */
-    void line(Scratch room, MemorySegment input, MemorySegment output, MemorySegment indices, MemorySegment params, long n,
-              long c0, int od, int oh) {
+    void line(
+            Scratch room,
+            MemorySegment input,
+            MemorySegment output,
+            MemorySegment indices,
+            MemorySegment params,
+            long n,
+            long c0,
+            int od,
+            int oh) {
         long[] scratch = room.taps, index = room.index;
         long channels = g.layout == Layout.NCHW ? 1 : g.channels;
         for (int ow = 0; ow < g.out[2]; ow++) {
             for (long c = c0; c < c0 + channels; c++) {
                 long inPlane = n * g.inStride[Geometry.N] + c * g.inStride[Geometry.C];
-                long at = n * g.outStride[Geometry.N] + c * g.outStride[Geometry.C] + od * g.outStride[Geometry.D]
-                        + oh * g.outStride[Geometry.H] + ow * g.outStride[Geometry.W];
+                long at = n * g.outStride[Geometry.N]
+                        + c * g.outStride[Geometry.C]
+                        + od * g.outStride[Geometry.D]
+                        + oh * g.outStride[Geometry.H]
+                        + ow * g.outStride[Geometry.W];
                 int count = taps(inPlane, od, oh, ow, scratch);
                 float y = switch (g.op) {
                     case SOFT -> soft(input, scratch, count);
@@ -84,13 +97,18 @@ final class JavaMethods {
                     case STOCHASTIC -> {
                         if (g.paramsMode != Geometry.PARAMS_UNIFORMS) yield stochasticInference(input, scratch, count);
                         int chosen = chosenTap(input, scratch, count, params.getAtIndex(JAVA_FLOAT_UNALIGNED, at));
-                        if (indices != null) indices.setAtIndex(JAVA_LONG_UNALIGNED, at, chosen >= 0 ? scratch[maxTaps + chosen] : firstIndex(od, oh, ow));
+                        if (indices != null)
+                            indices.setAtIndex(
+                                    JAVA_LONG_UNALIGNED,
+                                    at,
+                                    chosen >= 0 ? scratch[maxTaps + chosen] : firstIndex(od, oh, ow));
                         yield chosen >= 0 ? input.getAtIndex(JAVA_FLOAT_UNALIGNED, scratch[chosen]) : 0f;
                     }
                     case LIP -> lip(input, params, scratch, count, n);
                     case S3POOL -> {
                         int taps = s3Taps(room, inPlane, n, od, oh, ow, params);
-                        float max = max(input, scratch, taps, scratch[maxTaps], index); // a window of -inf: its own first tap
+                        float max = max(
+                                input, scratch, taps, scratch[maxTaps], index); // a window of -inf: its own first tap
                         if (indices != null) indices.setAtIndex(JAVA_LONG_UNALIGNED, at, index[0]);
                         yield max;
                     }
@@ -108,7 +126,8 @@ final class JavaMethods {
 
     /** The plane index of a window without a chosen tap: its first input tap, or its origin clamped into the input. */
     private long firstIndex(int od, int oh, int ow) {
-        return (kernel.firstCoordinate(0, od) * g.in[1] + kernel.firstCoordinate(1, oh)) * g.in[2] + kernel.firstCoordinate(2, ow);
+        return (kernel.firstCoordinate(0, od) * g.in[1] + kernel.firstCoordinate(1, oh)) * g.in[2]
+                + kernel.firstCoordinate(2, ow);
     }
 
     // ---- S3Pool ----
@@ -130,7 +149,8 @@ final class JavaMethods {
             }
             int o = a == 0 ? od : a == 1 ? oh : ow;
             start[a] = g.paramsMode == Geometry.PARAMS_PICKS
-                    ? (long) picks.getAtIndex(JAVA_FLOAT_UNALIGNED, n * perImage + before + o) : o * g.stride[a];
+                    ? (long) picks.getAtIndex(JAVA_FLOAT_UNALIGNED, n * perImage + before + o)
+                    : o * g.stride[a];
             end[a] = Math.min(start[a] + g.kernel[a], g.in[a]);
             before += g.out[a];
         }
@@ -139,7 +159,10 @@ final class JavaMethods {
             for (long ih = start[1]; ih < end[1]; ih++)
                 for (long iw = start[2]; iw < end[2]; iw++) {
                     offsets[maxTaps + count] = (id * g.in[1] + ih) * g.in[2] + iw;
-                    offsets[count++] = inPlane + id * g.inStride[Geometry.D] + ih * g.inStride[Geometry.H] + iw * g.inStride[Geometry.W];
+                    offsets[count++] = inPlane
+                            + id * g.inStride[Geometry.D]
+                            + ih * g.inStride[Geometry.H]
+                            + iw * g.inStride[Geometry.W];
                 }
         return count;
     }
@@ -188,13 +211,25 @@ final class JavaMethods {
     }
 
     /** Adds the window's gradients; returns dL/dλ. */
-    private double mixedBackward(MemorySegment in, MemorySegment gradIn, long[] taps, long[] index, int count, int od, int oh, int ow,
-                                 float grad, double lambda) {
+    private double mixedBackward(
+            MemorySegment in,
+            MemorySegment gradIn,
+            long[] taps,
+            long[] index,
+            int count,
+            int od,
+            int oh,
+            int ow,
+            float grad,
+            double lambda) {
         float max = max(in, taps, count, od, oh, ow, index);
         if (count > 0 && lambda != 0) {
             for (int k = 0; k < count; k++) {
                 if (taps[maxTaps + k] == index[0]) {
-                    gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + (float) (lambda * grad));
+                    gradIn.setAtIndex(
+                            JAVA_FLOAT_UNALIGNED,
+                            taps[k],
+                            gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + (float) (lambda * grad));
                     break;
                 }
             }
@@ -203,7 +238,8 @@ final class JavaMethods {
             float divisor = kernel.averageDivisor(od, oh, ow);
             float share = divisor == 0 ? 0f : (float) ((1 - lambda) * grad / divisor);
             for (int k = 0; k < count; k++) {
-                gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + share);
+                gradIn.setAtIndex(
+                        JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + share);
             }
         }
         return grad * ((double) max - avg(in, taps, count, od, oh, ow));
@@ -248,11 +284,15 @@ final class JavaMethods {
         return s > 0 ? (float) (s2 / s) : 0f;
     }
 
-    private void stochasticBackward(MemorySegment in, MemorySegment gradIn, MemorySegment params, long[] taps, int count, long at,
-                                    float grad) {
+    private void stochasticBackward(
+            MemorySegment in, MemorySegment gradIn, MemorySegment params, long[] taps, int count, long at, float grad) {
         if (g.paramsMode == Geometry.PARAMS_UNIFORMS) {
             int chosen = chosenTap(in, taps, count, params.getAtIndex(JAVA_FLOAT_UNALIGNED, at));
-            if (chosen >= 0) gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, taps[chosen], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[chosen]) + grad);
+            if (chosen >= 0)
+                gradIn.setAtIndex(
+                        JAVA_FLOAT_UNALIGNED,
+                        taps[chosen],
+                        gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[chosen]) + grad);
             return;
         }
         double s = 0, s2 = 0;
@@ -267,14 +307,19 @@ final class JavaMethods {
         if (!nan && !(s > 0)) return;
         if (nan || Double.isInfinite(s)) { // the output is NaN or infinite: no derivative
             for (int k = 0; k < count; k++) {
-                gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + Float.NaN);
+                gradIn.setAtIndex(
+                        JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + Float.NaN);
             }
             return;
         }
         double y = s2 / s;
         for (int k = 0; k < count; k++) {
             float x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
-            if (x > 0) gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + (float) (grad * (2.0 * x - y) / s));
+            if (x > 0)
+                gradIn.setAtIndex(
+                        JAVA_FLOAT_UNALIGNED,
+                        taps[k],
+                        gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + (float) (grad * (2.0 * x - y) / s));
         }
     }
 
@@ -282,7 +327,9 @@ final class JavaMethods {
 
     /** Offset of tap k's logit: the input's offset (logits shaped like the input) or n * plane + plane index (broadcast). */
     private long logitOffset(long[] taps, int k, long n) {
-        return g.paramsMode == Geometry.PARAMS_INPUT_MAP ? taps[k] : n * g.in[0] * g.in[1] * g.in[2] + taps[maxTaps + k];
+        return g.paramsMode == Geometry.PARAMS_INPUT_MAP
+                ? taps[k]
+                : n * g.in[0] * g.in[1] * g.in[2] + taps[maxTaps + k];
     }
 
     private float logitMax(MemorySegment logits, long[] taps, int count, long n) {
@@ -309,16 +356,25 @@ final class JavaMethods {
         return (float) (num / den);
     }
 
-    private void lipBackward(MemorySegment in, MemorySegment gradIn, MemorySegment logits, MemorySegment gradLogits, long[] taps,
-                             int count, long n, float grad) {
+    private void lipBackward(
+            MemorySegment in,
+            MemorySegment gradIn,
+            MemorySegment logits,
+            MemorySegment gradLogits,
+            long[] taps,
+            int count,
+            long n,
+            float grad) {
         if (count == 0) return;
         float m = logitMax(logits, taps, count, n);
         if (!Float.isFinite(m)) {
             for (int k = 0; k < count; k++) {
-                gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + Float.NaN);
+                gradIn.setAtIndex(
+                        JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + Float.NaN);
                 if (gradLogits != null) {
                     long l = logitOffset(taps, k, n);
-                    gradLogits.setAtIndex(JAVA_FLOAT_UNALIGNED, l, gradLogits.getAtIndex(JAVA_FLOAT_UNALIGNED, l) + Float.NaN);
+                    gradLogits.setAtIndex(
+                            JAVA_FLOAT_UNALIGNED, l, gradLogits.getAtIndex(JAVA_FLOAT_UNALIGNED, l) + Float.NaN);
                 }
             }
             return;
@@ -333,10 +389,16 @@ final class JavaMethods {
         for (int k = 0; k < count; k++) {
             long l = logitOffset(taps, k, n);
             double weight = FixedExp.exp((double) logits.getAtIndex(JAVA_FLOAT_UNALIGNED, l) - m) / den;
-            gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + (float) (grad * weight));
+            gradIn.setAtIndex(
+                    JAVA_FLOAT_UNALIGNED,
+                    taps[k],
+                    gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + (float) (grad * weight));
             if (gradLogits != null) {
                 double x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
-                gradLogits.setAtIndex(JAVA_FLOAT_UNALIGNED, l, gradLogits.getAtIndex(JAVA_FLOAT_UNALIGNED, l) + (float) (grad * weight * (x - y)));
+                gradLogits.setAtIndex(
+                        JAVA_FLOAT_UNALIGNED,
+                        l,
+                        gradLogits.getAtIndex(JAVA_FLOAT_UNALIGNED, l) + (float) (grad * weight * (x - y)));
             }
         }
     }
@@ -354,7 +416,10 @@ final class JavaMethods {
                 for (long jw = first[2][ow]; jw < last[2][ow]; jw++) {
                     long iw = origin[2][ow] + jw * g.dilation[2];
                     offsets[maxTaps + count] = (id * g.in[1] + ih) * g.in[2] + iw;
-                    offsets[count++] = inPlane + id * g.inStride[Geometry.D] + ih * g.inStride[Geometry.H] + iw * g.inStride[Geometry.W];
+                    offsets[count++] = inPlane
+                            + id * g.inStride[Geometry.D]
+                            + ih * g.inStride[Geometry.H]
+                            + iw * g.inStride[Geometry.W];
                 }
             }
         }
@@ -396,7 +461,9 @@ final class JavaMethods {
         if (count == 0) return;
         float m = softMax(in, taps, count);
         if (!Float.isFinite(m)) { // the output is NaN or infinite: no derivative
-            for (int k = 0; k < count; k++) gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + Float.NaN);
+            for (int k = 0; k < count; k++)
+                gradIn.setAtIndex(
+                        JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + Float.NaN);
             return;
         }
         double num = 0, den = 0;
@@ -414,7 +481,10 @@ final class JavaMethods {
             float v = in.getAtIndex(JAVA_FLOAT_UNALIGNED, t);
             if (v == Float.NEGATIVE_INFINITY) continue;
             double weight = FixedExp.exp((double) v - m) / den;
-            gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, t, gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, t) + (float) (grad * weight * (1 + (v - y))));
+            gradIn.setAtIndex(
+                    JAVA_FLOAT_UNALIGNED,
+                    t,
+                    gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, t) + (float) (grad * weight * (1 + (v - y))));
         }
     }
 
@@ -474,7 +544,8 @@ final class JavaMethods {
         double zmax = zmax(in, taps, count);
         if (!Double.isFinite(zmax)) {
             for (int k = 0; k < count; k++) {
-                gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + Float.NaN);
+                gradIn.setAtIndex(
+                        JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + Float.NaN);
             }
             return Double.NaN;
         }
@@ -484,8 +555,10 @@ final class JavaMethods {
             long at = taps[k];
             float x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, at);
             if (!(x >= g.eps)) continue; // at x = eps the clamp passes the gradient, as PyTorch's
-            gradIn.setAtIndex(JAVA_FLOAT_UNALIGNED, at, gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, at)
-                    + (float) (grad * FixedLog.pow(x / y, p - 1) / n));
+            gradIn.setAtIndex(
+                    JAVA_FLOAT_UNALIGNED,
+                    at,
+                    gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, at) + (float) (grad * FixedLog.pow(x / y, p - 1) / n));
         }
         return grad * y * (t / p - FixedLog.log(s) / (p * p));
     }
@@ -495,19 +568,29 @@ final class JavaMethods {
      * parameter: GeM's p and mixed λ (one value, one per channel, or per output with the output's strides), LIP's logits
      * (shaped as the logits). Channels outermost, as the native code, so each sum has a fixed order.
      */
-    void backward(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment input, MemorySegment params, MemorySegment gradParams) {
+    void backward(
+            MemorySegment gradOutput,
+            MemorySegment gradInput,
+            MemorySegment input,
+            MemorySegment params,
+            MemorySegment gradParams) {
         for (long n = 0; n < g.batch; n++)
             for (long c = 0; c < g.channels; c++)
                 for (long id = 0; id < g.in[0]; id++)
                     for (long ih = 0; ih < g.in[1]; ih++)
                         for (long iw = 0; iw < g.in[2]; iw++) {
-                            long at = n * g.inStride[Geometry.N] + c * g.inStride[Geometry.C] + id * g.inStride[Geometry.D]
-                                    + ih * g.inStride[Geometry.H] + iw * g.inStride[Geometry.W];
+                            long at = n * g.inStride[Geometry.N]
+                                    + c * g.inStride[Geometry.C]
+                                    + id * g.inStride[Geometry.D]
+                                    + ih * g.inStride[Geometry.H]
+                                    + iw * g.inStride[Geometry.W];
                             gradInput.setAtIndex(JAVA_FLOAT_UNALIGNED, at, 0f);
-                            if (gradParams != null && g.paramsMode == Geometry.PARAMS_INPUT_MAP) gradParams.setAtIndex(JAVA_FLOAT_UNALIGNED, at, 0f);
+                            if (gradParams != null && g.paramsMode == Geometry.PARAMS_INPUT_MAP)
+                                gradParams.setAtIndex(JAVA_FLOAT_UNALIGNED, at, 0f);
                         }
         if (gradParams != null && g.paramsMode == Geometry.PARAMS_CHANNEL_BROADCAST) {
-            for (long i = 0; i < g.batch * g.in[0] * g.in[1] * g.in[2]; i++) gradParams.setAtIndex(JAVA_FLOAT_UNALIGNED, i, 0f);
+            for (long i = 0; i < g.batch * g.in[0] * g.in[1] * g.in[2]; i++)
+                gradParams.setAtIndex(JAVA_FLOAT_UNALIGNED, i, 0f);
         }
         Scratch room = scratch();
         long[] taps = room.taps, index = room.index;
@@ -519,13 +602,17 @@ final class JavaMethods {
                 for (int od = 0; od < g.out[0]; od++)
                     for (int oh = 0; oh < g.out[1]; oh++)
                         for (int ow = 0; ow < g.out[2]; ow++) {
-                            long at = n * g.outStride[Geometry.N] + c * g.outStride[Geometry.C] + od * g.outStride[Geometry.D]
-                                    + oh * g.outStride[Geometry.H] + ow * g.outStride[Geometry.W];
+                            long at = n * g.outStride[Geometry.N]
+                                    + c * g.outStride[Geometry.C]
+                                    + od * g.outStride[Geometry.D]
+                                    + oh * g.outStride[Geometry.H]
+                                    + ow * g.outStride[Geometry.W];
                             float grad = gradOutput.getAtIndex(JAVA_FLOAT_UNALIGNED, at);
                             int count = taps(inPlane, od, oh, ow, taps);
                             switch (g.op) {
                                 case SOFT -> softBackward(input, gradInput, taps, count, grad);
-                                case GEM -> channel += gemBackward(input, gradInput, taps, count, grad, param(params, c));
+                                case GEM ->
+                                    channel += gemBackward(input, gradInput, taps, count, grad, param(params, c));
                                 case STOCHASTIC -> stochasticBackward(input, gradInput, params, taps, count, at, grad);
                                 case LIP -> lipBackward(input, gradInput, params, gradParams, taps, count, n, grad);
                                 case S3POOL -> {
@@ -533,13 +620,26 @@ final class JavaMethods {
                                     max(input, taps, k3, taps[maxTaps], index);
                                     for (int k = 0; k < k3; k++) {
                                         if (taps[maxTaps + k] == index[0]) {
-                                            gradInput.setAtIndex(JAVA_FLOAT_UNALIGNED, taps[k], gradInput.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + grad);
+                                            gradInput.setAtIndex(
+                                                    JAVA_FLOAT_UNALIGNED,
+                                                    taps[k],
+                                                    gradInput.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + grad);
                                             break;
                                         }
                                     }
                                 }
                                 default -> {
-                                    double lambdaGrad = mixedBackward(input, gradInput, taps, index, count, od, oh, ow, grad, lambda(params, c, at));
+                                    double lambdaGrad = mixedBackward(
+                                            input,
+                                            gradInput,
+                                            taps,
+                                            index,
+                                            count,
+                                            od,
+                                            oh,
+                                            ow,
+                                            grad,
+                                            lambda(params, c, at));
                                     if (gradParams != null && g.paramsMode == Geometry.PARAMS_OUTPUT_MAP) {
                                         gradParams.setAtIndex(JAVA_FLOAT_UNALIGNED, at, (float) lambdaGrad);
                                     }
@@ -548,10 +648,13 @@ final class JavaMethods {
                             }
                         }
             }
-            if (gradParams != null && g.paramsMode == Geometry.PARAMS_PER_CHANNEL) gradParams.setAtIndex(JAVA_FLOAT_UNALIGNED, c, (float) channel);
+            if (gradParams != null && g.paramsMode == Geometry.PARAMS_PER_CHANNEL)
+                gradParams.setAtIndex(JAVA_FLOAT_UNALIGNED, c, (float) channel);
             total += channel;
         }
-        if (gradParams != null && g.paramsMode == Geometry.PARAMS_SCALAR && (g.op == PoolOp.GEM || g.op == PoolOp.MIXED)) {
+        if (gradParams != null
+                && g.paramsMode == Geometry.PARAMS_SCALAR
+                && (g.op == PoolOp.GEM || g.op == PoolOp.MIXED)) {
             gradParams.setAtIndex(JAVA_FLOAT_UNALIGNED, 0, (float) total);
         }
     }

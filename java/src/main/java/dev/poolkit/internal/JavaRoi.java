@@ -22,8 +22,18 @@ public final class JavaRoi implements RoiKernel {
     private final long[] in, out; // element strides n, c, h, w
     private final IndexSpace space;
 
-    public JavaRoi(RoiOp op, boolean aligned, boolean separateIndex, float scale, long samplingRatio, IndexFormat format,
-                   long[] inputShape, long[] inStrides, long outH, long outW, long[] outStrides) {
+    public JavaRoi(
+            RoiOp op,
+            boolean aligned,
+            boolean separateIndex,
+            float scale,
+            long samplingRatio,
+            IndexFormat format,
+            long[] inputShape,
+            long[] inStrides,
+            long outH,
+            long outW,
+            long[] outStrides) {
         this.op = op;
         this.aligned = aligned;
         this.separateIndex = separateIndex;
@@ -41,8 +51,8 @@ public final class JavaRoi implements RoiKernel {
     }
 
     /** Null when box k is valid, else what is wrong with it. */
-    public static String checkBox(MemorySegment boxes, MemorySegment batchIndices, long k, boolean separateIndex, long batch,
-                                  float scale) {
+    public static String checkBox(
+            MemorySegment boxes, MemorySegment batchIndices, long k, boolean separateIndex, long batch, float scale) {
         long base = k * (separateIndex ? 4 : 5);
         if (separateIndex) {
             long image = batchIndices.getAtIndex(L, k);
@@ -105,14 +115,16 @@ public final class JavaRoi implements RoiKernel {
         range[1] = grid > 0 ? grid : 0;
         if (samplingRatio > 0 || grid <= SKIP_GRID) return;
         double base = start + (float) b * bin, step = (double) bin / (double) grid;
-        double first = Math.floor((-1.0 - base) / step - 0.5) - 16.0, last = Math.ceil(((double) size - base) / step - 0.5) + 16.0;
+        double first = Math.floor((-1.0 - base) / step - 0.5) - 16.0,
+                last = Math.ceil(((double) size - base) / step - 0.5) + 16.0;
         if (first > 0.0) range[0] = first >= (double) grid ? grid : (long) first;
         if (last + 1.0 < (double) grid) range[1] = last + 1.0 <= (double) range[0] ? range[0] : (long) (last + 1.0);
     }
 
     /** torchvision's bilinear_interpolate into pos (element offsets) and w; false for a sample outside. */
     private boolean bilinear(float y, float x, long[] pos, float[] w) {
-        if ((double) y < -1.0 || (double) y > (double) height || (double) x < -1.0 || (double) x > (double) width) return false;
+        if ((double) y < -1.0 || (double) y > (double) height || (double) x < -1.0 || (double) x > (double) width)
+            return false;
         if (y <= 0f) y = 0f;
         if (x <= 0f) x = 0f;
         long yLow = (long) y, xLow = (long) x, yHigh, xHigh;
@@ -163,17 +175,27 @@ public final class JavaRoi implements RoiKernel {
 
     /** Forward for boxes [begin, end). */
     @Override
-    public void forward(MemorySegment input, MemorySegment boxes, MemorySegment batchIndices, MemorySegment output,
-                        MemorySegment argmax, long begin, long end) {
+    public void forward(
+            MemorySegment input,
+            MemorySegment boxes,
+            MemorySegment batchIndices,
+            MemorySegment output,
+            MemorySegment argmax,
+            long begin,
+            long end) {
         long[] pos = new long[4], range = new long[4], r2 = new long[2];
         float[] w = new float[4], zero = new float[4];
         for (long k = begin; k < end; k++) {
             long image = image(boxes, batchIndices, k);
             long inBase = image * in[0];
-            float x1 = scaled(boxes, k, 0), y1 = scaled(boxes, k, 1), x2 = scaled(boxes, k, 2), y2 = scaled(boxes, k, 3);
+            float x1 = scaled(boxes, k, 0),
+                    y1 = scaled(boxes, k, 1),
+                    x2 = scaled(boxes, k, 2),
+                    y2 = scaled(boxes, k, 3);
             if (op == RoiOp.POOL) {
                 long startW = roundHalfAway(x1), startH = roundHalfAway(y1);
-                long roiW = Math.max(roundHalfAway(x2) - startW + 1, 1), roiH = Math.max(roundHalfAway(y2) - startH + 1, 1);
+                long roiW = Math.max(roundHalfAway(x2) - startW + 1, 1),
+                        roiH = Math.max(roundHalfAway(y2) - startH + 1, 1);
                 float binH = (float) roiH / (float) outH, binW = (float) roiW / (float) outW;
                 for (long ph = 0; ph < outH; ph++) {
                     for (long pw = 0; pw < outW; pw++) {
@@ -224,10 +246,19 @@ public final class JavaRoi implements RoiKernel {
                             for (long c = 0; c < channels; c++) {
                                 long o = o0 + c * out[1], plane = inBase + c * in[1];
                                 float acc = output.getAtIndex(F, o);
-                                output.setAtIndex(F, o, inside
-                                        ? sampleOne(acc, input.getAtIndex(F, plane + pos[0]), input.getAtIndex(F, plane + pos[1]),
-                                                input.getAtIndex(F, plane + pos[2]), input.getAtIndex(F, plane + pos[3]), w, first)
-                                        : sampleOne(acc, 0f, 0f, 0f, 0f, zero, first));
+                                output.setAtIndex(
+                                        F,
+                                        o,
+                                        inside
+                                                ? sampleOne(
+                                                        acc,
+                                                        input.getAtIndex(F, plane + pos[0]),
+                                                        input.getAtIndex(F, plane + pos[1]),
+                                                        input.getAtIndex(F, plane + pos[2]),
+                                                        input.getAtIndex(F, plane + pos[3]),
+                                                        w,
+                                                        first)
+                                                : sampleOne(acc, 0f, 0f, 0f, 0f, zero, first));
                             }
                             first = false;
                         }
@@ -250,8 +281,14 @@ public final class JavaRoi implements RoiKernel {
 
     /** Gradient with respect to the input, over all of gradInput (see pk_roi_backward_f32). */
     @Override
-    public void backward(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment input, MemorySegment boxes,
-                         MemorySegment batchIndices, MemorySegment argmax, long boxCount) {
+    public void backward(
+            MemorySegment gradOutput,
+            MemorySegment gradInput,
+            MemorySegment input,
+            MemorySegment boxes,
+            MemorySegment batchIndices,
+            MemorySegment argmax,
+            long boxCount) {
         if (op == RoiOp.POOL) { // every index first, so that a bad one leaves gradInput untouched
             for (long k = 0; k < boxCount; k++) {
                 long image = image(boxes, batchIndices, k);
@@ -261,8 +298,10 @@ public final class JavaRoi implements RoiKernel {
                             long index = argmax.getAtIndex(L, k * out[0] + c * out[1] + ph * out[2] + pw * out[3]);
                             long[] t = index == -1 ? null : space.decode(image, c, index);
                             if (index != -1 && (t == null || t[0] != image || t[1] != c)) {
-                                throw new PoolingException("argmax: " + index + " (box " + k + ", channel " + c + ", bin " + ph + ", "
-                                        + pw + ") names no position of its image and channel", PoolingException.INVALID_INDEX);
+                                throw new PoolingException(
+                                        "argmax: " + index + " (box " + k + ", channel " + c + ", bin " + ph + ", " + pw
+                                                + ") names no position of its image and channel",
+                                        PoolingException.INVALID_INDEX);
                             }
                         }
                     }
@@ -272,7 +311,8 @@ public final class JavaRoi implements RoiKernel {
         for (long n = 0; n < batch; n++) {
             for (long c = 0; c < channels; c++) {
                 for (long h = 0; h < height; h++) {
-                    for (long x = 0; x < width; x++) gradInput.setAtIndex(F, n * in[0] + c * in[1] + h * in[2] + x * in[3], 0f);
+                    for (long x = 0; x < width; x++)
+                        gradInput.setAtIndex(F, n * in[0] + c * in[1] + h * in[2] + x * in[3], 0f);
                 }
             }
         }
@@ -280,7 +320,8 @@ public final class JavaRoi implements RoiKernel {
         float[] w = new float[4];
         for (long k = 0; k < boxCount; k++) {
             long image = image(boxes, batchIndices, k);
-            AlignBox g = op == RoiOp.POOL ? null
+            AlignBox g = op == RoiOp.POOL
+                    ? null
                     : new AlignBox(scaled(boxes, k, 0), scaled(boxes, k, 1), scaled(boxes, k, 2), scaled(boxes, k, 3));
             for (long c = 0; c < channels; c++) {
                 long plane = image * in[0] + c * in[1];
@@ -314,7 +355,8 @@ public final class JavaRoi implements RoiKernel {
         }
     }
 
-    private int maxWinner(AlignBox g, long ph, long pw, MemorySegment input, long plane, long[] pos, float[] w, long[] r2) {
+    private int maxWinner(
+            AlignBox g, long ph, long pw, MemorySegment input, long plane, long[] pos, float[] w, long[] r2) {
         sampleRange(g.startH, g.binH, ph, g.gridH, height, r2);
         long yLo = r2[0], yHi = r2[1];
         sampleRange(g.startW, g.binW, pw, g.gridW, width, r2);
@@ -331,8 +373,10 @@ public final class JavaRoi implements RoiKernel {
                 float value = 0f;
                 int corner = 0;
                 if (inside && op == RoiOp.ALIGN_MAX) {
-                    value = sw[0] * input.getAtIndex(F, plane + sp[0]) + sw[1] * input.getAtIndex(F, plane + sp[1])
-                            + sw[2] * input.getAtIndex(F, plane + sp[2]) + sw[3] * input.getAtIndex(F, plane + sp[3]);
+                    value = sw[0] * input.getAtIndex(F, plane + sp[0])
+                            + sw[1] * input.getAtIndex(F, plane + sp[1])
+                            + sw[2] * input.getAtIndex(F, plane + sp[2])
+                            + sw[3] * input.getAtIndex(F, plane + sp[3]);
                 } else if (inside) {
                     value = sw[0] * input.getAtIndex(F, plane + sp[0]);
                     for (int i = 1; i < 4; i++) {

@@ -20,8 +20,13 @@ public final class JavaUnpoolKernel implements UnpoolKernel {
      * {@code indexedShape} is the shape the indices address: {@code outputShape}, or ONNX's default size inside it;
      * strides in logical order (N, C, spatial...), dense ones given explicitly.
      */
-    public JavaUnpoolKernel(IndexFormat indexFormat, long[] inputShape, long[] indexedShape, long[] outputShape, long[] inputStrides,
-                            long[] outputStrides) {
+    public JavaUnpoolKernel(
+            IndexFormat indexFormat,
+            long[] inputShape,
+            long[] indexedShape,
+            long[] outputShape,
+            long[] inputStrides,
+            long[] outputStrides) {
         this.indexFormat = indexFormat;
         this.inputShape = inputShape.clone();
         this.indexedShape = indexedShape.clone();
@@ -56,13 +61,19 @@ public final class JavaUnpoolKernel implements UnpoolKernel {
             next(position, outputShape);
         }
         for (int e = 0; e < count; e++) {
-            output.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, to[e], values.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, from[e]));
+            output.setAtIndex(
+                    ValueLayout.JAVA_FLOAT_UNALIGNED,
+                    to[e],
+                    values.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, from[e]));
         }
         for (int e = 0; e < count; e++) {
-            float sent = values.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, from[e]), there = output.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, to[e]);
+            float sent = values.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, from[e]),
+                    there = output.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, to[e]);
             if (Float.floatToRawIntBits(sent) != Float.floatToRawIntBits(there)) {
-                throw new PoolingException("values " + sent + " and " + there + " were both sent to output offset " + to[e]
-                        + " (index " + indices.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, from[e]) + ")", PoolingException.CONFLICTING_INDEX);
+                throw new PoolingException(
+                        "values " + sent + " and " + there + " were both sent to output offset " + to[e] + " (index "
+                                + indices.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, from[e]) + ")",
+                        PoolingException.CONFLICTING_INDEX);
             }
         }
     }
@@ -85,8 +96,11 @@ public final class JavaUnpoolKernel implements UnpoolKernel {
     private long target(long[] coordinate, long index, long[] outStrides) {
         long[] t = space.decode(coordinate[0], coordinate[1], index);
         if (t == null) {
-            throw new PoolingException("indices: " + index + " (for the value at " + Arrays.toString(coordinate) + ") lies outside the output "
-                    + Arrays.toString(indexedShape) + " (" + indexFormat + " format)", PoolingException.INVALID_INDEX);
+            throw new PoolingException(
+                    "indices: " + index + " (for the value at " + Arrays.toString(coordinate)
+                            + ") lies outside the output " + Arrays.toString(indexedShape) + " (" + indexFormat
+                            + " format)",
+                    PoolingException.INVALID_INDEX);
         }
         long[] position = new long[outputShape.length];
         position[0] = t[0];

@@ -23,11 +23,15 @@ final class JavaVectorLanes implements JavaLanes {
     public void max(float[] a, int at, float[] b, int from, int n) {
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            FloatVector.fromArray(SPECIES, a, at + i).max(FloatVector.fromArray(SPECIES, b, from + i)).intoArray(a, at + i);
+            FloatVector.fromArray(SPECIES, a, at + i)
+                    .max(FloatVector.fromArray(SPECIES, b, from + i))
+                    .intoArray(a, at + i);
         }
         if (i < n) {
             VectorMask<Float> m = SPECIES.indexInRange(i, n);
-            FloatVector.fromArray(SPECIES, a, at + i, m).max(FloatVector.fromArray(SPECIES, b, from + i, m)).intoArray(a, at + i, m);
+            FloatVector.fromArray(SPECIES, a, at + i, m)
+                    .max(FloatVector.fromArray(SPECIES, b, from + i, m))
+                    .intoArray(a, at + i, m);
         }
     }
 
@@ -35,11 +39,15 @@ final class JavaVectorLanes implements JavaLanes {
     public void min(float[] a, int at, float[] b, int from, int n) {
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            FloatVector.fromArray(SPECIES, a, at + i).min(FloatVector.fromArray(SPECIES, b, from + i)).intoArray(a, at + i);
+            FloatVector.fromArray(SPECIES, a, at + i)
+                    .min(FloatVector.fromArray(SPECIES, b, from + i))
+                    .intoArray(a, at + i);
         }
         if (i < n) {
             VectorMask<Float> m = SPECIES.indexInRange(i, n);
-            FloatVector.fromArray(SPECIES, a, at + i, m).min(FloatVector.fromArray(SPECIES, b, from + i, m)).intoArray(a, at + i, m);
+            FloatVector.fromArray(SPECIES, a, at + i, m)
+                    .min(FloatVector.fromArray(SPECIES, b, from + i, m))
+                    .intoArray(a, at + i, m);
         }
     }
 
@@ -47,11 +55,15 @@ final class JavaVectorLanes implements JavaLanes {
     public void add(float[] a, int at, float[] b, int from, int n) {
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            FloatVector.fromArray(SPECIES, a, at + i).add(FloatVector.fromArray(SPECIES, b, from + i)).intoArray(a, at + i);
+            FloatVector.fromArray(SPECIES, a, at + i)
+                    .add(FloatVector.fromArray(SPECIES, b, from + i))
+                    .intoArray(a, at + i);
         }
         if (i < n) {
             VectorMask<Float> m = SPECIES.indexInRange(i, n);
-            FloatVector.fromArray(SPECIES, a, at + i, m).add(FloatVector.fromArray(SPECIES, b, from + i, m)).intoArray(a, at + i, m);
+            FloatVector.fromArray(SPECIES, a, at + i, m)
+                    .add(FloatVector.fromArray(SPECIES, b, from + i, m))
+                    .intoArray(a, at + i, m);
         }
     }
 
@@ -63,12 +75,16 @@ final class JavaVectorLanes implements JavaLanes {
     public void fold(int op, float[] a, int at, float[] b, int from, int[] offsets, int taps, int n) {
         int i = 0;
         for (int bound = n - 4 * LANES; i <= bound; i += 4 * LANES) {
-            FloatVector v0 = FloatVector.fromArray(SPECIES, a, at + i), v1 = FloatVector.fromArray(SPECIES, a, at + i + LANES),
-                    v2 = FloatVector.fromArray(SPECIES, a, at + i + 2 * LANES), v3 = FloatVector.fromArray(SPECIES, a, at + i + 3 * LANES);
+            FloatVector v0 = FloatVector.fromArray(SPECIES, a, at + i),
+                    v1 = FloatVector.fromArray(SPECIES, a, at + i + LANES),
+                    v2 = FloatVector.fromArray(SPECIES, a, at + i + 2 * LANES),
+                    v3 = FloatVector.fromArray(SPECIES, a, at + i + 3 * LANES);
             for (int t = 0; t < taps; t++) {
                 int o = from + i + offsets[t];
-                FloatVector x0 = FloatVector.fromArray(SPECIES, b, o), x1 = FloatVector.fromArray(SPECIES, b, o + LANES),
-                        x2 = FloatVector.fromArray(SPECIES, b, o + 2 * LANES), x3 = FloatVector.fromArray(SPECIES, b, o + 3 * LANES);
+                FloatVector x0 = FloatVector.fromArray(SPECIES, b, o),
+                        x1 = FloatVector.fromArray(SPECIES, b, o + LANES),
+                        x2 = FloatVector.fromArray(SPECIES, b, o + 2 * LANES),
+                        x3 = FloatVector.fromArray(SPECIES, b, o + 3 * LANES);
                 if (op == ADD) {
                     v0 = v0.add(x0);
                     v1 = v1.add(x1);
@@ -125,7 +141,9 @@ final class JavaVectorLanes implements JavaLanes {
     public void divide(float[] a, int at, float[] divisors, int from, int n) {
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            FloatVector.fromArray(SPECIES, a, at + i).div(FloatVector.fromArray(SPECIES, divisors, from + i)).intoArray(a, at + i);
+            FloatVector.fromArray(SPECIES, a, at + i)
+                    .div(FloatVector.fromArray(SPECIES, divisors, from + i))
+                    .intoArray(a, at + i);
         }
         for (; i < n; i++) a[at + i] /= divisors[from + i];
     }
@@ -135,7 +153,9 @@ final class JavaVectorLanes implements JavaLanes {
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
             FloatVector v = FloatVector.fromArray(SPECIES, a, at + i);
-            if (v.compare(VectorOperators.EQ, 0f).or(v.test(VectorOperators.IS_NAN)).anyTrue()) return true;
+            if (v.compare(VectorOperators.EQ, 0f)
+                    .or(v.test(VectorOperators.IS_NAN))
+                    .anyTrue()) return true;
         }
         for (; i < n; i++) {
             float v = a[at + i];

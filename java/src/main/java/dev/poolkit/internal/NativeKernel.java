@@ -20,31 +20,46 @@ import java.lang.ref.Reference;
  * segments straight through, critical or not by {@link CriticalCalls}.
  */
 public final class NativeKernel implements Kernel {
-    private static final MethodHandle RUN = Linker.nativeLinker().downcallHandle(
-            PoolkitFFI.pk_pool_run_f32$address(), PoolkitFFI.pk_pool_run_f32$descriptor());
-    private static final MethodHandle RUN_CRITICAL = Linker.nativeLinker().downcallHandle(
-            PoolkitFFI.pk_pool_run_f32$address(), PoolkitFFI.pk_pool_run_f32$descriptor(),
-            Linker.Option.critical(true));
+    private static final MethodHandle RUN = Linker.nativeLinker()
+            .downcallHandle(PoolkitFFI.pk_pool_run_f32$address(), PoolkitFFI.pk_pool_run_f32$descriptor());
+    private static final MethodHandle RUN_CRITICAL = Linker.nativeLinker()
+            .downcallHandle(
+                    PoolkitFFI.pk_pool_run_f32$address(),
+                    PoolkitFFI.pk_pool_run_f32$descriptor(),
+                    Linker.Option.critical(true));
     /** Linked on first use: inference never needs it. */
     private static final class Backward {
-        static final MethodHandle CRITICAL = Linker.nativeLinker().downcallHandle(
-                PoolkitFFI.pk_pool_backward_f32$address(), PoolkitFFI.pk_pool_backward_f32$descriptor(), Linker.Option.critical(true));
-        static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(
-                PoolkitFFI.pk_pool_backward_f32$address(), PoolkitFFI.pk_pool_backward_f32$descriptor());
-        static final MethodHandle RANGE = Linker.nativeLinker().downcallHandle(
-                PoolkitFFI.pk_pool_backward_range_f32$address(), PoolkitFFI.pk_pool_backward_range_f32$descriptor(),
-                Linker.Option.critical(true));
-        static final MethodHandle METHOD = Linker.nativeLinker().downcallHandle(
-                PoolkitFFI.pk_method_backward_f32$address(), PoolkitFFI.pk_method_backward_f32$descriptor(), Linker.Option.critical(true));
-        static final MethodHandle METHOD_HANDLE = Linker.nativeLinker().downcallHandle(
-                PoolkitFFI.pk_method_backward_f32$address(), PoolkitFFI.pk_method_backward_f32$descriptor());
+        static final MethodHandle CRITICAL = Linker.nativeLinker()
+                .downcallHandle(
+                        PoolkitFFI.pk_pool_backward_f32$address(),
+                        PoolkitFFI.pk_pool_backward_f32$descriptor(),
+                        Linker.Option.critical(true));
+        static final MethodHandle HANDLE = Linker.nativeLinker()
+                .downcallHandle(
+                        PoolkitFFI.pk_pool_backward_f32$address(), PoolkitFFI.pk_pool_backward_f32$descriptor());
+        static final MethodHandle RANGE = Linker.nativeLinker()
+                .downcallHandle(
+                        PoolkitFFI.pk_pool_backward_range_f32$address(),
+                        PoolkitFFI.pk_pool_backward_range_f32$descriptor(),
+                        Linker.Option.critical(true));
+        static final MethodHandle METHOD = Linker.nativeLinker()
+                .downcallHandle(
+                        PoolkitFFI.pk_method_backward_f32$address(),
+                        PoolkitFFI.pk_method_backward_f32$descriptor(),
+                        Linker.Option.critical(true));
+        static final MethodHandle METHOD_HANDLE = Linker.nativeLinker()
+                .downcallHandle(
+                        PoolkitFFI.pk_method_backward_f32$address(), PoolkitFFI.pk_method_backward_f32$descriptor());
     }
     /** The methods of the literature (SoftPool, GeM, ...): runs with their params. Linked on first use. */
     private static final class Method {
-        static final MethodHandle RUN = Linker.nativeLinker().downcallHandle(
-                PoolkitFFI.pk_method_run_f32$address(), PoolkitFFI.pk_method_run_f32$descriptor());
-        static final MethodHandle RUN_CRITICAL = Linker.nativeLinker().downcallHandle(
-                PoolkitFFI.pk_method_run_f32$address(), PoolkitFFI.pk_method_run_f32$descriptor(), Linker.Option.critical(true));
+        static final MethodHandle RUN = Linker.nativeLinker()
+                .downcallHandle(PoolkitFFI.pk_method_run_f32$address(), PoolkitFFI.pk_method_run_f32$descriptor());
+        static final MethodHandle RUN_CRITICAL = Linker.nativeLinker()
+                .downcallHandle(
+                        PoolkitFFI.pk_method_run_f32$address(),
+                        PoolkitFFI.pk_method_run_f32$descriptor(),
+                        Linker.Option.critical(true));
     }
 
     /**
@@ -58,6 +73,7 @@ public final class NativeKernel implements Kernel {
     private final MemorySegment spec, input, output;
     /** SoftPool and GeM: their parameters, and (unscoped, as the plan) GeM's p per channel or NULL. */
     private final boolean method;
+
     private final MemorySegment methodSpec, params;
     private final long paramCount;
     private final boolean runParams;
@@ -67,10 +83,12 @@ public final class NativeKernel implements Kernel {
      * which every run ensures; the caller's segments keep their scopes and the checks those give.
      */
     private final MemorySegment plan, samples;
+
     private final long sampleCount;
     private final long runBytes, rowsPerCriticalCall, backwardBytes;
     /** The backward's (n, c) planes, and how many of them one critical call over heap memory takes. */
     private final long planes, planesPerCriticalCall;
+
     private final Isa isa;
     /** Level and strategy of the kernel the plan runs, asked once: {@code native:avx512:tiles}. */
     private final String name;
@@ -128,7 +146,8 @@ public final class NativeKernel implements Kernel {
         }
         paramCount = params.byteSize() / Float.BYTES;
         MemorySegment owned = arena.allocate(PoolkitFFI.pk_pool_plan_size(), Long.BYTES);
-        int status = method ? PoolkitFFI.pk_method_prepare(spec, methodSpec, input, output, owned, owned.byteSize())
+        int status = method
+                ? PoolkitFFI.pk_method_prepare(spec, methodSpec, input, output, owned, owned.byteSize())
                 : PoolkitFFI.pk_pool_prepare(spec, input, output, owned, owned.byteSize());
         plan = unscoped(owned);
         if (status != PoolkitFFI.PK_OK()) {
@@ -137,16 +156,22 @@ public final class NativeKernel implements Kernel {
         long bytes = (g.inputCount + g.outputCount * (g.op == PoolOp.MAX || g.op == PoolOp.MIN ? 3 : 1)) * Float.BYTES;
         this.runBytes = bytes;
         this.rowsPerCriticalCall = CriticalCalls.rowsPerCall(g.rows, bytes);
-        this.backwardBytes = (g.inputCount * (g.op == PoolOp.LP ? 2 : 1) + g.outputCount * (g.op == PoolOp.LP ? 2 : 3)) * Float.BYTES;
+        this.backwardBytes = (g.inputCount * (g.op == PoolOp.LP ? 2 : 1) + g.outputCount * (g.op == PoolOp.LP ? 2 : 3))
+                * Float.BYTES;
         this.planes = g.batch * g.channels;
         this.planesPerCriticalCall = CriticalCalls.rowsPerCall(planes, backwardBytes);
         String path = pathName(owned, false);
-        boolean picksTaps = g.op == PoolOp.MAX || g.op == PoolOp.MIN || g.op == PoolOp.MIXED || g.op == PoolOp.STOCHASTIC
+        boolean picksTaps = g.op == PoolOp.MAX
+                || g.op == PoolOp.MIN
+                || g.op == PoolOp.MIXED
+                || g.op == PoolOp.STOCHASTIC
                 || g.op == PoolOp.S3POOL;
         String withIndices = picksTaps ? pathName(owned, true) : path;
         // runs with indices may take another strategy at the same level: then both are named
-        this.name = "native:" + path + (withIndices.equals(path) ? ""
-                : " (with indices: " + withIndices.substring(withIndices.indexOf(':') + 1) + ")");
+        this.name = "native:" + path
+                + (withIndices.equals(path)
+                        ? ""
+                        : " (with indices: " + withIndices.substring(withIndices.indexOf(':') + 1) + ")");
     }
 
     /** The plan's kernel as the library names it, {@code avx512:tiles}. */
@@ -191,11 +216,18 @@ public final class NativeKernel implements Kernel {
     }
 
     @Override
-    public void run(MemorySegment in, MemorySegment out, MemorySegment indices, MemorySegment runParams, long rowBegin, long rowEnd) {
+    public void run(
+            MemorySegment in,
+            MemorySegment out,
+            MemorySegment indices,
+            MemorySegment runParams,
+            long rowBegin,
+            long rowEnd) {
         MemorySegment idx = indices == null ? MemorySegment.NULL : indices;
         if (method) {
             runMethod(in, out, idx, runParams != null ? runParams : params, rowBegin, rowEnd);
-        } else if (runBytes < CriticalCalls.MAX_BYTES) { // the smallest problems' path, kept short: critical over any memory
+        } else if (runBytes
+                < CriticalCalls.MAX_BYTES) { // the smallest problems' path, kept short: critical over any memory
             check(runPooling(RUN_CRITICAL, in, out, idx, rowBegin, rowEnd));
         } else if (CriticalCalls.allNative(in, out, idx)) {
             check(runPooling(RUN, in, out, idx, rowBegin, rowEnd));
@@ -207,10 +239,22 @@ public final class NativeKernel implements Kernel {
         }
     }
 
-    private int runPooling(MethodHandle handle, MemorySegment in, MemorySegment out, MemorySegment idx, long rowBegin, long rowEnd) {
+    private int runPooling(
+            MethodHandle handle, MemorySegment in, MemorySegment out, MemorySegment idx, long rowBegin, long rowEnd) {
         try {
-            return (int) handle.invokeExact(plan, plan.byteSize(), in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
-                    idx, idx.byteSize() / Long.BYTES, samples, sampleCount, rowBegin, rowEnd);
+            return (int) handle.invokeExact(
+                    plan,
+                    plan.byteSize(),
+                    in,
+                    in.byteSize() / Float.BYTES,
+                    out,
+                    out.byteSize() / Float.BYTES,
+                    idx,
+                    idx.byteSize() / Long.BYTES,
+                    samples,
+                    sampleCount,
+                    rowBegin,
+                    rowEnd);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -221,24 +265,49 @@ public final class NativeKernel implements Kernel {
     }
 
     /** The methods of the literature: their params with each run, critical or not by {@link CriticalCalls} as pooling. */
-    private void runMethod(MemorySegment in, MemorySegment out, MemorySegment idx, MemorySegment prm, long rowBegin, long rowEnd) {
+    private void runMethod(
+            MemorySegment in, MemorySegment out, MemorySegment idx, MemorySegment prm, long rowBegin, long rowEnd) {
         switch (CriticalCalls.mode(runBytes, CriticalCalls.allNative(in, out, idx, prm))) {
             case CRITICAL -> check(runMethod(Method.RUN_CRITICAL, in, out, idx, prm, rowBegin, rowEnd));
             case REGULAR -> check(runMethod(Method.RUN, in, out, idx, prm, rowBegin, rowEnd));
             case LONG_ON_HEAP -> {
                 for (long begin = rowBegin; begin < rowEnd; begin += rowsPerCriticalCall) {
                     CriticalCalls.countPiece();
-                    check(runMethod(Method.RUN_CRITICAL, in, out, idx, prm, begin, Math.min(rowEnd, begin + rowsPerCriticalCall)));
+                    check(runMethod(
+                            Method.RUN_CRITICAL,
+                            in,
+                            out,
+                            idx,
+                            prm,
+                            begin,
+                            Math.min(rowEnd, begin + rowsPerCriticalCall)));
                 }
             }
         }
     }
 
-    private int runMethod(MethodHandle handle, MemorySegment in, MemorySegment out, MemorySegment idx, MemorySegment prm, long rowBegin,
-                          long rowEnd) {
+    private int runMethod(
+            MethodHandle handle,
+            MemorySegment in,
+            MemorySegment out,
+            MemorySegment idx,
+            MemorySegment prm,
+            long rowBegin,
+            long rowEnd) {
         try {
-            return (int) handle.invokeExact(plan, plan.byteSize(), in, in.byteSize() / Float.BYTES, out, out.byteSize() / Float.BYTES,
-                    idx, idx.byteSize() / Long.BYTES, prm, prm.byteSize() / Float.BYTES, rowBegin, rowEnd);
+            return (int) handle.invokeExact(
+                    plan,
+                    plan.byteSize(),
+                    in,
+                    in.byteSize() / Float.BYTES,
+                    out,
+                    out.byteSize() / Float.BYTES,
+                    idx,
+                    idx.byteSize() / Long.BYTES,
+                    prm,
+                    prm.byteSize() / Float.BYTES,
+                    rowBegin,
+                    rowEnd);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -253,20 +322,37 @@ public final class NativeKernel implements Kernel {
     }
 
     @Override
-    public void backwardWithParameters(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment in, MemorySegment runParams,
-                                       MemorySegment gradParams) {
+    public void backwardWithParameters(
+            MemorySegment gradOutput,
+            MemorySegment gradInput,
+            MemorySegment in,
+            MemorySegment runParams,
+            MemorySegment gradParams) {
         MemorySegment gp = gradParams == null ? MemorySegment.NULL : gradParams;
         MemorySegment prm = runParams != null ? runParams : params;
         long prmCount = runParams != null ? runParams.byteSize() / Float.BYTES : paramCount;
         int status;
         try {
             // the methods' backward passes heap memory as it is: a long one on the heap is critical too
-            boolean critical = CriticalCalls.mode(backwardBytes, CriticalCalls.allNative(gradOutput, gradInput, in, prm, gp))
-                    != CriticalCalls.Mode.REGULAR;
-            status = (int) (critical ? Backward.METHOD : Backward.METHOD_HANDLE).invokeExact(spec, methodSpec, input, in,
-                    in.byteSize() / Float.BYTES, output,
-                    gradOutput, gradOutput.byteSize() / Float.BYTES, prm, prmCount, gradInput, gradInput.byteSize() / Float.BYTES,
-                    gp, gp.byteSize() / Float.BYTES);
+            boolean critical =
+                    CriticalCalls.mode(backwardBytes, CriticalCalls.allNative(gradOutput, gradInput, in, prm, gp))
+                            != CriticalCalls.Mode.REGULAR;
+            status = (int) (critical ? Backward.METHOD : Backward.METHOD_HANDLE)
+                    .invokeExact(
+                            spec,
+                            methodSpec,
+                            input,
+                            in,
+                            in.byteSize() / Float.BYTES,
+                            output,
+                            gradOutput,
+                            gradOutput.byteSize() / Float.BYTES,
+                            prm,
+                            prmCount,
+                            gradInput,
+                            gradInput.byteSize() / Float.BYTES,
+                            gp,
+                            gp.byteSize() / Float.BYTES);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -280,19 +366,24 @@ public final class NativeKernel implements Kernel {
     }
 
     @Override
-    public void backward(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment in, MemorySegment out,
-                         MemorySegment indices) {
+    public void backward(
+            MemorySegment gradOutput,
+            MemorySegment gradInput,
+            MemorySegment in,
+            MemorySegment out,
+            MemorySegment indices) {
         if (method) {
             backwardWithParameters(gradOutput, gradInput, in, null, null);
             return;
         }
         MemorySegment x = in == null ? MemorySegment.NULL : in, y = out == null ? MemorySegment.NULL : out;
         MemorySegment idx = indices == null ? MemorySegment.NULL : indices;
-        int status = switch (CriticalCalls.mode(backwardBytes, CriticalCalls.allNative(gradOutput, gradInput, x, y, idx))) {
-            case CRITICAL -> backward(Backward.CRITICAL, gradOutput, gradInput, x, y, idx);
-            case REGULAR -> backward(Backward.HANDLE, gradOutput, gradInput, x, y, idx);
-            case LONG_ON_HEAP -> backwardInRanges(gradOutput, gradInput, x, y, idx);
-        };
+        int status =
+                switch (CriticalCalls.mode(backwardBytes, CriticalCalls.allNative(gradOutput, gradInput, x, y, idx))) {
+                    case CRITICAL -> backward(Backward.CRITICAL, gradOutput, gradInput, x, y, idx);
+                    case REGULAR -> backward(Backward.HANDLE, gradOutput, gradInput, x, y, idx);
+                    case LONG_ON_HEAP -> backwardInRanges(gradOutput, gradInput, x, y, idx);
+                };
         if (status != 0) {
             throw new PoolingException("native pooling backward failed: " + statusText(status), status);
         }
@@ -302,18 +393,33 @@ public final class NativeKernel implements Kernel {
      * The backward over heap memory as short critical calls: each pass over consecutive plane ranges, all of a pass
      * before the next, which adds in the order of one whole call (see PK_PASS_* in poolkit.h).
      */
-    private int backwardInRanges(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment x, MemorySegment y,
-                                 MemorySegment idx) {
+    private int backwardInRanges(
+            MemorySegment gradOutput, MemorySegment gradInput, MemorySegment x, MemorySegment y, MemorySegment idx) {
         for (int pass : CriticalCalls.GRADIENT_PASSES) {
-            if (pass == PoolkitFFI.PK_PASS_CHECK() && idx.equals(MemorySegment.NULL)) continue; // only indices are checked
+            if (pass == PoolkitFFI.PK_PASS_CHECK() && idx.equals(MemorySegment.NULL))
+                continue; // only indices are checked
             for (long begin = 0; begin < planes; begin += planesPerCriticalCall) {
                 long end = Math.min(planes, begin + planesPerCriticalCall);
                 CriticalCalls.countPiece();
                 int status;
                 try {
-                    status = (int) Backward.RANGE.invokeExact(spec, input, x, x.byteSize() / Float.BYTES, output, y,
-                            y.byteSize() / Float.BYTES, gradOutput, gradOutput.byteSize() / Float.BYTES, idx, idx.byteSize() / Long.BYTES,
-                            gradInput, gradInput.byteSize() / Float.BYTES, pass, begin, end);
+                    status = (int) Backward.RANGE.invokeExact(
+                            spec,
+                            input,
+                            x,
+                            x.byteSize() / Float.BYTES,
+                            output,
+                            y,
+                            y.byteSize() / Float.BYTES,
+                            gradOutput,
+                            gradOutput.byteSize() / Float.BYTES,
+                            idx,
+                            idx.byteSize() / Long.BYTES,
+                            gradInput,
+                            gradInput.byteSize() / Float.BYTES,
+                            pass,
+                            begin,
+                            end);
                 } catch (RuntimeException | Error e) {
                     throw e;
                 } catch (Throwable t) {
@@ -327,11 +433,27 @@ public final class NativeKernel implements Kernel {
         return 0;
     }
 
-    private int backward(MethodHandle handle, MemorySegment gradOutput, MemorySegment gradInput, MemorySegment x, MemorySegment y,
-                         MemorySegment idx) {
+    private int backward(
+            MethodHandle handle,
+            MemorySegment gradOutput,
+            MemorySegment gradInput,
+            MemorySegment x,
+            MemorySegment y,
+            MemorySegment idx) {
         try {
-            return (int) handle.invokeExact(spec, input, x, x.byteSize() / Float.BYTES, output, y, y.byteSize() / Float.BYTES,
-                    gradOutput, gradOutput.byteSize() / Float.BYTES, idx, idx.byteSize() / Long.BYTES, gradInput,
+            return (int) handle.invokeExact(
+                    spec,
+                    input,
+                    x,
+                    x.byteSize() / Float.BYTES,
+                    output,
+                    y,
+                    y.byteSize() / Float.BYTES,
+                    gradOutput,
+                    gradOutput.byteSize() / Float.BYTES,
+                    idx,
+                    idx.byteSize() / Long.BYTES,
+                    gradInput,
                     gradInput.byteSize() / Float.BYTES);
         } catch (RuntimeException | Error e) {
             throw e;

@@ -39,7 +39,9 @@ public final class NativeLibrary {
     public static String platform() {
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
-        os = os.startsWith("linux") ? "linux" : os.startsWith("mac") ? "darwin" : os.startsWith("windows") ? "windows" : os;
+        os = os.startsWith("linux")
+                ? "linux"
+                : os.startsWith("mac") ? "darwin" : os.startsWith("windows") ? "windows" : os;
         arch = switch (arch) {
             case "amd64", "x86_64" -> "x86_64";
             case "aarch64", "arm64" -> "aarch64";
@@ -54,7 +56,8 @@ public final class NativeLibrary {
             Path library;
             if (override != null) {
                 if (override.isBlank()) {
-                    return PATH_PROPERTY + " = \"" + override + "\": empty; unset it to load the library bundled in the jar";
+                    return PATH_PROPERTY + " = \"" + override
+                            + "\": empty; unset it to load the library bundled in the jar";
                 }
                 library = Path.of(override).toAbsolutePath();
                 String problem = checkFile(library);
@@ -64,8 +67,8 @@ public final class NativeLibrary {
                 String resource = "/dev/poolkit/native/" + platform() + "/" + System.mapLibraryName("poolkit");
                 try (InputStream in = NativeLibrary.class.getResourceAsStream(resource)) {
                     if (in == null) {
-                        return "no native library for " + platform() + " in the jar (" + resource + "); build from source or set "
-                                + PATH_PROPERTY;
+                        return "no native library for " + platform() + " in the jar (" + resource
+                                + "); build from source or set " + PATH_PROPERTY;
                     }
                     Path copy = Files.createTempFile("libpoolkit-", ".so");
                     try {
@@ -81,8 +84,8 @@ public final class NativeLibrary {
             }
             List<String> missing = missingSymbols(SymbolLookup.loaderLookup());
             if (!missing.isEmpty()) {
-                return library + " lacks " + String.join(", ", missing) + ", which the bindings call: it was built from another"
-                        + " version of poolkit.h";
+                return library + " lacks " + String.join(", ", missing)
+                        + ", which the bindings call: it was built from another" + " version of poolkit.h";
             }
             int abi = PoolkitFFI.pk_abi_version();
             if (abi != PoolkitFFI.PK_ABI_VERSION()) {
@@ -101,7 +104,8 @@ public final class NativeLibrary {
     public static List<String> boundFunctions() {
         List<String> names = new ArrayList<>();
         for (Class<?> holder : PoolkitFFI.class.getDeclaredClasses()) {
-            if (Arrays.stream(holder.getDeclaredFields()).anyMatch(f -> f.getName().equals("ADDR") && Modifier.isStatic(f.getModifiers()))) {
+            if (Arrays.stream(holder.getDeclaredFields())
+                    .anyMatch(f -> f.getName().equals("ADDR") && Modifier.isStatic(f.getModifiers()))) {
                 names.add(holder.getSimpleName());
             }
         }
@@ -111,7 +115,9 @@ public final class NativeLibrary {
 
     /** The bound functions {@code lookup} does not find, in name order. */
     static List<String> missingSymbols(SymbolLookup lookup) {
-        return boundFunctions().stream().filter(name -> lookup.find(name).isEmpty()).toList();
+        return boundFunctions().stream()
+                .filter(name -> lookup.find(name).isEmpty())
+                .toList();
     }
 
     /** Why {@code file} cannot be this platform's shared library, from its ELF header; null when it may be. */
@@ -123,12 +129,11 @@ public final class NativeLibrary {
         if (!platform().startsWith("linux-")) return null; // other formats are left to the JVM's loader
         ByteBuffer header = ByteBuffer.allocate(20);
         try (FileChannel channel = FileChannel.open(file)) {
-            while (header.hasRemaining() && channel.read(header) >= 0) { }
+            while (header.hasRemaining() && channel.read(header) >= 0) {}
         }
         header.flip();
         if (header.limit() < 20 || header.getInt(0) != 0x7F454C46) {
-            return "not an ELF shared library (" + Files.size(file) + " bytes, starting with "
-                    + preview(header) + ")";
+            return "not an ELF shared library (" + Files.size(file) + " bytes, starting with " + preview(header) + ")";
         }
         int elfClass = header.get(4), data = header.get(5);
         ByteOrder order = data == 2 ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;

@@ -23,23 +23,33 @@ import java.lang.ref.Reference;
 public final class NativeRoiKernel implements RoiKernel {
     /** Linked on first native use, so the Java backend never needs the library. */
     private static final class Native {
-        static final MethodHandle FORWARD = Linker.nativeLinker().downcallHandle(
-                PoolkitFFI.pk_roi_forward_f32$address(), PoolkitFFI.pk_roi_forward_f32$descriptor());
-        static final MethodHandle FORWARD_CRITICAL = Linker.nativeLinker().downcallHandle(
-                PoolkitFFI.pk_roi_forward_f32$address(), PoolkitFFI.pk_roi_forward_f32$descriptor(), Linker.Option.critical(true));
-        static final MethodHandle BACKWARD_CRITICAL = Linker.nativeLinker().downcallHandle(
-                PoolkitFFI.pk_roi_backward_f32$address(), PoolkitFFI.pk_roi_backward_f32$descriptor(), Linker.Option.critical(true));
-        static final MethodHandle BACKWARD = Linker.nativeLinker().downcallHandle(
-                PoolkitFFI.pk_roi_backward_f32$address(), PoolkitFFI.pk_roi_backward_f32$descriptor());
-        static final MethodHandle BACKWARD_RANGE = Linker.nativeLinker().downcallHandle(
-                PoolkitFFI.pk_roi_backward_range_f32$address(), PoolkitFFI.pk_roi_backward_range_f32$descriptor(),
-                Linker.Option.critical(true));
+        static final MethodHandle FORWARD = Linker.nativeLinker()
+                .downcallHandle(PoolkitFFI.pk_roi_forward_f32$address(), PoolkitFFI.pk_roi_forward_f32$descriptor());
+        static final MethodHandle FORWARD_CRITICAL = Linker.nativeLinker()
+                .downcallHandle(
+                        PoolkitFFI.pk_roi_forward_f32$address(),
+                        PoolkitFFI.pk_roi_forward_f32$descriptor(),
+                        Linker.Option.critical(true));
+        static final MethodHandle BACKWARD_CRITICAL = Linker.nativeLinker()
+                .downcallHandle(
+                        PoolkitFFI.pk_roi_backward_f32$address(),
+                        PoolkitFFI.pk_roi_backward_f32$descriptor(),
+                        Linker.Option.critical(true));
+        static final MethodHandle BACKWARD = Linker.nativeLinker()
+                .downcallHandle(PoolkitFFI.pk_roi_backward_f32$address(), PoolkitFFI.pk_roi_backward_f32$descriptor());
+        static final MethodHandle BACKWARD_RANGE = Linker.nativeLinker()
+                .downcallHandle(
+                        PoolkitFFI.pk_roi_backward_range_f32$address(),
+                        PoolkitFFI.pk_roi_backward_range_f32$descriptor(),
+                        Linker.Option.critical(true));
     }
 
     private final Isa isa;
     private final MemorySegment nativeSpec, inputDesc, outputDesc; // global scope (see below)
+
     @SuppressWarnings("unused")
     private final Arena arena; // owns the native structs; reachable while this kernel is, and every call fences it
+
     private final long runBytes; // what a whole run moves: decides critical calls
     /**
      * The backward's work, in bytes a call of the same length would move: the input's planes (zeroed) and the
@@ -51,16 +61,21 @@ public final class NativeRoiKernel implements RoiKernel {
     /** {@code inputShape} {@code [N, C, H, W]} and {@code outputShape} {@code [K, C, outputHeight, outputWidth]}, dense. */
     public NativeRoiKernel(RoiSpec spec, Layout layout, long[] inputShape, long[] outputShape, Isa isa) {
         this.isa = isa;
-        this.runBytes = (Geometry.elementCount("input shape", inputShape) + Geometry.elementCount("output shape", outputShape) * 3) * Float.BYTES;
+        this.runBytes = (Geometry.elementCount("input shape", inputShape)
+                        + Geometry.elementCount("output shape", outputShape) * 3)
+                * Float.BYTES;
         long bins = outputShape[2] * outputShape[3], ratio = spec.samplingRatio();
-        long samples = spec.op() == RoiOp.POOL ? bins
+        long samples = spec.op() == RoiOp.POOL
+                ? bins
                 : ratio > 0 ? bins * ratio * ratio : bins + 4 * inputShape[2] * inputShape[3];
         long pairBytes = samples * 4 * (Float.BYTES + Long.BYTES) + bins * (Float.BYTES + Long.BYTES);
         long planeBytes = inputShape[2] * inputShape[3] * Float.BYTES;
         planes = inputShape[0] * inputShape[1];
         pairs = outputShape[0] * outputShape[1];
-        planesPerCriticalCall = CriticalCalls.rowsPerCall(planes, planes * planeBytes); // the input's bytes: no overflow
-        long total = Math.multiplyHigh(pairs, pairBytes) != 0 ? Long.MAX_VALUE : pairs * pairBytes; // ratios up to 1024²
+        planesPerCriticalCall =
+                CriticalCalls.rowsPerCall(planes, planes * planeBytes); // the input's bytes: no overflow
+        long total =
+                Math.multiplyHigh(pairs, pairBytes) != 0 ? Long.MAX_VALUE : pairs * pairBytes; // ratios up to 1024²
         pairsPerCriticalCall = CriticalCalls.rowsPerCall(pairs, total);
         backwardBytes = Math.max(total, planes * planeBytes);
         arena = Arena.ofAuto();
@@ -77,7 +92,8 @@ public final class NativeRoiKernel implements RoiKernel {
         MemorySegment in = describe(arena, layout, inputShape), out = describe(arena, layout, outputShape);
         int status = PoolkitFFI.pk_roi_check(s, in, out);
         if (status != PoolkitFFI.PK_OK()) {
-            throw new PoolingException("native library rejected a validated region pooling: " + NativeKernel.statusText(status), status);
+            throw new PoolingException(
+                    "native library rejected a validated region pooling: " + NativeKernel.statusText(status), status);
         }
         // the global scope: a run passes them without a scope check per call; the arena outlives every use (fenced)
         nativeSpec = MemorySegment.ofAddress(s.address()).reinterpret(s.byteSize());
@@ -102,21 +118,54 @@ public final class NativeRoiKernel implements RoiKernel {
     }
 
     @Override
-    public void forward(MemorySegment in, MemorySegment boxes, MemorySegment batchIndices, MemorySegment out, MemorySegment argmax,
-                        long begin, long end) {
+    public void forward(
+            MemorySegment in,
+            MemorySegment boxes,
+            MemorySegment batchIndices,
+            MemorySegment out,
+            MemorySegment argmax,
+            long begin,
+            long end) {
         MemorySegment idx = argmax == null ? MemorySegment.NULL : argmax;
         MemorySegment bi = batchIndices == null ? MemorySegment.NULL : batchIndices;
         // the forward passes heap memory as it is, so a long run over the heap is critical too
-        boolean critical = CriticalCalls.mode(runBytes, CriticalCalls.allNative(in, out, idx, boxes, bi)) != CriticalCalls.Mode.REGULAR;
+        boolean critical = CriticalCalls.mode(runBytes, CriticalCalls.allNative(in, out, idx, boxes, bi))
+                != CriticalCalls.Mode.REGULAR;
         int status;
         try {
             status = critical
-                    ? (int) Native.FORWARD_CRITICAL.invokeExact(nativeSpec, inputDesc, in, in.byteSize() / Float.BYTES, boxes,
-                            boxes.byteSize() / Float.BYTES, bi, bi.byteSize() / Long.BYTES, outputDesc, out, out.byteSize() / Float.BYTES,
-                            idx, idx.byteSize() / Long.BYTES, begin, end)
-                    : (int) Native.FORWARD.invokeExact(nativeSpec, inputDesc, in, in.byteSize() / Float.BYTES, boxes,
-                            boxes.byteSize() / Float.BYTES, bi, bi.byteSize() / Long.BYTES, outputDesc, out, out.byteSize() / Float.BYTES,
-                            idx, idx.byteSize() / Long.BYTES, begin, end);
+                    ? (int) Native.FORWARD_CRITICAL.invokeExact(
+                            nativeSpec,
+                            inputDesc,
+                            in,
+                            in.byteSize() / Float.BYTES,
+                            boxes,
+                            boxes.byteSize() / Float.BYTES,
+                            bi,
+                            bi.byteSize() / Long.BYTES,
+                            outputDesc,
+                            out,
+                            out.byteSize() / Float.BYTES,
+                            idx,
+                            idx.byteSize() / Long.BYTES,
+                            begin,
+                            end)
+                    : (int) Native.FORWARD.invokeExact(
+                            nativeSpec,
+                            inputDesc,
+                            in,
+                            in.byteSize() / Float.BYTES,
+                            boxes,
+                            boxes.byteSize() / Float.BYTES,
+                            bi,
+                            bi.byteSize() / Long.BYTES,
+                            outputDesc,
+                            out,
+                            out.byteSize() / Float.BYTES,
+                            idx,
+                            idx.byteSize() / Long.BYTES,
+                            begin,
+                            end);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -124,32 +173,61 @@ public final class NativeRoiKernel implements RoiKernel {
         } finally {
             Reference.reachabilityFence(this);
         }
-        if (status != 0) throw new PoolingException("native region pooling failed: " + NativeKernel.statusText(status), status);
+        if (status != 0)
+            throw new PoolingException("native region pooling failed: " + NativeKernel.statusText(status), status);
     }
 
     @Override
-    public void backward(MemorySegment go, MemorySegment gi, MemorySegment input, MemorySegment boxes, MemorySegment batchIndices,
-                         MemorySegment argmax, long boxCount) {
-        MemorySegment xs = input == null ? MemorySegment.NULL : input, is = argmax == null ? MemorySegment.NULL : argmax;
+    public void backward(
+            MemorySegment go,
+            MemorySegment gi,
+            MemorySegment input,
+            MemorySegment boxes,
+            MemorySegment batchIndices,
+            MemorySegment argmax,
+            long boxCount) {
+        MemorySegment xs = input == null ? MemorySegment.NULL : input,
+                is = argmax == null ? MemorySegment.NULL : argmax;
         MemorySegment bi = batchIndices == null ? MemorySegment.NULL : batchIndices;
-        int status = switch (CriticalCalls.mode(backwardBytes, CriticalCalls.allNative(go, gi, xs, boxes, bi) && is.isNative())) {
+        int status = switch (CriticalCalls.mode(
+                backwardBytes, CriticalCalls.allNative(go, gi, xs, boxes, bi) && is.isNative())) {
             case CRITICAL -> backward(Native.BACKWARD_CRITICAL, go, gi, xs, boxes, bi, is);
             case REGULAR -> backward(Native.BACKWARD, go, gi, xs, boxes, bi, is);
             case LONG_ON_HEAP -> backwardInRanges(go, gi, xs, boxes, bi, is);
         };
         if (status != 0) {
-            String what = status == PoolingException.INVALID_INDEX ? "an argmax names no position of its box's image and channel"
+            String what = status == PoolingException.INVALID_INDEX
+                    ? "an argmax names no position of its box's image and channel"
                     : NativeKernel.statusText(status);
             throw new PoolingException("native region pooling backward failed: " + what, status);
         }
     }
 
-    private int backward(MethodHandle handle, MemorySegment go, MemorySegment gi, MemorySegment xs, MemorySegment boxes,
-                         MemorySegment bi, MemorySegment is) {
+    private int backward(
+            MethodHandle handle,
+            MemorySegment go,
+            MemorySegment gi,
+            MemorySegment xs,
+            MemorySegment boxes,
+            MemorySegment bi,
+            MemorySegment is) {
         try {
-            return (int) handle.invokeExact(nativeSpec, inputDesc, xs, xs.byteSize() / Float.BYTES, boxes,
-                    boxes.byteSize() / Float.BYTES, bi, bi.byteSize() / Long.BYTES, outputDesc, go, go.byteSize() / Float.BYTES,
-                    is, is.byteSize() / Long.BYTES, gi, gi.byteSize() / Float.BYTES);
+            return (int) handle.invokeExact(
+                    nativeSpec,
+                    inputDesc,
+                    xs,
+                    xs.byteSize() / Float.BYTES,
+                    boxes,
+                    boxes.byteSize() / Float.BYTES,
+                    bi,
+                    bi.byteSize() / Long.BYTES,
+                    outputDesc,
+                    go,
+                    go.byteSize() / Float.BYTES,
+                    is,
+                    is.byteSize() / Long.BYTES,
+                    gi,
+                    gi.byteSize() / Float.BYTES);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -164,8 +242,13 @@ public final class NativeRoiKernel implements RoiKernel {
      * gradient zeroed over plane ranges, then the gradients added over (box, channel) ranges in order, which adds in
      * the order of one whole call. A call takes at least one pair, however many samples its box has.
      */
-    private int backwardInRanges(MemorySegment go, MemorySegment gi, MemorySegment xs, MemorySegment boxes, MemorySegment bi,
-                                 MemorySegment is) {
+    private int backwardInRanges(
+            MemorySegment go,
+            MemorySegment gi,
+            MemorySegment xs,
+            MemorySegment boxes,
+            MemorySegment bi,
+            MemorySegment is) {
         for (int pass : CriticalCalls.GRADIENT_PASSES) {
             if (pass == PoolkitFFI.PK_PASS_CHECK() && is.equals(MemorySegment.NULL)) continue; // only argmax is checked
             long units = pass == PoolkitFFI.PK_PASS_ZERO() ? planes : pairs;
@@ -174,9 +257,25 @@ public final class NativeRoiKernel implements RoiKernel {
                 CriticalCalls.countPiece();
                 int status;
                 try {
-                    status = (int) Native.BACKWARD_RANGE.invokeExact(nativeSpec, inputDesc, xs, xs.byteSize() / Float.BYTES, boxes,
-                            boxes.byteSize() / Float.BYTES, bi, bi.byteSize() / Long.BYTES, outputDesc, go, go.byteSize() / Float.BYTES,
-                            is, is.byteSize() / Long.BYTES, gi, gi.byteSize() / Float.BYTES, pass, begin, Math.min(units, begin + step));
+                    status = (int) Native.BACKWARD_RANGE.invokeExact(
+                            nativeSpec,
+                            inputDesc,
+                            xs,
+                            xs.byteSize() / Float.BYTES,
+                            boxes,
+                            boxes.byteSize() / Float.BYTES,
+                            bi,
+                            bi.byteSize() / Long.BYTES,
+                            outputDesc,
+                            go,
+                            go.byteSize() / Float.BYTES,
+                            is,
+                            is.byteSize() / Long.BYTES,
+                            gi,
+                            gi.byteSize() / Float.BYTES,
+                            pass,
+                            begin,
+                            Math.min(units, begin + step));
                 } catch (RuntimeException | Error e) {
                     throw e;
                 } catch (Throwable t) {

@@ -21,16 +21,19 @@ public final class NativeStatus {
     public static final String MAX_ISA_VARIABLE = "POOLKIT_MAX_ISA";
 
     /** Every system property poolkit reads. */
-    public static final java.util.List<String> KNOWN_PROPERTIES = java.util.List.of("poolkit.backend", "poolkit.isa", NativeLibrary.PATH_PROPERTY,
-            JavaLanes.VECTOR_PROPERTY);
+    public static final java.util.List<String> KNOWN_PROPERTIES =
+            java.util.List.of("poolkit.backend", "poolkit.isa", NativeLibrary.PATH_PROPERTY, JavaLanes.VECTOR_PROPERTY);
 
     private static final String UNAVAILABLE_REASON = check();
 
     static {
         if (UNAVAILABLE_REASON != null) {
             // the one line that says pooling runs in Java, about ten times slower, and why
-            boolean chosen = "java".equalsIgnoreCase(String.valueOf(System.getProperty("poolkit.backend")).trim());
-            LOG.log(chosen ? System.Logger.Level.INFO : System.Logger.Level.WARNING,
+            boolean chosen = "java"
+                    .equalsIgnoreCase(String.valueOf(System.getProperty("poolkit.backend"))
+                            .trim());
+            LOG.log(
+                    chosen ? System.Logger.Level.INFO : System.Logger.Level.WARNING,
                     "poolkit: native library not used, pooling runs on the Java backend: " + UNAVAILABLE_REASON);
         }
         try {
@@ -39,11 +42,14 @@ public final class NativeStatus {
             LOG.log(System.Logger.Level.WARNING, "poolkit: " + e.getMessage());
         }
         String unknown = System.getProperties().stringPropertyNames().stream()
-                .filter(name -> name.startsWith("poolkit.") && !KNOWN_PROPERTIES.contains(name)).sorted()
+                .filter(name -> name.startsWith("poolkit.") && !KNOWN_PROPERTIES.contains(name))
+                .sorted()
                 .collect(java.util.stream.Collectors.joining(", "));
         if (!unknown.isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, "poolkit: unknown system properties ignored: " + unknown + " (known: "
-                    + String.join(", ", KNOWN_PROPERTIES) + ")");
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "poolkit: unknown system properties ignored: " + unknown + " (known: "
+                            + String.join(", ", KNOWN_PROPERTIES) + ")");
         }
     }
 
@@ -81,8 +87,9 @@ public final class NativeStatus {
             case "scalar" -> Isa.SCALAR;
             case "avx2" -> Isa.AVX2;
             case "avx512" -> Isa.AVX512;
-            default -> throw new IllegalArgumentException("environment variable " + MAX_ISA_VARIABLE + " = \"" + value
-                    + "\": expected scalar, avx2 or avx512");
+            default ->
+                throw new IllegalArgumentException("environment variable " + MAX_ISA_VARIABLE + " = \"" + value
+                        + "\": expected scalar, avx2 or avx512");
         };
     }
 
@@ -100,12 +107,17 @@ public final class NativeStatus {
             PoolSpec[] specs = {
                 PoolSpec.max(3, 3).stride(2, 2).padding(1, 1).ceilMode(true).build(),
                 PoolSpec.avg(3, 2).stride(1, 2).padding(1, 1).ceilMode(true).build(),
-                PoolSpec.avg(2, 3).stride(2, 1).padding(1, 1).countIncludePad(false).build(),
+                PoolSpec.avg(2, 3)
+                        .stride(2, 1)
+                        .padding(1, 1)
+                        .countIncludePad(false)
+                        .build(),
             };
             for (Layout layout : Layout.values()) {
                 for (PoolSpec spec : specs) {
                     String mismatch = compare(Geometry.of(spec, layout, new long[] {2, 19, 7, 11}), isa);
-                    if (mismatch != null) return "self-test failed at " + isa + ", " + spec + ", " + layout + ": " + mismatch;
+                    if (mismatch != null)
+                        return "self-test failed at " + isa + ", " + spec + ", " + layout + ": " + mismatch;
                 }
             }
             return null;
@@ -119,7 +131,10 @@ public final class NativeStatus {
             MemorySegment in = arena.allocate(g.inputCount * Float.BYTES, 64);
             float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 3f, 3f, -0.5f};
             for (long i = 0; i < g.inputCount; i++) {
-                in.setAtIndex(ValueLayout.JAVA_FLOAT, i, i % 13 == 0 ? specials[(int) (i / 13 % specials.length)] : (i * 7919 % 23) - 11);
+                in.setAtIndex(
+                        ValueLayout.JAVA_FLOAT,
+                        i,
+                        i % 13 == 0 ? specials[(int) (i / 13 % specials.length)] : (i * 7919 % 23) - 11);
             }
             MemorySegment[] out = new MemorySegment[2], idx = new MemorySegment[2];
             Kernel[] kernels = {new NativeKernel(g, isa), new JavaKernel(g)};

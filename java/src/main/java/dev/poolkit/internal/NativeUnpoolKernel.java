@@ -22,13 +22,18 @@ import java.util.Arrays;
 public final class NativeUnpoolKernel implements UnpoolKernel {
     /** Linked on first native use, so the Java backend never needs the library. */
     private static final class Unpool {
-        static final MethodHandle CRITICAL = Linker.nativeLinker().downcallHandle(
-                PoolkitFFI.pk_max_unpool_f32$address(), PoolkitFFI.pk_max_unpool_f32$descriptor(), Linker.Option.critical(true));
-        static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(
-                PoolkitFFI.pk_max_unpool_f32$address(), PoolkitFFI.pk_max_unpool_f32$descriptor());
-        static final MethodHandle RANGE = Linker.nativeLinker().downcallHandle(
-                PoolkitFFI.pk_max_unpool_range_f32$address(), PoolkitFFI.pk_max_unpool_range_f32$descriptor(),
-                Linker.Option.critical(true));
+        static final MethodHandle CRITICAL = Linker.nativeLinker()
+                .downcallHandle(
+                        PoolkitFFI.pk_max_unpool_f32$address(),
+                        PoolkitFFI.pk_max_unpool_f32$descriptor(),
+                        Linker.Option.critical(true));
+        static final MethodHandle HANDLE = Linker.nativeLinker()
+                .downcallHandle(PoolkitFFI.pk_max_unpool_f32$address(), PoolkitFFI.pk_max_unpool_f32$descriptor());
+        static final MethodHandle RANGE = Linker.nativeLinker()
+                .downcallHandle(
+                        PoolkitFFI.pk_max_unpool_range_f32$address(),
+                        PoolkitFFI.pk_max_unpool_range_f32$descriptor(),
+                        Linker.Option.critical(true));
     }
 
     private final long[] outputShape;
@@ -43,8 +48,16 @@ public final class NativeUnpoolKernel implements UnpoolKernel {
      * {@code indexedShape} is the shape the indices address: {@code outputShape}, or ONNX's default size inside it;
      * strides (logical order N, C, spatial...) are null for dense views, {@code denseOutputStrides} the output's when dense.
      */
-    public NativeUnpoolKernel(IndexFormat indexFormat, Layout layout, long[] inputShape, long[] indexedShape, long[] outputShape,
-                              long[] inputStrides, long[] outputStrides, long[] denseOutputStrides, Isa isa) {
+    public NativeUnpoolKernel(
+            IndexFormat indexFormat,
+            Layout layout,
+            long[] inputShape,
+            long[] indexedShape,
+            long[] outputShape,
+            long[] inputStrides,
+            long[] outputStrides,
+            long[] denseOutputStrides,
+            Isa isa) {
         this.outputShape = outputShape.clone();
         this.outputStrides = outputStrides;
         this.padded = !Arrays.equals(indexedShape, outputShape);
@@ -60,8 +73,10 @@ public final class NativeUnpoolKernel implements UnpoolKernel {
         pk_pool_spec.index_format(nativeSpec, NativeCodes.indexFormat(indexFormat));
         pk_pool_spec.isa(nativeSpec, NativeCodes.isa(isa));
         inputDesc = describe(arena, layout, inputShape, inputStrides);
-        // ONNX's reading: the indexed part of the output is the view of the default size at its origin, with its strides
-        outputDesc = padded ? describe(arena, layout, indexedShape, outputStrides != null ? outputStrides : denseOutputStrides)
+        // ONNX's reading: the indexed part of the output is the view of the default size at its origin, with its
+        // strides
+        outputDesc = padded
+                ? describe(arena, layout, indexedShape, outputStrides != null ? outputStrides : denseOutputStrides)
                 : describe(arena, layout, outputShape, outputStrides);
     }
 
@@ -84,12 +99,14 @@ public final class NativeUnpoolKernel implements UnpoolKernel {
     @Override
     public void run(MemorySegment v, MemorySegment i, MemorySegment o) {
         if (padded) zero(o);
-        int status = switch (CriticalCalls.mode(v.byteSize() + i.byteSize() + o.byteSize(), CriticalCalls.allNative(v, i, o))) {
+        int status = switch (CriticalCalls.mode(
+                v.byteSize() + i.byteSize() + o.byteSize(), CriticalCalls.allNative(v, i, o))) {
             case CRITICAL -> unpool(Unpool.CRITICAL, v, i, o);
             case REGULAR -> unpool(Unpool.HANDLE, v, i, o);
             case LONG_ON_HEAP -> unpoolInRanges(v, i, o);
         };
-        if (status != 0) throw new PoolingException("native max unpooling failed: " + NativeKernel.statusText(status), status);
+        if (status != 0)
+            throw new PoolingException("native max unpooling failed: " + NativeKernel.statusText(status), status);
     }
 
     /** Zeroes the whole output: the native call zeroes only the corner it unpools into. */
@@ -113,8 +130,18 @@ public final class NativeUnpoolKernel implements UnpoolKernel {
                 CriticalCalls.countPiece();
                 int status;
                 try {
-                    status = (int) Unpool.RANGE.invokeExact(nativeSpec, inputDesc, v, v.byteSize() / Float.BYTES, i,
-                            i.byteSize() / Long.BYTES, outputDesc, o, o.byteSize() / Float.BYTES, pass, begin,
+                    status = (int) Unpool.RANGE.invokeExact(
+                            nativeSpec,
+                            inputDesc,
+                            v,
+                            v.byteSize() / Float.BYTES,
+                            i,
+                            i.byteSize() / Long.BYTES,
+                            outputDesc,
+                            o,
+                            o.byteSize() / Float.BYTES,
+                            pass,
+                            begin,
                             Math.min(planes, begin + planesPerCriticalCall));
                 } catch (RuntimeException | Error e) {
                     throw e;
@@ -131,8 +158,16 @@ public final class NativeUnpoolKernel implements UnpoolKernel {
 
     private int unpool(MethodHandle handle, MemorySegment v, MemorySegment i, MemorySegment o) {
         try {
-            return (int) handle.invokeExact(nativeSpec, inputDesc, v, v.byteSize() / Float.BYTES, i, i.byteSize() / Long.BYTES,
-                    outputDesc, o, o.byteSize() / Float.BYTES);
+            return (int) handle.invokeExact(
+                    nativeSpec,
+                    inputDesc,
+                    v,
+                    v.byteSize() / Float.BYTES,
+                    i,
+                    i.byteSize() / Long.BYTES,
+                    outputDesc,
+                    o,
+                    o.byteSize() / Float.BYTES);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {

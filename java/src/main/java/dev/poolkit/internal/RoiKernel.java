@@ -9,12 +9,24 @@ import java.lang.foreign.MemorySegment;
  */
 public interface RoiKernel {
     /** Pools boxes {@code [begin, end)}; {@code batchIndices} and {@code argmax} may be null. */
-    void forward(MemorySegment input, MemorySegment boxes, MemorySegment batchIndices, MemorySegment output, MemorySegment argmax,
-                 long begin, long end);
+    void forward(
+            MemorySegment input,
+            MemorySegment boxes,
+            MemorySegment batchIndices,
+            MemorySegment output,
+            MemorySegment argmax,
+            long begin,
+            long end);
 
     /** The gradient with respect to the input over all of {@code gradInput}, from the first {@code boxCount} boxes. */
-    void backward(MemorySegment gradOutput, MemorySegment gradInput, MemorySegment input, MemorySegment boxes,
-                  MemorySegment batchIndices, MemorySegment argmax, long boxCount);
+    void backward(
+            MemorySegment gradOutput,
+            MemorySegment gradInput,
+            MemorySegment input,
+            MemorySegment boxes,
+            MemorySegment batchIndices,
+            MemorySegment argmax,
+            long boxCount);
 
     /** A name saying which implementation runs: {@code native:avx512} or {@code java}. */
     String name();

@@ -47,7 +47,9 @@ public final class SharedRun {
         Runnable work = () -> {
             for (int piece; (piece = next.getAndIncrement()) < pieces; ) {
                 try {
-                    range.run(Math.min(total, units * piece / pieces * unit), Math.min(total, units * (piece + 1) / pieces * unit));
+                    range.run(
+                            Math.min(total, units * piece / pieces * unit),
+                            Math.min(total, units * (piece + 1) / pieces * unit));
                 } catch (Throwable t) {
                     failure.compareAndSet(null, t);
                 } finally {

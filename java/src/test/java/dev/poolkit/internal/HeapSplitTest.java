@@ -58,8 +58,13 @@ class HeapSplitTest {
     void maxBackwardOnHeapMatchesNativeMemory(Layout layout) {
         assumeTrue(Pooling.nativeAvailable(), "native code unavailable");
         // overlapping windows and flat indices: gradients meet in shared inputs, and indices may cross planes
-        for (PoolSpec spec : new PoolSpec[] {PoolSpec.max(3, 3).stride(1, 1).indexFormat(IndexFormat.FLAT_ROW_MAJOR).build(),
-                PoolSpec.max(2, 2).build()}) {
+        for (PoolSpec spec : new PoolSpec[] {
+            PoolSpec.max(3, 3)
+                    .stride(1, 1)
+                    .indexFormat(IndexFormat.FLAT_ROW_MAJOR)
+                    .build(),
+            PoolSpec.max(2, 2).build()
+        }) {
             PreparedPool pool = Pooling.prepare(spec, layout, SHAPE, Backend.NATIVE, null);
             try (Arena arena = Arena.ofConfined()) {
                 Tensor input = Tensor.of(random(count(SHAPE), 1), layout, SHAPE);
@@ -71,8 +76,12 @@ class HeapSplitTest {
                 pool.backward(copyToNative(arena, gy, layout, pool.outputShape()), nativeGrad, indices);
                 float[] heap = new float[(int) count(SHAPE)];
                 java.util.Arrays.fill(heap, Float.NaN); // every element must be written
-                assertSplit(4, () -> pool.backward(Tensor.of(gy, layout, pool.outputShape()), Tensor.of(heap, layout, SHAPE),
-                        Tensor.i64(MemorySegment.ofArray(idx), layout, pool.outputShape())));
+                assertSplit(
+                        4,
+                        () -> pool.backward(
+                                Tensor.of(gy, layout, pool.outputShape()),
+                                Tensor.of(heap, layout, SHAPE),
+                                Tensor.i64(MemorySegment.ofArray(idx), layout, pool.outputShape())));
                 assertArrayEquals(nativeGrad.segment().toArray(ValueLayout.JAVA_FLOAT), heap, spec + " " + layout);
             }
         }
@@ -82,14 +91,16 @@ class HeapSplitTest {
     @EnumSource(Layout.class)
     void averageBackwardOnHeapMatchesNativeMemory(Layout layout) {
         assumeTrue(Pooling.nativeAvailable(), "native code unavailable");
-        PreparedPool pool = Pooling.prepare(PoolSpec.avg(3, 3).stride(2, 2).padding(1, 1).build(), layout, SHAPE, Backend.NATIVE, null);
+        PreparedPool pool = Pooling.prepare(
+                PoolSpec.avg(3, 3).stride(2, 2).padding(1, 1).build(), layout, SHAPE, Backend.NATIVE, null);
         try (Arena arena = Arena.ofConfined()) {
             float[] gy = random(count(pool.outputShape()), 3);
             Tensor nativeGrad = Tensor.allocate(arena, DType.F32, layout, SHAPE);
             pool.backward(copyToNative(arena, gy, layout, pool.outputShape()), nativeGrad);
             float[] heap = new float[(int) count(SHAPE)];
             java.util.Arrays.fill(heap, Float.NaN);
-            assertSplit(2, () -> pool.backward(Tensor.of(gy, layout, pool.outputShape()), Tensor.of(heap, layout, SHAPE)));
+            assertSplit(
+                    2, () -> pool.backward(Tensor.of(gy, layout, pool.outputShape()), Tensor.of(heap, layout, SHAPE)));
             assertArrayEquals(nativeGrad.segment().toArray(ValueLayout.JAVA_FLOAT), heap, layout.toString());
         }
     }
@@ -98,10 +109,15 @@ class HeapSplitTest {
     @EnumSource(Layout.class)
     void unpoolingOnHeapMatchesNativeMemory(Layout layout) {
         assumeTrue(Pooling.nativeAvailable(), "native code unavailable");
-        PoolSpec spec = PoolSpec.max(2, 2).indexFormat(IndexFormat.FLAT_ROW_MAJOR).build();
+        PoolSpec spec =
+                PoolSpec.max(2, 2).indexFormat(IndexFormat.FLAT_ROW_MAJOR).build();
         PreparedPool pool = Pooling.prepare(spec, layout, SHAPE, Backend.NATIVE, null);
-        PreparedUnpool unpool = Pooling.prepareUnpool(UnpoolSpec.inverseOf(spec).outputSize(SHAPE[2], SHAPE[3]).build(), layout,
-                pool.outputShape(), Backend.NATIVE, null);
+        PreparedUnpool unpool = Pooling.prepareUnpool(
+                UnpoolSpec.inverseOf(spec).outputSize(SHAPE[2], SHAPE[3]).build(),
+                layout,
+                pool.outputShape(),
+                Backend.NATIVE,
+                null);
         try (Arena arena = Arena.ofConfined()) {
             Tensor input = Tensor.of(random(count(SHAPE), 4), layout, SHAPE);
             Tensor out = pool.allocateOutput(arena), indices = pool.allocateIndices(arena);
@@ -112,8 +128,12 @@ class HeapSplitTest {
             long[] idx = indices.segment().toArray(ValueLayout.JAVA_LONG);
             float[] heap = new float[(int) count(SHAPE)];
             java.util.Arrays.fill(heap, Float.NaN);
-            assertSplit(8, () -> unpool.run(Tensor.of(values, layout, pool.outputShape()),
-                    Tensor.i64(MemorySegment.ofArray(idx), layout, pool.outputShape()), Tensor.of(heap, layout, SHAPE)));
+            assertSplit(
+                    8,
+                    () -> unpool.run(
+                            Tensor.of(values, layout, pool.outputShape()),
+                            Tensor.i64(MemorySegment.ofArray(idx), layout, pool.outputShape()),
+                            Tensor.of(heap, layout, SHAPE)));
             assertArrayEquals(nativeTarget.segment().toArray(ValueLayout.JAVA_FLOAT), heap, layout.toString());
         }
     }
@@ -124,7 +144,9 @@ class HeapSplitTest {
         assumeTrue(Pooling.nativeAvailable(), "native code unavailable");
         long[] shape = {2, 32, 64, 64};
         int boxes = 96;
-        RoiSpec spec = op == RoiOp.POOL ? RoiSpec.pool(7, 7).build() : RoiSpec.align(7, 7).mode(op).samplingRatio(2).build();
+        RoiSpec spec = op == RoiOp.POOL
+                ? RoiSpec.pool(7, 7).build()
+                : RoiSpec.align(7, 7).mode(op).samplingRatio(2).build();
         SplittableRandom r = new SplittableRandom(6);
         float[] b = new float[boxes * 5];
         for (int k = 0; k < boxes; k++) { // overlapping boxes: their gradients meet
@@ -148,14 +170,30 @@ class HeapSplitTest {
                 Tensor nativeGrad = Tensor.allocate(arena, DType.F32, layout, shape);
                 MemorySegment nativeBoxes = arena.allocate(b.length * 4L, 4);
                 MemorySegment.copy(b, 0, nativeBoxes, ValueLayout.JAVA_FLOAT, 0, b.length);
-                roi.backward(copyToNative(arena, gy, layout, roi.outputShape()), nativeGrad, copyToNative(arena,
-                        input.segment().toArray(ValueLayout.JAVA_FLOAT), layout, shape), nativeBoxes, null, argmax);
+                roi.backward(
+                        copyToNative(arena, gy, layout, roi.outputShape()),
+                        nativeGrad,
+                        copyToNative(arena, input.segment().toArray(ValueLayout.JAVA_FLOAT), layout, shape),
+                        nativeBoxes,
+                        null,
+                        argmax);
                 float[] heap = new float[(int) count(shape)];
                 java.util.Arrays.fill(heap, Float.NaN);
-                Tensor heapArgmax = argmax == null ? null
-                        : Tensor.i64(MemorySegment.ofArray(argmax.segment().toArray(ValueLayout.JAVA_LONG)), layout, roi.outputShape());
-                assertSplit(2, () -> roi.backward(Tensor.of(gy, layout, roi.outputShape()), Tensor.of(heap, layout, shape), input,
-                        MemorySegment.ofArray(b), null, heapArgmax));
+                Tensor heapArgmax = argmax == null
+                        ? null
+                        : Tensor.i64(
+                                MemorySegment.ofArray(argmax.segment().toArray(ValueLayout.JAVA_LONG)),
+                                layout,
+                                roi.outputShape());
+                assertSplit(
+                        2,
+                        () -> roi.backward(
+                                Tensor.of(gy, layout, roi.outputShape()),
+                                Tensor.of(heap, layout, shape),
+                                input,
+                                MemorySegment.ofArray(b),
+                                null,
+                                heapArgmax));
                 assertArrayEquals(nativeGrad.segment().toArray(ValueLayout.JAVA_FLOAT), heap, op + " " + layout);
             }
         }

@@ -1,7 +1,6 @@
 package dev.poolkit.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,12 +38,15 @@ class JavaPathsTest {
         if (expected != null) assertEquals(Boolean.parseBoolean(expected), present, "the test JVM's modules");
         assertEquals(present, JavaLanes.vector().isPresent());
         assertEquals(present ? "vector" : "scalar", JavaLanes.preferred().name());
-        String name = Pooling.prepare(PoolSpec.max(2, 2).build(), Layout.NHWC, new long[] {1, 4, 8, 8}, Backend.JAVA, null)
+        String name = Pooling.prepare(
+                        PoolSpec.max(2, 2).build(), Layout.NHWC, new long[] {1, 4, 8, 8}, Backend.JAVA, null)
                 .implementation();
         assertEquals("java:" + JavaLanes.preferred().name(), name);
         // outside the dense path (LP pooling) the scalar definition runs, and says so
-        assertEquals("java:scalar", Pooling.prepare(PoolSpec.lp(2, 2, 2).build(), Layout.NHWC, new long[] {1, 4, 8, 8},
-                Backend.JAVA, null).implementation());
+        assertEquals(
+                "java:scalar",
+                Pooling.prepare(PoolSpec.lp(2, 2, 2).build(), Layout.NHWC, new long[] {1, 4, 8, 8}, Backend.JAVA, null)
+                        .implementation());
     }
 
     @Test
@@ -87,13 +89,17 @@ class JavaPathsTest {
         JavaKernel kernel = new JavaKernel(g, JavaLanes.SCALAR, true);
         assertTrue(kernel.usesDensePath());
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment in = arena.allocate(g.inputCount * Float.BYTES), out = arena.allocate(g.outputCount * Float.BYTES);
+            MemorySegment in = arena.allocate(g.inputCount * Float.BYTES),
+                    out = arena.allocate(g.outputCount * Float.BYTES);
             MemorySegment idx = arena.allocate(g.outputCount * Long.BYTES);
             for (int i = 0; i < g.inputCount; i++) in.setAtIndex(ValueLayout.JAVA_FLOAT, i, (i * 7) % 11);
             kernel.run(in, out, idx, 0, g.rows);
             for (int o = 0; o < g.outputCount; o++) { // the index names an input holding the output's value
                 long plane = o / 4, at = plane * 16 + idx.getAtIndex(ValueLayout.JAVA_LONG, o);
-                assertEquals(out.getAtIndex(ValueLayout.JAVA_FLOAT, o), in.getAtIndex(ValueLayout.JAVA_FLOAT, at), "output " + o);
+                assertEquals(
+                        out.getAtIndex(ValueLayout.JAVA_FLOAT, o),
+                        in.getAtIndex(ValueLayout.JAVA_FLOAT, at),
+                        "output " + o);
             }
         }
     }
@@ -102,10 +108,14 @@ class JavaPathsTest {
         boolean specials = r.nextInt(3) == 0, fine = r.nextBoolean();
         for (long i = 0; i < count; i++) {
             // coarse values tie often; fine ones round in sums, so any change of summation order shows
-            float v = fine ? r.nextInt(-1_000_000, 1_000_001) / 7919f : r.nextInt(-8, 9) * (r.nextBoolean() ? 1f : 0.25f);
+            float v =
+                    fine ? r.nextInt(-1_000_000, 1_000_001) / 7919f : r.nextInt(-8, 9) * (r.nextBoolean() ? 1f : 0.25f);
             if (specials) {
                 int k = r.nextInt(16);
-                if (k == 0) v = Float.intBitsToFloat(0x7fc00000 | r.nextInt(1 << 22) | (r.nextBoolean() ? 0x80000000 : 0)); // NaNs of any sign and payload
+                if (k == 0)
+                    v = Float.intBitsToFloat(0x7fc00000
+                            | r.nextInt(1 << 22)
+                            | (r.nextBoolean() ? 0x80000000 : 0)); // NaNs of any sign and payload
                 else if (k == 1) v = Float.POSITIVE_INFINITY;
                 else if (k == 2) v = Float.NEGATIVE_INFINITY;
                 else if (k <= 6) v = r.nextBoolean() ? -0f : 0f;
@@ -118,7 +128,9 @@ class JavaPathsTest {
     private static String firstDifference(Geometry g, MemorySegment expected, MemorySegment actual) {
         for (long i = 0; i < g.outputCount; i++) {
             float a = expected.getAtIndex(ValueLayout.JAVA_FLOAT, i), b = actual.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-            boolean same = g.op == PoolOp.AVG && Float.isNaN(a) ? Float.isNaN(b) : Float.floatToRawIntBits(a) == Float.floatToRawIntBits(b);
+            boolean same = g.op == PoolOp.AVG && Float.isNaN(a)
+                    ? Float.isNaN(b)
+                    : Float.floatToRawIntBits(a) == Float.floatToRawIntBits(b);
             if (!same) return "element " + i + " " + g.describeOutputElement(i) + ": " + b + " instead of " + a;
         }
         return null;
@@ -127,8 +139,12 @@ class JavaPathsTest {
     record Problem(PoolSpec spec, Layout layout, long[] shape) {
         static Problem random(SplittableRandom r) {
             int rank = r.nextInt(1, 4);
-            long[] shape = new long[rank + 2], kernel = new long[rank], stride = new long[rank], dilation = new long[rank],
-                    begin = new long[rank], end = new long[rank];
+            long[] shape = new long[rank + 2],
+                    kernel = new long[rank],
+                    stride = new long[rank],
+                    dilation = new long[rank],
+                    begin = new long[rank],
+                    end = new long[rank];
             shape[0] = r.nextInt(1, 3);
             shape[1] = CHANNELS[r.nextInt(CHANNELS.length)];
             PoolOp op = List.of(PoolOp.MAX, PoolOp.MIN, PoolOp.AVG).get(r.nextInt(3));
@@ -144,15 +160,23 @@ class JavaPathsTest {
                 long effective = dilation[i] * (kernel[i] - 1) + 1;
                 begin[i] = r.nextInt((int) effective);
                 end[i] = r.nextInt(3) == 0 ? r.nextInt((int) effective) : begin[i];
-                if (!global && Pooling.outputSize(shape[i + 2], kernel[i], stride[i], dilation[i], begin[i], end[i], ceil) < 1) return null;
+                if (!global
+                        && Pooling.outputSize(shape[i + 2], kernel[i], stride[i], dilation[i], begin[i], end[i], ceil)
+                                < 1) return null;
             }
             PoolSpec.Builder b;
             if (global) {
                 b = op == PoolOp.MAX ? PoolSpec.globalMax(rank) : op == PoolOp.AVG ? PoolSpec.globalAvg(rank) : null;
                 if (b == null) return null;
             } else {
-                b = (op == PoolOp.MAX ? PoolSpec.max(kernel) : op == PoolOp.MIN ? PoolSpec.min(kernel) : PoolSpec.avg(kernel))
-                        .stride(stride).dilation(dilation).padding(begin, end).ceilMode(ceil).conventions(Conventions.ONNX);
+                b = (op == PoolOp.MAX
+                                ? PoolSpec.max(kernel)
+                                : op == PoolOp.MIN ? PoolSpec.min(kernel) : PoolSpec.avg(kernel))
+                        .stride(stride)
+                        .dilation(dilation)
+                        .padding(begin, end)
+                        .ceilMode(ceil)
+                        .conventions(Conventions.ONNX);
                 if (op == PoolOp.AVG) {
                     b.divisor(AvgDivisor.values()[r.nextInt(3)]);
                     if (r.nextInt(6) == 0) b.divisorOverride(r.nextInt(1, 8));

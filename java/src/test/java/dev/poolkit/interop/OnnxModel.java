@@ -51,9 +51,11 @@ final class OnnxModel {
     /** ValueInfoProto of a float tensor. */
     private static Message floatTensor(String name, long[] shape) {
         Message dims = new Message();
-        for (long d : shape) dims.message(1, new Message().integer(1, d));          // TensorShapeProto.dim.dim_value
-        Message tensorType = new Message().integer(1, 1).message(2, dims);            // elem_type FLOAT, shape
-        return new Message().string(1, name).message(2, new Message().message(1, tensorType)); // name, TypeProto.tensor_type
+        for (long d : shape) dims.message(1, new Message().integer(1, d)); // TensorShapeProto.dim.dim_value
+        Message tensorType = new Message().integer(1, 1).message(2, dims); // elem_type FLOAT, shape
+        return new Message()
+                .string(1, name)
+                .message(2, new Message().message(1, tensorType)); // name, TypeProto.tensor_type
     }
 
     /** AttributeProto of type INTS. */
@@ -69,14 +71,19 @@ final class OnnxModel {
      * @param attributes AttributeProto messages of the node
      */
     static byte[] of(String op, long[] inputShape, long[] outputShape, Message... attributes) {
-        Message node = new Message().string(1, "x").string(2, "y").string(3, "node").string(4, op);
+        Message node =
+                new Message().string(1, "x").string(2, "y").string(3, "node").string(4, op);
         for (Message a : attributes) node.message(5, a);
-        Message graph = new Message().message(1, node).string(2, "poolkit-test")
-                .message(11, floatTensor("x", inputShape)).message(12, floatTensor("y", outputShape));
-        return new Message().integer(1, 8)                                             // ir_version
-                .string(2, "poolkit-test")                                             // producer_name
+        Message graph = new Message()
+                .message(1, node)
+                .string(2, "poolkit-test")
+                .message(11, floatTensor("x", inputShape))
+                .message(12, floatTensor("y", outputShape));
+        return new Message()
+                .integer(1, 8) // ir_version
+                .string(2, "poolkit-test") // producer_name
                 .message(7, graph)
-                .message(8, new Message().string(1, "").integer(2, 13))               // opset_import
+                .message(8, new Message().string(1, "").integer(2, 13)) // opset_import
                 .toByteArray();
     }
 }

@@ -28,7 +28,9 @@ import org.junit.jupiter.api.Test;
  */
 class OnnxRuntimeInteropTest {
     private static FloatBuffer directFloats(long count) {
-        return ByteBuffer.allocateDirect(Math.toIntExact(count * Float.BYTES)).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        return ByteBuffer.allocateDirect(Math.toIntExact(count * Float.BYTES))
+                .order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
     }
 
     private static long address(java.nio.Buffer buffer) {
@@ -45,27 +47,33 @@ class OnnxRuntimeInteropTest {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         byte[] relu = OnnxModel.of("Relu", pooledShape, pooledShape);
         try (OnnxTensor x = OnnxTensor.createTensor(env, input, inputShape);
-             OrtSession session = env.createSession(relu, new OrtSession.SessionOptions())) {
+                OrtSession session = env.createSession(relu, new OrtSession.SessionOptions())) {
             // poolkit pools the ORT tensor's own buffer, into a buffer that becomes the next session's input
             FloatBuffer xBuffer = (FloatBuffer) x.getBufferRef().orElseThrow();
-            PreparedPool pool = Pooling.prepare(PoolSpec.max(2, 2).build(), Layout.NCHW, x.getInfo().getShape());
+            PreparedPool pool = Pooling.prepare(
+                    PoolSpec.max(2, 2).build(), Layout.NCHW, x.getInfo().getShape());
             FloatBuffer pooled = directFloats(3 * 4 * 4), activated = directFloats(3 * 4 * 4);
             pool.run(Tensor.of(xBuffer, Layout.NCHW, inputShape), Tensor.of(pooled, Layout.NCHW, pool.outputShape()));
-            try (OnnxTensor y = OnnxTensor.createTensor(env, pooled, pool.outputShape());      // over poolkit's output
-                 OnnxTensor z = OnnxTensor.createTensor(env, activated, pool.outputShape());   // pinned: ORT writes here
-                 OrtSession.Result result = session.run(Map.of("x", y), Map.of("y", z))) {
-                Tensor out = Tensor.of(activated, Layout.NCHW, pool.outputShape());          // read in place
+            // y over poolkit's output; z pinned: ORT writes there
+            try (OnnxTensor y = OnnxTensor.createTensor(env, pooled, pool.outputShape());
+                    OnnxTensor z = OnnxTensor.createTensor(env, activated, pool.outputShape());
+                    OrtSession.Result result = session.run(Map.of("x", y), Map.of("y", z))) {
+                Tensor out = Tensor.of(activated, Layout.NCHW, pool.outputShape()); // read in place
                 // no copies: every tensor is over the buffer it was given
                 assertEquals(address(input), address(xBuffer));
                 assertEquals(address(pooled), address(y.getBufferRef().orElseThrow()));
                 assertEquals(address(activated), address(z.getBufferRef().orElseThrow()));
                 assertTrue(result.get("y").isPresent());
                 // relu(max over 2x2 windows), computed here independently
-                for (int c = 0; c < 3; c++) for (int h = 0; h < 4; h++) for (int w = 0; w < 4; w++) {
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int i = 0; i < 2; i++) for (int j = 0; j < 2; j++) max = Math.max(max, values[(c * 8 + 2 * h + i) * 8 + 2 * w + j]);
-                    assertEquals(Math.max(max, 0f), out.getFloat(0, c, h, w), "c=" + c + " h=" + h + " w=" + w);
-                }
+                for (int c = 0; c < 3; c++)
+                    for (int h = 0; h < 4; h++)
+                        for (int w = 0; w < 4; w++) {
+                            float max = Float.NEGATIVE_INFINITY;
+                            for (int i = 0; i < 2; i++)
+                                for (int j = 0; j < 2; j++)
+                                    max = Math.max(max, values[(c * 8 + 2 * h + i) * 8 + 2 * w + j]);
+                            assertEquals(Math.max(max, 0f), out.getFloat(0, c, h, w), "c=" + c + " h=" + h + " w=" + w);
+                        }
             }
         }
     }
@@ -78,24 +86,36 @@ class OnnxRuntimeInteropTest {
         for (int i = 0; i < values.length; i++) values[i] = (float) random.nextDouble(-4, 4);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         PoolSpec[] specs = {
-            PoolSpec.max(3, 3).stride(2, 2).padding(1, 1).conventions(Conventions.ONNX).build(),
-            PoolSpec.avg(3, 2).stride(2, 1).padding(new long[] {1, 0}, new long[] {1, 1}).conventions(Conventions.ONNX).build(),
+            PoolSpec.max(3, 3)
+                    .stride(2, 2)
+                    .padding(1, 1)
+                    .conventions(Conventions.ONNX)
+                    .build(),
+            PoolSpec.avg(3, 2)
+                    .stride(2, 1)
+                    .padding(new long[] {1, 0}, new long[] {1, 1})
+                    .conventions(Conventions.ONNX)
+                    .build(),
         };
         for (PoolSpec spec : specs) {
             long[] outputShape = Pooling.outputShape(spec, inputShape);
             long[] pb = spec.padBegin(), pe = spec.padEnd();
-            byte[] model = OnnxModel.of(spec.op() == dev.poolkit.PoolOp.MAX ? "MaxPool" : "AveragePool", inputShape, outputShape,
-                    OnnxModel.ints("kernel_shape", spec.kernel()), OnnxModel.ints("strides", spec.stride()),
+            byte[] model = OnnxModel.of(
+                    spec.op() == dev.poolkit.PoolOp.MAX ? "MaxPool" : "AveragePool",
+                    inputShape,
+                    outputShape,
+                    OnnxModel.ints("kernel_shape", spec.kernel()),
+                    OnnxModel.ints("strides", spec.stride()),
                     OnnxModel.ints("pads", pb[0], pb[1], pe[0], pe[1]));
             FloatBuffer input = directFloats(values.length).put(values).flip();
             FloatBuffer expected = directFloats(count(outputShape));
             float[] actual = new float[(int) count(outputShape)];
             try (OnnxTensor x = OnnxTensor.createTensor(env, input, inputShape);
-                 OnnxTensor y = OnnxTensor.createTensor(env, expected, outputShape);
-                 OrtSession session = env.createSession(model, new OrtSession.SessionOptions());
-                 OrtSession.Result result = session.run(Map.of("x", x), Map.of("y", y))) {
-                Pooling.prepare(spec, Layout.NCHW, inputShape).run(Tensor.of(input, Layout.NCHW, inputShape),
-                        Tensor.of(actual, Layout.NCHW, outputShape));
+                    OnnxTensor y = OnnxTensor.createTensor(env, expected, outputShape);
+                    OrtSession session = env.createSession(model, new OrtSession.SessionOptions());
+                    OrtSession.Result result = session.run(Map.of("x", x), Map.of("y", y))) {
+                Pooling.prepare(spec, Layout.NCHW, inputShape)
+                        .run(Tensor.of(input, Layout.NCHW, inputShape), Tensor.of(actual, Layout.NCHW, outputShape));
                 float[] ort = new float[actual.length];
                 expected.get(0, ort);
                 if (spec.op() == dev.poolkit.PoolOp.MAX) {
