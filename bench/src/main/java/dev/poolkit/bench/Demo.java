@@ -11,8 +11,10 @@ import java.util.Locale;
 
 /**
  * The main job: a few standard shapes through native code and pure Java, in both layouts; checks that the two
- * agree element for element and prints their times (median of repeated runs; the JMH suite is the measurement
- * of record).
+ * agree element for element (outputs, and indices for max pooling) and prints the times of runs without indices,
+ * as the benchmarks and the peers time them (median of repeated runs; the JMH suite is the measurement of record).
+ * The demo's JVM has the {@code jdk.incubator.vector} module, so the Java backend takes its Vector API path where it
+ * has one; its path is printed beside the native one.
  */
 public final class Demo {
     public static void main(String[] args) {
@@ -24,10 +26,11 @@ public final class Demo {
                 "Java " + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors() + " processors");
         System.out.printf(
                 Locale.ROOT,
-                "%-18s %-5s %-16s %12s %12s %8s %10s  %s%n",
+                "%-18s %-5s %-16s %-12s %12s %12s %8s %10s  %s%n",
                 "shape",
                 "layout",
                 "native",
+                "java",
                 "native µs",
                 "java µs",
                 "speedup",
@@ -48,14 +51,22 @@ public final class Demo {
                     boolean max = s.spec().op() == dev.poolkit.PoolOp.MAX;
                     Tensor javaOut = javaPool.allocateOutput(arena),
                             javaIdx = max ? javaPool.allocateIndices(arena) : null;
-                    double javaMicros = median(() -> javaPool.run(in, javaOut, javaIdx));
-                    String agree = "-", isa = "-";
+                    javaPool.run(in, javaOut, javaIdx);
+                    Tensor javaTimed = javaPool.allocateOutput(arena);
+                    double javaMicros = median(() -> javaPool.run(in, javaTimed));
+                    boolean javaSame = javaTimed.segment().mismatch(javaOut.segment()) == -1;
+                    String agree = javaSame ? "-" : "NO (Java with and without indices)", isa = "-";
+                    allAgree &= javaSame;
                     double nativeMicros = Double.NaN;
                     if (nativePool != null) {
                         Tensor nativeOut = nativePool.allocateOutput(arena),
                                 nativeIdx = max ? nativePool.allocateIndices(arena) : null;
-                        nativeMicros = median(() -> nativePool.run(in, nativeOut, nativeIdx));
-                        boolean same = nativeOut.segment().mismatch(javaOut.segment()) == -1
+                        nativePool.run(in, nativeOut, nativeIdx);
+                        Tensor nativeTimed = nativePool.allocateOutput(arena);
+                        nativeMicros = median(() -> nativePool.run(in, nativeTimed));
+                        boolean same = javaSame
+                                && nativeOut.segment().mismatch(javaOut.segment()) == -1
+                                && nativeTimed.segment().mismatch(javaOut.segment()) == -1
                                 && (!max || nativeIdx.segment().mismatch(javaIdx.segment()) == -1);
                         agree = same
                                 ? "yes (" + nativeOut.elementCount() + " outputs" + (max ? " + indices" : "") + ")"
@@ -66,10 +77,11 @@ public final class Demo {
                     double gbps = javaPool.cost().bytesMoved() / (nativeMicros * 1e3);
                     System.out.printf(
                             Locale.ROOT,
-                            "%-18s %-5s %-16s %12.2f %12.2f %7.1fx %10.1f  %s%n",
+                            "%-18s %-5s %-16s %-12s %12.2f %12.2f %7.1fx %10.1f  %s%n",
                             name,
                             layout,
                             isa,
+                            javaPool.implementation(),
                             nativeMicros,
                             javaMicros,
                             javaMicros / nativeMicros,
@@ -82,15 +94,20 @@ public final class Demo {
         if (!allAgree) System.exit(1);
     }
 
-    /** Median wall time of one run in µs, over enough runs to last about 0.3 s after a warm-up. */
+    /**
+     * Median wall time of one run in µs. The warm-up lasts at least a second and 200 runs (the Vector API's loops are
+     * slow until the JIT has compiled them), at most ten seconds; then as many runs as took 0.3 s of the warm-up.
+     */
     private static double median(Runnable run) {
-        long start = System.nanoTime();
+        long start = System.nanoTime(), elapsed;
         int warm = 0;
-        while (System.nanoTime() - start < 200_000_000L || warm < 3) {
+        do {
             run.run();
             warm++;
-        }
-        int n = (int) Math.max(5, Math.min(2000, warm * 1.5));
+            elapsed = System.nanoTime() - start;
+        } while ((elapsed < 1_000_000_000L || warm < 200) && elapsed < 10_000_000_000L);
+        double perRun = (double) elapsed / warm;
+        int n = (int) Math.max(5, Math.min(2000, 300_000_000L / perRun));
         long[] times = new long[n];
         for (int i = 0; i < n; i++) {
             long t0 = System.nanoTime();
