@@ -2,7 +2,8 @@
    it accepts and compared with the oracle in pool_ref.c, bit for bit, whole and in two row slices, with guard cells
    around the output; relaxed averages (PK_PRECISION_RELAXED), and the scalar kernel's, within their bound of the
    oracle's float64 averages. The problems come in families aimed at each strategy's limits (channels last, long and
-   short channels-first rows, small planes, global windows, windows past the tap lists). The test then reports how
+   short channels-first rows, small planes, global windows, windows past the tap lists, 2-wide stride-2 windows along
+   the width). The test then reports how
    many variants of each list ran, and fails unless every one did: the coverage of the lists, counted from the
    lists themselves. */
 #include <math.h>
@@ -63,20 +64,27 @@ static int draw_problem(int family, pk_pool_spec* s, pk_tensor_desc* in, pk_tens
                            : s->spatial_rank == 2 ? 19
                                                   : 8);
             break;
+        case 6: size = inner ? uniform(2, 90) : uniform(1, 6); break; /* pairs along the width */
         default: size = uniform(1, s->spatial_rank == 3 ? 9 : 30);
         }
         in->spatial[i] = size;
         s->kernel[i] = uniform(1, 4);
         s->stride[i] = uniform(0, 3) == 0 ? uniform(3, 5) : uniform(1, 2);
         s->dilation[i] = uniform(0, 3) == 0 ? uniform(2, 3) : 1;
+        if (family == 6 && inner) {
+            s->kernel[i] = s->stride[i] = 2;
+            s->dilation[i] = 1;
+        }
         if (family == 4 || family == 5) { /* a window over the whole axis */
             s->kernel[i] = size;
             s->stride[i] = 1;
             s->dilation[i] = 1;
         }
         const int64_t effective = s->dilation[i] * (s->kernel[i] - 1) + 1;
-        s->pad_begin[i] = family >= 4 ? 0 : uniform(0, effective - 1);
-        s->pad_end[i] = family >= 4 ? 0 : uniform(0, 2) == 0 ? uniform(0, effective - 1) : s->pad_begin[i];
+        s->pad_begin[i] = family == 4 || family == 5 || (family == 6 && inner) ? 0 : uniform(0, effective - 1);
+        s->pad_end[i] = family == 4 || family == 5 ? 0
+                        : uniform(0, 2) == 0       ? uniform(0, effective - 1)
+                                                   : s->pad_begin[i];
     }
     *out = *in;
     for (int i = 0; i < s->spatial_rank; i++) {
@@ -232,7 +240,7 @@ int main(void) {
         printf("variant_test: this CPU or build has no SIMD level\n");
         return 77;
     }
-    const int families = 6, per_family = 700;
+    const int families = 7, per_family = 700;
     for (int i = 0; i < families * per_family; i++) problem(levels, level_count, i % families, i);
     for (int l = 0; l < level_count; l++) {
         const level* lv = &levels[l];

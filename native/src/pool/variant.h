@@ -23,6 +23,7 @@ enum pk_strategy {
     PK_STRATEGY_tiles,  /* channels first, through channels-last tiles */
     PK_STRATEGY_whole,  /* channels first, windows over whole planes */
     PK_STRATEGY_planes, /* channels first, small planes in registers */
+    PK_STRATEGY_pairs,  /* channels first, windows two wide with stride two along the width */
     PK_STRATEGIES
 };
 
