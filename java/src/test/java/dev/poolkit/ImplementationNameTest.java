@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
  * relaxed averages end in {@code -relaxed}, and only those.
  */
 class ImplementationNameTest {
-    private static final Pattern NAME =
-            Pattern.compile("native:(scalar|(avx2|avx512):(scalar|across|big|along|tiles|whole|planes))(-relaxed)?"
+    private static final Pattern NAME = Pattern.compile(
+            "native:(scalar|(avx2|avx512):(scalar|across|big|along|tiles|whole|planes|pairs))(-relaxed)?"
                     + "( \\(with indices: (scalar|across|big|along|tiles|whole|planes)\\))?");
 
     @Test
