@@ -411,9 +411,10 @@ PK_API int32_t pk_roi_backward_range_f32(const pk_roi_spec* spec,
      (0 for taps of weight 0); a window whose output is NaN or infinite sends NaN to its taps.
    GEM (generalized mean): y = (sum max(x_i, eps)^p / n)^(1/p), n the taps inside the input; p > 0 finite (one,
      or one per channel as params with PK_PARAMS_PER_CHANNEL), eps > 0. NaN propagates (max(NaN, eps) is NaN);
-     +inf gives +inf. Computed as zmax (sum (z_i / zmax)^p / n)^(1/p), so no power overflows. Backward:
-     dy/dx_i = (z_i / y)^(p-1) / n where x_i >= eps (PyTorch's clamp), else 0; with S = sum (z_i / zmax)^p / n and
-     T = sum (z_i / zmax)^p ln(z_i / zmax) / (n S): dy/dp = y (T / p - ln S / p^2).
+     +inf gives +inf. Computed as s (sum (z_i / s)^p / n)^(1/p), so no power overflows: s = 2^K with
+     max z = f 2^K, f in [0.5, 1), for p = 1 to 4 (exact ratios), else s = max z. Backward:
+     dy/dx_i = (z_i / y)^(p-1) / n where x_i >= eps (PyTorch's clamp), else 0; with S = sum (z_i / s)^p / n and
+     T = sum (z_i / s)^p ln(z_i / s) / (n S): dy/dp = y (T / p - ln S / p^2).
    MIXED: y = lambda max + (1 - lambda) avg; max with the spec's nan_mode and its index (optional indices, in
      the spec's index_format), avg with the spec's divisor rule. lambda: one (PK_PARAMS_SCALAR, any real), per
      channel (PK_PARAMS_PER_CHANNEL), per output (PK_PARAMS_OUTPUT_MAP: gated pooling passes sigmoid(gate)), or

@@ -195,7 +195,7 @@ static float wild_value(void) {
    run in two row ranges, with wild inputs; the prepared plan names the path it takes. */
 static void soft_gem_levels(void) {
     rng_state = 29;
-    int compared[2] = {0, 0}, simd_paths = 0;
+    int compared[2] = {0, 0}, simd_paths = 0, alongs = 0;
     for (int round = 0; round < 400; round++) {
         const int rank = (int)uniform(1, 3), gem = round % 2;
         pk_pool_spec s;
@@ -213,7 +213,8 @@ static void soft_gem_levels(void) {
         out = in;
         int ok = 1;
         for (int a = 0; a < rank; a++) {
-            in.spatial[a] = uniform(1, rank == 3 ? 5 : 9);
+            /* widths past an AVX-512 register of outputs in some rounds, for the kernels along the width */
+            in.spatial[a] = a == rank - 1 && round % 3 == 0 ? uniform(8, 40) : uniform(1, rank == 3 ? 5 : 9);
             if (s.window == PK_WINDOW_ADAPTIVE) {
                 out.spatial[a] = uniform(1, in.spatial[a] + 1);
                 continue;
@@ -260,10 +261,20 @@ static void soft_gem_levels(void) {
             CHECK(status == PK_OK, "%s run at level %d: status %d", gem ? "GeM" : "SoftPool", isa, status);
             if (isa == PK_ISA_SCALAR || status != PK_OK) continue;
             const char* path = pk_pool_plan_path(plan, pk_pool_plan_size(), 0);
+            /* along the width: channels first, sliding windows, at least a register of doubles of outputs whose
+               windows lie inside the input along the width (an independent count of pk_interior's) */
             const int lanes = isa == PK_ISA_AVX512 ? 8 : 4, simd = in.channels >= lanes / 2;
-            CHECK(strcmp(strchr(path, ':') + 1, simd ? "across" : "scalar") == 0,
-                  "path %s with %d channels at level %d", path, (int)in.channels, isa);
-            simd_paths += simd;
+            int64_t inside = 0;
+            for (int64_t ow = 0; s.window == PK_WINDOW_SLIDING && ow < out.spatial[rank - 1]; ow++) {
+                const int64_t first = ow * s.stride[rank - 1] - s.pad_begin[rank - 1];
+                inside += first >= 0 && first + (s.kernel[rank - 1] - 1) * s.dilation[rank - 1] < in.spatial[rank - 1];
+            }
+            const int along = in.layout == PK_LAYOUT_NCHW && inside >= lanes;
+            const char* expected = along ? "along" : simd ? "across" : "scalar";
+            CHECK(strcmp(strchr(path, ':') + 1, expected) == 0, "path %s (expected %s) with %d channels at level %d",
+                  path, expected, (int)in.channels, isa);
+            simd_paths += simd || along;
+            alongs += along;
             int same = 1;
             for (int64_t i = 0; i < out_count; i++)
                 same &= isnan(y[i]) ? isnan(reference[i]) : memcmp(&y[i], &reference[i], 4) == 0;
@@ -278,6 +289,7 @@ static void soft_gem_levels(void) {
     }
     CHECK(pk_cpu_isa() == PK_ISA_SCALAR || (compared[0] > 100 && compared[1] > 100 && simd_paths > 100),
           "only %d SoftPool and %d GeM problems compared, %d on SIMD paths", compared[0], compared[1], simd_paths);
+    CHECK(pk_cpu_isa() == PK_ISA_SCALAR || alongs > 30, "only %d SoftPool and GeM problems along the width", alongs);
 }
 
 /* pk_fixed_log within a few double ulps of libm's log over the whole double range (subnormals too), exact at its

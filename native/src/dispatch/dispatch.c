@@ -129,10 +129,9 @@ static pk_variant_table variants_of(int32_t isa) {
     return (pk_variant_table){0, 0};
 }
 
-/* The methods' SIMD kernels choose by pk_mixed_along_fit and pk_method_lanes_fit, which their path reports. */
+/* The methods' SIMD kernels choose by pk_method_along_fit and pk_method_lanes_fit, which their path reports. */
 static int32_t method_path(const pk_plan* plan, int32_t isa, int with_indices) {
-    if (plan->op == PK_OP_MIXED && !with_indices && isa > PK_ISA_SCALAR && pk_mixed_along_fit(plan, isa))
-        return PK_PATH_METHOD_ALONG;
+    if (!with_indices && isa > PK_ISA_SCALAR && pk_method_along_fit(plan, isa)) return PK_PATH_METHOD_ALONG;
     return pk_method_lanes_fit(plan, with_indices, isa) ? PK_PATH_METHOD_ACROSS : 0;
 }
 

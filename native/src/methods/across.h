@@ -4,24 +4,36 @@
    costs far more than its loads (an exp or a log per tap), so one strategy serves both layouts and every window
    rule (sliding, adaptive, padding, dilation), and the last channels run as a partial vector. Channels first, the
    rows (n, c, od, oh) of [row_begin, row_end) are grouped per (n, od, oh) into runs of channels, as pool/across.h
-   does. Needs lanes.h (PK_MV) and a window function
+   does. Channels first with a dense width, rows_along takes the outputs of a row along the width instead, PK_MV at
+   a time (pk_method_along_fit): their taps are vector loads (stride 1) or two loads deinterleaved (stride 2).
+   Needs lanes.h (PK_MV) and a window function
        vf fn(const pk_plan* p, const float* in, int64_t step, int64_t count, const pk_window w[3], int64_t c,
-             int64_t o, int64_t out_step)
-   returning the outputs of channels c .. c + count - 1 whose (n, c) origins are in, in + step, ... and whose
-   output offsets are o, o + out_step, ... (for parameters shaped like the output); lanes past count are never
-   stored. */
+             int64_t c_step, int64_t o, int64_t out_step)
+   returning the outputs of lanes 0 .. count - 1: lane i reads the window w at in + i * step, is of channel
+   c + i * c_step and has the output offset o + i * out_step (for parameters shaped like the output); lanes past
+   count are never stored. */
 #ifndef PK_METHODS_ACROSS_H
 #define PK_METHODS_ACROSS_H
 #include "lanes.h"
 #include "methods.h"
 
 typedef vf (*pk_lanes_fn)(const pk_plan* p, const float* in, int64_t step, int64_t count, const pk_window w[3],
-                          int64_t c, int64_t o, int64_t out_step);
+                          int64_t c, int64_t c_step, int64_t o, int64_t out_step);
 
-/* Channels [c_begin, c_end) of every output of line (n, od, oh). */
+/* PK_LANES_UNITS whole vectors at once, vector u as fn's with in + u PK_MV step, c + u PK_MV c_step and
+   o + u PK_MV out_step: computed together, so that their long chains overlap (lanes.h). */
+typedef void (*pk_lanes_group_fn)(const pk_plan* p, const float* in, int64_t step, const pk_window w[3], int64_t c,
+                                  int64_t c_step, int64_t o, int64_t out_step, vf out[PK_LANES_UNITS]);
+
+/* Stores a group's vectors. */
+static inline void store_group(float* at, int64_t step, const vf y[PK_LANES_UNITS]) {
+    for (int u = 0; u < PK_LANES_UNITS; u++) store_lanes(at + u * PK_MV * step, step, PK_MV, y[u]);
+}
+
+/* Channels [c_begin, c_end) of every output of line (n, od, oh), in groups where group is not NULL. */
 static inline __attribute__((always_inline)) void line_across(const pk_plan* p, const float* input, float* output,
                                                               int64_t n, int64_t od, int64_t oh, int64_t c_begin,
-                                                              int64_t c_end, pk_lanes_fn fn) {
+                                                              int64_t c_end, pk_lanes_fn fn, pk_lanes_group_fn group) {
     const int64_t cs = p->in_stride[PK_C], out_cs = p->out_stride[PK_C];
     pk_window w[3];
     w[0] = pk_window_of(&p->axis[0], od);
@@ -30,21 +42,29 @@ static inline __attribute__((always_inline)) void line_across(const pk_plan* p, 
     const int64_t line = n * p->out_stride[PK_N] + od * p->out_stride[PK_D] + oh * p->out_stride[PK_H];
     for (int64_t ow = 0; ow < p->axis[2].out; ow++) {
         w[2] = pk_window_of(&p->axis[2], ow);
-        for (int64_t c = c_begin; c < c_end; c += PK_MV) {
+        int64_t c = c_begin;
+        for (; group && c + PK_LANES_UNITS * PK_MV <= c_end; c += PK_LANES_UNITS * PK_MV) {
+            const int64_t o = line + ow * p->out_stride[PK_W] + c * out_cs;
+            vf y[PK_LANES_UNITS];
+            group(p, in + c * cs, cs, w, c, 1, o, out_cs, y);
+            store_group(output + o, out_cs, y);
+        }
+        for (; c < c_end; c += PK_MV) {
             const int64_t count = c_end - c < PK_MV ? c_end - c : PK_MV,
                           o = line + ow * p->out_stride[PK_W] + c * out_cs;
-            store_lanes(output + o, out_cs, count, fn(p, in + c * cs, cs, count, w, c, o, out_cs));
+            store_lanes(output + o, out_cs, count, fn(p, in + c * cs, cs, count, w, c, 1, o, out_cs));
         }
     }
 }
 
 static inline __attribute__((always_inline)) void rows_across(const pk_plan* p, const float* input, float* output,
-                                                              int64_t row_begin, int64_t row_end, pk_lanes_fn fn) {
+                                                              int64_t row_begin, int64_t row_end, pk_lanes_fn fn,
+                                                              pk_lanes_group_fn group) {
     if (p->layout == PK_LAYOUT_NHWC) {
         int64_t n, c, od, oh;
         pk_row_coordinates(p, row_begin, &n, &c, &od, &oh);
         for (int64_t row = row_begin; row < row_end; row++, pk_row_next(p, &n, &c, &od, &oh))
-            line_across(p, input, output, n, od, oh, 0, p->channels, fn);
+            line_across(p, input, output, n, od, oh, 0, p->channels, fn, group);
         return;
     }
     /* channels first: row (n, c, od, oh) is number (n*C + c)*lines + line */
@@ -56,7 +76,52 @@ static inline __attribute__((always_inline)) void rows_across(const pk_plan* p, 
             int64_t c_end = row_end > first ? (row_end - first + lines - 1) / lines : 0;
             if (c_end > p->channels) c_end = p->channels;
             if (c_begin < c_end)
-                line_across(p, input, output, n, line / p->axis[1].out, line % p->axis[1].out, c_begin, c_end, fn);
+                line_across(p, input, output, n, line / p->axis[1].out, line % p->axis[1].out, c_begin, c_end, fn,
+                            group);
+        }
+    }
+}
+
+/* Rows [row_begin, row_end) of a plan pk_method_along_fit takes: each row's outputs along the width, PK_MV lanes of
+   consecutive outputs whose windows lie inside the input along the width (in groups where group is not NULL; the
+   last group or vector ends at the last of them, recomputing some outputs: the same values), the others one lane at
+   a time. */
+static inline __attribute__((always_inline)) void rows_along(const pk_plan* p, const float* input, float* output,
+                                                             int64_t row_begin, int64_t row_end, pk_lanes_fn fn,
+                                                             pk_lanes_group_fn group) {
+    const pk_axis* ax = p->axis;
+    const int64_t stride = ax[2].stride;
+    int64_t lo, hi;
+    pk_interior(&ax[2], &lo, &hi);
+    int64_t n, c, od, oh;
+    pk_row_coordinates(p, row_begin, &n, &c, &od, &oh);
+    for (int64_t row = row_begin; row < row_end; row++, pk_row_next(p, &n, &c, &od, &oh)) {
+        pk_window w[3];
+        w[0] = pk_window_of(&ax[0], od);
+        w[1] = pk_window_of(&ax[1], oh);
+        const float* plane = input + n * p->in_stride[PK_N] + c * p->in_stride[PK_C];
+        const int64_t o =
+            n * p->out_stride[PK_N] + c * p->out_stride[PK_C] + od * p->out_stride[PK_D] + oh * p->out_stride[PK_H];
+        for (int64_t ow = 0; ow < ax[2].out; ow++) {
+            if (ow == lo && hi - lo >= PK_MV) { /* the interior, whole vectors */
+                const int64_t span = PK_LANES_UNITS * PK_MV;
+                for (; group && ow < hi && hi - lo >= span; ow += span) {
+                    const int64_t at = ow + span <= hi ? ow : hi - span;
+                    vf y[PK_LANES_UNITS];
+                    w[2] = pk_window_of(&ax[2], at);
+                    group(p, plane, stride, w, c, 0, o + at, 1, y);
+                    store_group(output + o + at, 1, y);
+                }
+                for (; ow < hi; ow += PK_MV) {
+                    const int64_t at = ow + PK_MV <= hi ? ow : hi - PK_MV;
+                    w[2] = pk_window_of(&ax[2], at);
+                    store_lanes(output + o + at, 1, PK_MV, fn(p, plane, stride, PK_MV, w, c, 0, o + at, 1));
+                }
+                ow = hi - 1;
+                continue;
+            }
+            w[2] = pk_window_of(&ax[2], ow);
+            store_lanes(output + o + ow, 1, 1, fn(p, plane, stride, 1, w, c, 0, o + ow, 1));
         }
     }
 }

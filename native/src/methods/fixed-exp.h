@@ -19,6 +19,13 @@ static inline double pk_fixed_pow2(int64_t e) { /* 2^e for -1022 <= e <= 1023 */
     return d;
 }
 
+/* v 2^e for |e| <= 2044, in two steps of at most 2^1022 each: exactly v 2^e when that is a normal double (the first
+   step moves v toward the result, so it is normal and exact too), v 2^e rounded when it is subnormal. */
+static inline double pk_fixed_scale(double v, int64_t e) {
+    const int64_t half = e / 2;
+    return v * pk_fixed_pow2(half) * pk_fixed_pow2(e - half);
+}
+
 static inline double pk_fixed_exp(double x) {
     if (isnan(x)) return x;
     if (x > 709.782712893384) return INFINITY;
@@ -41,8 +48,7 @@ static inline double pk_fixed_exp(double x) {
     q = q * r + 0.5;               /* 1/2! */
     q = q * r + 1.0;
     q = q * r + 1.0;
-    const int64_t e = (int64_t)k, half = e / 2; /* |e| <= 1075: two normal powers of two */
-    return q * pk_fixed_pow2(half) * pk_fixed_pow2(e - half);
+    return pk_fixed_scale(q, (int64_t)k); /* |k| <= 1075: two normal powers of two */
 }
 
 #endif

@@ -1,8 +1,11 @@
 /* GeM (generalized mean) pooling, scalar: the definition. With z_i = max(x_i, eps) (NaN kept) and zmax the
-   window's largest z, y = zmax (sum (z_i / zmax)^p / n)^(1/p): the ratios lie in (0, 1], so no power
-   overflows for any p and input up to the float range. Sums run in double over the taps in row-major order; the
-   ratios' powers are products for p = 1 to 4, else pk_fixed_pow, and the root and logarithms pk_fixed_pow and
-   pk_fixed_log: the same bits as the SIMD variants' lanes and the Java backend's. */
+   window's largest z, y = (sum z_i^p / n)^(1/p) is computed on ratios r_i = z_i / s in (0, 1], so that no power
+   overflows for any p and input up to the float range:
+   - p = 1, 2, 3, 4 (the usual choices; 3 is the paper's): s = 2^K with zmax = f 2^K, f in [0.5, 1), so the ratios
+     z_i 2^-K are exact (no division), their powers products, and y = (sum r_i^p / n)^(1/p) 2^K, exact scaling too;
+   - other p: s = zmax, whose ratio 1 keeps the sum from underflowing however large p is; r_i^p = pk_fixed_pow.
+   Sums run in double over the taps in row-major order; roots and logarithms are pk_fixed_pow and pk_fixed_log:
+   the same bits as the SIMD variants' lanes and the Java backend's. */
 #include <math.h>
 
 #include "fixed-log.h"
@@ -12,7 +15,10 @@ static inline double gem_p(const pk_plan* p, int64_t c) {
     return p->params_mode == PK_PARAMS_PER_CHANNEL ? (double)p->params[c] : p->method_p;
 }
 
-/* r^p: repeated products for p = 1, 2, 3, 4 (the usual choices; 3 is the paper's), else e^(p ln r). */
+/* Whether p's ratios are scaled by a power of two and raised by products. */
+static inline int gem_products(double p) { return p == 1.0 || p == 2.0 || p == 3.0 || p == 4.0; }
+
+/* r^p: repeated products for p = 1, 2, 3, 4, else e^(p ln r). */
 static inline double gem_power(double r, double p) {
     if (p == 1.0) return r;
     if (p == 2.0) return r * r;
@@ -36,12 +42,31 @@ static double window_zmax(const pk_plan* p, const float* in, const pk_window w[3
     return nan ? NAN : m;
 }
 
-/* S = sum (z_i / zmax)^p / n, and with t, T = sum (z_i / zmax)^p ln(z_i / zmax) / (n S). */
+/* The exponent K of a positive finite zmax = f 2^K, f in [0.5, 1): its ratios' scale 2^K when p takes products. */
+static inline int64_t gem_exponent(double zmax, double power) {
+    int k = 0;
+    if (gem_products(power)) frexp(zmax, &k);
+    return k;
+}
+
+/* A ratio z / s: z 2^-K (exact) or z / zmax, as gem_products(power) says. */
+static inline double gem_ratio(double z, double power, double zmax, int64_t k) {
+    return gem_products(power) ? pk_fixed_scale(z, -k) : z / zmax;
+}
+
+/* y from the mean power S of the ratios: S^(1/p) 2^K or zmax S^(1/p). */
+static inline double gem_root(double mean, double power, double zmax, int64_t k) {
+    const double root = pk_fixed_pow(mean, 1.0 / power);
+    return gem_products(power) ? pk_fixed_scale(root, k) : zmax * root;
+}
+
+/* S = sum r_i^p / n, and with t, T = sum r_i^p ln r_i / (n S), of the ratios r_i = gem_ratio. dy/dp from these does
+   not depend on the scale s: T / p - ln S / p^2 is the same for any s. */
 static double window_mean_power(const pk_plan* p, const float* in, const pk_window w[3], double power, double zmax,
-                                double* t) {
+                                int64_t k, double* t) {
     double s = 0.0, sl = 0.0;
     PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) {
-        const double r = clamped(in[tap], p->method_eps) / zmax;
+        const double r = gem_ratio(clamped(in[tap], p->method_eps), power, zmax, k);
         const double rp = gem_power(r, power);
         s += rp;
         if (t) sl += rp * pk_fixed_log(r);
@@ -58,7 +83,8 @@ static float gem_pixel(const pk_plan* p, const float* in, const pk_window w[3], 
     const double zmax = window_zmax(p, in, w);
     if (!isfinite(zmax)) return (float)zmax; /* NaN or +inf */
     const double power = gem_p(p, c);
-    return (float)(zmax * pk_fixed_pow(window_mean_power(p, in, w, power, zmax, 0), 1.0 / power));
+    const int64_t k = gem_exponent(zmax, power);
+    return (float)gem_root(window_mean_power(p, in, w, power, zmax, k, 0), power, zmax, k);
 }
 
 void pk_f32_gempool__scalar(const pk_plan* p, const float* input, float* output, int64_t* indices, int64_t row_begin,
@@ -76,9 +102,10 @@ void pk_gempool_window_backward(const pk_plan* p, const float* in, const pk_wind
         return;
     }
     const double power = gem_p(p, c), n = (double)pk_window_taps(w);
+    const int64_t k = gem_exponent(zmax, power);
     double t;
-    const double s = window_mean_power(p, in, w, power, zmax, &t);
-    const double y = zmax * pk_fixed_pow(s, 1.0 / power);
+    const double s = window_mean_power(p, in, w, power, zmax, k, &t);
+    const double y = gem_root(s, power, zmax, k);
     /* dy/dx_i = (z_i / y)^(p-1) / n where x_i >= eps (at x_i = eps the clamp passes the gradient, as PyTorch's) */
     PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) {
         const float x = in[tap];

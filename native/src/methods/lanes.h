@@ -4,9 +4,12 @@
    code. 64-bit shifts are logical (AVX2 has no arithmetic one).
    pk_fixed_exp and pk_fixed_log lane by lane: the same IEEE operations in the same order as the scalar
    definitions (fixed-exp.h, fixed-log.h), so every lane has the scalar function's bits; the special inputs are
-   computed on a harmless stand-in and replaced by their scalar results afterwards. -ffp-contract=off. */
+   computed on a harmless stand-in and replaced by their scalar results afterwards. Inlined always, so that a kernel
+   computing several vectors' functions in a row gives the processor independent chains to overlap.
+   -ffp-contract=off. */
 #ifndef PK_METHODS_LANES_H
 #define PK_METHODS_LANES_H
+#include <immintrin.h>
 #include <string.h>
 
 #include "fixed-log.h"
@@ -28,7 +31,16 @@ static inline vf load_lanes(const float* at, int64_t step, int64_t count) {
     vf v = {0};
     if (count == PK_MV) { /* whole vectors: loops of constant length, unrolled */
         if (step == 1) memcpy(&v, at, sizeof v);
-        else
+        else if (step == 2) { /* two loads deinterleaved; the second starts a lane early, so none reads past the last */
+            vf a, b;
+            memcpy(&a, at, sizeof a);
+            memcpy(&b, at + PK_MV - 1, sizeof b);
+#if PK_MV == 8
+            v = __builtin_shufflevector(a, b, 0, 2, 4, 6, 9, 11, 13, 15);
+#else
+            v = __builtin_shufflevector(a, b, 0, 2, 5, 7);
+#endif
+        } else
             for (int i = 0; i < PK_MV; i++) v[i] = at[i * step];
         return v;
     }
@@ -46,84 +58,175 @@ static inline void store_lanes(float* at, int64_t step, int64_t count, vf v) {
     for (int64_t i = 0; i < count; i++) at[i * step] = v[i];
 }
 
-/* floor(t) for |t| < 2^31: the truncation, one less where it rounded up. */
+/* a > b ? a : b per lane (b where either is NaN): the instruction set's max, one instruction for the select. */
+static inline vd vd_max(vd a, vd b) {
+#if PK_MV == 8
+    return (vd)_mm512_max_pd((__m512d)a, (__m512d)b);
+#else
+    return (vd)_mm256_max_pd((__m256d)a, (__m256d)b);
+#endif
+}
+
+/* floor and trunc per lane: the instruction set's rounding to an integer, exactly those functions. */
 static inline vd vd_floor(vd t) {
-    const vd truncated = __builtin_convertvector(__builtin_convertvector(t, vi), vd);
-    return vd_select((vl)(truncated > t), truncated - 1.0, truncated);
+#if PK_MV == 8
+    return (vd)_mm512_roundscale_pd((__m512d)t, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+#else
+    return (vd)_mm256_round_pd((__m256d)t, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+#endif
 }
 
-/* 2^e per lane for -1022 <= e <= 1023. */
-static inline vd vd_pow2(vi e) {
-    const vl bits = (__builtin_convertvector(e, vl) + 1023) << 52;
-    return (vd)bits;
+static inline vd vd_trunc(vd t) {
+#if PK_MV == 8
+    return (vd)_mm512_roundscale_pd((__m512d)t, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+#else
+    return (vd)_mm256_round_pd((__m256d)t, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+#endif
 }
 
-/* pk_fixed_exp per lane. */
-static inline vd vd_fixed_exp(vd given) {
-    const vl nan = (vl)(given != given), over = (vl)(given > 709.782712893384), under = (vl)(given < -745.2);
-    const vd x = vd_select(nan | over | under, (vd){0}, given);
+/* 2^e per lane for integral e, -1022 <= e <= 1023: e + 1023 is the low bits of e + 2^52 + 1023, moved into the
+   exponent field. */
+static inline vd vd_pow2(vd e) { return (vd)((vl)(e + (0x1p52 + 1023.0)) << 52); }
+
+/* pk_fixed_scale per lane: v 2^e for integral e, |e| <= 2044, the same two steps (e / 2 toward zero first). */
+static inline __attribute__((always_inline)) vd vd_scale(vd v, vd e) {
+    const vd half = vd_trunc(e * 0.5);
+    return v * vd_pow2(half) * vd_pow2(e - half);
+}
+
+/* K with z = f 2^K, f in [0.5, 1), per lane for positive finite z (frexp's exponent), subnormals included. */
+static inline vd vd_frexp_exponent(vd z) {
+    const vl subnormal = (vl)(z < 0x1p-1022);
+    const vd v = vd_select(subnormal, z * 0x1p54, z);
+    const vd biased = (vd)(((vu)v >> 52) | UINT64_C(0x4330000000000000)) - 0x1p52; /* the exponent field, exactly */
+    return vd_select(subnormal, biased - (1022.0 + 54.0), biased - 1022.0);
+}
+
+/* The functions below run for n <= PK_LANES_UNITS vectors at once, each statement for every vector in turn: n
+   independent chains interleaved, which the processor overlaps (one vector alone is a chain of dependent
+   operations). Each vector gets exactly the operations of the scalar function. */
+#define PK_LANES_UNITS 4
+#define PK_EACH(u, n) _Pragma("GCC unroll 4") for (int u = 0; u < (n); u++)
+
+/* The Taylor coefficients of pk_fixed_exp after the first, 1/12! down to 1/0!, in its order. */
+static const double pk_exp_coefficients[13] = {1.0 / 479001600.0,
+                                               1.0 / 39916800.0,
+                                               1.0 / 3628800.0,
+                                               1.0 / 362880.0,
+                                               1.0 / 40320.0,
+                                               1.0 / 5040.0,
+                                               1.0 / 720.0,
+                                               1.0 / 120.0,
+                                               1.0 / 24.0,
+                                               1.0 / 6.0,
+                                               0.5,
+                                               1.0,
+                                               1.0};
+
+/* pk_fixed_exp's reduction and polynomial of x, for n vectors: q and k with e^x = q 2^k. */
+static inline __attribute__((always_inline)) void vd_exp_parts_n(const vd* x, vd* q, vd* k, const int n) {
     const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
     const double inv_ln2 = 1.44269504088896338700e+00;
-    const vd k = vd_floor(x * inv_ln2 + 0.5);
-    const vd r = (x - k * ln2_hi) - k * ln2_lo;
-    vd q = vd_set1(1.0 / 6227020800.0);
-    q = q * r + 1.0 / 479001600.0;
-    q = q * r + 1.0 / 39916800.0;
-    q = q * r + 1.0 / 3628800.0;
-    q = q * r + 1.0 / 362880.0;
-    q = q * r + 1.0 / 40320.0;
-    q = q * r + 1.0 / 5040.0;
-    q = q * r + 1.0 / 720.0;
-    q = q * r + 1.0 / 120.0;
-    q = q * r + 1.0 / 24.0;
-    q = q * r + 1.0 / 6.0;
-    q = q * r + 0.5;
-    q = q * r + 1.0;
-    q = q * r + 1.0;
-    const vi e = __builtin_convertvector(k, vi), half = e / 2; /* C's division, toward zero, as the scalar's */
-    vd y = q * vd_pow2(half) * vd_pow2(e - half);
-    y = vd_select(under, (vd){0}, y);
-    y = vd_select(over, vd_set1(INFINITY), y);
-    return vd_select(nan, given, y);
+    vd r[PK_LANES_UNITS];
+    PK_EACH(u, n) k[u] = vd_floor(x[u] * inv_ln2 + 0.5);
+    PK_EACH(u, n) r[u] = (x[u] - k[u] * ln2_hi) - k[u] * ln2_lo;
+    PK_EACH(u, n) q[u] = vd_set1(1.0 / 6227020800.0); /* 1/13! */
+    for (int i = 0; i < 13; i++) PK_EACH(u, n) q[u] = q[u] * r[u] + pk_exp_coefficients[i];
 }
 
-/* pk_fixed_log per lane. The exponent k is formed in double (exact for these small integers), as the scalar's
-   integer k converted. */
-static inline vd vd_fixed_log(vd x) {
-    const vl nan = (vl)(x != x) | (vl)(x < 0.0), zero = (vl)(x == 0.0), inf = (vl)(x == INFINITY);
-    const vl special = nan | zero | inf;
-    vd v = vd_select(special, vd_set1(1.0), x);
-    const vl subnormal = (vl)(v < 0x1p-1022);
-    v = vd_select(subnormal, v * 0x1p54, v);
-    const vu bits = (vu)v;
-    const vd biased = (vd)((bits >> 52) | UINT64_C(0x4330000000000000)) - 0x1p52; /* the exponent field, exactly */
-    vd k = biased - 1023.0;
-    k = vd_select(subnormal, k - 54.0, k);
-    vd m = (vd)((bits & UINT64_C(0x000FFFFFFFFFFFFF)) | UINT64_C(0x3FF0000000000000));
-    const vl high = (vl)(m > PK_FIXED_SQRT2);
-    m = vd_select(high, m * 0.5, m);
-    k = vd_select(high, k + 1.0, k);
-    const vd f = m - 1.0;
-    const vd s = f / (2.0 + f), z = s * s;
-    vd q = vd_set1(1.0 / 23.0);
-    q = q * z + 1.0 / 21.0;
-    q = q * z + 1.0 / 19.0;
-    q = q * z + 1.0 / 17.0;
-    q = q * z + 1.0 / 15.0;
-    q = q * z + 1.0 / 13.0;
-    q = q * z + 1.0 / 11.0;
-    q = q * z + 1.0 / 9.0;
-    q = q * z + 1.0 / 7.0;
-    q = q * z + 1.0 / 5.0;
-    q = q * z + 1.0 / 3.0;
-    q = q * z + 1.0;
-    vd y = k * PK_FIXED_LN2_HI + (k * PK_FIXED_LN2_LO + (2.0 * s) * q);
-    y = vd_select(inf, vd_set1(INFINITY), y);
-    y = vd_select(zero, vd_set1(-INFINITY), y);
-    return vd_select(nan, vd_set1(NAN), y);
+/* pk_fixed_exp per lane, n vectors. */
+static inline __attribute__((always_inline)) void vd_fixed_exp_n(vd* y, const vd* given, const int n) {
+    vl nan[PK_LANES_UNITS], over[PK_LANES_UNITS], under[PK_LANES_UNITS];
+    vd x[PK_LANES_UNITS], q[PK_LANES_UNITS], k[PK_LANES_UNITS];
+    PK_EACH(u, n) {
+        nan[u] = (vl)(given[u] != given[u]);
+        over[u] = (vl)(given[u] > 709.782712893384);
+        under[u] = (vl)(given[u] < -745.2);
+        x[u] = vd_select(nan[u] | over[u] | under[u], (vd){0}, given[u]);
+    }
+    vd_exp_parts_n(x, q, k, n);
+    PK_EACH(u, n) {
+        vd v = vd_scale(q[u], k[u]); /* as the scalar's q 2^half 2^(e - half), half = e / 2 toward zero */
+        v = vd_select(under[u], (vd){0}, v);
+        v = vd_select(over[u], vd_set1(INFINITY), v);
+        y[u] = vd_select(nan[u], given[u], v);
+    }
 }
 
-/* pk_fixed_pow per lane. */
-static inline vd vd_fixed_pow(vd x, vd y) { return vd_fixed_exp(y * vd_fixed_log(x)); }
+static inline __attribute__((always_inline)) vd vd_fixed_exp(vd given) {
+    vd y;
+    vd_fixed_exp_n(&y, &given, 1);
+    return y;
+}
+
+/* pk_fixed_exp per lane for x <= 0 (and -inf), as SoftPool's e^(x - m), n vectors: the same bits with fewer
+   operations. No lane overflows, and q 2^k (q the polynomial, in [0.7, 1.5)) is rounded once either way:
+   q 2^(k + 60) is normal and exact for k >= -1075, then 2^-60 rounds it as pk_fixed_scale's second step does. NaN
+   lanes give any value. */
+static inline __attribute__((always_inline)) void vd_fixed_exp_nonpositive_n(vd* y, const vd* given, const int n) {
+    vl under[PK_LANES_UNITS];
+    vd x[PK_LANES_UNITS], q[PK_LANES_UNITS], k[PK_LANES_UNITS];
+    PK_EACH(u, n) {
+        under[u] = (vl)(given[u] < -745.2);
+        x[u] = vd_select(under[u], (vd){0}, given[u]);
+    }
+    vd_exp_parts_n(x, q, k, n);
+    PK_EACH(u, n) y[u] = vd_select(under[u], (vd){0}, q[u] * vd_pow2(k[u] + 60.0) * 0x1p-60);
+}
+
+/* The coefficients of pk_fixed_log_near_one after the first, 1/21 down to 1, in its order. */
+static const double pk_log_coefficients[11] = {1.0 / 21.0, 1.0 / 19.0, 1.0 / 17.0, 1.0 / 15.0, 1.0 / 13.0, 1.0 / 11.0,
+                                               1.0 / 9.0,  1.0 / 7.0,  1.0 / 5.0,  1.0 / 3.0,  1.0};
+
+/* pk_fixed_log per lane, n vectors. The exponent k is formed in double (exact for these small integers), as the
+   scalar's integer k converted. */
+static inline __attribute__((always_inline)) void vd_fixed_log_n(vd* y, const vd* x, const int n) {
+    vl nan[PK_LANES_UNITS], zero[PK_LANES_UNITS], inf[PK_LANES_UNITS];
+    vd k[PK_LANES_UNITS], m[PK_LANES_UNITS], s[PK_LANES_UNITS], z[PK_LANES_UNITS], q[PK_LANES_UNITS];
+    PK_EACH(u, n) {
+        nan[u] = (vl)(x[u] != x[u]) | (vl)(x[u] < 0.0);
+        zero[u] = (vl)(x[u] == 0.0);
+        inf[u] = (vl)(x[u] == INFINITY);
+        vd v = vd_select(nan[u] | zero[u] | inf[u], vd_set1(1.0), x[u]);
+        const vl subnormal = (vl)(v < 0x1p-1022);
+        v = vd_select(subnormal, v * 0x1p54, v);
+        const vu bits = (vu)v;
+        const vd biased = (vd)((bits >> 52) | UINT64_C(0x4330000000000000)) - 0x1p52; /* the exponent field */
+        k[u] = vd_select(subnormal, (biased - 1023.0) - 54.0, biased - 1023.0);
+        m[u] = (vd)((bits & UINT64_C(0x000FFFFFFFFFFFFF)) | UINT64_C(0x3FF0000000000000));
+        const vl high = (vl)(m[u] > PK_FIXED_SQRT2);
+        m[u] = vd_select(high, m[u] * 0.5, m[u]);
+        k[u] = vd_select(high, k[u] + 1.0, k[u]);
+    }
+    PK_EACH(u, n) {
+        const vd f = m[u] - 1.0;
+        s[u] = f / (2.0 + f);
+    }
+    PK_EACH(u, n) {
+        z[u] = s[u] * s[u];
+        q[u] = vd_set1(1.0 / 23.0);
+    }
+    for (int i = 0; i < 11; i++) PK_EACH(u, n) q[u] = q[u] * z[u] + pk_log_coefficients[i];
+    PK_EACH(u, n) {
+        vd v = k[u] * PK_FIXED_LN2_HI + (k[u] * PK_FIXED_LN2_LO + (2.0 * s[u]) * q[u]);
+        v = vd_select(inf[u], vd_set1(INFINITY), v);
+        v = vd_select(zero[u], vd_set1(-INFINITY), v);
+        y[u] = vd_select(nan[u], vd_set1(NAN), v);
+    }
+}
+
+/* pk_fixed_pow per lane, n vectors with exponents e[u]. */
+static inline __attribute__((always_inline)) void vd_fixed_pow_n(vd* y, const vd* x, const vd* e, const int n) {
+    vd t[PK_LANES_UNITS];
+    vd_fixed_log_n(t, x, n);
+    PK_EACH(u, n) t[u] = e[u] * t[u];
+    vd_fixed_exp_n(y, t, n);
+}
+
+static inline __attribute__((always_inline)) vd vd_fixed_pow(vd x, vd y) {
+    vd r;
+    vd_fixed_pow_n(&r, &x, &y, 1);
+    return r;
+}
 
 #endif

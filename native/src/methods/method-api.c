@@ -97,13 +97,14 @@ int pk_mixed_rows_fit(const pk_plan* p, int32_t isa) {
     return p->channels >= 2 * pk_method_lanes(PK_OP_MIXED, isa);
 }
 
-int pk_mixed_along_fit(const pk_plan* p, int32_t isa) {
+int pk_method_along_fit(const pk_plan* p, int32_t isa) {
+    if (pk_method_lanes(p->op, isa) == 0) return 0;
     if (p->layout != PK_LAYOUT_NCHW || p->in_stride[PK_W] != 1 || p->out_stride[PK_W] != 1) return 0;
     for (int a = 0; a < 3; a++)
         if (p->axis[a].window != PK_WINDOW_SLIDING) return 0;
     int64_t lo, hi;
     pk_interior(&p->axis[2], &lo, &hi);
-    return hi - lo >= pk_method_lanes(PK_OP_MIXED, isa); /* half a register of floats */
+    return hi - lo >= pk_method_lanes(p->op, isa); /* SoftPool, GeM: a register of doubles; mixed: half of floats */
 }
 
 int pk_method_lanes_fit(const pk_plan* p, int with_indices, int32_t isa) {

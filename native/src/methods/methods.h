@@ -51,8 +51,8 @@ int pk_method_ready(const pk_plan* plan);
 void pk_f32_softpool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_gempool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_mixedpool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
-/* The SIMD kernels, across channels, of SoftPool and GeM (softpool-simd.inc, gem-simd.inc: every layout and window
-   rule) and mixed pooling (mixed-simd.inc along the width of channels first and across dense channels last with
+/* The SIMD kernels of SoftPool and GeM (softpool-simd.inc, gem-simd.inc: every layout and window rule, along the
+   width where pk_method_along_fit says, else across channels) and mixed pooling (mixed-simd.inc along the width of channels first and across dense channels last with
    sliding windows, mixed-lanes.inc on the rest); each runs the scalar kernel on the problems pk_method_lanes_fit refuses. */
 void pk_f32_softpool__avx2(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_softpool__avx512(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
@@ -71,10 +71,10 @@ int pk_method_lanes_fit(const pk_plan* p, int with_indices, int32_t isa);
 /* Whether mixed pooling's rows kernel (mixed-simd.inc: a register of floats per step) takes the plan: dense
    channels last, sliding windows, at least two vectors of lanes of channels. */
 int pk_mixed_rows_fit(const pk_plan* p, int32_t isa);
-/* Whether mixed pooling's kernel along the width (mixed-simd.inc: a register of floats per step) takes the plan
-   (without indices): channels first, unit width strides, sliding windows, at least half a register of floats of
-   outputs whose windows lie inside the input along the width. */
-int pk_mixed_along_fit(const pk_plan* p, int32_t isa);
+/* Whether the SIMD kernel of SoftPool, GeM or mixed pooling at isa goes along the width (without indices; across.h's
+   rows_along, mixed-simd.inc's own for mixed pooling): channels first, unit width strides, sliding windows, at least
+   pk_method_lanes outputs whose windows lie inside the input along the width. */
+int pk_method_along_fit(const pk_plan* p, int32_t isa);
 void pk_f32_stochasticpool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_lippool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_s3pool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);

@@ -49,8 +49,9 @@ class ImplementationNameTest {
     }
 
     /**
-     * The methods with SIMD kernels name the one they run: across channels at a SIMD level for SoftPool and GeM in both
-     * layouts and mixed pooling channels last, along the width for mixed pooling channels first, the scalar kernel where it runs (mixed pooling with indices, stochastic pooling).
+     * The methods with SIMD kernels name the one they run: along the width channels first for SoftPool, GeM and mixed
+     * pooling with sliding windows (past a register of outputs per row), across channels at a SIMD level otherwise
+     * (channels last, global GeM), the scalar kernel where it runs (mixed pooling with indices, stochastic pooling).
      */
     @Test
     void methodsNameTheKernelTheyRun() {
@@ -60,16 +61,28 @@ class ImplementationNameTest {
             if (isa.ordinal() > Pooling.cpuIsa().ordinal()) continue;
             String level = isa.name().toLowerCase(), simd = isa == Isa.SCALAR ? "scalar" : level + ":across";
             for (Layout layout : Layout.values()) {
+                String along = isa == Isa.SCALAR || layout == Layout.NHWC ? simd : level + ":along";
                 for (PoolSpec spec : List.of(
                         PoolSpec.soft(3, 3).stride(2, 2).build(),
-                        PoolSpec.gem(3, 3, 3).build(),
-                        PoolSpec.globalGem(3, 2).build())) {
+                        PoolSpec.gem(3, 3, 3).build())) {
+                    // two outputs per row: across channels
                     assertEquals(
                             "native:" + simd,
-                            Pooling.prepare(spec, layout, shape, Backend.NATIVE, isa)
+                            Pooling.prepare(spec, layout, new long[] {1, 16, 12, 6}, Backend.NATIVE, isa)
                                     .implementation(),
                             spec + " " + layout);
+                    // 12 outputs or more per row whose windows lie inside it: past a register of doubles
+                    assertEquals(
+                            "native:" + along,
+                            Pooling.prepare(spec, layout, new long[] {1, 16, 12, 40}, Backend.NATIVE, isa)
+                                    .implementation(),
+                            spec + " " + layout + " wide");
                 }
+                assertEquals(
+                        "native:" + simd,
+                        Pooling.prepare(PoolSpec.globalGem(3, 2).build(), layout, shape, Backend.NATIVE, isa)
+                                .implementation(),
+                        "global GeM " + layout);
                 String scalar = isa == Isa.SCALAR ? "scalar" : level + ":scalar";
                 // mixed pooling goes along the width channels first (20 outputs per row: past half a register)
                 String mixed = Pooling.prepare(

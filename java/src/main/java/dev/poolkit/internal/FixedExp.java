@@ -16,6 +16,12 @@ final class FixedExp {
         return Double.longBitsToDouble((e + 1023) << 52);
     }
 
+    /** v 2^e for |e| <= 2044 in two steps, as {@code pk_fixed_scale}: exact where v 2^e is a normal double. */
+    static double scale(double v, long e) {
+        long half = e / 2;
+        return v * pow2(half) * pow2(e - half);
+    }
+
     static double exp(double x) {
         if (Double.isNaN(x)) return x;
         if (x > 709.782712893384) return Double.POSITIVE_INFINITY;
@@ -36,7 +42,6 @@ final class FixedExp {
         q = q * r + 0.5;
         q = q * r + 1.0;
         q = q * r + 1.0;
-        long e = (long) k, half = e / 2;
-        return q * pow2(half) * pow2(e - half);
+        return scale(q, (long) k);
     }
 }

@@ -488,7 +488,8 @@ final class JavaMethods {
         }
     }
 
-    // ---- GeM: y = zmax (Σ (z_i / zmax)^p / n)^(1/p), z = max(x, eps) with NaN kept; powers by FixedLog ----
+    // ---- GeM: y = (Σ z_i^p / n)^(1/p), z = max(x, eps) with NaN kept, on ratios z_i / s as gem.c: s = 2^K with
+    // zmax = f 2^K, f in [0.5, 1), for p = 1, 2, 3, 4 (exact ratios, products), else s = zmax; powers by FixedLog ----
 
     private double clamped(float x) {
         return Float.isNaN(x) ? Double.NaN : x > g.eps ? x : g.eps;
@@ -505,6 +506,28 @@ final class JavaMethods {
         return nan ? Double.NaN : m;
     }
 
+    /** Whether p's ratios are scaled by a power of two and raised by products. */
+    private static boolean products(double p) {
+        return p == 1 || p == 2 || p == 3 || p == 4;
+    }
+
+    /** K of a positive finite zmax = f 2^K, f in [0.5, 1) (C's frexp), when p takes products; else 0. */
+    private static long exponent(double zmax, double p) {
+        if (!products(p)) return 0;
+        return zmax < 0x1p-1022 ? Math.getExponent(zmax * 0x1p54) + 1 - 54 : Math.getExponent(zmax) + 1;
+    }
+
+    /** A ratio z / s as gem.c's gem_ratio: z 2^-K (exact) or z / zmax. */
+    private static double ratio(double z, double p, double zmax, long k) {
+        return products(p) ? FixedExp.scale(z, -k) : z / zmax;
+    }
+
+    /** y from the ratios' mean power S, as gem.c's gem_root: S^(1/p) 2^K or zmax S^(1/p). */
+    private static double root(double mean, double p, double zmax, long k) {
+        double r = FixedLog.pow(mean, 1 / p);
+        return products(p) ? FixedExp.scale(r, k) : zmax * r;
+    }
+
     /** r^p as gem.c's gem_power: products for p = 1, 2, 3, 4, else e^(p ln r). */
     private static double power(double r, double p) {
         if (p == 1) return r;
@@ -514,18 +537,21 @@ final class JavaMethods {
         return FixedLog.pow(r, p);
     }
 
-    /** S = Σ (z/zmax)^p / n. */
-    private double meanPower(MemorySegment in, long[] taps, int count, double p, double zmax) {
+    /** S = Σ r_i^p / n. */
+    private double meanPower(MemorySegment in, long[] taps, int count, double p, double zmax, long e) {
         double s = 0;
-        for (int k = 0; k < count; k++) s += power(clamped(in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k])) / zmax, p);
+        for (int k = 0; k < count; k++) {
+            s += power(ratio(clamped(in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k])), p, zmax, e), p);
+        }
         return s / count;
     }
 
-    /** T = Σ (z/zmax)^p ln(z/zmax) / (n S), given S. */
-    private double meanLogPower(MemorySegment in, long[] taps, int count, double p, double zmax, double meanPower) {
+    /** T = Σ r_i^p ln r_i / (n S), given S. */
+    private double meanLogPower(
+            MemorySegment in, long[] taps, int count, double p, double zmax, long e, double meanPower) {
         double sl = 0;
         for (int k = 0; k < count; k++) {
-            double r = clamped(in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k])) / zmax;
+            double r = ratio(clamped(in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k])), p, zmax, e);
             sl += power(r, p) * FixedLog.log(r);
         }
         return sl / (meanPower * count);
@@ -535,7 +561,8 @@ final class JavaMethods {
         if (count == 0) return 0f;
         double zmax = zmax(in, taps, count);
         if (!Double.isFinite(zmax)) return (float) zmax;
-        return (float) (zmax * FixedLog.pow(meanPower(in, taps, count, p, zmax), 1 / p));
+        long e = exponent(zmax, p);
+        return (float) root(meanPower(in, taps, count, p, zmax, e), p, zmax, e);
     }
 
     /** Adds window (od, oh, ow)'s gradients; returns its contribution to dL/dp. */
@@ -549,8 +576,9 @@ final class JavaMethods {
             }
             return Double.NaN;
         }
-        double s = meanPower(in, taps, count, p, zmax), t = meanLogPower(in, taps, count, p, zmax, s);
-        double y = zmax * FixedLog.pow(s, 1 / p), n = count;
+        long e = exponent(zmax, p);
+        double s = meanPower(in, taps, count, p, zmax, e), t = meanLogPower(in, taps, count, p, zmax, e, s);
+        double y = root(s, p, zmax, e), n = count;
         for (int k = 0; k < count; k++) {
             long at = taps[k];
             float x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, at);
