@@ -39,6 +39,10 @@ final class JavaDensePath {
     private static final int BLOCK = 1 << 12;
     /** Channels-first global windows: planes summed side by side, each its own chain of adds. */
     private static final int PLANES = 8;
+    /** Floats past the end of every buffer: more than a vector of any species has lanes. */
+    private static final int SLACK = 64;
+    /** Most taps per window read straight from the input (channels last). */
+    private static final int MAX_WINDOW = 1 << 16;
 
     private final JavaKernel kernel;
     private final Geometry g;
@@ -58,10 +62,20 @@ final class JavaDensePath {
     private final int[] windowTaps;
 
     private final int windowRows;
+    /**
+     * Channels last, each tap (jd, jh, jw) of a window in window order, as a byte offset from the window's first
+     * tap: lines whose windows all lie inside the input read their taps straight from it ({@link #directLine}).
+     * Null when windows have too many taps.
+     */
+    private final long[] windowBytes;
+    /** Whether every output along w has all its taps inside the input (no padding along w). */
+    private final boolean insideW;
     /** Elements per pixel: the channel count channels last, 1 channels first. */
     private final int width;
 
     private final int inW, outW, stride, dilation, taps, padBegin, paddedLength;
+    /** Window rows (jd, jh) per window, at most {@link #MAX_BUFFER} (channels first: beyond it, averages only). */
+    private final int rowCount;
     /** Channels first: elements of an input and of an output plane, and output lines per plane. */
     private final int inPlane, outPlane, linesPerPlane;
     /**
@@ -85,22 +99,36 @@ final class JavaDensePath {
     /** Per-thread buffers: a prepared operation may run on several threads at once. */
     private static final class Scratch {
         final float[] padded, row, line, planeIn, planeOut, taps, images, sums, windows;
+        /** Channels first: the byte offsets of a line's window rows inside the input, from its plane. */
+        final long[] rows;
+        /** Channels first: the byte offsets of all taps of a line's window (rows, then taps along w) from its first. */
+        final long[] lineTaps;
 
         Scratch(JavaDensePath p) {
-            windows = new float[p.windowRows * p.paddedLength * p.width];
+            windows = buffer(p.windowRows * p.paddedLength * p.width);
             Arrays.fill(windows, p.identity); // the padding; rows are copied inside it
             int block = p.planesPerBlock;
-            images = new float[block * p.paddedPlane];
+            images = buffer(block * p.paddedPlane);
             Arrays.fill(images, p.average ? 0f : p.identity); // the padding; planes are copied inside it
-            sums = new float[block * p.paddedPlane];
-            padded = new float[p.paddedLength * p.width];
+            sums = buffer(block * p.paddedPlane);
+            padded = buffer(p.paddedLength * p.width);
             Arrays.fill(padded, p.average ? 0f : p.identity); // the padding; rows are copied between its two sides
-            row = new float[p.channelsFirst ? 0 : p.inW * p.width];
-            line = new float[p.channelsFirst ? 0 : p.outW * p.width];
-            planeIn = new float[p.channelsFirst ? Math.max(1, Math.max(block, p.global ? PLANES : 1)) * p.inPlane : 0];
-            planeOut = new float[p.channelsFirst && !p.global ? Math.max(1, block) * p.outPlane : 0];
-            taps = new float[p.channelsFirst ? p.paddedLength : 0];
+            row = buffer(p.channelsFirst ? 0 : p.inW * p.width);
+            line = buffer(p.channelsFirst ? 0 : p.outW * p.width);
+            planeIn = buffer(p.channelsFirst ? Math.max(1, Math.max(block, p.global ? PLANES : 1)) * p.inPlane : 0);
+            planeOut = buffer(p.channelsFirst && !p.global ? Math.max(1, block) * p.outPlane : 0);
+            taps = buffer(p.channelsFirst ? p.paddedLength : 0);
+            rows = new long[p.channelsFirst ? p.rowCount : 0];
+            lineTaps = new long[p.channelsFirst ? (int) Math.min((long) p.rowCount * p.taps, MAX_WINDOW) : 0];
         }
+    }
+
+    /**
+     * A buffer of {@code n} floats and {@link #SLACK} more: a masked last vector that would reach past an array's end
+     * takes the Vector API's slow path, which checks each lane (measured: most of the time of 56-element lines).
+     */
+    private static float[] buffer(int n) {
+        return new float[n + SLACK];
     }
 
     /** Whether this path computes the problem's runs without indices. */
@@ -148,6 +176,26 @@ final class JavaDensePath {
         this.rowTaps = new int[(int) g.kernel[2]];
         for (int jw = 0; jw < rowTaps.length; jw++) rowTaps[jw] = (int) (jw * g.dilation[2] * width);
         long rows = g.kernel[0] * g.kernel[1]; // each at most 2^40: bounded before the product below
+        this.rowCount = (int) Math.min(rows, MAX_BUFFER);
+        boolean insideW = true;
+        for (int ow = 0; ow < outW; ow++) insideW &= first[2][ow] == 0 && last[2][ow] == g.kernel[2];
+        this.insideW = insideW;
+        if (!channelsFirst && g.kernel[0] <= MAX_WINDOW && g.kernel[1] <= MAX_WINDOW && rows * taps <= MAX_WINDOW) {
+            this.windowBytes = new long[(int) rows * taps];
+            int t = 0;
+            for (long jd = 0; jd < g.kernel[0]; jd++) {
+                for (long jh = 0; jh < g.kernel[1]; jh++) {
+                    for (long jw = 0; jw < taps; jw++) {
+                        windowBytes[t++] = (jd * g.dilation[0] * g.inStride[Geometry.D]
+                                        + jh * g.dilation[1] * g.inStride[Geometry.H]
+                                        + jw * g.dilation[2] * g.inStride[Geometry.W])
+                                * Float.BYTES;
+                    }
+                }
+            }
+        } else {
+            this.windowBytes = null;
+        }
         if (!channelsFirst
                 && g.kernel[0] <= 1024
                 && g.kernel[1] <= 1024
@@ -249,13 +297,6 @@ final class JavaDensePath {
         else lines(s, input, output, rowBegin, rowEnd);
     }
 
-    /** Folds {@code n} elements of {@code b} into {@code a} by the op. */
-    private void fold(float[] a, int at, float[] b, int from, int n) {
-        if (average) lanes.add(a, at, b, from, n);
-        else if (max) lanes.max(a, at, b, from, n);
-        else lanes.min(a, at, b, from, n);
-    }
-
     /** Channels last: one line per (n, d, h), all channels of every output along w. */
     private void lines(Scratch s, MemorySegment input, MemorySegment output, long rowBegin, long rowEnd) {
         final float[] padded = s.padded, row = s.row, line = s.line;
@@ -264,7 +305,9 @@ final class JavaDensePath {
             int oh = (int) (r % g.out[1]), od = (int) (r / g.out[1] % g.out[0]);
             long n = r / g.out[1] / g.out[0];
             long image = n * g.inStride[Geometry.N];
-            if (windowTaps != null) {
+            if (windowBytes != null && insideW && insideRows(od, oh)) {
+                directLine(s, input, image, od, oh);
+            } else if (windowTaps != null) {
                 windowLine(s, input, image, od, oh);
             } else if (average) {
                 Arrays.fill(line, 0, lineLength, 0f);
@@ -316,6 +359,33 @@ final class JavaDensePath {
         }
     }
 
+    /** Whether the window rows (jd, jh) of line (od, oh) all lie inside the input. */
+    private boolean insideRows(int od, int oh) {
+        return first[0][od] == 0 && last[0][od] == g.kernel[0] && first[1][oh] == 0 && last[1][oh] == g.kernel[1];
+    }
+
+    /**
+     * Channels last, one line whose windows lie inside the input, into {@code s.line}: each output's channels fold
+     * its taps in window order straight from the input, no copy (for a global window, each position's channels in
+     * memory order).
+     */
+    private void directLine(Scratch s, MemorySegment input, long image, int od, int oh) {
+        final float[] line = s.line;
+        final int lineLength = outW * width;
+        long rowsAt = image + origin[0][od] * g.inStride[Geometry.D] + origin[1][oh] * g.inStride[Geometry.H];
+        Arrays.fill(line, 0, lineLength, identity);
+        if (stride == 1) { // the taps of consecutive outputs are consecutive
+            long at = (rowsAt + origin[2][0] * g.inStride[Geometry.W]) * Float.BYTES;
+            lanes.fold(foldOp, line, 0, input, at, windowBytes, windowBytes.length, lineLength);
+        } else {
+            for (int ow = 0; ow < outW; ow++) {
+                long at = (rowsAt + origin[2][ow] * g.inStride[Geometry.W]) * Float.BYTES;
+                lanes.fold(foldOp, line, ow * width, input, at, windowBytes, windowBytes.length, width);
+            }
+        }
+        finishLine(line, input, image, od, oh);
+    }
+
     /** Channels last, one line into {@code s.line}: its window rows side by side, then every tap in one pass. */
     private void windowLine(Scratch s, MemorySegment input, long image, int od, int oh) {
         final float[] windows = s.windows, line = s.line;
@@ -342,6 +412,12 @@ final class JavaDensePath {
                         foldOp, line, ow * width, windows, ow * stride * width, windowTaps, windowTaps.length, width);
             }
         }
+        finishLine(line, input, image, od, oh);
+    }
+
+    /** Channels last: divides a line's sums, or computes its zero and NaN extrema again by the definition's rule. */
+    private void finishLine(float[] line, MemorySegment input, long image, int od, int oh) {
+        final int lineLength = outW * width;
         if (average) {
             int divisorRow = (od * (int) g.out[1] + oh) * outW;
             for (int ow = 0; ow < outW; ow++) {
@@ -448,7 +524,8 @@ final class JavaDensePath {
             long plane = r / linesPerPlane;
             int from = (int) (r % linesPerPlane), to = (int) Math.min(linesPerPlane, from + (rowEnd - r));
             long inAt = plane * g.inStride[Geometry.C];
-            MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, inAt * Float.BYTES, planeIn, 0, inPlane);
+            // sums add row by row from the copy; max and min read their rows straight from the input
+            if (average) MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, inAt * Float.BYTES, planeIn, 0, inPlane);
             for (int l = from; l < to; l++) {
                 planeLine(s, input, inAt, l / (int) g.out[1], l % (int) g.out[1], l * outW);
             }
@@ -463,9 +540,12 @@ final class JavaDensePath {
         }
     }
 
-    /** One line (od, oh) of the plane in {@code s.planeIn}, into {@code s.planeOut} at {@code at}. */
+    /**
+     * One line (od, oh) of the plane at element {@code inAt} into {@code s.planeOut} at {@code at}: sums from the
+     * plane's copy in {@code s.planeIn}, max and min folding the line's rows straight from the input.
+     */
     private void planeLine(Scratch s, MemorySegment input, long inAt, int od, int oh, int at) {
-        final float[] padded = s.padded, planeIn = s.planeIn, out = s.planeOut, taps = s.taps;
+        final float[] padded = s.padded, planeIn = s.planeIn, out = s.planeOut;
         final int rowStrideD = (int) g.inStride[Geometry.D], rowStrideH = (int) g.inStride[Geometry.H];
         if (average) {
             Arrays.fill(out, at, at + outW, 0f);
@@ -487,35 +567,70 @@ final class JavaDensePath {
             }
             return;
         }
-        boolean any = false;
+        // the line's window rows inside the input, folded in one pass straight from it
+        final long[] rows = s.rows;
+        int count = 0;
         for (long jd = first[0][od]; jd < last[0][od]; jd++) {
-            int id = (int) (origin[0][od] + jd * g.dilation[0]);
+            long id = origin[0][od] + jd * g.dilation[0];
             for (long jh = first[1][oh]; jh < last[1][oh]; jh++) {
-                int ih = (int) (origin[1][oh] + jh * g.dilation[1]);
-                int rowAt = id * rowStrideD + ih * rowStrideH;
-                if (!any) {
-                    System.arraycopy(planeIn, rowAt, padded, padBegin, inW);
-                    any = true;
-                } else {
-                    fold(padded, padBegin, planeIn, rowAt, inW);
-                }
+                long ih = origin[1][oh] + jh * g.dilation[1];
+                rows[count++] = (id * rowStrideD + ih * rowStrideH) * Float.BYTES;
             }
         }
-        if (!any) Arrays.fill(padded, padBegin, padBegin + inW, identity);
-        if (stride == 1) { // the taps of consecutive outputs are consecutive
-            System.arraycopy(padded, 0, out, at, outW);
-            for (int jw = 1; jw < this.taps; jw++) fold(out, at, padded, jw * dilation, outW);
-        } else { // fold the taps at every position, then keep every stride-th
-            int span = (outW - 1) * stride + 1;
-            System.arraycopy(padded, 0, taps, 0, span);
-            for (int jw = 1; jw < this.taps; jw++) fold(taps, 0, padded, jw * dilation, span);
-            for (int ow = 0; ow < outW; ow++) out[at + ow] = taps[ow * stride];
+        // positions [0, span) of the padded row, whose taps every stride-th is an output's; those in [lo, hi) read
+        // no padding: all their taps, rows by taps along w, are folded in one pass straight from the input; a row
+        // folded just before would be read back at unaligned offsets from vectors still being stored, which stalls
+        final int span = (outW - 1) * stride + 1;
+        final int lo = Math.min(padBegin, span),
+                hi = Math.max(lo, Math.min(span, inW + padBegin - (this.taps - 1) * dilation));
+        if (count * this.taps <= s.lineTaps.length && hi - lo >= span / 2) {
+            final float[] target = stride == 1 ? out : s.taps;
+            final int base = stride == 1 ? at : 0;
+            if (lo > 0 || hi < span) { // the border positions from the folded row, padded with the identity
+                Arrays.fill(padded, padBegin, padBegin + inW, identity);
+                lanes.fold(foldOp, padded, padBegin, input, inAt * Float.BYTES, rows, count, inW);
+                for (int p = lo > 0 ? 0 : hi; p < span; p = p == lo - 1 ? hi : p + 1) {
+                    float v = identity;
+                    for (int jw = 0; jw < this.taps; jw++) {
+                        float x = padded[p + jw * dilation];
+                        v = max ? Math.max(v, x) : Math.min(v, x);
+                    }
+                    target[base + p] = v;
+                }
+            }
+            final long[] lineTaps = s.lineTaps;
+            for (int r = 0, t = 0; r < count; r++) {
+                for (int jw = 0; jw < this.taps; jw++) lineTaps[t++] = rows[r] + (long) jw * dilation * Float.BYTES;
+            }
+            Arrays.fill(target, base + lo, base + hi, identity);
+            long from = (inAt + lo - padBegin) * Float.BYTES;
+            lanes.fold(foldOp, target, base + lo, input, from, lineTaps, count * this.taps, hi - lo);
+            if (stride != 1) for (int ow = 0; ow < outW; ow++) out[at + ow] = target[ow * stride];
+        } else {
+            planeLineFromRow(s, input, inAt, count, at);
         }
         if (lanes.anyZeroOrNaN(out, at, outW)) {
             for (int ow = 0; ow < outW; ow++) {
                 float v = out[at + ow];
                 if (v == 0f || v != v) out[at + ow] = byRule(input, inAt, od, oh, ow);
             }
+        }
+    }
+
+    /** Max and min, one line from its {@code count} rows in {@code s.rows}: folded into a row, then along w. */
+    private void planeLineFromRow(Scratch s, MemorySegment input, long inAt, int count, int at) {
+        final float[] padded = s.padded, out = s.planeOut;
+        Arrays.fill(padded, padBegin, padBegin + inW, identity);
+        lanes.fold(foldOp, padded, padBegin, input, inAt * Float.BYTES, s.rows, count, inW);
+        if (stride == 1) { // the taps of consecutive outputs are consecutive
+            Arrays.fill(out, at, at + outW, identity);
+            lanes.fold(foldOp, out, at, padded, 0, rowTaps, this.taps, outW);
+        } else { // fold the taps at every position, then keep every stride-th
+            final float[] taps = s.taps;
+            int span = (outW - 1) * stride + 1;
+            Arrays.fill(taps, 0, span, identity);
+            lanes.fold(foldOp, taps, 0, padded, 0, rowTaps, this.taps, span);
+            for (int ow = 0; ow < outW; ow++) out[at + ow] = taps[ow * stride];
         }
     }
 
