@@ -586,17 +586,19 @@ final class JavaDensePath {
         if (count * this.taps <= s.lineTaps.length && hi - lo >= span / 2) {
             final float[] target = stride == 1 ? out : s.taps;
             final int base = stride == 1 ? at : 0;
-            if (lo > 0 || hi < span) { // the border positions from the folded row, padded with the identity
-                Arrays.fill(padded, padBegin, padBegin + inW, identity);
-                lanes.fold(foldOp, padded, padBegin, input, inAt * Float.BYTES, rows, count, inW);
-                for (int p = lo > 0 ? 0 : hi; p < span; p = p == lo - 1 ? hi : p + 1) {
-                    float v = identity;
+            for (int p = lo > 0 ? 0 : hi;
+                    p < span;
+                    p = p == lo - 1 ? hi : p + 1) { // border positions: their taps inside
+                float v = identity;
+                for (int r = 0; r < count; r++) {
                     for (int jw = 0; jw < this.taps; jw++) {
-                        float x = padded[p + jw * dilation];
+                        long iw = p + (long) jw * dilation - padBegin;
+                        if (iw < 0 || iw >= inW) continue;
+                        float x = input.get(JAVA_FLOAT_UNALIGNED, (inAt + iw) * Float.BYTES + rows[r]);
                         v = max ? Math.max(v, x) : Math.min(v, x);
                     }
-                    target[base + p] = v;
                 }
+                target[base + p] = v;
             }
             final long[] lineTaps = s.lineTaps;
             for (int r = 0, t = 0; r < count; r++) {

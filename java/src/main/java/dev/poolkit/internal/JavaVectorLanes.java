@@ -173,63 +173,113 @@ final class JavaVectorLanes implements JavaLanes {
         }
     }
 
+    /**
+     * The fold for max, whose value does not depend on the order of taps but through the zeros and NaN the dense path
+     * computes again: two chains per vector, even and odd taps, so that each chain is half as long.
+     */
     private static void maxTaps(float[] a, int at, MemorySegment s, long byteOffset, long[] tapBytes, int taps, int n) {
+        final long limit = s.byteSize() - VECTOR_BYTES;
         int i = 0;
         for (int bound = n - 4 * LANES; i <= bound; i += 4 * LANES) {
             FloatVector v0 = FloatVector.fromArray(SPECIES, a, at + i),
                     v1 = FloatVector.fromArray(SPECIES, a, at + i + LANES),
                     v2 = FloatVector.fromArray(SPECIES, a, at + i + 2 * LANES),
                     v3 = FloatVector.fromArray(SPECIES, a, at + i + 3 * LANES);
+            FloatVector w0 = v0, w1 = v1, w2 = v2, w3 = v3;
             long element = byteOffset + (long) i * Float.BYTES;
-            for (int t = 0; t < taps; t++) {
+            int t = 0;
+            for (; t + 1 < taps; t += 2) {
+                long o = element + tapBytes[t], p = element + tapBytes[t + 1];
+                v0 = v0.max(FloatVector.fromMemorySegment(SPECIES, s, o, ORDER));
+                v1 = v1.max(FloatVector.fromMemorySegment(SPECIES, s, o + VECTOR_BYTES, ORDER));
+                v2 = v2.max(FloatVector.fromMemorySegment(SPECIES, s, o + 2 * VECTOR_BYTES, ORDER));
+                v3 = v3.max(FloatVector.fromMemorySegment(SPECIES, s, o + 3 * VECTOR_BYTES, ORDER));
+                w0 = w0.max(FloatVector.fromMemorySegment(SPECIES, s, p, ORDER));
+                w1 = w1.max(FloatVector.fromMemorySegment(SPECIES, s, p + VECTOR_BYTES, ORDER));
+                w2 = w2.max(FloatVector.fromMemorySegment(SPECIES, s, p + 2 * VECTOR_BYTES, ORDER));
+                w3 = w3.max(FloatVector.fromMemorySegment(SPECIES, s, p + 3 * VECTOR_BYTES, ORDER));
+            }
+            if (t < taps) {
                 long o = element + tapBytes[t];
                 v0 = v0.max(FloatVector.fromMemorySegment(SPECIES, s, o, ORDER));
                 v1 = v1.max(FloatVector.fromMemorySegment(SPECIES, s, o + VECTOR_BYTES, ORDER));
                 v2 = v2.max(FloatVector.fromMemorySegment(SPECIES, s, o + 2 * VECTOR_BYTES, ORDER));
                 v3 = v3.max(FloatVector.fromMemorySegment(SPECIES, s, o + 3 * VECTOR_BYTES, ORDER));
             }
-            v0.intoArray(a, at + i);
-            v1.intoArray(a, at + i + LANES);
-            v2.intoArray(a, at + i + 2 * LANES);
-            v3.intoArray(a, at + i + 3 * LANES);
+            v0.max(w0).intoArray(a, at + i);
+            v1.max(w1).intoArray(a, at + i + LANES);
+            v2.max(w2).intoArray(a, at + i + 2 * LANES);
+            v3.max(w3).intoArray(a, at + i + 3 * LANES);
         }
         for (; i < n; i += LANES) {
             VectorMask<Float> m = SPECIES.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(SPECIES, a, at + i, m);
+            FloatVector v = FloatVector.fromArray(SPECIES, a, at + i, m), w = v;
             long element = byteOffset + (long) i * Float.BYTES;
-            for (int t = 0; t < taps; t++)
-                v = v.max(FloatVector.fromMemorySegment(SPECIES, s, element + tapBytes[t], ORDER, m));
-            v.intoArray(a, at + i, m);
+            for (int t = 0; t < taps; t++) {
+                long o = element + tapBytes[t];
+                // lanes past n are never stored: a whole vector is read where the segment has one
+                FloatVector x = o <= limit
+                        ? FloatVector.fromMemorySegment(SPECIES, s, o, ORDER)
+                        : FloatVector.fromMemorySegment(SPECIES, s, o, ORDER, m);
+                if ((t & 1) == 0) v = v.max(x);
+                else w = w.max(x);
+            }
+            v.max(w).intoArray(a, at + i, m);
         }
     }
 
+    /**
+     * The fold for min, whose value does not depend on the order of taps but through the zeros and NaN the dense path
+     * computes again: two chains per vector, even and odd taps, so that each chain is half as long.
+     */
     private static void minTaps(float[] a, int at, MemorySegment s, long byteOffset, long[] tapBytes, int taps, int n) {
+        final long limit = s.byteSize() - VECTOR_BYTES;
         int i = 0;
         for (int bound = n - 4 * LANES; i <= bound; i += 4 * LANES) {
             FloatVector v0 = FloatVector.fromArray(SPECIES, a, at + i),
                     v1 = FloatVector.fromArray(SPECIES, a, at + i + LANES),
                     v2 = FloatVector.fromArray(SPECIES, a, at + i + 2 * LANES),
                     v3 = FloatVector.fromArray(SPECIES, a, at + i + 3 * LANES);
+            FloatVector w0 = v0, w1 = v1, w2 = v2, w3 = v3;
             long element = byteOffset + (long) i * Float.BYTES;
-            for (int t = 0; t < taps; t++) {
+            int t = 0;
+            for (; t + 1 < taps; t += 2) {
+                long o = element + tapBytes[t], p = element + tapBytes[t + 1];
+                v0 = v0.min(FloatVector.fromMemorySegment(SPECIES, s, o, ORDER));
+                v1 = v1.min(FloatVector.fromMemorySegment(SPECIES, s, o + VECTOR_BYTES, ORDER));
+                v2 = v2.min(FloatVector.fromMemorySegment(SPECIES, s, o + 2 * VECTOR_BYTES, ORDER));
+                v3 = v3.min(FloatVector.fromMemorySegment(SPECIES, s, o + 3 * VECTOR_BYTES, ORDER));
+                w0 = w0.min(FloatVector.fromMemorySegment(SPECIES, s, p, ORDER));
+                w1 = w1.min(FloatVector.fromMemorySegment(SPECIES, s, p + VECTOR_BYTES, ORDER));
+                w2 = w2.min(FloatVector.fromMemorySegment(SPECIES, s, p + 2 * VECTOR_BYTES, ORDER));
+                w3 = w3.min(FloatVector.fromMemorySegment(SPECIES, s, p + 3 * VECTOR_BYTES, ORDER));
+            }
+            if (t < taps) {
                 long o = element + tapBytes[t];
                 v0 = v0.min(FloatVector.fromMemorySegment(SPECIES, s, o, ORDER));
                 v1 = v1.min(FloatVector.fromMemorySegment(SPECIES, s, o + VECTOR_BYTES, ORDER));
                 v2 = v2.min(FloatVector.fromMemorySegment(SPECIES, s, o + 2 * VECTOR_BYTES, ORDER));
                 v3 = v3.min(FloatVector.fromMemorySegment(SPECIES, s, o + 3 * VECTOR_BYTES, ORDER));
             }
-            v0.intoArray(a, at + i);
-            v1.intoArray(a, at + i + LANES);
-            v2.intoArray(a, at + i + 2 * LANES);
-            v3.intoArray(a, at + i + 3 * LANES);
+            v0.min(w0).intoArray(a, at + i);
+            v1.min(w1).intoArray(a, at + i + LANES);
+            v2.min(w2).intoArray(a, at + i + 2 * LANES);
+            v3.min(w3).intoArray(a, at + i + 3 * LANES);
         }
         for (; i < n; i += LANES) {
             VectorMask<Float> m = SPECIES.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(SPECIES, a, at + i, m);
+            FloatVector v = FloatVector.fromArray(SPECIES, a, at + i, m), w = v;
             long element = byteOffset + (long) i * Float.BYTES;
-            for (int t = 0; t < taps; t++)
-                v = v.min(FloatVector.fromMemorySegment(SPECIES, s, element + tapBytes[t], ORDER, m));
-            v.intoArray(a, at + i, m);
+            for (int t = 0; t < taps; t++) {
+                long o = element + tapBytes[t];
+                // lanes past n are never stored: a whole vector is read where the segment has one
+                FloatVector x = o <= limit
+                        ? FloatVector.fromMemorySegment(SPECIES, s, o, ORDER)
+                        : FloatVector.fromMemorySegment(SPECIES, s, o, ORDER, m);
+                if ((t & 1) == 0) v = v.min(x);
+                else w = w.min(x);
+            }
+            v.min(w).intoArray(a, at + i, m);
         }
     }
 
