@@ -37,8 +37,8 @@ final class JavaDensePath {
     private static final int[] FIRST_TAP = {0};
     /** Elements of padded planes per block, so that a block and its sums stay in the first-level cache. */
     private static final int BLOCK = 1 << 12;
-    /** Channels-first global windows: planes summed side by side, each its own chain of adds. */
-    private static final int PLANES = 8;
+    /** Channels-first global windows: most planes summed side by side, each its own chain of adds. */
+    private static final int PLANES = 16;
     /** Floats past the end of every buffer: more than a vector of any species has lanes. */
     private static final int SLACK = 64;
     /** Most taps per window read straight from the input (channels last). */
@@ -93,12 +93,19 @@ final class JavaDensePath {
     private final float[] divisors;
 
     private final boolean zeroDivisor;
+    /**
+     * Channels-first global windows: planes copied and folded at a time ({@link #PLANES}, half as many for planes
+     * above {@link #BLOCK} elements, as before), and the start of each in the copy ({@code k * inPlane}).
+     */
+    private final int globalGroup;
+
+    private final int[] planeStarts;
     private final long[] paddedSize;
     private final ThreadLocal<Scratch> scratch;
 
     /** Per-thread buffers: a prepared operation may run on several threads at once. */
     private static final class Scratch {
-        final float[] padded, row, line, planeIn, planeOut, taps, images, sums, windows;
+        final float[] padded, row, line, planeIn, planeOut, taps, images, sums, windows, results;
         /** Channels first: the byte offsets of a line's window rows inside the input, from its plane. */
         final long[] rows;
         /** Channels first: the byte offsets of all taps of a line's window (rows, then taps along w) from its first. */
@@ -115,7 +122,9 @@ final class JavaDensePath {
             Arrays.fill(padded, p.average ? 0f : p.identity); // the padding; rows are copied between its two sides
             row = buffer(p.channelsFirst ? 0 : p.inW * p.width);
             line = buffer(p.channelsFirst ? 0 : p.outW * p.width);
-            planeIn = buffer(p.channelsFirst ? Math.max(1, Math.max(block, p.global ? PLANES : 1)) * p.inPlane : 0);
+            planeIn = buffer(
+                    p.channelsFirst ? Math.max(1, Math.max(block, p.global ? p.globalGroup : 1)) * p.inPlane : 0);
+            results = buffer(p.global ? p.globalGroup : 0);
             planeOut = buffer(p.channelsFirst && !p.global ? Math.max(1, block) * p.outPlane : 0);
             taps = buffer(p.channelsFirst ? p.paddedLength : 0);
             rows = new long[p.channelsFirst ? p.rowCount : 0];
@@ -223,6 +232,9 @@ final class JavaDensePath {
                     && g.dilation[a] == 1;
         }
         this.global = channelsFirst && whole;
+        this.globalGroup = inPlane <= BLOCK ? PLANES : PLANES / 2;
+        this.planeStarts = new int[global ? globalGroup : 0];
+        for (int k = 0; k < planeStarts.length; k++) planeStarts[k] = k * inPlane;
         long[] size = new long[3];
         long padded = 1, volume = g.kernel[0] * g.kernel[1] * g.kernel[2];
         boolean raw = true;
@@ -636,74 +648,19 @@ final class JavaDensePath {
         }
     }
 
-    /** Channels first, each window its whole plane: {@link #PLANES} planes at a time, each summed or folded in order. */
+    /**
+     * Channels first, each window its whole plane: {@link #globalGroup} planes at a time copied in, each summed or
+     * folded in memory order, which is window order ({@link JavaLanes#foldPlanes}: the Vector API's loops take one
+     * plane per lane).
+     */
     private void globalPlanes(Scratch s, MemorySegment input, MemorySegment output, long rowBegin, long rowEnd) {
-        final float[] b = s.planeIn;
+        final float[] b = s.planeIn, results = s.results;
         final int size = inPlane;
         for (long plane = rowBegin; plane < rowEnd; ) {
-            int count = (int) Math.min(PLANES, rowEnd - plane);
+            int count = (int) Math.min(globalGroup, rowEnd - plane);
             MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, plane * size * Float.BYTES, b, 0, count * size);
-            if (count == PLANES) {
-                float a0 = identity,
-                        a1 = identity,
-                        a2 = identity,
-                        a3 = identity,
-                        a4 = identity,
-                        a5 = identity,
-                        a6 = identity,
-                        a7 = identity;
-                if (average) {
-                    for (int k = 0; k < size; k++) {
-                        a0 += b[k];
-                        a1 += b[size + k];
-                        a2 += b[2 * size + k];
-                        a3 += b[3 * size + k];
-                        a4 += b[4 * size + k];
-                        a5 += b[5 * size + k];
-                        a6 += b[6 * size + k];
-                        a7 += b[7 * size + k];
-                    }
-                } else if (max) {
-                    for (int k = 0; k < size; k++) {
-                        a0 = Math.max(a0, b[k]);
-                        a1 = Math.max(a1, b[size + k]);
-                        a2 = Math.max(a2, b[2 * size + k]);
-                        a3 = Math.max(a3, b[3 * size + k]);
-                        a4 = Math.max(a4, b[4 * size + k]);
-                        a5 = Math.max(a5, b[5 * size + k]);
-                        a6 = Math.max(a6, b[6 * size + k]);
-                        a7 = Math.max(a7, b[7 * size + k]);
-                    }
-                } else {
-                    for (int k = 0; k < size; k++) {
-                        a0 = Math.min(a0, b[k]);
-                        a1 = Math.min(a1, b[size + k]);
-                        a2 = Math.min(a2, b[2 * size + k]);
-                        a3 = Math.min(a3, b[3 * size + k]);
-                        a4 = Math.min(a4, b[4 * size + k]);
-                        a5 = Math.min(a5, b[5 * size + k]);
-                        a6 = Math.min(a6, b[6 * size + k]);
-                        a7 = Math.min(a7, b[7 * size + k]);
-                    }
-                }
-                writeGlobal(output, b, 0, plane, a0);
-                writeGlobal(output, b, 1, plane + 1, a1);
-                writeGlobal(output, b, 2, plane + 2, a2);
-                writeGlobal(output, b, 3, plane + 3, a3);
-                writeGlobal(output, b, 4, plane + 4, a4);
-                writeGlobal(output, b, 5, plane + 5, a5);
-                writeGlobal(output, b, 6, plane + 6, a6);
-                writeGlobal(output, b, 7, plane + 7, a7);
-            } else {
-                for (int p = 0; p < count; p++) {
-                    float a = identity;
-                    int base = p * size;
-                    if (average) for (int k = 0; k < size; k++) a += b[base + k];
-                    else if (max) for (int k = 0; k < size; k++) a = Math.max(a, b[base + k]);
-                    else for (int k = 0; k < size; k++) a = Math.min(a, b[base + k]);
-                    writeGlobal(output, b, p, plane + p, a);
-                }
-            }
+            lanes.foldPlanes(foldOp, b, size, count, identity, results, planeStarts);
+            for (int p = 0; p < count; p++) writeGlobal(output, b, p, plane + p, results[p]);
             plane += count;
         }
     }

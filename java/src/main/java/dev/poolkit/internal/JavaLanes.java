@@ -86,6 +86,22 @@ interface JavaLanes {
         }
     }
 
+    /**
+     * Folds each of {@code n} planes of {@code size} elements, plane {@code p} at {@code b[starts[p]]}, in memory
+     * order from {@code start}: {@code results[p] = op(...op(op(start, plane[0]), plane[1])...)}. {@code starts[p]}
+     * is {@code p * size}, for the gathers of the Vector API's loops.
+     */
+    default void foldPlanes(int op, float[] b, int size, int n, float start, float[] results, int[] starts) {
+        for (int p = 0; p < n; p++) {
+            float v = start;
+            int at = starts[p];
+            if (op == ADD) for (int k = 0; k < size; k++) v += b[at + k];
+            else if (op == MAX) for (int k = 0; k < size; k++) v = Math.max(v, b[at + k]);
+            else for (int k = 0; k < size; k++) v = Math.min(v, b[at + k]);
+            results[p] = v;
+        }
+    }
+
     /** {@code a[at + i] /= divisor} for {@code i < n}. */
     void divide(float[] a, int at, int n, float divisor);
 

@@ -283,6 +283,36 @@ final class JavaVectorLanes implements JavaLanes {
         }
     }
 
+    /**
+     * One plane per lane: element k of {@link #LANES} planes gathered at once, each lane's chain its plane's in
+     * memory order (2048 planes of 7x7: 14 us against 18-32 for eight scalar chains side by side, in a
+     * microbenchmark). Planes past the last whole vector take the plain loop.
+     */
+    @Override
+    public void foldPlanes(int op, float[] b, int size, int n, float start, float[] results, int[] starts) {
+        int p = 0;
+        for (; p + LANES <= n; p += LANES) {
+            FloatVector v = FloatVector.broadcast(SPECIES, start);
+            if (op == ADD) { // lane j reads b[k + starts[p + j]]
+                for (int k = 0; k < size; k++) v = v.add(FloatVector.fromArray(SPECIES, b, k, starts, p));
+            } else if (op == MAX) {
+                for (int k = 0; k < size; k++) v = v.max(FloatVector.fromArray(SPECIES, b, k, starts, p));
+            } else {
+                for (int k = 0; k < size; k++) v = v.min(FloatVector.fromArray(SPECIES, b, k, starts, p));
+            }
+            v.intoArray(results, p);
+        }
+        for (; p < n; p++) {
+            float v = start;
+            int at = starts[p];
+            for (int k = 0; k < size; k++) {
+                float x = b[at + k];
+                v = op == ADD ? v + x : op == MAX ? Math.max(v, x) : Math.min(v, x);
+            }
+            results[p] = v;
+        }
+    }
+
     @Override
     public void divide(float[] a, int at, int n, float divisor) {
         int i = 0;
