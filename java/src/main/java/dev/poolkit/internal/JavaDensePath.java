@@ -492,7 +492,12 @@ final class JavaDensePath {
             }
             for (int p = 0; p < count; p++) {
                 int from = p * paddedPlane, to = p * outPlane;
-                for (int i = 0; i < outPlane; i++) out[to + i] = sums[from + outputAt[i]];
+                if (stride == 1) { // an output line is a run of positions
+                    for (int i = 0; i < outPlane; i += outW)
+                        System.arraycopy(sums, from + outputAt[i], out, to + i, outW);
+                } else {
+                    for (int i = 0; i < outPlane; i++) out[to + i] = sums[from + outputAt[i]];
+                }
             }
             if (average) {
                 for (int p = 0; p < count; p++) {
