@@ -110,6 +110,8 @@ final class JavaDensePath {
         final long[] rows;
         /** Channels first: the byte offsets of all taps of a line's window (rows, then taps along w) from its first. */
         final long[] lineTaps;
+        /** Channels last: the byte offsets of an output's taps inside the input, from its image. */
+        final long[] windowTaps;
 
         Scratch(JavaDensePath p) {
             windows = buffer(p.windowRows * p.paddedLength * p.width);
@@ -128,6 +130,7 @@ final class JavaDensePath {
             planeOut = buffer(p.channelsFirst && !p.global ? Math.max(1, block) * p.outPlane : 0);
             taps = buffer(p.channelsFirst ? p.paddedLength : 0);
             rows = new long[p.channelsFirst ? p.rowCount : 0];
+            windowTaps = new long[p.windowBytes == null ? 0 : p.windowBytes.length];
             lineTaps = new long[p.channelsFirst ? (int) Math.min((long) p.rowCount * p.taps, MAX_WINDOW) : 0];
         }
     }
@@ -317,7 +320,7 @@ final class JavaDensePath {
             int oh = (int) (r % g.out[1]), od = (int) (r / g.out[1] % g.out[0]);
             long n = r / g.out[1] / g.out[0];
             long image = n * g.inStride[Geometry.N];
-            if (windowBytes != null && insideW && insideRows(od, oh)) {
+            if (windowBytes != null) {
                 directLine(s, input, image, od, oh);
             } else if (windowTaps != null) {
                 windowLine(s, input, image, od, oh);
@@ -377,22 +380,40 @@ final class JavaDensePath {
     }
 
     /**
-     * Channels last, one line whose windows lie inside the input, into {@code s.line}: each output's channels fold
-     * its taps in window order straight from the input, no copy (for a global window, each position's channels in
-     * memory order).
+     * Channels last, one line into {@code s.line}: each output's channels fold its taps inside the input in window
+     * order straight from it, no copy (for a global window, each position's channels in memory order). Sums add
+     * exactly the definition's taps in its order, which skips the padding.
      */
     private void directLine(Scratch s, MemorySegment input, long image, int od, int oh) {
         final float[] line = s.line;
         final int lineLength = outW * width;
-        long rowsAt = image + origin[0][od] * g.inStride[Geometry.D] + origin[1][oh] * g.inStride[Geometry.H];
+        final boolean rowsInside = insideRows(od, oh);
+        final long rowsAt = image + origin[0][od] * g.inStride[Geometry.D] + origin[1][oh] * g.inStride[Geometry.H];
         Arrays.fill(line, 0, lineLength, identity);
-        if (stride == 1) { // the taps of consecutive outputs are consecutive
+        if (rowsInside && insideW && stride == 1) { // the taps of consecutive outputs are consecutive
             long at = (rowsAt + origin[2][0] * g.inStride[Geometry.W]) * Float.BYTES;
             lanes.fold(foldOp, line, 0, input, at, windowBytes, windowBytes.length, lineLength);
         } else {
             for (int ow = 0; ow < outW; ow++) {
-                long at = (rowsAt + origin[2][ow] * g.inStride[Geometry.W]) * Float.BYTES;
-                lanes.fold(foldOp, line, ow * width, input, at, windowBytes, windowBytes.length, width);
+                if (rowsInside && first[2][ow] == 0 && last[2][ow] == g.kernel[2]) {
+                    long at = (rowsAt + origin[2][ow] * g.inStride[Geometry.W]) * Float.BYTES;
+                    lanes.fold(foldOp, line, ow * width, input, at, windowBytes, windowBytes.length, width);
+                } else { // the taps inside the input, from the image
+                    final long[] taps = s.windowTaps;
+                    int count = 0;
+                    for (long jd = first[0][od]; jd < last[0][od]; jd++) {
+                        long id = origin[0][od] + jd * g.dilation[0];
+                        for (long jh = first[1][oh]; jh < last[1][oh]; jh++) {
+                            long ih = origin[1][oh] + jh * g.dilation[1];
+                            long row = id * g.inStride[Geometry.D] + ih * g.inStride[Geometry.H];
+                            for (long jw = first[2][ow]; jw < last[2][ow]; jw++) {
+                                long iw = origin[2][ow] + jw * g.dilation[2];
+                                taps[count++] = (row + iw * g.inStride[Geometry.W]) * Float.BYTES;
+                            }
+                        }
+                    }
+                    lanes.fold(foldOp, line, ow * width, input, image * Float.BYTES, taps, count, width);
+                }
             }
         }
         finishLine(line, input, image, od, oh);
