@@ -14,21 +14,30 @@ import java.util.Arrays;
  * or global windows, equal to {@link JavaKernel}'s definition bit for bit, organized as element-wise loops over heap
  * arrays ({@link JavaLanes}) that C2 or the Vector API vectorize.
  *
- * <p>Each input row a window row reads is copied into a row buffer padded on both sides with the op's identity (0
- * for sums): a tap in the padding then changes nothing (+0 added to a sum that starts at +0 never changes its bits;
+ * <p>Taps are read straight from the input where they lie inside it, as whole vectors of the Vector API (a copy
+ * costs more than the pass that reads it): channels last, each output's channels fold the taps of its window that lie
+ * inside the input, in window order, which is the definition's order for sums (it skips the padding); channels first,
+ * a line of max or min folds, at every position along w whose taps all lie inside the input, every tap of its window
+ * rows and along w in one pass, and keeps every stride-th position (a row folded first and read back at unaligned
+ * offsets stalls on the stores just made); the few border positions read their taps one by one.
+ *
+ * <p>Other lines copy each input row a window row reads into a row buffer padded on both sides with the op's identity
+ * (0 for sums): a tap in the padding then changes nothing (+0 added to a sum that starts at +0 never changes its bits;
  * the identity loses every max and min), so borders need no bounds or cases. Along w, tap {@code jw} of output
- * {@code ow} sits at {@code ow * stride + jw * dilation} of the padded row. Channels last, an output is a run of
- * channels; channels first, whole planes are copied in and out at once, so that the many short lines of small planes
- * cost few copies: a block of them is laid out as padded images, where one loop per tap computes that tap at every
- * position of the block and the outputs' positions are picked out afterwards (planes without padding are read
- * straight from the input); planes too large for that take one line at a time.
+ * {@code ow} sits at {@code ow * stride + jw * dilation} of the padded row. Channels first, small planes are laid out
+ * by blocks as padded images, where one loop per tap computes that tap at every position of the block and the
+ * outputs' positions are picked out afterwards, a line at a time with stride 1 (planes without padding are read
+ * straight from the input); averages over larger planes copy each plane and go line by line.
  *
  * <p>Sums keep the definition's order: every output adds its taps row by row, tap by tap, and divides once, by the
- * definition's divisor. Max and min fold rows first and then taps: {@link Math#max} and {@link Math#min} give the
- * definition's value in any order except which zero wins a tie of -0 and +0 and which NaN comes out, so an output
- * that is zero or NaN is computed again by the definition's rule, and a NaN is made the canonical one, as
- * {@link JavaKernel} does. Channels-first global windows (a plane per output) sum eight planes at a time, each in
- * memory order, which is window order.
+ * definition's divisor. Max and min fold in any order: {@link Math#max} and {@link Math#min} give the definition's
+ * value in any order except which zero wins a tie of -0 and +0 and which NaN comes out, so an output that is zero or
+ * NaN is computed again by the definition's rule, and a NaN is made the canonical one, as {@link JavaKernel} does.
+ * Channels-first global windows (a plane per output) fold sixteen planes at a time, one per lane
+ * ({@link JavaLanes#foldPlanes}), each in memory order, which is window order.
+ *
+ * <p>Every buffer has room past its end ({@link #SLACK}), so that a masked last vector never takes the Vector API's
+ * slow path, which checks each lane when a whole vector would reach past the array's end.
  */
 final class JavaDensePath {
     /** Longest padded row (elements), and largest plane in or out (channels first), kept on the heap per thread. */
@@ -137,7 +146,7 @@ final class JavaDensePath {
 
     /**
      * A buffer of {@code n} floats and {@link #SLACK} more: a masked last vector that would reach past an array's end
-     * takes the Vector API's slow path, which checks each lane (measured: most of the time of 56-element lines).
+     * takes the Vector API's slow path, which checks each lane.
      */
     private static float[] buffer(int n) {
         return new float[n + SLACK];
