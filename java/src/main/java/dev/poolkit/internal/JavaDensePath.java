@@ -17,9 +17,11 @@ import java.util.Arrays;
  * <p>Taps are read straight from the input where they lie inside it, as whole vectors of the Vector API (a copy
  * costs more than the pass that reads it): channels last, each output's channels fold the taps of its window that lie
  * inside the input, in window order, which is the definition's order for sums (it skips the padding); channels first,
- * a line of max or min folds, at every position along w whose taps all lie inside the input, every tap of its window
- * rows and along w in one pass, and keeps every stride-th position (a row folded first and read back at unaligned
- * offsets stalls on the stores just made); the few border positions read their taps one by one.
+ * lines of max and min with 3x3 windows or larger fold each line's rows into a padded row of a chunk of lines, then
+ * the taps along w at every position of the chunk in one pass ({@link #foldedLines}: rows stored a chunk earlier, not
+ * read back at unaligned offsets just after being stored, which stalls); smaller windows fold, at every position
+ * along w whose taps all lie inside the input, every tap of the window in one pass, the few border positions one by
+ * one. Both keep every stride-th position.
  *
  * <p>Other lines copy each input row a window row reads into a row buffer padded on both sides with the op's identity
  * (0 for sums): a tap in the padding then changes nothing (+0 added to a sum that starts at +0 never changes its bits;
