@@ -14,21 +14,32 @@ import java.util.Arrays;
  * or global windows, equal to {@link JavaKernel}'s definition bit for bit, organized as element-wise loops over heap
  * arrays ({@link JavaLanes}) that C2 or the Vector API vectorize.
  *
- * <p>Each input row a window row reads is copied into a row buffer padded on both sides with the op's identity (0
- * for sums): a tap in the padding then changes nothing (+0 added to a sum that starts at +0 never changes its bits;
+ * <p>Taps are read straight from the input where they lie inside it, as whole vectors of the Vector API (a copy
+ * costs more than the pass that reads it): channels last, each output's channels fold the taps of its window that lie
+ * inside the input, in window order, which is the definition's order for sums (it skips the padding); channels first,
+ * lines of max and min with 3x3 windows or larger fold each line's rows into a padded row of a chunk of lines, then
+ * the taps along w at every position of the chunk in one pass ({@link #foldedLines}: rows stored a chunk earlier, not
+ * read back at unaligned offsets just after being stored, which stalls); smaller windows fold, at every position
+ * along w whose taps all lie inside the input, every tap of the window in one pass, the few border positions one by
+ * one. Both keep every stride-th position.
+ *
+ * <p>Other lines copy each input row a window row reads into a row buffer padded on both sides with the op's identity
+ * (0 for sums): a tap in the padding then changes nothing (+0 added to a sum that starts at +0 never changes its bits;
  * the identity loses every max and min), so borders need no bounds or cases. Along w, tap {@code jw} of output
- * {@code ow} sits at {@code ow * stride + jw * dilation} of the padded row. Channels last, an output is a run of
- * channels; channels first, whole planes are copied in and out at once, so that the many short lines of small planes
- * cost few copies: a block of them is laid out as padded images, where one loop per tap computes that tap at every
- * position of the block and the outputs' positions are picked out afterwards (planes without padding are read
- * straight from the input); planes too large for that take one line at a time.
+ * {@code ow} sits at {@code ow * stride + jw * dilation} of the padded row. Channels first, small planes are laid out
+ * by blocks as padded images, where one loop per tap computes that tap at every position of the block and the
+ * outputs' positions are picked out afterwards, a line at a time with stride 1 (planes without padding are read
+ * straight from the input); averages over larger planes copy each plane and go line by line.
  *
  * <p>Sums keep the definition's order: every output adds its taps row by row, tap by tap, and divides once, by the
- * definition's divisor. Max and min fold rows first and then taps: {@link Math#max} and {@link Math#min} give the
- * definition's value in any order except which zero wins a tie of -0 and +0 and which NaN comes out, so an output
- * that is zero or NaN is computed again by the definition's rule, and a NaN is made the canonical one, as
- * {@link JavaKernel} does. Channels-first global windows (a plane per output) sum eight planes at a time, each in
- * memory order, which is window order.
+ * definition's divisor. Max and min fold in any order: {@link Math#max} and {@link Math#min} give the definition's
+ * value in any order except which zero wins a tie of -0 and +0 and which NaN comes out, so an output that is zero or
+ * NaN is computed again by the definition's rule, and a NaN is made the canonical one, as {@link JavaKernel} does.
+ * Channels-first global windows (a plane per output) fold sixteen planes at a time, one per lane
+ * ({@link JavaLanes#foldPlanes}), each in memory order, which is window order.
+ *
+ * <p>Every buffer has room past its end ({@link #SLACK}), so that a masked last vector never takes the Vector API's
+ * slow path, which checks each lane when a whole vector would reach past the array's end.
  */
 final class JavaDensePath {
     /** Longest padded row (elements), and largest plane in or out (channels first), kept on the heap per thread. */
@@ -37,8 +48,13 @@ final class JavaDensePath {
     private static final int[] FIRST_TAP = {0};
     /** Elements of padded planes per block, so that a block and its sums stay in the first-level cache. */
     private static final int BLOCK = 1 << 12;
-    /** Channels-first global windows: planes summed side by side, each its own chain of adds. */
-    private static final int PLANES = 8;
+    /** Channels-first global windows: most planes summed side by side, each its own chain of adds. */
+    private static final int PLANES = 16;
+    /** Floats past the end of every buffer: more than a vector of any species has lanes. */
+    private static final int SLACK = 64;
+
+    /** Most taps per window read straight from the input (channels last). */
+    private static final int MAX_WINDOW = 1 << 16;
 
     private final JavaKernel kernel;
     private final Geometry g;
@@ -58,10 +74,20 @@ final class JavaDensePath {
     private final int[] windowTaps;
 
     private final int windowRows;
+    /**
+     * Channels last, each tap (jd, jh, jw) of a window in window order, as a byte offset from the window's first
+     * tap: lines whose windows all lie inside the input read their taps straight from it ({@link #directLine}).
+     * Null when windows have too many taps.
+     */
+    private final long[] windowBytes;
+    /** Whether every output along w has all its taps inside the input (no padding along w). */
+    private final boolean insideW;
     /** Elements per pixel: the channel count channels last, 1 channels first. */
     private final int width;
 
     private final int inW, outW, stride, dilation, taps, padBegin, paddedLength;
+    /** Window rows (jd, jh) per window, at most {@link #MAX_BUFFER} (channels first: beyond it, averages only). */
+    private final int rowCount;
     /** Channels first: elements of an input and of an output plane, and output lines per plane. */
     private final int inPlane, outPlane, linesPerPlane;
     /**
@@ -79,28 +105,66 @@ final class JavaDensePath {
     private final float[] divisors;
 
     private final boolean zeroDivisor;
+    /**
+     * Channels-first global windows: planes copied and folded at a time ({@link #PLANES}, half as many for planes
+     * above {@link #BLOCK} elements, as before), and the start of each in the copy ({@code k * inPlane}).
+     */
+    private final int globalGroup;
+    /** Channels first, max and min line by line: lines folded per chunk ({@link #foldedLines}). */
+    private final int chunkLines;
+    /**
+     * Channels first, max and min line by line: whether lines fold their rows first ({@link #foldedLines}), when that
+     * reads fewer elements per position than all the window's taps at once ({@link #planeLine}): rows + taps along w,
+     * and a store and a load of the folded row, against rows x taps (3x3 windows: 8 against 9, measured 536 against
+     * 758 us on S1-resnet-stem; 2x2: 6 against 4, 2,211 against 1,689 us on S2-vgg-block1).
+     */
+    private final boolean rowsFirst;
+
+    private final int[] planeStarts;
     private final long[] paddedSize;
     private final ThreadLocal<Scratch> scratch;
 
     /** Per-thread buffers: a prepared operation may run on several threads at once. */
     private static final class Scratch {
-        final float[] padded, row, line, planeIn, planeOut, taps, images, sums, windows;
+        final float[] padded, row, line, planeIn, planeOut, taps, images, sums, windows, results, foldedRows, positions;
+        /** Channels first: the byte offsets of a line's window rows inside the input, from its plane. */
+        final long[] rows;
+        /** Channels first: the byte offsets of all taps of a line's window (rows, then taps along w) from its first. */
+        final long[] lineTaps;
+        /** Channels last: the byte offsets of an output's taps inside the input, from its image. */
+        final long[] windowTaps;
 
         Scratch(JavaDensePath p) {
-            windows = new float[p.windowRows * p.paddedLength * p.width];
+            windows = buffer(p.windowRows * p.paddedLength * p.width);
             Arrays.fill(windows, p.identity); // the padding; rows are copied inside it
             int block = p.planesPerBlock;
-            images = new float[block * p.paddedPlane];
+            images = buffer(block * p.paddedPlane);
             Arrays.fill(images, p.average ? 0f : p.identity); // the padding; planes are copied inside it
-            sums = new float[block * p.paddedPlane];
-            padded = new float[p.paddedLength * p.width];
+            sums = buffer(block * p.paddedPlane);
+            padded = buffer(p.paddedLength * p.width);
             Arrays.fill(padded, p.average ? 0f : p.identity); // the padding; rows are copied between its two sides
-            row = new float[p.channelsFirst ? 0 : p.inW * p.width];
-            line = new float[p.channelsFirst ? 0 : p.outW * p.width];
-            planeIn = new float[p.channelsFirst ? Math.max(1, Math.max(block, p.global ? PLANES : 1)) * p.inPlane : 0];
-            planeOut = new float[p.channelsFirst && !p.global ? Math.max(1, block) * p.outPlane : 0];
-            taps = new float[p.channelsFirst ? p.paddedLength : 0];
+            row = buffer(p.channelsFirst ? 0 : p.inW * p.width);
+            line = buffer(p.channelsFirst ? 0 : p.outW * p.width);
+            planeIn = buffer(
+                    p.channelsFirst ? Math.max(1, Math.max(block, p.global ? p.globalGroup : 1)) * p.inPlane : 0);
+            results = buffer(p.global ? p.globalGroup : 0);
+            planeOut = buffer(p.channelsFirst && !p.global ? Math.max(1, block) * p.outPlane : 0);
+            taps = buffer(p.channelsFirst ? p.paddedLength : 0);
+            rows = new long[p.channelsFirst ? p.rowCount : 0];
+            windowTaps = new long[p.windowBytes == null ? 0 : p.windowBytes.length];
+            foldedRows = buffer(p.channelsFirst ? p.chunkLines * p.paddedLength : 0);
+            Arrays.fill(foldedRows, p.identity); // the padding; each line's rows are folded inside it
+            positions = buffer(p.channelsFirst ? p.chunkLines * p.paddedLength : 0);
+            lineTaps = new long[p.channelsFirst ? (int) Math.min((long) p.rowCount * p.taps, MAX_WINDOW) : 0];
         }
+    }
+
+    /**
+     * A buffer of {@code n} floats and {@link #SLACK} more: a masked last vector that would reach past an array's end
+     * takes the Vector API's slow path, which checks each lane.
+     */
+    private static float[] buffer(int n) {
+        return new float[n + SLACK];
     }
 
     /** Whether this path computes the problem's runs without indices. */
@@ -148,6 +212,26 @@ final class JavaDensePath {
         this.rowTaps = new int[(int) g.kernel[2]];
         for (int jw = 0; jw < rowTaps.length; jw++) rowTaps[jw] = (int) (jw * g.dilation[2] * width);
         long rows = g.kernel[0] * g.kernel[1]; // each at most 2^40: bounded before the product below
+        this.rowCount = (int) Math.min(rows, MAX_BUFFER);
+        boolean insideW = true;
+        for (int ow = 0; ow < outW; ow++) insideW &= first[2][ow] == 0 && last[2][ow] == g.kernel[2];
+        this.insideW = insideW;
+        if (!channelsFirst && g.kernel[0] <= MAX_WINDOW && g.kernel[1] <= MAX_WINDOW && rows * taps <= MAX_WINDOW) {
+            this.windowBytes = new long[(int) rows * taps];
+            int t = 0;
+            for (long jd = 0; jd < g.kernel[0]; jd++) {
+                for (long jh = 0; jh < g.kernel[1]; jh++) {
+                    for (long jw = 0; jw < taps; jw++) {
+                        windowBytes[t++] = (jd * g.dilation[0] * g.inStride[Geometry.D]
+                                        + jh * g.dilation[1] * g.inStride[Geometry.H]
+                                        + jw * g.dilation[2] * g.inStride[Geometry.W])
+                                * Float.BYTES;
+                    }
+                }
+            }
+        } else {
+            this.windowBytes = null;
+        }
         if (!channelsFirst
                 && g.kernel[0] <= 1024
                 && g.kernel[1] <= 1024
@@ -175,6 +259,11 @@ final class JavaDensePath {
                     && g.dilation[a] == 1;
         }
         this.global = channelsFirst && whole;
+        this.globalGroup = inPlane <= BLOCK ? PLANES : PLANES / 2;
+        this.chunkLines = (int) Math.max(1, Math.min(linesPerPlane, 4 * BLOCK / paddedLength));
+        this.rowsFirst = rows * taps >= rows + taps + 2;
+        this.planeStarts = new int[global ? globalGroup : 0];
+        for (int k = 0; k < planeStarts.length; k++) planeStarts[k] = k * inPlane;
         long[] size = new long[3];
         long padded = 1, volume = g.kernel[0] * g.kernel[1] * g.kernel[2];
         boolean raw = true;
@@ -249,13 +338,6 @@ final class JavaDensePath {
         else lines(s, input, output, rowBegin, rowEnd);
     }
 
-    /** Folds {@code n} elements of {@code b} into {@code a} by the op. */
-    private void fold(float[] a, int at, float[] b, int from, int n) {
-        if (average) lanes.add(a, at, b, from, n);
-        else if (max) lanes.max(a, at, b, from, n);
-        else lanes.min(a, at, b, from, n);
-    }
-
     /** Channels last: one line per (n, d, h), all channels of every output along w. */
     private void lines(Scratch s, MemorySegment input, MemorySegment output, long rowBegin, long rowEnd) {
         final float[] padded = s.padded, row = s.row, line = s.line;
@@ -264,7 +346,9 @@ final class JavaDensePath {
             int oh = (int) (r % g.out[1]), od = (int) (r / g.out[1] % g.out[0]);
             long n = r / g.out[1] / g.out[0];
             long image = n * g.inStride[Geometry.N];
-            if (windowTaps != null) {
+            if (windowBytes != null) {
+                directLine(s, input, image, od, oh);
+            } else if (windowTaps != null) {
                 windowLine(s, input, image, od, oh);
             } else if (average) {
                 Arrays.fill(line, 0, lineLength, 0f);
@@ -316,6 +400,51 @@ final class JavaDensePath {
         }
     }
 
+    /** Whether the window rows (jd, jh) of line (od, oh) all lie inside the input. */
+    private boolean insideRows(int od, int oh) {
+        return first[0][od] == 0 && last[0][od] == g.kernel[0] && first[1][oh] == 0 && last[1][oh] == g.kernel[1];
+    }
+
+    /**
+     * Channels last, one line into {@code s.line}: each output's channels fold its taps inside the input in window
+     * order straight from it, no copy (for a global window, each position's channels in memory order). Sums add
+     * exactly the definition's taps in its order, which skips the padding.
+     */
+    private void directLine(Scratch s, MemorySegment input, long image, int od, int oh) {
+        final float[] line = s.line;
+        final int lineLength = outW * width;
+        final boolean rowsInside = insideRows(od, oh);
+        final long rowsAt = image + origin[0][od] * g.inStride[Geometry.D] + origin[1][oh] * g.inStride[Geometry.H];
+        Arrays.fill(line, 0, lineLength, identity);
+        if (rowsInside && insideW && stride == 1) { // the taps of consecutive outputs are consecutive
+            long at = (rowsAt + origin[2][0] * g.inStride[Geometry.W]) * Float.BYTES;
+            lanes.fold(foldOp, line, 0, input, at, windowBytes, windowBytes.length, lineLength);
+        } else {
+            for (int ow = 0; ow < outW; ow++) {
+                if (rowsInside && first[2][ow] == 0 && last[2][ow] == g.kernel[2]) {
+                    long at = (rowsAt + origin[2][ow] * g.inStride[Geometry.W]) * Float.BYTES;
+                    lanes.fold(foldOp, line, ow * width, input, at, windowBytes, windowBytes.length, width);
+                } else { // the taps inside the input, from the image
+                    final long[] taps = s.windowTaps;
+                    int count = 0;
+                    for (long jd = first[0][od]; jd < last[0][od]; jd++) {
+                        long id = origin[0][od] + jd * g.dilation[0];
+                        for (long jh = first[1][oh]; jh < last[1][oh]; jh++) {
+                            long ih = origin[1][oh] + jh * g.dilation[1];
+                            long row = id * g.inStride[Geometry.D] + ih * g.inStride[Geometry.H];
+                            for (long jw = first[2][ow]; jw < last[2][ow]; jw++) {
+                                long iw = origin[2][ow] + jw * g.dilation[2];
+                                taps[count++] = (row + iw * g.inStride[Geometry.W]) * Float.BYTES;
+                            }
+                        }
+                    }
+                    lanes.fold(foldOp, line, ow * width, input, image * Float.BYTES, taps, count, width);
+                }
+            }
+        }
+        finishLine(line, input, image, od, oh);
+    }
+
     /** Channels last, one line into {@code s.line}: its window rows side by side, then every tap in one pass. */
     private void windowLine(Scratch s, MemorySegment input, long image, int od, int oh) {
         final float[] windows = s.windows, line = s.line;
@@ -342,6 +471,12 @@ final class JavaDensePath {
                         foldOp, line, ow * width, windows, ow * stride * width, windowTaps, windowTaps.length, width);
             }
         }
+        finishLine(line, input, image, od, oh);
+    }
+
+    /** Channels last: divides a line's sums, or computes its zero and NaN extrema again by the definition's rule. */
+    private void finishLine(float[] line, MemorySegment input, long image, int od, int oh) {
+        final int lineLength = outW * width;
         if (average) {
             int divisorRow = (od * (int) g.out[1] + oh) * outW;
             for (int ow = 0; ow < outW; ow++) {
@@ -404,7 +539,12 @@ final class JavaDensePath {
             }
             for (int p = 0; p < count; p++) {
                 int from = p * paddedPlane, to = p * outPlane;
-                for (int i = 0; i < outPlane; i++) out[to + i] = sums[from + outputAt[i]];
+                if (stride == 1) { // an output line is a run of positions
+                    for (int i = 0; i < outPlane; i += outW)
+                        System.arraycopy(sums, from + outputAt[i], out, to + i, outW);
+                } else {
+                    for (int i = 0; i < outPlane; i++) out[to + i] = sums[from + outputAt[i]];
+                }
             }
             if (average) {
                 for (int p = 0; p < count; p++) {
@@ -448,9 +588,14 @@ final class JavaDensePath {
             long plane = r / linesPerPlane;
             int from = (int) (r % linesPerPlane), to = (int) Math.min(linesPerPlane, from + (rowEnd - r));
             long inAt = plane * g.inStride[Geometry.C];
-            MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, inAt * Float.BYTES, planeIn, 0, inPlane);
-            for (int l = from; l < to; l++) {
-                planeLine(s, input, inAt, l / (int) g.out[1], l % (int) g.out[1], l * outW);
+            // sums add row by row from the copy; max and min read their rows straight from the input
+            if (average) MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, inAt * Float.BYTES, planeIn, 0, inPlane);
+            if (average || !rowsFirst) {
+                for (int l = from; l < to; l++) {
+                    planeLine(s, input, inAt, l / (int) g.out[1], l % (int) g.out[1], l * outW);
+                }
+            } else {
+                foldedLines(s, input, inAt, from, to);
             }
             MemorySegment.copy(
                     planeOut,
@@ -463,9 +608,12 @@ final class JavaDensePath {
         }
     }
 
-    /** One line (od, oh) of the plane in {@code s.planeIn}, into {@code s.planeOut} at {@code at}. */
+    /**
+     * One line (od, oh) of the plane at element {@code inAt} into {@code s.planeOut} at {@code at}: sums from the
+     * plane's copy in {@code s.planeIn}, max and min folding the line's rows straight from the input.
+     */
     private void planeLine(Scratch s, MemorySegment input, long inAt, int od, int oh, int at) {
-        final float[] padded = s.padded, planeIn = s.planeIn, out = s.planeOut, taps = s.taps;
+        final float[] padded = s.padded, planeIn = s.planeIn, out = s.planeOut;
         final int rowStrideD = (int) g.inStride[Geometry.D], rowStrideH = (int) g.inStride[Geometry.H];
         if (average) {
             Arrays.fill(out, at, at + outW, 0f);
@@ -487,29 +635,49 @@ final class JavaDensePath {
             }
             return;
         }
-        boolean any = false;
+        // the line's window rows inside the input, folded in one pass straight from it
+        final long[] rows = s.rows;
+        int count = 0;
         for (long jd = first[0][od]; jd < last[0][od]; jd++) {
-            int id = (int) (origin[0][od] + jd * g.dilation[0]);
+            long id = origin[0][od] + jd * g.dilation[0];
             for (long jh = first[1][oh]; jh < last[1][oh]; jh++) {
-                int ih = (int) (origin[1][oh] + jh * g.dilation[1]);
-                int rowAt = id * rowStrideD + ih * rowStrideH;
-                if (!any) {
-                    System.arraycopy(planeIn, rowAt, padded, padBegin, inW);
-                    any = true;
-                } else {
-                    fold(padded, padBegin, planeIn, rowAt, inW);
-                }
+                long ih = origin[1][oh] + jh * g.dilation[1];
+                rows[count++] = (id * rowStrideD + ih * rowStrideH) * Float.BYTES;
             }
         }
-        if (!any) Arrays.fill(padded, padBegin, padBegin + inW, identity);
-        if (stride == 1) { // the taps of consecutive outputs are consecutive
-            System.arraycopy(padded, 0, out, at, outW);
-            for (int jw = 1; jw < this.taps; jw++) fold(out, at, padded, jw * dilation, outW);
-        } else { // fold the taps at every position, then keep every stride-th
-            int span = (outW - 1) * stride + 1;
-            System.arraycopy(padded, 0, taps, 0, span);
-            for (int jw = 1; jw < this.taps; jw++) fold(taps, 0, padded, jw * dilation, span);
-            for (int ow = 0; ow < outW; ow++) out[at + ow] = taps[ow * stride];
+        // positions [0, span) of the padded row, whose taps every stride-th is an output's; those in [lo, hi) read
+        // no padding: all their taps, rows by taps along w, are folded in one pass straight from the input; a row
+        // folded just before would be read back at unaligned offsets from vectors still being stored, which stalls
+        final int span = (outW - 1) * stride + 1;
+        final int lo = Math.min(padBegin, span),
+                hi = Math.max(lo, Math.min(span, inW + padBegin - (this.taps - 1) * dilation));
+        if (count * this.taps <= s.lineTaps.length && hi - lo >= span / 2) {
+            final float[] target = stride == 1 ? out : s.taps;
+            final int base = stride == 1 ? at : 0;
+            for (int p = lo > 0 ? 0 : hi;
+                    p < span;
+                    p = p == lo - 1 ? hi : p + 1) { // border positions: their taps inside
+                float v = identity;
+                for (int r = 0; r < count; r++) {
+                    for (int jw = 0; jw < this.taps; jw++) {
+                        long iw = p + (long) jw * dilation - padBegin;
+                        if (iw < 0 || iw >= inW) continue;
+                        float x = input.get(JAVA_FLOAT_UNALIGNED, (inAt + iw) * Float.BYTES + rows[r]);
+                        v = max ? Math.max(v, x) : Math.min(v, x);
+                    }
+                }
+                target[base + p] = v;
+            }
+            final long[] lineTaps = s.lineTaps;
+            for (int r = 0, t = 0; r < count; r++) {
+                for (int jw = 0; jw < this.taps; jw++) lineTaps[t++] = rows[r] + (long) jw * dilation * Float.BYTES;
+            }
+            Arrays.fill(target, base + lo, base + hi, identity);
+            long from = (inAt + lo - padBegin) * Float.BYTES;
+            lanes.fold(foldOp, target, base + lo, input, from, lineTaps, count * this.taps, hi - lo);
+            if (stride != 1) for (int ow = 0; ow < outW; ow++) out[at + ow] = target[ow * stride];
+        } else {
+            planeLineFromRow(s, input, inAt, count, at);
         }
         if (lanes.anyZeroOrNaN(out, at, outW)) {
             for (int ow = 0; ow < outW; ow++) {
@@ -519,74 +687,80 @@ final class JavaDensePath {
         }
     }
 
-    /** Channels first, each window its whole plane: {@link #PLANES} planes at a time, each summed or folded in order. */
-    private void globalPlanes(Scratch s, MemorySegment input, MemorySegment output, long rowBegin, long rowEnd) {
-        final float[] b = s.planeIn;
-        final int size = inPlane;
-        for (long plane = rowBegin; plane < rowEnd; ) {
-            int count = (int) Math.min(PLANES, rowEnd - plane);
-            MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, plane * size * Float.BYTES, b, 0, count * size);
-            if (count == PLANES) {
-                float a0 = identity,
-                        a1 = identity,
-                        a2 = identity,
-                        a3 = identity,
-                        a4 = identity,
-                        a5 = identity,
-                        a6 = identity,
-                        a7 = identity;
-                if (average) {
-                    for (int k = 0; k < size; k++) {
-                        a0 += b[k];
-                        a1 += b[size + k];
-                        a2 += b[2 * size + k];
-                        a3 += b[3 * size + k];
-                        a4 += b[4 * size + k];
-                        a5 += b[5 * size + k];
-                        a6 += b[6 * size + k];
-                        a7 += b[7 * size + k];
-                    }
-                } else if (max) {
-                    for (int k = 0; k < size; k++) {
-                        a0 = Math.max(a0, b[k]);
-                        a1 = Math.max(a1, b[size + k]);
-                        a2 = Math.max(a2, b[2 * size + k]);
-                        a3 = Math.max(a3, b[3 * size + k]);
-                        a4 = Math.max(a4, b[4 * size + k]);
-                        a5 = Math.max(a5, b[5 * size + k]);
-                        a6 = Math.max(a6, b[6 * size + k]);
-                        a7 = Math.max(a7, b[7 * size + k]);
-                    }
-                } else {
-                    for (int k = 0; k < size; k++) {
-                        a0 = Math.min(a0, b[k]);
-                        a1 = Math.min(a1, b[size + k]);
-                        a2 = Math.min(a2, b[2 * size + k]);
-                        a3 = Math.min(a3, b[3 * size + k]);
-                        a4 = Math.min(a4, b[4 * size + k]);
-                        a5 = Math.min(a5, b[5 * size + k]);
-                        a6 = Math.min(a6, b[6 * size + k]);
-                        a7 = Math.min(a7, b[7 * size + k]);
+    /**
+     * Max and min, lines {@code [from, to)} of the plane at element {@code inAt} into {@code s.planeOut}, by chunks:
+     * each line's rows folded straight from the input into a padded row of the chunk, then the taps along w at every
+     * position of the whole chunk in one pass, every stride-th kept. The rows were stored a chunk earlier, not just
+     * before they are read at unaligned offsets.
+     */
+    private void foldedLines(Scratch s, MemorySegment input, long inAt, int from, int to) {
+        final float[] rowsOut = s.foldedRows, positions = s.positions, out = s.planeOut;
+        final long[] rows = s.rows;
+        final int pitch = paddedLength, span = (outW - 1) * stride + 1;
+        final int outH = (int) g.out[1];
+        final int rowStrideD = (int) g.inStride[Geometry.D], rowStrideH = (int) g.inStride[Geometry.H];
+        for (int l0 = from; l0 < to; l0 += chunkLines) {
+            int l1 = Math.min(to, l0 + chunkLines);
+            for (int l = l0; l < l1; l++) {
+                int od = l / outH, oh = l % outH, count = 0;
+                for (long jd = first[0][od]; jd < last[0][od]; jd++) {
+                    long id = origin[0][od] + jd * g.dilation[0];
+                    for (long jh = first[1][oh]; jh < last[1][oh]; jh++) {
+                        long ih = origin[1][oh] + jh * g.dilation[1];
+                        rows[count++] = (id * rowStrideD + ih * rowStrideH) * Float.BYTES;
                     }
                 }
-                writeGlobal(output, b, 0, plane, a0);
-                writeGlobal(output, b, 1, plane + 1, a1);
-                writeGlobal(output, b, 2, plane + 2, a2);
-                writeGlobal(output, b, 3, plane + 3, a3);
-                writeGlobal(output, b, 4, plane + 4, a4);
-                writeGlobal(output, b, 5, plane + 5, a5);
-                writeGlobal(output, b, 6, plane + 6, a6);
-                writeGlobal(output, b, 7, plane + 7, a7);
-            } else {
-                for (int p = 0; p < count; p++) {
-                    float a = identity;
-                    int base = p * size;
-                    if (average) for (int k = 0; k < size; k++) a += b[base + k];
-                    else if (max) for (int k = 0; k < size; k++) a = Math.max(a, b[base + k]);
-                    else for (int k = 0; k < size; k++) a = Math.min(a, b[base + k]);
-                    writeGlobal(output, b, p, plane + p, a);
+                int at = (l - l0) * pitch + padBegin;
+                Arrays.fill(rowsOut, at, at + inW, identity);
+                lanes.fold(foldOp, rowsOut, at, input, inAt * Float.BYTES, rows, count, inW);
+            }
+            int n = (l1 - l0 - 1) * pitch + span;
+            Arrays.fill(positions, 0, n, identity);
+            lanes.fold(foldOp, positions, 0, rowsOut, 0, rowTaps, taps, n);
+            for (int l = l0; l < l1; l++) {
+                int base = (l - l0) * pitch, at = l * outW;
+                if (stride == 1) System.arraycopy(positions, base, out, at, outW);
+                else for (int ow = 0; ow < outW; ow++) out[at + ow] = positions[base + ow * stride];
+                if (lanes.anyZeroOrNaN(out, at, outW)) {
+                    for (int ow = 0; ow < outW; ow++) {
+                        float v = out[at + ow];
+                        if (v == 0f || v != v) out[at + ow] = byRule(input, inAt, l / outH, l % outH, ow);
+                    }
                 }
             }
+        }
+    }
+
+    /** Max and min, one line from its {@code count} rows in {@code s.rows}: folded into a row, then along w. */
+    private void planeLineFromRow(Scratch s, MemorySegment input, long inAt, int count, int at) {
+        final float[] padded = s.padded, out = s.planeOut;
+        Arrays.fill(padded, padBegin, padBegin + inW, identity);
+        lanes.fold(foldOp, padded, padBegin, input, inAt * Float.BYTES, s.rows, count, inW);
+        if (stride == 1) { // the taps of consecutive outputs are consecutive
+            Arrays.fill(out, at, at + outW, identity);
+            lanes.fold(foldOp, out, at, padded, 0, rowTaps, this.taps, outW);
+        } else { // fold the taps at every position, then keep every stride-th
+            final float[] taps = s.taps;
+            int span = (outW - 1) * stride + 1;
+            Arrays.fill(taps, 0, span, identity);
+            lanes.fold(foldOp, taps, 0, padded, 0, rowTaps, this.taps, span);
+            for (int ow = 0; ow < outW; ow++) out[at + ow] = taps[ow * stride];
+        }
+    }
+
+    /**
+     * Channels first, each window its whole plane: {@link #globalGroup} planes at a time copied in, each summed or
+     * folded in memory order, which is window order ({@link JavaLanes#foldPlanes}: the Vector API's loops take one
+     * plane per lane).
+     */
+    private void globalPlanes(Scratch s, MemorySegment input, MemorySegment output, long rowBegin, long rowEnd) {
+        final float[] b = s.planeIn, results = s.results;
+        final int size = inPlane;
+        for (long plane = rowBegin; plane < rowEnd; ) {
+            int count = (int) Math.min(globalGroup, rowEnd - plane);
+            MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, plane * size * Float.BYTES, b, 0, count * size);
+            lanes.foldPlanes(foldOp, b, size, count, identity, results, planeStarts);
+            for (int p = 0; p < count; p++) writeGlobal(output, b, p, plane + p, results[p]);
             plane += count;
         }
     }

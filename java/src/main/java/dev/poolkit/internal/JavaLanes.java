@@ -69,6 +69,39 @@ interface JavaLanes {
         fold(op, a, at, buffer, 0, offsets, taps, n);
     }
 
+    /**
+     * As {@link #fold(int, float[], int, float[], int, int[], int, int)} with the taps read straight from a segment:
+     * tap {@code t} of element {@code i} is the float at byte {@code byteOffset + 4 * i + tapBytes[t]}. No copy: for
+     * taps that need no padding, each read once.
+     */
+    default void fold(int op, float[] a, int at, MemorySegment s, long byteOffset, long[] tapBytes, int taps, int n) {
+        for (int i = 0; i < n; i++) {
+            float v = a[at + i];
+            long element = byteOffset + (long) i * Float.BYTES;
+            for (int t = 0; t < taps; t++) {
+                float x = s.get(ValueLayout.JAVA_FLOAT_UNALIGNED, element + tapBytes[t]);
+                v = op == ADD ? v + x : op == MAX ? Math.max(v, x) : Math.min(v, x);
+            }
+            a[at + i] = v;
+        }
+    }
+
+    /**
+     * Folds each of {@code n} planes of {@code size} elements, plane {@code p} at {@code b[starts[p]]}, in memory
+     * order from {@code start}: {@code results[p] = op(...op(op(start, plane[0]), plane[1])...)}. {@code starts[p]}
+     * is {@code p * size}, for the gathers of the Vector API's loops.
+     */
+    default void foldPlanes(int op, float[] b, int size, int n, float start, float[] results, int[] starts) {
+        for (int p = 0; p < n; p++) {
+            float v = start;
+            int at = starts[p];
+            if (op == ADD) for (int k = 0; k < size; k++) v += b[at + k];
+            else if (op == MAX) for (int k = 0; k < size; k++) v = Math.max(v, b[at + k]);
+            else for (int k = 0; k < size; k++) v = Math.min(v, b[at + k]);
+            results[p] = v;
+        }
+    }
+
     /** {@code a[at + i] /= divisor} for {@code i < n}. */
     void divide(float[] a, int at, int n, float divisor);
 

@@ -58,29 +58,77 @@ class JavaPathsTest {
         for (int i = 0; i < problems; i++) {
             Problem p = Problem.random(random);
             if (p == null) continue;
-            Geometry g = Geometry.of(p.spec, p.layout, p.shape);
-            JavaKernel definition = new JavaKernel(g, JavaLanes.SCALAR, false);
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment in = arena.allocate(g.inputCount * Float.BYTES);
-                fill(in, g.inputCount, random);
-                MemorySegment expected = arena.allocate(g.outputCount * Float.BYTES);
-                definition.run(in, expected, null, 0, g.rows);
-                for (JavaLanes lanes : loops) {
-                    JavaKernel kernel = new JavaKernel(g, lanes, true);
-                    if (!kernel.usesDensePath()) continue;
-                    dense++;
-                    MemorySegment out = arena.allocate(g.outputCount * Float.BYTES);
-                    out.fill((byte) 0x55);
-                    long split = random.nextLong(g.rows + 1); // two pieces, as a shared run cuts them
-                    kernel.run(in, out, null, 0, split);
-                    kernel.run(in, out, null, split, g.rows);
-                    String where = p + " with " + lanes.name() + " loops, split at row " + split;
-                    assertNull(firstDifference(g, expected, out), where);
-                }
-            }
+            dense += check(p, loops, random);
         }
         // most problems take the dense path; a collapse would mean it stopped being tested
         assertTrue(dense > problems * loops.size() / 2, "only " + dense + " runs took the dense path");
+    }
+
+    /**
+     * The paths the random problems reach rarely or never, at the standard shapes' structure on smaller tensors:
+     * channels-first 3d planes too large for padded images (line by line, stride 2 along w), channels-first large
+     * planes with padding (border positions), channels-last global windows and padded lines, channels-first global
+     * windows of more planes than a vector has lanes.
+     */
+    @Test
+    void densePathEqualsTheDefinitionOnStandardStructures() {
+        List<JavaLanes> loops = new ArrayList<>(List.of(JavaLanes.SCALAR));
+        JavaLanes.vector().ifPresent(loops::add);
+        SplittableRandom random = new SplittableRandom(20261206L);
+        List<Problem> problems = new ArrayList<>();
+        for (PoolOp op : List.of(PoolOp.MAX, PoolOp.MIN, PoolOp.AVG)) {
+            for (Layout layout : Layout.values()) {
+                PoolSpec video = builder(op, 2, 2, 2).stride(2, 2, 2).build();
+                problems.add(new Problem(video, layout, new long[] {1, 3, 6, 40, 41}));
+                PoolSpec stem = builder(op, 3, 3).stride(2, 2).padding(1, 1).build();
+                problems.add(new Problem(stem, layout, new long[] {1, 3, 70, 71}));
+                PoolSpec inception =
+                        builder(op, 3, 3).stride(1, 1).padding(1, 1).build();
+                problems.add(new Problem(inception, layout, new long[] {1, 19, 28, 28}));
+                PoolSpec global = op == PoolOp.MAX
+                        ? PoolSpec.globalMax(2).build()
+                        : op == PoolOp.AVG ? PoolSpec.globalAvg(2).build() : null;
+                if (global != null) {
+                    problems.add(new Problem(global, layout, new long[] {1, 71, 7, 7}));
+                    problems.add(new Problem(global, layout, new long[] {2, 37, 3, 5}));
+                }
+            }
+        }
+        int dense = 0;
+        for (Problem p : problems) {
+            for (int fill = 0; fill < 3; fill++) dense += check(p, loops, random);
+        }
+        assertEquals(problems.size() * 3 * loops.size(), dense, "runs that took the dense path");
+    }
+
+    private static PoolSpec.Builder builder(PoolOp op, long... kernel) {
+        return op == PoolOp.MAX ? PoolSpec.max(kernel) : op == PoolOp.MIN ? PoolSpec.min(kernel) : PoolSpec.avg(kernel);
+    }
+
+    /** Runs the problem by the definition and by the dense path of each of the loops; the runs that took it. */
+    private static int check(Problem p, List<JavaLanes> loops, SplittableRandom random) {
+        Geometry g = Geometry.of(p.spec, p.layout, p.shape);
+        JavaKernel definition = new JavaKernel(g, JavaLanes.SCALAR, false);
+        int dense = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocate(g.inputCount * Float.BYTES);
+            fill(in, g.inputCount, random);
+            MemorySegment expected = arena.allocate(g.outputCount * Float.BYTES);
+            definition.run(in, expected, null, 0, g.rows);
+            for (JavaLanes lanes : loops) {
+                JavaKernel kernel = new JavaKernel(g, lanes, true);
+                if (!kernel.usesDensePath()) continue;
+                dense++;
+                MemorySegment out = arena.allocate(g.outputCount * Float.BYTES);
+                out.fill((byte) 0x55);
+                long split = random.nextLong(g.rows + 1); // two pieces, as a shared run cuts them
+                kernel.run(in, out, null, 0, split);
+                kernel.run(in, out, null, split, g.rows);
+                String where = p + " with " + lanes.name() + " loops, split at row " + split;
+                assertNull(firstDifference(g, expected, out), where);
+            }
+        }
+        return dense;
     }
 
     @Test
