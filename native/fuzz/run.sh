@@ -29,11 +29,10 @@ sources=(api.c dispatch/dispatch.c pool-plan.c scalar/pool-scalar.c pool-backwar
          methods/method-api.c)
 if [ "${FUZZ_SIMD:-0}" = 1 ]; then
   flags+=(-DPK_HAVE_X86_KERNELS=1)
-  for strategy in across along-borders tiles along planes big whole; do
-    sources+=(pool/$strategy-avx2.c pool/$strategy-avx512.c)
+  # every per-instruction-set file, as native/CMakeLists.txt compiles them, found by name so that none is left out
+  for src in "$root"/native/src/{pool,methods,roi,dispatch}/*-avx2.c "$root"/native/src/{pool,methods,roi,dispatch}/*-avx512.c; do
+    sources+=("${src#"$root/native/src/"}")
   done
-  sources+=(dispatch/choose-avx2.c dispatch/choose-avx512.c methods/mixed-avx2.c methods/mixed-avx512.c
-            roi/roi-avx2.c roi/roi-avx512.c)
   work="$work/simd"
   mkdir -p "$work/obj"
 fi
@@ -44,8 +43,8 @@ for src in "${sources[@]}"; do
   case "$src" in
     roi/*-avx2.c) extra=(-mavx2 -ffp-contract=off) ;;
     roi/*-avx512.c) extra=(-mavx512f -ffp-contract=off) ;;
-    methods/*-avx2.c) extra=(-mavx2 -mfma -Wno-psabi) ;;
-    methods/*-avx512.c) extra=(-mavx512f -Wno-psabi) ;;
+    methods/*-avx2.c) extra=(-mavx2 -ffp-contract=off -Wno-psabi) ;;
+    methods/*-avx512.c) extra=(-mavx512f -ffp-contract=off -Wno-psabi) ;;
     *-avx2.c) extra=(-mavx2 -mfma) ;;
     *-avx512.c) extra=(-mavx512f) ;;
   esac
