@@ -52,8 +52,9 @@ void pk_f32_softpool__scalar(const pk_plan*, const float*, float*, int64_t*, int
 void pk_f32_gempool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_mixedpool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 /* The SIMD kernels of SoftPool and GeM (softpool-simd.inc, gem-simd.inc: every layout and window rule, along the
-   width where pk_method_along_fit says, else across channels) and mixed pooling (mixed-simd.inc and mixed-along.inc along the width of channels first and across dense channels last with
-   sliding windows, mixed-lanes.inc on the rest); each runs the scalar kernel on the problems pk_method_lanes_fit refuses. */
+   width where pk_method_along_fit says, else across channels) and mixed pooling (mixed-simd.inc: across dense
+   channels last with sliding windows, and with mixed-along.inc along the width of channels first; mixed-lanes.inc
+   on the rest); each runs the scalar kernel on the problems pk_method_lanes_fit refuses. */
 void pk_f32_softpool__avx2(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_softpool__avx512(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_gempool__avx2(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
