@@ -1,12 +1,16 @@
 /* C tests of the library's safety promises under hostile input, meant to run under ASan+UBSan: indices that
    change while unpooling or a backward pass reads them (a second thread, or indices aliasing the output),
    sizes whose products overflow, fractional windows on axes long enough for float rounding to pass the last
-   start, and the accuracy of averages over wide windows at every level. */
+   start, the accuracy of averages over wide windows at every level, and inputs placed against pages that cannot
+   be read, so that a kernel reading past either end of its input faults. */
+#define _DEFAULT_SOURCE /* mmap's MAP_ANONYMOUS under -std=c11 */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "poolkit.h"
 #include "check.h"
@@ -200,6 +204,88 @@ static void test_wide_averages(void) {
     free(x);
 }
 
+/* Every kernel reads its input only: random problems of max, average and mixed pooling, SoftPool and GeM (both
+   layouts, every rank, windows with padding, strides and dilation), their input placed so that it ends where an
+   unreadable page begins, then so that it starts right after one, at every level this CPU has. Masked and
+   deinterleaving loads at a row's ends would fault on a byte past the input. */
+static void test_guard_pages(void) {
+    const size_t page = (size_t)sysconf(_SC_PAGESIZE), data_pages = 64;
+    char* region = mmap(NULL, (data_pages + 2) * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(region != MAP_FAILED, "mmap for guard pages");
+    if (region == MAP_FAILED) return;
+    CHECK(mprotect(region, page, PROT_NONE) == 0 && mprotect(region + (data_pages + 1) * page, page, PROT_NONE) == 0,
+          "guard pages");
+    float* data = (float*)(region + page);
+    const int64_t data_floats = (int64_t)(data_pages * page / sizeof(float));
+    const int64_t ops[] = {PK_OP_MAX, PK_OP_AVG, PK_OP_SOFT, PK_OP_GEM, PK_OP_MIXED};
+    void* plan = aligned_alloc(8, (size_t)((pk_pool_plan_size() + 7) / 8 * 8));
+    int runs = 0;
+    for (int round = 0; round < 300; round++) {
+        const int rank = (int)uniform(1, 3);
+        pk_pool_spec s;
+        memset(&s, 0, sizeof s);
+        s.op = ops[round % 5];
+        s.window = PK_WINDOW_SLIDING;
+        s.spatial_rank = rank;
+        s.ceil_mode = uniform(0, 1);
+        s.divisor_mode = uniform(0, 2);
+        s.nan_mode = uniform(0, 1);
+        pk_tensor_desc in, out;
+        memset(&in, 0, sizeof in);
+        in.layout = uniform(0, 1) ? PK_LAYOUT_NHWC : PK_LAYOUT_NCHW;
+        in.spatial_rank = rank;
+        in.batch = uniform(1, 2);
+        in.channels = uniform(1, 40);
+        out = in;
+        int ok = 1;
+        int64_t in_count = in.batch * in.channels, out_count = in.batch * in.channels;
+        for (int a = 0; a < rank; a++) {
+            s.kernel[a] = uniform(1, 4);
+            s.stride[a] = uniform(1, 3);
+            s.dilation[a] = uniform(1, 2);
+            const int64_t effective = s.dilation[a] * (s.kernel[a] - 1) + 1;
+            s.pad_begin[a] = uniform(0, effective / 2);
+            s.pad_end[a] = uniform(0, effective / 2);
+            in.spatial[a] = a == rank - 1 ? uniform(1, 70) : uniform(1, 6);
+            out.spatial[a] = pk_pool_output_size(in.spatial[a], s.kernel[a], s.stride[a], s.dilation[a], s.pad_begin[a],
+                                                 s.pad_end[a], s.ceil_mode);
+            ok &= out.spatial[a] >= 1;
+            in_count *= in.spatial[a];
+            out_count *= out.spatial[a] > 0 ? out.spatial[a] : 0;
+        }
+        if (!ok || in_count > data_floats) continue;
+        pk_method_spec m;
+        memset(&m, 0, sizeof m);
+        m.params_mode = PK_PARAMS_SCALAR;
+        m.p = 3.0;
+        m.eps = 1e-6;
+        m.lambda = 0.3;
+        float* y = malloc(sizeof(float) * (size_t)out_count);
+        for (int end = 0; end < 2; end++) {
+            float* x = end ? data + data_floats - in_count : data;
+            for (int64_t i = 0; i < in_count; i++) x[i] = (float)uniform(-1000, 1000) / 7.0f;
+            for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
+                s.isa = isa;
+                const int method = s.op >= PK_OP_SOFT;
+                int32_t status = method ? pk_method_prepare(&s, &m, &in, &out, plan, pk_pool_plan_size())
+                                        : pk_pool_prepare(&s, &in, &out, plan, pk_pool_plan_size());
+                if (status == PK_OK)
+                    status = method ? pk_method_run_f32(plan, pk_pool_plan_size(), x, in_count, y, out_count, 0, 0, 0,
+                                                        0, 0, pk_pool_rows(&s, &out))
+                                    : pk_pool_run_f32(plan, pk_pool_plan_size(), x, in_count, y, out_count, 0, 0, 0, 0,
+                                                      0, pk_pool_rows(&s, &out));
+                CHECK(status == PK_OK, "op %lld at level %d against a guard page: status %d", (long long)s.op, isa,
+                      status);
+                runs++;
+            }
+        }
+        free(y);
+    }
+    CHECK(runs > 500, "only %d runs against guard pages", runs);
+    free(plan);
+    munmap(region, (data_pages + 2) * page);
+}
+
 int main(void) {
     rng_state = 12;
     test_overflowing_sizes();
@@ -207,6 +293,7 @@ int main(void) {
     test_index_races();
     test_fractional_long_axis();
     test_wide_averages();
+    test_guard_pages();
     printf("safety_test: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }
