@@ -204,10 +204,11 @@ static void test_wide_averages(void) {
     free(x);
 }
 
-/* Every kernel reads its input only: random problems of max, average and mixed pooling, SoftPool and GeM (both
-   layouts, every rank, windows with padding, strides and dilation), their input placed so that it ends where an
-   unreadable page begins, then so that it starts right after one, at every level this CPU has. Masked and
-   deinterleaving loads at a row's ends would fault on a byte past the input. */
+/* Every kernel reads its input only: random problems of every op (max and min with and without indices, average
+   exact and relaxed, LP, SoftPool, GeM, mixed pooling), both layouts, every rank, sliding windows with padding,
+   strides and dilation or adaptive ones, their input placed so that it ends where an unreadable page begins, then so
+   that it starts right after one, at every level this CPU has. Vector loads at a row's or a tensor's ends (masked,
+   deinterleaving, whole registers) would fault on a byte past the input. */
 static void test_guard_pages(void) {
     const size_t page = (size_t)sysconf(_SC_PAGESIZE), data_pages = 64;
     char* region = mmap(NULL, (data_pages + 2) * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -217,25 +218,28 @@ static void test_guard_pages(void) {
           "guard pages");
     float* data = (float*)(region + page);
     const int64_t data_floats = (int64_t)(data_pages * page / sizeof(float));
-    const int64_t ops[] = {PK_OP_MAX, PK_OP_AVG, PK_OP_SOFT, PK_OP_GEM, PK_OP_MIXED};
+    const int64_t ops[] = {PK_OP_MAX, PK_OP_AVG, PK_OP_MIN, PK_OP_LP, PK_OP_SOFT, PK_OP_GEM, PK_OP_MIXED};
     void* plan = aligned_alloc(8, (size_t)((pk_pool_plan_size() + 7) / 8 * 8));
     int runs = 0;
-    for (int round = 0; round < 300; round++) {
+    for (int round = 0; round < 700; round++) {
         const int rank = (int)uniform(1, 3);
         pk_pool_spec s;
         memset(&s, 0, sizeof s);
-        s.op = ops[round % 5];
-        s.window = PK_WINDOW_SLIDING;
+        s.op = ops[round % 7];
+        s.window = uniform(0, 4) == 0 ? PK_WINDOW_ADAPTIVE : PK_WINDOW_SLIDING;
         s.spatial_rank = rank;
         s.ceil_mode = uniform(0, 1);
         s.divisor_mode = uniform(0, 2);
         s.nan_mode = uniform(0, 1);
+        s.lp_form = PK_LP_ABS; /* PyTorch's form takes no padding or dilation */
+        s.lp_p = uniform(0, 1) ? 2.0 : 3.0;
+        s.precision = s.op == PK_OP_AVG ? uniform(0, 1) : 0;
         pk_tensor_desc in, out;
         memset(&in, 0, sizeof in);
         in.layout = uniform(0, 1) ? PK_LAYOUT_NHWC : PK_LAYOUT_NCHW;
         in.spatial_rank = rank;
         in.batch = uniform(1, 2);
-        in.channels = uniform(1, 40);
+        in.channels = uniform(0, 3) == 0 ? uniform(30, 70) : uniform(1, 20);
         out = in;
         int ok = 1;
         int64_t in_count = in.batch * in.channels, out_count = in.batch * in.channels;
@@ -246,9 +250,11 @@ static void test_guard_pages(void) {
             const int64_t effective = s.dilation[a] * (s.kernel[a] - 1) + 1;
             s.pad_begin[a] = uniform(0, effective / 2);
             s.pad_end[a] = uniform(0, effective / 2);
-            in.spatial[a] = a == rank - 1 ? uniform(1, 70) : uniform(1, 6);
-            out.spatial[a] = pk_pool_output_size(in.spatial[a], s.kernel[a], s.stride[a], s.dilation[a], s.pad_begin[a],
-                                                 s.pad_end[a], s.ceil_mode);
+            in.spatial[a] = a == rank - 1 ? uniform(1, 120) : uniform(1, 6);
+            out.spatial[a] = s.window == PK_WINDOW_ADAPTIVE
+                                 ? uniform(1, in.spatial[a])
+                                 : pk_pool_output_size(in.spatial[a], s.kernel[a], s.stride[a], s.dilation[a],
+                                                       s.pad_begin[a], s.pad_end[a], s.ceil_mode);
             ok &= out.spatial[a] >= 1;
             in_count *= in.spatial[a];
             out_count *= out.spatial[a] > 0 ? out.spatial[a] : 0;
@@ -260,7 +266,9 @@ static void test_guard_pages(void) {
         m.p = 3.0;
         m.eps = 1e-6;
         m.lambda = 0.3;
+        const int with_indices = (s.op == PK_OP_MAX || s.op == PK_OP_MIN) && uniform(0, 1);
         float* y = malloc(sizeof(float) * (size_t)out_count);
+        int64_t* indices = with_indices ? malloc(sizeof(int64_t) * (size_t)out_count) : 0;
         for (int end = 0; end < 2; end++) {
             float* x = end ? data + data_floats - in_count : data;
             for (int64_t i = 0; i < in_count; i++) x[i] = (float)uniform(-1000, 1000) / 7.0f;
@@ -272,16 +280,17 @@ static void test_guard_pages(void) {
                 if (status == PK_OK)
                     status = method ? pk_method_run_f32(plan, pk_pool_plan_size(), x, in_count, y, out_count, 0, 0, 0,
                                                         0, 0, pk_pool_rows(&s, &out))
-                                    : pk_pool_run_f32(plan, pk_pool_plan_size(), x, in_count, y, out_count, 0, 0, 0, 0,
-                                                      0, pk_pool_rows(&s, &out));
+                                    : pk_pool_run_f32(plan, pk_pool_plan_size(), x, in_count, y, out_count, indices,
+                                                      indices ? out_count : 0, 0, 0, 0, pk_pool_rows(&s, &out));
                 CHECK(status == PK_OK, "op %lld at level %d against a guard page: status %d", (long long)s.op, isa,
                       status);
                 runs++;
             }
         }
+        free(indices);
         free(y);
     }
-    CHECK(runs > 500, "only %d runs against guard pages", runs);
+    CHECK(runs > 1500, "only %d runs against guard pages", runs);
     free(plan);
     munmap(region, (data_pages + 2) * page);
 }
