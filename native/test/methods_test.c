@@ -173,6 +173,75 @@ static void mixed_levels(void) {
     CHECK(pk_cpu_isa() == PK_ISA_SCALAR || alongs > 30, "only %d mixed problems along the width", alongs);
 }
 
+/* Mixed pooling along the width where its vectors at the rows' ends take other paths: windows wider than the
+   vectors keep masks for (their outputs one by one) and divisors past 2^24 (each lane's divisor as the definition
+   computes it), at every level equal to the scalar kernel bit for bit. */
+static void mixed_wide_windows(void) {
+    rng_state = 19;
+    const int64_t kernels[][3] = {{4999, 4999, 3}, {1, 1, 11}, {1, 3, 17}};
+    for (int k = 0; k < 3; k++) {
+        for (int mode = 0; mode < 6; mode++) {
+            pk_pool_spec s;
+            memset(&s, 0, sizeof s);
+            s.op = PK_OP_MIXED;
+            s.window = PK_WINDOW_SLIDING;
+            s.spatial_rank = 3;
+            s.divisor_mode = mode % 3;
+            s.nan_mode = mode / 3;
+            pk_tensor_desc in, out;
+            memset(&in, 0, sizeof in);
+            in.layout = PK_LAYOUT_NCHW;
+            in.spatial_rank = 3;
+            in.batch = 1;
+            in.channels = 2;
+            in.spatial[0] = 1;
+            in.spatial[1] = 2;
+            in.spatial[2] = 70;
+            out = in;
+            int64_t in_count = 2, out_count = 2;
+            for (int a = 0; a < 3; a++) {
+                s.kernel[a] = kernels[k][a];
+                s.stride[a] = 1;
+                s.dilation[a] = 1;
+                s.pad_begin[a] = s.pad_end[a] = (kernels[k][a] - 1) / 2;
+                out.spatial[a] = pk_pool_output_size(in.spatial[a], s.kernel[a], 1, 1, s.pad_begin[a], s.pad_end[a], 0);
+                in_count *= in.spatial[a];
+                out_count *= out.spatial[a];
+            }
+            pk_method_spec m;
+            memset(&m, 0, sizeof m);
+            m.params_mode = PK_PARAMS_SCALAR;
+            m.lambda = 0.3;
+            float* x = malloc(sizeof(float) * in_count);
+            float* reference = malloc(sizeof(float) * out_count);
+            float* y = malloc(sizeof(float) * out_count);
+            for (int64_t i = 0; i < in_count; i++)
+                x[i] = uniform(0, 30) == 0 ? NAN : (float)uniform(-1000, 1000) / 7.0f;
+            void* plan = aligned_alloc(8, (size_t)((pk_pool_plan_size() + 7) / 8 * 8));
+            for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
+                s.isa = isa;
+                float* target = isa == PK_ISA_SCALAR ? reference : y;
+                int32_t status = pk_method_prepare(&s, &m, &in, &out, plan, pk_pool_plan_size());
+                if (status == PK_OK)
+                    status = pk_method_run_f32(plan, pk_pool_plan_size(), x, in_count, target, out_count, 0, 0, 0, 0, 0,
+                                               pk_pool_rows(&s, &out));
+                CHECK(status == PK_OK, "wide mixed %d run at level %d: status %d", k, isa, status);
+                if (isa == PK_ISA_SCALAR || status != PK_OK) continue;
+                int same = 1;
+                for (int64_t i = 0; i < out_count; i++)
+                    same &= isnan(y[i]) ? isnan(reference[i]) : memcmp(&y[i], &reference[i], 4) == 0;
+                CHECK(same, "wide mixed %d (divisor mode %d) at level %d equals the scalar kernel", k, mode % 3, isa);
+                const char* path = pk_pool_plan_path(plan, pk_pool_plan_size(), 0);
+                CHECK(strcmp(strchr(path, ':') + 1, "along") == 0, "wide mixed %d runs %s", k, path);
+            }
+            free(plan);
+            free(x);
+            free(reference);
+            free(y);
+        }
+    }
+}
+
 /* A random input value: NaN, infinities, the float range's ends, subnormals, signed zeros, ties, and ordinary
    values, so that every rule and exp/log range of the kernels is reached. */
 static float wild_value(void) {
@@ -345,6 +414,7 @@ int main(void) {
     fixed_exp();
     fixed_log();
     mixed_levels();
+    mixed_wide_windows();
     soft_gem_levels();
     const float x[8] = {1, 2, -3, 4, 0.5f, 0.5f, -1, 7};
     pk_tensor_desc in = desc(8), out = desc(OUT);
