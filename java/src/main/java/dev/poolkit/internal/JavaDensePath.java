@@ -29,7 +29,9 @@ import java.util.Arrays;
  * {@code ow} sits at {@code ow * stride + jw * dilation} of the padded row. Channels first, small planes are laid out
  * by blocks as padded images, where one loop per tap computes that tap at every position of the block and the
  * outputs' positions are picked out afterwards, a line at a time with stride 1 (planes without padding are read
- * straight from the input); averages over larger planes copy each plane and go line by line.
+ * straight from the input); with strides along w and output lines of a vector or more, loops that gather (the Vector
+ * API's) compute each output line's taps at its outputs' positions only. Averages over larger planes copy each plane
+ * and go line by line.
  *
  * <p>Sums keep the definition's order: every output adds its taps row by row, tap by tap, and divides once, by the
  * definition's divisor. Max and min fold in any order: {@link Math#max} and {@link Math#min} give the definition's
@@ -513,14 +515,15 @@ final class JavaDensePath {
         final int pitchH = (int) paddedSize[2], pitchD = (int) (paddedSize[1] * paddedSize[2]);
         final int inH = (int) g.in[1], inD = (int) g.in[0];
         final int inside = (int) ((g.padBegin[0] * paddedSize[1] + g.padBegin[1]) * paddedSize[2] + g.padBegin[2]);
+        // strides along w: where gathers are cheap, the outputs' positions only, else every position then a pick
+        final boolean strided = stride != 1 && lanes.gathers(outW);
         for (long plane = rowBegin / linesPerPlane; plane * linesPerPlane < rowEnd; ) {
             int count = (int) Math.min(planesPerBlock, g.batch * g.channels - plane);
             long inAt = plane * g.inStride[Geometry.C];
-            int positions = (count - 1) * paddedPlane + outputAt[outPlane - 1] + 1;
-            // the sums start at the identity: +0 + x is x but for x = -0, as the definition's sum starting at +0
-            Arrays.fill(sums, 0, positions, identity);
-            if (rawPlanes) { // unpadded planes are the input itself: taps are read from it
-                lanes.fold(foldOp, sums, 0, input, inAt * Float.BYTES, images, tapOffset, tapOffset.length, positions);
+            float[] source = raw; // the padded images, or with unpadded planes the input's copy
+            if (rawPlanes) {
+                if (strided)
+                    MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, inAt * Float.BYTES, raw, 0, count * inPlane);
             } else {
                 MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, inAt * Float.BYTES, raw, 0, count * inPlane);
                 for (int p = 0; p < count; p++) {
@@ -535,15 +538,28 @@ final class JavaDensePath {
                         }
                     }
                 }
-                lanes.fold(foldOp, sums, 0, images, 0, tapOffset, tapOffset.length, positions);
+                source = images;
             }
-            for (int p = 0; p < count; p++) {
-                int from = p * paddedPlane, to = p * outPlane;
-                if (stride == 1) { // an output line is a run of positions
-                    for (int i = 0; i < outPlane; i += outW)
-                        System.arraycopy(sums, from + outputAt[i], out, to + i, outW);
+            // the sums start at the identity: +0 + x is x but for x = -0, as the definition's sum starting at +0
+            if (strided) {
+                gatheredLines(source, out, count);
+            } else { // every position of the images, then the output lines picked out
+                int positions = (count - 1) * paddedPlane + outputAt[outPlane - 1] + 1;
+                Arrays.fill(sums, 0, positions, identity);
+                if (rawPlanes) { // unpadded planes are the input itself: taps are read from it
+                    lanes.fold(
+                            foldOp, sums, 0, input, inAt * Float.BYTES, images, tapOffset, tapOffset.length, positions);
                 } else {
-                    for (int i = 0; i < outPlane; i++) out[to + i] = sums[from + outputAt[i]];
+                    lanes.fold(foldOp, sums, 0, images, 0, tapOffset, tapOffset.length, positions);
+                }
+                for (int p = 0; p < count; p++) {
+                    int from = p * paddedPlane, to = p * outPlane;
+                    if (stride == 1) { // an output line is a run of positions
+                        for (int i = 0; i < outPlane; i += outW)
+                            System.arraycopy(sums, from + outputAt[i], out, to + i, outW);
+                    } else {
+                        for (int i = 0; i < outPlane; i++) out[to + i] = sums[from + outputAt[i]];
+                    }
                 }
             }
             if (average) {
@@ -577,6 +593,28 @@ final class JavaDensePath {
                     first * outW * Float.BYTES,
                     (int) (last - first) * outW);
             plane += count;
+        }
+    }
+
+    /**
+     * Channels first, strides along w where gathers are cheap: {@code count} padded images (or unpadded planes) of
+     * {@code source} into {@code out}, each output line's taps gathered at its outputs' positions only.
+     */
+    private void gatheredLines(float[] source, float[] out, int count) {
+        Arrays.fill(out, 0, count * outPlane, identity);
+        for (int p = 0; p < count; p++) {
+            for (int i = 0; i < outPlane; i += outW) {
+                lanes.foldStrided(
+                        foldOp,
+                        out,
+                        p * outPlane + i,
+                        source,
+                        p * paddedPlane + outputAt[i],
+                        stride,
+                        tapOffset,
+                        tapOffset.length,
+                        outW);
+            }
         }
     }
 

@@ -49,6 +49,32 @@ interface JavaLanes {
     }
 
     /**
+     * Whether {@link #foldStrided} of {@code n} elements reads their taps by whole gathers, which costs less than
+     * folding every position and picking every stride-th.
+     */
+    default boolean gathers(int n) {
+        return false;
+    }
+
+    /**
+     * {@link #fold(int, float[], int, float[], int, int[], int, int)} at every {@code stride}-th position of {@code b}:
+     * {@code a[at + i] = op(...op(op(a[at + i], b[from + i * stride + offsets[0]]), b[from + i * stride +
+     * offsets[1]])...)} for {@code i < n}, each element's taps in the order of {@code offsets}.
+     */
+    default void foldStrided(
+            int op, float[] a, int at, float[] b, int from, int stride, int[] offsets, int taps, int n) {
+        for (int i = 0; i < n; i++) {
+            float v = a[at + i];
+            int element = from + i * stride;
+            for (int t = 0; t < taps; t++) {
+                float x = b[element + offsets[t]];
+                v = op == ADD ? v + x : op == MAX ? Math.max(v, x) : Math.min(v, x);
+            }
+            a[at + i] = v;
+        }
+    }
+
+    /**
      * As {@link #fold(int, float[], int, float[], int, int[], int, int)} with taps read from {@code n + (the largest
      * offset)} floats of a segment at {@code byteOffset}; {@code buffer} holds at least that many floats and may be
      * used as a copy of them.

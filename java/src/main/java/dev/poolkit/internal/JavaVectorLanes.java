@@ -17,6 +17,12 @@ final class JavaVectorLanes implements JavaLanes {
     private static final int LANES = SPECIES.length();
     private static final long VECTOR_BYTES = (long) LANES * Float.BYTES;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /** The gathers' index maps of {@link #foldStrided}: {@code STRIDED[s][i] = i * s}, for strides up to 8. */
+    private static final int[][] STRIDED = new int[9][LANES];
+
+    static {
+        for (int s = 0; s < STRIDED.length; s++) for (int i = 0; i < LANES; i++) STRIDED[s][i] = i * s;
+    }
 
     @Override
     public String name() {
@@ -68,6 +74,57 @@ final class JavaVectorLanes implements JavaLanes {
             FloatVector.fromArray(SPECIES, a, at + i, m)
                     .add(FloatVector.fromArray(SPECIES, b, from + i, m))
                     .intoArray(a, at + i, m);
+        }
+    }
+
+    @Override
+    public boolean gathers(int n) {
+        return n >= LANES;
+    }
+
+    /**
+     * Each vector's taps by gathers, two vectors at a time, so that their chains overlap; the last elements by masked
+     * gathers (a scalar loop there kept C2 from compiling the method's vector code: four times slower).
+     */
+    @Override
+    public void foldStrided(
+            int op, float[] a, int at, float[] b, int from, int stride, int[] offsets, int taps, int n) {
+        if (stride >= STRIDED.length) {
+            JavaLanes.super.foldStrided(op, a, at, b, from, stride, offsets, taps, n);
+            return;
+        }
+        final int[] map = STRIDED[stride];
+        int i = 0;
+        for (int bound = n - 2 * LANES; i <= bound; i += 2 * LANES) {
+            FloatVector v0 = FloatVector.fromArray(SPECIES, a, at + i),
+                    v1 = FloatVector.fromArray(SPECIES, a, at + i + LANES);
+            int e0 = from + i * stride, e1 = e0 + LANES * stride;
+            for (int t = 0; t < taps; t++) {
+                FloatVector x0 = FloatVector.fromArray(SPECIES, b, e0 + offsets[t], map, 0),
+                        x1 = FloatVector.fromArray(SPECIES, b, e1 + offsets[t], map, 0);
+                if (op == ADD) {
+                    v0 = v0.add(x0);
+                    v1 = v1.add(x1);
+                } else if (op == MAX) {
+                    v0 = v0.max(x0);
+                    v1 = v1.max(x1);
+                } else {
+                    v0 = v0.min(x0);
+                    v1 = v1.min(x1);
+                }
+            }
+            v0.intoArray(a, at + i);
+            v1.intoArray(a, at + i + LANES);
+        }
+        for (; i < n; i += LANES) {
+            VectorMask<Float> m = SPECIES.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(SPECIES, a, at + i, m);
+            int e = from + i * stride;
+            for (int t = 0; t < taps; t++) {
+                FloatVector x = FloatVector.fromArray(SPECIES, b, e + offsets[t], map, 0, m);
+                v = op == ADD ? v.add(x) : op == MAX ? v.max(x) : v.min(x);
+            }
+            v.intoArray(a, at + i, m);
         }
     }
 

@@ -68,7 +68,8 @@ class JavaPathsTest {
      * The paths the random problems reach rarely or never, at the standard shapes' structure on smaller tensors:
      * channels-first 3d planes too large for padded images (line by line, stride 2 along w), channels-first large
      * planes with padding (border positions), channels-last global windows and padded lines, channels-first global
-     * windows of more planes than a vector has lanes.
+     * windows of more planes than a vector has lanes, padded images with strides along w (taps gathered at the
+     * outputs' positions where the loops gather).
      */
     @Test
     void densePathEqualsTheDefinitionOnStandardStructures() {
@@ -85,6 +86,16 @@ class JavaPathsTest {
                 PoolSpec inception =
                         builder(op, 3, 3).stride(1, 1).padding(1, 1).build();
                 problems.add(new Problem(inception, layout, new long[] {1, 19, 28, 28}));
+                // padded images with stride 2 and output lines a vector long or more: taps gathered per line
+                PoolSpec batched = builder(op, 2, 2).stride(2, 2).build();
+                problems.add(new Problem(batched, layout, new long[] {2, 5, 56, 56}));
+                problems.add(new Problem(stem, layout, new long[] {1, 4, 40, 41}));
+                PoolSpec dilated = builder(op, 2, 3)
+                        .stride(2, 3)
+                        .dilation(1, 2)
+                        .padding(0, 2)
+                        .build();
+                problems.add(new Problem(dilated, layout, new long[] {1, 3, 9, 100}));
                 PoolSpec global = op == PoolOp.MAX
                         ? PoolSpec.globalMax(2).build()
                         : op == PoolOp.AVG ? PoolSpec.globalAvg(2).build() : null;
