@@ -21,7 +21,8 @@ import java.util.Arrays;
  * the taps along w at every position of the chunk in one pass ({@link #foldedLines}: rows stored a chunk earlier, not
  * read back at unaligned offsets just after being stored, which stalls); smaller windows fold, at every position
  * along w whose taps all lie inside the input, every tap of the window in one pass, the few border positions one by
- * one. Both keep every stride-th position.
+ * one. Both keep every stride-th position; folded lines whose loops gather (the Vector API's) fold the taps at those
+ * positions only.
  *
  * <p>Other lines copy each input row a window row reads into a row buffer padded on both sides with the op's identity
  * (0 for sums): a tap in the padding then changes nothing (+0 added to a sum that starts at +0 never changes its bits;
@@ -752,13 +753,20 @@ final class JavaDensePath {
                 Arrays.fill(rowsOut, at, at + inW, identity);
                 lanes.fold(foldOp, rowsOut, at, input, inAt * Float.BYTES, rows, count, inW);
             }
-            int n = (l1 - l0 - 1) * pitch + span;
-            Arrays.fill(positions, 0, n, identity);
-            lanes.fold(foldOp, positions, 0, rowsOut, 0, rowTaps, taps, n);
+            final boolean strided = stride != 1 && lanes.gathers(outW);
+            if (strided) { // each line's taps gathered at its outputs' positions
+                Arrays.fill(out, l0 * outW, l1 * outW, identity);
+                for (int l = l0; l < l1; l++)
+                    lanes.foldStrided(foldOp, out, l * outW, rowsOut, (l - l0) * pitch, stride, rowTaps, taps, outW);
+            } else {
+                int n = (l1 - l0 - 1) * pitch + span;
+                Arrays.fill(positions, 0, n, identity);
+                lanes.fold(foldOp, positions, 0, rowsOut, 0, rowTaps, taps, n);
+            }
             for (int l = l0; l < l1; l++) {
                 int base = (l - l0) * pitch, at = l * outW;
                 if (stride == 1) System.arraycopy(positions, base, out, at, outW);
-                else for (int ow = 0; ow < outW; ow++) out[at + ow] = positions[base + ow * stride];
+                else if (!strided) for (int ow = 0; ow < outW; ow++) out[at + ow] = positions[base + ow * stride];
                 if (lanes.anyZeroOrNaN(out, at, outW)) {
                     for (int ow = 0; ow < outW; ow++) {
                         float v = out[at + ow];
