@@ -295,6 +295,71 @@ static void test_guard_pages(void) {
     munmap(region, (data_pages + 2) * page);
 }
 
+/* Region pooling reads its feature map only: random boxes (inside, across the edges, outside, reversed) of every
+   op over maps of both layouts placed so that they end where an unreadable page begins, then so that they start
+   right after one, at every level this CPU has. */
+static void test_roi_guard_pages(void) {
+    const size_t page = (size_t)sysconf(_SC_PAGESIZE), data_pages = 16;
+    char* region = mmap(NULL, (data_pages + 2) * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(region != MAP_FAILED, "mmap for guard pages");
+    if (region == MAP_FAILED) return;
+    CHECK(mprotect(region, page, PROT_NONE) == 0 && mprotect(region + (data_pages + 1) * page, page, PROT_NONE) == 0,
+          "guard pages");
+    float* data = (float*)(region + page);
+    const int64_t data_floats = (int64_t)(data_pages * page / sizeof(float));
+    int runs = 0;
+    for (int round = 0; round < 200; round++) {
+        pk_roi_spec s;
+        memset(&s, 0, sizeof s);
+        s.op = round % 4;
+        s.box_format = PK_ROI_BOXES_WITH_INDEX;
+        s.output_height = uniform(1, 4);
+        s.output_width = uniform(1, 4);
+        s.spatial_scale = uniform(0, 1) ? 1.0 : 0.5;
+        s.sampling_ratio = uniform(0, 3);
+        s.aligned = uniform(0, 1);
+        pk_tensor_desc in, out;
+        memset(&in, 0, sizeof in);
+        in.layout = uniform(0, 1) ? PK_LAYOUT_NHWC : PK_LAYOUT_NCHW;
+        in.spatial_rank = 2;
+        in.batch = uniform(1, 2);
+        in.channels = uniform(0, 2) == 0 ? uniform(17, 40) : uniform(1, 16);
+        in.spatial[0] = uniform(1, 20);
+        in.spatial[1] = uniform(1, 20);
+        const int64_t boxes_count = uniform(1, 6);
+        out = in;
+        out.batch = boxes_count;
+        out.spatial[0] = s.output_height;
+        out.spatial[1] = s.output_width;
+        const int64_t in_count = in.batch * in.channels * in.spatial[0] * in.spatial[1];
+        const int64_t out_count = boxes_count * in.channels * s.output_height * s.output_width;
+        if (in_count > data_floats) continue;
+        float boxes[6 * 5];
+        for (int64_t b = 0; b < boxes_count; b++) {
+            boxes[b * 5] = (float)uniform(0, in.batch - 1);
+            for (int k = 1; k < 5; k++) boxes[b * 5 + k] = (float)uniform(-30, 50) / 2.0f;
+        }
+        float* y = malloc(sizeof(float) * (size_t)out_count);
+        int64_t* argmax = s.op == PK_ROI_POOL ? malloc(sizeof(int64_t) * (size_t)out_count) : 0;
+        for (int end = 0; end < 2; end++) {
+            float* x = end ? data + data_floats - in_count : data;
+            for (int64_t i = 0; i < in_count; i++) x[i] = (float)uniform(-1000, 1000) / 7.0f;
+            for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
+                s.isa = isa;
+                const int32_t status = pk_roi_forward_f32(&s, &in, x, in_count, boxes, boxes_count * 5, 0, 0, &out, y,
+                                                          out_count, argmax, argmax ? out_count : 0, 0, boxes_count);
+                CHECK(status == PK_OK, "roi op %lld at level %d against a guard page: status %d", (long long)s.op, isa,
+                      status);
+                runs++;
+            }
+        }
+        free(argmax);
+        free(y);
+    }
+    CHECK(runs > 500, "only %d region pooling runs against guard pages", runs);
+    munmap(region, (data_pages + 2) * page);
+}
+
 int main(void) {
     rng_state = 12;
     test_overflowing_sizes();
@@ -303,6 +368,7 @@ int main(void) {
     test_fractional_long_axis();
     test_wide_averages();
     test_guard_pages();
+    test_roi_guard_pages();
     printf("safety_test: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }
