@@ -29,6 +29,9 @@ static inline pk_window pk_adaptive_window(const pk_axis* a, int64_t o) {
 
 /* Fractional window o of a (n, c) plane with sample u: PyTorch's generate_intervals, in float. */
 static inline pk_window pk_fractional_window(const pk_axis* a, int64_t o, float u) {
+    /* u was checked to lie in [0, 1) before the run; another thread may have changed it since, and no float outside
+       that range may reach the conversions below (their results would be undefined): it counts as 0 */
+    if (!(u >= 0.0f && u < 1.0f)) u = 0.0f;
     int64_t start = a->in - a->kernel;
     if (o < a->out - 1) {
         const float alpha = (float)(a->in - a->kernel) / (float)(a->out - 1);

@@ -2,7 +2,8 @@
    change while unpooling or a backward pass reads them (a second thread, or indices aliasing the output),
    sizes whose products overflow, fractional windows on axes long enough for float rounding to pass the last
    start, the accuracy of averages over wide windows at every level, and inputs placed against pages that cannot
-   be read, so that a kernel reading past either end of its input faults. */
+   be read, so that a kernel reading past either end of its input faults, and methods' params and fractional
+   samples that another thread changes after a run checked them. */
 #define _DEFAULT_SOURCE /* mmap's MAP_ANONYMOUS under -std=c11 */
 #include <math.h>
 #include <pthread.h>
@@ -360,6 +361,107 @@ static void test_roi_guard_pages(void) {
     munmap(region, (data_pages + 2) * page);
 }
 
+/* Flips one float between a valid value and an invalid one until told to stop, holding the valid one longer, so
+   that runs pass their checks and then read the invalid one. */
+typedef struct float_flipper {
+    float* value;
+    float valid, invalid;
+    int stop;
+} float_flipper;
+
+static void* flip_float(void* arg) {
+    float_flipper* f = arg;
+    uint32_t valid, invalid;
+    memcpy(&valid, &f->valid, sizeof valid);
+    memcpy(&invalid, &f->invalid, sizeof invalid);
+    while (!__atomic_load_n(&f->stop, __ATOMIC_RELAXED)) {
+        __atomic_store_n((uint32_t*)f->value, invalid, __ATOMIC_RELAXED);
+        for (volatile int i = 0; i < 200; i++) continue;
+        __atomic_store_n((uint32_t*)f->value, valid, __ATOMIC_RELAXED);
+        for (volatile int i = 0; i < 2000; i++) continue;
+    }
+    return NULL;
+}
+
+/* S3Pool's picks and fractional pooling's samples changed by another thread while runs read them (after their
+   checks): every run ends with a status and reads nothing outside its input, which starts right after an
+   unreadable page (a window moved before the input would fault there). */
+static void test_param_races(void) {
+    const size_t page = (size_t)sysconf(_SC_PAGESIZE), data_pages = 16;
+    char* region = mmap(NULL, (data_pages + 1) * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(region != MAP_FAILED, "mmap for a guard page");
+    if (region == MAP_FAILED) return;
+    CHECK(mprotect(region, page, PROT_NONE) == 0, "guard page");
+    float* x = (float*)(region + page);
+    const int64_t side = 64, count = 4 * side * side, out_side = side / 2, out_count = 4 * out_side * out_side;
+    for (int64_t i = 0; i < count; i++) x[i] = (float)(i % 89);
+    pk_tensor_desc in = {
+        .layout = PK_LAYOUT_NCHW, .spatial_rank = 2, .batch = 1, .channels = 4, .spatial = {side, side}};
+    pk_tensor_desc out = in;
+    out.spatial[0] = out.spatial[1] = out_side;
+    float* y = malloc(sizeof(float) * out_count);
+    void* plan = aligned_alloc(8, (size_t)((pk_pool_plan_size() + 7) / 8 * 8));
+    /* S3Pool training over one row pair of 2 x 512 (every output reads H's one pick, which flips to -1: a window
+       from row -1 would read the page before the input), W's picks 2o */
+    pk_tensor_desc row_in = {
+        .layout = PK_LAYOUT_NCHW, .spatial_rank = 2, .batch = 1, .channels = 1, .spatial = {2, 512}};
+    pk_tensor_desc row_out = row_in;
+    row_out.spatial[0] = 1;
+    row_out.spatial[1] = 256;
+    pk_pool_spec s3 = {.op = PK_OP_S3POOL,
+                       .spatial_rank = 2,
+                       .kernel = {2, 2},
+                       .stride = {2, 2},
+                       .dilation = {1, 1},
+                       .pad_end = {1, 1},
+                       .isa = PK_ISA_AUTO};
+    pk_method_spec m = {.params_mode = PK_PARAMS_PICKS};
+    float picks[257];
+    picks[0] = 0.0f;
+    for (int i = 0; i < 256; i++) picks[1 + i] = (float)(2 * i);
+    int32_t status = pk_method_prepare(&s3, &m, &row_in, &row_out, plan, pk_pool_plan_size());
+    CHECK(status == PK_OK, "S3Pool prepare: %d", status);
+    float_flipper f = {&picks[0], 0.0f, -1.0f, 0};
+    pthread_t thread;
+    pthread_create(&thread, NULL, flip_float, &f);
+    int statuses_ok = 1, refused = 0;
+    for (int run = 0; run < 20000 && status == PK_OK; run++) {
+        const int32_t s = pk_method_run_f32(plan, pk_pool_plan_size(), x, 1024, y, 256, 0, 0, picks, 257, 0,
+                                            pk_pool_rows(&s3, &row_out));
+        statuses_ok &= s == PK_OK || s == PK_ERR_INVALID_SAMPLE;
+        refused += s != PK_OK;
+    }
+    __atomic_store_n(&f.stop, 1, __ATOMIC_RELAXED);
+    pthread_join(thread, NULL);
+    CHECK(statuses_ok, "S3Pool under a racing pick: statuses");
+    /* fractional max pooling 2x2 to 32x32: the first plane's samples flip to values outside [0, 1) */
+    pk_pool_spec fractional = {.op = PK_OP_MAX,
+                               .window = PK_WINDOW_FRACTIONAL,
+                               .spatial_rank = 2,
+                               .kernel = {2, 2},
+                               .stride = {1, 1},
+                               .dilation = {1, 1},
+                               .isa = PK_ISA_AUTO};
+    float samples[8] = {0.25f, 0.75f, 0.5f, 0.5f, 0.1f, 0.9f, 0.3f, 0.6f};
+    const float invalid[] = {-1e30f, NAN, 1e30f, -0.75f};
+    for (int k = 0; k < 4; k++) {
+        float_flipper g = {&samples[k % 2], samples[k % 2], invalid[k], 0};
+        pthread_create(&thread, NULL, flip_float, &g);
+        for (int run = 0; run < 100; run++) {
+            const int32_t s = pk_pool_forward_f32(&fractional, &in, x, count, &out, y, out_count, 0, 0, samples, 8, 0,
+                                                  pk_pool_rows(&fractional, &out));
+            statuses_ok &= s == PK_OK || s == PK_ERR_INVALID_SAMPLE;
+        }
+        __atomic_store_n(&g.stop, 1, __ATOMIC_RELAXED);
+        pthread_join(thread, NULL);
+    }
+    CHECK(statuses_ok, "fractional pooling under racing samples: statuses");
+    printf("safety_test: %d of 20000 racing S3Pool runs saw the bad pick at their check\n", refused);
+    free(plan);
+    free(y);
+    munmap(region, (data_pages + 1) * page);
+}
+
 int main(void) {
     rng_state = 12;
     test_overflowing_sizes();
@@ -369,6 +471,7 @@ int main(void) {
     test_wide_averages();
     test_guard_pages();
     test_roi_guard_pages();
+    test_param_races();
     printf("safety_test: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

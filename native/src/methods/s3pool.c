@@ -19,7 +19,11 @@ static void windows(const pk_plan* p, int64_t n, const pk_window given[3], pk_wi
         w[a] = given[a];
         if (p->params_mode != PK_PARAMS_PICKS || a < 3 - p->rank) continue;
         const int64_t o = given[a].origin / p->axis[a].stride;
-        const int64_t start = (int64_t)picks_of(p, p->params, n, a)[o];
+        /* the picks were checked before the run, but another thread may have changed them since: a pick outside
+           the input counts as 0 here, so that no window leaves the input (the result is then unspecified) */
+        float pick = picks_of(p, p->params, n, a)[o];
+        if (!(pick >= 0.0f && pick < (float)p->axis[a].in)) pick = 0.0f;
+        const int64_t start = (int64_t)pick;
         const int64_t room = p->axis[a].in - start;
         w[a] = (pk_window){start, 0, room < p->axis[a].kernel ? room : p->axis[a].kernel, p->axis[a].kernel};
     }
