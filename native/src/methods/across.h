@@ -30,10 +30,12 @@ static inline void store_group(float* at, int64_t step, const vf y[PK_LANES_UNIT
     for (int u = 0; u < PK_LANES_UNITS; u++) store_lanes(at + u * PK_MV * step, step, PK_MV, y[u]);
 }
 
-/* Channels [c_begin, c_end) of every output of line (n, od, oh), in groups where group is not NULL. */
+/* Channels [c_begin, c_end) of the outputs of line (n, od, oh) outside [skip_begin, skip_end) along the width, in
+   groups where group is not NULL. */
 static inline __attribute__((always_inline)) void line_across(const pk_plan* p, const float* input, float* output,
                                                               int64_t n, int64_t od, int64_t oh, int64_t c_begin,
-                                                              int64_t c_end, pk_lanes_fn fn, pk_lanes_group_fn group) {
+                                                              int64_t c_end, int64_t skip_begin, int64_t skip_end,
+                                                              pk_lanes_fn fn, pk_lanes_group_fn group) {
     const int64_t cs = p->in_stride[PK_C], out_cs = p->out_stride[PK_C];
     pk_window w[3];
     w[0] = pk_window_of(&p->axis[0], od);
@@ -41,6 +43,10 @@ static inline __attribute__((always_inline)) void line_across(const pk_plan* p, 
     const float* in = input + n * p->in_stride[PK_N];
     const int64_t line = n * p->out_stride[PK_N] + od * p->out_stride[PK_D] + oh * p->out_stride[PK_H];
     for (int64_t ow = 0; ow < p->axis[2].out; ow++) {
+        if (ow == skip_begin && skip_end > skip_begin) {
+            ow = skip_end - 1;
+            continue;
+        }
         w[2] = pk_window_of(&p->axis[2], ow);
         int64_t c = c_begin;
         for (; group && c + PK_LANES_UNITS * PK_MV <= c_end; c += PK_LANES_UNITS * PK_MV) {
@@ -57,14 +63,16 @@ static inline __attribute__((always_inline)) void line_across(const pk_plan* p, 
     }
 }
 
-static inline __attribute__((always_inline)) void rows_across(const pk_plan* p, const float* input, float* output,
-                                                              int64_t row_begin, int64_t row_end, pk_lanes_fn fn,
-                                                              pk_lanes_group_fn group) {
+/* Rows [row_begin, row_end), their outputs outside [skip_begin, skip_end) along the width (all of them where the
+   range is empty). */
+static inline __attribute__((always_inline)) void
+rows_across_skipping(const pk_plan* p, const float* input, float* output, int64_t row_begin, int64_t row_end,
+                     int64_t skip_begin, int64_t skip_end, pk_lanes_fn fn, pk_lanes_group_fn group) {
     if (p->layout == PK_LAYOUT_NHWC) {
         int64_t n, c, od, oh;
         pk_row_coordinates(p, row_begin, &n, &c, &od, &oh);
         for (int64_t row = row_begin; row < row_end; row++, pk_row_next(p, &n, &c, &od, &oh))
-            line_across(p, input, output, n, od, oh, 0, p->channels, fn, group);
+            line_across(p, input, output, n, od, oh, 0, p->channels, skip_begin, skip_end, fn, group);
         return;
     }
     /* channels first: row (n, c, od, oh) is number (n*C + c)*lines + line */
@@ -76,16 +84,23 @@ static inline __attribute__((always_inline)) void rows_across(const pk_plan* p, 
             int64_t c_end = row_end > first ? (row_end - first + lines - 1) / lines : 0;
             if (c_end > p->channels) c_end = p->channels;
             if (c_begin < c_end)
-                line_across(p, input, output, n, line / p->axis[1].out, line % p->axis[1].out, c_begin, c_end, fn,
-                            group);
+                line_across(p, input, output, n, line / p->axis[1].out, line % p->axis[1].out, c_begin, c_end,
+                            skip_begin, skip_end, fn, group);
         }
     }
 }
 
-/* Rows [row_begin, row_end) of a plan pk_method_along_fit takes: each row's outputs along the width, PK_MV lanes of
-   consecutive outputs whose windows lie inside the input along the width (in groups where group is not NULL; the
-   last group or vector ends at the last of them, recomputing some outputs: the same values), the others one lane at
-   a time. */
+static inline __attribute__((always_inline)) void rows_across(const pk_plan* p, const float* input, float* output,
+                                                              int64_t row_begin, int64_t row_end, pk_lanes_fn fn,
+                                                              pk_lanes_group_fn group) {
+    rows_across_skipping(p, input, output, row_begin, row_end, 0, 0, fn, group);
+}
+
+/* Rows [row_begin, row_end) of a plan pk_method_along_fit takes: each row's outputs whose windows lie inside the
+   input along the width, PK_MV lanes of consecutive outputs (in groups where group is not NULL; the last group or
+   vector ends at the last of them, recomputing some outputs: the same values); the others, whose windows are
+   clipped, across channels afterwards (rows_across_skipping), where lanes share one window and their long chains
+   still overlap in groups. */
 static inline __attribute__((always_inline)) void rows_along(const pk_plan* p, const float* input, float* output,
                                                              int64_t row_begin, int64_t row_end, pk_lanes_fn fn,
                                                              pk_lanes_group_fn group) {
@@ -93,6 +108,7 @@ static inline __attribute__((always_inline)) void rows_along(const pk_plan* p, c
     const int64_t stride = ax[2].stride;
     int64_t lo, hi;
     pk_interior(&ax[2], &lo, &hi);
+    if (hi - lo < PK_MV) lo = hi = 0; /* no whole vector: every output across channels */
     int64_t n, c, od, oh;
     pk_row_coordinates(p, row_begin, &n, &c, &od, &oh);
     for (int64_t row = row_begin; row < row_end; row++, pk_row_next(p, &n, &c, &od, &oh)) {
@@ -102,28 +118,22 @@ static inline __attribute__((always_inline)) void rows_along(const pk_plan* p, c
         const float* plane = input + n * p->in_stride[PK_N] + c * p->in_stride[PK_C];
         const int64_t o =
             n * p->out_stride[PK_N] + c * p->out_stride[PK_C] + od * p->out_stride[PK_D] + oh * p->out_stride[PK_H];
-        for (int64_t ow = 0; ow < ax[2].out; ow++) {
-            if (ow == lo && hi - lo >= PK_MV) { /* the interior, whole vectors */
-                const int64_t span = PK_LANES_UNITS * PK_MV;
-                for (; group && ow < hi && hi - lo >= span; ow += span) {
-                    const int64_t at = ow + span <= hi ? ow : hi - span;
-                    vf y[PK_LANES_UNITS];
-                    w[2] = pk_window_of(&ax[2], at);
-                    group(p, plane, stride, w, c, 0, o + at, 1, y);
-                    store_group(output + o + at, 1, y);
-                }
-                for (; ow < hi; ow += PK_MV) {
-                    const int64_t at = ow + PK_MV <= hi ? ow : hi - PK_MV;
-                    w[2] = pk_window_of(&ax[2], at);
-                    store_lanes(output + o + at, 1, PK_MV, fn(p, plane, stride, PK_MV, w, c, 0, o + at, 1));
-                }
-                ow = hi - 1;
-                continue;
-            }
-            w[2] = pk_window_of(&ax[2], ow);
-            store_lanes(output + o + ow, 1, 1, fn(p, plane, stride, 1, w, c, 0, o + ow, 1));
+        const int64_t span = PK_LANES_UNITS * PK_MV;
+        int64_t ow = lo;
+        for (; group && ow < hi && hi - lo >= span; ow += span) {
+            const int64_t at = ow + span <= hi ? ow : hi - span;
+            vf y[PK_LANES_UNITS];
+            w[2] = pk_window_of(&ax[2], at);
+            group(p, plane, stride, w, c, 0, o + at, 1, y);
+            store_group(output + o + at, 1, y);
+        }
+        for (; ow < hi; ow += PK_MV) {
+            const int64_t at = ow + PK_MV <= hi ? ow : hi - PK_MV;
+            w[2] = pk_window_of(&ax[2], at);
+            store_lanes(output + o + at, 1, PK_MV, fn(p, plane, stride, PK_MV, w, c, 0, o + at, 1));
         }
     }
+    if (lo > 0 || hi < ax[2].out) rows_across_skipping(p, input, output, row_begin, row_end, lo, hi, fn, group);
 }
 
 #endif
