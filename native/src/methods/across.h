@@ -20,14 +20,46 @@
 typedef vf (*pk_lanes_fn)(const pk_plan* p, const float* in, int64_t step, int64_t count, const pk_window w[3],
                           int64_t c, int64_t c_step, int64_t o, int64_t out_step);
 
-/* PK_LANES_UNITS whole vectors at once, vector u as fn's with in + u PK_MV step, c + u PK_MV c_step and
-   o + u PK_MV out_step: computed together, so that their long chains overlap (lanes.h). */
+/* `units` whole vectors at once (1 to PK_LANES_UNITS, a constant in every call), vector u as fn's with
+   in + u PK_MV step, c + u PK_MV c_step and o + u PK_MV out_step: computed together, so that their long chains
+   overlap (lanes.h). */
 typedef void (*pk_lanes_group_fn)(const pk_plan* p, const float* in, int64_t step, const pk_window w[3], int64_t c,
-                                  int64_t c_step, int64_t o, int64_t out_step, vf out[PK_LANES_UNITS]);
+                                  int64_t c_step, int64_t o, int64_t out_step, int units, vf out[PK_LANES_UNITS]);
 
-/* Stores a group's vectors. */
-static inline void store_group(float* at, int64_t step, const vf y[PK_LANES_UNITS]) {
-    for (int u = 0; u < PK_LANES_UNITS; u++) store_lanes(at + u * PK_MV * step, step, PK_MV, y[u]);
+_Static_assert(PK_LANES_UNITS == 4, "run_group names every count of units");
+
+/* A group of `units` vectors, stored at `at`: group is called with a constant count, for which it is specialized
+   once inlined. */
+static inline __attribute__((always_inline)) void run_group(pk_lanes_group_fn group, int units, const pk_plan* p,
+                                                            const float* in, int64_t step, const pk_window w[3],
+                                                            int64_t c, int64_t c_step, int64_t o, int64_t out_step,
+                                                            float* at) {
+    vf y[PK_LANES_UNITS];
+    switch (units) {
+    case 1: group(p, in, step, w, c, c_step, o, out_step, 1, y); break;
+    case 2: group(p, in, step, w, c, c_step, o, out_step, 2, y); break;
+    case 3: group(p, in, step, w, c, c_step, o, out_step, 3, y); break;
+    default: group(p, in, step, w, c, c_step, o, out_step, 4, y);
+    }
+    for (int u = 0; u < units; u++) store_lanes(at + u * PK_MV * out_step, out_step, PK_MV, y[u]);
+}
+
+/* The next group of lanes [begin, end) from pos < end, end - begin >= PK_MV: PK_LANES_UNITS whole vectors from pos,
+   or where fewer remain, as many as cover the rest, ending at end (recomputing some lanes before pos, the same
+   values) unless that starts before begin. Returns the count of vectors and sets *at to the first lane. */
+static inline int next_group(int64_t begin, int64_t pos, int64_t end, int64_t* at) {
+    const int64_t left = end - pos;
+    if (left >= PK_LANES_UNITS * PK_MV) {
+        *at = pos;
+        return PK_LANES_UNITS;
+    }
+    int units = (int)((left + PK_MV - 1) / PK_MV);
+    *at = end - units * PK_MV;
+    if (*at < begin) {
+        units--; /* left > PK_MV here: units - 1 whole vectors from pos */
+        *at = pos;
+    }
+    return units;
 }
 
 /* Channels [c_begin, c_end) of the outputs of line (n, od, oh) outside [skip_begin, skip_end) along the width, in
@@ -49,11 +81,12 @@ static inline __attribute__((always_inline)) void line_across(const pk_plan* p, 
         }
         w[2] = pk_window_of(&p->axis[2], ow);
         int64_t c = c_begin;
-        for (; group && c + PK_LANES_UNITS * PK_MV <= c_end; c += PK_LANES_UNITS * PK_MV) {
-            const int64_t o = line + ow * p->out_stride[PK_W] + c * out_cs;
-            vf y[PK_LANES_UNITS];
-            group(p, in + c * cs, cs, w, c, 1, o, out_cs, y);
-            store_group(output + o, out_cs, y);
+        while (group && c_end - c_begin >= PK_MV && c < c_end) {
+            int64_t at;
+            const int units = next_group(c_begin, c, c_end, &at);
+            const int64_t o = line + ow * p->out_stride[PK_W] + at * out_cs;
+            run_group(group, units, p, in + at * cs, cs, w, at, 1, o, out_cs, output + o);
+            c = at + units * PK_MV;
         }
         for (; c < c_end; c += PK_MV) {
             const int64_t count = c_end - c < PK_MV ? c_end - c : PK_MV,
@@ -118,14 +151,13 @@ static inline __attribute__((always_inline)) void rows_along(const pk_plan* p, c
         const float* plane = input + n * p->in_stride[PK_N] + c * p->in_stride[PK_C];
         const int64_t o =
             n * p->out_stride[PK_N] + c * p->out_stride[PK_C] + od * p->out_stride[PK_D] + oh * p->out_stride[PK_H];
-        const int64_t span = PK_LANES_UNITS * PK_MV;
         int64_t ow = lo;
-        for (; group && ow < hi && hi - lo >= span; ow += span) {
-            const int64_t at = ow + span <= hi ? ow : hi - span;
-            vf y[PK_LANES_UNITS];
+        while (group && ow < hi) {
+            int64_t at;
+            const int units = next_group(lo, ow, hi, &at);
             w[2] = pk_window_of(&ax[2], at);
-            group(p, plane, stride, w, c, 0, o + at, 1, y);
-            store_group(output + o + at, 1, y);
+            run_group(group, units, p, plane, stride, w, c, 0, o + at, 1, output + o + at);
+            ow = at + units * PK_MV;
         }
         for (; ow < hi; ow += PK_MV) {
             const int64_t at = ow + PK_MV <= hi ? ow : hi - PK_MV;
