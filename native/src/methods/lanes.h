@@ -76,6 +76,15 @@ static inline vd vd_max(vd a, vd b) {
 #endif
 }
 
+/* vd_max of floats. */
+static inline vf vf_max(vf a, vf b) {
+#if PK_MV == 8
+    return (vf)_mm256_max_ps((__m256)a, (__m256)b);
+#else
+    return (vf)_mm_max_ps((__m128)a, (__m128)b);
+#endif
+}
+
 /* floor and trunc per lane: the instruction set's rounding to an integer, exactly those functions. */
 static inline vd vd_floor(vd t) {
 #if PK_MV == 8
@@ -170,17 +179,15 @@ static inline __attribute__((always_inline)) vd vd_fixed_exp(vd given) {
 
 /* pk_fixed_exp per lane for x <= 0 (and -inf), as SoftPool's e^(x - m), n vectors: the same bits with fewer
    operations. No lane overflows, and q 2^k (q the polynomial, in [0.7, 1.5)) is rounded once either way:
-   q 2^(k + 60) is normal and exact for k >= -1075, then 2^-60 rounds it as pk_fixed_scale's second step does. NaN
-   lanes give any value. */
+   q 2^(k + 60) is normal and exact for k >= -1075, then 2^-60 rounds it as pk_fixed_scale's second step does.
+   Inputs below -745.2 (-inf too), which pk_fixed_exp takes to +0, are raised to -745.3 instead of tested: k is
+   then -1075 and q 2^k, within a few ulps of e^x <= e^-745.2 < 0.93 2^-1075, below half the smallest
+   subnormal, rounds to +0 as well. NaN lanes give any value. */
 static inline __attribute__((always_inline)) void vd_fixed_exp_nonpositive_n(vd* y, const vd* given, const int n) {
-    vl under[PK_LANES_UNITS];
     vd x[PK_LANES_UNITS], q[PK_LANES_UNITS], k[PK_LANES_UNITS];
-    PK_EACH(u, n) {
-        under[u] = (vl)(given[u] < -745.2);
-        x[u] = vd_select(under[u], (vd){0}, given[u]);
-    }
+    PK_EACH(u, n) x[u] = vd_max(given[u], vd_set1(-745.3));
     vd_exp_parts_n(x, q, k, n);
-    PK_EACH(u, n) y[u] = vd_select(under[u], (vd){0}, q[u] * vd_pow2(k[u] + 60.0) * 0x1p-60);
+    PK_EACH(u, n) y[u] = q[u] * vd_pow2(k[u] + 60.0) * 0x1p-60;
 }
 
 /* The coefficients of pk_fixed_log_near_one after the first, 1/21 down to 1, in its order. */
