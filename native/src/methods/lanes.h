@@ -194,21 +194,26 @@ static inline __attribute__((always_inline)) void vd_fixed_exp_nonpositive_n(vd*
 static const double pk_log_coefficients[11] = {1.0 / 21.0, 1.0 / 19.0, 1.0 / 17.0, 1.0 / 15.0, 1.0 / 13.0, 1.0 / 11.0,
                                                1.0 / 9.0,  1.0 / 7.0,  1.0 / 5.0,  1.0 / 3.0,  1.0};
 
-/* pk_fixed_log per lane, n vectors. The exponent k is formed in double (exact for these small integers), as the
+/* pk_fixed_log per lane, n vectors, or with `special` 0 for positive normal x only (other lanes give any value): the
+   same bits without the tests. The exponent k is formed in double (exact for these small integers), as the
    scalar's integer k converted. */
-static inline __attribute__((always_inline)) void vd_fixed_log_n(vd* y, const vd* x, const int n) {
+static inline __attribute__((always_inline)) void vd_log_n(vd* y, const vd* x, const int n, const int special) {
     vl nan[PK_LANES_UNITS], zero[PK_LANES_UNITS], inf[PK_LANES_UNITS];
     vd k[PK_LANES_UNITS], m[PK_LANES_UNITS], s[PK_LANES_UNITS], z[PK_LANES_UNITS], q[PK_LANES_UNITS];
     PK_EACH(u, n) {
-        nan[u] = (vl)(x[u] != x[u]) | (vl)(x[u] < 0.0);
-        zero[u] = (vl)(x[u] == 0.0);
-        inf[u] = (vl)(x[u] == INFINITY);
-        vd v = vd_select(nan[u] | zero[u] | inf[u], vd_set1(1.0), x[u]);
-        const vl subnormal = (vl)(v < 0x1p-1022);
-        v = vd_select(subnormal, v * 0x1p54, v);
+        vd v = x[u];
+        vl subnormal = {0};
+        if (special) {
+            nan[u] = (vl)(x[u] != x[u]) | (vl)(x[u] < 0.0);
+            zero[u] = (vl)(x[u] == 0.0);
+            inf[u] = (vl)(x[u] == INFINITY);
+            v = vd_select(nan[u] | zero[u] | inf[u], vd_set1(1.0), x[u]);
+            subnormal = (vl)(v < 0x1p-1022);
+            v = vd_select(subnormal, v * 0x1p54, v);
+        }
         const vu bits = (vu)v;
         const vd biased = (vd)((bits >> 52) | UINT64_C(0x4330000000000000)) - 0x1p52; /* the exponent field */
-        k[u] = vd_select(subnormal, (biased - 1023.0) - 54.0, biased - 1023.0);
+        k[u] = special ? vd_select(subnormal, (biased - 1023.0) - 54.0, biased - 1023.0) : biased - 1023.0;
         m[u] = (vd)((bits & UINT64_C(0x000FFFFFFFFFFFFF)) | UINT64_C(0x3FF0000000000000));
         const vl high = (vl)(m[u] > PK_FIXED_SQRT2);
         m[u] = vd_select(high, m[u] * 0.5, m[u]);
@@ -225,10 +230,17 @@ static inline __attribute__((always_inline)) void vd_fixed_log_n(vd* y, const vd
     for (int i = 0; i < 11; i++) PK_EACH(u, n) q[u] = q[u] * z[u] + pk_log_coefficients[i];
     PK_EACH(u, n) {
         vd v = k[u] * PK_FIXED_LN2_HI + (k[u] * PK_FIXED_LN2_LO + (2.0 * s[u]) * q[u]);
-        v = vd_select(inf[u], vd_set1(INFINITY), v);
-        v = vd_select(zero[u], vd_set1(-INFINITY), v);
-        y[u] = vd_select(nan[u], vd_set1(NAN), v);
+        if (special) {
+            v = vd_select(inf[u], vd_set1(INFINITY), v);
+            v = vd_select(zero[u], vd_set1(-INFINITY), v);
+            v = vd_select(nan[u], vd_set1(NAN), v);
+        }
+        y[u] = v;
     }
+}
+
+static inline __attribute__((always_inline)) void vd_fixed_log_n(vd* y, const vd* x, const int n) {
+    vd_log_n(y, x, n, 1);
 }
 
 /* pk_fixed_pow per lane, n vectors with exponents e[u]. */
@@ -237,6 +249,17 @@ static inline __attribute__((always_inline)) void vd_fixed_pow_n(vd* y, const vd
     vd_fixed_log_n(t, x, n);
     PK_EACH(u, n) t[u] = e[u] * t[u];
     vd_fixed_exp_n(y, t, n);
+}
+
+/* pk_fixed_pow per lane for x positive and normal and |e ln x| <= 700 (other lanes give any value), n vectors: the
+   same bits without the tests for special inputs, and e^t scaled by 2^k in one step (q 2^k is normal, so both
+   steps of pk_fixed_scale are exact, and so is one). */
+static inline __attribute__((always_inline)) void vd_fixed_pow_normal_n(vd* y, const vd* x, const vd* e, const int n) {
+    vd t[PK_LANES_UNITS], q[PK_LANES_UNITS], k[PK_LANES_UNITS];
+    vd_log_n(t, x, n, 0);
+    PK_EACH(u, n) t[u] = e[u] * t[u];
+    vd_exp_parts_n(t, q, k, n);
+    PK_EACH(u, n) y[u] = q[u] * vd_pow2(k[u]);
 }
 
 static inline __attribute__((always_inline)) vd vd_fixed_pow(vd x, vd y) {
