@@ -20,13 +20,18 @@
 typedef vf (*pk_lanes_fn)(const pk_plan* p, const float* in, int64_t step, int64_t count, const pk_window w[3],
                           int64_t c, int64_t c_step, int64_t o, int64_t out_step);
 
-/* `units` whole vectors at once (1 to PK_LANES_UNITS, a constant in every call), vector u as fn's with
+/* The most vectors of a group: 4 unless the kernel's file says (more chains to overlap where registers allow). */
+#ifndef PK_GROUP_UNITS
+#define PK_GROUP_UNITS 4
+#endif
+_Static_assert(PK_GROUP_UNITS >= 1 && PK_GROUP_UNITS <= PK_LANES_UNITS && PK_GROUP_UNITS <= 8,
+               "run_group names every count of units");
+
+/* `units` whole vectors at once (1 to PK_GROUP_UNITS, a constant in every call), vector u as fn's with
    in + u PK_MV step, c + u PK_MV c_step and o + u PK_MV out_step: computed together, so that their long chains
    overlap (lanes.h). */
 typedef void (*pk_lanes_group_fn)(const pk_plan* p, const float* in, int64_t step, const pk_window w[3], int64_t c,
                                   int64_t c_step, int64_t o, int64_t out_step, int units, vf out[PK_LANES_UNITS]);
-
-_Static_assert(PK_LANES_UNITS == 4, "run_group names every count of units");
 
 /* A group of `units` vectors, stored at `at`: group is called with a constant count, for which it is specialized
    once inlined. */
@@ -37,26 +42,46 @@ static inline __attribute__((always_inline)) void run_group(pk_lanes_group_fn gr
     vf y[PK_LANES_UNITS];
     switch (units) {
     case 1: group(p, in, step, w, c, c_step, o, out_step, 1, y); break;
+#if PK_GROUP_UNITS >= 2
     case 2: group(p, in, step, w, c, c_step, o, out_step, 2, y); break;
+#endif
+#if PK_GROUP_UNITS >= 3
     case 3: group(p, in, step, w, c, c_step, o, out_step, 3, y); break;
-    default: group(p, in, step, w, c, c_step, o, out_step, 4, y);
+#endif
+#if PK_GROUP_UNITS >= 4
+    case 4: group(p, in, step, w, c, c_step, o, out_step, 4, y); break;
+#endif
+#if PK_GROUP_UNITS >= 5
+    case 5: group(p, in, step, w, c, c_step, o, out_step, 5, y); break;
+#endif
+#if PK_GROUP_UNITS >= 6
+    case 6: group(p, in, step, w, c, c_step, o, out_step, 6, y); break;
+#endif
+#if PK_GROUP_UNITS >= 7
+    case 7: group(p, in, step, w, c, c_step, o, out_step, 7, y); break;
+#endif
+#if PK_GROUP_UNITS >= 8
+    case 8: group(p, in, step, w, c, c_step, o, out_step, 8, y); break;
+#endif
+    default: __builtin_unreachable();
     }
     for (int u = 0; u < units; u++) store_lanes(at + u * PK_MV * out_step, out_step, PK_MV, y[u]);
 }
 
-/* The next group of lanes [begin, end) from pos < end, end - begin >= PK_MV: PK_LANES_UNITS whole vectors from pos,
+/* The next group of lanes [begin, end) from pos < end, end - begin >= PK_MV: PK_GROUP_UNITS whole vectors from pos,
    or where fewer remain, as many as cover the rest, ending at end (recomputing some lanes before pos, the same
-   values) unless that starts before begin. Returns the count of vectors and sets *at to the first lane. */
+   values); where that would start before begin, about half of them from pos, and the rest ends at end in the next
+   group. Returns the count of vectors and sets *at to the first lane. */
 static inline int next_group(int64_t begin, int64_t pos, int64_t end, int64_t* at) {
     const int64_t left = end - pos;
-    if (left >= PK_LANES_UNITS * PK_MV) {
+    if (left >= PK_GROUP_UNITS * PK_MV) {
         *at = pos;
-        return PK_LANES_UNITS;
+        return PK_GROUP_UNITS;
     }
     int units = (int)((left + PK_MV - 1) / PK_MV);
     *at = end - units * PK_MV;
-    if (*at < begin) {
-        units--; /* left > PK_MV here: units - 1 whole vectors from pos */
+    if (*at < begin) { /* left > PK_MV here, so units >= 2 */
+        units = (units + 1) / 2;
         *at = pos;
     }
     return units;

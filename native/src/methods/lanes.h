@@ -122,9 +122,9 @@ static inline vd vd_frexp_exponent(vd z) {
 
 /* The functions below run for n <= PK_LANES_UNITS vectors at once, each statement for every vector in turn: n
    independent chains interleaved, which the processor overlaps (one vector alone is a chain of dependent
-   operations). Each vector gets exactly the operations of the scalar function. */
-#define PK_LANES_UNITS 4
-#define PK_EACH(u, n) _Pragma("GCC unroll 4") for (int u = 0; u < (n); u++)
+   operations). Each vector gets exactly the operations of the scalar function. At most 8 (across.h's groups). */
+#define PK_LANES_UNITS 8
+#define PK_EACH(u, n) _Pragma("GCC unroll 8") for (int u = 0; u < (n); u++)
 
 /* The Taylor coefficients of pk_fixed_exp after the first, 1/12! down to 1/0!, in its order. */
 static const double pk_exp_coefficients[13] = {1.0 / 479001600.0,
