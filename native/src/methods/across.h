@@ -27,63 +27,62 @@ typedef vf (*pk_lanes_fn)(const pk_plan* p, const float* in, int64_t step, int64
 _Static_assert(PK_GROUP_UNITS >= 1 && PK_GROUP_UNITS <= PK_LANES_UNITS && PK_GROUP_UNITS <= 8,
                "run_group names every count of units");
 
-/* `units` whole vectors at once (1 to PK_GROUP_UNITS, a constant in every call), vector u as fn's with
-   in + u PK_MV step, c + u PK_MV c_step and o + u PK_MV out_step: computed together, so that their long chains
+/* The first lane of vector u of a group of `units` whose last vector starts `back` lanes early (0 <= back < PK_MV,
+   recomputing lanes of the one before: the same values). */
+static inline int64_t group_lane(int u, int units, int64_t back) { return u * PK_MV - (u == units - 1 ? back : 0); }
+
+/* `units` whole vectors at once (1 to PK_GROUP_UNITS, a constant in every call), vector u as fn's with in + l step,
+   c + l c_step and o + l out_step, l = group_lane(u, units, back): computed together, so that their long chains
    overlap (lanes.h). */
 typedef void (*pk_lanes_group_fn)(const pk_plan* p, const float* in, int64_t step, const pk_window w[3], int64_t c,
-                                  int64_t c_step, int64_t o, int64_t out_step, int units, vf out[PK_LANES_UNITS]);
+                                  int64_t c_step, int64_t o, int64_t out_step, int units, int64_t back,
+                                  vf out[PK_LANES_UNITS]);
 
 /* A group of `units` vectors, stored at `at`: group is called with a constant count, for which it is specialized
    once inlined. */
-static inline __attribute__((always_inline)) void run_group(pk_lanes_group_fn group, int units, const pk_plan* p,
-                                                            const float* in, int64_t step, const pk_window w[3],
-                                                            int64_t c, int64_t c_step, int64_t o, int64_t out_step,
-                                                            float* at) {
+static inline __attribute__((always_inline)) void run_group(pk_lanes_group_fn group, int units, int64_t back,
+                                                            const pk_plan* p, const float* in, int64_t step,
+                                                            const pk_window w[3], int64_t c, int64_t c_step, int64_t o,
+                                                            int64_t out_step, float* at) {
     vf y[PK_LANES_UNITS];
     switch (units) {
-    case 1: group(p, in, step, w, c, c_step, o, out_step, 1, y); break;
+    case 1: group(p, in, step, w, c, c_step, o, out_step, 1, back, y); break;
 #if PK_GROUP_UNITS >= 2
-    case 2: group(p, in, step, w, c, c_step, o, out_step, 2, y); break;
+    case 2: group(p, in, step, w, c, c_step, o, out_step, 2, back, y); break;
 #endif
 #if PK_GROUP_UNITS >= 3
-    case 3: group(p, in, step, w, c, c_step, o, out_step, 3, y); break;
+    case 3: group(p, in, step, w, c, c_step, o, out_step, 3, back, y); break;
 #endif
 #if PK_GROUP_UNITS >= 4
-    case 4: group(p, in, step, w, c, c_step, o, out_step, 4, y); break;
+    case 4: group(p, in, step, w, c, c_step, o, out_step, 4, back, y); break;
 #endif
 #if PK_GROUP_UNITS >= 5
-    case 5: group(p, in, step, w, c, c_step, o, out_step, 5, y); break;
+    case 5: group(p, in, step, w, c, c_step, o, out_step, 5, back, y); break;
 #endif
 #if PK_GROUP_UNITS >= 6
-    case 6: group(p, in, step, w, c, c_step, o, out_step, 6, y); break;
+    case 6: group(p, in, step, w, c, c_step, o, out_step, 6, back, y); break;
 #endif
 #if PK_GROUP_UNITS >= 7
-    case 7: group(p, in, step, w, c, c_step, o, out_step, 7, y); break;
+    case 7: group(p, in, step, w, c, c_step, o, out_step, 7, back, y); break;
 #endif
 #if PK_GROUP_UNITS >= 8
-    case 8: group(p, in, step, w, c, c_step, o, out_step, 8, y); break;
+    case 8: group(p, in, step, w, c, c_step, o, out_step, 8, back, y); break;
 #endif
     default: __builtin_unreachable();
     }
-    for (int u = 0; u < units; u++) store_lanes(at + u * PK_MV * out_step, out_step, PK_MV, y[u]);
+    for (int u = 0; u < units; u++) store_lanes(at + group_lane(u, units, back) * out_step, out_step, PK_MV, y[u]);
 }
 
-/* The next group of lanes [begin, end) from pos < end, end - begin >= PK_MV: PK_GROUP_UNITS whole vectors from pos,
-   or where fewer remain, as many as cover the rest, ending at end (recomputing some lanes before pos, the same
-   values); where that would start before begin, about half of them from pos, and the rest ends at end in the next
-   group. Returns the count of vectors and sets *at to the first lane. */
-static inline int next_group(int64_t begin, int64_t pos, int64_t end, int64_t* at) {
+/* The next group of lanes from pos < end, end - pos >= PK_MV: PK_GROUP_UNITS whole vectors, or where fewer
+   remain, as many as cover the rest, the last one ending at end (*back lanes early). */
+static inline int next_group(int64_t pos, int64_t end, int64_t* back) {
     const int64_t left = end - pos;
     if (left >= PK_GROUP_UNITS * PK_MV) {
-        *at = pos;
+        *back = 0;
         return PK_GROUP_UNITS;
     }
-    int units = (int)((left + PK_MV - 1) / PK_MV);
-    *at = end - units * PK_MV;
-    if (*at < begin) { /* left > PK_MV here, so units >= 2 */
-        units = (units + 1) / 2;
-        *at = pos;
-    }
+    const int units = (int)((left + PK_MV - 1) / PK_MV);
+    *back = units * PK_MV - left;
     return units;
 }
 
@@ -106,12 +105,11 @@ static inline __attribute__((always_inline)) void line_across(const pk_plan* p, 
         }
         w[2] = pk_window_of(&p->axis[2], ow);
         int64_t c = c_begin;
-        while (group && c_end - c_begin >= PK_MV && c < c_end) {
-            int64_t at;
-            const int units = next_group(c_begin, c, c_end, &at);
-            const int64_t o = line + ow * p->out_stride[PK_W] + at * out_cs;
-            run_group(group, units, p, in + at * cs, cs, w, at, 1, o, out_cs, output + o);
-            c = at + units * PK_MV;
+        for (; group && c_end - c_begin >= PK_MV && c < c_end; c += PK_GROUP_UNITS * PK_MV) {
+            int64_t back;
+            const int units = next_group(c, c_end, &back);
+            const int64_t o = line + ow * p->out_stride[PK_W] + c * out_cs;
+            run_group(group, units, back, p, in + c * cs, cs, w, c, 1, o, out_cs, output + o);
         }
         for (; c < c_end; c += PK_MV) {
             const int64_t count = c_end - c < PK_MV ? c_end - c : PK_MV,
@@ -177,12 +175,11 @@ static inline __attribute__((always_inline)) void rows_along(const pk_plan* p, c
         const int64_t o =
             n * p->out_stride[PK_N] + c * p->out_stride[PK_C] + od * p->out_stride[PK_D] + oh * p->out_stride[PK_H];
         int64_t ow = lo;
-        while (group && ow < hi) {
-            int64_t at;
-            const int units = next_group(lo, ow, hi, &at);
-            w[2] = pk_window_of(&ax[2], at);
-            run_group(group, units, p, plane, stride, w, c, 0, o + at, 1, output + o + at);
-            ow = at + units * PK_MV;
+        for (; group && ow < hi; ow += PK_GROUP_UNITS * PK_MV) {
+            int64_t back;
+            const int units = next_group(ow, hi, &back);
+            w[2] = pk_window_of(&ax[2], ow);
+            run_group(group, units, back, p, plane, stride, w, c, 0, o + ow, 1, output + o + ow);
         }
         for (; ow < hi; ow += PK_MV) {
             const int64_t at = ow + PK_MV <= hi ? ow : hi - PK_MV;
