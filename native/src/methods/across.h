@@ -20,20 +20,78 @@
 typedef vf (*pk_lanes_fn)(const pk_plan* p, const float* in, int64_t step, int64_t count, const pk_window w[3],
                           int64_t c, int64_t c_step, int64_t o, int64_t out_step);
 
-/* PK_LANES_UNITS whole vectors at once, vector u as fn's with in + u PK_MV step, c + u PK_MV c_step and
-   o + u PK_MV out_step: computed together, so that their long chains overlap (lanes.h). */
-typedef void (*pk_lanes_group_fn)(const pk_plan* p, const float* in, int64_t step, const pk_window w[3], int64_t c,
-                                  int64_t c_step, int64_t o, int64_t out_step, vf out[PK_LANES_UNITS]);
+/* The most vectors of a group: 4 unless the kernel's file says (more chains to overlap where registers allow). */
+#ifndef PK_GROUP_UNITS
+#define PK_GROUP_UNITS 4
+#endif
+_Static_assert(PK_GROUP_UNITS >= 1 && PK_GROUP_UNITS <= PK_LANES_UNITS && PK_GROUP_UNITS <= 8,
+               "run_group names every count of units");
 
-/* Stores a group's vectors. */
-static inline void store_group(float* at, int64_t step, const vf y[PK_LANES_UNITS]) {
-    for (int u = 0; u < PK_LANES_UNITS; u++) store_lanes(at + u * PK_MV * step, step, PK_MV, y[u]);
+/* The first lane of vector u of a group of `units` whose last vector starts `back` lanes early (0 <= back < PK_MV,
+   recomputing lanes of the one before: the same values). */
+static inline int64_t group_lane(int u, int units, int64_t back) { return u * PK_MV - (u == units - 1 ? back : 0); }
+
+/* `units` whole vectors at once (1 to PK_GROUP_UNITS, a constant in every call), vector u as fn's with in + l step,
+   c + l c_step and o + l out_step, l = group_lane(u, units, back): computed together, so that their long chains
+   overlap (lanes.h). */
+typedef void (*pk_lanes_group_fn)(const pk_plan* p, const float* in, int64_t step, const pk_window w[3], int64_t c,
+                                  int64_t c_step, int64_t o, int64_t out_step, int units, int64_t back,
+                                  vf out[PK_LANES_UNITS]);
+
+/* A group of `units` vectors, stored at `at`: group is called with a constant count, for which it is specialized
+   once inlined. */
+static inline __attribute__((always_inline)) void run_group(pk_lanes_group_fn group, int units, int64_t back,
+                                                            const pk_plan* p, const float* in, int64_t step,
+                                                            const pk_window w[3], int64_t c, int64_t c_step, int64_t o,
+                                                            int64_t out_step, float* at) {
+    vf y[PK_LANES_UNITS];
+    switch (units) {
+    case 1: group(p, in, step, w, c, c_step, o, out_step, 1, back, y); break;
+#if PK_GROUP_UNITS >= 2
+    case 2: group(p, in, step, w, c, c_step, o, out_step, 2, back, y); break;
+#endif
+#if PK_GROUP_UNITS >= 3
+    case 3: group(p, in, step, w, c, c_step, o, out_step, 3, back, y); break;
+#endif
+#if PK_GROUP_UNITS >= 4
+    case 4: group(p, in, step, w, c, c_step, o, out_step, 4, back, y); break;
+#endif
+#if PK_GROUP_UNITS >= 5
+    case 5: group(p, in, step, w, c, c_step, o, out_step, 5, back, y); break;
+#endif
+#if PK_GROUP_UNITS >= 6
+    case 6: group(p, in, step, w, c, c_step, o, out_step, 6, back, y); break;
+#endif
+#if PK_GROUP_UNITS >= 7
+    case 7: group(p, in, step, w, c, c_step, o, out_step, 7, back, y); break;
+#endif
+#if PK_GROUP_UNITS >= 8
+    case 8: group(p, in, step, w, c, c_step, o, out_step, 8, back, y); break;
+#endif
+    default: __builtin_unreachable();
+    }
+    for (int u = 0; u < units; u++) store_lanes(at + group_lane(u, units, back) * out_step, out_step, PK_MV, y[u]);
 }
 
-/* Channels [c_begin, c_end) of every output of line (n, od, oh), in groups where group is not NULL. */
+/* The next group of lanes from pos < end, end - pos >= PK_MV: PK_GROUP_UNITS whole vectors, or where fewer
+   remain, as many as cover the rest, the last one ending at end (*back lanes early). */
+static inline int next_group(int64_t pos, int64_t end, int64_t* back) {
+    const int64_t left = end - pos;
+    if (left >= PK_GROUP_UNITS * PK_MV) {
+        *back = 0;
+        return PK_GROUP_UNITS;
+    }
+    const int units = (int)((left + PK_MV - 1) / PK_MV);
+    *back = units * PK_MV - left;
+    return units;
+}
+
+/* Channels [c_begin, c_end) of the outputs of line (n, od, oh) outside [skip_begin, skip_end) along the width, in
+   groups where group is not NULL. */
 static inline __attribute__((always_inline)) void line_across(const pk_plan* p, const float* input, float* output,
                                                               int64_t n, int64_t od, int64_t oh, int64_t c_begin,
-                                                              int64_t c_end, pk_lanes_fn fn, pk_lanes_group_fn group) {
+                                                              int64_t c_end, int64_t skip_begin, int64_t skip_end,
+                                                              pk_lanes_fn fn, pk_lanes_group_fn group) {
     const int64_t cs = p->in_stride[PK_C], out_cs = p->out_stride[PK_C];
     pk_window w[3];
     w[0] = pk_window_of(&p->axis[0], od);
@@ -41,13 +99,17 @@ static inline __attribute__((always_inline)) void line_across(const pk_plan* p, 
     const float* in = input + n * p->in_stride[PK_N];
     const int64_t line = n * p->out_stride[PK_N] + od * p->out_stride[PK_D] + oh * p->out_stride[PK_H];
     for (int64_t ow = 0; ow < p->axis[2].out; ow++) {
+        if (ow == skip_begin && skip_end > skip_begin) {
+            ow = skip_end - 1;
+            continue;
+        }
         w[2] = pk_window_of(&p->axis[2], ow);
         int64_t c = c_begin;
-        for (; group && c + PK_LANES_UNITS * PK_MV <= c_end; c += PK_LANES_UNITS * PK_MV) {
+        for (; group && c_end - c_begin >= PK_MV && c < c_end; c += PK_GROUP_UNITS * PK_MV) {
+            int64_t back;
+            const int units = next_group(c, c_end, &back);
             const int64_t o = line + ow * p->out_stride[PK_W] + c * out_cs;
-            vf y[PK_LANES_UNITS];
-            group(p, in + c * cs, cs, w, c, 1, o, out_cs, y);
-            store_group(output + o, out_cs, y);
+            run_group(group, units, back, p, in + c * cs, cs, w, c, 1, o, out_cs, output + o);
         }
         for (; c < c_end; c += PK_MV) {
             const int64_t count = c_end - c < PK_MV ? c_end - c : PK_MV,
@@ -57,14 +119,16 @@ static inline __attribute__((always_inline)) void line_across(const pk_plan* p, 
     }
 }
 
-static inline __attribute__((always_inline)) void rows_across(const pk_plan* p, const float* input, float* output,
-                                                              int64_t row_begin, int64_t row_end, pk_lanes_fn fn,
-                                                              pk_lanes_group_fn group) {
+/* Rows [row_begin, row_end), their outputs outside [skip_begin, skip_end) along the width (all of them where the
+   range is empty). */
+static inline __attribute__((always_inline)) void
+rows_across_skipping(const pk_plan* p, const float* input, float* output, int64_t row_begin, int64_t row_end,
+                     int64_t skip_begin, int64_t skip_end, pk_lanes_fn fn, pk_lanes_group_fn group) {
     if (p->layout == PK_LAYOUT_NHWC) {
         int64_t n, c, od, oh;
         pk_row_coordinates(p, row_begin, &n, &c, &od, &oh);
         for (int64_t row = row_begin; row < row_end; row++, pk_row_next(p, &n, &c, &od, &oh))
-            line_across(p, input, output, n, od, oh, 0, p->channels, fn, group);
+            line_across(p, input, output, n, od, oh, 0, p->channels, skip_begin, skip_end, fn, group);
         return;
     }
     /* channels first: row (n, c, od, oh) is number (n*C + c)*lines + line */
@@ -76,16 +140,23 @@ static inline __attribute__((always_inline)) void rows_across(const pk_plan* p, 
             int64_t c_end = row_end > first ? (row_end - first + lines - 1) / lines : 0;
             if (c_end > p->channels) c_end = p->channels;
             if (c_begin < c_end)
-                line_across(p, input, output, n, line / p->axis[1].out, line % p->axis[1].out, c_begin, c_end, fn,
-                            group);
+                line_across(p, input, output, n, line / p->axis[1].out, line % p->axis[1].out, c_begin, c_end,
+                            skip_begin, skip_end, fn, group);
         }
     }
 }
 
-/* Rows [row_begin, row_end) of a plan pk_method_along_fit takes: each row's outputs along the width, PK_MV lanes of
-   consecutive outputs whose windows lie inside the input along the width (in groups where group is not NULL; the
-   last group or vector ends at the last of them, recomputing some outputs: the same values), the others one lane at
-   a time. */
+static inline __attribute__((always_inline)) void rows_across(const pk_plan* p, const float* input, float* output,
+                                                              int64_t row_begin, int64_t row_end, pk_lanes_fn fn,
+                                                              pk_lanes_group_fn group) {
+    rows_across_skipping(p, input, output, row_begin, row_end, 0, 0, fn, group);
+}
+
+/* Rows [row_begin, row_end) of a plan pk_method_along_fit takes: each row's outputs whose windows lie inside the
+   input along the width, PK_MV lanes of consecutive outputs (in groups where group is not NULL; the last group or
+   vector ends at the last of them, recomputing some outputs: the same values); the others, whose windows are
+   clipped, across channels afterwards (rows_across_skipping), where lanes share one window and their long chains
+   still overlap in groups. */
 static inline __attribute__((always_inline)) void rows_along(const pk_plan* p, const float* input, float* output,
                                                              int64_t row_begin, int64_t row_end, pk_lanes_fn fn,
                                                              pk_lanes_group_fn group) {
@@ -93,6 +164,7 @@ static inline __attribute__((always_inline)) void rows_along(const pk_plan* p, c
     const int64_t stride = ax[2].stride;
     int64_t lo, hi;
     pk_interior(&ax[2], &lo, &hi);
+    if (hi - lo < PK_MV) lo = hi = 0; /* no whole vector: every output across channels */
     int64_t n, c, od, oh;
     pk_row_coordinates(p, row_begin, &n, &c, &od, &oh);
     for (int64_t row = row_begin; row < row_end; row++, pk_row_next(p, &n, &c, &od, &oh)) {
@@ -102,28 +174,20 @@ static inline __attribute__((always_inline)) void rows_along(const pk_plan* p, c
         const float* plane = input + n * p->in_stride[PK_N] + c * p->in_stride[PK_C];
         const int64_t o =
             n * p->out_stride[PK_N] + c * p->out_stride[PK_C] + od * p->out_stride[PK_D] + oh * p->out_stride[PK_H];
-        for (int64_t ow = 0; ow < ax[2].out; ow++) {
-            if (ow == lo && hi - lo >= PK_MV) { /* the interior, whole vectors */
-                const int64_t span = PK_LANES_UNITS * PK_MV;
-                for (; group && ow < hi && hi - lo >= span; ow += span) {
-                    const int64_t at = ow + span <= hi ? ow : hi - span;
-                    vf y[PK_LANES_UNITS];
-                    w[2] = pk_window_of(&ax[2], at);
-                    group(p, plane, stride, w, c, 0, o + at, 1, y);
-                    store_group(output + o + at, 1, y);
-                }
-                for (; ow < hi; ow += PK_MV) {
-                    const int64_t at = ow + PK_MV <= hi ? ow : hi - PK_MV;
-                    w[2] = pk_window_of(&ax[2], at);
-                    store_lanes(output + o + at, 1, PK_MV, fn(p, plane, stride, PK_MV, w, c, 0, o + at, 1));
-                }
-                ow = hi - 1;
-                continue;
-            }
+        int64_t ow = lo;
+        for (; group && ow < hi; ow += PK_GROUP_UNITS * PK_MV) {
+            int64_t back;
+            const int units = next_group(ow, hi, &back);
             w[2] = pk_window_of(&ax[2], ow);
-            store_lanes(output + o + ow, 1, 1, fn(p, plane, stride, 1, w, c, 0, o + ow, 1));
+            run_group(group, units, back, p, plane, stride, w, c, 0, o + ow, 1, output + o + ow);
+        }
+        for (; ow < hi; ow += PK_MV) {
+            const int64_t at = ow + PK_MV <= hi ? ow : hi - PK_MV;
+            w[2] = pk_window_of(&ax[2], at);
+            store_lanes(output + o + at, 1, PK_MV, fn(p, plane, stride, PK_MV, w, c, 0, o + at, 1));
         }
     }
+    if (lo > 0 || hi < ax[2].out) rows_across_skipping(p, input, output, row_begin, row_end, lo, hi, fn, group);
 }
 
 #endif

@@ -22,7 +22,15 @@ typedef uint64_t vu __attribute__((vector_size(PK_MV * 8)));
 
 static inline vf vf_select(vi mask, vf yes, vf no) { return (vf)((mask & (vi)yes) | (~mask & (vi)no)); }
 static inline vd vd_select(vl mask, vd yes, vd no) { return (vd)((mask & (vl)yes) | (~mask & (vl)no)); }
-static inline vd vd_of(vf v) { return __builtin_convertvector(v, vd); }
+/* The instruction set's conversion, one instruction (GCC splits __builtin_convertvector's into halves). */
+static inline vd vd_of(vf v) {
+#if PK_MV == 8
+    return (vd)_mm512_cvtps_pd((__m256)v);
+#else
+    return (vd)_mm256_cvtps_pd((__m128)v);
+#endif
+}
+
 static inline vf vf_of(vd v) { return __builtin_convertvector(v, vf); }
 static inline vd vd_set1(double x) { return (vd){0} + x; }
 
@@ -31,13 +39,14 @@ static inline vf load_lanes(const float* at, int64_t step, int64_t count) {
     vf v = {0};
     if (count == PK_MV) { /* whole vectors: loops of constant length, unrolled */
         if (step == 1) memcpy(&v, at, sizeof v);
-        else if (step == 2) { /* two loads deinterleaved; the second starts a lane early, so none reads past the last */
+        else if (step == 2) {
+#if PK_MV == 8 /* one masked load of at[0 .. 14] (the 16th float neither read nor faulting), one permutation */
+            const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 0, 0, 0, 0, 0, 0, 0, 0);
+            v = (vf)_mm512_castps512_ps256(_mm512_permutexvar_ps(even, _mm512_maskz_loadu_ps(0x7FFF, at)));
+#else /* two loads deinterleaved; the second starts a lane early, so none reads past the last */
             vf a, b;
             memcpy(&a, at, sizeof a);
             memcpy(&b, at + PK_MV - 1, sizeof b);
-#if PK_MV == 8
-            v = __builtin_shufflevector(a, b, 0, 2, 4, 6, 9, 11, 13, 15);
-#else
             v = __builtin_shufflevector(a, b, 0, 2, 5, 7);
 #endif
         } else
@@ -64,6 +73,15 @@ static inline vd vd_max(vd a, vd b) {
     return (vd)_mm512_max_pd((__m512d)a, (__m512d)b);
 #else
     return (vd)_mm256_max_pd((__m256d)a, (__m256d)b);
+#endif
+}
+
+/* vd_max of floats. */
+static inline vf vf_max(vf a, vf b) {
+#if PK_MV == 8
+    return (vf)_mm256_max_ps((__m256)a, (__m256)b);
+#else
+    return (vf)_mm_max_ps((__m128)a, (__m128)b);
 #endif
 }
 
@@ -104,9 +122,9 @@ static inline vd vd_frexp_exponent(vd z) {
 
 /* The functions below run for n <= PK_LANES_UNITS vectors at once, each statement for every vector in turn: n
    independent chains interleaved, which the processor overlaps (one vector alone is a chain of dependent
-   operations). Each vector gets exactly the operations of the scalar function. */
-#define PK_LANES_UNITS 4
-#define PK_EACH(u, n) _Pragma("GCC unroll 4") for (int u = 0; u < (n); u++)
+   operations). Each vector gets exactly the operations of the scalar function. At most 8 (across.h's groups). */
+#define PK_LANES_UNITS 8
+#define PK_EACH(u, n) _Pragma("GCC unroll 8") for (int u = 0; u < (n); u++)
 
 /* The Taylor coefficients of pk_fixed_exp after the first, 1/12! down to 1/0!, in its order. */
 static const double pk_exp_coefficients[13] = {1.0 / 479001600.0,
@@ -161,38 +179,41 @@ static inline __attribute__((always_inline)) vd vd_fixed_exp(vd given) {
 
 /* pk_fixed_exp per lane for x <= 0 (and -inf), as SoftPool's e^(x - m), n vectors: the same bits with fewer
    operations. No lane overflows, and q 2^k (q the polynomial, in [0.7, 1.5)) is rounded once either way:
-   q 2^(k + 60) is normal and exact for k >= -1075, then 2^-60 rounds it as pk_fixed_scale's second step does. NaN
-   lanes give any value. */
+   q 2^(k + 60) is normal and exact for k >= -1075, then 2^-60 rounds it as pk_fixed_scale's second step does.
+   Inputs below -745.2 (-inf too), which pk_fixed_exp takes to +0, are raised to -745.3 instead of tested: k is
+   then -1075 and q 2^k, within a few ulps of e^x <= e^-745.2 < 0.93 2^-1075, below half the smallest
+   subnormal, rounds to +0 as well. NaN lanes give any value. */
 static inline __attribute__((always_inline)) void vd_fixed_exp_nonpositive_n(vd* y, const vd* given, const int n) {
-    vl under[PK_LANES_UNITS];
     vd x[PK_LANES_UNITS], q[PK_LANES_UNITS], k[PK_LANES_UNITS];
-    PK_EACH(u, n) {
-        under[u] = (vl)(given[u] < -745.2);
-        x[u] = vd_select(under[u], (vd){0}, given[u]);
-    }
+    PK_EACH(u, n) x[u] = vd_max(given[u], vd_set1(-745.3));
     vd_exp_parts_n(x, q, k, n);
-    PK_EACH(u, n) y[u] = vd_select(under[u], (vd){0}, q[u] * vd_pow2(k[u] + 60.0) * 0x1p-60);
+    PK_EACH(u, n) y[u] = q[u] * vd_pow2(k[u] + 60.0) * 0x1p-60;
 }
 
 /* The coefficients of pk_fixed_log_near_one after the first, 1/21 down to 1, in its order. */
 static const double pk_log_coefficients[11] = {1.0 / 21.0, 1.0 / 19.0, 1.0 / 17.0, 1.0 / 15.0, 1.0 / 13.0, 1.0 / 11.0,
                                                1.0 / 9.0,  1.0 / 7.0,  1.0 / 5.0,  1.0 / 3.0,  1.0};
 
-/* pk_fixed_log per lane, n vectors. The exponent k is formed in double (exact for these small integers), as the
+/* pk_fixed_log per lane, n vectors, or with `special` 0 for positive normal x only (other lanes give any value): the
+   same bits without the tests. The exponent k is formed in double (exact for these small integers), as the
    scalar's integer k converted. */
-static inline __attribute__((always_inline)) void vd_fixed_log_n(vd* y, const vd* x, const int n) {
+static inline __attribute__((always_inline)) void vd_log_n(vd* y, const vd* x, const int n, const int special) {
     vl nan[PK_LANES_UNITS], zero[PK_LANES_UNITS], inf[PK_LANES_UNITS];
     vd k[PK_LANES_UNITS], m[PK_LANES_UNITS], s[PK_LANES_UNITS], z[PK_LANES_UNITS], q[PK_LANES_UNITS];
     PK_EACH(u, n) {
-        nan[u] = (vl)(x[u] != x[u]) | (vl)(x[u] < 0.0);
-        zero[u] = (vl)(x[u] == 0.0);
-        inf[u] = (vl)(x[u] == INFINITY);
-        vd v = vd_select(nan[u] | zero[u] | inf[u], vd_set1(1.0), x[u]);
-        const vl subnormal = (vl)(v < 0x1p-1022);
-        v = vd_select(subnormal, v * 0x1p54, v);
+        vd v = x[u];
+        vl subnormal = {0};
+        if (special) {
+            nan[u] = (vl)(x[u] != x[u]) | (vl)(x[u] < 0.0);
+            zero[u] = (vl)(x[u] == 0.0);
+            inf[u] = (vl)(x[u] == INFINITY);
+            v = vd_select(nan[u] | zero[u] | inf[u], vd_set1(1.0), x[u]);
+            subnormal = (vl)(v < 0x1p-1022);
+            v = vd_select(subnormal, v * 0x1p54, v);
+        }
         const vu bits = (vu)v;
         const vd biased = (vd)((bits >> 52) | UINT64_C(0x4330000000000000)) - 0x1p52; /* the exponent field */
-        k[u] = vd_select(subnormal, (biased - 1023.0) - 54.0, biased - 1023.0);
+        k[u] = special ? vd_select(subnormal, (biased - 1023.0) - 54.0, biased - 1023.0) : biased - 1023.0;
         m[u] = (vd)((bits & UINT64_C(0x000FFFFFFFFFFFFF)) | UINT64_C(0x3FF0000000000000));
         const vl high = (vl)(m[u] > PK_FIXED_SQRT2);
         m[u] = vd_select(high, m[u] * 0.5, m[u]);
@@ -209,10 +230,17 @@ static inline __attribute__((always_inline)) void vd_fixed_log_n(vd* y, const vd
     for (int i = 0; i < 11; i++) PK_EACH(u, n) q[u] = q[u] * z[u] + pk_log_coefficients[i];
     PK_EACH(u, n) {
         vd v = k[u] * PK_FIXED_LN2_HI + (k[u] * PK_FIXED_LN2_LO + (2.0 * s[u]) * q[u]);
-        v = vd_select(inf[u], vd_set1(INFINITY), v);
-        v = vd_select(zero[u], vd_set1(-INFINITY), v);
-        y[u] = vd_select(nan[u], vd_set1(NAN), v);
+        if (special) {
+            v = vd_select(inf[u], vd_set1(INFINITY), v);
+            v = vd_select(zero[u], vd_set1(-INFINITY), v);
+            v = vd_select(nan[u], vd_set1(NAN), v);
+        }
+        y[u] = v;
     }
+}
+
+static inline __attribute__((always_inline)) void vd_fixed_log_n(vd* y, const vd* x, const int n) {
+    vd_log_n(y, x, n, 1);
 }
 
 /* pk_fixed_pow per lane, n vectors with exponents e[u]. */
@@ -221,6 +249,17 @@ static inline __attribute__((always_inline)) void vd_fixed_pow_n(vd* y, const vd
     vd_fixed_log_n(t, x, n);
     PK_EACH(u, n) t[u] = e[u] * t[u];
     vd_fixed_exp_n(y, t, n);
+}
+
+/* pk_fixed_pow per lane for x positive and normal and |e ln x| <= 700 (other lanes give any value), n vectors: the
+   same bits without the tests for special inputs, and e^t scaled by 2^k in one step (q 2^k is normal, so both
+   steps of pk_fixed_scale are exact, and so is one). */
+static inline __attribute__((always_inline)) void vd_fixed_pow_normal_n(vd* y, const vd* x, const vd* e, const int n) {
+    vd t[PK_LANES_UNITS], q[PK_LANES_UNITS], k[PK_LANES_UNITS];
+    vd_log_n(t, x, n, 0);
+    PK_EACH(u, n) t[u] = e[u] * t[u];
+    vd_exp_parts_n(t, q, k, n);
+    PK_EACH(u, n) y[u] = q[u] * vd_pow2(k[u]);
 }
 
 static inline __attribute__((always_inline)) vd vd_fixed_pow(vd x, vd y) {
