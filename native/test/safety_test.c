@@ -205,20 +205,42 @@ static void test_wide_averages(void) {
     free(x);
 }
 
+/* `pages` readable pages between two that cannot be read, so that a read past either end of `data` faults. */
+typedef struct guarded {
+    char* region; /* NULL when the mapping failed */
+    size_t size;
+    float* data;
+    int64_t floats;
+} guarded;
+
+static guarded guarded_pages(size_t pages) {
+    const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    guarded g = {NULL, (pages + 2) * page, NULL, (int64_t)(pages * page / sizeof(float))};
+    char* region = mmap(NULL, g.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(region != MAP_FAILED, "mmap for guard pages");
+    if (region == MAP_FAILED) return g;
+    const int guards_set =
+        mprotect(region, page, PROT_NONE) == 0 && mprotect(region + (pages + 1) * page, page, PROT_NONE) == 0;
+    CHECK(guards_set, "guard pages");
+    if (!guards_set) {
+        munmap(region, g.size);
+        return g;
+    }
+    g.region = region;
+    g.data = (float*)(region + page);
+    return g;
+}
+
 /* Every kernel reads its input only: random problems of every op (max and min with and without indices, average
    exact and relaxed, LP, SoftPool, GeM, mixed pooling), both layouts, every rank, sliding windows with padding,
    strides and dilation or adaptive ones, their input placed so that it ends where an unreadable page begins, then so
    that it starts right after one, at every level this CPU has. Vector loads at a row's or a tensor's ends (masked,
    deinterleaving, whole registers) would fault on a byte past the input. */
 static void test_guard_pages(void) {
-    const size_t page = (size_t)sysconf(_SC_PAGESIZE), data_pages = 64;
-    char* region = mmap(NULL, (data_pages + 2) * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    CHECK(region != MAP_FAILED, "mmap for guard pages");
-    if (region == MAP_FAILED) return;
-    CHECK(mprotect(region, page, PROT_NONE) == 0 && mprotect(region + (data_pages + 1) * page, page, PROT_NONE) == 0,
-          "guard pages");
-    float* data = (float*)(region + page);
-    const int64_t data_floats = (int64_t)(data_pages * page / sizeof(float));
+    const guarded g = guarded_pages(64);
+    if (!g.region) return;
+    float* data = g.data;
+    const int64_t data_floats = g.floats;
     const int64_t ops[] = {PK_OP_MAX, PK_OP_AVG, PK_OP_MIN, PK_OP_LP, PK_OP_SOFT, PK_OP_GEM, PK_OP_MIXED};
     void* plan = aligned_alloc(8, (size_t)((pk_pool_plan_size() + 7) / 8 * 8));
     int runs = 0;
@@ -293,21 +315,17 @@ static void test_guard_pages(void) {
     }
     CHECK(runs > 1500, "only %d runs against guard pages", runs);
     free(plan);
-    munmap(region, (data_pages + 2) * page);
+    munmap(g.region, g.size);
 }
 
 /* Region pooling reads its feature map only: random boxes (inside, across the edges, outside, reversed) of every
    op over maps of both layouts placed so that they end where an unreadable page begins, then so that they start
    right after one, at every level this CPU has. */
 static void test_roi_guard_pages(void) {
-    const size_t page = (size_t)sysconf(_SC_PAGESIZE), data_pages = 16;
-    char* region = mmap(NULL, (data_pages + 2) * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    CHECK(region != MAP_FAILED, "mmap for guard pages");
-    if (region == MAP_FAILED) return;
-    CHECK(mprotect(region, page, PROT_NONE) == 0 && mprotect(region + (data_pages + 1) * page, page, PROT_NONE) == 0,
-          "guard pages");
-    float* data = (float*)(region + page);
-    const int64_t data_floats = (int64_t)(data_pages * page / sizeof(float));
+    const guarded g = guarded_pages(16);
+    if (!g.region) return;
+    float* data = g.data;
+    const int64_t data_floats = g.floats;
     int runs = 0;
     for (int round = 0; round < 200; round++) {
         pk_roi_spec s;
@@ -358,7 +376,7 @@ static void test_roi_guard_pages(void) {
         free(y);
     }
     CHECK(runs > 500, "only %d region pooling runs against guard pages", runs);
-    munmap(region, (data_pages + 2) * page);
+    munmap(g.region, g.size);
 }
 
 /* Flips one float between a valid value and an invalid one until told to stop, holding the valid one longer, so
@@ -387,12 +405,9 @@ static void* flip_float(void* arg) {
    checks): every run ends with a status and reads nothing outside its input, which starts right after an
    unreadable page (a window moved before the input would fault there). */
 static void test_param_races(void) {
-    const size_t page = (size_t)sysconf(_SC_PAGESIZE), data_pages = 16;
-    char* region = mmap(NULL, (data_pages + 1) * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    CHECK(region != MAP_FAILED, "mmap for a guard page");
-    if (region == MAP_FAILED) return;
-    CHECK(mprotect(region, page, PROT_NONE) == 0, "guard page");
-    float* x = (float*)(region + page);
+    const guarded g = guarded_pages(16);
+    if (!g.region) return;
+    float* x = g.data;
     const int64_t side = 64, count = 4 * side * side, out_side = side / 2, out_count = 4 * out_side * out_side;
     for (int64_t i = 0; i < count; i++) x[i] = (float)(i % 89);
     pk_tensor_desc in = {
@@ -459,7 +474,7 @@ static void test_param_races(void) {
     printf("safety_test: %d of 20000 racing S3Pool runs saw the bad pick at their check\n", refused);
     free(plan);
     free(y);
-    munmap(region, (data_pages + 1) * page);
+    munmap(g.region, g.size);
 }
 
 int main(void) {
