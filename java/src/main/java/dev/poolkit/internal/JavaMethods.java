@@ -10,7 +10,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The methods of the literature (SoftPool, GeM, mixed, stochastic, LIP) in Java: the same definitions as the
- * native scalar kernels ({@code native/src/methods}), one window at a time, taps in row-major order, sums in double
+ * native scalar kernels ({@code native/src/methods}; SoftPool's and GeM's windows in {@link JavaSoftPool} and
+ * {@link JavaGem}), one window at a time, taps in row-major order, sums in double
  * rounded once (mixed pooling's average is average pooling's own float sum). Windows come from {@link JavaKernel}'s
  * tables, so every window rule and option applies unchanged.
  */
@@ -87,8 +88,8 @@ final class JavaMethods {
                         + ow * g.outStride[Geometry.W];
                 int count = taps(inPlane, od, oh, ow, scratch);
                 float y = switch (g.op) {
-                    case SOFT -> soft(input, scratch, count);
-                    case GEM -> gem(input, scratch, count, param(params, c));
+                    case SOFT -> JavaSoftPool.value(input, scratch, count);
+                    case GEM -> JavaGem.value(input, scratch, count, param(params, c), g.eps);
                     case MIXED -> {
                         float max = max(input, scratch, count, od, oh, ow, index);
                         if (indices != null) indices.setAtIndex(JAVA_LONG_UNALIGNED, at, index[0]);
@@ -426,171 +427,6 @@ final class JavaMethods {
         return count;
     }
 
-    // ---- SoftPool ----
-
-    /** NaN if a tap is NaN, else the largest tap (−∞ when all are). */
-    private static float softMax(MemorySegment in, long[] taps, int count) {
-        float m = Float.NEGATIVE_INFINITY;
-        boolean nan = false;
-        for (int k = 0; k < count; k++) {
-            long t = taps[k];
-            float v = in.getAtIndex(JAVA_FLOAT_UNALIGNED, t);
-            nan |= Float.isNaN(v);
-            if (v > m) m = v;
-        }
-        return nan ? Float.NaN : m;
-    }
-
-    float soft(MemorySegment in, long[] taps, int count) {
-        if (count == 0) return 0f;
-        float m = softMax(in, taps, count);
-        if (!Float.isFinite(m)) return m;
-        double num = 0, den = 0;
-        for (int k = 0; k < count; k++) {
-            long t = taps[k];
-            float v = in.getAtIndex(JAVA_FLOAT_UNALIGNED, t);
-            if (v == Float.NEGATIVE_INFINITY) continue; // weight 0, and 0 * -inf would be NaN
-            double e = FixedExp.exp((double) v - m);
-            num += e * v;
-            den += e;
-        }
-        return (float) (num / den);
-    }
-
-    private void softBackward(MemorySegment in, MemorySegment gradIn, long[] taps, int count, float grad) {
-        if (count == 0) return;
-        float m = softMax(in, taps, count);
-        if (!Float.isFinite(m)) { // the output is NaN or infinite: no derivative
-            for (int k = 0; k < count; k++)
-                gradIn.setAtIndex(
-                        JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + Float.NaN);
-            return;
-        }
-        double num = 0, den = 0;
-        for (int k = 0; k < count; k++) {
-            long t = taps[k];
-            float v = in.getAtIndex(JAVA_FLOAT_UNALIGNED, t);
-            if (v == Float.NEGATIVE_INFINITY) continue;
-            double e = FixedExp.exp((double) v - m);
-            num += e * v;
-            den += e;
-        }
-        double y = num / den;
-        for (int k = 0; k < count; k++) {
-            long t = taps[k];
-            float v = in.getAtIndex(JAVA_FLOAT_UNALIGNED, t);
-            if (v == Float.NEGATIVE_INFINITY) continue;
-            double weight = FixedExp.exp((double) v - m) / den;
-            gradIn.setAtIndex(
-                    JAVA_FLOAT_UNALIGNED,
-                    t,
-                    gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, t) + (float) (grad * weight * (1 + (v - y))));
-        }
-    }
-
-    // ---- GeM: y = (Σ z_i^p / n)^(1/p), z = max(x, eps) with NaN kept, on ratios z_i / s as gem.c: s = 2^K with
-    // zmax = f 2^K, f in [0.5, 1), for p = 1, 2, 3, 4 (exact ratios, products), else s = zmax; powers by FixedLog ----
-
-    private double clamped(float x) {
-        return Float.isNaN(x) ? Double.NaN : x > g.eps ? x : g.eps;
-    }
-
-    private double zmax(MemorySegment in, long[] taps, int count) {
-        double m = 0;
-        boolean nan = false;
-        for (int k = 0; k < count; k++) {
-            double z = clamped(in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]));
-            nan |= Double.isNaN(z);
-            if (z > m) m = z;
-        }
-        return nan ? Double.NaN : m;
-    }
-
-    /** Whether p's ratios are scaled by a power of two and raised by products. */
-    private static boolean products(double p) {
-        return p == 1 || p == 2 || p == 3 || p == 4;
-    }
-
-    /** K of a positive finite zmax = f 2^K, f in [0.5, 1) (C's frexp), when p takes products; else 0. */
-    private static long exponent(double zmax, double p) {
-        if (!products(p)) return 0;
-        return zmax < 0x1p-1022 ? Math.getExponent(zmax * 0x1p54) + 1 - 54 : Math.getExponent(zmax) + 1;
-    }
-
-    /** A ratio z / s as gem.c's gem_ratio: z 2^-K (exact) or z / zmax. */
-    private static double ratio(double z, double p, double zmax, long k) {
-        return products(p) ? FixedExp.scale(z, -k) : z / zmax;
-    }
-
-    /** y from the ratios' mean power S, as gem.c's gem_root: S^(1/p) 2^K or zmax S^(1/p). */
-    private static double root(double mean, double p, double zmax, long k) {
-        double r = FixedLog.pow(mean, 1 / p);
-        return products(p) ? FixedExp.scale(r, k) : zmax * r;
-    }
-
-    /** r^p as gem.c's gem_power: products for p = 1, 2, 3, 4, else e^(p ln r). */
-    private static double power(double r, double p) {
-        if (p == 1) return r;
-        if (p == 2) return r * r;
-        if (p == 3) return r * r * r;
-        if (p == 4) return (r * r) * (r * r);
-        return FixedLog.pow(r, p);
-    }
-
-    /** S = Σ r_i^p / n. */
-    private double meanPower(MemorySegment in, long[] taps, int count, double p, double zmax, long e) {
-        double s = 0;
-        for (int k = 0; k < count; k++) {
-            s += power(ratio(clamped(in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k])), p, zmax, e), p);
-        }
-        return s / count;
-    }
-
-    /** T = Σ r_i^p ln r_i / (n S), given S. */
-    private double meanLogPower(
-            MemorySegment in, long[] taps, int count, double p, double zmax, long e, double meanPower) {
-        double sl = 0;
-        for (int k = 0; k < count; k++) {
-            double r = ratio(clamped(in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k])), p, zmax, e);
-            sl += power(r, p) * FixedLog.log(r);
-        }
-        return sl / (meanPower * count);
-    }
-
-    float gem(MemorySegment in, long[] taps, int count, double p) {
-        if (count == 0) return 0f;
-        double zmax = zmax(in, taps, count);
-        if (!Double.isFinite(zmax)) return (float) zmax;
-        long e = exponent(zmax, p);
-        return (float) root(meanPower(in, taps, count, p, zmax, e), p, zmax, e);
-    }
-
-    /** Adds window (od, oh, ow)'s gradients; returns its contribution to dL/dp. */
-    private double gemBackward(MemorySegment in, MemorySegment gradIn, long[] taps, int count, float grad, double p) {
-        if (count == 0) return 0;
-        double zmax = zmax(in, taps, count);
-        if (!Double.isFinite(zmax)) {
-            for (int k = 0; k < count; k++) {
-                gradIn.setAtIndex(
-                        JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + Float.NaN);
-            }
-            return Double.NaN;
-        }
-        long e = exponent(zmax, p);
-        double s = meanPower(in, taps, count, p, zmax, e), t = meanLogPower(in, taps, count, p, zmax, e, s);
-        double y = root(s, p, zmax, e), n = count;
-        for (int k = 0; k < count; k++) {
-            long at = taps[k];
-            float x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, at);
-            if (!(x >= g.eps)) continue; // at x = eps the clamp passes the gradient, as PyTorch's
-            gradIn.setAtIndex(
-                    JAVA_FLOAT_UNALIGNED,
-                    at,
-                    gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, at) + (float) (grad * FixedLog.pow(x / y, p - 1) / n));
-        }
-        return grad * y * (t / p - FixedLog.log(s) / (p * p));
-    }
-
     /**
      * Gradients with respect to the input (over all of {@code gradInput}) and, when {@code gradParams} is not null, the
      * parameter: GeM's p and mixed λ (one value, one per channel, or per output with the output's strides), LIP's logits
@@ -638,9 +474,10 @@ final class JavaMethods {
                             float grad = gradOutput.getAtIndex(JAVA_FLOAT_UNALIGNED, at);
                             int count = taps(inPlane, od, oh, ow, taps);
                             switch (g.op) {
-                                case SOFT -> softBackward(input, gradInput, taps, count, grad);
+                                case SOFT -> JavaSoftPool.backward(input, gradInput, taps, count, grad);
                                 case GEM ->
-                                    channel += gemBackward(input, gradInput, taps, count, grad, param(params, c));
+                                    channel += JavaGem.backward(
+                                            input, gradInput, taps, count, grad, param(params, c), g.eps);
                                 case STOCHASTIC -> stochasticBackward(input, gradInput, params, taps, count, at, grad);
                                 case LIP -> lipBackward(input, gradInput, params, gradParams, taps, count, n, grad);
                                 case S3POOL -> {
