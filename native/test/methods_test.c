@@ -60,6 +60,14 @@ static int32_t prepare_run(const pk_pool_spec* s, const pk_method_spec* m, const
     return status;
 }
 
+/* Whether y holds reference's bits, any NaN standing for any NaN (payloads are not part of the contract). */
+static int same_bits(const float* y, const float* reference, int64_t count) {
+    int same = 1;
+    for (int64_t i = 0; i < count; i++)
+        same &= isnan(y[i]) ? isnan(reference[i]) : memcmp(&y[i], &reference[i], 4) == 0;
+    return same;
+}
+
 /* Mixed pooling at every level this CPU has equals the scalar kernel bit for bit, on random problems of both layouts
    (every lambda source, divisor and NaN mode; inputs with ties, signed zeros, NaN and infinities), and names the
    kernel it runs. */
@@ -142,9 +150,7 @@ static void mixed_levels(void) {
                                            params_count, 0, pk_pool_rows(&s, &out));
             CHECK(status == PK_OK, "mixed run at level %d: status %d", isa, status);
             if (isa == PK_ISA_SCALAR || status != PK_OK) continue;
-            int same = 1;
-            for (int64_t i = 0; i < out_count; i++)
-                same &= isnan(y[i]) ? isnan(reference[i]) : memcmp(&y[i], &reference[i], 4) == 0;
+            const int same = same_bits(y, reference, out_count);
             CHECK(same, "mixed at level %d equals the scalar kernel (round %d)", isa, round);
             const char* path = pk_pool_plan_path(plan, pk_pool_plan_size(), 0);
             /* along the width: channels first with at least half a register of floats of outputs whose windows
@@ -227,9 +233,7 @@ static void mixed_wide_windows(void) {
                                                pk_pool_rows(&s, &out));
                 CHECK(status == PK_OK, "wide mixed %d run at level %d: status %d", k, isa, status);
                 if (isa == PK_ISA_SCALAR || status != PK_OK) continue;
-                int same = 1;
-                for (int64_t i = 0; i < out_count; i++)
-                    same &= isnan(y[i]) ? isnan(reference[i]) : memcmp(&y[i], &reference[i], 4) == 0;
+                const int same = same_bits(y, reference, out_count);
                 CHECK(same, "wide mixed %d (divisor mode %d) at level %d equals the scalar kernel", k, mode % 3, isa);
                 const char* path = pk_pool_plan_path(plan, pk_pool_plan_size(), 0);
                 CHECK(strcmp(strchr(path, ':') + 1, "along") == 0, "wide mixed %d runs %s", k, path);
@@ -347,9 +351,7 @@ static void soft_gem_levels(void) {
                   path, expected, (int)in.channels, isa);
             simd_paths += simd || along;
             alongs += along;
-            int same = 1;
-            for (int64_t i = 0; i < out_count; i++)
-                same &= isnan(y[i]) ? isnan(reference[i]) : memcmp(&y[i], &reference[i], 4) == 0;
+            const int same = same_bits(y, reference, out_count);
             CHECK(same, "%s at level %d equals the scalar kernel (round %d)", gem ? "GeM" : "SoftPool", isa, round);
             compared[gem]++;
         }
