@@ -43,7 +43,7 @@ for src in "${sources[@]}"; do
   case "$src" in
     roi/*-avx2.c) extra=(-mavx2 -ffp-contract=off) ;;
     roi/*-avx512.c) extra=(-mavx512f -ffp-contract=off) ;;
-    methods/*-avx2.c) extra=(-mavx2 -ffp-contract=off -Wno-psabi) ;;
+    methods/*-avx2.c) extra=(-mavx2 -mfma -ffp-contract=off -Wno-psabi) ;;
     methods/*-avx512.c) extra=(-mavx512f -ffp-contract=off -Wno-psabi) ;;
     *-avx2.c) extra=(-mavx2 -mfma) ;;
     *-avx512.c) extra=(-mavx512f) ;;

@@ -62,8 +62,8 @@ static inline double gem_root(double mean, double power, double zmax, int64_t k)
 
 /* S = sum r_i^p / n, and with t, T = sum r_i^p ln r_i / (n S), of the ratios r_i = gem_ratio. dy/dp from these does
    not depend on the scale s: T / p - ln S / p^2 is the same for any s. */
-static double window_mean_power(const pk_plan* p, const float* in, const pk_window w[3], double power, double zmax,
-                                int64_t k, double* t) {
+PK_FMA_CLONES static double window_mean_power(const pk_plan* p, const float* in, const pk_window w[3], double power,
+                                              double zmax, int64_t k, double* t) {
     double s = 0.0, sl = 0.0;
     PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) {
         const double r = gem_ratio(clamped(in[tap], p->method_eps), power, zmax, k);
@@ -76,8 +76,8 @@ static double window_mean_power(const pk_plan* p, const float* in, const pk_wind
     return s / n;
 }
 
-static float gem_pixel(const pk_plan* p, const float* in, const pk_window w[3], int64_t n, int64_t c, int64_t o,
-                       int64_t* index) {
+PK_FMA_CLONES static float gem_pixel(const pk_plan* p, const float* in, const pk_window w[3], int64_t n, int64_t c,
+                                     int64_t o, int64_t* index) {
     (void)n, (void)o, (void)index;
     if (pk_window_taps(w) == 0) return 0.0f;
     const double zmax = window_zmax(p, in, w);
@@ -92,8 +92,8 @@ void pk_f32_gempool__scalar(const pk_plan* p, const float* input, float* output,
     pk_window_rows(p, input, output, indices, row_begin, row_end, gem_pixel);
 }
 
-void pk_gempool_window_backward(const pk_plan* p, const float* in, const pk_window w[3], int64_t c, float grad,
-                                float* grad_in, double* grad_p) {
+PK_FMA_CLONES void pk_gempool_window_backward(const pk_plan* p, const float* in, const pk_window w[3], int64_t c,
+                                              float grad, float* grad_in, double* grad_p) {
     if (pk_window_taps(w) == 0) return;
     const double zmax = window_zmax(p, in, w);
     if (!isfinite(zmax)) { /* the output is NaN or infinite: no derivative */

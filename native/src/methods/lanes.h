@@ -6,7 +6,7 @@
    definitions (fixed-exp.h, fixed-log.h), so every lane has the scalar function's bits; the special inputs are
    computed on a harmless stand-in and replaced by their scalar results afterwards. Inlined always, so that a kernel
    computing several vectors' functions in a row gives the processor independent chains to overlap.
-   -ffp-contract=off. */
+   -ffp-contract=off: the multiply-adds that fuse are written as such (vd_fma). */
 #ifndef PK_METHODS_LANES_H
 #define PK_METHODS_LANES_H
 #include <immintrin.h>
@@ -126,48 +126,81 @@ static inline vd vd_frexp_exponent(vd z) {
 #define PK_LANES_UNITS 8
 #define PK_EACH(u, n) _Pragma("GCC unroll 8") for (int u = 0; u < (n); u++)
 
-/* The Taylor coefficients of pk_fixed_exp after the first, 1/12! down to 1/0!, in its order. */
-static const double pk_exp_coefficients[13] = {1.0 / 479001600.0,
-                                               1.0 / 39916800.0,
-                                               1.0 / 3628800.0,
-                                               1.0 / 362880.0,
-                                               1.0 / 40320.0,
-                                               1.0 / 5040.0,
-                                               1.0 / 720.0,
-                                               1.0 / 120.0,
-                                               1.0 / 24.0,
-                                               1.0 / 6.0,
-                                               0.5,
-                                               1.0,
-                                               1.0};
+/* a b + c, rounded once. */
+static inline vd vd_fma(vd a, vd b, vd c) {
+#if PK_MV == 8
+    return (vd)_mm512_fmadd_pd((__m512d)a, (__m512d)b, (__m512d)c);
+#else
+    return (vd)_mm256_fmadd_pd((__m256d)a, (__m256d)b, (__m256d)c);
+#endif
+}
 
-/* pk_fixed_exp's reduction and polynomial of x, for n vectors: q and k with e^x = q 2^k. */
-static inline __attribute__((always_inline)) void vd_exp_parts_n(const vd* x, vd* q, vd* k, const int n) {
-    const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
-    const double inv_ln2 = 1.44269504088896338700e+00;
-    vd r[PK_LANES_UNITS];
-    PK_EACH(u, n) k[u] = vd_floor(x[u] * inv_ln2 + 0.5);
-    PK_EACH(u, n) r[u] = (x[u] - k[u] * ln2_hi) - k[u] * ln2_lo;
-    PK_EACH(u, n) q[u] = vd_set1(1.0 / 6227020800.0); /* 1/13! */
-    for (int i = 0; i < 13; i++) PK_EACH(u, n) q[u] = q[u] * r[u] + pk_exp_coefficients[i];
+/* c - a b, rounded once. */
+static inline vd vd_fnma(vd a, vd b, vd c) {
+#if PK_MV == 8
+    return (vd)_mm512_fnmadd_pd((__m512d)a, (__m512d)b, (__m512d)c);
+#else
+    return (vd)_mm256_fnmadd_pd((__m256d)a, (__m256d)b, (__m256d)c);
+#endif
+}
+
+/* pk_exp_table[bits & 15] per lane: one permutation of the table's two registers at AVX-512 (which reads only the
+   index's low four bits), a gather of the masked index at AVX2. */
+static inline vd vd_exp_table(vu bits) {
+#if PK_MV == 8
+    const __m512d low = _mm512_loadu_pd(pk_exp_table), high = _mm512_loadu_pd(pk_exp_table + 8);
+    return (vd)_mm512_permutex2var_pd(low, (__m512i)bits, high);
+#else
+    return (vd)_mm256_i64gather_pd(pk_exp_table, (__m256i)(bits & 15), 8);
+#endif
+}
+
+/* pk_fixed_exp's reduction, table and polynomial of x, for n vectors: v and k with e^x = v 2^e, e = floor(k / 16)
+   (v before its scaling). */
+static inline __attribute__((always_inline)) void vd_exp_parts_n(const vd* x, vd* v, vd* k, const int n) {
+    vd t[PK_LANES_UNITS], r[PK_LANES_UNITS], s[PK_LANES_UNITS];
+    PK_EACH(u, n) t[u] = x[u] * PK_EXP_SIXTEEN_OVER_LN2 + PK_EXP_SHIFTER;
+    PK_EACH(u, n) k[u] = t[u] - PK_EXP_SHIFTER;
+    PK_EACH(u, n) r[u] = vd_fnma(k[u], vd_set1(PK_EXP_LN2_OVER_16_HI), x[u]);
+    PK_EACH(u, n) r[u] = vd_fnma(k[u], vd_set1(PK_EXP_LN2_OVER_16_LO), r[u]);
+    PK_EACH(u, n) s[u] = vd_fma(vd_set1(PK_EXP_S6), r[u], vd_set1(PK_EXP_S5));
+    PK_EACH(u, n) s[u] = vd_fma(s[u], r[u], vd_set1(PK_EXP_S4));
+    PK_EACH(u, n) s[u] = vd_fma(s[u], r[u], vd_set1(PK_EXP_S3));
+    PK_EACH(u, n) s[u] = vd_fma(s[u], r[u], vd_set1(PK_EXP_S2));
+    PK_EACH(u, n) s[u] = vd_fma(s[u], r[u], vd_set1(PK_EXP_S1));
+    PK_EACH(u, n) s[u] = vd_fma(s[u], r[u], vd_set1(PK_EXP_S0));
+    PK_EACH(u, n) {
+        const vd table = vd_exp_table((vu)t[u]);
+        v[u] = vd_fma(table, s[u] * r[u], table);
+    }
+}
+
+/* v 2^floor(k / 16), rounded once (pk_fixed_scale's two steps round once too), for integral k with floor(k / 16) in
+   [-1076, 1024]: AVX-512's scalef does it in one instruction. */
+static inline __attribute__((always_inline)) vd vd_exp_scale(vd v, vd k) {
+#if PK_MV == 8
+    return (vd)_mm512_scalef_pd((__m512d)v, (__m512d)(k * 0.0625));
+#else
+    return vd_scale(v, vd_floor(k * 0.0625));
+#endif
 }
 
 /* pk_fixed_exp per lane, n vectors. */
 static inline __attribute__((always_inline)) void vd_fixed_exp_n(vd* y, const vd* given, const int n) {
     vl nan[PK_LANES_UNITS], over[PK_LANES_UNITS], under[PK_LANES_UNITS];
-    vd x[PK_LANES_UNITS], q[PK_LANES_UNITS], k[PK_LANES_UNITS];
+    vd x[PK_LANES_UNITS], v[PK_LANES_UNITS], k[PK_LANES_UNITS];
     PK_EACH(u, n) {
         nan[u] = (vl)(given[u] != given[u]);
         over[u] = (vl)(given[u] > 709.782712893384);
         under[u] = (vl)(given[u] < -745.2);
         x[u] = vd_select(nan[u] | over[u] | under[u], (vd){0}, given[u]);
     }
-    vd_exp_parts_n(x, q, k, n);
+    vd_exp_parts_n(x, v, k, n);
     PK_EACH(u, n) {
-        vd v = vd_scale(q[u], k[u]); /* as the scalar's q 2^half 2^(e - half), half = e / 2 toward zero */
-        v = vd_select(under[u], (vd){0}, v);
-        v = vd_select(over[u], vd_set1(INFINITY), v);
-        y[u] = vd_select(nan[u], given[u], v);
+        vd z = vd_exp_scale(v[u], k[u]);
+        z = vd_select(under[u], (vd){0}, z);
+        z = vd_select(over[u], vd_set1(INFINITY), z);
+        y[u] = vd_select(nan[u], given[u], z);
     }
 }
 
@@ -178,16 +211,20 @@ static inline __attribute__((always_inline)) vd vd_fixed_exp(vd given) {
 }
 
 /* pk_fixed_exp per lane for x <= 0 (and -inf), as SoftPool's e^(x - m), n vectors: the same bits with fewer
-   operations. No lane overflows, and q 2^k (q the polynomial, in [0.7, 1.5)) is rounded once either way:
-   q 2^(k + 60) is normal and exact for k >= -1075, then 2^-60 rounds it as pk_fixed_scale's second step does.
-   Inputs below -745.2 (-inf too), which pk_fixed_exp takes to +0, are raised to -745.3 instead of tested: k is
-   then -1075 and q 2^k, within a few ulps of e^x <= e^-745.2 < 0.93 2^-1075, below half the smallest
-   subnormal, rounds to +0 as well. NaN lanes give any value. */
+   operations. No lane overflows, and v 2^e (v in [0.97, 2.01)) is rounded once either way: by scalef, or at AVX2
+   v 2^(e + 60) is normal and exact for e >= -1076, then 2^-60 rounds it as pk_fixed_scale's second step does. Inputs below -745.2 (-inf
+   too), which pk_fixed_exp takes to +0, are raised to -745.3 instead of tested: e is then -1076 and v 2^e, within
+   an ulp or two of e^x <= e^-745.2 < 0.93 2^-1075, below half the smallest subnormal, rounds to +0 as well. NaN
+   lanes give any value. */
 static inline __attribute__((always_inline)) void vd_fixed_exp_nonpositive_n(vd* y, const vd* given, const int n) {
-    vd x[PK_LANES_UNITS], q[PK_LANES_UNITS], k[PK_LANES_UNITS];
+    vd x[PK_LANES_UNITS], v[PK_LANES_UNITS], k[PK_LANES_UNITS];
     PK_EACH(u, n) x[u] = vd_max(given[u], vd_set1(-745.3));
-    vd_exp_parts_n(x, q, k, n);
-    PK_EACH(u, n) y[u] = q[u] * vd_pow2(k[u] + 60.0) * 0x1p-60;
+    vd_exp_parts_n(x, v, k, n);
+#if PK_MV == 8
+    PK_EACH(u, n) y[u] = vd_exp_scale(v[u], k[u]);
+#else
+    PK_EACH(u, n) y[u] = v[u] * vd_pow2(vd_floor(k[u] * 0.0625) + 60.0) * 0x1p-60;
+#endif
 }
 
 /* The coefficients of pk_fixed_log_near_one after the first, 1/21 down to 1, in its order. */
@@ -252,14 +289,18 @@ static inline __attribute__((always_inline)) void vd_fixed_pow_n(vd* y, const vd
 }
 
 /* pk_fixed_pow per lane for x positive and normal and |e ln x| <= 700 (other lanes give any value), n vectors: the
-   same bits without the tests for special inputs, and e^t scaled by 2^k in one step (q 2^k is normal, so both
+   same bits without the tests for special inputs, and e^t scaled by 2^k in one step (v 2^k is normal, so both
    steps of pk_fixed_scale are exact, and so is one). */
 static inline __attribute__((always_inline)) void vd_fixed_pow_normal_n(vd* y, const vd* x, const vd* e, const int n) {
-    vd t[PK_LANES_UNITS], q[PK_LANES_UNITS], k[PK_LANES_UNITS];
+    vd t[PK_LANES_UNITS], v[PK_LANES_UNITS], k[PK_LANES_UNITS];
     vd_log_n(t, x, n, 0);
     PK_EACH(u, n) t[u] = e[u] * t[u];
-    vd_exp_parts_n(t, q, k, n);
-    PK_EACH(u, n) y[u] = q[u] * vd_pow2(k[u]);
+    vd_exp_parts_n(t, v, k, n);
+#if PK_MV == 8
+    PK_EACH(u, n) y[u] = vd_exp_scale(v[u], k[u]);
+#else
+    PK_EACH(u, n) y[u] = v[u] * vd_pow2(vd_floor(k[u] * 0.0625));
+#endif
 }
 
 static inline __attribute__((always_inline)) vd vd_fixed_pow(vd x, vd y) {

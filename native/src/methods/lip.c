@@ -30,8 +30,8 @@ static float logit_max(const pk_plan* p, const pk_window w[3], int64_t n, int64_
     return nan ? NAN : m;
 }
 
-static float lip_pixel(const pk_plan* p, const float* in, const pk_window w[3], int64_t n, int64_t c, int64_t o,
-                       int64_t* index) {
+PK_FMA_CLONES static float lip_pixel(const pk_plan* p, const float* in, const pk_window w[3], int64_t n, int64_t c,
+                                     int64_t o, int64_t* index) {
     (void)o, (void)index;
     if (pk_window_taps(w) == 0) return 0.0f;
     const float m = logit_max(p, w, n, c);
@@ -50,8 +50,8 @@ void pk_f32_lippool__scalar(const pk_plan* p, const float* input, float* output,
     pk_window_rows(p, input, output, indices, row_begin, row_end, lip_pixel);
 }
 
-void pk_lippool_window_backward(const pk_plan* p, const float* in, const pk_window w[3], int64_t n, int64_t c,
-                                float grad, float* grad_in, float* grad_logits) {
+PK_FMA_CLONES void pk_lippool_window_backward(const pk_plan* p, const float* in, const pk_window w[3], int64_t n,
+                                              int64_t c, float grad, float* grad_in, float* grad_logits) {
     if (pk_window_taps(w) == 0) return;
     const float m = logit_max(p, w, n, c);
     if (!isfinite(m)) { /* the output is NaN: no derivative */

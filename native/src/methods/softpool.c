@@ -20,8 +20,8 @@ static float window_max(const pk_plan* p, const float* in, const pk_window w[3])
     return nan ? NAN : m;
 }
 
-static float softpool_pixel(const pk_plan* p, const float* in, const pk_window w[3], int64_t n, int64_t c, int64_t o,
-                            int64_t* index) {
+PK_FMA_CLONES static float softpool_pixel(const pk_plan* p, const float* in, const pk_window w[3], int64_t n, int64_t c,
+                                          int64_t o, int64_t* index) {
     (void)n, (void)c, (void)o, (void)index;
     if (pk_window_taps(w) == 0) return 0.0f;
     const float m = window_max(p, in, w);
@@ -42,7 +42,8 @@ void pk_f32_softpool__scalar(const pk_plan* p, const float* input, float* output
     pk_window_rows(p, input, output, indices, row_begin, row_end, softpool_pixel);
 }
 
-void pk_softpool_window_backward(const pk_plan* p, const float* in, const pk_window w[3], float grad, float* grad_in) {
+PK_FMA_CLONES void pk_softpool_window_backward(const pk_plan* p, const float* in, const pk_window w[3], float grad,
+                                               float* grad_in) {
     if (pk_window_taps(w) == 0) return;
     const float m = window_max(p, in, w);
     if (!isfinite(m)) { /* the output is NaN or infinite: no derivative */

@@ -2,13 +2,24 @@ package dev.poolkit.internal;
 
 /**
  * e^x in double by the fixed sequence of IEEE operations of the native library's {@code fixed-exp.h}
- * ({@code pk_fixed_exp}), step for step, so that Java and native SoftPool and LIP agree bit for bit (no two libm
- * exps promise that). Cody-Waite reduction, Taylor polynomial of degree 13, scaling by 2^k in two steps; within a
- * few double ulps of e^x.
+ * ({@code pk_fixed_exp}), step for step, so that Java and native SoftPool, LIP and GeM agree bit for bit (no two libm
+ * exps promise that). Tang's table method: x = (16 e + j) ln2/16 + r with |r| <= ln2/32, e^r - 1 by its Taylor
+ * polynomial to degree 7, 2^(j/16) from a table, the multiply-adds fused ({@link Math#fma}) where the native code
+ * fuses them, scaling by 2^e in two steps; within about one double ulp of e^x.
  */
 final class FixedExp {
-    private static final double LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
-    private static final double INV_LN2 = 1.44269504088896338700e+00;
+    /** 2^(j/16), j = 0 .. 15, each the double nearest to it (as {@code pk_exp_table}). */
+    private static final double[] TABLE = {
+        0x1.0000000000000p+0, 0x1.0b5586cf9890fp+0, 0x1.172b83c7d517bp+0, 0x1.2387a6e756238p+0,
+        0x1.306fe0a31b715p+0, 0x1.3dea64c123422p+0, 0x1.4bfdad5362a27p+0, 0x1.5ab07dd485429p+0,
+        0x1.6a09e667f3bcdp+0, 0x1.7a11473eb0187p+0, 0x1.8ace5422aa0dbp+0, 0x1.9c49182a3f090p+0,
+        0x1.ae89f995ad3adp+0, 0x1.c199bdd85529cp+0, 0x1.d5818dcfba487p+0, 0x1.ea4afa2a490dap+0
+    };
+    /** Adding it rounds |t| < 2^51 to an integer, held in the low bits. */
+    private static final double SHIFTER = 0x1.8p52;
+
+    private static final double SIXTEEN_OVER_LN2 = 0x1.71547652b82fep+4;
+    private static final double LN2_OVER_16_HI = 0x1.62e42fefa39efp-5, LN2_OVER_16_LO = 0x1.abc9e3b39803fp-60;
 
     private FixedExp() {}
 
@@ -26,22 +37,17 @@ final class FixedExp {
         if (Double.isNaN(x)) return x;
         if (x > 709.782712893384) return Double.POSITIVE_INFINITY;
         if (x < -745.2) return 0.0; // below half the smallest subnormal; also -inf
-        double k = Math.floor(x * INV_LN2 + 0.5);
-        double r = (x - k * LN2_HI) - k * LN2_LO;
-        double q = 1.0 / 6227020800.0;
-        q = q * r + 1.0 / 479001600.0;
-        q = q * r + 1.0 / 39916800.0;
-        q = q * r + 1.0 / 3628800.0;
-        q = q * r + 1.0 / 362880.0;
-        q = q * r + 1.0 / 40320.0;
-        q = q * r + 1.0 / 5040.0;
-        q = q * r + 1.0 / 720.0;
-        q = q * r + 1.0 / 120.0;
-        q = q * r + 1.0 / 24.0;
-        q = q * r + 1.0 / 6.0;
-        q = q * r + 0.5;
-        q = q * r + 1.0;
-        q = q * r + 1.0;
-        return scale(q, (long) k);
+        double t = x * SIXTEEN_OVER_LN2 + SHIFTER;
+        double k = t - SHIFTER;
+        double r = Math.fma(-k, LN2_OVER_16_LO, Math.fma(-k, LN2_OVER_16_HI, x));
+        double table = TABLE[(int) (Double.doubleToRawLongBits(t) & 15)]; // j = k mod 16, from t's low bits
+        double s = 1.0 / 5040.0;
+        s = Math.fma(s, r, 1.0 / 720.0);
+        s = Math.fma(s, r, 1.0 / 120.0);
+        s = Math.fma(s, r, 1.0 / 24.0);
+        s = Math.fma(s, r, 1.0 / 6.0);
+        s = Math.fma(s, r, 0.5);
+        s = Math.fma(s, r, 1.0);
+        return scale(Math.fma(table, s * r, table), (long) Math.floor(k * 0.0625)); // |e| <= 1076
     }
 }
