@@ -9,9 +9,10 @@ import dev.poolkit.PoolOp;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The methods of the literature (SoftPool, GeM, mixed, stochastic, LIP) in Java: the same definitions as the
- * native scalar kernels ({@code native/src/methods}; SoftPool's and GeM's windows in {@link JavaSoftPool} and
- * {@link JavaGem}), one window at a time, taps in row-major order, sums in double
+ * The methods of the literature (SoftPool, GeM, mixed, stochastic, LIP, S3Pool) in Java: the same definitions as the
+ * native scalar kernels ({@code native/src/methods}; SoftPool's, GeM's, stochastic pooling's and LIP's windows in
+ * {@link JavaSoftPool}, {@link JavaGem}, {@link JavaStochastic} and {@link JavaLip}), one window at a time, taps in
+ * row-major order, sums in double
  * rounded once (mixed pooling's average is average pooling's own float sum). Windows come from {@link JavaKernel}'s
  * tables, so every window rule and option applies unchanged.
  */
@@ -45,16 +46,19 @@ final class JavaMethods {
 
     /**
      * What one window's reduction writes besides the output, sized here once: the window's tap offsets (then their
-     * plane indices after {@link #maxTaps}), the chosen tap's plane index, S3Pool's window corners. One per thread, so
+     * plane indices after {@link #maxTaps}), LIP's logits' offsets, the chosen tap's plane index, S3Pool's window
+     * corners. One per thread, so
      * that concurrent runs of one prepared operation share nothing and a run allocates nothing.
      */
     static final class Scratch {
         final long[] taps;
+        final long[] logitTaps;
         final long[] index = new long[1];
         final long[] start = new long[3], end = new long[3];
 
         private Scratch(int maxTaps) {
             this.taps = new long[2 * maxTaps];
+            this.logitTaps = new long[maxTaps];
         }
     }
 
@@ -96,8 +100,10 @@ final class JavaMethods {
                         yield mixedValue(lambda(params, c, at), max, avg(input, scratch, count, od, oh, ow));
                     }
                     case STOCHASTIC -> {
-                        if (g.paramsMode != Geometry.PARAMS_UNIFORMS) yield stochasticInference(input, scratch, count);
-                        int chosen = chosenTap(input, scratch, count, params.getAtIndex(JAVA_FLOAT_UNALIGNED, at));
+                        if (g.paramsMode != Geometry.PARAMS_UNIFORMS)
+                            yield JavaStochastic.inference(input, scratch, count);
+                        int chosen = JavaStochastic.chosenTap(
+                                input, scratch, count, params.getAtIndex(JAVA_FLOAT_UNALIGNED, at));
                         if (indices != null)
                             indices.setAtIndex(
                                     JAVA_LONG_UNALIGNED,
@@ -105,7 +111,7 @@ final class JavaMethods {
                                     chosen >= 0 ? scratch[maxTaps + chosen] : firstIndex(od, oh, ow));
                         yield chosen >= 0 ? input.getAtIndex(JAVA_FLOAT_UNALIGNED, scratch[chosen]) : 0f;
                     }
-                    case LIP -> lip(input, params, scratch, count, n);
+                    case LIP -> JavaLip.value(input, params, scratch, logitTaps(room, count, n), count);
                     case S3POOL -> {
                         int taps = s3Taps(room, inPlane, n, od, oh, ow, params);
                         float max = max(
@@ -246,162 +252,16 @@ final class JavaMethods {
         return grad * ((double) max - avg(in, taps, count, od, oh, ow));
     }
 
-    // ---- stochastic pooling: a = max(x, 0); a NaN tap makes the window NaN (training chooses it) ----
-
-    private static double activation(float x) {
-        return x > 0 ? x : 0;
-    }
-
-    /** The chosen tap's position in the window, or -1 when Σ a = 0. */
-    private int chosenTap(MemorySegment in, long[] taps, int count, float u) {
-        double s = 0;
-        int infinite = -1;
-        for (int k = 0; k < count; k++) {
-            float x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
-            if (Float.isNaN(x)) return k; // NaN wins over everything
-            if (x == Float.POSITIVE_INFINITY && infinite < 0) infinite = k; // infinite probability mass
-            s += activation(x);
-        }
-        if (infinite >= 0) return infinite;
-        if (!(s > 0)) return -1;
-        double threshold = u * s, running = 0;
-        for (int k = 0; k < count; k++) {
-            running += activation(in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]));
-            if (running > threshold) return k;
-        }
-        return -1;
-    }
-
-    private static float stochasticInference(MemorySegment in, long[] taps, int count) {
-        double s = 0, s2 = 0;
-        for (int k = 0; k < count; k++) {
-            float x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
-            if (Float.isNaN(x)) return Float.NaN;
-            double a = activation(x);
-            s += a;
-            s2 += a * a;
-        }
-        if (Double.isInfinite(s)) return Float.POSITIVE_INFINITY;
-        return s > 0 ? (float) (s2 / s) : 0f;
-    }
-
-    private void stochasticBackward(
-            MemorySegment in, MemorySegment gradIn, MemorySegment params, long[] taps, int count, long at, float grad) {
-        if (g.paramsMode == Geometry.PARAMS_UNIFORMS) {
-            int chosen = chosenTap(in, taps, count, params.getAtIndex(JAVA_FLOAT_UNALIGNED, at));
-            if (chosen >= 0)
-                gradIn.setAtIndex(
-                        JAVA_FLOAT_UNALIGNED,
-                        taps[chosen],
-                        gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[chosen]) + grad);
-            return;
-        }
-        double s = 0, s2 = 0;
-        boolean nan = false;
-        for (int k = 0; k < count; k++) {
-            float x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
-            nan |= Float.isNaN(x);
-            double a = activation(x);
-            s += a;
-            s2 += a * a;
-        }
-        if (!nan && !(s > 0)) return;
-        if (nan || Double.isInfinite(s)) { // the output is NaN or infinite: no derivative
-            for (int k = 0; k < count; k++) {
-                gradIn.setAtIndex(
-                        JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + Float.NaN);
-            }
-            return;
-        }
-        double y = s2 / s;
-        for (int k = 0; k < count; k++) {
-            float x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
-            if (x > 0)
-                gradIn.setAtIndex(
-                        JAVA_FLOAT_UNALIGNED,
-                        taps[k],
-                        gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + (float) (grad * (2.0 * x - y) / s));
-        }
-    }
-
-    // ---- LIP ----
-
-    /** Offset of tap k's logit: the input's offset (logits shaped like the input) or n * plane + plane index (broadcast). */
-    private long logitOffset(long[] taps, int k, long n) {
-        return g.paramsMode == Geometry.PARAMS_INPUT_MAP
-                ? taps[k]
-                : n * g.in[0] * g.in[1] * g.in[2] + taps[maxTaps + k];
-    }
-
-    private float logitMax(MemorySegment logits, long[] taps, int count, long n) {
-        float m = Float.NEGATIVE_INFINITY;
-        boolean nan = false;
-        for (int k = 0; k < count; k++) {
-            float l = logits.getAtIndex(JAVA_FLOAT_UNALIGNED, logitOffset(taps, k, n));
-            nan |= Float.isNaN(l);
-            if (l > m) m = l;
-        }
-        return nan ? Float.NaN : m;
-    }
-
-    private float lip(MemorySegment in, MemorySegment logits, long[] taps, int count, long n) {
-        if (count == 0) return 0f;
-        float m = logitMax(logits, taps, count, n);
-        if (!Float.isFinite(m)) return Float.NaN;
-        double num = 0, den = 0;
-        for (int k = 0; k < count; k++) {
-            double e = FixedExp.exp((double) logits.getAtIndex(JAVA_FLOAT_UNALIGNED, logitOffset(taps, k, n)) - m);
-            num += e * in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
-            den += e;
-        }
-        return (float) (num / den);
-    }
-
-    private void lipBackward(
-            MemorySegment in,
-            MemorySegment gradIn,
-            MemorySegment logits,
-            MemorySegment gradLogits,
-            long[] taps,
-            int count,
-            long n,
-            float grad) {
-        if (count == 0) return;
-        float m = logitMax(logits, taps, count, n);
-        if (!Float.isFinite(m)) {
-            for (int k = 0; k < count; k++) {
-                gradIn.setAtIndex(
-                        JAVA_FLOAT_UNALIGNED, taps[k], gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + Float.NaN);
-                if (gradLogits != null) {
-                    long l = logitOffset(taps, k, n);
-                    gradLogits.setAtIndex(
-                            JAVA_FLOAT_UNALIGNED, l, gradLogits.getAtIndex(JAVA_FLOAT_UNALIGNED, l) + Float.NaN);
-                }
-            }
-            return;
-        }
-        double num = 0, den = 0;
-        for (int k = 0; k < count; k++) {
-            double e = FixedExp.exp((double) logits.getAtIndex(JAVA_FLOAT_UNALIGNED, logitOffset(taps, k, n)) - m);
-            num += e * in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
-            den += e;
-        }
-        double y = num / den;
-        for (int k = 0; k < count; k++) {
-            long l = logitOffset(taps, k, n);
-            double weight = FixedExp.exp((double) logits.getAtIndex(JAVA_FLOAT_UNALIGNED, l) - m) / den;
-            gradIn.setAtIndex(
-                    JAVA_FLOAT_UNALIGNED,
-                    taps[k],
-                    gradIn.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]) + (float) (grad * weight));
-            if (gradLogits != null) {
-                double x = in.getAtIndex(JAVA_FLOAT_UNALIGNED, taps[k]);
-                gradLogits.setAtIndex(
-                        JAVA_FLOAT_UNALIGNED,
-                        l,
-                        gradLogits.getAtIndex(JAVA_FLOAT_UNALIGNED, l) + (float) (grad * weight * (x - y)));
-            }
-        }
+    /**
+     * LIP's logit offsets of the window whose taps {@link #taps} gave, into the scratch: the inputs' offsets (logits
+     * shaped like the input) or n * plane + plane index (one channel, broadcast).
+     */
+    private long[] logitTaps(Scratch room, int count, long n) {
+        long[] taps = room.taps, logitTaps = room.logitTaps;
+        long plane = g.in[0] * g.in[1] * g.in[2];
+        for (int k = 0; k < count; k++)
+            logitTaps[k] = g.paramsMode == Geometry.PARAMS_INPUT_MAP ? taps[k] : n * plane + taps[maxTaps + k];
+        return logitTaps;
     }
 
     /**
@@ -478,8 +338,27 @@ final class JavaMethods {
                                 case GEM ->
                                     channel += JavaGem.backward(
                                             input, gradInput, taps, count, grad, param(params, c), g.eps);
-                                case STOCHASTIC -> stochasticBackward(input, gradInput, params, taps, count, at, grad);
-                                case LIP -> lipBackward(input, gradInput, params, gradParams, taps, count, n, grad);
+                                case STOCHASTIC -> {
+                                    if (g.paramsMode == Geometry.PARAMS_UNIFORMS)
+                                        JavaStochastic.backwardChosen(
+                                                input,
+                                                gradInput,
+                                                taps,
+                                                count,
+                                                params.getAtIndex(JAVA_FLOAT_UNALIGNED, at),
+                                                grad);
+                                    else JavaStochastic.backwardInference(input, gradInput, taps, count, grad);
+                                }
+                                case LIP ->
+                                    JavaLip.backward(
+                                            input,
+                                            gradInput,
+                                            params,
+                                            gradParams,
+                                            taps,
+                                            logitTaps(room, count, n),
+                                            count,
+                                            grad);
                                 case S3POOL -> {
                                     int k3 = s3Taps(room, inPlane, n, od, oh, ow, params);
                                     max(input, taps, k3, taps[maxTaps], index);
