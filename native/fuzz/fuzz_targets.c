@@ -6,8 +6,12 @@
 #define PK_FUZZ_plan 3
 #define PK_FUZZ_unpool 4
 #define PK_FUZZ_backward 5
+#define PK_FUZZ_method 6
+#define PK_FUZZ_method_backward 7
 #define PK_FUZZ_JOIN(a, b) a##b
 #define PK_FUZZ_ID(name) PK_FUZZ_JOIN(PK_FUZZ_, name)
+#define PK_FUZZ_METHODS \
+    (PK_FUZZ_ID(PK_FUZZ_TARGET) == PK_FUZZ_method || PK_FUZZ_ID(PK_FUZZ_TARGET) == PK_FUZZ_method_backward)
 
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     bytes b = {data, size};
@@ -15,6 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     pk_pool_spec spec;
     pk_tensor_desc in, out;
     take_spec(&b, &spec, rank);
+#if PK_FUZZ_METHODS
+    const int64_t kind = take_method_op(&b, &spec);
+#endif
     take_desc(&b, &in, rank, layout);
     out = in;
     /* the output the spec gives (often valid), or the fuzzer's own */
@@ -97,8 +104,59 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     free(grad_out);
     free(idx);
     free(grad_in);
+#elif PK_FUZZ_METHODS
+    const int backward = PK_FUZZ_ID(PK_FUZZ_TARGET) == PK_FUZZ_method_backward;
+    if (kind == PK_FUZZ_SPP) {
+        fuzz_spp(&b, &spec, &in, backward);
+        return 0;
+    }
+    pk_method_spec method;
+    take_method_spec(&b, &method, spec.op);
+    const pk_method_spec* given = take_choice(&b, 16) == 15 ? NULL : &method; /* NULL: SoftPool, S3Pool, inference */
+    const int64_t in_count = take_tensor_count(&b, &in), out_count = take_tensor_count(&b, &out);
+    const int64_t params_needed = method_params_count(&method, &in, &out), params_count = take_count(&b, params_needed);
+    float* x = take_floats(&b, in_count);
+    float* params = take_params(&b, params_count, &method, &spec, &in, &out);
+    if (!backward) {
+        const int64_t rows = pk_pool_rows(&spec, &out);
+        const int64_t begin = take_choice(&b, 8) == 0 ? take_offset(&b, 4) : 0;
+        const int64_t end = take_choice(&b, 8) == 0 ? take_value(&b, 8) : rows;
+        float* y = alloc_elements(out_count, sizeof(float));
+        int64_t* idx = take_choice(&b, 2) ? alloc_elements(out_count, sizeof(int64_t)) : NULL;
+        const int through_pool = take_choice(&b, 16) == 15; /* ops without parameters also run through pk_pool_* */
+        const int64_t plan_size = pk_pool_plan_size();
+        uint64_t* plan = malloc((size_t)plan_size);
+        const int32_t prepared = through_pool ? pk_pool_prepare(&spec, &in, &out, plan, plan_size)
+                                              : pk_method_prepare(&spec, given, &in, &out, plan, plan_size);
+        if (prepared == PK_OK && take_choice(&b, 4) == 3) {
+            const int64_t at = take_offset(&b, plan_size); /* corrupt one byte, sometimes */
+            if (at >= 0 && at < plan_size) ((uint8_t*)plan)[at] ^= (uint8_t)(1 + take(&b) % 255);
+        }
+        const int64_t run_size = take_choice(&b, 16) == 15 ? take_value(&b, 64) : plan_size;
+        if (through_pool)
+            (void)pk_pool_run_f32(plan, run_size, x, in_count, y, out_count, idx, out_count, NULL, 0, begin, end);
+        else
+            (void)pk_method_run_f32(plan, run_size, x, in_count, y, out_count, idx, out_count, params,
+                                    params ? params_count : 0, begin, end);
+        free(plan);
+        free(y);
+        free(idx);
+    } else {
+        const int64_t grad_count = take_count(&b, grad_params_count(&method, spec.op, params_needed));
+        float* grad_out = take_floats(&b, out_count);
+        float* grad_in = alloc_elements(in_count, sizeof(float));
+        float* grad_params = alloc_elements(grad_count, sizeof(float));
+        (void)pk_method_backward_f32(&spec, given, &in, x, in_count, &out, grad_out, out_count, params,
+                                     params ? params_count : 0, grad_in, in_count, grad_params,
+                                     grad_params ? grad_count : 0);
+        free(grad_out);
+        free(grad_in);
+        free(grad_params);
+    }
+    free(x);
+    free(params);
 #else
-#error "PK_FUZZ_TARGET must be sizes, forward, plan, unpool or backward"
+#error "PK_FUZZ_TARGET must be sizes, forward, plan, unpool, backward, method or method_backward"
 #endif
     return 0;
 }

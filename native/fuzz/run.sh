@@ -11,7 +11,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${1:-30}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(sizes forward plan unpool backward)
+[ ${#targets[@]} -gt 0 ] || targets=(sizes forward plan unpool backward method method_backward)
 clang=${CLANG:-$(command -v clang-16 || command -v clang || true)}
 if [ -z "$clang" ]; then
   echo "fuzz: no clang found (install clang-16 and libfuzzer-16-dev)" >&2
