@@ -38,8 +38,9 @@ static const double pk_exp_table[16] = {
 
 /* For the functions whose loops call pk_fixed_exp: on x86-64, compiled twice, with and without FMA instructions,
    the processor picking one at load time, so that fma is one instruction where the processor has it rather than a
-   call to libm (whose result is the same). */
-#if defined(__x86_64__) && !defined(__FMA__) && defined(__GNUC__)
+   call to libm (whose result is the same). GCC only: clang 16 leaves cloned external functions undefined at link
+   time (the fuzz build), and calls libm there. */
+#if defined(__x86_64__) && !defined(__FMA__) && defined(__GNUC__) && !defined(__clang__)
 #define PK_FMA_CLONES __attribute__((target_clones("fma", "default")))
 #else
 #define PK_FMA_CLONES
