@@ -34,6 +34,24 @@ static inline vd vd_of(vf v) {
 static inline vf vf_of(vd v) { return __builtin_convertvector(v, vf); }
 static inline vd vd_set1(double x) { return (vd){0} + x; }
 
+/* The first count lanes (0 < count < PK_MV) of contiguous floats: a masked load, 0 in the others, or a masked
+   store; memory past them is neither touched nor faulting. */
+#if PK_MV == 8
+static inline __mmask16 first_lanes(int64_t count) { return (__mmask16)((1u << count) - 1); }
+static inline vf load_first(const float* at, int64_t count) {
+    return (vf)_mm512_castps512_ps256(_mm512_maskz_loadu_ps(first_lanes(count), at));
+}
+static inline void store_first(float* at, int64_t count, vf v) {
+    _mm512_mask_storeu_ps(at, first_lanes(count), _mm512_castps256_ps512((__m256)v));
+}
+#else
+static inline __m128i first_lanes(int64_t count) {
+    return _mm_cmpgt_epi32(_mm_set1_epi32((int)count), _mm_setr_epi32(0, 1, 2, 3));
+}
+static inline vf load_first(const float* at, int64_t count) { return (vf)_mm_maskload_ps(at, first_lanes(count)); }
+static inline void store_first(float* at, int64_t count, vf v) { _mm_maskstore_ps(at, first_lanes(count), (__m128)v); }
+#endif
+
 /* Lanes at[i * step] for i < count, 0 in the others (whose results are never stored). */
 static inline vf load_lanes(const float* at, int64_t step, int64_t count) {
     vf v = {0};
@@ -53,6 +71,7 @@ static inline vf load_lanes(const float* at, int64_t step, int64_t count) {
             for (int i = 0; i < PK_MV; i++) v[i] = at[i * step];
         return v;
     }
+    if (step == 1) return load_first(at, count);
     for (int64_t i = 0; i < count; i++) v[i] = at[i * step];
     return v;
 }
@@ -64,7 +83,9 @@ static inline void store_lanes(float* at, int64_t step, int64_t count, vf v) {
             for (int i = 0; i < PK_MV; i++) at[i * step] = v[i];
         return;
     }
-    for (int64_t i = 0; i < count; i++) at[i * step] = v[i];
+    if (step == 1) store_first(at, count, v);
+    else
+        for (int64_t i = 0; i < count; i++) at[i * step] = v[i];
 }
 
 /* a > b ? a : b per lane (b where either is NaN): the instruction set's max, one instruction for the select. */

@@ -94,7 +94,7 @@ int pk_mixed_rows_fit(const pk_plan* p, int32_t isa) {
     if (p->layout != PK_LAYOUT_NHWC || p->in_stride[PK_C] != 1 || p->out_stride[PK_C] != 1) return 0;
     for (int a = 0; a < 3; a++)
         if (p->axis[a].window != PK_WINDOW_SLIDING) return 0;
-    return p->channels >= 2 * pk_method_lanes(PK_OP_MIXED, isa);
+    return pk_method_lanes(PK_OP_MIXED, isa) > 0;
 }
 
 int pk_method_along_fit(const pk_plan* p, int32_t isa) {

@@ -70,7 +70,8 @@ int pk_method_lanes(int32_t op, int32_t isa);
    at least half a vector of lanes of channels. The dispatcher names the path by it. */
 int pk_method_lanes_fit(const pk_plan* p, int with_indices, int32_t isa);
 /* Whether mixed pooling's rows kernel (mixed-simd.inc: a register of floats per step) takes the plan: dense
-   channels last, sliding windows, at least two vectors of lanes of channels. */
+   channels last, sliding windows (the last channels, or all of them where fewer than a register, as one masked
+   register). */
 int pk_mixed_rows_fit(const pk_plan* p, int32_t isa);
 /* Whether the SIMD kernel of SoftPool, GeM or mixed pooling at isa goes along the width (without indices; across.h's
    rows_along, mixed-simd.inc's own for mixed pooling): channels first, unit width strides, sliding windows, at least
