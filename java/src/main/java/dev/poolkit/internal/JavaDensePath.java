@@ -31,8 +31,9 @@ import java.util.Arrays;
  * by blocks as padded images, where one loop per tap computes that tap at every position of the block and the
  * outputs' positions are picked out afterwards, a line at a time with stride 1 (planes without padding are read
  * straight from the input); with strides along w and output lines of a vector or more, loops that gather (the Vector
- * API's) compute each output line's taps at its outputs' positions only. Averages over larger planes copy each plane
- * and go line by line.
+ * API's) compute each output line's taps at its outputs' positions only; max and min of windows two wide with stride
+ * two along w combine each output line's window rows lane-wise, then the even and the odd positions
+ * ({@link JavaLanes#pairs}). Averages over larger planes copy each plane and go line by line.
  *
  * <p>Sums keep the definition's order: every output adds its taps row by row, tap by tap, and divides once, by the
  * definition's divisor. Max and min fold in any order: {@link Math#max} and {@link Math#min} give the definition's
@@ -103,6 +104,13 @@ final class JavaDensePath {
     private final int[] tapOffset, outputAt;
 
     private final int paddedPlane, planesPerBlock;
+    /**
+     * Channels first by blocks of planes, max and min of windows two wide with stride two along w: the offsets of a
+     * window's rows (its taps at jw = 0), whose pairs {@link JavaLanes#pairs} combines, and where each output line of
+     * a whole block starts in its images; else null.
+     */
+    private final int[] pairRows, pairLines;
+
     private final boolean rawPlanes;
     /** Averages: each output's divisor (channels first) or each (od, oh, ow)'s (channels last), and whether one is 0. */
     private final float[] divisors;
@@ -301,7 +309,15 @@ final class JavaDensePath {
             }
             this.paddedPlane = (int) padded;
             this.planesPerBlock = (int) Math.max(1, BLOCK / padded);
+            boolean pairs = !average && g.kernel[2] == 2 && g.stride[2] == 2 && g.dilation[2] == 1;
+            this.pairRows = pairs ? new int[(int) volume / 2] : null;
+            for (int r = 0; pairs && r < pairRows.length; r++) pairRows[r] = tapOffset[2 * r];
+            this.pairLines = pairs ? new int[planesPerBlock * linesPerPlane] : null;
+            for (int l = 0; pairs && l < pairLines.length; l++)
+                pairLines[l] = l / linesPerPlane * paddedPlane + outputAt[l % linesPerPlane * outW];
         } else {
+            this.pairRows = null;
+            this.pairLines = null;
             this.tapOffset = null;
             this.outputAt = null;
             this.paddedPlane = 0;
@@ -523,7 +539,7 @@ final class JavaDensePath {
             long inAt = plane * g.inStride[Geometry.C];
             float[] source = raw; // the padded images, or with unpadded planes the input's copy
             if (rawPlanes) {
-                if (strided)
+                if (strided || pairRows != null)
                     MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, inAt * Float.BYTES, raw, 0, count * inPlane);
             } else {
                 MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, inAt * Float.BYTES, raw, 0, count * inPlane);
@@ -542,7 +558,9 @@ final class JavaDensePath {
                 source = images;
             }
             // the sums start at the identity: +0 + x is x but for x = -0, as the definition's sum starting at +0
-            if (strided) {
+            if (pairRows != null) { // max and min of windows two wide with stride two along w
+                lanes.pairs(foldOp, out, 0, source, pairLines, count * linesPerPlane, pairRows, pairRows.length, outW);
+            } else if (strided) {
                 gatheredLines(source, out, count);
             } else { // every position of the images, then the output lines picked out
                 int positions = (count - 1) * paddedPlane + outputAt[outPlane - 1] + 1;

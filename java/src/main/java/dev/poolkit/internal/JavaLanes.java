@@ -57,6 +57,30 @@ interface JavaLanes {
     }
 
     /**
+     * Max or min (op MAX or MIN) of windows two wide with stride two along lines: line {@code l < lines} starts at
+     * {@code b[lineFrom[l]]}, and its outputs are {@code a[at + l n + i] = op over r < rows and k < 2 of b[lineFrom[l]
+     * + rowOffsets[r] + 2 i + k]} for {@code i < n}, the taps in any order. That equals the definition's max (or min)
+     * wherever the result is neither zero nor NaN, the only results whose bits depend on the order; callers compute
+     * those again.
+     */
+    default void pairs(
+            int op, float[] a, int at, float[] b, int[] lineFrom, int lines, int[] rowOffsets, int rows, int n) {
+        for (int l = 0; l < lines; l++) pairsOfLine(op, a, at + l * n, b, lineFrom[l], rowOffsets, rows, n);
+    }
+
+    /** {@link #pairs} of one line starting at {@code b[from]}, its outputs from {@code a[at]}. */
+    static void pairsOfLine(int op, float[] a, int at, float[] b, int from, int[] rowOffsets, int rows, int n) {
+        for (int i = 0; i < n; i++) {
+            float v = op == MAX ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
+            for (int r = 0; r < rows; r++) {
+                int e = from + rowOffsets[r] + 2 * i;
+                v = op == MAX ? Math.max(Math.max(v, b[e]), b[e + 1]) : Math.min(Math.min(v, b[e]), b[e + 1]);
+            }
+            a[at + i] = v;
+        }
+    }
+
+    /**
      * {@link #fold(int, float[], int, float[], int, int[], int, int)} at every {@code stride}-th position of {@code b}:
      * {@code a[at + i] = op(...op(op(a[at + i], b[from + i * stride + offsets[0]]), b[from + i * stride +
      * offsets[1]])...)} for {@code i < n}, each element's taps in the order of {@code offsets}.

@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -80,6 +81,85 @@ final class JavaVectorLanes implements JavaLanes {
     @Override
     public boolean gathers(int n) {
         return n >= LANES;
+    }
+
+    /** {@link #pairs}' short lines: four outputs from eight inputs of a row. */
+    private static final VectorSpecies<Float> EIGHT = FloatVector.SPECIES_256;
+    /**
+     * The even and the odd elements of two vectors side by side (the second's as exceptional indices), and of one
+     * vector of eight (twice).
+     */
+    private static final VectorShuffle<Float>
+            EVEN = VectorShuffle.fromOp(SPECIES, i -> 2 * i < LANES ? 2 * i : 2 * i - 2 * LANES),
+            ODD = VectorShuffle.fromOp(SPECIES, i -> 2 * i + 1 < LANES ? 2 * i + 1 : 2 * i + 1 - 2 * LANES),
+            EVEN_OF_EIGHT = VectorShuffle.fromOp(EIGHT, i -> 2 * i % 8),
+            ODD_OF_EIGHT = VectorShuffle.fromOp(EIGHT, i -> (2 * i + 1) % 8);
+    /** The four outputs of a vector of eight inputs. */
+    private static final VectorMask<Float> FOUR = VectorMask.fromLong(EIGHT, 0xF);
+
+    /**
+     * Line by line: whole vectors of outputs, each window row's two vectors of inputs combined lane-wise, then the even
+     * and the odd lanes of the result; then four outputs at a time from vectors of eight; the last three at most one
+     * by one. One method per op, so that the Vector API's calls are intrinsics (an operator passed as a value is not).
+     */
+    @Override
+    public void pairs(
+            int op, float[] a, int at, float[] b, int[] lineFrom, int lines, int[] rowOffsets, int rows, int n) {
+        if (LANES < 8) {
+            JavaLanes.super.pairs(op, a, at, b, lineFrom, lines, rowOffsets, rows, n);
+        } else if (op == MAX) {
+            pairsMax(a, at, b, lineFrom, lines, rowOffsets, rows, n);
+        } else {
+            pairsMin(a, at, b, lineFrom, lines, rowOffsets, rows, n);
+        }
+    }
+
+    private static void pairsMax(
+            float[] a, int at, float[] b, int[] lineFrom, int lines, int[] rowOffsets, int rows, int n) {
+        for (int l = 0; l < lines; l++) {
+            int i = 0, from = lineFrom[l], to = at + l * n;
+            for (; i + LANES <= n; i += LANES) {
+                int e = from + 2 * i;
+                FloatVector low = FloatVector.fromArray(SPECIES, b, e + rowOffsets[0]),
+                        high = FloatVector.fromArray(SPECIES, b, e + rowOffsets[0] + LANES);
+                for (int r = 1; r < rows; r++) {
+                    low = low.max(FloatVector.fromArray(SPECIES, b, e + rowOffsets[r]));
+                    high = high.max(FloatVector.fromArray(SPECIES, b, e + rowOffsets[r] + LANES));
+                }
+                low.rearrange(EVEN, high).max(low.rearrange(ODD, high)).intoArray(a, to + i);
+            }
+            for (; i + 4 <= n; i += 4) {
+                int e = from + 2 * i;
+                FloatVector m = FloatVector.fromArray(EIGHT, b, e + rowOffsets[0]);
+                for (int r = 1; r < rows; r++) m = m.max(FloatVector.fromArray(EIGHT, b, e + rowOffsets[r]));
+                m.rearrange(EVEN_OF_EIGHT).max(m.rearrange(ODD_OF_EIGHT)).intoArray(a, to + i, FOUR);
+            }
+            if (i < n) JavaLanes.pairsOfLine(MAX, a, to + i, b, from + 2 * i, rowOffsets, rows, n - i);
+        }
+    }
+
+    private static void pairsMin(
+            float[] a, int at, float[] b, int[] lineFrom, int lines, int[] rowOffsets, int rows, int n) {
+        for (int l = 0; l < lines; l++) {
+            int i = 0, from = lineFrom[l], to = at + l * n;
+            for (; i + LANES <= n; i += LANES) {
+                int e = from + 2 * i;
+                FloatVector low = FloatVector.fromArray(SPECIES, b, e + rowOffsets[0]),
+                        high = FloatVector.fromArray(SPECIES, b, e + rowOffsets[0] + LANES);
+                for (int r = 1; r < rows; r++) {
+                    low = low.min(FloatVector.fromArray(SPECIES, b, e + rowOffsets[r]));
+                    high = high.min(FloatVector.fromArray(SPECIES, b, e + rowOffsets[r] + LANES));
+                }
+                low.rearrange(EVEN, high).min(low.rearrange(ODD, high)).intoArray(a, to + i);
+            }
+            for (; i + 4 <= n; i += 4) {
+                int e = from + 2 * i;
+                FloatVector m = FloatVector.fromArray(EIGHT, b, e + rowOffsets[0]);
+                for (int r = 1; r < rows; r++) m = m.min(FloatVector.fromArray(EIGHT, b, e + rowOffsets[r]));
+                m.rearrange(EVEN_OF_EIGHT).min(m.rearrange(ODD_OF_EIGHT)).intoArray(a, to + i, FOUR);
+            }
+            if (i < n) JavaLanes.pairsOfLine(MIN, a, to + i, b, from + 2 * i, rowOffsets, rows, n - i);
+        }
     }
 
     /**

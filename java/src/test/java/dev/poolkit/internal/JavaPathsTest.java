@@ -69,7 +69,8 @@ class JavaPathsTest {
      * channels-first 3d planes too large for padded images (line by line, stride 2 along w), channels-first large
      * planes with padding (border positions), channels-last global windows and padded lines, channels-first global
      * windows of more planes than a vector has lanes, padded images with strides along w (taps gathered at the
-     * outputs' positions where the loops gather).
+     * outputs' positions where the loops gather), and max and min of windows two wide with stride two along w over
+     * padded images (pairs).
      */
     @Test
     void densePathEqualsTheDefinitionOnStandardStructures() {
@@ -96,6 +97,19 @@ class JavaPathsTest {
                         .padding(0, 2)
                         .build();
                 problems.add(new Problem(dilated, layout, new long[] {1, 3, 9, 100}));
+                // max and min of windows two wide with stride two along w over padded images, each line by pairs:
+                // lines of 4 (S6), lines of a vector, fours and the last few, padding and ceil mode, 3d windows
+                PoolSpec pairs = builder(op, 2, 2).stride(2, 2).build();
+                problems.add(new Problem(pairs, layout, new long[] {1, 16, 8, 8}));
+                problems.add(new Problem(pairs, layout, new long[] {2, 3, 10, 75}));
+                PoolSpec paddedPairs = builder(op, 3, 2)
+                        .stride(1, 2)
+                        .padding(1, 1)
+                        .ceilMode(true)
+                        .build();
+                problems.add(new Problem(paddedPairs, layout, new long[] {1, 5, 9, 23}));
+                PoolSpec pairs3d = builder(op, 2, 2, 2).stride(2, 2, 2).build();
+                problems.add(new Problem(pairs3d, layout, new long[] {1, 3, 4, 6, 26}));
                 PoolSpec global = op == PoolOp.MAX
                         ? PoolSpec.globalMax(2).build()
                         : op == PoolOp.AVG ? PoolSpec.globalAvg(2).build() : null;
