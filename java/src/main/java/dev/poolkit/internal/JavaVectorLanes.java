@@ -100,22 +100,17 @@ final class JavaVectorLanes implements JavaLanes {
     /**
      * Line by line: whole vectors of outputs, each window row's two vectors of inputs combined lane-wise, then the even
      * and the odd lanes of the result; then four outputs at a time from vectors of eight; the last three at most one
-     * by one. One method per op, so that the Vector API's calls are intrinsics (an operator passed as a value is not).
+     * by one. Max or min by a branch on each call, so that the Vector API's calls are intrinsics (an operator passed
+     * as a value is not).
      */
     @Override
     public void pairs(
             int op, float[] a, int at, float[] b, int[] lineFrom, int lines, int[] rowOffsets, int rows, int n) {
         if (LANES < 8) {
             JavaLanes.super.pairs(op, a, at, b, lineFrom, lines, rowOffsets, rows, n);
-        } else if (op == MAX) {
-            pairsMax(a, at, b, lineFrom, lines, rowOffsets, rows, n);
-        } else {
-            pairsMin(a, at, b, lineFrom, lines, rowOffsets, rows, n);
+            return;
         }
-    }
-
-    private static void pairsMax(
-            float[] a, int at, float[] b, int[] lineFrom, int lines, int[] rowOffsets, int rows, int n) {
+        final boolean max = op == MAX;
         for (int l = 0; l < lines; l++) {
             int i = 0, from = lineFrom[l], to = at + l * n;
             for (; i + LANES <= n; i += LANES) {
@@ -123,42 +118,25 @@ final class JavaVectorLanes implements JavaLanes {
                 FloatVector low = FloatVector.fromArray(SPECIES, b, e + rowOffsets[0]),
                         high = FloatVector.fromArray(SPECIES, b, e + rowOffsets[0] + LANES);
                 for (int r = 1; r < rows; r++) {
-                    low = low.max(FloatVector.fromArray(SPECIES, b, e + rowOffsets[r]));
-                    high = high.max(FloatVector.fromArray(SPECIES, b, e + rowOffsets[r] + LANES));
+                    FloatVector nextLow = FloatVector.fromArray(SPECIES, b, e + rowOffsets[r]),
+                            nextHigh = FloatVector.fromArray(SPECIES, b, e + rowOffsets[r] + LANES);
+                    low = max ? low.max(nextLow) : low.min(nextLow);
+                    high = max ? high.max(nextHigh) : high.min(nextHigh);
                 }
-                low.rearrange(EVEN, high).max(low.rearrange(ODD, high)).intoArray(a, to + i);
+                FloatVector even = low.rearrange(EVEN, high), odd = low.rearrange(ODD, high);
+                (max ? even.max(odd) : even.min(odd)).intoArray(a, to + i);
             }
             for (; i + 4 <= n; i += 4) {
                 int e = from + 2 * i;
                 FloatVector m = FloatVector.fromArray(EIGHT, b, e + rowOffsets[0]);
-                for (int r = 1; r < rows; r++) m = m.max(FloatVector.fromArray(EIGHT, b, e + rowOffsets[r]));
-                m.rearrange(EVEN_OF_EIGHT).max(m.rearrange(ODD_OF_EIGHT)).intoArray(a, to + i, FOUR);
-            }
-            if (i < n) JavaLanes.pairsOfLine(MAX, a, to + i, b, from + 2 * i, rowOffsets, rows, n - i);
-        }
-    }
-
-    private static void pairsMin(
-            float[] a, int at, float[] b, int[] lineFrom, int lines, int[] rowOffsets, int rows, int n) {
-        for (int l = 0; l < lines; l++) {
-            int i = 0, from = lineFrom[l], to = at + l * n;
-            for (; i + LANES <= n; i += LANES) {
-                int e = from + 2 * i;
-                FloatVector low = FloatVector.fromArray(SPECIES, b, e + rowOffsets[0]),
-                        high = FloatVector.fromArray(SPECIES, b, e + rowOffsets[0] + LANES);
                 for (int r = 1; r < rows; r++) {
-                    low = low.min(FloatVector.fromArray(SPECIES, b, e + rowOffsets[r]));
-                    high = high.min(FloatVector.fromArray(SPECIES, b, e + rowOffsets[r] + LANES));
+                    FloatVector next = FloatVector.fromArray(EIGHT, b, e + rowOffsets[r]);
+                    m = max ? m.max(next) : m.min(next);
                 }
-                low.rearrange(EVEN, high).min(low.rearrange(ODD, high)).intoArray(a, to + i);
+                FloatVector even = m.rearrange(EVEN_OF_EIGHT), odd = m.rearrange(ODD_OF_EIGHT);
+                (max ? even.max(odd) : even.min(odd)).intoArray(a, to + i, FOUR);
             }
-            for (; i + 4 <= n; i += 4) {
-                int e = from + 2 * i;
-                FloatVector m = FloatVector.fromArray(EIGHT, b, e + rowOffsets[0]);
-                for (int r = 1; r < rows; r++) m = m.min(FloatVector.fromArray(EIGHT, b, e + rowOffsets[r]));
-                m.rearrange(EVEN_OF_EIGHT).min(m.rearrange(ODD_OF_EIGHT)).intoArray(a, to + i, FOUR);
-            }
-            if (i < n) JavaLanes.pairsOfLine(MIN, a, to + i, b, from + 2 * i, rowOffsets, rows, n - i);
+            if (i < n) JavaLanes.pairsOfLine(op, a, to + i, b, from + 2 * i, rowOffsets, rows, n - i);
         }
     }
 
