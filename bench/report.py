@@ -21,7 +21,7 @@ LAYOUTS = ("NCHW", "NHWC")
 
 def load_jmh(path):
     """{(shape, layout, backend): (median µs, iterations)} from JMH's JSON (average-time mode, µs/op);
-    ParallelBench's runs are the backend "native-2t", OrtPoolBench's "onnxruntime" (NCHW; its runs on the
+    ParallelBench's runs are the backends "native-2t-parked" and "native-2t-awake" (its executors), OrtPoolBench's "onnxruntime" (NCHW; its runs on the
     minimal input "onnxruntime-minimal")."""
     results = {}
     with open(path) as f:
@@ -30,7 +30,7 @@ def load_jmh(path):
             if not r["benchmark"].endswith(("PoolBench.run", "ParallelBench.twoThreads")):
                 continue
             if r["benchmark"].endswith("ParallelBench.twoThreads"):
-                p["backend"] = "native-2t"
+                p["backend"] = "native-2t-" + p.get("executor", "parked")
             if r["benchmark"].endswith("OrtPoolBench.run"):
                 p["layout"] = "NCHW"
                 p["backend"] = "onnxruntime" if p.get("input", "standard") == "standard" else "onnxruntime-minimal"
@@ -87,7 +87,6 @@ def rows(jmh, peers):
     for shape in shapes:
         for layout in LAYOUTS:
             native = jmh.get((shape, layout, "native"), (None, 0))[0]
-            two = jmh.get((shape, layout, "native-2t"), (None, 0))[0]
             java = jmh.get((shape, layout, "java"), (None, 0))[0]
             onednn = peers.get((shape, layout, "onednn"), {}).get("us_median")
             xnnpack = peers.get((shape, layout, "xnnpack"), {}).get("us_median")
@@ -98,7 +97,7 @@ def rows(jmh, peers):
             yield {
                 "shape": shape, "layout": layout, "native": native, "java": java, "onednn": onednn,
                 "onednn_impl": peers.get((shape, layout, "onednn"), {}).get("impl_detail", ""),
-                "xnnpack": xnnpack, "ort": ort, "ort_minimal": ort_minimal, "best": best, "two": two,
+                "xnnpack": xnnpack, "ort": ort, "ort_minimal": ort_minimal, "best": best,
                 "floor": floor.get("us_median"), "bytes": floor.get("bytes"),
             }
 
@@ -109,9 +108,8 @@ def share(floor, native):
 
 def markdown(table):
     out = ["| shape | layout | poolkit native µs | poolkit Java µs | Java / native | oneDNN µs | XNNPACK µs "
-           "| ORT µs | ORT fixed µs | best peer / native | floor µs | floor / native | native GB/s | 2 threads µs "
-           "| 2-thread speed-up |",
-           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "| ORT µs | ORT fixed µs | best peer / native | floor µs | floor / native | native GB/s |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in table:
         n = r["native"]
         ratio = lambda a, b: f"{a / b:.2f}×" if a and b else "–"
@@ -120,7 +118,24 @@ def markdown(table):
         out.append(f"| {r['shape']} | {r['layout']} | {fmt(n)} | {fmt(r['java'])} | {ratio(r['java'], n)} | {onednn} "
                    f"| {fmt(r['xnnpack'])} | {fmt(r['ort'])} | {fmt(r['ort_minimal'])} | {ratio(r['best'], n)} "
                    f"| {fmt(r['floor'])} | "
-                   f"{share(r['floor'], n)} | {gbps} | {fmt(r['two'])} | {ratio(n, r['two'])} |")
+                   f"{share(r['floor'], n)} | {gbps} |")
+    return "\n".join(out)
+
+
+def two_threads_markdown(jmh):
+    """ParallelBench beside PoolBench: one run shared by the calling thread and one task on the caller's
+    executor, whose thread parks between runs or polls for work; None without such runs."""
+    keys = sorted({k[:2] for k in jmh if k[2].startswith("native-2t")})
+    if not keys:
+        return None
+    out = ["| shape | layout | one thread µs | parked executor µs | speed-up | awake executor µs | speed-up |",
+           "|---|---|---:|---:|---:|---:|---:|"]
+    for shape, layout in keys:
+        one = jmh.get((shape, layout, "native"), (None, 0))[0]
+        parked, awake = (jmh.get((shape, layout, "native-2t-" + e), (None, 0))[0] for e in ("parked", "awake"))
+        ratio = lambda t: f"{one / t:.2f}×" if one and t else "–"
+        out.append(f"| {shape} | {layout} | {fmt(one)} | {fmt(parked)} | {ratio(parked)} | {fmt(awake)} "
+                   f"| {ratio(awake)} |")
     return "\n".join(out)
 
 
@@ -192,6 +207,9 @@ def main():
         blocked = blocked_markdown(jmh, peers)
         if blocked:
             print("\noneDNN's channel-blocked layout (input already blocked; reorders not timed):\n\n" + blocked)
+        two = two_threads_markdown(jmh)
+        if two:
+            print("\nTwo threads over the caller's executor (ParallelBench):\n\n" + two)
         if a.svg:
             svg(table, a.svg)
     if family:

@@ -6,6 +6,7 @@ import dev.poolkit.Pooling;
 import dev.poolkit.PreparedPool;
 import dev.poolkit.Tensor;
 import java.lang.foreign.Arena;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +24,10 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Native runs split into two slices over a caller-owned executor of one extra thread (the calling thread runs
- * the other slice), on every standard shape and layout; compare with {@link PoolBench}'s single-thread times.
+ * the other slice), on every standard shape and layout; compare with {@link PoolBench}'s single-thread times. The
+ * executor is either {@code parked}, {@link Executors#newSingleThreadExecutor()}, whose thread parks between runs,
+ * or {@code awake}, an {@link AwakeExecutor} whose thread polls for work: poolkit starts and spins no thread of its
+ * own, so what the second thread gives depends on how soon the caller's thread takes the task.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -44,8 +48,11 @@ public class ParallelBench {
     @Param({"NCHW", "NHWC"})
     public Layout layout;
 
+    @Param({"parked", "awake"})
+    public String executor;
+
     private Arena arena;
-    private ExecutorService executor;
+    private Executor tasks;
     private PreparedPool pool;
     private Tensor input, output;
 
@@ -56,17 +63,22 @@ public class ParallelBench {
         arena = Arena.ofShared();
         input = StandardShapes.randomInput(arena, layout, s.input(), 42);
         output = pool.allocateOutput(arena);
-        executor = Executors.newSingleThreadExecutor();
+        tasks = switch (executor) {
+            case "parked" -> Executors.newSingleThreadExecutor();
+            case "awake" -> new AwakeExecutor();
+            default -> throw new IllegalArgumentException("executor = " + executor + ": expected parked or awake");
+        };
     }
 
     @TearDown(Level.Trial)
-    public void tearDown() {
-        executor.shutdown();
+    public void tearDown() throws InterruptedException {
+        if (tasks instanceof ExecutorService service) service.shutdown();
+        if (tasks instanceof AwakeExecutor awake) awake.close();
         arena.close();
     }
 
     @Benchmark
     public void twoThreads() {
-        pool.run(input, output, null, executor, 2);
+        pool.run(input, output, null, tasks, 2);
     }
 }
