@@ -53,12 +53,29 @@ PK_INLINE void rows_whole_planes_relaxed(const pk_plan* p, const float* input, f
         if (count == PK_VW) whole_lane_sums(input + r * plane, plane, PK_VW, lanes); /* a constant count unrolls */
         else whole_lane_sums(input + r * plane, plane, count, lanes);
         vf_transpose(lanes);
-        for (int step = 1; step < PK_VW; step *= 2) /* a tree: lane sums i and i + step */
+        /* a tree: lane sums i and i + step, unrolled so that the sums stay in registers (2048 planes of 7x7,
+           AVX-512, kernel alone: 7.8 -> 5.9 us) */
+#pragma GCC unroll 4
+        for (int step = 1; step < PK_VW; step *= 2)
+#pragma GCC unroll 16
             for (int i = 0; i + step < PK_VW; i += 2 * step) lanes[i] = vf_add(lanes[i], lanes[i + step]);
         const vf result = vf_mul(lanes[0], reciprocal);
         if (count == PK_VW) vf_storeu(output + r, result);
         else vf_store_n(output + r, result, count);
     }
+}
+
+/* Positions [x, x + n) of `count` planes from `at` (plane elements apart), n <= PK_VW, transposed and added position
+   by position into a: lane j is plane j's chain. A constant count and n (the common case) keep the loads and the
+   accumulator in registers. */
+PK_INLINE void whole_chunk(const float* at, int64_t plane, int64_t count, int64_t n, vf identity, acc* a,
+                           const pk_kind k) {
+    vf t[PK_VW];
+    for (int j = 0; j < PK_VW; j++)
+        t[j] = j >= count ? identity : n == PK_VW ? vf_loadu(at + j * plane) : vf_load_n(at + j * plane, n);
+    vf_transpose(t);
+    for (int i = 0; i < PK_VW; i++)
+        if (i < n) acc_update(a, load_value(t[i], k), a->best_index, k);
 }
 
 /* Rows [row_begin, row_end) of a plan whole_planes accepts: row r is plane r, output element r. */
@@ -77,36 +94,38 @@ PK_INLINE void rows_whole_planes(const pk_plan* p, const float* input, float* ou
        instead (2048 planes of 7x7, AVX-512: 10.6 -> 9.4 us) */
     const int64_t tail = plane % PK_VW;
     const int gather_tail = tail > 0 && tail <= PK_WHOLE_GATHERED && plane <= INT32_MAX / PK_VW;
-    const int64_t transposed = gather_tail ? plane - tail : plane;
+    const int64_t transposed = gather_tail ? plane - tail : plane, whole_chunks = transposed / PK_VW * PK_VW;
     const vi plane_offsets = vi_lanes_times(gather_tail ? plane : 0);
     for (int64_t r = row_begin; r < row_end; r += PK_WHOLE_SETS * PK_VW) {
         int64_t count[PK_WHOLE_SETS];
         acc a[PK_WHOLE_SETS];
+        int all_full = 1;
         for (int g = 0; g < PK_WHOLE_SETS; g++) {
             const int64_t left = row_end - r - g * PK_VW;
             count[g] = left < 0 ? 0 : left < PK_VW ? left : PK_VW;
+            all_full &= count[g] == PK_VW;
             acc_init(&a[g], vi_set1(0), k);
         }
-        for (int64_t x = 0; x < transposed; x += PK_VW) {
-            const int64_t n = transposed - x < PK_VW ? transposed - x : PK_VW;
-            for (int g = 0; g < PK_WHOLE_SETS; g++) {
-                if (count[g] == 0) continue;
-                const float* at = input + (r + g * PK_VW) * plane + x;
-                vf t[PK_VW];
-                for (int j = 0; j < PK_VW; j++)
-                    t[j] = j >= count[g] ? identity
-                           : n == PK_VW  ? vf_loadu(at + j * plane)
-                                         : vf_load_n(at + j * plane, n);
-                vf_transpose(t);
-                for (int i = 0; i < PK_VW; i++)
-                    if (i < n) acc_update(&a[g], load_value(t[i], k), a[g].best_index, k);
-            }
+        const float* at = input + r * plane;
+        if (all_full) { /* constant counts: the sets' accumulators stay in registers (AVX2 9.0 -> 7.7 us) */
+            for (int64_t x = 0; x < whole_chunks; x += PK_VW)
+                for (int g = 0; g < PK_WHOLE_SETS; g++)
+                    whole_chunk(at + g * PK_VW * plane + x, plane, PK_VW, PK_VW, identity, &a[g], k);
+            if (whole_chunks < transposed)
+                for (int g = 0; g < PK_WHOLE_SETS; g++)
+                    whole_chunk(at + g * PK_VW * plane + whole_chunks, plane, PK_VW, transposed - whole_chunks,
+                                identity, &a[g], k);
+        } else {
+            for (int64_t x = 0; x < transposed; x += PK_VW)
+                for (int g = 0; g < PK_WHOLE_SETS; g++)
+                    if (count[g] > 0)
+                        whole_chunk(at + g * PK_VW * plane + x, plane, count[g],
+                                    transposed - x < PK_VW ? transposed - x : PK_VW, identity, &a[g], k);
         }
         for (int64_t x = transposed; x < plane; x++) /* lanes past count[g] are not read, and never stored */
             for (int g = 0; g < PK_WHOLE_SETS; g++)
                 if (count[g] > 0)
-                    acc_update(&a[g],
-                               load_value(vf_gather_n(input + (r + g * PK_VW) * plane + x, plane_offsets, count[g]), k),
+                    acc_update(&a[g], load_value(vf_gather_n(at + g * PK_VW * plane + x, plane_offsets, count[g]), k),
                                a[g].best_index, k);
         for (int g = 0; g < PK_WHOLE_SETS; g++)
             if (count[g] > 0) acc_result(&a[g], divisor, output + r + g * PK_VW, 0, count[g], k);
