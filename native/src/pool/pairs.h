@@ -10,7 +10,7 @@
 #define PK_POOL_PAIRS_H
 #include "../simd/accumulate.h"
 
-/* Outputs [ow, ow + n) of one output row, n <= PK_VW; `full` promises that row[2*ow .. 2*ow + 2*PK_VW] may be read.
+/* Outputs [ow, ow + n) of one output row, n <= PK_VW; `full` promises that row[2*ow .. 2*ow + 2*PK_VW) may be read.
    fixed_rows is row_count as a compile-time constant (2, 4) so that the loop unrolls, or 0. */
 PK_INLINE void pairs_chunk(const float* const* rows, int64_t row_count, const int fixed_rows, divide_by divisor,
                            int64_t ow, int64_t n, const int full, float* out, const pk_kind k) {
@@ -19,22 +19,25 @@ PK_INLINE void pairs_chunk(const float* const* rows, int64_t row_count, const in
     const int64_t count = fixed_rows ? fixed_rows : row_count;
     for (int64_t r = 0; r < count; r++) {
         const float* at = rows[r] + 2 * ow;
-        const vf even = full ? vf_load_even(at) : vf_load_even_n(at, n);
-        const vf odd = full ? vf_load_even(at + 1) : vf_load_even_n(at + 1, n);
-        acc_update(&a, load_value(even, k), vi_set1(0), k);
-        acc_update(&a, load_value(odd, k), vi_set1(0), k);
+        vf even, odd;
+        if (full) vf_load_pairs(at, &even, &odd);
+        else vf_load_pairs_n(at, n, &even, &odd);
+        acc_update_pair(&a, load_value(even, k), load_value(odd, k), k);
     }
     acc_result(&a, divisor, out + ow, 0, n, k);
 }
 
-/* One output row's outputs, whole vectors first, then the rest as one partial vector per PK_VW outputs. */
+/* One output row's outputs, whole vectors; the rest as one more whole vector that ends at the row's last output (it
+   computes some outputs again, to the same values) when the row has a vector of outputs, else one partial vector.
+   Every whole vector's inputs lie in the row (2 outs <= in_w, pairs_fit). */
 PK_INLINE void pairs_row(const float* const* rows, int64_t row_count, const int fixed_rows, divide_by divisor,
-                         int64_t outs, int64_t in_w, float* out, const pk_kind k) {
+                         int64_t outs, float* out, const pk_kind k) {
     int64_t ow = 0;
-    for (; 2 * (ow + PK_VW) + 1 <= in_w && ow + PK_VW <= outs; ow += PK_VW)
-        pairs_chunk(rows, row_count, fixed_rows, divisor, ow, PK_VW, 1, out, k);
-    for (; ow < outs; ow += PK_VW)
-        pairs_chunk(rows, row_count, fixed_rows, divisor, ow, outs - ow < PK_VW ? outs - ow : PK_VW, 0, out, k);
+    for (; ow + PK_VW <= outs; ow += PK_VW) pairs_chunk(rows, row_count, fixed_rows, divisor, ow, PK_VW, 1, out, k);
+    if (ow < outs) {
+        if (outs >= PK_VW) pairs_chunk(rows, row_count, fixed_rows, divisor, outs - PK_VW, PK_VW, 1, out, k);
+        else pairs_chunk(rows, row_count, fixed_rows, divisor, ow, outs - ow, 0, out, k);
+    }
 }
 
 PK_INLINE void rows_in_pairs(const pk_plan* p, const float* input, float* output, int64_t row_begin, int64_t row_end,
@@ -60,9 +63,9 @@ PK_INLINE void rows_in_pairs(const pk_plan* p, const float* input, float* output
                                     + (w[1].origin + jh * ax[1].dilation) * p->in_stride[PK_H];
         float* out = output + n * p->out_stride[PK_N] + c * p->out_stride[PK_C] + od * p->out_stride[PK_D]
                      + oh * p->out_stride[PK_H];
-        if (row_count == 4) pairs_row(rows, 4, 4, divisor, ax[2].out, ax[2].in, out, k);
-        else if (row_count == 2) pairs_row(rows, 2, 2, divisor, ax[2].out, ax[2].in, out, k);
-        else pairs_row(rows, row_count, 0, divisor, ax[2].out, ax[2].in, out, k);
+        if (row_count == 4) pairs_row(rows, 4, 4, divisor, ax[2].out, out, k);
+        else if (row_count == 2) pairs_row(rows, 2, 2, divisor, ax[2].out, out, k);
+        else pairs_row(rows, row_count, 0, divisor, ax[2].out, out, k);
     }
 }
 

@@ -53,6 +53,16 @@ PK_INLINE void acc_update(acc* a, vf v, vi index, const pk_kind k) {
     }
 }
 
+/* Two taps in the definition's order, first then second, without indices: one NaN test covers both. */
+PK_INLINE void acc_update_pair(acc* a, vf first, vf second, const pk_kind k) {
+    if (pk_reduce_sums(k.reduce)) {
+        a->value = vf_add(vf_add(a->value, first), second);
+        return;
+    }
+    a->value = vf_max(second, vf_max(first, a->value));
+    if (k.propagate) a->any_nan = vm_or(a->any_nan, vf_either_nan(first, second));
+}
+
 /* A max's result, negated back for min pooling; where a NaN was seen and NaNs propagate, the canonical quiet
    NaN (0x7fc00000, positive, as every level gives: see pk_extremum_pixel). */
 PK_INLINE vf extremum_result(vf max, vm any_nan, const pk_kind k) {

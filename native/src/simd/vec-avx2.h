@@ -75,6 +75,24 @@ static inline vf vf_load_even_n(const float* p, int64_t n) {
     __m256 evens = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(evens), _MM_SHUFFLE(3, 1, 2, 0)));
 }
+/* Lanes p[2i] into *even and p[2i + 1] into *odd, from two registers a and b of consecutive elements. */
+static inline void pk_deinterleave(__m256 a, __m256 b, vf* even, vf* odd) {
+    const __m256 evens = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)); /* a0 a2 b0 b2 a4 a6 b4 b6 */
+    const __m256 odds = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));  /* a1 a3 b1 b3 a5 a7 b5 b7 */
+    *even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(evens), _MM_SHUFFLE(3, 1, 2, 0)));
+    *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(odds), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+/* Lanes p[2i] into *even and p[2i + 1] into *odd: reads p[0 .. 2 PK_VW). */
+static inline void vf_load_pairs(const float* p, vf* even, vf* odd) {
+    pk_deinterleave(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8), even, odd);
+}
+/* The first n lanes of vf_load_pairs, reading p[0 .. 2n) only. */
+static inline void vf_load_pairs_n(const float* p, int64_t n, vf* even, vf* odd) {
+    pk_deinterleave(_mm256_maskload_ps(p, pk_prefix_mask(2 * n)), _mm256_maskload_ps(p + 8, pk_prefix_mask(2 * n - 8)),
+                    even, odd);
+}
+/* Lanes where a or b is NaN. */
+static inline vm vf_either_nan(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_UNORD_Q); }
 /* Transposes 8 rows of 8 lanes in place: afterwards r[i] holds lane i of every row. */
 static inline __attribute__((always_inline)) void vf_transpose(vf r[8]) {
     __m256 t[8], u[8];

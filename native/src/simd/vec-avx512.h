@@ -70,6 +70,25 @@ static inline vf vf_load_even_n(const float* p, int64_t n) {
     __m512 b = _mm512_maskz_loadu_ps(pk_prefix_mask(needed - 16), p + 16);
     return _mm512_permutex2var_ps(a, evens, b);
 }
+/* Lanes p[2i] into *even and p[2i + 1] into *odd: reads p[0 .. 2 PK_VW). */
+static inline void vf_load_pairs(const float* p, vf* even, vf* odd) {
+    const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const __m512 a = _mm512_loadu_ps(p), b = _mm512_loadu_ps(p + 16);
+    *even = _mm512_permutex2var_ps(a, evens, b);
+    *odd = _mm512_permutex2var_ps(a, odds, b);
+}
+/* The first n lanes of vf_load_pairs, reading p[0 .. 2n) only. */
+static inline void vf_load_pairs_n(const float* p, int64_t n, vf* even, vf* odd) {
+    const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const __m512 a = _mm512_maskz_loadu_ps(pk_prefix_mask(2 * n), p);
+    const __m512 b = _mm512_maskz_loadu_ps(pk_prefix_mask(2 * n - 16), p + 16);
+    *even = _mm512_permutex2var_ps(a, evens, b);
+    *odd = _mm512_permutex2var_ps(a, odds, b);
+}
+/* Lanes where a or b is NaN. */
+static inline vm vf_either_nan(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q); }
 /* Transposes 16 rows of 16 lanes in place: afterwards r[i] holds lane i of every row. */
 static inline __attribute__((always_inline)) void vf_transpose(vf r[16]) {
     __m512 t[16];
