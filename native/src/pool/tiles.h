@@ -51,6 +51,16 @@ PK_INLINE void tile_row(const pk_plan* p, const float* row, int64_t count, int64
     for (int64_t x = end; x < width; x++) vf_storeu(slot + x * PK_VW, identity);
     for (int64_t x = begin; x < end; x += PK_VW) {
         const int64_t n = end - x < PK_VW ? end - x : PK_VW;
+        if (count == PK_VW && n == PK_VW) { /* four positions at a time, stored as they arrive */
+#pragma GCC unroll 4
+            for (int b = 0; b < PK_VW; b += 4) {
+                vf q[4];
+                vf_load_columns4(row + x - begin + b, cs, q);
+#pragma GCC unroll 4
+                for (int i = 0; i < 4; i++) vf_storeu(slot + (x + b + i) * PK_VW, load_value(q[i], k));
+            }
+            continue;
+        }
         vf r[PK_VW];
         for (int j = 0; j < PK_VW; j++)
             r[j] = j >= count   ? identity

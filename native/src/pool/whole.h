@@ -70,6 +70,16 @@ PK_INLINE void rows_whole_planes_relaxed(const pk_plan* p, const float* input, f
    accumulator in registers. */
 PK_INLINE void whole_chunk(const float* at, int64_t plane, int64_t count, int64_t n, vf identity, acc* a,
                            const pk_kind k) {
+    if (count == PK_VW && n == PK_VW) { /* four positions at a time, added as they arrive (AVX-512 8.1 -> 7.5 us) */
+#pragma GCC unroll 4
+        for (int b = 0; b < PK_VW; b += 4) {
+            vf q[4];
+            vf_load_columns4(at + b, plane, q);
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; i++) acc_update(a, load_value(q[i], k), a->best_index, k);
+        }
+        return;
+    }
     vf t[PK_VW];
     for (int j = 0; j < PK_VW; j++)
         t[j] = j >= count ? identity : n == PK_VW ? vf_loadu(at + j * plane) : vf_load_n(at + j * plane, n);

@@ -112,6 +112,22 @@ static inline __attribute__((always_inline)) void vf_transpose(vf r[8]) {
         r[4 + k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x31);
     }
 }
+/* Elements 0..3 of the 8 rows p + j*stride, as four vectors: r[i] holds element i of every row (half of the
+   transpose of 8 loaded rows). The 128-bit halves are loaded straight into their final lanes, so only the in-lane
+   half of a transpose takes shuffles. */
+static inline __attribute__((always_inline)) void vf_load_columns4(const float* p, int64_t stride, vf r[4]) {
+    __m256 a[4];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) /* lane L: row 4L + i */
+        a[i] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(p + i * stride)),
+                                    _mm_loadu_ps(p + (4 + i) * stride), 1);
+    const __m256 t0 = _mm256_unpacklo_ps(a[0], a[1]), t1 = _mm256_unpackhi_ps(a[0], a[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(a[2], a[3]), t3 = _mm256_unpackhi_ps(a[2], a[3]);
+    r[0] = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+    r[1] = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    r[2] = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+    r[3] = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+}
 /* A lookup key: element k = index[i] in [0, 32) of four registers, prepared once for many lookups. */
 typedef struct vkey {
     __m256i index; /* bits 0..2 pick within a register */

@@ -116,6 +116,25 @@ static inline __attribute__((always_inline)) void vf_transpose(vf r[16]) {
         r[12 + k] = _mm512_shuffle_f32x4(x1, y1, _MM_SHUFFLE(3, 1, 3, 1));
     }
 }
+/* Elements 0..3 of the 16 rows p + j*stride, as four vectors: r[i] holds element i of every row (a quarter of the
+   transpose of 16 loaded rows). The 128-bit quarters are loaded straight into their final lanes, so only the
+   in-lane half of a transpose takes shuffles. */
+static inline __attribute__((always_inline)) void vf_load_columns4(const float* p, int64_t stride, vf r[4]) {
+    __m512 a[4];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) { /* lane L: row 4L + i */
+        __m512 v = _mm512_castps128_ps512(_mm_loadu_ps(p + i * stride));
+        v = _mm512_insertf32x4(v, _mm_loadu_ps(p + (4 + i) * stride), 1);
+        v = _mm512_insertf32x4(v, _mm_loadu_ps(p + (8 + i) * stride), 2);
+        a[i] = _mm512_insertf32x4(v, _mm_loadu_ps(p + (12 + i) * stride), 3);
+    }
+    const __m512 t0 = _mm512_unpacklo_ps(a[0], a[1]), t1 = _mm512_unpackhi_ps(a[0], a[1]);
+    const __m512 t2 = _mm512_unpacklo_ps(a[2], a[3]), t3 = _mm512_unpackhi_ps(a[2], a[3]);
+    r[0] = _mm512_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+    r[1] = _mm512_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    r[2] = _mm512_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+    r[3] = _mm512_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+}
 /* A lookup key: element k = index[i] in [0, 64) of four registers, prepared once for many lookups. */
 typedef struct vkey {
     __m512i index;  /* bits 0..4 pick within a register pair */
