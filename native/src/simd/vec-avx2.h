@@ -93,20 +93,22 @@ static inline void vf_load_pairs_n(const float* p, int64_t n, vf* even, vf* odd)
 }
 /* Lanes where a or b is NaN. */
 static inline vm vf_either_nan(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_UNORD_Q); }
+/* Within each 128-bit lane: a 4x4 transpose of rows a, b, c, d, so that out[k] holds element k of the lane's four
+   rows, in order (the in-lane half of every transpose here). */
+static inline __attribute__((always_inline)) void pk_transpose4_in_lanes(__m256 a, __m256 b, __m256 c, __m256 d,
+                                                                         __m256 out[4]) {
+    const __m256 t0 = _mm256_unpacklo_ps(a, b), t1 = _mm256_unpackhi_ps(a, b);
+    const __m256 t2 = _mm256_unpacklo_ps(c, d), t3 = _mm256_unpackhi_ps(c, d);
+    out[0] = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+    out[1] = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    out[2] = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+    out[3] = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+}
 /* Transposes 8 rows of 8 lanes in place: afterwards r[i] holds lane i of every row. */
 static inline __attribute__((always_inline)) void vf_transpose(vf r[8]) {
-    __m256 t[8], u[8];
-    for (int i = 0; i < 4; i++) {
-        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-    /* then within each 128-bit lane L, u[4g + k] = element 4L + k of rows 4g .. 4g+3 */
-    for (int g = 0; g < 2; g++) {
-        u[4 * g] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(1, 0, 1, 0));
-        u[4 * g + 1] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(3, 2, 3, 2));
-        u[4 * g + 2] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(1, 0, 1, 0));
-        u[4 * g + 3] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(3, 2, 3, 2));
-    }
+    /* within each 128-bit lane L, u[4g + k] = element 4L + k of rows 4g .. 4g+3 */
+    __m256 u[8];
+    for (int g = 0; g < 2; g++) pk_transpose4_in_lanes(r[4 * g], r[4 * g + 1], r[4 * g + 2], r[4 * g + 3], u + 4 * g);
     for (int k = 0; k < 4; k++) {
         r[k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x20);
         r[4 + k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x31);
@@ -121,12 +123,7 @@ static inline __attribute__((always_inline)) void vf_load_columns4(const float* 
     for (int i = 0; i < 4; i++) /* lane L: row 4L + i */
         a[i] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(p + i * stride)),
                                     _mm_loadu_ps(p + (4 + i) * stride), 1);
-    const __m256 t0 = _mm256_unpacklo_ps(a[0], a[1]), t1 = _mm256_unpackhi_ps(a[0], a[1]);
-    const __m256 t2 = _mm256_unpacklo_ps(a[2], a[3]), t3 = _mm256_unpackhi_ps(a[2], a[3]);
-    r[0] = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
-    r[1] = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
-    r[2] = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
-    r[3] = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    pk_transpose4_in_lanes(a[0], a[1], a[2], a[3], r);
 }
 /* A lookup key: element k = index[i] in [0, 32) of four registers, prepared once for many lookups. */
 typedef struct vkey {

@@ -89,21 +89,22 @@ static inline void vf_load_pairs_n(const float* p, int64_t n, vf* even, vf* odd)
 }
 /* Lanes where a or b is NaN. */
 static inline vm vf_either_nan(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q); }
+/* Within each 128-bit lane: a 4x4 transpose of rows a, b, c, d, so that out[k] holds element k of the lane's four
+   rows, in order (the in-lane half of every transpose here). */
+static inline __attribute__((always_inline)) void pk_transpose4_in_lanes(__m512 a, __m512 b, __m512 c, __m512 d,
+                                                                         __m512 out[4]) {
+    const __m512 t0 = _mm512_unpacklo_ps(a, b), t1 = _mm512_unpackhi_ps(a, b);
+    const __m512 t2 = _mm512_unpacklo_ps(c, d), t3 = _mm512_unpackhi_ps(c, d);
+    out[0] = _mm512_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+    out[1] = _mm512_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    out[2] = _mm512_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+    out[3] = _mm512_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+}
 /* Transposes 16 rows of 16 lanes in place: afterwards r[i] holds lane i of every row. */
 static inline __attribute__((always_inline)) void vf_transpose(vf r[16]) {
-    __m512 t[16];
-    for (int i = 0; i < 8; i++) {
-        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-    /* then within each 128-bit lane L, u[4g + k] = element 4L + k of rows 4g .. 4g+3 */
+    /* within each 128-bit lane L, u[4g + k] = element 4L + k of rows 4g .. 4g+3 */
     __m512 u[16];
-    for (int g = 0; g < 4; g++) {
-        u[4 * g] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(1, 0, 1, 0));
-        u[4 * g + 1] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(3, 2, 3, 2));
-        u[4 * g + 2] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(1, 0, 1, 0));
-        u[4 * g + 3] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(3, 2, 3, 2));
-    }
+    for (int g = 0; g < 4; g++) pk_transpose4_in_lanes(r[4 * g], r[4 * g + 1], r[4 * g + 2], r[4 * g + 3], u + 4 * g);
     /* and a 4x4 transpose of 128-bit lanes among u[k], u[4+k], u[8+k], u[12+k] */
     for (int k = 0; k < 4; k++) {
         const __m512 x0 = _mm512_shuffle_f32x4(u[k], u[4 + k], _MM_SHUFFLE(1, 0, 1, 0));
@@ -128,12 +129,7 @@ static inline __attribute__((always_inline)) void vf_load_columns4(const float* 
         v = _mm512_insertf32x4(v, _mm_loadu_ps(p + (8 + i) * stride), 2);
         a[i] = _mm512_insertf32x4(v, _mm_loadu_ps(p + (12 + i) * stride), 3);
     }
-    const __m512 t0 = _mm512_unpacklo_ps(a[0], a[1]), t1 = _mm512_unpackhi_ps(a[0], a[1]);
-    const __m512 t2 = _mm512_unpacklo_ps(a[2], a[3]), t3 = _mm512_unpackhi_ps(a[2], a[3]);
-    r[0] = _mm512_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
-    r[1] = _mm512_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
-    r[2] = _mm512_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
-    r[3] = _mm512_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    pk_transpose4_in_lanes(a[0], a[1], a[2], a[3], r);
 }
 /* A lookup key: element k = index[i] in [0, 64) of four registers, prepared once for many lookups. */
 typedef struct vkey {
