@@ -59,7 +59,7 @@ PK_INLINE void plane_load(const float* in, int64_t elements, vf identity, vf r[P
 
 /* The outputs of accumulated groups; averages divide by divisors[0 .. divisions) in turn (see divide_by). */
 PK_INLINE vf plane_result(const acc* a, const vf* divisors, int divisions, const pk_kind k) {
-    if (!pk_reduce_sums(k.reduce)) return extremum_result(a->value, a->any_nan, k);
+    if (!pk_reduce_sums(k.reduce)) return extremum_result(a->value, a->no_nan, k);
     vf result = a->value;
     for (int i = 0; i < divisions; i++) result = vf_div(result, divisors[i]);
     return result;

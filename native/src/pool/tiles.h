@@ -133,18 +133,18 @@ PK_INLINE void tile_line(const float* const* rows, const int64_t* row_index, int
                 for (int64_t jw = 0; jw < kernel_w; jw++)
                     acc_update(&a, vf_loadu(rows[r] + x + jw * tap_step),
                                vi_set1(row_index[r] + ow * out.stride + jw * dilation), k);
-            result = extremum_result(a.value, a.any_nan, k);
+            result = extremum_result(a.value, a.no_nan, k);
             vi_storeu(out.index + ow * PK_VW, acc_index(&a, k));
         } else if (!pk_reduce_sums(k.reduce)) {
             vf m = vf_set1(-INFINITY);
-            vm nan = vm_none();
+            vm no_nan = vm_all();
             for (int64_t r = 0; r < taken; r++)
                 for (int64_t jw = 0; jw < kernel_w; jw++) {
                     const vf v = vf_loadu(rows[r] + x + jw * tap_step);
                     m = vf_max(v, m);
-                    if (k.propagate) nan = vm_or(nan, vf_isnan(v));
+                    if (k.propagate) no_nan = vm_and_ordered(no_nan, v, v);
                 }
-            result = extremum_result(m, nan, k);
+            result = extremum_result(m, no_nan, k);
         } else {
             vf sum = vf_set1(0.0f);
             for (int64_t r = 0; r < taken; r++)

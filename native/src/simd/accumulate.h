@@ -23,14 +23,14 @@
 typedef struct acc {
     vf value;      /* max so far, or sum */
     vi best_index; /* max with indices */
-    vm any_nan;    /* max, NaN propagating */
+    vm no_nan;     /* max, NaN propagating: the lanes that have seen no NaN */
     vi nan_index;
 } acc;
 
 PK_INLINE void acc_init(acc* a, vi first_index, const pk_kind k) {
     a->value = vf_set1(!pk_reduce_sums(k.reduce) ? -INFINITY : 0.0f);
     a->best_index = first_index;
-    a->any_nan = vm_none();
+    a->no_nan = vm_all();
     a->nan_index = first_index;
 }
 
@@ -47,9 +47,8 @@ PK_INLINE void acc_update(acc* a, vf v, vi index, const pk_kind k) {
         a->value = vf_max(v, a->value); /* v > max ? v : max, so a NaN v is skipped here */
     }
     if (k.propagate) {
-        vm nan = vf_isnan(v);
-        a->any_nan = vm_or(a->any_nan, nan);
-        if (k.indices) a->nan_index = vi_select(nan, index, a->nan_index);
+        if (k.indices) a->nan_index = vi_select(vf_isnan(v), index, a->nan_index);
+        a->no_nan = vm_and_ordered(a->no_nan, v, v);
     }
 }
 
@@ -60,19 +59,19 @@ PK_INLINE void acc_update_pair(acc* a, vf first, vf second, const pk_kind k) {
         return;
     }
     a->value = vf_max(second, vf_max(first, a->value));
-    if (k.propagate) a->any_nan = vm_or(a->any_nan, vf_either_nan(first, second));
+    if (k.propagate) a->no_nan = vm_and_ordered(a->no_nan, first, second);
 }
 
-/* A max's result, negated back for min pooling; where a NaN was seen and NaNs propagate, the canonical quiet
-   NaN (0x7fc00000, positive, as every level gives: see pk_extremum_pixel). */
-PK_INLINE vf extremum_result(vf max, vm any_nan, const pk_kind k) {
+/* A max's result, negated back for min pooling; where a NaN was seen (not in no_nan) and NaNs propagate, the
+   canonical quiet NaN (0x7fc00000, positive, as every level gives: see pk_extremum_pixel). */
+PK_INLINE vf extremum_result(vf max, vm no_nan, const pk_kind k) {
     const vf result = k.reduce == PK_REDUCE_MIN ? vf_neg(max) : max;
-    return k.propagate ? vf_select(any_nan, vf_set1(NAN), result) : result;
+    return k.propagate ? vf_select(no_nan, result, vf_set1(NAN)) : result;
 }
 
 /* A max's index: the last NaN's where a NaN was seen and NaNs propagate. */
 PK_INLINE vi acc_index(const acc* a, const pk_kind k) {
-    return k.propagate ? vi_select(a->any_nan, a->nan_index, a->best_index) : a->best_index;
+    return k.propagate ? vi_select(a->no_nan, a->best_index, a->nan_index) : a->best_index;
 }
 
 /* An average's division: by its window's divisor (0: the average is 0), or, for adaptive averages with some
@@ -95,7 +94,7 @@ static inline divide_by window_divide(const pk_plan* p, const pk_window w[3]) {
 
 /* Final values of n lanes into values[0..n) (and indices); `by` is the average's division. */
 PK_INLINE void acc_result(const acc* a, divide_by by, float* values, int64_t* indices, int64_t n, const pk_kind k) {
-    const vf result = !pk_reduce_sums(k.reduce)           ? extremum_result(a->value, a->any_nan, k)
+    const vf result = !pk_reduce_sums(k.reduce)           ? extremum_result(a->value, a->no_nan, k)
                       : k.reduce == PK_REDUCE_SUM_RELAXED ? vf_mul(a->value, vf_set1(by.reciprocal))
                       : by.per_axis     ? vf_div(vf_div(vf_div(a->value, vf_set1(by.length[0])), vf_set1(by.length[1])),
                                                  vf_set1(by.length[2]))

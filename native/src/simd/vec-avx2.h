@@ -28,8 +28,9 @@ static inline vf vf_div(vf a, vf b) { return _mm256_div_ps(a, b); }
 static inline vf vf_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
 static inline vm vf_gt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
 static inline vm vf_isnan(vf a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
-static inline vm vm_none(void) { return _mm256_setzero_ps(); }
-static inline vm vm_or(vm a, vm b) { return _mm256_or_ps(a, b); }
+static inline vm vm_all(void) { return _mm256_castsi256_ps(_mm256_set1_epi32(-1)); }
+/* The lanes of m where a and b are both numbers. */
+static inline vm vm_and_ordered(vm m, vf a, vf b) { return _mm256_and_ps(m, _mm256_cmp_ps(a, b, _CMP_ORD_Q)); }
 static inline vf vf_select(vm m, vf yes, vf no) { return _mm256_blendv_ps(no, yes, m); }
 
 static inline vi vi_set1(int64_t x) { return _mm256_set1_epi32((int32_t)x); }
@@ -91,8 +92,6 @@ static inline void vf_load_pairs_n(const float* p, int64_t n, vf* even, vf* odd)
     pk_deinterleave(_mm256_maskload_ps(p, pk_prefix_mask(2 * n)), _mm256_maskload_ps(p + 8, pk_prefix_mask(2 * n - 8)),
                     even, odd);
 }
-/* Lanes where a or b is NaN. */
-static inline vm vf_either_nan(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_UNORD_Q); }
 /* Within each 128-bit lane: a 4x4 transpose of rows a, b, c, d, so that out[k] holds element k of the lane's four
    rows, in order (the in-lane half of every transpose here). */
 static inline __attribute__((always_inline)) void pk_transpose4_in_lanes(__m256 a, __m256 b, __m256 c, __m256 d,

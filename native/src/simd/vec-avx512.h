@@ -30,8 +30,10 @@ static inline vf vf_div(vf a, vf b) { return _mm512_div_ps(a, b); }
 static inline vf vf_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
 static inline vm vf_gt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
 static inline vm vf_isnan(vf a) { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
-static inline vm vm_none(void) { return 0; }
-static inline vm vm_or(vm a, vm b) { return _kor_mask16(a, b); } /* kept in mask registers */
+static inline vm vm_all(void) { return 0xffff; }
+/* The lanes of m where a and b are both numbers: one compare under mask m, with no separate AND, so that a running
+   "no NaN yet" costs one instruction per tap (a compare and an OR of masks took two, on ports the max shares). */
+static inline vm vm_and_ordered(vm m, vf a, vf b) { return _mm512_mask_cmp_ps_mask(m, a, b, _CMP_ORD_Q); }
 static inline vf vf_select(vm m, vf yes, vf no) { return _mm512_mask_mov_ps(no, m, yes); }
 
 static inline vi vi_set1(int64_t x) { return _mm512_set1_epi32((int32_t)x); }
@@ -87,8 +89,6 @@ static inline void vf_load_pairs_n(const float* p, int64_t n, vf* even, vf* odd)
     *even = _mm512_permutex2var_ps(a, evens, b);
     *odd = _mm512_permutex2var_ps(a, odds, b);
 }
-/* Lanes where a or b is NaN. */
-static inline vm vf_either_nan(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q); }
 /* Within each 128-bit lane: a 4x4 transpose of rows a, b, c, d, so that out[k] holds element k of the lane's four
    rows, in order (the in-lane half of every transpose here). */
 static inline __attribute__((always_inline)) void pk_transpose4_in_lanes(__m512 a, __m512 b, __m512 c, __m512 d,
