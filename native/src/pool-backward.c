@@ -57,8 +57,7 @@ static void lp_window(const pk_plan* p, const float* input, float* grad_input, c
     }
     const int pytorch = p->lp_form == PK_LP_PYTORCH;
     const int64_t taps = (w[0].last - w[0].first) * (w[1].last - w[1].first) * (w[2].last - w[2].first);
-    const double scale =
-        pytorch ? (double)(p->axis[0].kernel * p->axis[1].kernel * p->axis[2].kernel) / (double)taps : 1.0;
+    const double scale = pytorch ? (double)pk_kernel_volume(p) / (double)taps : 1.0;
     const double out_factor = pow(out, 1.0 - p->lp_p);
     PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) {
         const int64_t t = base + tap;

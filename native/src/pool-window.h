@@ -131,11 +131,18 @@ static inline void pk_extremum_pixel(const pk_plan* p, const float* in, const pk
     if (index) *index = best_index;
 }
 
-/* Whether an average's windows are wide (more than PK_AVG_WIDE_TAPS taps): they sum in double. Each kernel
-   size is at most 2^40, so the product is taken in 128 bits. */
-static inline int pk_avg_wide(const pk_plan* p) {
-    return p->op == PK_OP_AVG && (__int128)p->axis[0].kernel * p->axis[1].kernel * p->axis[2].kernel > PK_AVG_WIDE_TAPS;
+/* The taps of a whole window, kernel_d * kernel_h * kernel_w, saturated at INT64_MAX: each kernel size is below
+   2^40, so the product of three, or two, may not fit, and a wrapped product could pass a bound on the taps that
+   the window's loops then exceed. */
+static inline int64_t pk_kernel_volume(const pk_plan* p) {
+    int64_t volume = 1;
+    for (int i = 0; i < 3; i++)
+        if (__builtin_mul_overflow(volume, p->axis[i].kernel, &volume)) return INT64_MAX;
+    return volume;
 }
+
+/* Whether an average's windows are wide (more than PK_AVG_WIDE_TAPS taps): they sum in double. */
+static inline int pk_avg_wide(const pk_plan* p) { return p->op == PK_OP_AVG && pk_kernel_volume(p) > PK_AVG_WIDE_TAPS; }
 
 /* The average of a wide window: taps added in double in row-major order, divided in double, rounded once. */
 static inline float pk_avg_wide_pixel(const pk_plan* p, const float* in, const pk_window w[3]) {
@@ -205,7 +212,6 @@ static inline float pk_lp_root(float s, double p) {
 /* LP pooling over one window (see PK_LP_* in poolkit.h): powers summed in row-major tap order. A window
    without input taps gives 0. */
 static inline float pk_lp_pixel(const pk_plan* p, const float* in, const pk_window w[3]) {
-    const pk_axis* ax = p->axis;
     const int pytorch = p->lp_form == PK_LP_PYTORCH, infinite = isinf(p->lp_p);
     float sum = 0.0f;
     PK_FOR_EACH_TAP(p, w, id, ih, iw, tap) {
@@ -220,7 +226,7 @@ static inline float pk_lp_pixel(const pk_plan* p, const float* in, const pk_wind
     if (pytorch) { /* PyTorch averages x^p over the taps, then scales by the whole kernel */
         const int64_t taps = (w[0].last - w[0].first) * (w[1].last - w[1].first) * (w[2].last - w[2].first);
         if (taps == 0) return 0.0f;
-        sum = sum / (float)taps * (float)(ax[0].kernel * ax[1].kernel * ax[2].kernel);
+        sum = sum / (float)taps * (float)pk_kernel_volume(p);
     }
     return pk_lp_root(sum, p->lp_p);
 }

@@ -477,6 +477,38 @@ static void test_param_races(void) {
     munmap(g.region, g.size);
 }
 
+/* A window of 2^32 x 2^32 x 1 taps over one input element (each kernel size is below 2^40, so the window's volume,
+   2^64, wraps to 0 in int64): at every level it must take a path whose loops fit it, and give the element. */
+static void test_huge_window_volume(void) {
+    for (int layout = 0; layout < 2; layout++)
+        for (int isa = PK_ISA_SCALAR; isa <= PK_ISA_AVX512; isa++) {
+            pk_pool_spec s = {.op = PK_OP_MAX,
+                              .window = PK_WINDOW_SLIDING,
+                              .spatial_rank = 3,
+                              .nan_mode = PK_NAN_PROPAGATE,
+                              .divisor_mode = PK_DIVISOR_EXCLUDE_PADDING,
+                              .isa = isa};
+            for (int i = 0; i < 2; i++) {
+                s.kernel[i] = s.stride[i] = 1LL << 32;
+                s.pad_begin[i] = s.pad_end[i] = 1LL << 31;
+            }
+            s.kernel[2] = s.stride[2] = 1;
+            for (int i = 0; i < 3; i++) s.dilation[i] = 1;
+            const pk_tensor_desc in = {.layout = layout ? PK_LAYOUT_NHWC : PK_LAYOUT_NCHW,
+                                       .spatial_rank = 3,
+                                       .batch = 1,
+                                       .channels = 16,
+                                       .spatial = {1, 1, 1}};
+            float x[16], y[16] = {0};
+            for (int c = 0; c < 16; c++) x[c] = (float)c - 7.5f;
+            const int32_t st = pk_pool_forward_f32(&s, &in, x, 16, &in, y, 16, 0, 0, 0, 0, 0, pk_pool_rows(&s, &in));
+            if (st == PK_ERR_UNSUPPORTED_ISA) continue; /* a level this CPU lacks */
+            int same = st == PK_OK;
+            for (int c = 0; c < 16; c++) same &= y[c] == x[c];
+            CHECK(same, "huge window, layout %d, level %d: status %d", layout, isa, st);
+        }
+}
+
 int main(void) {
     rng_state = 12;
     test_overflowing_sizes();
@@ -487,6 +519,7 @@ int main(void) {
     test_guard_pages();
     test_roi_guard_pages();
     test_param_races();
+    test_huge_window_volume();
     printf("safety_test: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -94,7 +94,7 @@ static int32_t choose(const pk_plan* p, int reduce, int with_indices) {
     const int propagate = !pk_reduce_sums(reduce) && p->nan_mode == PK_NAN_PROPAGATE;
     with_indices = !pk_reduce_sums(reduce) && with_indices;
     if (!any_variant_fits(p, with_indices)) return 0;
-    const int taps_listed = ax[0].kernel * ax[1].kernel * ax[2].kernel <= PK_MAX_TAPS;
+    const int taps_listed = pk_kernel_volume(p) <= PK_MAX_TAPS;
     /* channels first vectorizes along the width (unit strides along w), unless rows are shorter than
        half a vector */
     const int unit_w = p->in_stride[PK_W] == 1 && p->out_stride[PK_W] == 1;

@@ -297,8 +297,7 @@ PK_INLINE void rows_across_channels(const pk_plan* p, const float* input, float*
 
 /* Whether across channels computes p: tap lists hold its windows, gather offsets fit in int32 lanes. */
 static inline int across_fits(const pk_plan* p, const int contiguous) {
-    const pk_axis* ax = p->axis;
-    if (ax[0].kernel * ax[1].kernel * ax[2].kernel > PK_MAX_TAPS) return 0;
+    if (pk_kernel_volume(p) > PK_MAX_TAPS) return 0;
     if (contiguous) return p->in_stride[PK_C] == 1 && p->out_stride[PK_C] == 1;
     return p->in_stride[PK_C] <= INT32_MAX / PK_VW;
 }

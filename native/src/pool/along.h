@@ -77,8 +77,7 @@ PK_INLINE void rows_along_width(const pk_plan* p, const float* input, float* out
                                 int64_t row_begin, int64_t row_end, const pk_kind k) {
     /* border outputs, where windows reach into the padding, go across channels afterwards (16 at a time
        instead of one) when the tap lists allow it */
-    const int borders_across_channels = p->axis[0].kernel * p->axis[1].kernel * p->axis[2].kernel <= PK_MAX_TAPS
-                                        && p->in_stride[PK_C] <= INT32_MAX / PK_VW;
+    const int borders_across_channels = pk_kernel_volume(p) <= PK_MAX_TAPS && p->in_stride[PK_C] <= INT32_MAX / PK_VW;
     const pk_axis* ax = p->axis;
     int64_t lo[3], hi[3];
     for (int i = 0; i < 3; i++) pk_interior(&ax[i], &lo[i], &hi[i]);

@@ -77,7 +77,7 @@ static inline int pairs_fit(const pk_plan* p) {
         if (ax[i].window != PK_WINDOW_SLIDING) return 0;
     return p->layout == PK_LAYOUT_NCHW && p->in_stride[PK_W] == 1 && p->out_stride[PK_W] == 1 && ax[2].kernel == 2
            && ax[2].stride == 2 && ax[2].dilation == 1 && ax[2].pad_begin == 0 && 2 * ax[2].out <= ax[2].in
-           && ax[0].kernel * ax[1].kernel <= PK_MAX_TAPS / 2;
+           && pk_kernel_volume(p) <= PK_MAX_TAPS;
 }
 
 #endif

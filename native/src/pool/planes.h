@@ -20,7 +20,7 @@ static inline int64_t plane_group(const pk_plan* p) {
     const pk_axis* ax = p->axis;
     const int64_t out_plane = ax[0].out * ax[1].out * ax[2].out;
     if (!p->dense || p->layout != PK_LAYOUT_NCHW || out_plane > PK_VW || p->plane_size > PK_PLANE_VECTORS * PK_VW
-        || ax[0].kernel * ax[1].kernel * ax[2].kernel > PK_PLANE_TAPS)
+        || pk_kernel_volume(p) > PK_PLANE_TAPS)
         return 0;
     int64_t group = PK_VW / out_plane;
     if (group * p->plane_size > PK_PLANE_VECTORS * PK_VW) group = PK_PLANE_VECTORS * PK_VW / p->plane_size;
@@ -133,7 +133,7 @@ PK_INLINE void rows_planes_in_registers(const pk_plan* p, const float* input, fl
     /* as long as the window (plane_group bounds it by PK_PLANE_TAPS): a frame sized for the largest window made
        the smallest runs slower from the JVM, whose stack they share (16x8x8 max NCHW from Java, CPU time per call:
        about 162 -> 155 ns) */
-    const int64_t window_taps = ax[0].kernel * ax[1].kernel * ax[2].kernel;
+    const int64_t window_taps = pk_kernel_volume(p);
     vkey key[window_taps];
     vm present[window_taps];
     vi tap_index[k.indices ? window_taps : 1]; /* with indices: tap t's plane index in each lane */
