@@ -37,7 +37,8 @@ static int same_float(float a, float b) {
 /* A problem of family f: spec (op MAX or AVG; MIN is made from MAX below), input and output descriptors. Returns 0
    when the drawn window does not fit. */
 static int draw_problem(int family, pk_pool_spec* s, pk_tensor_desc* in, pk_tensor_desc* out) {
-    static const int64_t channel_choices[] = {1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 67};
+    /* around one vector, two, four, and eight (the runs of a pixel's sums across channels) at both widths */
+    static const int64_t channel_choices[] = {1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 67, 128, 131, 255};
     *s = (pk_pool_spec){.op = uniform(0, 1) ? PK_OP_MAX : PK_OP_AVG, .window = PK_WINDOW_SLIDING};
     s->spatial_rank = uniform(1, 3);
     s->ceil_mode = uniform(0, 1);
@@ -47,7 +48,7 @@ static int draw_problem(int family, pk_pool_spec* s, pk_tensor_desc* in, pk_tens
     *in = (pk_tensor_desc){.layout = family == 0 || family == 5 ? PK_LAYOUT_NHWC : PK_LAYOUT_NCHW,
                            .spatial_rank = s->spatial_rank,
                            .batch = uniform(1, 2),
-                           .channels = channel_choices[uniform(0, 14)]};
+                           .channels = channel_choices[uniform(0, 17)]};
     for (int i = 0; i < s->spatial_rank; i++) {
         const int inner = i == s->spatial_rank - 1;
         int64_t size;

@@ -3,14 +3,21 @@
    than half a vector, or strided views). The taps of an interior window (one that lies inside the input) are listed
    once per call as element offsets from the window's origin, so each interior pixel is a loop over that list; a line
    at a padded edge in depth or height lists its windows' taps once for the line, and a window at a padded edge along
-   the width lists its own. Up to PK_UNROLL vectors of channels share each tap; with few channels, PK_UNROLL
-   neighbouring pixels run side by side instead, so that their ordered chains overlap. The variant's kind.param is 1
-   for contiguous channels, 0 for gathered ones. Relaxed averages add a window's even and odd taps in two chains, which
+   the width lists its own. Up to PK_UNROLL vectors of channels (PK_SUM_UNROLL for ordered sums) share each tap; with
+   few channels, PK_UNROLL neighbouring pixels run side by side instead, so that their ordered chains overlap. The
+   variant's kind.param is 1 for contiguous channels, 0 for gathered ones. Relaxed averages add a window's even and odd taps in two chains, which
    doubles the additions in flight, and multiply by the divisor's reciprocal (the division's throughput bounded 3x3
    windows over many channels). */
 #ifndef PK_POOL_ACROSS_H
 #define PK_POOL_ACROSS_H
 #include "../simd/accumulate.h"
+
+/* Vectors of channels a pixel's ordered sums take at a time (relaxed sums have two chains per vector already): a sum
+   carries nothing but its value, so twice as many ordered chains fit the registers, and each tap's read is twice as
+   long (2048 channels of 7x7, kernel alone on a Zen 5: AVX-512 4.4 -> 3.5 us, AVX2 6.4 -> 4.1 us). A max carries its
+   NaN state and index too, and spills at 8 on AVX2 (3x3 over 64 channels: 59 -> 75 us). */
+#define PK_SUM_UNROLL 8
+PK_INLINE int pixel_vectors(const pk_kind k) { return k.reduce == PK_REDUCE_SUM ? PK_SUM_UNROLL : PK_UNROLL; }
 
 /* Taps as element offsets from a window's origin, with their spatial indices, in row-major window order. */
 typedef struct tap_list {
@@ -26,30 +33,30 @@ typedef struct channel_source {
     vi offsets;
 } channel_source;
 
-/* Channels [0, count) of one output pixel, count <= PK_UNROLL * PK_VW, over taps offset[t] from src.in with
+/* Channels [0, count) of one output pixel, count <= pixel_vectors(k) * PK_VW, over taps offset[t] from src.in with
    spatial indices index[t]. */
 PK_INLINE void pixel_channels(channel_source src, tap_list taps, int64_t first_index, divide_by divisor, int64_t count,
                               channel_dest dest, const pk_kind k) {
-    int64_t n[PK_UNROLL];
-    acc a[PK_UNROLL];
-    for (int u = 0; u < PK_UNROLL; u++) {
-        n[u] = count - u * PK_VW < PK_VW ? count - u * PK_VW : PK_VW;
+    int64_t n[PK_SUM_UNROLL];
+    acc a[PK_SUM_UNROLL];
+    for (int u = 0; u < PK_SUM_UNROLL; u++) {
+        n[u] = u >= pixel_vectors(k) ? 0 : count - u * PK_VW < PK_VW ? count - u * PK_VW : PK_VW;
         acc_init(&a[u], vi_set1(first_index), k);
     }
     if (k.reduce == PK_REDUCE_SUM_RELAXED) { /* even and odd taps in two chains per vector, added at the end */
-        vf odd[PK_UNROLL];
-        for (int u = 0; u < PK_UNROLL; u++) odd[u] = vf_set1(0.0f);
+        vf odd[PK_SUM_UNROLL];
+        for (int u = 0; u < PK_SUM_UNROLL; u++) odd[u] = vf_set1(0.0f);
         int64_t t = 0;
         for (; t + 1 < taps.count; t += 2) {
             const float *even_tap = src.in + taps.offset[t], *odd_tap = src.in + taps.offset[t + 1];
-            for (int u = 0; u < PK_UNROLL; u++)
+            for (int u = 0; u < PK_SUM_UNROLL; u++)
                 if (n[u] > 0) {
                     a[u].value =
                         vf_add(a[u].value, load_channels(even_tap + u * PK_VW * src.cs, n[u], src.offsets, k.param));
                     odd[u] = vf_add(odd[u], load_channels(odd_tap + u * PK_VW * src.cs, n[u], src.offsets, k.param));
                 }
         }
-        for (int u = 0; u < PK_UNROLL; u++)
+        for (int u = 0; u < PK_SUM_UNROLL; u++)
             if (n[u] > 0) {
                 if (t < taps.count)
                     a[u].value = vf_add(a[u].value, load_channels(src.in + taps.offset[t] + u * PK_VW * src.cs, n[u],
@@ -60,14 +67,14 @@ PK_INLINE void pixel_channels(channel_source src, tap_list taps, int64_t first_i
         for (int64_t t = 0; t < taps.count; t++) {
             const float* tap = src.in + taps.offset[t];
             const vi idx = vi_set1(k.indices ? taps.index[t] : 0);
-            for (int u = 0; u < PK_UNROLL; u++)
+            for (int u = 0; u < PK_SUM_UNROLL; u++)
                 if (n[u] > 0)
                     acc_update(&a[u],
                                load_value(load_channels(tap + u * PK_VW * src.cs, n[u], src.offsets, k.param), k), idx,
                                k);
         }
     }
-    for (int u = 0; u < PK_UNROLL; u++)
+    for (int u = 0; u < PK_SUM_UNROLL; u++)
         if (n[u] > 0)
             store_channels(&a[u], divisor,
                            (channel_dest){dest.out + u * PK_VW * dest.cs,
@@ -75,15 +82,20 @@ PK_INLINE void pixel_channels(channel_source src, tap_list taps, int64_t first_i
                            n[u], k);
 }
 
-/* All `channels` of one output pixel, in runs of up to PK_UNROLL vectors; constant counts for the common runs
-   let the compiler drop the per-vector guards. */
+/* All `channels` of one output pixel, in runs of up to pixel_vectors(k) vectors; constant counts for the common runs
+   let the compiler drop the per-vector guards (32 channels in two vectors, 2x2x2 max, AVX-512, kernel alone on a
+   Zen 5: 81 -> 75 us). */
 PK_INLINE void pixel(channel_source src, tap_list taps, int64_t first_index, divide_by divisor, int64_t channels,
                      channel_dest dest, const pk_kind k) {
-    for (int64_t c = 0; c < channels; c += PK_UNROLL * PK_VW) {
-        const int64_t count = channels - c < PK_UNROLL * PK_VW ? channels - c : PK_UNROLL * PK_VW;
+    const int64_t run = pixel_vectors(k) * PK_VW;
+    for (int64_t c = 0; c < channels; c += run) {
+        const int64_t count = channels - c < run ? channels - c : run;
         const channel_source at = {src.in + c * src.cs, src.cs, src.offsets};
         const channel_dest to = {dest.out + c * dest.cs, k.indices ? dest.index + c * dest.cs : 0, dest.cs};
-        if (count == PK_UNROLL * PK_VW) pixel_channels(at, taps, first_index, divisor, PK_UNROLL * PK_VW, to, k);
+        if (run == PK_SUM_UNROLL * PK_VW && count == run)
+            pixel_channels(at, taps, first_index, divisor, PK_SUM_UNROLL * PK_VW, to, k);
+        else if (count == PK_UNROLL * PK_VW) pixel_channels(at, taps, first_index, divisor, PK_UNROLL * PK_VW, to, k);
+        else if (count == 2 * PK_VW) pixel_channels(at, taps, first_index, divisor, 2 * PK_VW, to, k);
         else if (count == PK_VW) pixel_channels(at, taps, first_index, divisor, PK_VW, to, k);
         else pixel_channels(at, taps, first_index, divisor, count, to, k);
     }
