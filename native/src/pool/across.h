@@ -3,7 +3,7 @@
    than half a vector, or strided views). The taps of an interior window (one that lies inside the input) are listed
    once per call as element offsets from the window's origin, so each interior pixel is a loop over that list; a line
    at a padded edge in depth or height lists its windows' taps once for the line, and a window at a padded edge along
-   the width lists its own. Up to PK_UNROLL vectors of channels (PK_SUM_UNROLL for ordered sums) share each tap; with
+   the width lists its own. Up to PK_UNROLL vectors of channels (PK_SUM_UNROLL for sums) share each tap; with
    few channels, PK_UNROLL neighbouring pixels run side by side instead, so that their ordered chains overlap. The
    variant's kind.param is 1 for contiguous channels, 0 for gathered ones. Relaxed averages add a window's even and odd taps in two chains, which
    doubles the additions in flight, and multiply by the divisor's reciprocal (the division's throughput bounded 3x3
@@ -12,12 +12,12 @@
 #define PK_POOL_ACROSS_H
 #include "../simd/accumulate.h"
 
-/* Vectors of channels a pixel's ordered sums take at a time (relaxed sums have two chains per vector already): a sum
-   carries nothing but its value, so twice as many ordered chains fit the registers, and each tap's read is twice as
-   long (2048 channels of 7x7, kernel alone on a Zen 5: AVX-512 4.4 -> 3.5 us, AVX2 6.4 -> 4.1 us). A max carries its
-   NaN state and index too, and spills at 8 on AVX2 (3x3 over 64 channels: 59 -> 75 us). */
+/* Vectors of channels a pixel's sums take at a time: a sum carries nothing but its value, so twice as many chains fit
+   the registers, and each tap's read is twice as long (2048 channels of 7x7, kernel alone on a Zen 5: AVX-512 4.4 ->
+   3.5 us, AVX2 6.4 -> 4.1 us; relaxed, with two chains per vector, 4.4 -> 3.5 and 6.6 -> 4.4). A max carries its NaN
+   state and index too, and spills at 8 on AVX2 (3x3 over 64 channels: 59 -> 75 us). */
 #define PK_SUM_UNROLL 8
-PK_INLINE int pixel_vectors(const pk_kind k) { return k.reduce == PK_REDUCE_SUM ? PK_SUM_UNROLL : PK_UNROLL; }
+PK_INLINE int pixel_vectors(const pk_kind k) { return pk_reduce_sums(k.reduce) ? PK_SUM_UNROLL : PK_UNROLL; }
 
 /* Taps as element offsets from a window's origin, with their spatial indices, in row-major window order. */
 typedef struct tap_list {
