@@ -3,11 +3,11 @@
    than half a vector, or strided views). The taps of an interior window (one that lies inside the input) are listed
    once per call as element offsets from the window's origin, so each interior pixel is a loop over that list; a line
    at a padded edge in depth or height lists its windows' taps once for the line, and a window at a padded edge along
-   the width lists its own. Up to PK_UNROLL vectors of channels (PK_SUM_UNROLL for sums) share each tap; with
-   few channels, PK_UNROLL neighbouring pixels run side by side instead, so that their ordered chains overlap. The
-   variant's kind.param is 1 for contiguous channels, 0 for gathered ones. Relaxed averages add a window's even and odd taps in two chains, which
-   doubles the additions in flight, and multiply by the divisor's reciprocal (the division's throughput bounded 3x3
-   windows over many channels). */
+   the width lists its own. Up to PK_UNROLL vectors of channels (PK_SUM_UNROLL for sums) share each tap; with few
+   channels, PK_UNROLL neighbouring pixels run side by side instead, so that their ordered chains overlap. The
+   variant's kind.param is 1 for contiguous channels, 0 for gathered ones. Relaxed averages add a window's even and
+   odd taps in two chains, which doubles the additions in flight, and multiply by the divisor's reciprocal (the
+   division's throughput bounded 3x3 windows over many channels). */
 #ifndef PK_POOL_ACROSS_H
 #define PK_POOL_ACROSS_H
 #include "../simd/accumulate.h"
