@@ -3,7 +3,7 @@
    around the output; relaxed averages (PK_PRECISION_RELAXED), and the scalar kernel's, within their bound of the
    oracle's float64 averages. The problems come in families aimed at each strategy's limits (channels last, long and
    short channels-first rows, small planes, global windows, windows past the tap lists, 2-wide stride-2 windows along
-   the width). The test then reports how
+   the width, 3-wide windows along the width of channels last over many channels). The test then reports how
    many variants of each list ran, and fails unless every one did: the coverage of the lists, counted from the
    lists themselves. */
 #include <math.h>
@@ -45,10 +45,10 @@ static int draw_problem(int family, pk_pool_spec* s, pk_tensor_desc* in, pk_tens
     s->divisor_mode = uniform(0, 2);
     s->divisor_override = uniform(0, 5) == 0 ? uniform(1, 7) : 0;
     s->nan_mode = uniform(0, 1);
-    *in = (pk_tensor_desc){.layout = family == 0 || family == 5 ? PK_LAYOUT_NHWC : PK_LAYOUT_NCHW,
+    *in = (pk_tensor_desc){.layout = family == 0 || family == 5 || family == 7 ? PK_LAYOUT_NHWC : PK_LAYOUT_NCHW,
                            .spatial_rank = s->spatial_rank,
                            .batch = uniform(1, 2),
-                           .channels = channel_choices[uniform(0, 17)]};
+                           .channels = channel_choices[uniform(family == 7 ? 13 : 0, 17)]};
     for (int i = 0; i < s->spatial_rank; i++) {
         const int inner = i == s->spatial_rank - 1;
         int64_t size;
@@ -66,6 +66,7 @@ static int draw_problem(int family, pk_pool_spec* s, pk_tensor_desc* in, pk_tens
                                                   : 8);
             break;
         case 6: size = inner ? uniform(2, 90) : uniform(1, 6); break; /* pairs along the width */
+        case 7: size = inner ? uniform(3, 40) : uniform(1, 6); break; /* neighbours sharing reads */
         default: size = uniform(1, s->spatial_rank == 3 ? 9 : 30);
         }
         in->spatial[i] = size;
@@ -74,6 +75,11 @@ static int draw_problem(int family, pk_pool_spec* s, pk_tensor_desc* in, pk_tens
         s->dilation[i] = uniform(0, 3) == 0 ? uniform(2, 3) : 1;
         if (family == 6 && inner) {
             s->kernel[i] = s->stride[i] = 2;
+            s->dilation[i] = 1;
+        }
+        if (family == 7 && inner) {
+            s->kernel[i] = 3;
+            s->stride[i] = uniform(1, 2);
             s->dilation[i] = 1;
         }
         if (family == 4 || family == 5) { /* a window over the whole axis */
@@ -241,7 +247,7 @@ int main(void) {
         printf("variant_test: this CPU or build has no SIMD level\n");
         return 77;
     }
-    const int families = 7, per_family = 700;
+    const int families = 8, per_family = 700;
     for (int i = 0; i < families * per_family; i++) problem(levels, level_count, i % families, i);
     for (int l = 0; l < level_count; l++) {
         const level* lv = &levels[l];

@@ -149,6 +149,77 @@ PK_INLINE void pixels_one_vector(channel_source src, tap_list taps, int64_t firs
                        count, k);
 }
 
+/* Neighbouring interior pixels of a row reading each input vector once for all of them: 3-wide windows at stride 1
+   or 2 along the width, sums without indices over contiguous channels. Per row of the windows, the input columns
+   come in increasing order, each added to every pixel whose window holds it, so each pixel still takes its taps in
+   the definition's row-major order. A 3x3 window at stride 1 reads each vector once instead of three times (3x3
+   average over 256 channels of 28x28, kernel alone on a Zen 5, medians of 12 runs: AVX-512 30.7 -> 28.9 us, relaxed
+   29.8 -> 26.9, AVX2 42.7 -> 35.8). */
+#define PK_SHARE_PIXELS (PK_VW == 16 ? 4 : 3) /* pixels side by side: with PK_SHARE_VECTORS, the registers' sums */
+#define PK_SHARE_VECTORS 4
+#define PK_SHARE_WIDTH 3
+
+PK_INLINE int shares_reads(const pk_plan* p, int64_t channels, const pk_kind k) {
+    const pk_axis* w = &p->axis[2];
+    return pk_reduce_sums(k.reduce) && !k.indices && k.param && w->kernel == PK_SHARE_WIDTH && w->dilation == 1
+           && (w->stride == 1 || w->stride == 2) && channels >= PK_SHARE_VECTORS * PK_VW;
+}
+
+/* The rows of a line's taps, each PK_SHARE_WIDTH wide, when evenly spaced (every 1d and 2d window): the first row's
+   offset, the step to the next and their count (0 when not evenly spaced). The rows' offsets then come from
+   registers: read from the tap list, each waited on the stores of the pixels before (the same loop alone, AVX-512,
+   on a Zen 5: 30 us with its rows' offsets loaded, 25 us computed). */
+typedef struct tap_rows {
+    int64_t first, step, count;
+} tap_rows;
+
+PK_INLINE tap_rows even_rows(tap_list taps) {
+    const int64_t rows = taps.count / PK_SHARE_WIDTH;
+    tap_rows r = {taps.offset[0], rows > 1 ? taps.offset[PK_SHARE_WIDTH] - taps.offset[0] : 0, rows};
+    for (int64_t i = 2; i < rows; i++)
+        if (taps.offset[i * PK_SHARE_WIDTH] - taps.offset[(i - 1) * PK_SHARE_WIDTH] != r.step) r.count = 0;
+    return r;
+}
+
+/* Channels [c, c + PK_SHARE_VECTORS PK_VW) of pixels_sharing_reads' pixels. */
+PK_INLINE void share_vectors(const float* in, tap_rows rows, int64_t column, const int stride, divide_by divisor,
+                             int64_t c, float* out, int64_t out_step, const pk_kind k) {
+    enum { B = PK_SHARE_PIXELS, V = PK_SHARE_VECTORS, WIDTH = PK_SHARE_WIDTH };
+    acc a[B][V];
+    for (int b = 0; b < B; b++)
+        for (int u = 0; u < V; u++) acc_init(&a[b][u], vi_set1(0), k);
+    const float* row = in + rows.first + c;
+    for (int64_t r = 0; r < rows.count; r++, row += rows.step) {
+        const float* at = row; /* column x of the row, stepped (one add per column) */
+#pragma GCC unroll 16
+        for (int x = 0; x < (B - 1) * stride + WIDTH; x++, at += column)
+#pragma GCC unroll 4
+            for (int u = 0; u < V; u++) {
+                const vf v = load_value(vf_loadu(at + u * PK_VW), k);
+#pragma GCC unroll 4
+                for (int b = 0; b < B; b++)
+                    if (x >= b * stride && x < b * stride + WIDTH) acc_update(&a[b][u], v, vi_set1(0), k);
+            }
+    }
+    for (int b = 0; b < B; b++)
+        for (int u = 0; u < V; u++)
+            store_channels(&a[b][u], divisor, (channel_dest){out + b * out_step + c + u * PK_VW, 0, 1}, PK_VW, k);
+}
+
+/* PK_SHARE_PIXELS pixels from `in` (pixel b at in + b * stride * column) over taps, whose rows are `rows`; their
+   outputs out_step apart. */
+PK_INLINE void pixels_sharing_reads(const float* in, tap_list taps, tap_rows rows, int64_t column, const int stride,
+                                    divide_by divisor, int64_t channels, float* out, int64_t out_step,
+                                    const pk_kind k) {
+    int64_t c = 0;
+    for (; c + PK_SHARE_VECTORS * PK_VW <= channels; c += PK_SHARE_VECTORS * PK_VW)
+        share_vectors(in, rows, column, stride, divisor, c, out, out_step, k);
+    if (c < channels) /* the last channels, pixel by pixel */
+        for (int b = 0; b < PK_SHARE_PIXELS; b++)
+            pixel((channel_source){in + b * stride * column + c, 1, vi_set1(0)}, taps, 0, divisor, channels - c,
+                  (channel_dest){out + b * out_step + c, 0, 1}, k);
+}
+
 /* The taps of window w inside the input, as element offsets from the (n, c) origin and spatial indices. */
 static inline int64_t list_taps(const pk_plan* p, const pk_window w[3], int64_t* offset, int64_t* tap_index) {
     const pk_axis* ax = p->axis;
@@ -230,6 +301,19 @@ PK_INLINE void line_across_channels(const across_call* call, const int64_t at[3]
                 base += PK_UNROLL * step.in;
                 first += PK_UNROLL * ax[2].stride;
             }
+            const tap_rows rows = shares_reads(p, channels, k) ? even_rows(line) : (tap_rows){0, 0, 0};
+            if (rows.count > 0)
+                for (; ow + PK_SHARE_PIXELS <= ow_hi; ow += PK_SHARE_PIXELS) {
+                    float* to = out + ow * p->out_stride[PK_W];
+                    if (ax[2].stride == 1)
+                        pixels_sharing_reads(base, line, rows, p->in_stride[PK_W], 1, divisor, channels, to,
+                                             p->out_stride[PK_W], k);
+                    else
+                        pixels_sharing_reads(base, line, rows, p->in_stride[PK_W], 2, divisor, channels, to,
+                                             p->out_stride[PK_W], k);
+                    base += PK_SHARE_PIXELS * step.in;
+                    first += PK_SHARE_PIXELS * ax[2].stride;
+                }
             for (; ow < ow_hi; ow++) {
                 tap_list taps = line;
                 if (k.indices) {
