@@ -20,12 +20,18 @@
 typedef vf (*pk_lanes_fn)(const pk_plan* p, const float* in, int64_t step, int64_t count, const pk_window w[3],
                           int64_t c, int64_t c_step, int64_t o, int64_t out_step);
 
-/* The most vectors of a group: 4 unless the kernel's file says (more chains to overlap where registers allow). */
+/* The most vectors of a group: 4 unless the kernel's file says (more chains to overlap where registers allow).
+   Across channels a file may take fewer (PK_ACROSS_GROUP_UNITS): there a group of every channel of a pixel is the
+   whole loop, and its code must stay small enough for the instruction cache. */
 #ifndef PK_GROUP_UNITS
 #define PK_GROUP_UNITS 4
 #endif
+#ifndef PK_ACROSS_GROUP_UNITS
+#define PK_ACROSS_GROUP_UNITS PK_GROUP_UNITS
+#endif
 _Static_assert(PK_GROUP_UNITS >= 1 && PK_GROUP_UNITS <= PK_LANES_UNITS && PK_GROUP_UNITS <= 8,
                "run_group names every count of units");
+_Static_assert(PK_ACROSS_GROUP_UNITS >= 1 && PK_ACROSS_GROUP_UNITS <= PK_GROUP_UNITS, "groups across channels");
 
 /* The first lane of vector u of a group of `units` whose last vector starts `back` lanes early (0 <= back < PK_MV,
    recomputing lanes of the one before: the same values). */
@@ -38,13 +44,14 @@ typedef void (*pk_lanes_group_fn)(const pk_plan* p, const float* in, int64_t ste
                                   int64_t c_step, int64_t o, int64_t out_step, int units, int64_t back,
                                   vf out[PK_LANES_UNITS]);
 
-/* A group of `units` vectors, stored at `at`: group is called with a constant count, for which it is specialized
-   once inlined. */
-static inline __attribute__((always_inline)) void run_group(pk_lanes_group_fn group, int units, int64_t back,
-                                                            const pk_plan* p, const float* in, int64_t step,
-                                                            const pk_window w[3], int64_t c, int64_t c_step, int64_t o,
-                                                            int64_t out_step, float* at) {
+/* A group of `units` vectors (at most max_units, a constant), stored at `at`: group is called with a constant count,
+   for which it is specialized once inlined. */
+static inline __attribute__((always_inline)) void run_group(pk_lanes_group_fn group, int units, const int max_units,
+                                                            int64_t back, const pk_plan* p, const float* in,
+                                                            int64_t step, const pk_window w[3], int64_t c,
+                                                            int64_t c_step, int64_t o, int64_t out_step, float* at) {
     vf y[PK_LANES_UNITS];
+    if (units > max_units) __builtin_unreachable();
     switch (units) {
     case 1: group(p, in, step, w, c, c_step, o, out_step, 1, back, y); break;
 #if PK_GROUP_UNITS >= 2
@@ -73,13 +80,13 @@ static inline __attribute__((always_inline)) void run_group(pk_lanes_group_fn gr
     for (int u = 0; u < units; u++) store_lanes(at + group_lane(u, units, back) * out_step, out_step, PK_MV, y[u]);
 }
 
-/* The next group of lanes from pos < end, end - pos >= PK_MV: PK_GROUP_UNITS whole vectors, or where fewer
-   remain, as many as cover the rest, the last one ending at end (*back lanes early). */
-static inline int next_group(int64_t pos, int64_t end, int64_t* back) {
+/* The next group of lanes from pos < end, end - pos >= PK_MV: max_units whole vectors, or where fewer remain, as
+   many as cover the rest, the last one ending at end (*back lanes early). */
+static inline int next_group(int64_t pos, int64_t end, const int max_units, int64_t* back) {
     const int64_t left = end - pos;
-    if (left >= PK_GROUP_UNITS * PK_MV) {
+    if (left >= max_units * PK_MV) {
         *back = 0;
-        return PK_GROUP_UNITS;
+        return max_units;
     }
     const int units = (int)((left + PK_MV - 1) / PK_MV);
     *back = units * PK_MV - left;
@@ -105,11 +112,11 @@ static inline __attribute__((always_inline)) void line_across(const pk_plan* p, 
         }
         w[2] = pk_window_of(&p->axis[2], ow);
         int64_t c = c_begin;
-        for (; group && c_end - c_begin >= PK_MV && c < c_end; c += PK_GROUP_UNITS * PK_MV) {
+        for (; group && c_end - c_begin >= PK_MV && c < c_end; c += PK_ACROSS_GROUP_UNITS * PK_MV) {
             int64_t back;
-            const int units = next_group(c, c_end, &back);
+            const int units = next_group(c, c_end, PK_ACROSS_GROUP_UNITS, &back);
             const int64_t o = line + ow * p->out_stride[PK_W] + c * out_cs;
-            run_group(group, units, back, p, in + c * cs, cs, w, c, 1, o, out_cs, output + o);
+            run_group(group, units, PK_ACROSS_GROUP_UNITS, back, p, in + c * cs, cs, w, c, 1, o, out_cs, output + o);
         }
         for (; c < c_end; c += PK_MV) {
             const int64_t count = c_end - c < PK_MV ? c_end - c : PK_MV,
@@ -177,9 +184,9 @@ static inline __attribute__((always_inline)) void rows_along(const pk_plan* p, c
         int64_t ow = lo;
         for (; group && ow < hi; ow += PK_GROUP_UNITS * PK_MV) {
             int64_t back;
-            const int units = next_group(ow, hi, &back);
+            const int units = next_group(ow, hi, PK_GROUP_UNITS, &back);
             w[2] = pk_window_of(&ax[2], ow);
-            run_group(group, units, back, p, plane, stride, w, c, 0, o + ow, 1, output + o + ow);
+            run_group(group, units, PK_GROUP_UNITS, back, p, plane, stride, w, c, 0, o + ow, 1, output + o + ow);
         }
         for (; ow < hi; ow += PK_MV) {
             const int64_t at = ow + PK_MV <= hi ? ow : hi - PK_MV;
