@@ -84,6 +84,34 @@ static inline int64_t pk_window_first_coordinate(const pk_axis* a, const pk_wind
                              once_ = 1; \
                      once_; once_ = 0)
 
+/* BODY for each tap of window w in PK_FOR_EACH_TAP's order, `tap` its element offset; a window of 3x3 taps of one
+   plane with constant counts, so that its taps unroll and the long per-tap work of the methods' SIMD kernels
+   overlaps from tap to tap (3x3/2 over 64x112x112 on a Zen 5, kernel alone: SoftPool channels first 1105 -> 990 us,
+   channels last 911 -> 766 us). BODY is expanded twice. */
+#define PK_EACH_TAP_3X3_UNROLLED(p, w, tap, ...) \
+    do { \
+        if ((w)[0].last - (w)[0].first == 1 && (w)[1].last - (w)[1].first == 3 && (w)[2].last - (w)[2].first == 3) { \
+            const int64_t first_ = ((w)[0].origin + (w)[0].first * (p)->axis[0].dilation) * (p)->in_stride[PK_D] \
+                                   + ((w)[1].origin + (w)[1].first * (p)->axis[1].dilation) * (p)->in_stride[PK_H] \
+                                   + ((w)[2].origin + (w)[2].first * (p)->axis[2].dilation) * (p)->in_stride[PK_W]; \
+            const int64_t down_ = (p)->axis[1].dilation * (p)->in_stride[PK_H], \
+                          right_ = (p)->axis[2].dilation * (p)->in_stride[PK_W]; \
+            _Pragma("GCC unroll 3") for (int jh_ = 0; jh_ < 3; jh_++) \
+                _Pragma("GCC unroll 3") for (int jw_ = 0; jw_ < 3; jw_++) { \
+                const int64_t tap = first_ + jh_ * down_ + jw_ * right_; \
+                __VA_ARGS__ \
+            } \
+        } else { \
+            PK_FOR_EACH_TAP(p, w, id_, ih_, iw_, tap) { __VA_ARGS__ } \
+        } \
+    } while (0)
+
+/* The same taps by PK_FOR_EACH_TAP alone, for a kernel whose registers do not hold a 3x3 window's unrolled work. */
+#define PK_EACH_TAP_LOOPED(p, w, tap, ...) \
+    do { \
+        PK_FOR_EACH_TAP(p, w, id_, ih_, iw_, tap) { __VA_ARGS__ } \
+    } while (0)
+
 /* Adaptive averages with some output size above 1 divide per axis (PyTorch's adaptive_avg_pool kernels);
    with every size 1 PyTorch takes a mean, one division, as global pooling does. */
 static inline int pk_adaptive_per_axis(const pk_plan* p) {
