@@ -127,9 +127,15 @@ final class JavaDensePath {
      * Channels first, max and min line by line: whether lines fold their rows first ({@link #foldedLines}), when that
      * reads fewer elements per position than all the window's taps at once ({@link #planeLine}): rows + taps along w,
      * and a store and a load of the folded row, against rows x taps (3x3 windows: 8 against 9, measured 536 against
-     * 758 us on S1-resnet-stem; 2x2: 6 against 4, 2,211 against 1,689 us on S2-vgg-block1).
+     * 758 us on S1-resnet-stem; 2x2: 6 against 4, 2,211 against 1,689 us on S2-vgg-block1). Lines by pairs
+     * ({@link #pairsInside}) take {@link #planeLine} either way.
      */
     private final boolean rowsFirst;
+    /**
+     * Channels first, max and min: whether windows are two wide with stride two along w and lie inside the row, so
+     * that a line's outputs pair up its rows' elements ({@link JavaLanes#pairs}, straight from the input).
+     */
+    private final boolean pairsInside;
 
     private final int[] planeStarts;
     private final long[] paddedSize;
@@ -219,6 +225,13 @@ final class JavaDensePath {
         this.dilation = (int) g.dilation[2];
         this.taps = (int) g.kernel[2];
         this.padBegin = (int) g.padBegin[2];
+        this.pairsInside = channelsFirst
+                && !average
+                && taps == 2
+                && stride == 2
+                && dilation == 1
+                && padBegin == 0
+                && 2L * outW <= inW;
         this.paddedLength = (int) paddedLength(g);
         this.rowTaps = new int[(int) g.kernel[2]];
         for (int jw = 0; jw < rowTaps.length; jw++) rowTaps[jw] = (int) (jw * g.dilation[2] * width);
@@ -407,12 +420,10 @@ final class JavaDensePath {
                 else
                     for (int ow = 0; ow < outW; ow++)
                         lanes.fold(foldOp, line, ow * width, padded, ow * stride * width, rowTaps, taps, width);
-                if (lanes.anyZeroOrNaN(line, 0, lineLength)) {
-                    for (int i = 0; i < lineLength; i++) {
-                        float v = line[i];
-                        if (v == 0f || v != v) line[i] = byRule(input, image + i % width, od, oh, i / width);
-                    }
-                }
+                for (int i = lanes.nextZeroOrNaN(line, 0, lineLength);
+                        i < lineLength;
+                        i = lanes.nextZeroOrNaN(line, i + 1, lineLength))
+                    line[i] = byRule(input, image + i % width, od, oh, i / width);
             }
             long outLine = n * g.outStride[Geometry.N] + od * g.outStride[Geometry.D] + oh * g.outStride[Geometry.H];
             MemorySegment.copy(line, 0, output, JAVA_FLOAT_UNALIGNED, outLine * Float.BYTES, lineLength);
@@ -503,11 +514,11 @@ final class JavaDensePath {
                 if (divisor == 0f) Arrays.fill(line, ow * width, (ow + 1) * width, 0f);
                 else lanes.divide(line, ow * width, width, divisor);
             }
-        } else if (lanes.anyZeroOrNaN(line, 0, lineLength)) {
-            for (int i = 0; i < lineLength; i++) {
-                float v = line[i];
-                if (v == 0f || v != v) line[i] = byRule(input, image + i % width, od, oh, i / width);
-            }
+        } else {
+            for (int i = lanes.nextZeroOrNaN(line, 0, lineLength);
+                    i < lineLength;
+                    i = lanes.nextZeroOrNaN(line, i + 1, lineLength))
+                line[i] = byRule(input, image + i % width, od, oh, i / width);
         }
     }
 
@@ -590,16 +601,14 @@ final class JavaDensePath {
                         lanes.divide(out, p * outPlane, divisors, 0, outPlane);
                     }
                 }
-            } else if (lanes.anyZeroOrNaN(out, 0, count * outPlane)) {
-                for (int i = 0; i < count * outPlane; i++) {
-                    float v = out[i];
-                    if (v == 0f || v != v) {
-                        int at = i % outPlane,
-                                ow = at % outW,
-                                oh = at / outW % (int) g.out[1],
-                                od = at / outW / (int) g.out[1];
-                        out[i] = byRule(input, (plane + i / outPlane) * g.inStride[Geometry.C], od, oh, ow);
-                    }
+            } else {
+                final int end = count * outPlane;
+                for (int i = lanes.nextZeroOrNaN(out, 0, end); i < end; i = lanes.nextZeroOrNaN(out, i + 1, end)) {
+                    int at = i % outPlane,
+                            ow = at % outW,
+                            oh = at / outW % (int) g.out[1],
+                            od = at / outW / (int) g.out[1];
+                    out[i] = byRule(input, (plane + i / outPlane) * g.inStride[Geometry.C], od, oh, ow);
                 }
             }
             long first = Math.max(rowBegin, plane * linesPerPlane),
@@ -647,7 +656,7 @@ final class JavaDensePath {
             long inAt = plane * g.inStride[Geometry.C];
             // sums add row by row from the copy; max and min read their rows straight from the input
             if (average) MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, inAt * Float.BYTES, planeIn, 0, inPlane);
-            if (average || !rowsFirst) {
+            if (average || !rowsFirst || pairsInside) {
                 for (int l = from; l < to; l++) {
                     planeLine(s, input, inAt, l / (int) g.out[1], l % (int) g.out[1], l * outW);
                 }
@@ -702,6 +711,24 @@ final class JavaDensePath {
                 rows[count++] = (id * rowStrideD + ih * rowStrideH) * Float.BYTES;
             }
         }
+        // windows two wide with stride two along w inside the row: the outputs' positions only, each input read once
+        if (pairsInside && count > 0) {
+            lanes.pairs(foldOp, out, at, input, inAt * Float.BYTES, rows, count, outW);
+        } else {
+            lineByPositions(s, input, inAt, count, at);
+        }
+        for (int i = lanes.nextZeroOrNaN(out, at, at + outW);
+                i < at + outW;
+                i = lanes.nextZeroOrNaN(out, i + 1, at + outW)) out[i] = byRule(input, inAt, od, oh, i - at);
+    }
+
+    /**
+     * Max and min, one line of the plane at element {@code inAt} from its {@code count} window rows in {@code s.rows}
+     * into {@code s.planeOut} at {@code at}, by the taps of every position along w, every stride-th kept.
+     */
+    private void lineByPositions(Scratch s, MemorySegment input, long inAt, int count, int at) {
+        final float[] out = s.planeOut;
+        final long[] rows = s.rows;
         // positions [0, span) of the padded row, whose taps every stride-th is an output's; those in [lo, hi) read
         // no padding: all their taps, rows by taps along w, are folded in one pass straight from the input; a row
         // folded just before would be read back at unaligned offsets from vectors still being stored, which stalls
@@ -735,12 +762,6 @@ final class JavaDensePath {
             if (stride != 1) for (int ow = 0; ow < outW; ow++) out[at + ow] = target[ow * stride];
         } else {
             planeLineFromRow(s, input, inAt, count, at);
-        }
-        if (lanes.anyZeroOrNaN(out, at, outW)) {
-            for (int ow = 0; ow < outW; ow++) {
-                float v = out[at + ow];
-                if (v == 0f || v != v) out[at + ow] = byRule(input, inAt, od, oh, ow);
-            }
         }
     }
 
@@ -785,12 +806,10 @@ final class JavaDensePath {
                 int base = (l - l0) * pitch, at = l * outW;
                 if (stride == 1) System.arraycopy(positions, base, out, at, outW);
                 else if (!strided) for (int ow = 0; ow < outW; ow++) out[at + ow] = positions[base + ow * stride];
-                if (lanes.anyZeroOrNaN(out, at, outW)) {
-                    for (int ow = 0; ow < outW; ow++) {
-                        float v = out[at + ow];
-                        if (v == 0f || v != v) out[at + ow] = byRule(input, inAt, l / outH, l % outH, ow);
-                    }
-                }
+                for (int i = lanes.nextZeroOrNaN(out, at, at + outW);
+                        i < at + outW;
+                        i = lanes.nextZeroOrNaN(out, i + 1, at + outW))
+                    out[i] = byRule(input, inAt, l / outH, l % outH, i - at);
             }
         }
     }

@@ -68,6 +68,30 @@ interface JavaLanes {
         for (int l = 0; l < lines; l++) pairsOfLine(op, a, at + l * n, b, lineFrom[l], rowOffsets, rows, n);
     }
 
+    /**
+     * {@link #pairs} of one line read straight from a segment: {@code a[at + i] = op over r < rows and k < 2 of the
+     * float at byte {@code byteOffset + rowBytes[r] + 4 (2 i + k)}} for {@code i < n}, the taps in any order. No copy:
+     * each input of the line's rows read once.
+     */
+    default void pairs(int op, float[] a, int at, MemorySegment s, long byteOffset, long[] rowBytes, int rows, int n) {
+        pairsOfLine(op, a, at, s, byteOffset, rowBytes, rows, n);
+    }
+
+    /** {@link #pairs} of one line from a segment, element by element. */
+    static void pairsOfLine(
+            int op, float[] a, int at, MemorySegment s, long byteOffset, long[] rowBytes, int rows, int n) {
+        for (int i = 0; i < n; i++) {
+            float v = op == MAX ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
+            for (int r = 0; r < rows; r++) {
+                long e = byteOffset + rowBytes[r] + 2L * i * Float.BYTES;
+                float x = s.get(ValueLayout.JAVA_FLOAT_UNALIGNED, e),
+                        y = s.get(ValueLayout.JAVA_FLOAT_UNALIGNED, e + Float.BYTES);
+                v = op == MAX ? Math.max(Math.max(v, x), y) : Math.min(Math.min(v, x), y);
+            }
+            a[at + i] = v;
+        }
+    }
+
     /** {@link #pairs} of one line starting at {@code b[from]}, its outputs from {@code a[at]}. */
     static void pairsOfLine(int op, float[] a, int at, float[] b, int from, int[] rowOffsets, int rows, int n) {
         for (int i = 0; i < n; i++) {
@@ -158,8 +182,11 @@ interface JavaLanes {
     /** {@code a[at + i] /= divisors[from + i]} for {@code i < n}. */
     void divide(float[] a, int at, float[] divisors, int from, int n);
 
-    /** Whether one of {@code a[at, at + n)} is a zero (either sign) or NaN. */
-    boolean anyZeroOrNaN(float[] a, int at, int n);
+    /**
+     * The index of the first zero (either sign) or NaN of {@code a[from, to)}, or {@code to} when there is none: the
+     * extrema the dense path computes again by the definition's rule, found without visiting every element in turn.
+     */
+    int nextZeroOrNaN(float[] a, int from, int to);
 
     /** The Vector API's loops when the module is present (and not switched off), else {@link #SCALAR}. */
     static JavaLanes preferred() {
@@ -234,12 +261,12 @@ interface JavaLanes {
         }
 
         @Override
-        public boolean anyZeroOrNaN(float[] a, int at, int n) {
-            for (int i = 0; i < n; i++) {
-                float v = a[at + i];
-                if (v == 0f || v != v) return true;
+        public int nextZeroOrNaN(float[] a, int from, int to) {
+            for (int i = from; i < to; i++) {
+                float v = a[i];
+                if (v == 0f || v != v) return i;
             }
-            return false;
+            return to;
         }
     }
 }

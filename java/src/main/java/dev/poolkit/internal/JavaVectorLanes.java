@@ -140,6 +140,42 @@ final class JavaVectorLanes implements JavaLanes {
         }
     }
 
+    /** As the heap pairs of a line, the rows read straight from the segment. */
+    @Override
+    public void pairs(int op, float[] a, int at, MemorySegment s, long byteOffset, long[] rowBytes, int rows, int n) {
+        if (LANES < 8) {
+            JavaLanes.pairsOfLine(op, a, at, s, byteOffset, rowBytes, rows, n);
+            return;
+        }
+        final boolean max = op == MAX;
+        int i = 0;
+        for (; i + LANES <= n; i += LANES) {
+            long e = byteOffset + 2L * i * Float.BYTES, o = e + rowBytes[0];
+            FloatVector low = FloatVector.fromMemorySegment(SPECIES, s, o, ORDER),
+                    high = FloatVector.fromMemorySegment(SPECIES, s, o + VECTOR_BYTES, ORDER);
+            for (int r = 1; r < rows; r++) {
+                o = e + rowBytes[r];
+                FloatVector nextLow = FloatVector.fromMemorySegment(SPECIES, s, o, ORDER),
+                        nextHigh = FloatVector.fromMemorySegment(SPECIES, s, o + VECTOR_BYTES, ORDER);
+                low = max ? low.max(nextLow) : low.min(nextLow);
+                high = max ? high.max(nextHigh) : high.min(nextHigh);
+            }
+            FloatVector even = low.rearrange(EVEN, high), odd = low.rearrange(ODD, high);
+            (max ? even.max(odd) : even.min(odd)).intoArray(a, at + i);
+        }
+        for (; i + 4 <= n; i += 4) {
+            long e = byteOffset + 2L * i * Float.BYTES;
+            FloatVector m = FloatVector.fromMemorySegment(EIGHT, s, e + rowBytes[0], ORDER);
+            for (int r = 1; r < rows; r++) {
+                FloatVector next = FloatVector.fromMemorySegment(EIGHT, s, e + rowBytes[r], ORDER);
+                m = max ? m.max(next) : m.min(next);
+            }
+            FloatVector even = m.rearrange(EVEN_OF_EIGHT), odd = m.rearrange(ODD_OF_EIGHT);
+            (max ? even.max(odd) : even.min(odd)).intoArray(a, at + i, FOUR);
+        }
+        if (i < n) JavaLanes.pairsOfLine(op, a, at + i, s, byteOffset + 2L * i * Float.BYTES, rowBytes, rows, n - i);
+    }
+
     /**
      * Each vector's taps by gathers, two vectors at a time, so that their chains overlap; the last elements by masked
      * gathers (a scalar loop there kept C2 from compiling the method's vector code: four times slower).
@@ -152,7 +188,7 @@ final class JavaVectorLanes implements JavaLanes {
             return;
         }
         final int[] map = STRIDED[stride];
-        int i = 0;
+        int i = stride == 2 ? foldEvenPositions(op, a, at, b, from, offsets, taps, n) : 0;
         for (int bound = n - 2 * LANES; i <= bound; i += 2 * LANES) {
             FloatVector v0 = FloatVector.fromArray(SPECIES, a, at + i),
                     v1 = FloatVector.fromArray(SPECIES, a, at + i + LANES);
@@ -184,6 +220,47 @@ final class JavaVectorLanes implements JavaLanes {
             }
             v.intoArray(a, at + i, m);
         }
+    }
+
+    /**
+     * {@link #foldStrided} with stride 2, whole vectors while {@code b} holds them: each tap's elements are the even
+     * lanes of the two vectors from its first (one two-vector {@code rearrange}), no gather. The outputs done.
+     */
+    private static int foldEvenPositions(
+            int op, float[] a, int at, float[] b, int from, int[] offsets, int taps, int n) {
+        int reach = 0;
+        for (int t = 0; t < taps; t++) reach = Math.max(reach, offsets[t]);
+        // the two vectors of output i read b[from + 2 i + offset, ... + 2 LANES): one past its last tap
+        final int end = Math.min(n, (b.length - from - reach) / 2);
+        int i = 0;
+        for (int bound = end - 2 * LANES; i <= bound; i += 2 * LANES) {
+            FloatVector v0 = FloatVector.fromArray(SPECIES, a, at + i),
+                    v1 = FloatVector.fromArray(SPECIES, a, at + i + LANES);
+            int e0 = from + 2 * i, e1 = e0 + 2 * LANES;
+            for (int t = 0; t < taps; t++) {
+                int o0 = e0 + offsets[t], o1 = e1 + offsets[t];
+                FloatVector
+                        x0 =
+                                FloatVector.fromArray(SPECIES, b, o0)
+                                        .rearrange(EVEN, FloatVector.fromArray(SPECIES, b, o0 + LANES)),
+                        x1 =
+                                FloatVector.fromArray(SPECIES, b, o1)
+                                        .rearrange(EVEN, FloatVector.fromArray(SPECIES, b, o1 + LANES));
+                if (op == ADD) {
+                    v0 = v0.add(x0);
+                    v1 = v1.add(x1);
+                } else if (op == MAX) {
+                    v0 = v0.max(x0);
+                    v1 = v1.max(x1);
+                } else {
+                    v0 = v0.min(x0);
+                    v1 = v1.min(x1);
+                }
+            }
+            v0.intoArray(a, at + i);
+            v1.intoArray(a, at + i + LANES);
+        }
+        return i;
     }
 
     /**
@@ -449,21 +526,19 @@ final class JavaVectorLanes implements JavaLanes {
     }
 
     @Override
-    public boolean anyZeroOrNaN(float[] a, int at, int n) {
-        int i = 0;
-        for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
-            FloatVector v = FloatVector.fromArray(SPECIES, a, at + i);
-            if (v.compare(VectorOperators.EQ, 0f)
-                    .or(v.test(VectorOperators.IS_NAN))
-                    .anyTrue()) return true;
+    public int nextZeroOrNaN(float[] a, int from, int to) {
+        int i = from;
+        for (int bound = to - LANES; i <= bound; i += LANES) {
+            FloatVector v = FloatVector.fromArray(SPECIES, a, i);
+            VectorMask<Float> hit = v.compare(VectorOperators.EQ, 0f).or(v.test(VectorOperators.IS_NAN));
+            if (hit.anyTrue()) return i + hit.firstTrue();
         }
-        if (i < n) { // masked: the arrays of the dense path have room past their ends (JavaDensePath.buffer)
-            VectorMask<Float> m = SPECIES.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(SPECIES, a, at + i, m);
-            return v.compare(VectorOperators.EQ, 0f, m)
-                    .or(v.test(VectorOperators.IS_NAN, m))
-                    .anyTrue();
+        if (i < to) { // masked: the arrays of the dense path have room past their ends (JavaDensePath.buffer)
+            VectorMask<Float> m = SPECIES.indexInRange(i, to);
+            FloatVector v = FloatVector.fromArray(SPECIES, a, i, m);
+            VectorMask<Float> hit = v.compare(VectorOperators.EQ, 0f, m).or(v.test(VectorOperators.IS_NAN, m));
+            if (hit.anyTrue()) return i + hit.firstTrue();
         }
-        return false;
+        return to;
     }
 }

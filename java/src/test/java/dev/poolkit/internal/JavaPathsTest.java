@@ -70,7 +70,7 @@ class JavaPathsTest {
      * planes with padding (border positions), channels-last global windows and padded lines, channels-first global
      * windows of more planes than a vector has lanes, padded images with strides along w (taps gathered at the
      * outputs' positions where the loops gather), and max and min of windows two wide with stride two along w over
-     * padded images (pairs).
+     * padded images and straight from large planes (pairs).
      */
     @Test
     void densePathEqualsTheDefinitionOnStandardStructures() {
@@ -110,6 +110,12 @@ class JavaPathsTest {
                 problems.add(new Problem(paddedPairs, layout, new long[] {1, 5, 9, 23}));
                 PoolSpec pairs3d = builder(op, 2, 2, 2).stride(2, 2, 2).build();
                 problems.add(new Problem(pairs3d, layout, new long[] {1, 3, 4, 6, 26}));
+                // planes too large for padded images (S2, S7), lines by pairs straight from the input: lines of two
+                // vectors, four and one more; a window row in the padding along h
+                problems.add(new Problem(pairs, layout, new long[] {1, 3, 70, 75}));
+                PoolSpec rowPaddedPairs =
+                        builder(op, 2, 2).stride(2, 2).padding(1, 0).build();
+                problems.add(new Problem(rowPaddedPairs, layout, new long[] {1, 2, 71, 74}));
                 PoolSpec global = op == PoolOp.MAX
                         ? PoolSpec.globalMax(2).build()
                         : op == PoolOp.AVG ? PoolSpec.globalAvg(2).build() : null;
