@@ -166,7 +166,7 @@ interface JavaLanes {
      * is {@code p * size}, for the gathers of the Vector API's loops.
      */
     default void foldPlanes(int op, float[] b, int size, int n, float start, float[] results, int[] starts) {
-        for (int p = 0; p < n; p++) {
+        for (int p = op == ADD ? sumPlanesSideBySide(b, size, n, start, results, starts) : 0; p < n; p++) {
             float v = start;
             int at = starts[p];
             if (op == ADD) for (int k = 0; k < size; k++) v += b[at + k];
@@ -174,6 +174,39 @@ interface JavaLanes {
             else for (int k = 0; k < size; k++) v = Math.min(v, b[at + k]);
             results[p] = v;
         }
+    }
+
+    /**
+     * The sums of {@link #foldPlanes}, eight planes side by side, each its own chain of adds in memory order, so that
+     * the chains overlap rather than each add waiting for the one before (2048 planes of 7x7 on a Zen 5: 12.4 us,
+     * against 24 for one plane per lane of gathers); the planes done.
+     */
+    static int sumPlanesSideBySide(float[] b, int size, int n, float start, float[] results, int[] starts) {
+        int p = 0;
+        for (; p + 8 <= n; p += 8) {
+            float v0 = start, v1 = start, v2 = start, v3 = start, v4 = start, v5 = start, v6 = start, v7 = start;
+            final int a0 = starts[p], a1 = starts[p + 1], a2 = starts[p + 2], a3 = starts[p + 3];
+            final int a4 = starts[p + 4], a5 = starts[p + 5], a6 = starts[p + 6], a7 = starts[p + 7];
+            for (int k = 0; k < size; k++) {
+                v0 += b[a0 + k];
+                v1 += b[a1 + k];
+                v2 += b[a2 + k];
+                v3 += b[a3 + k];
+                v4 += b[a4 + k];
+                v5 += b[a5 + k];
+                v6 += b[a6 + k];
+                v7 += b[a7 + k];
+            }
+            results[p] = v0;
+            results[p + 1] = v1;
+            results[p + 2] = v2;
+            results[p + 3] = v3;
+            results[p + 4] = v4;
+            results[p + 5] = v5;
+            results[p + 6] = v6;
+            results[p + 7] = v7;
+        }
+        return p;
     }
 
     /** {@code a[at + i] /= divisor} for {@code i < n}. */
