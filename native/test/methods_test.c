@@ -81,7 +81,8 @@ static void mixed_levels(void) {
     rng_state = 16;
     int compared = 0, alongs = 0;
     for (int round = 0; round < 300; round++) {
-        const int rank = (int)uniform(1, 3);
+        /* every fifth round 2d with 3x3 windows (PK_EACH_TAP_3X3_UNROLLED) */
+        const int rank = round % 5 == 0 ? 2 : (int)uniform(1, 3);
         pk_pool_spec s;
         memset(&s, 0, sizeof s);
         s.op = PK_OP_MIXED;
@@ -101,7 +102,6 @@ static void mixed_levels(void) {
         out = in;
         int ok = 1;
         for (int a = 0; a < rank; a++) {
-            /* every fifth round 3x3 windows (PK_EACH_TAP_3X3_UNROLLED), where the rank allows */
             s.kernel[a] = round % 5 == 0 ? 3 : uniform(1, 3);
             s.stride[a] = uniform(1, 3);
             s.dilation[a] = uniform(1, 2);
@@ -282,7 +282,8 @@ static void soft_gem_levels(void) {
     rng_state = 29;
     int compared[2] = {0, 0}, simd_paths = 0, alongs = 0;
     for (int round = 0; round < 400; round++) {
-        const int rank = (int)uniform(1, 3), gem = round % 2;
+        /* every fifth round 2d with 3x3 windows (PK_EACH_TAP_3X3_UNROLLED) */
+        const int rank = round % 5 == 1 ? 2 : (int)uniform(1, 3), gem = round % 2;
         pk_pool_spec s;
         memset(&s, 0, sizeof s);
         s.op = gem ? PK_OP_GEM : PK_OP_SOFT;
@@ -304,7 +305,7 @@ static void soft_gem_levels(void) {
                 out.spatial[a] = uniform(1, in.spatial[a] + 1);
                 continue;
             }
-            s.kernel[a] = round % 5 == 1 ? 3 : uniform(1, 3); /* 3x3 windows in every fifth round */
+            s.kernel[a] = round % 5 == 1 ? 3 : uniform(1, 3);
             s.stride[a] = uniform(1, 3);
             s.dilation[a] = uniform(1, 2);
             const int64_t effective = s.dilation[a] * (s.kernel[a] - 1) + 1;
