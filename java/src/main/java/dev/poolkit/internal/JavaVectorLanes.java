@@ -196,16 +196,8 @@ final class JavaVectorLanes implements JavaLanes {
             for (int t = 0; t < taps; t++) {
                 FloatVector x0 = FloatVector.fromArray(SPECIES, b, e0 + offsets[t], map, 0),
                         x1 = FloatVector.fromArray(SPECIES, b, e1 + offsets[t], map, 0);
-                if (op == ADD) {
-                    v0 = v0.add(x0);
-                    v1 = v1.add(x1);
-                } else if (op == MAX) {
-                    v0 = v0.max(x0);
-                    v1 = v1.max(x1);
-                } else {
-                    v0 = v0.min(x0);
-                    v1 = v1.min(x1);
-                }
+                v0 = combine(op, v0, x0);
+                v1 = combine(op, v1, x1);
             }
             v0.intoArray(a, at + i);
             v1.intoArray(a, at + i + LANES);
@@ -216,10 +208,15 @@ final class JavaVectorLanes implements JavaLanes {
             int e = from + i * stride;
             for (int t = 0; t < taps; t++) {
                 FloatVector x = FloatVector.fromArray(SPECIES, b, e + offsets[t], map, 0, m);
-                v = op == ADD ? v.add(x) : op == MAX ? v.max(x) : v.min(x);
+                v = combine(op, v, x);
             }
             v.intoArray(a, at + i, m);
         }
+    }
+
+    /** {@code v + x}, {@code max(v, x)} or {@code min(v, x)}: a branch on op, so that each is the Vector API's intrinsic. */
+    private static FloatVector combine(int op, FloatVector v, FloatVector x) {
+        return op == ADD ? v.add(x) : op == MAX ? v.max(x) : v.min(x);
     }
 
     /**
@@ -246,16 +243,8 @@ final class JavaVectorLanes implements JavaLanes {
                         x1 =
                                 FloatVector.fromArray(SPECIES, b, o1)
                                         .rearrange(EVEN, FloatVector.fromArray(SPECIES, b, o1 + LANES));
-                if (op == ADD) {
-                    v0 = v0.add(x0);
-                    v1 = v1.add(x1);
-                } else if (op == MAX) {
-                    v0 = v0.max(x0);
-                    v1 = v1.max(x1);
-                } else {
-                    v0 = v0.min(x0);
-                    v1 = v1.min(x1);
-                }
+                v0 = combine(op, v0, x0);
+                v1 = combine(op, v1, x1);
             }
             v0.intoArray(a, at + i);
             v1.intoArray(a, at + i + LANES);
