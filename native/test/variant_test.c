@@ -49,6 +49,7 @@ static int draw_problem(int family, pk_pool_spec* s, pk_tensor_desc* in, pk_tens
                            .spatial_rank = s->spatial_rank,
                            .batch = uniform(1, 2),
                            .channels = channel_choices[uniform(family == 7 ? 13 : 0, 17)]};
+    const int wide = family == 6 && uniform(0, 7) == 0; /* rows too long for the triples' layout (pairs.h) */
     for (int i = 0; i < s->spatial_rank; i++) {
         const int inner = i == s->spatial_rank - 1;
         int64_t size;
@@ -65,7 +66,9 @@ static int draw_problem(int family, pk_pool_spec* s, pk_tensor_desc* in, pk_tens
                            : s->spatial_rank == 2 ? 19
                                                   : 8);
             break;
-        case 6: size = inner ? uniform(2, 90) : uniform(1, 6); break; /* pairs along the width */
+        case 6: /* pairs along the width */
+            size = inner ? (wide ? uniform(520, 600) : uniform(2, 90)) : uniform(1, wide ? 2 : 6);
+            break;
         case 7: size = inner ? uniform(3, 40) : uniform(1, 6); break; /* neighbours sharing reads */
         default: size = uniform(1, s->spatial_rank == 3 ? 9 : 30);
         }
@@ -73,8 +76,9 @@ static int draw_problem(int family, pk_pool_spec* s, pk_tensor_desc* in, pk_tens
         s->kernel[i] = uniform(1, 4);
         s->stride[i] = uniform(0, 3) == 0 ? uniform(3, 5) : uniform(1, 2);
         s->dilation[i] = uniform(0, 3) == 0 ? uniform(2, 3) : 1;
-        if (family == 6 && inner) {
-            s->kernel[i] = s->stride[i] = 2;
+        if (family == 6 && inner) { /* two wide inside the row, or three wide with any padding */
+            s->kernel[i] = uniform(2, 3);
+            s->stride[i] = 2;
             s->dilation[i] = 1;
         }
         if (family == 7 && inner) {
@@ -88,7 +92,8 @@ static int draw_problem(int family, pk_pool_spec* s, pk_tensor_desc* in, pk_tens
             s->dilation[i] = 1;
         }
         const int64_t effective = s->dilation[i] * (s->kernel[i] - 1) + 1;
-        s->pad_begin[i] = family == 4 || family == 5 || (family == 6 && inner) ? 0 : uniform(0, effective - 1);
+        s->pad_begin[i] =
+            family == 4 || family == 5 || (family == 6 && inner && s->kernel[i] == 2) ? 0 : uniform(0, effective - 1);
         s->pad_end[i] = family == 4 || family == 5 ? 0
                         : uniform(0, 2) == 0       ? uniform(0, effective - 1)
                                                    : s->pad_begin[i];

@@ -82,7 +82,7 @@ static int accepts(const pk_variant* v, const pk_plan* p, int with_indices) {
     case PK_STRATEGY_tiles: return tiles_fit(p, v->kind.param);
     case PK_STRATEGY_whole: return !with_indices && whole_planes(p);
     case PK_STRATEGY_planes: return plane_group(p) != 0;
-    case PK_STRATEGY_pairs: return !with_indices && pairs_fit(p);
+    case PK_STRATEGY_pairs: return !with_indices && pairs_fit(p, v->kind.param);
     default: return 0;
     }
 }
@@ -108,11 +108,13 @@ static int32_t choose(const pk_plan* p, int reduce, int with_indices) {
     if (across)
         return across_fits(p, contiguous) ? path_of(PK_STRATEGY_across, reduce, with_indices, propagate, contiguous)
                                           : 0;
-    /* 2-wide, stride-2 windows along w without indices: even and odd taps by deinterleaving loads */
-    if (!with_indices && pairs_fit(p)) {
-        const int32_t path = path_of(PK_STRATEGY_pairs, reduce, 0, propagate, 0);
-        if (path) return path;
-    }
+    /* 2- and 3-wide stride-2 windows along w without indices: even and odd taps by deinterleaving loads (3-wide:
+       max and min, whose padding the identity fills) */
+    for (int width = 0; width <= 3 && !with_indices; width += 3)
+        if (pairs_fit(p, width)) {
+            const int32_t path = path_of(PK_STRATEGY_pairs, reduce, 0, propagate, width);
+            if (path) return path;
+        }
     int64_t lo_w, hi_w;
     pk_interior(&ax[2], &lo_w, &hi_w);
     /* short rows: channels-last tiles; with indices only where windows reach past the row's ends, whose outputs

@@ -23,7 +23,7 @@ enum pk_strategy {
     PK_STRATEGY_tiles,  /* channels first, through channels-last tiles */
     PK_STRATEGY_whole,  /* channels first, windows over whole planes */
     PK_STRATEGY_planes, /* channels first, small planes in registers */
-    PK_STRATEGY_pairs,  /* channels first, windows two wide with stride two along the width */
+    PK_STRATEGY_pairs,  /* channels first, windows two or three wide with stride two along the width */
     PK_STRATEGIES
 };
 
@@ -34,7 +34,8 @@ typedef struct pk_kind {
     int indices;   /* writes the plane index of each max or min */
     int propagate; /* max and min: a NaN wins (PK_NAN_PROPAGATE) */
     int param;     /* the strategy's own: across, channels contiguous (1) or gathered (0); along, the stride
-                      (1, 2, or 0: any, gathered); tiles, the kernel width (2, 3, or 0: any) */
+                      (1, 2, or 0: any, gathered); tiles, the kernel width (2, 3, or 0: any); pairs, the kernel
+                      width (3, or 0: two) */
 } pk_kind;
 
 /* One row of a variant list, as the dispatch tables hold it. */

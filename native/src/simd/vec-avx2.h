@@ -62,11 +62,28 @@ static inline __attribute__((always_inline)) void vi_store_i64_n(int64_t* p, vi 
     _mm256_maskstore_epi64((long long*)(p + 4), _mm256_cmpgt_epi64(_mm256_set1_epi64x(n - 4), lanes), hi);
 }
 
-/* Lanes p[0], p[2], ..., p[2*(PK_VW-1)]: reads 2*PK_VW floats. */
-static inline vf vf_load_even(const float* p) {
-    __m256 a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
+/* The even lanes of a then b: a0 a2 a4 a6 b0 b2 b4 b6. */
+static inline vf vf_even(vf a, vf b) {
     __m256 evens = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)); /* a0 a2 b0 b2 a4 a6 b4 b6 */
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(evens), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+/* Lanes before[PK_VW - 1], v[0], ..., v[PK_VW - 2]: v moved up one lane, the last lane of `before` coming in. */
+static inline vf vf_shift_in(vf v, vf before) {
+    const __m256i up = _mm256_setr_epi32(7, 0, 1, 2, 3, 4, 5, 6);
+    return _mm256_blend_ps(_mm256_permutevar8x32_ps(v, up), _mm256_permutevar8x32_ps(before, up), 0x01);
+}
+/* Lanes p[0], p[2], ..., p[2*(PK_VW-1)]: reads 2*PK_VW floats. */
+static inline vf vf_load_even(const float* p) { return vf_even(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8)); }
+/* The lanes i with 0 <= x + i < width: where a vector loaded at element x of a row `width` long lies in the row.
+   The counts are clamped before pk_prefix_mask narrows them to int. */
+static inline vm vm_inside(int64_t x, int64_t width) {
+    const int64_t end = width - x > PK_VW ? PK_VW : width - x < 0 ? 0 : width - x;
+    const int64_t begin = x >= 0 ? 0 : x < -PK_VW ? PK_VW : -x;
+    return _mm256_castsi256_ps(_mm256_andnot_si256(pk_prefix_mask(begin), pk_prefix_mask(end)));
+}
+/* Lanes p[i] where m is set, `fill` in the others, whose memory is never read (masked loads do not fault). */
+static inline vf vf_load_masked(const float* p, vm m, vf fill) {
+    return _mm256_blendv_ps(fill, _mm256_maskload_ps(p, _mm256_castps_si256(m)), m);
 }
 /* The first n lanes of vf_load_even, reading only p[0 .. 2n-2]. */
 static inline vf vf_load_even_n(const float* p, int64_t n) {

@@ -59,11 +59,23 @@ static inline __attribute__((always_inline)) void vi_store_i64_n(int64_t* p, vi 
     _mm512_mask_storeu_epi64(p + 8, (__mmask8)(m >> 8), hi);
 }
 
-/* Lanes p[0], p[2], ..., p[2*(PK_VW-1)]: reads 2*PK_VW floats. */
-static inline vf vf_load_even(const float* p) {
+/* The even lanes of a then b: a0 a2 ... a14 b0 b2 ... b14. */
+static inline vf vf_even(vf a, vf b) {
     const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    return _mm512_permutex2var_ps(_mm512_loadu_ps(p), evens, _mm512_loadu_ps(p + 16));
+    return _mm512_permutex2var_ps(a, evens, b);
 }
+/* Lanes before[PK_VW - 1], v[0], ..., v[PK_VW - 2]: v moved up one lane, the last lane of `before` coming in. */
+static inline vf vf_shift_in(vf v, vf before) {
+    return _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(v), _mm512_castps_si512(before), 15));
+}
+/* Lanes p[0], p[2], ..., p[2*(PK_VW-1)]: reads 2*PK_VW floats. */
+static inline vf vf_load_even(const float* p) { return vf_even(_mm512_loadu_ps(p), _mm512_loadu_ps(p + 16)); }
+/* The lanes i with 0 <= x + i < width: where a vector loaded at element x of a row `width` long lies in the row. */
+static inline vm vm_inside(int64_t x, int64_t width) {
+    return pk_prefix_mask(width - x) & (__mmask16)~pk_prefix_mask(-x);
+}
+/* Lanes p[i] where m is set, `fill` in the others, whose memory is never read (masked loads do not fault). */
+static inline vf vf_load_masked(const float* p, vm m, vf fill) { return _mm512_mask_loadu_ps(fill, m, p); }
 /* The first n lanes of vf_load_even, reading only p[0 .. 2n-2]. */
 static inline vf vf_load_even_n(const float* p, int64_t n) {
     const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -72,13 +84,15 @@ static inline vf vf_load_even_n(const float* p, int64_t n) {
     __m512 b = _mm512_maskz_loadu_ps(pk_prefix_mask(needed - 16), p + 16);
     return _mm512_permutex2var_ps(a, evens, b);
 }
+/* Lanes p[2i] into *even and p[2i + 1] into *odd, from two registers a and b of consecutive elements. */
+static inline void pk_deinterleave(__m512 a, __m512 b, vf* even, vf* odd) {
+    const __m512i odds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    *even = vf_even(a, b);
+    *odd = _mm512_permutex2var_ps(a, odds, b);
+}
 /* Lanes p[2i] into *even and p[2i + 1] into *odd: reads p[0 .. 2 PK_VW). */
 static inline void vf_load_pairs(const float* p, vf* even, vf* odd) {
-    const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i odds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    const __m512 a = _mm512_loadu_ps(p), b = _mm512_loadu_ps(p + 16);
-    *even = _mm512_permutex2var_ps(a, evens, b);
-    *odd = _mm512_permutex2var_ps(a, odds, b);
+    pk_deinterleave(_mm512_loadu_ps(p), _mm512_loadu_ps(p + 16), even, odd);
 }
 /* The first n lanes of vf_load_pairs, reading p[0 .. 2n) only. */
 static inline void vf_load_pairs_n(const float* p, int64_t n, vf* even, vf* odd) {

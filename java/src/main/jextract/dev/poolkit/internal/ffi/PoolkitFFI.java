@@ -23,10 +23,10 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     static final SymbolLookup SYMBOL_LOOKUP = SymbolLookup.loaderLookup()
             .or(Linker.nativeLinker().defaultLookup());
 
-    private static final int PK_ABI_VERSION = (int)6L;
+    private static final int PK_ABI_VERSION = (int)7L;
     /**
      * {@snippet lang=c :
-     * #define PK_ABI_VERSION 6
+     * #define PK_ABI_VERSION 7
      * }
      */
     public static int PK_ABI_VERSION() {
@@ -729,7 +729,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t pk_abi_version()
+     * int32_t pk_abi_version(void)
      * }
      */
     public static FunctionDescriptor pk_abi_version$descriptor() {
@@ -739,7 +739,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t pk_abi_version()
+     * int32_t pk_abi_version(void)
      * }
      */
     public static MethodHandle pk_abi_version$handle() {
@@ -749,7 +749,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t pk_abi_version()
+     * int32_t pk_abi_version(void)
      * }
      */
     public static MemorySegment pk_abi_version$address() {
@@ -758,7 +758,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
 
     /**
      * {@snippet lang=c :
-     * int32_t pk_abi_version()
+     * int32_t pk_abi_version(void)
      * }
      */
     public static int pk_abi_version() {
@@ -787,7 +787,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t pk_cpu_isa()
+     * int32_t pk_cpu_isa(void)
      * }
      */
     public static FunctionDescriptor pk_cpu_isa$descriptor() {
@@ -797,7 +797,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t pk_cpu_isa()
+     * int32_t pk_cpu_isa(void)
      * }
      */
     public static MethodHandle pk_cpu_isa$handle() {
@@ -807,7 +807,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t pk_cpu_isa()
+     * int32_t pk_cpu_isa(void)
      * }
      */
     public static MemorySegment pk_cpu_isa$address() {
@@ -816,7 +816,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
 
     /**
      * {@snippet lang=c :
-     * int32_t pk_cpu_isa()
+     * int32_t pk_cpu_isa(void)
      * }
      */
     public static int pk_cpu_isa() {
@@ -845,7 +845,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t pk_default_isa()
+     * int32_t pk_default_isa(void)
      * }
      */
     public static FunctionDescriptor pk_default_isa$descriptor() {
@@ -855,7 +855,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t pk_default_isa()
+     * int32_t pk_default_isa(void)
      * }
      */
     public static MethodHandle pk_default_isa$handle() {
@@ -865,7 +865,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t pk_default_isa()
+     * int32_t pk_default_isa(void)
      * }
      */
     public static MemorySegment pk_default_isa$address() {
@@ -874,7 +874,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
 
     /**
      * {@snippet lang=c :
-     * int32_t pk_default_isa()
+     * int32_t pk_default_isa(void)
      * }
      */
     public static int pk_default_isa() {
@@ -1224,7 +1224,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int64_t pk_pool_plan_size()
+     * int64_t pk_pool_plan_size(void)
      * }
      */
     public static FunctionDescriptor pk_pool_plan_size$descriptor() {
@@ -1234,7 +1234,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int64_t pk_pool_plan_size()
+     * int64_t pk_pool_plan_size(void)
      * }
      */
     public static MethodHandle pk_pool_plan_size$handle() {
@@ -1244,7 +1244,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int64_t pk_pool_plan_size()
+     * int64_t pk_pool_plan_size(void)
      * }
      */
     public static MemorySegment pk_pool_plan_size$address() {
@@ -1253,7 +1253,7 @@ public class PoolkitFFI extends PoolkitFFI$shared {
 
     /**
      * {@snippet lang=c :
-     * int64_t pk_pool_plan_size()
+     * int64_t pk_pool_plan_size(void)
      * }
      */
     public static long pk_pool_plan_size() {
