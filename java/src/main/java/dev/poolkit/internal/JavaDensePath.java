@@ -136,6 +136,12 @@ final class JavaDensePath {
      * that a line's outputs pair up its rows' elements ({@link JavaLanes#pairs}, straight from the input).
      */
     private final boolean pairsInside;
+    /**
+     * Channels first, max and min: whether windows are three wide with stride two along w (the ResNet stem's), so that
+     * a line's outputs take their rows' elements by vectors of evens and odds ({@link JavaLanes#triples}, straight from
+     * the input).
+     */
+    private final boolean triplesAlongW;
 
     private final int[] planeStarts;
     private final long[] paddedSize;
@@ -232,6 +238,7 @@ final class JavaDensePath {
                 && dilation == 1
                 && padBegin == 0
                 && 2L * outW <= inW;
+        this.triplesAlongW = channelsFirst && !average && taps == 3 && stride == 2 && dilation == 1;
         this.paddedLength = (int) paddedLength(g);
         this.rowTaps = new int[(int) g.kernel[2]];
         for (int jw = 0; jw < rowTaps.length; jw++) rowTaps[jw] = (int) (jw * g.dilation[2] * width);
@@ -656,7 +663,7 @@ final class JavaDensePath {
             long inAt = plane * g.inStride[Geometry.C];
             // sums add row by row from the copy; max and min read their rows straight from the input
             if (average) MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, inAt * Float.BYTES, planeIn, 0, inPlane);
-            if (average || !rowsFirst || pairsInside) {
+            if (average || !rowsFirst || pairsInside || triplesAlongW) {
                 for (int l = from; l < to; l++) {
                     planeLine(s, input, inAt, l / (int) g.out[1], l % (int) g.out[1], l * outW);
                 }
@@ -714,6 +721,8 @@ final class JavaDensePath {
         // windows two wide with stride two along w inside the row: the outputs' positions only, each input read once
         if (pairsInside && count > 0) {
             lanes.pairs(foldOp, out, at, input, inAt * Float.BYTES, rows, count, outW);
+        } else if (triplesAlongW && count > 0) {
+            lanes.triples(foldOp, out, at, input, inAt * Float.BYTES, rows, count, outW, padBegin, inW);
         } else {
             lineByPositions(s, input, inAt, count, at);
         }

@@ -92,6 +92,53 @@ interface JavaLanes {
         }
     }
 
+    /**
+     * Max or min (op MAX or MIN) of windows three wide with stride two along one line read straight from a segment:
+     * {@code a[at + i] = op over r < rows and k < 3 of the float at byte byteOffset + rowBytes[r] + 4 (2 i - padBegin
+     * + k)}, over the elements inside the row ({@code 0 <= 2 i - padBegin + k < inW}), for {@code i < n}, the taps in
+     * any order; callers compute zero and NaN results again, as after {@link #pairs}.
+     */
+    default void triples(
+            int op,
+            float[] a,
+            int at,
+            MemorySegment s,
+            long byteOffset,
+            long[] rowBytes,
+            int rows,
+            int n,
+            int padBegin,
+            int inW) {
+        triplesOfLine(op, a, at, s, byteOffset, rowBytes, rows, 0, n, padBegin, inW);
+    }
+
+    /** {@link #triples} of outputs {@code [from, to)} of one line, element by element. */
+    static void triplesOfLine(
+            int op,
+            float[] a,
+            int at,
+            MemorySegment s,
+            long byteOffset,
+            long[] rowBytes,
+            int rows,
+            int from,
+            int to,
+            int padBegin,
+            int inW) {
+        for (int i = from; i < to; i++) {
+            float v = op == MAX ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
+            for (int r = 0; r < rows; r++) {
+                for (int k = 0; k < 3; k++) {
+                    long iw = 2L * i - padBegin + k;
+                    if (iw < 0 || iw >= inW) continue;
+                    float x = s.get(ValueLayout.JAVA_FLOAT_UNALIGNED, byteOffset + rowBytes[r] + iw * Float.BYTES);
+                    v = op == MAX ? Math.max(v, x) : Math.min(v, x);
+                }
+            }
+            a[at + i] = v;
+        }
+    }
+
     /** {@link #pairs} of one line starting at {@code b[from]}, its outputs from {@code a[at]}. */
     static void pairsOfLine(int op, float[] a, int at, float[] b, int from, int[] rowOffsets, int rows, int n) {
         for (int i = 0; i < n; i++) {

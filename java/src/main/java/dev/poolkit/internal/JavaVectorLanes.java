@@ -1,6 +1,7 @@
 package dev.poolkit.internal;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -92,6 +93,8 @@ final class JavaVectorLanes implements JavaLanes {
     private static final VectorShuffle<Float>
             EVEN = VectorShuffle.fromOp(SPECIES, i -> 2 * i < LANES ? 2 * i : 2 * i - 2 * LANES),
             ODD = VectorShuffle.fromOp(SPECIES, i -> 2 * i + 1 < LANES ? 2 * i + 1 : 2 * i + 1 - 2 * LANES),
+            // lane 0 the first vector's last, lane i the second's i - 1: the second moved up one lane
+            UP_ONE = VectorShuffle.fromOp(SPECIES, i -> i == 0 ? LANES - 1 : i - 1 - LANES),
             EVEN_OF_EIGHT = VectorShuffle.fromOp(EIGHT, i -> 2 * i % 8),
             ODD_OF_EIGHT = VectorShuffle.fromOp(EIGHT, i -> (2 * i + 1) % 8);
     /** The four outputs of a vector of eight inputs. */
@@ -137,6 +140,94 @@ final class JavaVectorLanes implements JavaLanes {
                 (max ? even.max(odd) : even.min(odd)).intoArray(a, to + i, FOUR);
             }
             if (i < n) JavaLanes.pairsOfLine(op, a, to + i, b, from + 2 * i, rowOffsets, rows, n - i);
+        }
+    }
+
+    /**
+     * Three-wide windows by vectors of outputs: with x = 2 i - padBegin + 1, output i's taps are x - 1, x and x + 1,
+     * so a vector's rows are folded over the stretch [x, x + 2 LANES) in registers, its evens and odds are the
+     * second and third taps, and the odds moved up one lane, the element before the stretch coming in, the first. A
+     * line of a vector or more ends with a whole vector over its last outputs; vectors whose stretch leaves the row
+     * go element by element.
+     */
+    @Override
+    public void triples(
+            int op,
+            float[] a,
+            int at,
+            MemorySegment s,
+            long byteOffset,
+            long[] rowBytes,
+            int rows,
+            int n,
+            int padBegin,
+            int inW) {
+        if (LANES < 8 || n < LANES || rows == 0) {
+            JavaLanes.triplesOfLine(op, a, at, s, byteOffset, rowBytes, rows, 0, n, padBegin, inW);
+            return;
+        }
+        final boolean max = op == MAX;
+        final float identity = max ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
+        int i = 0;
+        // two vectors at a time while both stretches lie in the row: the second's element before is the first's
+        // last odd; their chains overlap
+        for (; i + 2 * LANES <= n; i += 2 * LANES) {
+            long x = 2L * i - padBegin + 1;
+            if (x < 0 || x + 4 * LANES > inW) break;
+            long e = byteOffset + x * Float.BYTES, o = e + rowBytes[0];
+            FloatVector low = FloatVector.fromMemorySegment(SPECIES, s, o, ORDER),
+                    high = FloatVector.fromMemorySegment(SPECIES, s, o + VECTOR_BYTES, ORDER),
+                    low2 = FloatVector.fromMemorySegment(SPECIES, s, o + 2 * VECTOR_BYTES, ORDER),
+                    high2 = FloatVector.fromMemorySegment(SPECIES, s, o + 3 * VECTOR_BYTES, ORDER);
+            float before = x > 0 ? s.get(ValueLayout.JAVA_FLOAT_UNALIGNED, o - Float.BYTES) : identity;
+            for (int r = 1; r < rows; r++) {
+                o = e + rowBytes[r];
+                FloatVector l = FloatVector.fromMemorySegment(SPECIES, s, o, ORDER),
+                        h = FloatVector.fromMemorySegment(SPECIES, s, o + VECTOR_BYTES, ORDER),
+                        l2 = FloatVector.fromMemorySegment(SPECIES, s, o + 2 * VECTOR_BYTES, ORDER),
+                        h2 = FloatVector.fromMemorySegment(SPECIES, s, o + 3 * VECTOR_BYTES, ORDER);
+                low = max ? low.max(l) : low.min(l);
+                high = max ? high.max(h) : high.min(h);
+                low2 = max ? low2.max(l2) : low2.min(l2);
+                high2 = max ? high2.max(h2) : high2.min(h2);
+                if (x > 0) {
+                    float b = s.get(ValueLayout.JAVA_FLOAT_UNALIGNED, o - Float.BYTES);
+                    before = max ? Math.max(before, b) : Math.min(before, b);
+                }
+            }
+            FloatVector even = low.rearrange(EVEN, high), odd = low.rearrange(ODD, high);
+            FloatVector even2 = low2.rearrange(EVEN, high2), odd2 = low2.rearrange(ODD, high2);
+            FloatVector first = FloatVector.broadcast(SPECIES, before).rearrange(UP_ONE, odd),
+                    first2 = odd.rearrange(UP_ONE, odd2);
+            (max ? first.max(even).max(odd) : first.min(even).min(odd)).intoArray(a, at + i);
+            (max ? first2.max(even2).max(odd2) : first2.min(even2).min(odd2)).intoArray(a, at + i + LANES);
+        }
+        for (; i < n; i += LANES) {
+            int first = Math.min(i, n - LANES);
+            long x = 2L * first - padBegin + 1;
+            if (x < 0 || x + 2 * LANES > inW) {
+                JavaLanes.triplesOfLine(
+                        op, a, at, s, byteOffset, rowBytes, rows, i, Math.min(n, i + LANES), padBegin, inW);
+                continue;
+            }
+            long e = byteOffset + x * Float.BYTES, o = e + rowBytes[0];
+            FloatVector low = FloatVector.fromMemorySegment(SPECIES, s, o, ORDER),
+                    high = FloatVector.fromMemorySegment(SPECIES, s, o + VECTOR_BYTES, ORDER);
+            float before = x > 0 ? s.get(ValueLayout.JAVA_FLOAT_UNALIGNED, o - Float.BYTES) : identity;
+            for (int r = 1; r < rows; r++) {
+                o = e + rowBytes[r];
+                FloatVector l = FloatVector.fromMemorySegment(SPECIES, s, o, ORDER),
+                        h = FloatVector.fromMemorySegment(SPECIES, s, o + VECTOR_BYTES, ORDER);
+                low = max ? low.max(l) : low.min(l);
+                high = max ? high.max(h) : high.min(h);
+                if (x > 0) {
+                    float b = s.get(ValueLayout.JAVA_FLOAT_UNALIGNED, o - Float.BYTES);
+                    before = max ? Math.max(before, b) : Math.min(before, b);
+                }
+            }
+            FloatVector even = low.rearrange(EVEN, high), odd = low.rearrange(ODD, high);
+            FloatVector firstTaps = FloatVector.broadcast(SPECIES, before).rearrange(UP_ONE, odd);
+            (max ? firstTaps.max(even).max(odd) : firstTaps.min(even).min(odd)).intoArray(a, at + first);
         }
     }
 

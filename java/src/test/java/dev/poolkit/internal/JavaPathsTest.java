@@ -69,8 +69,8 @@ class JavaPathsTest {
      * channels-first 3d planes too large for padded images (line by line, stride 2 along w), channels-first large
      * planes with padding (border positions), channels-last global windows and padded lines, channels-first global
      * windows of more planes than a vector has lanes, padded images with strides along w (taps gathered at the
-     * outputs' positions where the loops gather), and max and min of windows two wide with stride two along w over
-     * padded images and straight from large planes (pairs).
+     * outputs' positions where the loops gather), max and min of windows two wide with stride two along w over
+     * padded images and straight from large planes (pairs), and three wide (triples).
      */
     @Test
     void densePathEqualsTheDefinitionOnStandardStructures() {
@@ -116,6 +116,15 @@ class JavaPathsTest {
                 PoolSpec rowPaddedPairs =
                         builder(op, 2, 2).stride(2, 2).padding(1, 0).build();
                 problems.add(new Problem(rowPaddedPairs, layout, new long[] {1, 2, 71, 74}));
+                // max and min of windows three wide with stride two along w straight from large planes (triples):
+                // no padding and ceil mode (the element before a stretch inside the row), lines of a vector and one
+                // more, 3d windows, a window row in the padding along h
+                PoolSpec triples = builder(op, 3, 3).stride(2, 2).ceilMode(true).build();
+                problems.add(new Problem(triples, layout, new long[] {1, 2, 66, 67}));
+                problems.add(new Problem(stem, layout, new long[] {1, 2, 64, 33}));
+                PoolSpec triples3d =
+                        builder(op, 2, 3, 3).stride(1, 2, 2).padding(1, 1, 0).build();
+                problems.add(new Problem(triples3d, layout, new long[] {1, 2, 3, 62, 70}));
                 PoolSpec global = op == PoolOp.MAX
                         ? PoolSpec.globalMax(2).build()
                         : op == PoolOp.AVG ? PoolSpec.globalAvg(2).build() : null;
