@@ -1,10 +1,11 @@
 /* Pairs along the width: channels first, stride two along w, windows two or three wide (kind.param: 0 for two, 3
    for three). Two wide and none reaching past a row's ends is the downsampling of most CNNs (2x2 or 2x2x2, stride
    2); three wide with padding, max and min only, is the ResNet stem's pooling (3x3, stride 2, padding 1). Each
-   output row is vectorized along its width: a window row's first two taps for PK_VW outputs are the even and the
-   odd elements of one stretch of the input row (deinterleaving loads), a third tap the even elements two further
-   on, added to the accumulator in the definition's order (the window rows along d and h in order, then kw 0, 1, 2),
-   so results are the scalar kernel's bit for bit. Without tap lists, index lanes or transposes, a row costs little
+   output row is vectorized along its width: a window row's two taps for PK_VW outputs are the even and the odd
+   elements of one stretch of the input row (deinterleaving loads); three taps are the odd element before a stretch
+   one element later, its even element and its odd element (the odds moved up one lane, see triples_chunk). They
+   reach the accumulator in the definition's order (the window rows along d and h in order, then kw 0, 1, 2), so
+   results are the scalar kernel's bit for bit. Without tap lists, index lanes or transposes, a row costs little
    more than its loads: S7's 3d max pooling reads at the machine's streaming rate, where the tiles' transposes and
    the general along-width loop fell behind it. Three-wide windows reach into the padding at a row's ends: the
    vectors there load under masks and read the padding as the identity, which never wins (reduce_identity).
@@ -81,7 +82,7 @@ typedef struct triples_layout {
 } triples_layout;
 
 /* Outputs [v[u].first, v[u].first + PK_VW) of one row for u < `vectors` (a constant, <= PK_UNROLL), max or min over
-   windows three wide; `end` bounds the outputs stored. With x = 2 ow - pad_begin + 1, an output's taps are
+   windows three wide, those before the row's end stored. With x = 2 ow - pad_begin + 1, an output's taps are
    row[x - 1], row[x] and row[x + 1]: the odd element before the stretch from x, its even element and its odd
    element. So each vector loads its stretch once (under masks, the identity outside the row, where it reaches past
    the row's ends), deinterleaves it into evens and odds, and takes its first taps from the odds moved up one lane,
