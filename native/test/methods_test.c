@@ -74,6 +74,30 @@ static int same_bits(const float* y, const float* reference, int64_t count) {
     return same;
 }
 
+/* The strategy mixed pooling's SIMD kernel at isa takes, by independent counts:
+   - pairs: along the width (below) with windows three wide, stride two, no dilation, at most one padding element
+     before, every window with a tap in the row, and a register of floats of outputs or more;
+   - along: channels first with at least half a register of floats of outputs whose windows lie inside the input
+     along the width (pk_interior's count);
+   - across: at least half a register of doubles of channels; else the scalar kernel. */
+static const char* mixed_expected_path(const pk_pool_spec* s, const pk_tensor_desc* in, const pk_tensor_desc* out,
+                                       int32_t isa) {
+    const int a = (int)s->spatial_rank - 1;
+    const int64_t w_in = in->spatial[a], w_out = out->spatial[a];
+    int64_t inside = 0;
+    for (int64_t ow = 0; ow < w_out; ow++) {
+        const int64_t first = ow * s->stride[a] - s->pad_begin[a];
+        inside += first >= 0 && first + (s->kernel[a] - 1) * s->dilation[a] < w_in;
+    }
+    const int along = in->layout == PK_LAYOUT_NCHW && inside >= (isa == PK_ISA_AVX512 ? 8 : 4);
+    const int pairs = s->kernel[a] == 3 && s->stride[a] == 2 && s->dilation[a] == 1 && s->pad_begin[a] <= 1
+                      && w_out >= (isa == PK_ISA_AVX512 ? 16 : 8) && 2 * (w_out - 1) - s->pad_begin[a] < w_in;
+    return along && pairs                                   ? "pairs"
+           : along                                          ? "along"
+           : in->channels >= (isa == PK_ISA_AVX512 ? 4 : 2) ? "across"
+                                                            : "scalar";
+}
+
 /* Mixed pooling at every level this CPU has equals the scalar kernel bit for bit, on random problems of both layouts
    (every lambda source, divisor and NaN mode; inputs with ties, signed zeros, NaN and infinities), and names the
    kernel it runs. */
@@ -161,17 +185,8 @@ static void mixed_levels(void) {
             const int same = same_bits(y, reference, out_count);
             CHECK(same, "mixed at level %d equals the scalar kernel (round %d)", isa, round);
             const char* path = pk_pool_plan_path(plan, pk_pool_plan_size(), 0);
-            /* along the width: channels first with at least half a register of floats of outputs whose windows
-               lie inside the input along the width (an independent count of pk_interior's) */
-            const int64_t w_in = in.spatial[rank - 1], w_out = out.spatial[rank - 1];
-            int64_t inside = 0;
-            for (int64_t ow = 0; ow < w_out; ow++) {
-                const int64_t first = ow * s.stride[rank - 1] - s.pad_begin[rank - 1];
-                inside += first >= 0 && first + (s.kernel[rank - 1] - 1) * s.dilation[rank - 1] < w_in;
-            }
-            const int along = in.layout == PK_LAYOUT_NCHW && inside >= (isa == PK_ISA_AVX512 ? 8 : 4);
-            const int simd = in.channels >= (isa == PK_ISA_AVX512 ? 4 : 2);
-            const char* expected = along ? "along" : simd ? "across" : "scalar";
+            const char* expected = mixed_expected_path(&s, &in, &out, isa);
+            const int along = strcmp(expected, "along") == 0 || strcmp(expected, "pairs") == 0;
             CHECK(strcmp(strchr(path, ':') + 1, expected) == 0, "mixed path %s (expected %s) with %d channels", path,
                   expected, (int)in.channels);
             alongs += along;
@@ -185,6 +200,108 @@ static void mixed_levels(void) {
     }
     CHECK(pk_cpu_isa() == PK_ISA_SCALAR || compared > 100, "only %d mixed problems compared", compared);
     CHECK(pk_cpu_isa() == PK_ISA_SCALAR || alongs > 30, "only %d mixed problems along the width", alongs);
+}
+
+/* Mixed pooling in pairs (windows three wide, stride two along the width of channels first) at every level equals
+   the scalar kernel bit for bit: padding 0 or 1 at either end, ceil mode, 1d to 3d, rows from one register of
+   outputs to past the per-call layout (PK_MIXED_PAIR_CHUNKS), every lambda source, divisor and NaN mode, inputs
+   with ties, signed zeros, NaN and infinities. */
+static void mixed_pairs(void) {
+    rng_state = 23;
+    int compared = 0;
+    for (int round = 0; round < 240; round++) {
+        const int rank = (int)uniform(1, 3);
+        pk_pool_spec s;
+        memset(&s, 0, sizeof s);
+        s.op = PK_OP_MIXED;
+        s.window = PK_WINDOW_SLIDING;
+        s.spatial_rank = rank;
+        s.ceil_mode = uniform(0, 1);
+        s.divisor_mode = uniform(0, 2);
+        s.divisor_override = uniform(0, 4) == 0 ? uniform(1, 5) : 0;
+        s.nan_mode = uniform(0, 1);
+        pk_tensor_desc in, out;
+        memset(&in, 0, sizeof in);
+        in.layout = PK_LAYOUT_NCHW;
+        in.spatial_rank = rank;
+        in.batch = uniform(1, 2);
+        in.channels = uniform(1, 4);
+        out = in;
+        int ok = 1;
+        for (int a = 0; a < rank; a++) {
+            const int width = a == rank - 1;
+            s.kernel[a] = width ? 3 : uniform(1, 3);
+            s.stride[a] = width ? 2 : uniform(1, 2);
+            s.dilation[a] = width ? 1 : uniform(1, 2);
+            const int64_t effective = s.dilation[a] * (s.kernel[a] - 1) + 1;
+            s.pad_begin[a] = uniform(0, effective / 2);
+            s.pad_end[a] = uniform(0, effective / 2);
+            /* rows of 8 to ~150 outputs, one round in six past 256 (the per-call layout's end) */
+            in.spatial[a] = !width           ? uniform(1, rank == 3 ? 4 : 6)
+                            : round % 6 == 0 ? uniform(512, 600)
+                                             : uniform(15, 300);
+            out.spatial[a] = pk_pool_output_size(in.spatial[a], s.kernel[a], s.stride[a], s.dilation[a], s.pad_begin[a],
+                                                 s.pad_end[a], s.ceil_mode);
+            ok &= out.spatial[a] >= 1;
+        }
+        if (!ok) continue;
+        int64_t in_count = in.batch * in.channels, out_count = out.batch * out.channels;
+        for (int a = 0; a < rank; a++) {
+            in_count *= in.spatial[a];
+            out_count *= out.spatial[a];
+        }
+        pk_method_spec m;
+        memset(&m, 0, sizeof m);
+        m.params_mode =
+            (int64_t[]){PK_PARAMS_SCALAR, PK_PARAMS_PER_CHANNEL, PK_PARAMS_OUTPUT_MAP, PK_PARAMS_UNIFORMS}[round % 4];
+        m.lambda = (double[]){0, 1, 0.3, 0.4, -0.5}[uniform(0, 4)];
+        m.probability = 0.5;
+        const int64_t params_count = m.params_mode == PK_PARAMS_PER_CHANNEL ? in.channels
+                                     : m.params_mode == PK_PARAMS_SCALAR    ? 0
+                                                                            : out_count;
+        float* x = malloc(sizeof(float) * in_count);
+        float* params = params_count ? malloc(sizeof(float) * params_count) : 0;
+        float* reference = malloc(sizeof(float) * out_count);
+        float* y = malloc(sizeof(float) * out_count);
+        /* NaN and infinities in two rounds of three: rare (one input in 400), so that most chunks stay fast */
+        const int with_nan = round % 3 != 0;
+        for (int64_t i = 0; i < in_count; i++) {
+            const int64_t k = uniform(with_nan ? 0 : 3, 400);
+            x[i] = k == 0   ? NAN
+                   : k == 1 ? INFINITY
+                   : k == 2 ? -INFINITY
+                   : k < 20 ? (uniform(0, 1) ? -0.0f : 0.0f)
+                            : (float)uniform(-1000, 1000) / 7.0f;
+        }
+        for (int64_t i = 0; i < params_count; i++)
+            params[i] =
+                m.params_mode == PK_PARAMS_UNIFORMS ? (float)uniform(0, 99) / 100.0f : (float)uniform(0, 4) / 4.0f;
+        void* plan = aligned_alloc(8, (size_t)((pk_pool_plan_size() + 7) / 8 * 8));
+        for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
+            s.isa = isa;
+            float* target = isa == PK_ISA_SCALAR ? reference : y;
+            clear_output(target, out_count);
+            int32_t status = pk_method_prepare(&s, &m, &in, &out, plan, pk_pool_plan_size());
+            if (status == PK_OK)
+                status = pk_method_run_f32(plan, pk_pool_plan_size(), x, in_count, target, out_count, 0, 0, params,
+                                           params_count, 0, pk_pool_rows(&s, &out));
+            CHECK(status == PK_OK, "mixed pairs run at level %d: status %d", isa, status);
+            if (isa == PK_ISA_SCALAR || status != PK_OK) continue;
+            CHECK(same_bits(y, reference, out_count), "mixed pairs at level %d equals the scalar kernel (round %d)",
+                  isa, round);
+            const char* path = pk_pool_plan_path(plan, pk_pool_plan_size(), 0);
+            const char* expected = mixed_expected_path(&s, &in, &out, isa);
+            CHECK(strcmp(strchr(path, ':') + 1, expected) == 0, "mixed pairs path %s (expected %s), round %d", path,
+                  expected, round);
+            compared += strcmp(expected, "pairs") == 0;
+        }
+        free(plan);
+        free(x);
+        free(params);
+        free(reference);
+        free(y);
+    }
+    CHECK(pk_cpu_isa() == PK_ISA_SCALAR || compared > 150, "only %d mixed problems in pairs compared", compared);
 }
 
 /* Mixed pooling along the width where its vectors at the rows' ends take other paths: windows wider than the
@@ -428,6 +545,7 @@ int main(void) {
     fixed_log();
     mixed_levels();
     mixed_wide_windows();
+    mixed_pairs();
     soft_gem_levels();
     const float x[8] = {1, 2, -3, 4, 0.5f, 0.5f, -1, 7};
     pk_tensor_desc in = desc(8), out = desc(OUT);

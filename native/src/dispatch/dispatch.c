@@ -131,6 +131,7 @@ static pk_variant_table variants_of(int32_t isa) {
 
 /* The methods' SIMD kernels choose by pk_method_along_fit and pk_method_lanes_fit, which their path reports. */
 static int32_t method_path(const pk_plan* plan, int32_t isa, int with_indices) {
+    if (!with_indices && isa > PK_ISA_SCALAR && pk_mixed_pairs_fit(plan, isa)) return PK_PATH_METHOD_PAIRS;
     if (!with_indices && isa > PK_ISA_SCALAR && pk_method_along_fit(plan, isa)) return PK_PATH_METHOD_ALONG;
     return pk_method_lanes_fit(plan, with_indices, isa) ? PK_PATH_METHOD_ACROSS : 0;
 }
@@ -151,7 +152,7 @@ pk_pool_kernel_fn pk_dispatch_path_kernel(int32_t op, int32_t isa, int32_t path)
     if (isa < PK_ISA_SCALAR || isa > cpu_isa) return 0;
     if (path == 0) return pk_dispatch_kernel(op, PK_ISA_SCALAR); /* the op's scalar kernel */
     /* a method's SIMD kernel, whose choice by pk_method_lanes_fit the path made at prepare time */
-    if (path == PK_PATH_METHOD_ACROSS || path == PK_PATH_METHOD_ALONG)
+    if (path == PK_PATH_METHOD_ACROSS || path == PK_PATH_METHOD_ALONG || path == PK_PATH_METHOD_PAIRS)
         return op >= PK_OP_SOFT && isa > PK_ISA_SCALAR ? pk_dispatch_kernel(op, isa) : 0;
     const pk_variant_table table = variants_of(isa);
     return path >= 1 && path <= table.count ? table.variants[path - 1].kernel : 0;
@@ -166,6 +167,8 @@ const char* pk_dispatch_path_name(const pk_plan* plan, int32_t isa, int32_t path
         return isa == PK_ISA_AVX2 ? "avx2:across" : isa == PK_ISA_AVX512 ? "avx512:across" : "unknown";
     if (path == PK_PATH_METHOD_ALONG)
         return isa == PK_ISA_AVX2 ? "avx2:along" : isa == PK_ISA_AVX512 ? "avx512:along" : "unknown";
+    if (path == PK_PATH_METHOD_PAIRS)
+        return isa == PK_ISA_AVX2 ? "avx2:pairs" : isa == PK_ISA_AVX512 ? "avx512:pairs" : "unknown";
     const pk_variant_table table = variants_of(isa);
     return path >= 1 && path <= table.count ? table.variants[path - 1].path_name : "unknown";
 }

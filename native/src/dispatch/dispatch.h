@@ -12,6 +12,8 @@ pk_pool_kernel_fn pk_dispatch_kernel(int32_t op, int32_t isa);
 #define PK_PATH_METHOD_ACROSS 256
 /* The path of mixed pooling's SIMD kernel along the width (mixed-simd.inc). */
 #define PK_PATH_METHOD_ALONG 257
+/* The path of mixed pooling's SIMD kernel along the width by pairs of taps (mixed-pairs.inc). */
+#define PK_PATH_METHOD_PAIRS 258
 /* The kernel specialization the plan's op takes at isa (a supported level, not PK_ISA_AUTO), as a number that
    a prepared plan keeps so that its runs need not choose again; 0 is the op's scalar kernel. */
 int32_t pk_dispatch_path(const pk_plan* plan, int32_t isa, int with_indices);

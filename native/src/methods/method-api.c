@@ -107,6 +107,14 @@ int pk_method_along_fit(const pk_plan* p, int32_t isa) {
     return hi - lo >= pk_method_lanes(p->op, isa); /* SoftPool, GeM: a register of doubles; mixed: half of floats */
 }
 
+int pk_mixed_pairs_fit(const pk_plan* p, int32_t isa) {
+    if (p->op != PK_OP_MIXED || !pk_method_along_fit(p, isa)) return 0;
+    const pk_axis* a = &p->axis[2];
+    const int64_t floats = 2 * pk_method_lanes(PK_OP_MIXED, isa);
+    return a->kernel == 3 && a->stride == 2 && a->dilation == 1 && a->pad_begin <= 1 && a->out >= floats
+           && 2 * (a->out - 1) - a->pad_begin < a->in && a->in < (INT64_C(1) << 30);
+}
+
 int pk_method_lanes_fit(const pk_plan* p, int with_indices, int32_t isa) {
     const int lanes = pk_method_lanes(p->op, isa);
     return !with_indices && lanes > 0 && p->channels >= lanes / 2;

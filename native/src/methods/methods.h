@@ -53,7 +53,8 @@ void pk_f32_gempool__scalar(const pk_plan*, const float*, float*, int64_t*, int6
 void pk_f32_mixedpool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 /* The SIMD kernels of SoftPool and GeM (softpool-simd.inc, gem-simd.inc: every layout and window rule, along the
    width where pk_method_along_fit says, else across channels) and mixed pooling (mixed-simd.inc: across dense
-   channels last with sliding windows, and with mixed-along.inc along the width of channels first; mixed-lanes.inc
+   channels last with sliding windows, and with mixed-along.inc and mixed-pairs.inc along the width of channels
+   first; mixed-lanes.inc
    on the rest); each runs the scalar kernel on the problems pk_method_lanes_fit refuses. */
 void pk_f32_softpool__avx2(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_softpool__avx512(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
@@ -77,6 +78,10 @@ int pk_mixed_rows_fit(const pk_plan* p, int32_t isa);
    rows_along, mixed-simd.inc's own for mixed pooling): channels first, unit width strides, sliding windows, at least
    pk_method_lanes outputs whose windows lie inside the input along the width. */
 int pk_method_along_fit(const pk_plan* p, int32_t isa);
+/* Whether mixed pooling along the width at isa takes its windows in pairs (mixed-pairs.inc): three wide, stride two,
+   no dilation and at most one padding element before along the width, every window with a tap in the row, rows of a
+   register of floats of outputs or more. */
+int pk_mixed_pairs_fit(const pk_plan* p, int32_t isa);
 void pk_f32_stochasticpool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_lippool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);
 void pk_f32_s3pool__scalar(const pk_plan*, const float*, float*, int64_t*, int64_t, int64_t);

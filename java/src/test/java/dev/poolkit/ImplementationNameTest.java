@@ -97,6 +97,22 @@ class ImplementationNameTest {
                         "native:" + mixedSimd + (isa == Isa.SCALAR ? "" : " (with indices: scalar)"),
                         mixed,
                         "mixed " + layout);
+                // windows three wide with stride two go in pairs of taps (20 outputs per row: a register or more)
+                String mixedStem = Pooling.prepare(
+                                PoolSpec.mixed(0.3, 3, 3)
+                                        .stride(2, 2)
+                                        .padding(1, 1)
+                                        .build(),
+                                layout,
+                                new long[] {1, 16, 12, 40},
+                                Backend.NATIVE,
+                                isa)
+                        .implementation();
+                String mixedStemSimd = isa == Isa.SCALAR || layout == Layout.NHWC ? simd : level + ":pairs";
+                assertEquals(
+                        "native:" + mixedStemSimd + (isa == Isa.SCALAR ? "" : " (with indices: scalar)"),
+                        mixedStem,
+                        "mixed 3x3 stride 2 " + layout);
                 assertEquals(
                         "native:" + scalar,
                         Pooling.prepare(PoolSpec.stochastic(2, 2).build(), layout, shape, Backend.NATIVE, isa)
