@@ -98,6 +98,76 @@ static const char* mixed_expected_path(const pk_pool_spec* s, const pk_tensor_de
                                                             : "scalar";
 }
 
+/* How many SIMD levels a mixed pooling problem was compared at, and of them how many ran along the width (pairs
+   included) and how many in pairs. */
+typedef struct mixed_counts {
+    int compared, along, pairs;
+} mixed_counts;
+
+/* One mixed pooling problem at every level this CPU has against the scalar kernel, bit for bit, each level naming
+   the path mixed_expected_path gives: lambda from round's source (scalar, per channel, a map, uniforms), inputs
+   with ties and signed zeros, and where with_nan, NaN and infinities about once in nan_one_in. */
+static mixed_counts mixed_problem(pk_pool_spec* s, const pk_tensor_desc* in, const pk_tensor_desc* out, int round,
+                                  int with_nan, int64_t nan_one_in) {
+    mixed_counts counts = {0, 0, 0};
+    const int rank = (int)s->spatial_rank;
+    int64_t in_count = in->batch * in->channels, out_count = out->batch * out->channels;
+    for (int a = 0; a < rank; a++) {
+        in_count *= in->spatial[a];
+        out_count *= out->spatial[a];
+    }
+    pk_method_spec m;
+    memset(&m, 0, sizeof m);
+    m.params_mode =
+        (int64_t[]){PK_PARAMS_SCALAR, PK_PARAMS_PER_CHANNEL, PK_PARAMS_OUTPUT_MAP, PK_PARAMS_UNIFORMS}[round % 4];
+    m.lambda = (double[]){0, 1, 0.3, 0.4, -0.5}[uniform(0, 4)];
+    m.probability = 0.5;
+    const int64_t params_count = m.params_mode == PK_PARAMS_PER_CHANNEL ? in->channels
+                                 : m.params_mode == PK_PARAMS_SCALAR    ? 0
+                                                                        : out_count;
+    float* x = malloc(sizeof(float) * in_count);
+    float* params = params_count ? malloc(sizeof(float) * params_count) : 0;
+    float* reference = malloc(sizeof(float) * out_count);
+    float* y = malloc(sizeof(float) * out_count);
+    for (int64_t i = 0; i < in_count; i++) {
+        const int64_t k = uniform(with_nan ? 0 : 3, nan_one_in);
+        x[i] = k == 0                    ? NAN
+               : k == 1                  ? INFINITY
+               : k == 2                  ? -INFINITY
+               : k < 3 + nan_one_in / 20 ? (uniform(0, 1) ? -0.0f : 0.0f)
+                                         : (float)uniform(-1000, 1000) / 7.0f;
+    }
+    /* lambdas of 0 and 1 (exact cases) and between; uniforms in [0, 1) */
+    for (int64_t i = 0; i < params_count; i++)
+        params[i] = m.params_mode == PK_PARAMS_UNIFORMS ? (float)uniform(0, 99) / 100.0f : (float)uniform(0, 4) / 4.0f;
+    void* plan = aligned_alloc(8, (size_t)((pk_pool_plan_size() + 7) / 8 * 8));
+    for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
+        s->isa = isa;
+        float* target = isa == PK_ISA_SCALAR ? reference : y;
+        clear_output(target, out_count);
+        int32_t status = pk_method_prepare(s, &m, in, out, plan, pk_pool_plan_size());
+        if (status == PK_OK)
+            status = pk_method_run_f32(plan, pk_pool_plan_size(), x, in_count, target, out_count, 0, 0, params,
+                                       params_count, 0, pk_pool_rows(s, out));
+        CHECK(status == PK_OK, "mixed run at level %d: status %d", isa, status);
+        if (isa == PK_ISA_SCALAR || status != PK_OK) continue;
+        CHECK(same_bits(y, reference, out_count), "mixed at level %d equals the scalar kernel (round %d)", isa, round);
+        const char* path = pk_pool_plan_path(plan, pk_pool_plan_size(), 0);
+        const char* expected = mixed_expected_path(s, in, out, isa);
+        CHECK(strcmp(strchr(path, ':') + 1, expected) == 0, "mixed path %s (expected %s) with %d channels, round %d",
+              path, expected, (int)in->channels, round);
+        counts.compared++;
+        counts.pairs += strcmp(expected, "pairs") == 0;
+        counts.along += strcmp(expected, "along") == 0 || strcmp(expected, "pairs") == 0;
+    }
+    free(plan);
+    free(x);
+    free(params);
+    free(reference);
+    free(y);
+    return counts;
+}
+
 /* Mixed pooling at every level this CPU has equals the scalar kernel bit for bit, on random problems of both layouts
    (every lambda source, divisor and NaN mode; inputs with ties, signed zeros, NaN and infinities), and names the
    kernel it runs. */
@@ -139,64 +209,9 @@ static void mixed_levels(void) {
             ok &= out.spatial[a] >= 1;
         }
         if (!ok) continue;
-        int64_t in_count = in.batch * in.channels, out_count = out.batch * out.channels;
-        for (int a = 0; a < rank; a++) {
-            in_count *= in.spatial[a];
-            out_count *= out.spatial[a];
-        }
-        pk_method_spec m;
-        memset(&m, 0, sizeof m);
-        m.params_mode =
-            (int64_t[]){PK_PARAMS_SCALAR, PK_PARAMS_PER_CHANNEL, PK_PARAMS_OUTPUT_MAP, PK_PARAMS_UNIFORMS}[round % 4];
-        m.lambda = (double[]){0, 1, 0.3, -0.5}[uniform(0, 3)];
-        m.probability = 0.5;
-        const int64_t params_count = m.params_mode == PK_PARAMS_PER_CHANNEL ? in.channels
-                                     : m.params_mode == PK_PARAMS_SCALAR    ? 0
-                                                                            : out_count;
-        float* x = malloc(sizeof(float) * in_count);
-        float* params = params_count ? malloc(sizeof(float) * params_count) : 0;
-        float* reference = malloc(sizeof(float) * out_count);
-        float* y = malloc(sizeof(float) * out_count);
-        /* a third of the rounds without NaN, where the SIMD kernels keep their first max */
-        const int with_nan = round / 4 % 3 != 0;
-        for (int64_t i = 0; i < in_count; i++) {
-            const int64_t k = uniform(with_nan ? 0 : 1, 40);
-            x[i] = k == 0   ? NAN
-                   : k == 1 ? INFINITY
-                   : k == 2 ? -INFINITY
-                   : k == 3 ? -0.0f
-                            : (float)uniform(-1000, 1000) / 7.0f;
-        }
-        for (int64_t i = 0; i < params_count;
-             i++) /* lambdas of 0 and 1 (exact cases) and between; uniforms in [0, 1) */
-            params[i] =
-                m.params_mode == PK_PARAMS_UNIFORMS ? (float)uniform(0, 99) / 100.0f : (float)uniform(0, 4) / 4.0f;
-        void* plan = aligned_alloc(8, (size_t)((pk_pool_plan_size() + 7) / 8 * 8));
-        for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
-            s.isa = isa;
-            float* target = isa == PK_ISA_SCALAR ? reference : y;
-            clear_output(target, out_count);
-            int32_t status = pk_method_prepare(&s, &m, &in, &out, plan, pk_pool_plan_size());
-            if (status == PK_OK)
-                status = pk_method_run_f32(plan, pk_pool_plan_size(), x, in_count, target, out_count, 0, 0, params,
-                                           params_count, 0, pk_pool_rows(&s, &out));
-            CHECK(status == PK_OK, "mixed run at level %d: status %d", isa, status);
-            if (isa == PK_ISA_SCALAR || status != PK_OK) continue;
-            const int same = same_bits(y, reference, out_count);
-            CHECK(same, "mixed at level %d equals the scalar kernel (round %d)", isa, round);
-            const char* path = pk_pool_plan_path(plan, pk_pool_plan_size(), 0);
-            const char* expected = mixed_expected_path(&s, &in, &out, isa);
-            const int along = strcmp(expected, "along") == 0 || strcmp(expected, "pairs") == 0;
-            CHECK(strcmp(strchr(path, ':') + 1, expected) == 0, "mixed path %s (expected %s) with %d channels", path,
-                  expected, (int)in.channels);
-            alongs += along;
-            compared++;
-        }
-        free(plan);
-        free(x);
-        free(params);
-        free(reference);
-        free(y);
+        const mixed_counts c = mixed_problem(&s, &in, &out, round, round / 4 % 3 != 0, 40);
+        compared += c.compared;
+        alongs += c.along;
     }
     CHECK(pk_cpu_isa() == PK_ISA_SCALAR || compared > 100, "only %d mixed problems compared", compared);
     CHECK(pk_cpu_isa() == PK_ISA_SCALAR || alongs > 30, "only %d mixed problems along the width", alongs);
@@ -247,61 +262,7 @@ static void mixed_pairs(void) {
             ok &= out.spatial[a] >= 1;
         }
         if (!ok) continue;
-        int64_t in_count = in.batch * in.channels, out_count = out.batch * out.channels;
-        for (int a = 0; a < rank; a++) {
-            in_count *= in.spatial[a];
-            out_count *= out.spatial[a];
-        }
-        pk_method_spec m;
-        memset(&m, 0, sizeof m);
-        m.params_mode =
-            (int64_t[]){PK_PARAMS_SCALAR, PK_PARAMS_PER_CHANNEL, PK_PARAMS_OUTPUT_MAP, PK_PARAMS_UNIFORMS}[round % 4];
-        m.lambda = (double[]){0, 1, 0.3, 0.4, -0.5}[uniform(0, 4)];
-        m.probability = 0.5;
-        const int64_t params_count = m.params_mode == PK_PARAMS_PER_CHANNEL ? in.channels
-                                     : m.params_mode == PK_PARAMS_SCALAR    ? 0
-                                                                            : out_count;
-        float* x = malloc(sizeof(float) * in_count);
-        float* params = params_count ? malloc(sizeof(float) * params_count) : 0;
-        float* reference = malloc(sizeof(float) * out_count);
-        float* y = malloc(sizeof(float) * out_count);
-        /* NaN and infinities in two rounds of three: rare (one input in 400), so that most chunks stay fast */
-        const int with_nan = round % 3 != 0;
-        for (int64_t i = 0; i < in_count; i++) {
-            const int64_t k = uniform(with_nan ? 0 : 3, 400);
-            x[i] = k == 0   ? NAN
-                   : k == 1 ? INFINITY
-                   : k == 2 ? -INFINITY
-                   : k < 20 ? (uniform(0, 1) ? -0.0f : 0.0f)
-                            : (float)uniform(-1000, 1000) / 7.0f;
-        }
-        for (int64_t i = 0; i < params_count; i++)
-            params[i] =
-                m.params_mode == PK_PARAMS_UNIFORMS ? (float)uniform(0, 99) / 100.0f : (float)uniform(0, 4) / 4.0f;
-        void* plan = aligned_alloc(8, (size_t)((pk_pool_plan_size() + 7) / 8 * 8));
-        for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
-            s.isa = isa;
-            float* target = isa == PK_ISA_SCALAR ? reference : y;
-            clear_output(target, out_count);
-            int32_t status = pk_method_prepare(&s, &m, &in, &out, plan, pk_pool_plan_size());
-            if (status == PK_OK)
-                status = pk_method_run_f32(plan, pk_pool_plan_size(), x, in_count, target, out_count, 0, 0, params,
-                                           params_count, 0, pk_pool_rows(&s, &out));
-            CHECK(status == PK_OK, "mixed pairs run at level %d: status %d", isa, status);
-            if (isa == PK_ISA_SCALAR || status != PK_OK) continue;
-            CHECK(same_bits(y, reference, out_count), "mixed pairs at level %d equals the scalar kernel (round %d)",
-                  isa, round);
-            const char* path = pk_pool_plan_path(plan, pk_pool_plan_size(), 0);
-            const char* expected = mixed_expected_path(&s, &in, &out, isa);
-            CHECK(strcmp(strchr(path, ':') + 1, expected) == 0, "mixed pairs path %s (expected %s), round %d", path,
-                  expected, round);
-            compared += strcmp(expected, "pairs") == 0;
-        }
-        free(plan);
-        free(x);
-        free(params);
-        free(reference);
-        free(y);
+        compared += mixed_problem(&s, &in, &out, round, round % 3 != 0, 400).pairs;
     }
     CHECK(pk_cpu_isa() == PK_ISA_SCALAR || compared > 150, "only %d mixed problems in pairs compared", compared);
 }
