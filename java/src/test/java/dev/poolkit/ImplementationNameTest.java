@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -84,35 +85,21 @@ class ImplementationNameTest {
                                 .implementation(),
                         "global GeM " + layout);
                 String scalar = isa == Isa.SCALAR ? "scalar" : level + ":scalar";
-                // mixed pooling goes along the width channels first (20 outputs per row: past half a register)
-                String mixed = Pooling.prepare(
-                                PoolSpec.mixed(0.3, 2, 2).build(),
-                                layout,
-                                new long[] {1, 16, 12, 40},
-                                Backend.NATIVE,
-                                isa)
-                        .implementation();
-                String mixedSimd = isa == Isa.SCALAR || layout == Layout.NHWC ? simd : level + ":along";
-                assertEquals(
-                        "native:" + mixedSimd + (isa == Isa.SCALAR ? "" : " (with indices: scalar)"),
-                        mixed,
-                        "mixed " + layout);
-                // windows three wide with stride two go in pairs of taps (20 outputs per row: a register or more)
-                String mixedStem = Pooling.prepare(
-                                PoolSpec.mixed(0.3, 3, 3)
-                                        .stride(2, 2)
-                                        .padding(1, 1)
-                                        .build(),
-                                layout,
-                                new long[] {1, 16, 12, 40},
-                                Backend.NATIVE,
-                                isa)
-                        .implementation();
-                String mixedStemSimd = isa == Isa.SCALAR || layout == Layout.NHWC ? simd : level + ":pairs";
-                assertEquals(
-                        "native:" + mixedStemSimd + (isa == Isa.SCALAR ? "" : " (with indices: scalar)"),
-                        mixedStem,
-                        "mixed 3x3 stride 2 " + layout);
+                // mixed pooling goes along the width channels first (20 outputs per row: past half a register),
+                // windows three wide with stride two in pairs of taps (20 outputs per row: a register or more)
+                Map<String, PoolSpec> mixedByStrategy = Map.of(
+                        "along",
+                        PoolSpec.mixed(0.3, 2, 2).build(),
+                        "pairs",
+                        PoolSpec.mixed(0.3, 3, 3).stride(2, 2).padding(1, 1).build());
+                for (Map.Entry<String, PoolSpec> mixed : mixedByStrategy.entrySet()) {
+                    String expected = isa == Isa.SCALAR || layout == Layout.NHWC ? simd : level + ":" + mixed.getKey();
+                    assertEquals(
+                            "native:" + expected + (isa == Isa.SCALAR ? "" : " (with indices: scalar)"),
+                            Pooling.prepare(mixed.getValue(), layout, new long[] {1, 16, 12, 40}, Backend.NATIVE, isa)
+                                    .implementation(),
+                            "mixed " + mixed.getKey() + " " + layout);
+                }
                 assertEquals(
                         "native:" + scalar,
                         Pooling.prepare(PoolSpec.stochastic(2, 2).build(), layout, shape, Backend.NATIVE, isa)
