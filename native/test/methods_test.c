@@ -98,6 +98,21 @@ static const char* mixed_expected_path(const pk_pool_spec* s, const pk_tensor_de
                                                             : "scalar";
 }
 
+/* A mixed pooling spec of sliding windows with random ceil mode, divisor rule and override, and NaN mode; the caller
+   draws the windows. */
+static pk_pool_spec random_mixed_spec(int rank) {
+    pk_pool_spec s;
+    memset(&s, 0, sizeof s);
+    s.op = PK_OP_MIXED;
+    s.window = PK_WINDOW_SLIDING;
+    s.spatial_rank = rank;
+    s.ceil_mode = uniform(0, 1);
+    s.divisor_mode = uniform(0, 2);
+    s.divisor_override = uniform(0, 4) == 0 ? uniform(1, 5) : 0;
+    s.nan_mode = uniform(0, 1);
+    return s;
+}
+
 /* How many SIMD levels a mixed pooling problem was compared at, and of them how many ran along the width (pairs
    included) and how many in pairs. */
 typedef struct mixed_counts {
@@ -177,15 +192,7 @@ static void mixed_levels(void) {
     for (int round = 0; round < 300; round++) {
         /* every fifth round 2d with 3x3 windows (PK_EACH_TAP_3X3_UNROLLED) */
         const int rank = round % 5 == 0 ? 2 : (int)uniform(1, 3);
-        pk_pool_spec s;
-        memset(&s, 0, sizeof s);
-        s.op = PK_OP_MIXED;
-        s.window = PK_WINDOW_SLIDING;
-        s.spatial_rank = rank;
-        s.ceil_mode = uniform(0, 1);
-        s.divisor_mode = uniform(0, 2);
-        s.divisor_override = uniform(0, 4) == 0 ? uniform(1, 5) : 0;
-        s.nan_mode = uniform(0, 1);
+        pk_pool_spec s = random_mixed_spec(rank);
         pk_tensor_desc in, out;
         memset(&in, 0, sizeof in);
         in.layout = uniform(0, 2) ? PK_LAYOUT_NHWC : PK_LAYOUT_NCHW;
@@ -226,15 +233,7 @@ static void mixed_pairs(void) {
     int compared = 0;
     for (int round = 0; round < 240; round++) {
         const int rank = (int)uniform(1, 3);
-        pk_pool_spec s;
-        memset(&s, 0, sizeof s);
-        s.op = PK_OP_MIXED;
-        s.window = PK_WINDOW_SLIDING;
-        s.spatial_rank = rank;
-        s.ceil_mode = uniform(0, 1);
-        s.divisor_mode = uniform(0, 2);
-        s.divisor_override = uniform(0, 4) == 0 ? uniform(1, 5) : 0;
-        s.nan_mode = uniform(0, 1);
+        pk_pool_spec s = random_mixed_spec(rank);
         pk_tensor_desc in, out;
         memset(&in, 0, sizeof in);
         in.layout = PK_LAYOUT_NCHW;
