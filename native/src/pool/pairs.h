@@ -184,20 +184,30 @@ PK_INLINE void rows_in_pairs(const pk_plan* p, const float* input, float* output
         const float* plane = input + n * p->in_stride[PK_N] + c * p->in_stride[PK_C];
         float* out = output + n * p->out_stride[PK_N] + c * p->out_stride[PK_C] + od * p->out_stride[PK_D]
                      + oh * p->out_stride[PK_H];
+        /* This row and the next ones of its plane whose windows along h are inside the input too: the same window
+           rows a stride further down each time, and the same divisor. */
+        const int64_t run = oh >= lo[1] && oh < hi[1] ? (hi[1] - oh < row_end - row ? hi[1] - oh : row_end - row) : 1;
         if (k.param == 3) {
-            triples_row(p, plane, w, laid_out ? &layout : 0, out, k);
-            continue;
+            for (int64_t i = 0; i < run; i++, out += p->out_stride[PK_H], w[1].origin += ax[1].stride)
+                triples_row(p, plane, w, laid_out ? &layout : 0, out, k);
+        } else {
+            /* the window's input rows, in the definition's order; at most PK_MAX_TAPS / 2 of them */
+            const float* rows[PK_MAX_TAPS / 2];
+            int64_t row_count = 0;
+            for (int64_t jd = w[0].first; jd < w[0].last; jd++)
+                for (int64_t jh = w[1].first; jh < w[1].last; jh++)
+                    rows[row_count++] = plane + (w[0].origin + jd * ax[0].dilation) * p->in_stride[PK_D]
+                                        + (w[1].origin + jh * ax[1].dilation) * p->in_stride[PK_H];
+            const int64_t step = ax[1].stride * p->in_stride[PK_H];
+            for (int64_t i = 0; i < run; i++, out += p->out_stride[PK_H]) {
+                if (row_count == 4) pairs_row(rows, 4, 4, divisor, ax[2].out, out, k);
+                else if (row_count == 2) pairs_row(rows, 2, 2, divisor, ax[2].out, out, k);
+                else pairs_row(rows, row_count, 0, divisor, ax[2].out, out, k);
+                for (int64_t r = 0; r < row_count; r++) rows[r] += step;
+            }
         }
-        /* the window's input rows, in the definition's order; at most PK_MAX_TAPS / 2 of them */
-        const float* rows[PK_MAX_TAPS / 2];
-        int64_t row_count = 0;
-        for (int64_t jd = w[0].first; jd < w[0].last; jd++)
-            for (int64_t jh = w[1].first; jh < w[1].last; jh++)
-                rows[row_count++] = plane + (w[0].origin + jd * ax[0].dilation) * p->in_stride[PK_D]
-                                    + (w[1].origin + jh * ax[1].dilation) * p->in_stride[PK_H];
-        if (row_count == 4) pairs_row(rows, 4, 4, divisor, ax[2].out, out, k);
-        else if (row_count == 2) pairs_row(rows, 2, 2, divisor, ax[2].out, out, k);
-        else pairs_row(rows, row_count, 0, divisor, ax[2].out, out, k);
+        row += run - 1; /* the loop's step moves past the run's last row */
+        oh += run - 1;
     }
 }
 
