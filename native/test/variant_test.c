@@ -3,7 +3,8 @@
    around the output; relaxed averages (PK_PRECISION_RELAXED), and the scalar kernel's, within their bound of the
    oracle's float64 averages. The problems come in families aimed at each strategy's limits (channels last, long and
    short channels-first rows, small planes, global windows, windows past the tap lists, 2-wide stride-2 windows along
-   the width, 3-wide windows along the width of channels last over many channels). The test then reports how
+   the width, 3-wide windows along the width of channels last over many channels, 3x3 stride-1 windows keeping the
+   plane's size). The test then reports how
    many variants of each list ran, and fails unless every one did: the coverage of the lists, counted from the
    lists themselves. */
 #include <math.h>
@@ -70,6 +71,7 @@ static int draw_problem(int family, pk_pool_spec* s, pk_tensor_desc* in, pk_tens
             size = inner ? (wide ? uniform(520, 600) : uniform(2, 90)) : uniform(1, wide ? 2 : 6);
             break;
         case 7: size = inner ? uniform(3, 40) : uniform(1, 6); break; /* neighbours sharing reads */
+        case 8: size = i == 0 && s->spatial_rank == 3 ? 1 : uniform(1, inner ? 70 : 12); break; /* flat planes */
         default: size = uniform(1, s->spatial_rank == 3 ? 9 : 30);
         }
         in->spatial[i] = size;
@@ -86,6 +88,11 @@ static int draw_problem(int family, pk_pool_spec* s, pk_tensor_desc* in, pk_tens
             s->stride[i] = uniform(1, 2);
             s->dilation[i] = 1;
         }
+        if (family == 8) { /* 3x3 stride 1, the input's size (pads set below); depth 1 */
+            s->kernel[i] = i == 0 && s->spatial_rank == 3 ? 1 : 3;
+            s->stride[i] = 1;
+            s->dilation[i] = 1;
+        }
         if (family == 4 || family == 5) { /* a window over the whole axis */
             s->kernel[i] = size;
             s->stride[i] = 1;
@@ -94,9 +101,11 @@ static int draw_problem(int family, pk_pool_spec* s, pk_tensor_desc* in, pk_tens
         const int64_t effective = s->dilation[i] * (s->kernel[i] - 1) + 1;
         s->pad_begin[i] =
             family == 4 || family == 5 || (family == 6 && inner && s->kernel[i] == 2) ? 0 : uniform(0, effective - 1);
-        s->pad_end[i] = family == 4 || family == 5 ? 0
-                        : uniform(0, 2) == 0       ? uniform(0, effective - 1)
-                                                   : s->pad_begin[i];
+        if (family == 8) s->pad_end[i] = s->kernel[i] - 1 - s->pad_begin[i];
+        else
+            s->pad_end[i] = family == 4 || family == 5 ? 0
+                            : uniform(0, 2) == 0       ? uniform(0, effective - 1)
+                                                       : s->pad_begin[i];
     }
     *out = *in;
     for (int i = 0; i < s->spatial_rank; i++) {
@@ -252,7 +261,7 @@ int main(void) {
         printf("variant_test: this CPU or build has no SIMD level\n");
         return 77;
     }
-    const int families = 8, per_family = 700;
+    const int families = 9, per_family = 700;
     for (int i = 0; i < families * per_family; i++) problem(levels, level_count, i % families, i);
     for (int l = 0; l < level_count; l++) {
         const level* lv = &levels[l];

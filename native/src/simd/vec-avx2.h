@@ -160,6 +160,18 @@ static inline vf vf_lookup4(const vf r[4], vkey key) {
         _mm256_blendv_ps(_mm256_permutevar8x32_ps(r[2], key.index), _mm256_permutevar8x32_ps(r[3], key.index), key.odd);
     return _mm256_blendv_ps(low, high, key.high);
 }
+/* Lanes lo[k] for the key's elements k < 8, hi[k - 8] for k in [8, 16): a window of two registers. */
+static inline vf vf_lookup2(vf lo, vf hi, vkey key) {
+    return _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo, key.index), _mm256_permutevar8x32_ps(hi, key.index), key.odd);
+}
+/* Lanes of `yes` where m's lane is all ones, of `no` where it is zero (a mask kept in a vector register). */
+static inline vf vf_select_bits(vi m, vf yes, vf no) { return _mm256_blendv_ps(no, yes, _mm256_castsi256_ps(m)); }
+/* The lanes of a where m's lane is all ones, +0 where it is zero. */
+static inline vf vf_and_bits(vi m, vf a) { return _mm256_and_ps(_mm256_castsi256_ps(m), a); }
+/* v with x[0] in the lanes m sets. */
+static inline vf vf_put_scalar(vf v, vm m, const float* x) { return _mm256_blendv_ps(v, _mm256_broadcast_ss(x), m); }
+/* Stores the lanes of v where m is set. */
+static inline void vf_store_masked(float* p, vm m, vf v) { _mm256_maskstore_ps(p, _mm256_castps_si256(m), v); }
 /* Lanes p[offset[i]] for the first n lanes (offsets in elements). */
 static inline vf vf_gather_n(const float* p, vi offset, int64_t n) {
     return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p, offset, _mm256_castsi256_ps(pk_prefix_mask(n)), 4);

@@ -160,6 +160,18 @@ static inline vf vf_lookup4(const vf r[4], vkey key) {
     const __m512 high = _mm512_permutex2var_ps(r[2], key.index, r[3]);
     return _mm512_mask_mov_ps(low, key.high, high);
 }
+/* Lanes lo[k] for the key's elements k < 16, hi[k - 16] for k in [16, 32): a window of two registers. */
+static inline vf vf_lookup2(vf lo, vf hi, vkey key) { return _mm512_permutex2var_ps(lo, key.index, hi); }
+/* Lanes of `yes` where m's lane is all ones, of `no` where it is zero (a mask kept in a vector register). */
+static inline vf vf_select_bits(vi m, vf yes, vf no) {
+    return _mm512_castsi512_ps(_mm512_ternarylogic_epi32(m, _mm512_castps_si512(yes), _mm512_castps_si512(no), 0xCA));
+}
+/* The lanes of a where m's lane is all ones, +0 where it is zero. */
+static inline vf vf_and_bits(vi m, vf a) { return _mm512_castsi512_ps(_mm512_and_si512(m, _mm512_castps_si512(a))); }
+/* v with x[0] in the lanes m sets. */
+static inline vf vf_put_scalar(vf v, vm m, const float* x) { return _mm512_mask_broadcastss_ps(v, m, _mm_load_ss(x)); }
+/* Stores the lanes of v where m is set. */
+static inline void vf_store_masked(float* p, vm m, vf v) { _mm512_mask_storeu_ps(p, m, v); }
 /* Lanes p[offset[i]] for the first n lanes (offsets in elements). */
 static inline vf vf_gather_n(const float* p, vi offset, int64_t n) {
     return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), pk_prefix_mask(n), offset, p, 4);
