@@ -91,17 +91,53 @@ static inline int flat_fits(const pk_plan* p) {
     return head + ((ax[1].in * w + PK_VW - 1) / PK_VW - tail) <= PK_FLAT_EDGES;
 }
 
-/* An average's divisor for output (oh, ow), as the definition computes it. */
-static inline float flat_divisor(const pk_plan* p, int64_t oh, int64_t ow) {
-    const pk_window w[3] = {pk_window_of(&p->axis[0], 0), pk_window_of(&p->axis[1], oh), pk_window_of(&p->axis[2], ow)};
-    return (float)pk_avg_divisor(p, w);
+/* Axis i's factor of the average's divisor at output o (pk_avg_divisor multiplies them). */
+static inline int64_t flat_factor(const pk_plan* p, int i, int64_t o) {
+    const pk_window w = pk_window_of(&p->axis[i], o);
+    switch (p->divisor_mode) {
+    case PK_DIVISOR_EXCLUDE_PADDING: return w.last - w.first;
+    case PK_DIVISOR_INCLUDE_PADDING: return w.padded;
+    default: return p->axis[i].kernel;
+    }
 }
 
-/* The divisors of the plane's lanes [o, o + PK_VW), 1 past its end. */
-static inline vf flat_lane_divisors(const pk_plan* p, int64_t o, int64_t plane, int64_t w) {
+#define PK_FLAT_WIDTH (PK_FLAT_PHASES * PK_VW) /* the widest rows flat_fits takes */
+
+/* The divisors of the plane's lanes [o, o + PK_VW) (1 past its end): the definition's (pk_avg_divisor), from the
+   depth's factor, each row's and the columns' (column_factor[ow]); `interior_row` gives every row the factor of a
+   row whose window lies in the plane. Worked out once per call, which a run split into pieces pays per piece. */
+static inline vf flat_lane_divisors(const pk_plan* p, int64_t o, int64_t plane, int64_t w, const int64_t* column_factor,
+                                    int64_t depth_factor, int64_t interior_row) {
     float d[PK_VW];
-    for (int l = 0; l < PK_VW; l++) d[l] = o + l < plane ? flat_divisor(p, (o + l) / w, (o + l) % w) : 1.0f;
+    int64_t row = o / w, column = o % w, row_factor = flat_factor(p, 1, interior_row >= 0 ? interior_row : row);
+    for (int l = 0; l < PK_VW; l++) {
+        d[l] = o + l >= plane            ? 1.0f
+               : p->divisor_override > 0 ? (float)p->divisor_override
+                                         : (float)(depth_factor * row_factor * column_factor[column]);
+        if (++column == w) { /* the next lane starts the next row */
+            column = 0;
+            row++;
+            if (interior_row < 0) row_factor = flat_factor(p, 1, row);
+        }
+    }
     return vf_loadu(d);
+}
+
+/* An average's divisor tables (flat_layout), in a frame of its own: its column factors stay off the kernel's. */
+static __attribute__((noinline)) void flat_divisors(const pk_plan* p, flat_layout* f) {
+    const int64_t w = f->width, pad_h = p->axis[1].pad_begin;
+    int64_t column_factor[PK_FLAT_WIDTH];
+    for (int64_t ow = 0; ow < w; ow++) column_factor[ow] = flat_factor(p, 2, ow);
+    const int64_t depth_factor = flat_factor(p, 0, 0);
+    /* phases serve vectors whose windows have all their rows, as row pad_h's */
+    for (int64_t phase = 0; phase < f->phases; phase++)
+        f->divisor[phase] =
+            flat_lane_divisors(p, pad_h * w + phase * PK_VW % w, f->plane, w, column_factor, depth_factor, pad_h);
+    int64_t e = 0;
+    for (int64_t j = 0; j < f->head; j++)
+        f->edge_divisor[e++] = flat_lane_divisors(p, j * PK_VW, f->plane, w, column_factor, depth_factor, -1);
+    for (int64_t j = f->tail; j < f->vectors; j++)
+        f->edge_divisor[e++] = flat_lane_divisors(p, j * PK_VW, f->plane, w, column_factor, depth_factor, -1);
 }
 
 static inline void flat_layout_of(const pk_plan* p, flat_layout* f, const pk_kind k) {
@@ -124,23 +160,15 @@ static inline void flat_layout_of(const pk_plan* p, flat_layout* f, const pk_kin
         for (int b = 0; b < 3; b++) r->key[b] = vkey_of(vi_add(vi_set1(shift + b), lanes));
     }
     for (int64_t phase = 0; phase < f->phases; phase++) {
+        const int64_t first = phase * PK_VW % w;
         for (int b = 0; b < 3; b++) {
             int32_t bits[PK_VW];
-            for (int l = 0; l < PK_VW; l++) {
-                const int64_t column = (phase * PK_VW + l) % w + b - pad_w;
-                bits[l] = column >= 0 && column < w ? -1 : 0;
-            }
+            for (int64_t l = 0, ow = first; l < PK_VW; l++, ow = ow + 1 == w ? 0 : ow + 1)
+                bits[l] = ow + b - pad_w >= 0 && ow + b - pad_w < w ? -1 : 0;
             f->column[phase][b] = vi_loadu(bits);
         }
-        if (pk_reduce_sums(k.reduce)) /* rows [pad_h, pad_h + 3) lie in the plane for the vectors these serve */
-            f->divisor[phase] = flat_lane_divisors(p, pad_h * w + (phase * PK_VW) % w, f->plane, w);
     }
-    if (pk_reduce_sums(k.reduce)) {
-        int64_t e = 0;
-        for (int64_t j = 0; j < f->head; j++) f->edge_divisor[e++] = flat_lane_divisors(p, j * PK_VW, f->plane, w);
-        for (int64_t j = f->tail; j < f->vectors; j++)
-            f->edge_divisor[e++] = flat_lane_divisors(p, j * PK_VW, f->plane, w);
-    }
+    if (pk_reduce_sums(k.reduce)) flat_divisors(p, f);
 }
 
 /* The raw taps of window row r for the vector from output o of a plane (`in`). Indices past the second vector wrap
