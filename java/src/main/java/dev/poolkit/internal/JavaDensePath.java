@@ -667,6 +667,18 @@ final class JavaDensePath {
                 for (int l = from; l < to; l++) {
                     planeLine(s, input, inAt, l / (int) g.out[1], l % (int) g.out[1], l * outW);
                 }
+                // max and min: zero and NaN results again by the rule, found in one pass over the lines (a pass per
+                // line cost a masked vector per line: S7 has 28 outputs a line)
+                if (!average) {
+                    final float[] out = s.planeOut;
+                    final int end = to * outW, lineCount = (int) g.out[1];
+                    for (int i = lanes.nextZeroOrNaN(out, from * outW, end);
+                            i < end;
+                            i = lanes.nextZeroOrNaN(out, i + 1, end)) {
+                        int l = i / outW;
+                        out[i] = byRule(input, inAt, l / lineCount, l % lineCount, i - l * outW);
+                    }
+                }
             } else {
                 foldedLines(s, input, inAt, from, to);
             }
@@ -683,7 +695,8 @@ final class JavaDensePath {
 
     /**
      * One line (od, oh) of the plane at element {@code inAt} into {@code s.planeOut} at {@code at}: sums from the
-     * plane's copy in {@code s.planeIn}, max and min folding the line's rows straight from the input.
+     * plane's copy in {@code s.planeIn}, max and min folding the line's rows straight from the input (whose zero and
+     * NaN results the caller computes again by the rule).
      */
     private void planeLine(Scratch s, MemorySegment input, long inAt, int od, int oh, int at) {
         final float[] padded = s.padded, planeIn = s.planeIn, out = s.planeOut;
@@ -726,9 +739,6 @@ final class JavaDensePath {
         } else {
             lineByPositions(s, input, inAt, count, at);
         }
-        for (int i = lanes.nextZeroOrNaN(out, at, at + outW);
-                i < at + outW;
-                i = lanes.nextZeroOrNaN(out, i + 1, at + outW)) out[i] = byRule(input, inAt, od, oh, i - at);
     }
 
     /**

@@ -231,7 +231,10 @@ final class JavaVectorLanes implements JavaLanes {
         }
     }
 
-    /** As the heap pairs of a line, the rows read straight from the segment. */
+    /**
+     * As the heap pairs of a line, the rows read straight from the segment; a line of a vector or more ends with a whole
+     * vector over its last outputs (S7: 28 outputs a line, 16 and 16 rather than 16 and three fours).
+     */
     @Override
     public void pairs(int op, float[] a, int at, MemorySegment s, long byteOffset, long[] rowBytes, int rows, int n) {
         if (LANES < 8) {
@@ -240,19 +243,10 @@ final class JavaVectorLanes implements JavaLanes {
         }
         final boolean max = op == MAX;
         int i = 0;
-        for (; i + LANES <= n; i += LANES) {
-            long e = byteOffset + 2L * i * Float.BYTES, o = e + rowBytes[0];
-            FloatVector low = FloatVector.fromMemorySegment(SPECIES, s, o, ORDER),
-                    high = FloatVector.fromMemorySegment(SPECIES, s, o + VECTOR_BYTES, ORDER);
-            for (int r = 1; r < rows; r++) {
-                o = e + rowBytes[r];
-                FloatVector nextLow = FloatVector.fromMemorySegment(SPECIES, s, o, ORDER),
-                        nextHigh = FloatVector.fromMemorySegment(SPECIES, s, o + VECTOR_BYTES, ORDER);
-                low = max ? low.max(nextLow) : low.min(nextLow);
-                high = max ? high.max(nextHigh) : high.min(nextHigh);
-            }
-            FloatVector even = low.rearrange(EVEN, high), odd = low.rearrange(ODD, high);
-            (max ? even.max(odd) : even.min(odd)).intoArray(a, at + i);
+        for (; i + LANES <= n; i += LANES) pairsVector(max, a, at, s, byteOffset, rowBytes, rows, i);
+        if (i < n && n >= LANES) { // the last outputs as one whole vector ending at the line's end, some computed again
+            pairsVector(max, a, at, s, byteOffset, rowBytes, rows, n - LANES);
+            return;
         }
         for (; i + 4 <= n; i += 4) {
             long e = byteOffset + 2L * i * Float.BYTES;
@@ -265,6 +259,23 @@ final class JavaVectorLanes implements JavaLanes {
             (max ? even.max(odd) : even.min(odd)).intoArray(a, at + i, FOUR);
         }
         if (i < n) JavaLanes.pairsOfLine(op, a, at + i, s, byteOffset + 2L * i * Float.BYTES, rowBytes, rows, n - i);
+    }
+
+    /** Outputs [i, i + LANES) of a line by pairs: its rows' stretch folded, then its evens and odds. */
+    private static void pairsVector(
+            boolean max, float[] a, int at, MemorySegment s, long byteOffset, long[] rowBytes, int rows, int i) {
+        long e = byteOffset + 2L * i * Float.BYTES, o = e + rowBytes[0];
+        FloatVector low = FloatVector.fromMemorySegment(SPECIES, s, o, ORDER),
+                high = FloatVector.fromMemorySegment(SPECIES, s, o + VECTOR_BYTES, ORDER);
+        for (int r = 1; r < rows; r++) {
+            o = e + rowBytes[r];
+            FloatVector nextLow = FloatVector.fromMemorySegment(SPECIES, s, o, ORDER),
+                    nextHigh = FloatVector.fromMemorySegment(SPECIES, s, o + VECTOR_BYTES, ORDER);
+            low = max ? low.max(nextLow) : low.min(nextLow);
+            high = max ? high.max(nextHigh) : high.min(nextHigh);
+        }
+        FloatVector even = low.rearrange(EVEN, high), odd = low.rearrange(ODD, high);
+        (max ? even.max(odd) : even.min(odd)).intoArray(a, at + i);
     }
 
     /**
