@@ -213,7 +213,7 @@ PK_INLINE void flat_vectors(const flat_layout* f, const vkey key[3][3], const in
                                                       : vf_select_bits(f->column[phase[u]][b], v, identity),
                            vi_set1(0), k);
             }
-            __asm__("" : "+v"(a[u].value)); /* keeps the sum in a register: GCC spilled it once per row */
+            __asm__("" : "+v"(a[u].value)); /* keeps the running value in a register: GCC spilled it once per row */
         }
     for (int u = 0; u < count; u++)
         result[u] = !pk_reduce_sums(k.reduce) ? extremum_result(a[u].value, a[u].no_nan, k)
