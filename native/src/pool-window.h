@@ -64,6 +64,19 @@ static inline pk_window pk_window_of(const pk_axis* a, int64_t o) {
     return w;
 }
 
+/* Whether along each axis a single output's window holds every input position, one apart, from the first: every
+   output a window over its whole plane, whose taps are the plane's positions in memory order. */
+static inline int pk_windows_whole(const pk_plan* p) {
+    for (int i = 0; i < 3; i++) {
+        const pk_axis* a = &p->axis[i];
+        if (a->out != 1 || a->window == PK_WINDOW_FRACTIONAL) return 0;
+        const pk_window w = pk_window_of(a, 0);
+        if (w.last - w.first != a->in || w.origin + w.first * a->dilation != 0 || (a->dilation != 1 && a->in > 1))
+            return 0;
+    }
+    return 1;
+}
+
 /* Input coordinate reported as the argmax of a window: its first tap inside the input, or, when the
    window holds no input at all, the origin clamped into the input (so every index is valid). */
 static inline int64_t pk_window_first_coordinate(const pk_axis* a, const pk_window* w) {

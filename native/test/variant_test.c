@@ -2,11 +2,10 @@
    it accepts and compared with the oracle in pool_ref.c, bit for bit, whole and in two row slices, with guard cells
    around the output; relaxed averages (PK_PRECISION_RELAXED), and the scalar kernel's, within their bound of the
    oracle's float64 averages. The problems come in families aimed at each strategy's limits (channels last, long and
-   short channels-first rows, small planes, global windows, windows past the tap lists, 2-wide stride-2 windows along
-   the width, 3-wide windows along the width of channels last over many channels, 3x3 stride-1 windows keeping the
-   plane's size). The test then reports how
-   many variants of each list ran, and fails unless every one did: the coverage of the lists, counted from the
-   lists themselves. */
+   short channels-first rows, small planes, global windows in both layouts, windows past the tap lists, 2-wide
+   stride-2 windows along the width, 3-wide windows along the width of channels last over many channels, 3x3 stride-1
+   windows keeping the plane's size). The test then reports how many variants of each list ran, and fails unless
+   every one did: the coverage of the lists, counted from the lists themselves. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +49,11 @@ static int draw_problem(int family, pk_pool_spec* s, pk_tensor_desc* in, pk_tens
                            .spatial_rank = s->spatial_rank,
                            .batch = uniform(1, 2),
                            .channels = channel_choices[uniform(family == 7 ? 13 : 0, 17)]};
+    if (family == 4 && uniform(0, 1)) { /* global windows channels last, some over more channels than a sweep's
+                                           block (sweep.h) */
+        in->layout = PK_LAYOUT_NHWC;
+        if (uniform(0, 3) == 0) in->channels = uniform(2040, 2070);
+    }
     const int wide = family == 6 && uniform(0, 7) == 0; /* rows too long for the triples' layout (pairs.h) */
     for (int i = 0; i < s->spatial_rank; i++) {
         const int inner = i == s->spatial_rank - 1;

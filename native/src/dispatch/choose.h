@@ -9,6 +9,7 @@
 #include "../pool/flat.h"
 #include "../pool/pairs.h"
 #include "../pool/planes.h"
+#include "../pool/sweep.h"
 #include "../pool/tiles.h"
 #include "../pool/variant-list.h"
 #include "../pool/whole.h"
@@ -85,6 +86,7 @@ static int accepts(const pk_variant* v, const pk_plan* p, int with_indices) {
     case PK_STRATEGY_planes: return plane_group(p) != 0;
     case PK_STRATEGY_pairs: return !with_indices && pairs_fit(p, v->kind.param);
     case PK_STRATEGY_flat: return !with_indices && flat_fits(p);
+    case PK_STRATEGY_sweep: return !with_indices && sweep_fits(p);
     default: return 0;
     }
 }
@@ -104,6 +106,10 @@ static int32_t choose(const pk_plan* p, int reduce, int with_indices) {
     const int contiguous = p->in_stride[PK_C] == 1 && p->out_stride[PK_C] == 1;
     if (plane_group(p)) /* small planes, whole in registers */
         return path_of(PK_STRATEGY_planes, reduce, with_indices, propagate, 0);
+    if (!with_indices && sweep_fits(p) && p->channels >= PK_SWEEP_CHANNELS) { /* global averages of channels-last planes */
+        const int32_t path = path_of(PK_STRATEGY_sweep, reduce, 0, propagate, 0);
+        if (path) return path;
+    }
     if (across && !taps_listed && big_fits(p)) return path_of(PK_STRATEGY_big, reduce, with_indices, propagate, 1);
     if (!with_indices && whole_planes(p)) /* global pooling of channels-first planes */
         return path_of(PK_STRATEGY_whole, reduce, 0, propagate, 0);

@@ -28,6 +28,9 @@
 #ifndef PK_DEFINE_flat
 #define PK_DEFINE_flat(kernel, reduce, indices, propagate, param)
 #endif
+#ifndef PK_DEFINE_sweep
+#define PK_DEFINE_sweep(kernel, reduce, indices, propagate, param)
+#endif
 
 #define PK_VARIANT(strategy, kernel, reduce, indices, propagate, param) \
     PK_DEFINE_##strategy(kernel, reduce, indices, propagate, param)

@@ -25,6 +25,7 @@ enum pk_strategy {
     PK_STRATEGY_planes, /* channels first, small planes in registers */
     PK_STRATEGY_pairs,  /* channels first, windows two or three wide with stride two along the width */
     PK_STRATEGY_flat,   /* channels first, 3x3 stride-1 windows over each plane as one line */
+    PK_STRATEGY_sweep,  /* channels last, sums over whole planes, read once with the sums in the output */
     PK_STRATEGIES
 };
 
@@ -36,7 +37,7 @@ typedef struct pk_kind {
     int propagate; /* max and min: a NaN wins (PK_NAN_PROPAGATE) */
     int param;     /* the strategy's own: across, channels contiguous (1) or gathered (0); along, the stride
                       (1, 2, or 0: any, gathered); tiles, the kernel width (2, 3, or 0: any); pairs, the kernel
-                      width (3, or 0: two); flat, 0 */
+                      width (3, or 0: two); flat and sweep, 0 */
 } pk_kind;
 
 /* One row of a variant list, as the dispatch tables hold it. */

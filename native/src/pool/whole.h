@@ -13,18 +13,9 @@
 #define PK_WHOLE_SETS 2
 #define PK_WHOLE_GATHERED 1 /* positions of a last chunk gathered (see gather_tail); four measured slower */
 
-/* Whether every output is one window over its whole plane: dense channels first, and along each axis a single
-   output whose window holds every input position, one apart, from the first. */
+/* Whether every output is one window over its whole plane, dense channels first. */
 static inline int whole_planes(const pk_plan* p) {
-    if (!p->dense || p->layout != PK_LAYOUT_NCHW) return 0;
-    for (int i = 0; i < 3; i++) {
-        const pk_axis* a = &p->axis[i];
-        if (a->out != 1 || a->window == PK_WINDOW_FRACTIONAL) return 0;
-        const pk_window w = pk_window_of(a, 0);
-        if (w.last - w.first != a->in || w.origin + w.first * a->dilation != 0 || (a->dilation != 1 && a->in > 1))
-            return 0;
-    }
-    return 1;
+    return p->dense && p->layout == PK_LAYOUT_NCHW && pk_windows_whole(p);
 }
 
 /* The lane sums of `count` planes from `at` (plane elements apart): position by position, each plane's PK_VW-element

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  */
 class ImplementationNameTest {
     private static final Pattern NAME = Pattern.compile(
-            "native:(scalar|(avx2|avx512):(scalar|across|big|along|tiles|whole|planes|pairs|flat))(-relaxed)?"
+            "native:(scalar|(avx2|avx512):(scalar|across|big|along|tiles|whole|planes|pairs|flat|sweep))(-relaxed)?"
                     + "( \\(with indices: (scalar|across|big|along|tiles|whole|planes)\\))?");
 
     @Test
@@ -71,6 +71,35 @@ class ImplementationNameTest {
                 // the path without indices; max pooling also names the one it takes with them
                 assertEquals(expected, name.split(" \\(")[0], spec + " " + isa + ": " + name);
             }
+        }
+    }
+
+    /**
+     * Global averages of channels last over many channels (ResNet's head, S5) sweep each plane once at either level;
+     * global maxima, and averages over fewer channels, which across channels holds in registers, take across.
+     */
+    @Test
+    void globalChannelsLastAveragesSweep() {
+        assumeTrue(Pooling.nativeAvailable(), "native library unavailable");
+        for (Isa isa : List.of(Isa.AVX2, Isa.AVX512)) {
+            if (isa.ordinal() > Pooling.cpuIsa().ordinal()) continue;
+            String level = "native:" + isa.name().toLowerCase() + ":";
+            for (Precision precision : Precision.values()) {
+                PoolSpec avg = PoolSpec.globalAvg(2).precision(precision).build();
+                String suffix = precision == Precision.RELAXED ? "-relaxed" : "";
+                assertEquals(
+                        level + "sweep" + suffix,
+                        Pooling.prepare(avg, Layout.NHWC, new long[] {1, 2048, 7, 7}, Backend.NATIVE, isa)
+                                .implementation());
+                assertEquals(
+                        level + "across" + suffix,
+                        Pooling.prepare(avg, Layout.NHWC, new long[] {1, 64, 7, 7}, Backend.NATIVE, isa)
+                                .implementation());
+            }
+            String max = Pooling.prepare(
+                            PoolSpec.globalMax(2).build(), Layout.NHWC, new long[] {1, 2048, 7, 7}, Backend.NATIVE, isa)
+                    .implementation();
+            assertEquals(level + "across", max.split(" \\(")[0], max);
         }
     }
 
