@@ -145,6 +145,29 @@ static inline __attribute__((always_inline)) void vf_load_columns4(const float* 
     }
     pk_transpose4_in_lanes(a[0], a[1], a[2], a[3], r);
 }
+/* Elements 0..7 of the 16 rows p + j*stride, as eight vectors: r[i] holds element i of every row (half of the
+   transpose of 16 loaded rows). Rows j and 8 + j are loaded as the two 256-bit halves of one register, so only
+   the transposes within halves take shuffles: 3 per vector, against 4 for a quarter of a row per 128-bit lane
+   (vf_load_columns4, whose inserts are shuffles too). */
+static inline __attribute__((always_inline)) void vf_load_columns8(const float* p, int64_t stride, vf r[8]) {
+    __m512 a[8], u[8];
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; i++)
+        a[i] = _mm512_castpd_ps(
+            _mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(_mm256_loadu_ps(p + i * stride))),
+                               _mm256_castps_pd(_mm256_loadu_ps(p + (8 + i) * stride)), 1));
+    pk_transpose4_in_lanes(a[0], a[1], a[2], a[3], u);
+    pk_transpose4_in_lanes(a[4], a[5], a[6], a[7], u + 4);
+    /* u[k]: element k of rows 0..3 in lane 0, element 4 + k in lane 1, the same of rows 8..11 in lanes 2 and 3;
+       u[4 + k] likewise of rows 4..7 and 12..15 */
+    const __m512i low = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
+    const __m512i high = _mm512_setr_epi32(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; k++) {
+        r[k] = _mm512_permutex2var_ps(u[k], low, u[4 + k]);
+        r[4 + k] = _mm512_permutex2var_ps(u[k], high, u[4 + k]);
+    }
+}
 /* A lookup key: element k = index[i] in [0, 64) of four registers, prepared once for many lookups. */
 typedef struct vkey {
     __m512i index;  /* bits 0..4 pick within a register pair */
