@@ -332,7 +332,8 @@ static void test_run_statuses(void) {
 /* A plan names its kernel "<level>:<strategy>" at every level, or "scalar"; a rejected plan has no name. */
 static void test_path_names(void) {
     static const char* const levels[] = {"scalar", "avx2", "avx512"};
-    static const char* const strategies[] = {"scalar", "across", "big", "along", "tiles", "whole", "planes", "pairs", "flat", "sweep"};
+    static const char* const strategies[] = {"scalar", "across", "big",   "along", "tiles",
+                                             "whole",  "planes", "pairs", "flat",  "sweep"};
     const int64_t size = pk_pool_plan_size();
     uint64_t* plan = malloc((size_t)size);
     for (int64_t layout = 0; layout < 2; layout++) {
