@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct or a signature below changes; the Java side refuses a mismatched library. */
-#define PK_ABI_VERSION 9
+#define PK_ABI_VERSION 10
 
 #define PK_MAX_SPATIAL_RANK 3
 

@@ -256,7 +256,7 @@ static void test_prepare_statuses(void) {
     CHECK(RUN(plan, p.x, p.x_count, p.y, p.out_count, NULL, 0, NULL, 0, 0, p.rows) == PK_ERR_INVALID_PLAN,
           "still invalid");
     CHECK(strcmp(pk_status_string(PK_ERR_INVALID_PLAN), "unknown status") != 0, "status text");
-    CHECK(pk_abi_version() == PK_ABI_VERSION && PK_ABI_VERSION == 9, "abi 9");
+    CHECK(pk_abi_version() == PK_ABI_VERSION && PK_ABI_VERSION == 10, "abi 10");
     free(storage);
     free_problem(&p);
 }

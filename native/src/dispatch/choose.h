@@ -106,7 +106,7 @@ static int32_t choose(const pk_plan* p, int reduce, int with_indices) {
     const int contiguous = p->in_stride[PK_C] == 1 && p->out_stride[PK_C] == 1;
     if (plane_group(p)) /* small planes, whole in registers */
         return path_of(PK_STRATEGY_planes, reduce, with_indices, propagate, 0);
-    /* global averages of channels-last planes over many channels */
+    /* global pooling of channels-last planes over many channels */
     if (!with_indices && sweep_fits(p) && p->channels >= PK_SWEEP_CHANNELS) {
         const int32_t path = path_of(PK_STRATEGY_sweep, reduce, 0, propagate, 0);
         if (path) return path;

@@ -25,7 +25,7 @@ enum pk_strategy {
     PK_STRATEGY_planes, /* channels first, small planes in registers */
     PK_STRATEGY_pairs,  /* channels first, windows two or three wide with stride two along the width */
     PK_STRATEGY_flat,   /* channels first, 3x3 stride-1 windows over each plane as one line */
-    PK_STRATEGY_sweep,  /* channels last, sums over whole planes, read once with the sums in the output */
+    PK_STRATEGY_sweep,  /* channels last, windows over whole planes, read once, running values in the output */
     PK_STRATEGIES
 };
 

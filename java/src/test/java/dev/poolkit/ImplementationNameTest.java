@@ -75,11 +75,12 @@ class ImplementationNameTest {
     }
 
     /**
-     * Global averages of channels last over many channels (ResNet's head, S5) sweep each plane once at either level;
-     * global maxima, and averages over fewer channels, which across channels holds in registers, take across.
+     * Global pooling of channels last over many channels (ResNet's head, S5) sweeps each plane once at either level,
+     * averages exact and relaxed, max and min without indices in either NaN mode; over fewer channels, which across
+     * channels holds in registers, and with indices, it runs across channels.
      */
     @Test
-    void globalChannelsLastAveragesSweep() {
+    void globalChannelsLastPoolingSweeps() {
         assumeTrue(Pooling.nativeAvailable(), "native library unavailable");
         for (Isa isa : List.of(Isa.AVX2, Isa.AVX512)) {
             if (isa.ordinal() > Pooling.cpuIsa().ordinal()) continue;
@@ -96,10 +97,17 @@ class ImplementationNameTest {
                         Pooling.prepare(avg, Layout.NHWC, new long[] {1, 64, 7, 7}, Backend.NATIVE, isa)
                                 .implementation());
             }
-            String max = Pooling.prepare(
-                            PoolSpec.globalMax(2).build(), Layout.NHWC, new long[] {1, 2048, 7, 7}, Backend.NATIVE, isa)
-                    .implementation();
-            assertEquals(level + "across", max.split(" \\(")[0], max);
+            for (NanPolicy nanPolicy : NanPolicy.values()) {
+                for (PoolSpec extremum : List.of(
+                        PoolSpec.globalMax(2).nanPolicy(nanPolicy).build(),
+                        PoolSpec.min(7, 7).nanPolicy(nanPolicy).build())) { // a window over the whole 7x7 plane
+                    String name = Pooling.prepare(
+                                    extremum, Layout.NHWC, new long[] {1, 2048, 7, 7}, Backend.NATIVE, isa)
+                            .implementation();
+                    // without indices it sweeps; the path with indices runs across channels
+                    assertEquals(level + "sweep (with indices: across)", name, extremum + " " + isa);
+                }
+            }
         }
     }
 

@@ -23,10 +23,10 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     static final SymbolLookup SYMBOL_LOOKUP = SymbolLookup.loaderLookup()
             .or(Linker.nativeLinker().defaultLookup());
 
-    private static final int PK_ABI_VERSION = (int)9L;
+    private static final int PK_ABI_VERSION = (int)10L;
     /**
      * {@snippet lang=c :
-     * #define PK_ABI_VERSION 9
+     * #define PK_ABI_VERSION 10
      * }
      */
     public static int PK_ABI_VERSION() {
