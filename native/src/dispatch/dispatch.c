@@ -40,16 +40,39 @@ static int32_t probe_cpu(void) {
     if (avx512f && (xcr0 & 0xE6) == 0xE6) return PK_ISA_AVX512; /* opmask + ZMM state saved */
     return PK_ISA_AVX2;
 }
+
+/* The largest cache of this core's hierarchy, as one instance of it holds (an EPYC's L3 of one CCX, not the sum
+   over the package that sysconf gives): CPUID leaf 4 (Intel) or 0x8000001D (AMD), which share a format. */
+static int64_t probe_last_cache(void) {
+    unsigned eax, ebx, ecx, edx, top = 0;
+    __get_cpuid(0x80000000, &top, &ebx, &ecx, &edx);
+    int64_t largest = 0;
+    const unsigned leaves[2] = {4, 0x8000001D};
+    for (int l = 0; l < 2 && largest == 0; l++) {
+        if (leaves[l] > 4 && top < leaves[l]) continue;
+        for (unsigned sub = 0; sub < 16; sub++) {
+            if (!__get_cpuid_count(leaves[l], sub, &eax, &ebx, &ecx, &edx) || (eax & 31) == 0) break;
+            const int64_t bytes =
+                (int64_t)((ebx >> 22) + 1) * (((ebx >> 12) & 0x3ff) + 1) * ((ebx & 0xfff) + 1) * ((int64_t)ecx + 1);
+            if (bytes > largest) largest = bytes;
+        }
+    }
+    return largest;
+}
 #else
 static int32_t probe_cpu(void) { return PK_ISA_SCALAR; }
+static int64_t probe_last_cache(void) { return 0; }
 #endif
 
 static int32_t cpu_isa = PK_ISA_SCALAR;
 static int32_t default_isa = PK_ISA_SCALAR;
+static int64_t last_cache_bytes = PK_DEFAULT_LAST_CACHE_BYTES;
 
 static void init(void) {
     cpu_isa = probe_cpu();
     default_isa = cpu_isa;
+    const int64_t cache = probe_last_cache();
+    if (cache > 0) last_cache_bytes = cache;
     const char* cap = getenv("POOLKIT_MAX_ISA");
     if (cap) {
         int32_t level = cpu_isa;
@@ -83,6 +106,16 @@ int32_t pk_dispatch_cpu_isa(void) {
 int32_t pk_dispatch_default_isa(void) {
     init_once();
     return default_isa;
+}
+
+int64_t pk_dispatch_last_cache_bytes(void) {
+    init_once();
+    return __atomic_load_n(&last_cache_bytes, __ATOMIC_RELAXED);
+}
+
+void pk_dispatch_set_last_cache_bytes(int64_t bytes) {
+    init_once();
+    __atomic_store_n(&last_cache_bytes, bytes, __ATOMIC_RELAXED);
 }
 
 pk_pool_kernel_fn pk_dispatch_kernel(int32_t op, int32_t isa) {

@@ -5,6 +5,12 @@
 
 int32_t pk_dispatch_cpu_isa(void);
 int32_t pk_dispatch_default_isa(void);
+/* The bytes of the largest cache one instance of which this core uses (its L3, usually); where the CPU does not
+   say, PK_DEFAULT_LAST_CACHE_BYTES. Tensors larger than it come from memory on every call. */
+#define PK_DEFAULT_LAST_CACHE_BYTES (32 * 1024 * 1024)
+int64_t pk_dispatch_last_cache_bytes(void);
+/* For the tests: take every tensor larger than `bytes` to come from memory (0: all of them). */
+void pk_dispatch_set_last_cache_bytes(int64_t bytes);
 /* The kernel for op at isa (PK_ISA_AUTO allowed), or NULL when this CPU or build lacks that level. */
 pk_pool_kernel_fn pk_dispatch_kernel(int32_t op, int32_t isa);
 /* The path of the methods' SIMD kernels across channels (methods/: across.h, mixed-simd.inc), apart from the

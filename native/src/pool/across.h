@@ -10,6 +10,9 @@
    division's throughput bounded 3x3 windows over many channels). */
 #ifndef PK_POOL_ACROSS_H
 #define PK_POOL_ACROSS_H
+#include <stdint.h>
+
+#include "../dispatch/dispatch.h"
 #include "../simd/accumulate.h"
 
 /* Vectors of channels a pixel's sums take at a time: a sum carries nothing but its value, so twice as many chains fit
@@ -129,14 +132,39 @@ typedef struct pixel_step {
     int64_t in, index, out;
 } pixel_step;
 
+/* How far ahead of a pixel its line's window rows are prefetched, in elements (0: not). Tensors larger than the
+   last-level cache come from memory on every call, and the hardware's prefetchers alone fetched S3 NHWC (64 MB) at
+   half the read probe's rate: with a prefetch per cache line two pixels ahead (at least 2 KB), 2.5-2.7 -> 1.8-2.0 ms,
+   kernel alone on a Zen 5. In a cache the prefetches only cost (S1 NHWC 52 -> 57 us), so smaller tensors go without.
+   Contiguous channels only: a pixel's channels then lie along its window rows. */
+static inline int64_t across_prefetch_distance(const pk_plan* p, const int contiguous) {
+    const int64_t cache = pk_dispatch_last_cache_bytes() / (int64_t)sizeof(float);
+    if (!contiguous || (p->in_extent < cache && p->out_extent < cache - p->in_extent)) return 0;
+    const int64_t step = p->axis[2].stride * p->in_stride[PK_W];
+    return 2 * step > 512 ? 2 * step : 512;
+}
+
+/* Prefetches, along each window row of a line's taps (rows of `width` taps), the `step` elements `distance` past the
+   pixel at `base`: what a pixel that many further on reads for the first time. Addresses are computed as integers,
+   and a prefetch past the input's end is a hint the CPU drops, never an access. */
+PK_INLINE void prefetch_rows(const float* base, tap_list line, int64_t width, int64_t step, int64_t distance) {
+    for (int64_t r = 0; r < line.count; r += width) {
+        const uintptr_t row = (uintptr_t)base + (uintptr_t)((line.offset[r] + distance) * (int64_t)sizeof(float));
+        for (int64_t j = 0; j < step; j += 64 / (int64_t)sizeof(float))
+            __builtin_prefetch((const void*)(row + (uintptr_t)j * sizeof(float)), 0, 3);
+    }
+}
+
 /* `count` interior pixels of a row whose channels fill two vectors, without indices: pixel()'s choice of run made
    once for them rather than per pixel. Kernel alone on a Zen 5, AVX-512, 32 channels: 2x2x2 max 16x14x14 3.40 ->
    3.06 us, S7's 16x56x56 70 -> 66; 3x3 average 28x28 (taps a constant count, as pixel_shifted's) 5.6 -> 4.2. A 3x3
    max measured slower so (26 -> 29-31 us at 112x112) and stays with pixel_shifted. */
-PK_INLINE void two_vector_pixels(channel_source src, tap_list taps, pixel_step step, divide_by divisor, float* out,
-                                 int64_t out_cs, int64_t count, const pk_kind k) {
-    for (int64_t i = 0; i < count; i++, src.in += step.in, out += step.out)
+PK_INLINE void two_vector_pixels(channel_source src, tap_list taps, pixel_step step, int64_t width, int64_t ahead,
+                                 divide_by divisor, float* out, int64_t out_cs, int64_t count, const pk_kind k) {
+    for (int64_t i = 0; i < count; i++, src.in += step.in, out += step.out) {
+        if (ahead) prefetch_rows(src.in, taps, width, step.in, ahead);
         pixel_channels(src, taps, 0, divisor, 2 * PK_VW, (channel_dest){out, 0, out_cs}, k);
+    }
 }
 
 /* PK_UNROLL neighbouring interior pixels of a row whose channels fit one vector: one chain per pixel, so the
@@ -258,6 +286,7 @@ typedef struct across_call {
     const int64_t* lo;
     const int64_t* hi;
     tap_list interior;
+    int64_t ahead; /* across_prefetch_distance */
 } across_call;
 
 /* Channels [c_begin, c_end) of every output pixel of output line at = (n, od, oh). only_w_borders: the caller
@@ -327,13 +356,21 @@ PK_INLINE void line_across_channels(const across_call* call, const int64_t at[3]
             if (!k.indices && channels == 2 * PK_VW && (pk_reduce_sums(k.reduce) || line.count != 9)) {
                 const channel_source src = {base, cs, channel_offsets};
                 float* to = out + ow * p->out_stride[PK_W];
-                if (line.count == 9)
-                    two_vector_pixels(src, (tap_list){line.offset, 0, 9}, step, divisor, to, out_cs, ow_hi - ow, k);
-                else two_vector_pixels(src, line, step, divisor, to, out_cs, ow_hi - ow, k);
+                /* copies with and without prefetches: testing for them in one loop cost 3 % (S7 NHWC, in a cache) */
+                if (line.count == 9 && call->ahead)
+                    two_vector_pixels(src, (tap_list){line.offset, 0, 9}, step, ax[2].kernel, call->ahead, divisor, to,
+                                      out_cs, ow_hi - ow, k);
+                else if (line.count == 9)
+                    two_vector_pixels(src, (tap_list){line.offset, 0, 9}, step, ax[2].kernel, 0, divisor, to, out_cs,
+                                      ow_hi - ow, k);
+                else if (call->ahead)
+                    two_vector_pixels(src, line, step, ax[2].kernel, call->ahead, divisor, to, out_cs, ow_hi - ow, k);
+                else two_vector_pixels(src, line, step, ax[2].kernel, 0, divisor, to, out_cs, ow_hi - ow, k);
                 base += (ow_hi - ow) * step.in;
                 ow = ow_hi;
             }
             for (; ow < ow_hi; ow++) {
+                if (call->ahead) prefetch_rows(base, line, ax[2].kernel, step.in, call->ahead);
                 tap_list taps = line;
                 if (k.indices) {
                     for (int64_t t = 0; t < taps.count; t++) shifted[t] = first + line.index[t];
@@ -371,7 +408,8 @@ PK_INLINE void rows_across_channels(const pk_plan* p, const float* input, float*
     pk_window full[3];
     for (int i = 0; i < 3; i++) full[i] = (pk_window){0, 0, ax[i].kernel, ax[i].kernel};
     const int64_t taps = list_taps(p, full, offset, tap_index);
-    const across_call call = {p, input, output, indices, lo, hi, {offset, tap_index, taps}};
+    const across_call call = {
+        p, input, output, indices, lo, hi, {offset, tap_index, taps}, across_prefetch_distance(p, k.param)};
     if (p->layout == PK_LAYOUT_NHWC) {
         int64_t n, c, od, oh;
         pk_row_coordinates(p, row_begin, &n, &c, &od, &oh);
