@@ -10,10 +10,8 @@
    division's throughput bounded 3x3 windows over many channels). */
 #ifndef PK_POOL_ACROSS_H
 #define PK_POOL_ACROSS_H
-#include <stdint.h>
-
-#include "../dispatch/dispatch.h"
 #include "../simd/accumulate.h"
+#include "../simd/prefetch.h"
 
 /* Vectors of channels a pixel's sums take at a time: a sum carries nothing but its value, so twice as many chains fit
    the registers, and each tap's read is twice as long (2048 channels of 7x7, kernel alone on a Zen 5: AVX-512 4.4 ->
@@ -132,27 +130,19 @@ typedef struct pixel_step {
     int64_t in, index, out;
 } pixel_step;
 
-/* How far ahead of a pixel its line's window rows are prefetched, in elements (0: not). Tensors larger than the
-   last-level cache come from memory on every call, and the hardware's prefetchers alone fetched S3 NHWC (64 MB) at
-   half the read probe's rate: with a prefetch per cache line two pixels ahead (at least 2 KB), 2.5-2.7 -> 1.8-2.0 ms,
-   kernel alone on a Zen 5. In a cache the prefetches only cost (S1 NHWC 52 -> 57 us), so smaller tensors go without.
-   Contiguous channels only: a pixel's channels then lie along its window rows. */
+/* How far ahead of a pixel its line's window rows are prefetched (prefetch.h), in elements (0: not): two pixels, at
+   least 2 KB (S3 NHWC, kernel alone on a Zen 5: 2.5-2.7 -> 1.8-2.0 ms). Contiguous channels only: a pixel's channels
+   then lie along its window rows. */
 static inline int64_t across_prefetch_distance(const pk_plan* p, const int contiguous) {
-    const int64_t cache = pk_dispatch_last_cache_bytes() / (int64_t)sizeof(float);
-    if (!contiguous || (p->in_extent < cache && p->out_extent < cache - p->in_extent)) return 0;
+    if (!contiguous || !pk_from_memory(p)) return 0;
     const int64_t step = p->axis[2].stride * p->in_stride[PK_W];
     return 2 * step > 512 ? 2 * step : 512;
 }
 
 /* Prefetches, along each window row of a line's taps (rows of `width` taps), the `step` elements `distance` past the
-   pixel at `base`: what a pixel that many further on reads for the first time. Addresses are computed as integers,
-   and a prefetch past the input's end is a hint the CPU drops, never an access. */
+   pixel at `base`: what a pixel that many further on reads for the first time. */
 PK_INLINE void prefetch_rows(const float* base, tap_list line, int64_t width, int64_t step, int64_t distance) {
-    for (int64_t r = 0; r < line.count; r += width) {
-        const uintptr_t row = (uintptr_t)base + (uintptr_t)((line.offset[r] + distance) * (int64_t)sizeof(float));
-        for (int64_t j = 0; j < step; j += 64 / (int64_t)sizeof(float))
-            __builtin_prefetch((const void*)(row + (uintptr_t)j * sizeof(float)), 0, 3);
-    }
+    for (int64_t r = 0; r < line.count; r += width) pk_prefetch_span(base, line.offset[r] + distance, step);
 }
 
 /* `count` interior pixels of a row whose channels fill two vectors, without indices: pixel()'s choice of run made
