@@ -4,10 +4,12 @@
    once per call as element offsets from the window's origin, so each interior pixel is a loop over that list; a line
    at a padded edge in depth or height lists its windows' taps once for the line, and a window at a padded edge along
    the width lists its own. Up to PK_UNROLL vectors of channels (PK_SUM_UNROLL for sums) share each tap; with few
-   channels, PK_UNROLL neighbouring pixels run side by side instead, so that their ordered chains overlap. The
-   variant's kind.param is 1 for contiguous channels, 0 for gathered ones. Relaxed averages add a window's even and
-   odd taps in two chains, which doubles the additions in flight, and multiply by the divisor's reciprocal (the
-   division's throughput bounded 3x3 windows over many channels). */
+   channels, PK_UNROLL neighbouring pixels run side by side instead, so that their ordered chains overlap. Sums over
+   3-wide windows share reads: neighbouring pixels of a line, and of two lines whose windows overlap, take each input
+   vector they share at one time, while it is in the L1. The variant's kind.param is 1 for contiguous channels, 0 for
+   gathered ones. Relaxed averages add a window's even and odd taps in two chains, which doubles the additions in
+   flight, and multiply by the divisor's reciprocal (the division's throughput bounded 3x3 windows over many
+   channels). */
 #ifndef PK_POOL_ACROSS_H
 #define PK_POOL_ACROSS_H
 #include "../simd/accumulate.h"
@@ -209,29 +211,47 @@ PK_INLINE tap_rows even_rows(tap_list taps) {
     return r;
 }
 
+/* The accumulators of pixels_sharing_reads' pixels: per line (two when lines share reads), pixel and vector. */
+typedef acc share_sums[2][PK_SHARE_PIXELS][PK_SHARE_VECTORS];
+
+/* One input row of the pixels' windows, `vectors` vectors of channels from `at`: column x goes to every pixel whose
+   window holds it, in the lines `lines` marks (bit l: line l's windows hold this row). */
+PK_INLINE void share_row(const float* at, int64_t column, const int stride, const int vectors, const int lines,
+                         share_sums a, const pk_kind k) {
+#pragma GCC unroll 16
+    for (int x = 0; x < (PK_SHARE_PIXELS - 1) * stride + PK_SHARE_WIDTH; x++, at += column)
+#pragma GCC unroll 4
+        for (int u = 0; u < vectors; u++) {
+            const vf v = load_value(vf_loadu(at + u * PK_VW), k);
+#pragma GCC unroll 4
+            for (int b = 0; b < PK_SHARE_PIXELS; b++)
+                if (x >= b * stride && x < b * stride + PK_SHARE_WIDTH)
+                    for (int l = 0; l < 2; l++)
+                        if (lines >> l & 1) acc_update(&a[l][b][u], v, vi_set1(0), k);
+        }
+}
+
+/* The pixels' results of `lines` lines, `vectors` vectors of channels from channel c; line l's outputs at
+   out + l * out_line. */
+PK_INLINE void share_store(share_sums a, const int lines, const int vectors, divide_by divisor, int64_t c, float* out,
+                           int64_t out_step, int64_t out_line, const pk_kind k) {
+    for (int l = 0; l < lines; l++)
+        for (int b = 0; b < PK_SHARE_PIXELS; b++)
+            for (int u = 0; u < vectors; u++)
+                store_channels(&a[l][b][u], divisor,
+                               (channel_dest){out + l * out_line + b * out_step + c + u * PK_VW, 0, 1}, PK_VW, k);
+}
+
 /* Channels [c, c + PK_SHARE_VECTORS PK_VW) of pixels_sharing_reads' pixels. */
 PK_INLINE void share_vectors(const float* in, tap_rows rows, int64_t column, const int stride, divide_by divisor,
                              int64_t c, float* out, int64_t out_step, const pk_kind k) {
-    enum { B = PK_SHARE_PIXELS, V = PK_SHARE_VECTORS, WIDTH = PK_SHARE_WIDTH };
-    acc a[B][V];
-    for (int b = 0; b < B; b++)
-        for (int u = 0; u < V; u++) acc_init(&a[b][u], vi_set1(0), k);
+    share_sums a;
+    for (int b = 0; b < PK_SHARE_PIXELS; b++)
+        for (int u = 0; u < PK_SHARE_VECTORS; u++) acc_init(&a[0][b][u], vi_set1(0), k);
     const float* row = in + rows.first + c;
-    for (int64_t r = 0; r < rows.count; r++, row += rows.step) {
-        const float* at = row; /* column x of the row, stepped (one add per column) */
-#pragma GCC unroll 16
-        for (int x = 0; x < (B - 1) * stride + WIDTH; x++, at += column)
-#pragma GCC unroll 4
-            for (int u = 0; u < V; u++) {
-                const vf v = load_value(vf_loadu(at + u * PK_VW), k);
-#pragma GCC unroll 4
-                for (int b = 0; b < B; b++)
-                    if (x >= b * stride && x < b * stride + WIDTH) acc_update(&a[b][u], v, vi_set1(0), k);
-            }
-    }
-    for (int b = 0; b < B; b++)
-        for (int u = 0; u < V; u++)
-            store_channels(&a[b][u], divisor, (channel_dest){out + b * out_step + c + u * PK_VW, 0, 1}, PK_VW, k);
+    for (int64_t r = 0; r < rows.count; r++, row += rows.step)
+        share_row(row, column, stride, PK_SHARE_VECTORS, 1, a, k);
+    share_store(a, 1, PK_SHARE_VECTORS, divisor, c, out, out_step, 0, k);
 }
 
 /* PK_SHARE_PIXELS pixels from `in` (pixel b at in + b * stride * column) over taps, whose rows are `rows`; their
@@ -246,6 +266,49 @@ PK_INLINE void pixels_sharing_reads(const float* in, tap_list taps, tap_rows row
         for (int b = 0; b < PK_SHARE_PIXELS; b++)
             pixel((channel_source){in + b * stride * column + c, 1, vi_set1(0)}, taps, 0, divisor, channels - c,
                   (channel_dest){out + b * out_step + c, 0, 1}, k);
+}
+
+/* Two lines whose windows' rows overlap, (n, od, oh) and (n, od, oh + 1), read each shared row once for both: line
+   1's window rows are line 0's moved down `shift` rows (of the tap rows' step), so rows [0, shift) belong to line 0
+   alone, [shift, rows.count) to both and the last `shift` to line 1 alone; each pixel still takes its taps in the
+   definition's order. Fewer vectors per pixel than one line's keep the sums of both lines in registers. A 3x3
+   average over 256 channels of 28x28, stride 1, kernel alone on a Zen 5: AVX-512 34 -> 30-31 us, AVX2 42 -> 38. */
+#define PK_PAIR_VECTORS (PK_VW == 16 ? 2 : 1)
+/* Lines a stride of two rows apart share one row of a 3x3 window's three: worth it with AVX-512's registers (3x3
+   average over 64 channels of 112x112, stride 2: 50 -> 44 us), not with AVX2's (54 -> 56). */
+#define PK_PAIR_MAX_SHIFT (PK_VW == 16 ? 2 : 1)
+
+/* Channels [c, c + PK_PAIR_VECTORS PK_VW) of the two lines' PK_SHARE_PIXELS pixels; line 1's outputs at out + out_line. */
+PK_INLINE void share_vectors_two_lines(const float* in, tap_rows rows, int64_t shift, int64_t column, const int stride,
+                                       divide_by divisor, int64_t c, float* out, int64_t out_step, int64_t out_line,
+                                       const pk_kind k) {
+    share_sums a;
+    for (int l = 0; l < 2; l++)
+        for (int b = 0; b < PK_SHARE_PIXELS; b++)
+            for (int u = 0; u < PK_PAIR_VECTORS; u++) acc_init(&a[l][b][u], vi_set1(0), k);
+    const float* row = in + rows.first + c;
+    int64_t r = 0;
+    for (; r < shift; r++, row += rows.step) share_row(row, column, stride, PK_PAIR_VECTORS, 1, a, k);
+    for (; r < rows.count; r++, row += rows.step) share_row(row, column, stride, PK_PAIR_VECTORS, 3, a, k);
+    for (; r < rows.count + shift; r++, row += rows.step) share_row(row, column, stride, PK_PAIR_VECTORS, 2, a, k);
+    share_store(a, 2, PK_PAIR_VECTORS, divisor, c, out, out_step, out_line, k);
+}
+
+/* PK_SHARE_PIXELS pixels of both lines from `in` (as pixels_sharing_reads'); the channels past the last whole
+   PK_PAIR_VECTORS vectors pixel by pixel. */
+PK_INLINE void pixels_sharing_two_lines(const float* in, tap_list taps, tap_rows rows, int64_t shift, int64_t column,
+                                        int64_t in_line, const int stride, divide_by divisor, int64_t channels,
+                                        float* out, int64_t out_step, int64_t out_line, const pk_kind k) {
+    int64_t c = 0;
+    for (; c + PK_PAIR_VECTORS * PK_VW <= channels; c += PK_PAIR_VECTORS * PK_VW)
+        share_vectors_two_lines(in, rows, shift, column, stride, divisor, c, out, out_step, out_line, k);
+    if (c == channels) return;
+#pragma GCC unroll 1 /* one copy of pixel(), not one per pixel: each costs the compiler seconds per kernel */
+    for (int i = 0; i < 2 * PK_SHARE_PIXELS; i++) {
+        const int64_t l = i / PK_SHARE_PIXELS, b = i % PK_SHARE_PIXELS;
+        pixel((channel_source){in + l * in_line + b * stride * column + c, 1, vi_set1(0)}, taps, 0, divisor,
+              channels - c, (channel_dest){out + l * out_line + b * out_step + c, 0, 1}, k);
+    }
 }
 
 /* The taps of window w inside the input, as element offsets from the (n, c) origin and spatial indices. */
@@ -277,12 +340,24 @@ typedef struct across_call {
     const int64_t* hi;
     tap_list interior;
     int64_t ahead; /* across_prefetch_distance */
+    tap_rows rows; /* the interior taps' rows when two lines can share reads (line_pair_shift) */
+    int64_t shift; /* line_pair_shift: 0 when they cannot */
 } across_call;
 
+/* How many tap rows line (n, od, oh + 1)'s interior window lies below line (n, od, oh)'s, when the two can share
+   reads (pixels_sharing_two_lines): its rows must be rows of the same list moved down, overlapping it. 0 otherwise. */
+static inline int64_t line_pair_shift(const pk_plan* p, tap_rows rows, const int only_w_borders, const pk_kind k) {
+    if (only_w_borders || p->layout != PK_LAYOUT_NHWC || !shares_reads(p, p->channels, k) || rows.count < 2) return 0;
+    const int64_t down = p->axis[1].stride * p->in_stride[PK_H];
+    if (rows.step <= 0 || down % rows.step != 0) return 0;
+    const int64_t shift = down / rows.step;
+    return shift >= 1 && shift < rows.count && shift <= PK_PAIR_MAX_SHIFT ? shift : 0;
+}
+
 /* Channels [c_begin, c_end) of every output pixel of output line at = (n, od, oh). only_w_borders: the caller
-   computed the interior outputs along the width. */
+   computed the interior outputs along the width; interior_done: it computed the first interior_done of them. */
 PK_INLINE void line_across_channels(const across_call* call, const int64_t at[3], int64_t c_begin, int64_t c_end,
-                                    const int only_w_borders, const pk_kind k) {
+                                    const int only_w_borders, int64_t interior_done, const pk_kind k) {
     const pk_plan* p = call->p;
     const pk_axis* ax = p->axis;
     const int64_t *lo = call->lo, *hi = call->hi;
@@ -316,6 +391,7 @@ PK_INLINE void line_across_channels(const across_call* call, const int64_t at[3]
             continue;
         }
         if (!only_w_borders && ow == ow_lo) { /* windows inside along the width: the line's taps, shifted */
+            ow += interior_done;
             int64_t shifted[PK_MAX_TAPS];
             pk_window full[3] = {w[0], w[1], {0, 0, ax[2].kernel, ax[2].kernel}};
             const divide_by divisor = !pk_reduce_sums(k.reduce) ? PK_NO_DIVISION : window_divide(p, full);
@@ -389,6 +465,36 @@ PK_INLINE void line_across_channels(const across_call* call, const int64_t at[3]
     }
 }
 
+/* The interior outputs of lines (n, od, oh) and (n, od, oh + 1), both inside along depth and height, in whole groups
+   of PK_SHARE_PIXELS from the first: how many of each line it computed. */
+PK_INLINE int64_t line_pair_across_channels(const across_call* call, const int64_t at[3], const pk_kind k) {
+    const pk_plan* p = call->p;
+    const pk_axis* ax = p->axis;
+    const int64_t n = at[0], od = at[1], oh = at[2], lo = call->lo[2], hi = call->hi[2];
+    const pk_window full[3] = {pk_window_fast(&ax[0], od, call->lo[0], call->hi[0]),
+                               pk_window_fast(&ax[1], oh, call->lo[1], call->hi[1]),
+                               {0, 0, ax[2].kernel, ax[2].kernel}};
+    const divide_by divisor = window_divide(p, full); /* every interior window's */
+    const int64_t column = p->in_stride[PK_W], step_in = ax[2].stride * column, out_step = p->out_stride[PK_W];
+    const float* in = call->input + n * p->in_stride[PK_N] + full[0].origin * p->in_stride[PK_D]
+                      + full[1].origin * p->in_stride[PK_H] + (lo * ax[2].stride - ax[2].pad_begin) * column;
+    float* out =
+        call->output + n * p->out_stride[PK_N] + od * p->out_stride[PK_D] + oh * p->out_stride[PK_H] + lo * out_step;
+    int64_t ow = lo;
+    for (; ow + PK_SHARE_PIXELS <= hi;
+         ow += PK_SHARE_PIXELS, in += PK_SHARE_PIXELS * step_in, out += PK_SHARE_PIXELS * out_step) {
+        if (ax[2].stride == 1)
+            pixels_sharing_two_lines(in, call->interior, call->rows, call->shift, column,
+                                     ax[1].stride * p->in_stride[PK_H], 1, divisor, p->channels, out, out_step,
+                                     p->out_stride[PK_H], k);
+        else
+            pixels_sharing_two_lines(in, call->interior, call->rows, call->shift, column,
+                                     ax[1].stride * p->in_stride[PK_H], 2, divisor, p->channels, out, out_step,
+                                     p->out_stride[PK_H], k);
+    }
+    return ow - lo;
+}
+
 /* Rows [row_begin, row_end) across channels (the caller checked the kernel volume against PK_MAX_TAPS). */
 PK_INLINE void rows_across_channels(const pk_plan* p, const float* input, float* output, int64_t* indices,
                                     int64_t row_begin, int64_t row_end, const int only_w_borders, const pk_kind k) {
@@ -398,13 +504,33 @@ PK_INLINE void rows_across_channels(const pk_plan* p, const float* input, float*
     pk_window full[3];
     for (int i = 0; i < 3; i++) full[i] = (pk_window){0, 0, ax[i].kernel, ax[i].kernel};
     const int64_t taps = list_taps(p, full, offset, tap_index);
-    const across_call call = {
-        p, input, output, indices, lo, hi, {offset, tap_index, taps}, across_prefetch_distance(p, k.param)};
+    const tap_list interior = {offset, tap_index, taps};
+    const tap_rows rows = shares_reads(p, p->channels, k) ? even_rows(interior) : (tap_rows){0, 0, 0};
+    const across_call call = {.p = p,
+                              .input = input,
+                              .output = output,
+                              .indices = indices,
+                              .lo = lo,
+                              .hi = hi,
+                              .interior = interior,
+                              .ahead = across_prefetch_distance(p, k.param),
+                              .rows = rows,
+                              .shift = line_pair_shift(p, rows, only_w_borders, k)};
     if (p->layout == PK_LAYOUT_NHWC) {
         int64_t n, c, od, oh;
         pk_row_coordinates(p, row_begin, &n, &c, &od, &oh);
-        for (int64_t row = row_begin; row < row_end; row++, pk_row_next(p, &n, &c, &od, &oh))
-            line_across_channels(&call, (const int64_t[3]){n, od, oh}, 0, p->channels, only_w_borders, k);
+        /* pairs of lines run their shared interior first, then each line the rest: one copy of the line's code */
+        int64_t paired_done = -1; /* the line before was the first of a pair: how much of this one it computed */
+        for (int64_t row = row_begin; row < row_end; row++, pk_row_next(p, &n, &c, &od, &oh)) {
+            int64_t done = 0;
+            if (paired_done >= 0) {
+                done = paired_done;
+                paired_done = -1;
+            } else if (call.shift && row + 1 < row_end && od >= lo[0] && od < hi[0] && oh >= lo[1] && oh + 1 < hi[1]) {
+                done = paired_done = line_pair_across_channels(&call, (const int64_t[3]){n, od, oh}, k);
+            }
+            line_across_channels(&call, (const int64_t[3]){n, od, oh}, 0, p->channels, only_w_borders, done, k);
+        }
         return;
     }
     /* channels first: row (n, c, od, oh) is number (n*C + c)*lines + line; per (n, line), the channels
@@ -418,7 +544,7 @@ PK_INLINE void rows_across_channels(const pk_plan* p, const float* input, float*
             if (c_end > p->channels) c_end = p->channels;
             if (c_begin < c_end)
                 line_across_channels(&call, (const int64_t[3]){n, line / ax[1].out, line % ax[1].out}, c_begin, c_end,
-                                     only_w_borders, k);
+                                     only_w_borders, 0, k);
         }
     }
 }
