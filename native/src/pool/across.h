@@ -275,7 +275,7 @@ PK_INLINE void pixels_sharing_reads(const float* in, tap_list taps, tap_rows row
    average over 256 channels of 28x28, stride 1, kernel alone on a Zen 5: AVX-512 34 -> 30-31 us, AVX2 42 -> 38. */
 #define PK_PAIR_VECTORS (PK_VW == 16 ? 2 : 1)
 /* Lines a stride of two rows apart share one row of a 3x3 window's three: worth it with AVX-512's registers (3x3
-   average over 64 channels of 112x112, stride 2: 50 -> 44 us), not with AVX2's (54 -> 56). */
+   average over 64 channels of 112x112, stride 2: 50-52 -> 44-50 us), not with AVX2's (54 -> 56). */
 #define PK_PAIR_MAX_SHIFT (PK_VW == 16 ? 2 : 1)
 
 /* Channels [c, c + PK_PAIR_VECTORS PK_VW) of the two lines' PK_SHARE_PIXELS pixels; line 1's outputs at out + out_line. */
