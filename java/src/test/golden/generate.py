@@ -327,6 +327,21 @@ def realistic():
     ]
 
 
+def general_values():
+    """Averages of N(0, 1) float32 values, whose sums round: the row-major order of the taps shows in the bits
+    (the other cases' quarter-integers add exactly in any order). S4-like windows with channels that leave SIMD
+    remainders, a whole 7x7 plane as avg_pool's kernel (global pooling), a divisor override, 3d and 1d."""
+    rng = np.random.default_rng(1007)
+    v = lambda *shape: rng.standard_normal(shape).astype(np.float32)
+    return [
+        Case("avg", v(1, 24, 14, 14), 3, 1, 1, cip=False, tag="normal"),
+        Case("avg", v(1, 40, 7, 7), 7, 1, 0, tag="normal"),
+        Case("avg", v(2, 20, 9, 11), (3, 2), (2, 1), 1, None, True, cip=True, divisor=5, tag="normal"),
+        Case("avg", v(1, 12, 4, 6, 6), (2, 3, 3), 1, (0, 1, 1), cip=False, tag="normal"),
+        Case("avg", v(2, 9, 30), 4, 2, 2, None, True, cip=False, tag="normal"),
+    ]
+
+
 def all_cases():
     return (sweep_1d()
             + ceil_edges_1d()
@@ -337,7 +352,8 @@ def all_cases():
             + ceil_overhang_nd()
             + simd_remainders()
             + special_values()
-            + realistic())
+            + realistic()
+            + general_values())
 
 
 # ---------------------------------------------------------------------------
