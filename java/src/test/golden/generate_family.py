@@ -764,6 +764,45 @@ def hand_cases(w, rng):
     lp_case(w, rng, "lp1d_signed_p1", torch.tensor([[[-1.0, -2.0, 0.5, -0.25, 3.0, -8.0]]]), 1.0, [2], [2], False)
 
 
+def ordered_mean(every_one):
+    """adaptive_mean with the float32 sum taken tap by tap in row-major window order, for values whose sums round."""
+    def reduce(taps, wins):
+        total = np.float32(0)
+        for _, v in taps:
+            total = np.float32(total + v)
+        if every_one:
+            return np.float32(total / np.float32(len(taps))), 0
+        for w in wins:
+            total = np.float32(total / np.float32(len(w)))
+        return total, 0
+    return reduce
+
+
+def gen_normal_averages(w, rng):
+    """Adaptive and global averages of N(0, 1) values, whose sums round, so that the order of the taps shows in the
+    bits (the other cases' quarter-integers add exactly in any order). Global averages are avg_pool's over the whole
+    plane, in row-major order: PyTorch's adaptive average to an output of 1 takes torch.mean instead, whose order
+    depends on the layout and the CPU capability, and this script asserts that it differs on these inputs."""
+    for nd, shape, out in ((1, (2, 5, 23), [6]), (2, (1, 6, 9, 7), [4, 3]), (3, (1, 3, 5, 6, 4), [2, 4, 3])):
+        x = torch.from_numpy(rng.standard_normal(shape).astype(np.float32))
+        y = AAVG[nd](x, out)
+        check("adaptive_avg%dd_normal" % nd, y, naive(x, adaptive_windows(shape[2:], out), ordered_mean(False))[0])
+        fields = {"source": "pytorch", "op": "adaptive_avg", "input_shape": ints(shape), "output_shape": ints(y.shape),
+                  "input": floats(x), "output": floats(y)}
+        add_gradient(fields, x, lambda t, nd=nd, out=out: AAVG[nd](t, out), rng)
+        w.add("adaptive_avg%dd_normal" % nd, fields)
+    for nd, shape in ((1, (2, 7, 50)), (2, (2, 24, 7, 7)), (3, (1, 9, 3, 5, 6))):
+        x = torch.from_numpy(rng.standard_normal(shape).astype(np.float32))
+        y = AVG[nd](x, list(shape[2:]))
+        check("global_avg%dd_normal" % nd, y, naive(x, [[list(range(L))] for L in shape[2:]], ordered_mean(True))[0])
+        if torch.equal(y, AAVG[nd](x, [1] * nd)):
+            sys.exit("global_avg%dd_normal: torch.mean's order no longer shows on this input" % nd)
+        fields = {"source": "pytorch", "op": "global_avg", "input_shape": ints(shape), "output_shape": ints(y.shape),
+                  "input": floats(x), "output": floats(y)}
+        add_gradient(fields, x, lambda t, nd=nd, k=list(shape[2:]): AVG[nd](t, k), rng)
+        w.add("global_avg%dd_normal" % nd, fields)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed-offset", type=int, default=0, help="draw other cases (default 0: family.txt)")
@@ -781,6 +820,7 @@ def main():
         lambda r: gen_global(w, r, 21),
         lambda r: gen_fractional(w, r, 24),
         lambda r: gen_unpool(w, r, 24),
+        lambda r: gen_normal_averages(w, r),
     ]
     for j, gen in enumerate(gens):
         torch.manual_seed(7000 + 101 * j + args.seed_offset)  # nothing here draws from torch; kept fixed anyway
