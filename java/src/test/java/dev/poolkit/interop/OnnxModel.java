@@ -65,6 +65,47 @@ final class OnnxModel {
         return a.integer(20, 7);
     }
 
+    /** AttributeProto of type INT. */
+    static Message integer(String name, long value) {
+        return new Message().string(1, name).integer(3, value).integer(20, 2);
+    }
+
+    /** AttributeProto of type STRING. */
+    static Message string(String name, String value) {
+        return new Message().string(1, name).string(4, value).integer(20, 3);
+    }
+
+    /** ValueInfoProto of a tensor of the given element type and unknown shape: the session says it. */
+    private static Message anyShape(String name, int elementType) {
+        Message tensorType = new Message().integer(1, elementType);
+        return new Message().string(1, name).message(2, new Message().message(1, tensorType));
+    }
+
+    /**
+     * The model {@code y = op(x)} (and {@code indices}, int64, when asked) at the given opset, its output shapes left
+     * for the session to compute.
+     *
+     * @param attributes AttributeProto messages of the node
+     */
+    static byte[] of(String op, int opset, long[] inputShape, boolean indices, Message... attributes) {
+        Message node = new Message().string(1, "x").string(2, "y");
+        if (indices) node.string(2, "indices");
+        node.string(3, "node").string(4, op);
+        for (Message a : attributes) node.message(5, a);
+        Message graph = new Message()
+                .message(1, node)
+                .string(2, "poolkit-test")
+                .message(11, floatTensor("x", inputShape))
+                .message(12, anyShape("y", 1));
+        if (indices) graph.message(12, anyShape("indices", 7)); // INT64
+        return new Message()
+                .integer(1, 8)
+                .string(2, "poolkit-test")
+                .message(7, graph)
+                .message(8, new Message().string(1, "").integer(2, opset))
+                .toByteArray();
+    }
+
     /**
      * The model {@code y = op(x)}, opset 13.
      *
