@@ -2,14 +2,14 @@
 """Random problems against PyTorch itself: the library's C entry points (through ctypes) against torch.nn.functional
 on the same float32 values, bit for bit, at every instruction-set level the CPU has and in both layouts.
 
-Covers forward max and average pooling (every window option, values and indices, output rows split over two calls),
-adaptive max and average pooling, global averages (against avg_pool over the whole plane: PyTorch's adaptive average
-to an output of 1 takes torch.mean, whose order differs, see the README), the backward pass of each, fractional max
-pooling, max unpooling, and strided views (nothing outside a view read into the result or written). Values are
-N(0, 1), so that sums round and the order of the taps shows; some are rounded to halves (ties), and max pooling
-gets NaN and -inf.
+Covers forward max, min (as -max(-x)) and average pooling (every window option, values and indices, output rows
+split over two calls), adaptive max and average pooling, global averages (against avg_pool over the whole plane:
+PyTorch's adaptive average to an output of 1 takes torch.mean, whose order differs, see the README), the backward
+pass of each, fractional max pooling, max unpooling, and strided views (nothing outside a view read into the result
+or written). Values are N(0, 1), so that sums round and the order of the taps shows; some are rounded to halves
+(ties), and max and min pooling get NaN and -inf.
 
-Skipped by design: max windows with no tap inside the input (possible with dilation), whose PyTorch index lies
+Skipped by design: max and min windows with no tap inside the input (possible with dilation), whose PyTorch index lies
 outside the input (the library's is valid; PyTorch's own backward pass then writes outside its gradient).
 
     /usr/bin/python3 native/test/torch_diff.py <libpoolkit.so> [cases per group] [seed]
@@ -60,7 +60,7 @@ lib.pk_pool_backward_f32.argtypes = [VOID, VOID, VOID, I64, VOID, VOID, I64, VOI
 lib.pk_max_unpool_f32.restype = ctypes.c_int32
 lib.pk_max_unpool_f32.argtypes = [VOID, VOID, VOID, I64, VOID, I64, VOID, VOID, I64]
 
-MAX, AVG = 0, 1
+MAX, AVG, MIN = 0, 1, 2
 SLIDING, ADAPTIVE, FRACTIONAL = 0, 1, 2
 LEVELS = range(lib.pk_cpu_isa() + 1)  # scalar, AVX2, AVX-512 as the CPU has them
 MAXPOOL = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
@@ -174,6 +174,9 @@ def has_empty_window(sizes, kernel, stride, dilation, pad, out_sizes):
 def torch_sliding(op, x, rank, kernel, stride, dilation, pad, ceil, include_pad, divisor):
     if op == MAX:
         return MAXPOOL[rank](x, kernel, stride, pad, dilation, ceil_mode=ceil, return_indices=True)
+    if op == MIN:  # min(x) = -max(-x), the library's definition
+        y, idx = MAXPOOL[rank](-x, kernel, stride, pad, dilation, ceil_mode=ceil, return_indices=True)
+        return -y, idx
     if rank == 1:
         return AVGPOOL[1](x, kernel, stride, pad, ceil_mode=ceil, count_include_pad=include_pad), None
     return AVGPOOL[rank](x, kernel, stride, pad, ceil_mode=ceil, count_include_pad=include_pad,
@@ -182,21 +185,23 @@ def torch_sliding(op, x, rank, kernel, stride, dilation, pad, ceil, include_pad,
 
 def sliding_cases():
     for _ in range(CASES):
-        op = rng.choice([MAX, AVG])
-        rank, shape, kernel, stride, dilation, pad, ceil, include_pad, divisor = sliding_problem(op)
-        x = values(shape, special=op == MAX)
+        op = rng.choice([MAX, AVG, MIN])
+        extremum = op != AVG
+        problem = sliding_problem(MAX if extremum else AVG)
+        rank, shape, kernel, stride, dilation, pad, ceil, include_pad, divisor = problem
+        x = values(shape, special=extremum)
         try:
             y, idx = torch_sliding(op, x, rank, kernel, stride, dilation, pad, ceil, include_pad, divisor)
         except RuntimeError:  # an output too small for PyTorch
             continue
-        if op == MAX and has_empty_window(shape[2:], kernel, stride, dilation, pad, y.shape[2:]):
+        if extremum and has_empty_window(shape[2:], kernel, stride, dilation, pad, y.shape[2:]):
             continue
         for level in LEVELS:
             for layout in (0, 1):
                 s = spec(op, SLIDING, rank, level, kernel, stride, dilation, pad, ceil, include_pad, divisor)
-                status, out, got_idx = forward(s, x, y.shape, layout, indices=op == MAX)
+                status, out, got_idx = forward(s, x, y.shape, layout, indices=extremum)
                 what = "%s %s k%s s%s d%s p%s ceil %d include_pad %d divisor %d level %d layout %d" % (
-                    "max" if op == MAX else "avg", shape, kernel, stride, dilation, pad, ceil, include_pad, divisor,
+                    ("max", "avg", "min")[op], shape, kernel, stride, dilation, pad, ceil, include_pad, divisor,
                     level, layout)
                 expect("forward", status == 0 and same_bits(out, y.numpy())
                        and (idx is None or np.array_equal(got_idx, idx.numpy())), what)
@@ -351,8 +356,8 @@ def view_cases():
                     lib.pk_pool_rows(ctypes.byref(s), ctypes.byref(d_out)))
                 got = np.ascontiguousarray(out_view.transpose(np.argsort(order)))
                 outside = np.ones(out_buffer.shape, bool)
-                outside[tuple(slice(o, o + n) for o, n in zip(
-                    np.unravel_index((out_at - out_buffer.ctypes.data) // 4, out_buffer.shape), out_view.shape))] = False
+                corner = np.unravel_index((out_at - out_buffer.ctypes.data) // 4, out_buffer.shape)
+                outside[tuple(slice(o, o + n) for o, n in zip(corner, out_view.shape))] = False
                 expect("views", status == 0 and same_bits(got, y.numpy()) and np.array_equal(in_buffer, in_before)
                        and np.array_equal(out_buffer[outside], out_before[outside]),
                        "%s %s k%s s%s p%s ceil %d level %d layout %d strides %s -> %s" % (
