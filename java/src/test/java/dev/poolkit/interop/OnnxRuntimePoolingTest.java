@@ -213,9 +213,8 @@ class OnnxRuntimePoolingTest {
                 || (autoPad.equals("NOTSET")
                         && Arrays.stream(begin).allMatch(b0 -> b0 == begin[0])
                         && Arrays.equals(begin, end));
-        // ORT 1.22 counts the padding of count_include_pad by the wrong entry of pads unless all are equal, and its
-        // own way in ceil mode (the README's ONNX section): poolkit follows ONNX's definition, so those are not
-        // compared
+        // ORT 1.22 counts the padding of count_include_pad by the wrong entry of pads unless all are equal (the
+        // README's ONNX section): poolkit follows ONNX's definition, so those are not compared
         boolean includePad = uniform && random.nextBoolean();
         boolean columnMajor = random.nextBoolean();
         long p = 1 + random.nextInt(3);
