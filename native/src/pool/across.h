@@ -215,7 +215,8 @@ PK_INLINE tap_rows even_rows(tap_list taps) {
 typedef acc share_sums[2][PK_SHARE_PIXELS][PK_SHARE_VECTORS];
 
 /* One input row of the pixels' windows, `vectors` vectors of channels from `at`: column x goes to every pixel whose
-   window holds it, in the lines `lines` marks (bit l: line l's windows hold this row). */
+   window holds it, in the lines `lines` marks (bit l: line l's windows hold this row). Neighbouring sums alternate
+   between the adders and the multipliers (acc_add): the additions bound these loops. */
 PK_INLINE void share_row(const float* at, int64_t column, const int stride, const int vectors, const int lines,
                          share_sums a, const pk_kind k) {
 #pragma GCC unroll 16
@@ -227,7 +228,7 @@ PK_INLINE void share_row(const float* at, int64_t column, const int stride, cons
             for (int b = 0; b < PK_SHARE_PIXELS; b++)
                 if (x >= b * stride && x < b * stride + PK_SHARE_WIDTH)
                     for (int l = 0; l < 2; l++)
-                        if (lines >> l & 1) acc_update(&a[l][b][u], v, vi_set1(0), k);
+                        if (lines >> l & 1) acc_add(&a[l][b][u], v, (b + l + u) & 1);
         }
 }
 

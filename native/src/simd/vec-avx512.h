@@ -27,6 +27,8 @@ static inline vf vf_neg(vf a) {
 }
 static inline vf vf_add(vf a, vf b) { return _mm512_add_ps(a, b); }
 static inline vf vf_div(vf a, vf b) { return _mm512_div_ps(a, b); }
+/* a + b on the multiplier's pipes: b * 1 is exact, so the fused multiply-add rounds once, as the addition */
+static inline vf vf_add_by_multiplier(vf a, vf b) { return _mm512_fmadd_ps(b, _mm512_set1_ps(1.0f), a); }
 static inline vf vf_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
 static inline vm vf_gt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
 static inline vm vf_isnan(vf a) { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
