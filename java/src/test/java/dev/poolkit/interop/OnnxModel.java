@@ -88,22 +88,11 @@ final class OnnxModel {
      * @param attributes AttributeProto messages of the node
      */
     static byte[] of(String op, int opset, long[] inputShape, boolean indices, Message... attributes) {
-        Message node = new Message().string(1, "x").string(2, "y");
-        if (indices) node.string(2, "indices");
-        node.string(3, "node").string(4, op);
-        for (Message a : attributes) node.message(5, a);
-        Message graph = new Message()
-                .message(1, node)
-                .string(2, "poolkit-test")
-                .message(11, floatTensor("x", inputShape))
-                .message(12, anyShape("y", 1));
-        if (indices) graph.message(12, anyShape("indices", 7)); // INT64
-        return new Message()
-                .integer(1, 8)
-                .string(2, "poolkit-test")
-                .message(7, graph)
-                .message(8, new Message().string(1, "").integer(2, opset))
-                .toByteArray();
+        Message node = node(op, indices, attributes);
+        Message y = anyShape("y", 1);
+        return indices
+                ? model(opset, node, inputShape, y, anyShape("indices", 7)) // INT64
+                : model(opset, node, inputShape, y);
     }
 
     /**
@@ -112,19 +101,28 @@ final class OnnxModel {
      * @param attributes AttributeProto messages of the node
      */
     static byte[] of(String op, long[] inputShape, long[] outputShape, Message... attributes) {
-        Message node =
-                new Message().string(1, "x").string(2, "y").string(3, "node").string(4, op);
+        return model(13, node(op, false, attributes), inputShape, floatTensor("y", outputShape));
+    }
+
+    /** The NodeProto {@code op(x)} with output y, and indices as its second output when asked. */
+    private static Message node(String op, boolean indices, Message... attributes) {
+        Message node = new Message().string(1, "x").string(2, "y");
+        if (indices) node.string(2, "indices");
+        node.string(3, "node").string(4, op);
         for (Message a : attributes) node.message(5, a);
-        Message graph = new Message()
-                .message(1, node)
-                .string(2, "poolkit-test")
-                .message(11, floatTensor("x", inputShape))
-                .message(12, floatTensor("y", outputShape));
+        return node;
+    }
+
+    /** The ModelProto of one node over input x, with the given ValueInfoProto outputs. */
+    private static byte[] model(int opset, Message node, long[] inputShape, Message... outputs) {
+        Message graph =
+                new Message().message(1, node).string(2, "poolkit-test").message(11, floatTensor("x", inputShape));
+        for (Message o : outputs) graph.message(12, o);
         return new Message()
                 .integer(1, 8) // ir_version
                 .string(2, "poolkit-test") // producer_name
                 .message(7, graph)
-                .message(8, new Message().string(1, "").integer(2, 13)) // opset_import
+                .message(8, new Message().string(1, "").integer(2, opset)) // opset_import
                 .toByteArray();
     }
 }
