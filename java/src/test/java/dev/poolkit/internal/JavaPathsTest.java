@@ -129,8 +129,12 @@ class JavaPathsTest {
                         ? PoolSpec.globalMax(2).build()
                         : op == PoolOp.AVG ? PoolSpec.globalAvg(2).build() : null;
                 if (global != null) {
+                    // sums of planes of a vector's elements or more transposed: 49 positions (S5's 7x7: whole
+                    // chunks and one gathered), 32 (whole chunks only), 81, and 15 (chunks of eight lanes only)
                     problems.add(new Problem(global, layout, new long[] {1, 71, 7, 7}));
                     problems.add(new Problem(global, layout, new long[] {2, 37, 3, 5}));
+                    problems.add(new Problem(global, layout, new long[] {1, 33, 4, 8}));
+                    problems.add(new Problem(global, layout, new long[] {1, 20, 9, 9}));
                 }
             }
         }
