@@ -625,6 +625,17 @@ final class JavaVectorLanes implements JavaLanes {
     }
 
     /**
+     * Whether two-vector selections were measured fast on this architecture: x86, where the JIT makes each one
+     * permute (AVX-512) or a few (AVX2). Elsewhere the transposes are not taken: where a JIT lacks the intrinsic, each
+     * selection would run as plain Java.
+     */
+    private static final boolean SELECTIONS_MEASURED =
+            switch (System.getProperty("os.arch", "").toLowerCase(java.util.Locale.ROOT)) {
+                case "amd64", "x86_64" -> true;
+                default -> false;
+            };
+
+    /**
      * The sums of whole vectors of planes of at least {@link #LANES} elements, one plane per lane: the next LANES
      * elements of LANES planes loaded as LANES vectors and transposed (each selection one permute at AVX-512), so that
      * each vector is one position of every plane, and added position by position; the last positions gathered. The
@@ -634,6 +645,7 @@ final class JavaVectorLanes implements JavaLanes {
      * went to the heap.
      */
     private static int sumTransposed(float[] b, int size, int n, float start, float[] results, int[] starts) {
+        if (!SELECTIONS_MEASURED) return 0;
         return LANES == 16
                 ? sumTransposed16(b, size, n, start, results, starts)
                 : LANES == 8 ? sumTransposed8(b, size, n, start, results, starts) : 0;
