@@ -567,10 +567,10 @@ final class JavaVectorLanes implements JavaLanes {
     }
 
     /**
-     * One plane per lane, each lane's chain its plane's in memory order. Sums of planes of a vector's elements or more
-     * are {@link #sumTransposed transposed}, other sums take the plain loops' eight chains side by side (2048 planes
-     * of 7x7 on a Zen 5: 24 us gathered against 12.4 chained; its gathers are slow); max and min gather element k of
-     * {@link #LANES} planes at once. Planes past the last whole vector take the plain loop.
+     * One plane per lane, each lane's chain its plane's in memory order. Sums of whole vectors of planes of a vector's
+     * elements or more are {@link #sumTransposed transposed} (on x86); the other sums take the plain loops' eight
+     * chains side by side (2048 planes of 7x7 on a Zen 5: 24 us gathered against 12.4 chained; its gathers are slow).
+     * Max and min gather element k of {@link #LANES} planes at once. The last planes take the plain loop.
      */
     @Override
     public void foldPlanes(int op, float[] b, int size, int n, float start, float[] results, int[] starts) {

@@ -175,6 +175,53 @@ class JavaPathsTest {
         return dense;
     }
 
+    /**
+     * Global sums plane by plane ({@link JavaLanes#foldPlanes}), with the plain loops and the Vector API's (transposed
+     * where planes have a vector's elements or more), equal the definition's chain in memory order bit for bit, on
+     * values whose sums depend on their order: plane sizes around one and two vectors of either lane count (tails of
+     * no position to all but one), plane counts around a group, and a plane of -0 only (+0 + -0 is +0). Every
+     * array is exactly as long as its contents, so a read past them throws.
+     */
+    @Test
+    void planeSumsFollowTheDefinitionsOrder() {
+        List<JavaLanes> loops = new ArrayList<>(List.of(JavaLanes.SCALAR));
+        JavaLanes.vector().ifPresent(loops::add);
+        SplittableRandom random = new SplittableRandom(20261207L);
+        int differing = 0;
+        for (int size : new int[] {1, 7, 8, 9, 15, 16, 17, 23, 30, 31, 32, 33, 49, 64, 81}) {
+            for (int n : new int[] {1, 7, 8, 9, 15, 16, 17, 33}) {
+                float[] b = new float[n * size];
+                for (int i = 0; i < b.length; i++) {
+                    b[i] = (float) (random.nextDouble(-1, 1) * Math.scalb(1.0, random.nextInt(-8, 9)));
+                }
+                if (n > 2) Arrays.fill(b, 2 * size, 3 * size, -0f);
+                int[] starts = new int[n];
+                float[] expected = new float[n];
+                for (int p = 0; p < n; p++) {
+                    starts[p] = p * size;
+                    float v = 0f;
+                    for (int k = 0; k < size; k++) v += b[p * size + k];
+                    expected[p] = v;
+                    float reversed = 0f;
+                    for (int k = size - 1; k >= 0; k--) reversed += b[p * size + k];
+                    if (Float.floatToRawIntBits(reversed) != Float.floatToRawIntBits(v)) differing++;
+                }
+                for (JavaLanes lanes : loops) {
+                    float[] results = new float[n];
+                    lanes.foldPlanes(JavaLanes.ADD, b, size, n, 0f, results, starts);
+                    for (int p = 0; p < n; p++) {
+                        assertEquals(
+                                Float.floatToRawIntBits(expected[p]),
+                                Float.floatToRawIntBits(results[p]),
+                                lanes.name() + " loops, plane " + p + " of " + n + " planes of " + size);
+                    }
+                }
+            }
+        }
+        // the values are such that the order shows in most sums
+        assertTrue(differing > 300, "only " + differing + " sums depend on the order");
+    }
+
     @Test
     void runsWithIndicesKeepTheDefinitionsPath() {
         Geometry g = Geometry.of(PoolSpec.max(2, 2).build(), Layout.NCHW, new long[] {1, 2, 4, 4});
