@@ -446,13 +446,46 @@ final class JavaVectorLanes implements JavaLanes {
             v2.intoArray(a, at + i + 2 * LANES);
             v3.intoArray(a, at + i + 3 * LANES);
         }
+        final long lastWhole = s.byteSize() - VECTOR_BYTES - reach(tapBytes, taps);
         for (; i < n; i += LANES) {
+            long element = byteOffset + (long) i * Float.BYTES;
+            if (element > lastWhole) {
+                foldElements(ADD, a, at + i, s, element, tapBytes, taps, n - i);
+                return;
+            }
             VectorMask<Float> m = SPECIES.indexInRange(i, n);
             FloatVector v = FloatVector.fromArray(SPECIES, a, at + i, m);
-            long element = byteOffset + (long) i * Float.BYTES;
             for (int t = 0; t < taps; t++)
                 v = v.add(FloatVector.fromMemorySegment(SPECIES, s, element + tapBytes[t], ORDER, m));
             v.intoArray(a, at + i, m);
+        }
+    }
+
+    /** The largest of the taps' byte offsets (0 for none). */
+    private static long reach(long[] tapBytes, int taps) {
+        long reach = 0;
+        for (int t = 0; t < taps; t++) reach = Math.max(reach, tapBytes[t]);
+        return reach;
+    }
+
+    /**
+     * Outputs [0, n) of a fold from {@code a[at]} on, element by element, each lane's taps in the vector loops' order
+     * ({@code Math.max} and {@code Math.min} are what {@code FloatVector.max} and {@code min} compute per lane). For
+     * the last vectors of a segment, whose whole loads would reach past its end: a masked load there takes the Vector
+     * API's lane-checked path, which allocated on every call (JDK 25).
+     */
+    private static void foldElements(
+            int op, float[] a, int at, MemorySegment s, long byteOffset, long[] tapBytes, int taps, int n) {
+        for (int k = 0; k < n; k++) {
+            long element = byteOffset + (long) k * Float.BYTES;
+            float v = a[at + k], w = v;
+            for (int t = 0; t < taps; t++) {
+                float x = s.get(ValueLayout.JAVA_FLOAT_UNALIGNED, element + tapBytes[t]);
+                if (op == ADD) v += x;
+                else if ((t & 1) == 0) v = op == MAX ? Math.max(v, x) : Math.min(v, x);
+                else w = op == MAX ? Math.max(w, x) : Math.min(w, x);
+            }
+            a[at + k] = op == ADD ? v : op == MAX ? Math.max(v, w) : Math.min(v, w);
         }
     }
 
@@ -494,16 +527,18 @@ final class JavaVectorLanes implements JavaLanes {
             v2.max(w2).intoArray(a, at + i + 2 * LANES);
             v3.max(w3).intoArray(a, at + i + 3 * LANES);
         }
+        final long lastWhole = limit - reach(tapBytes, taps);
         for (; i < n; i += LANES) {
+            long element = byteOffset + (long) i * Float.BYTES;
+            if (element > lastWhole) {
+                foldElements(MAX, a, at + i, s, element, tapBytes, taps, n - i);
+                return;
+            }
             VectorMask<Float> m = SPECIES.indexInRange(i, n);
             FloatVector v = FloatVector.fromArray(SPECIES, a, at + i, m), w = v;
-            long element = byteOffset + (long) i * Float.BYTES;
             for (int t = 0; t < taps; t++) {
-                long o = element + tapBytes[t];
-                // lanes past n are never stored: a whole vector is read where the segment has one
-                FloatVector x = o <= limit
-                        ? FloatVector.fromMemorySegment(SPECIES, s, o, ORDER)
-                        : FloatVector.fromMemorySegment(SPECIES, s, o, ORDER, m);
+                // lanes past n are never stored: whole vectors are read, all inside the segment
+                FloatVector x = FloatVector.fromMemorySegment(SPECIES, s, element + tapBytes[t], ORDER);
                 if ((t & 1) == 0) v = v.max(x);
                 else w = w.max(x);
             }
@@ -549,16 +584,18 @@ final class JavaVectorLanes implements JavaLanes {
             v2.min(w2).intoArray(a, at + i + 2 * LANES);
             v3.min(w3).intoArray(a, at + i + 3 * LANES);
         }
+        final long lastWhole = limit - reach(tapBytes, taps);
         for (; i < n; i += LANES) {
+            long element = byteOffset + (long) i * Float.BYTES;
+            if (element > lastWhole) {
+                foldElements(MIN, a, at + i, s, element, tapBytes, taps, n - i);
+                return;
+            }
             VectorMask<Float> m = SPECIES.indexInRange(i, n);
             FloatVector v = FloatVector.fromArray(SPECIES, a, at + i, m), w = v;
-            long element = byteOffset + (long) i * Float.BYTES;
             for (int t = 0; t < taps; t++) {
-                long o = element + tapBytes[t];
-                // lanes past n are never stored: a whole vector is read where the segment has one
-                FloatVector x = o <= limit
-                        ? FloatVector.fromMemorySegment(SPECIES, s, o, ORDER)
-                        : FloatVector.fromMemorySegment(SPECIES, s, o, ORDER, m);
+                // lanes past n are never stored: whole vectors are read, all inside the segment
+                FloatVector x = FloatVector.fromMemorySegment(SPECIES, s, element + tapBytes[t], ORDER);
                 if ((t & 1) == 0) v = v.min(x);
                 else w = w.min(x);
             }
@@ -631,7 +668,10 @@ final class JavaVectorLanes implements JavaLanes {
         if (i < to) { // masked: the arrays of the dense path have room past their ends (JavaDensePath.buffer)
             VectorMask<Float> m = SPECIES.indexInRange(i, to);
             FloatVector v = FloatVector.fromArray(SPECIES, a, i, m);
-            VectorMask<Float> hit = v.compare(VectorOperators.EQ, 0f, m).or(v.test(VectorOperators.IS_NAN, m));
+            // unmasked tests, then the mask: a masked test is not intrinsified (JDK 25) and allocated on every call
+            VectorMask<Float> hit = v.compare(VectorOperators.EQ, 0f)
+                    .or(v.test(VectorOperators.IS_NAN))
+                    .and(m);
             if (hit.anyTrue()) return i + hit.firstTrue();
         }
         return to;
