@@ -60,25 +60,8 @@ class RunAllocationTest {
 
     @ParameterizedTest(name = "{0} {2} {3} indices={4}")
     @MethodSource("problems")
-    void aCompiledRunAllocatesNothing(Backend where, int problem, String name, Layout layout, boolean indices) {
-        Assumptions.assumeTrue(where == Backend.JAVA || Pooling.nativeAvailable(), "native library unavailable");
-        String result = measure(where, problem, layout, indices);
-        String[] fields = result.split(";");
-        String implementation = fields[0];
-        long allocated = Long.parseLong(fields[1]), runs = Long.parseLong(fields[2]);
-        assertTrue(runs > 0);
-        assertEquals(
-                0,
-                allocated,
-                name + " " + layout + (indices ? " with indices" : "") + ", " + implementation
-                        + ": bytes allocated by the last " + runs + " runs, after " + fields[3] + " ms of runs");
-    }
-
-    /**
-     * Runs problem {@code p} until a window of runs allocates nothing or the deadline passes: "implementation;bytes of
-     * the last window;its runs;milliseconds of runs".
-     */
-    private static String measure(Backend backend, int p, Layout layout, boolean indices) {
+    void aCompiledRunAllocatesNothing(Backend backend, int p, String name, Layout layout, boolean indices) {
+        Assumptions.assumeTrue(backend == Backend.JAVA || Pooling.nativeAvailable(), "native library unavailable");
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         assertTrue(threads.isThreadAllocatedMemorySupported(), "per-thread allocation counts");
         long thread = Thread.currentThread().threadId();
@@ -93,6 +76,7 @@ class RunAllocationTest {
                 in.segment().setAtIndex(ValueLayout.JAVA_FLOAT, i, value);
             }
             Tensor out = pool.allocateOutput(arena), idx = indices ? pool.allocateIndices(arena) : null;
+            // windows of runs until one allocates nothing: compilation may finish late
             long start = System.nanoTime(), allocated = -1, runs = 0;
             while (allocated != 0 && System.nanoTime() - start < DEADLINE_NANOS) {
                 long before = threads.getThreadAllocatedBytes(thread), windowStart = System.nanoTime();
@@ -103,7 +87,13 @@ class RunAllocationTest {
                 } while (System.nanoTime() - windowStart < WINDOW_NANOS);
                 allocated = threads.getThreadAllocatedBytes(thread) - before;
             }
-            return pool.implementation() + ";" + allocated + ";" + runs + ";" + (System.nanoTime() - start) / 1_000_000;
+            assertTrue(runs > 0);
+            assertEquals(
+                    0,
+                    allocated,
+                    name + " " + layout + (indices ? " with indices" : "") + ", " + pool.implementation()
+                            + ": bytes allocated by the last " + runs + " runs, after "
+                            + (System.nanoTime() - start) / 1_000_000 + " ms of runs");
         }
     }
 }
