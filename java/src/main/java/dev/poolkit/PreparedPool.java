@@ -29,6 +29,18 @@ public final class PreparedPool {
     private final long[] inputStrides, outputStrides; // null: dense
     /** Identities of the prepared tensor types (dtype, layout, shape, strides), cached by the tensors that match them. */
     private final Object inputType = new Object(), outputType = new Object(), indicesType = new Object();
+    /** Runs over a caller's executor, with their state kept from run to run. */
+    private final SharedRun<Segments> shared;
+
+    /** The segments of one shared run. */
+    private static final class Segments implements SharedRun.Arguments {
+        MemorySegment in, out, idx, prm;
+
+        @Override
+        public void clear() {
+            in = out = idx = prm = null;
+        }
+    }
 
     PreparedPool(
             PoolSpec spec, Geometry geometry, Backend backend, Isa isa, long[] inputStrides, long[] outputStrides) {
@@ -44,6 +56,8 @@ public final class PreparedPool {
                 ? null
                 : geometry.dense ? geometry : Geometry.of(spec, geometry.layout, geometry.inputShape);
         this.reference = referenceGeometry == null ? null : new JavaKernel(referenceGeometry);
+        this.shared =
+                new SharedRun<>(Segments::new, (s, begin, end) -> kernel.run(s.in, s.out, s.idx, s.prm, begin, end));
     }
 
     /**
@@ -314,7 +328,9 @@ public final class PreparedPool {
      * native kernels take at a time) that every participant claims one at a time, so a task that
      * starts late takes fewer pieces (none once all are claimed) and the caller waits only for pieces already
      * running, never for a task to start. No thread is created here. A task the executor rejects leaves its pieces
-     * to the others; the rejection is rethrown once the run is complete.
+     * to the others; the rejection is rethrown once the run is complete. The run allocates nothing (only the executor
+     * may, to queue its task): its state is kept for the next run, or made anew while another thread's run holds it.
+     * The caller waits for every piece even when interrupted, and keeps its interrupt status.
      *
      * @param input a tensor of the prepared input shape, layout and strides
      * @param output a tensor of the prepared output shape, layout and strides
@@ -345,14 +361,18 @@ public final class PreparedPool {
         check(input, output, indices);
         MemorySegment prm = checkParams(params, output);
         if (geometry.outputCount == 0) return;
-        MemorySegment in = input.segment(), out = output.segment(), idx = indices == null ? null : indices.segment();
+        SharedRun.State<Segments> run = shared.take();
+        run.arguments.in = input.segment();
+        run.arguments.out = output.segment();
+        run.arguments.idx = indices == null ? null : indices.segment();
+        run.arguments.prm = prm;
         // channels-first rows are per channel, and the native kernels work on blocks of channels: a piece that cut
         // a block would redo the block's work, so pieces are whole blocks there
         long unit = geometry.layout == Layout.NCHW
                 ? geometry.rows / (geometry.inputShape[0] * geometry.inputShape[1]) * NativeKernel.CHANNEL_BLOCK
                 : 1;
-        SharedRun.run(executor, slices, geometry.rows, unit, (begin, end) -> kernel.run(in, out, idx, prm, begin, end));
-        if (reference != null) crossCheck(input, output, idx, prm);
+        shared.run(run, executor, slices, geometry.rows, unit);
+        if (reference != null) crossCheck(input, output, indices == null ? null : indices.segment(), prm);
     }
 
     /**

@@ -37,6 +37,18 @@ public final class PreparedRoi {
     private final JavaRoi java; // the Java backend, or the reference of the cross-check; else null
     private final RoiKernel kernel;
     private final float scale;
+    /** Runs over a caller's executor, with their state kept from run to run. */
+    private final SharedRun<Segments> shared = new SharedRun<>(Segments::new, this::runRange);
+
+    /** The segments of one shared run. */
+    private static final class Segments implements SharedRun.Arguments {
+        MemorySegment input, boxes, batchIndices, output, argmax;
+
+        @Override
+        public void clear() {
+            input = boxes = batchIndices = output = argmax = null;
+        }
+    }
 
     PreparedRoi(RoiSpec spec, Layout layout, long[] inputShape, long boxCount, Backend backend, Isa isa) {
         this.spec = spec;
@@ -212,7 +224,10 @@ public final class PreparedRoi {
                     "count = " + count + ": outside [0, " + boxCount + "], the prepared box count");
         }
         check(input, boxes, batchIndices, output, argmax, 0, count);
-        runRange(input, boxes, batchIndices, output, argmax, 0, count);
+        if (count > 0) {
+            MemorySegment argmaxSegment = argmax == null ? null : argmax.segment();
+            kernel.forward(input.segment(), boxes, batchIndices, output.segment(), argmaxSegment, 0, count);
+        }
         if (backend == Backend.CROSS_CHECK) crossCheck(input, boxes, batchIndices, output, argmax, count);
     }
 
@@ -221,6 +236,8 @@ public final class PreparedRoi {
      * to {@code slices - 1} tasks on {@code executor}: participants claim pieces of boxes in turn, so a task that starts
      * late finds less (or nothing) to do and the caller never waits for a task to start. No thread is created here.
      * A task the executor rejects leaves its pieces to the others; the rejection is rethrown once the run is complete.
+     * The run allocates nothing (only the executor may, to queue its task), and the caller waits for every piece even
+     * when interrupted, keeping its interrupt status.
      *
      * @param input the feature map: F32, the prepared layout and shape {@code [N, C, H, W]}, dense
      * @param boxes K boxes of {@link RoiSpec#boxWidth()} f32 values ({@link BoxFormat}), coordinates in input pixels before
@@ -242,7 +259,6 @@ public final class PreparedRoi {
      * @throws IllegalStateException when a tensor's arena is closed
      * @throws PoolingException when the native library reports a failure, or (cross-check backend) the implementations
      *         differ
-     * @throws IllegalStateException when interrupted while waiting for the pieces (the interrupt status is kept)
      * @throws RuntimeException what a piece threw, or the executor's rejection
      */
     public void run(
@@ -255,32 +271,19 @@ public final class PreparedRoi {
             int slices) {
         SharedRun.checkArguments(executor, slices);
         check(input, boxes, batchIndices, output, argmax, 0, boxCount);
-        SharedRun.run(
-                executor,
-                slices,
-                boxCount,
-                1,
-                (begin, end) -> runRange(input, boxes, batchIndices, output, argmax, begin, end));
+        SharedRun.State<Segments> run = shared.take();
+        run.arguments.input = input.segment();
+        run.arguments.boxes = boxes;
+        run.arguments.batchIndices = batchIndices;
+        run.arguments.output = output.segment();
+        run.arguments.argmax = argmax == null ? null : argmax.segment();
+        shared.run(run, executor, slices, boxCount, 1);
         if (backend == Backend.CROSS_CHECK) crossCheck(input, boxes, batchIndices, output, argmax, boxCount);
     }
 
-    private void runRange(
-            Tensor input,
-            MemorySegment boxes,
-            MemorySegment batchIndices,
-            Tensor output,
-            Tensor argmax,
-            long begin,
-            long end) {
+    private void runRange(Segments s, long begin, long end) {
         if (begin == end) return;
-        kernel.forward(
-                input.segment(),
-                boxes,
-                batchIndices,
-                output.segment(),
-                argmax == null ? null : argmax.segment(),
-                begin,
-                end);
+        kernel.forward(s.input, s.boxes, s.batchIndices, s.output, s.argmax, begin, end);
     }
 
     /**

@@ -115,6 +115,59 @@ class ExecutorTest {
     }
 
     @Test
+    @Timeout(120)
+    void runsOfOneOperationFromSeveralThreadsAtOnceEqualSingleRuns() throws Exception {
+        // one prepared operation, its shared state taken by one run at a time: the others make their own, and tasks
+        // that start late may take part in a later run of another thread
+        long[] shape = {1, 48, 20, 22}; // channels first: 3 blocks of 16 channels
+        for (Layout layout : Layout.values()) {
+            for (TestTensors.Target target : TestTensors.targets()) {
+                PreparedPool p = Pooling.prepare(
+                        PoolSpec.max(3, 3).stride(2, 2).padding(1, 1).build(),
+                        layout,
+                        shape,
+                        target.backend(),
+                        target.isa());
+                int outCount = (int) TestTensors.count(p.outputShape());
+                int callers = 4;
+                float[][] inputs = new float[callers][(int) TestTensors.count(shape)];
+                float[][] expected = new float[callers][outCount];
+                SplittableRandom random = new SplittableRandom(5);
+                for (int c = 0; c < callers; c++) {
+                    for (int i = 0; i < inputs[c].length; i++) inputs[c][i] = random.nextInt(-100, 100);
+                    p.run(Tensor.of(inputs[c], layout, shape), Tensor.of(expected[c], layout, p.outputShape()));
+                }
+                ExecutorService helpers = Executors.newFixedThreadPool(3);
+                ExecutorService threads = Executors.newFixedThreadPool(callers);
+                try {
+                    List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+                    for (int c = 0; c < callers; c++) {
+                        int caller = c;
+                        done.add(threads.submit(() -> {
+                            float[] out = new float[outCount];
+                            for (int run = 0; run < 300; run++) {
+                                java.util.Arrays.fill(out, Float.NaN);
+                                p.run(
+                                        Tensor.of(inputs[caller], layout, shape),
+                                        Tensor.of(out, layout, p.outputShape()),
+                                        null,
+                                        helpers,
+                                        1 + run % 3);
+                                assertArrayEquals(expected[caller], out, layout + " " + target + " run " + run);
+                            }
+                            return null;
+                        }));
+                    }
+                    for (var f : done) f.get();
+                } finally {
+                    threads.shutdown();
+                    helpers.shutdown();
+                }
+            }
+        }
+    }
+
+    @Test
     void comparisonNamesTheFirstDifferingElement() {
         Geometry g = Geometry.of(PoolSpec.max(2, 2).build(), Layout.NHWC, new long[] {1, 3, 4, 6});
         float[] a = new float[18], b = new float[18];
