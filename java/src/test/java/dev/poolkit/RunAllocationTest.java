@@ -70,10 +70,6 @@ class RunAllocationTest {
             PreparedPool pool = Pooling.prepare(problem.spec(), layout, problem.shape(), backend, null);
             Tensor in = input(arena, layout, problem.shape());
             Tensor out = pool.allocateOutput(arena), idx = indices ? pool.allocateIndices(arena) : null;
-            if (backend == Backend.JAVA
-                    && Boolean.getBoolean("test.poolkit.vector")
-                    && problem.spec().op() != PoolOp.LP)
-                assertTrue(pool.implementation().startsWith("java:vector"), pool.implementation());
             assertNothingAllocated(
                     () -> pool.run(in, out, idx),
                     name + " " + layout + (indices ? " with indices" : "") + ", " + pool.implementation(),
