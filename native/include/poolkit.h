@@ -21,8 +21,9 @@ extern "C" {
 #define PK_API
 #endif
 
-/* Bumped whenever a struct or a signature below changes; the Java side refuses a mismatched library. */
-#define PK_ABI_VERSION 10
+/* Bumped whenever a struct or a signature below changes, or the kernel variants' rows (a plan keeps its row); the Java
+   side refuses a mismatched library. */
+#define PK_ABI_VERSION 11
 
 #define PK_MAX_SPATIAL_RANK 3
 

@@ -256,7 +256,7 @@ static void test_prepare_statuses(void) {
     CHECK(RUN(plan, p.x, p.x_count, p.y, p.out_count, NULL, 0, NULL, 0, 0, p.rows) == PK_ERR_INVALID_PLAN,
           "still invalid");
     CHECK(strcmp(pk_status_string(PK_ERR_INVALID_PLAN), "unknown status") != 0, "status text");
-    CHECK(pk_abi_version() == PK_ABI_VERSION && PK_ABI_VERSION == 10, "abi 10");
+    CHECK(pk_abi_version() == PK_ABI_VERSION && PK_ABI_VERSION == 11, "abi 11");
     free(storage);
     free_problem(&p);
 }
@@ -332,8 +332,8 @@ static void test_run_statuses(void) {
 /* A plan names its kernel "<level>:<strategy>" at every level, or "scalar"; a rejected plan has no name. */
 static void test_path_names(void) {
     static const char* const levels[] = {"scalar", "avx2", "avx512"};
-    static const char* const strategies[] = {"scalar", "across", "big",   "along", "tiles",
-                                             "whole",  "planes", "pairs", "flat",  "sweep"};
+    static const char* const strategies[] = {"scalar", "across", "big",   "along",   "tiles",
+                                             "whole",  "planes", "pairs", "rolling", "sweep"};
     const int64_t size = pk_pool_plan_size();
     uint64_t* plan = malloc((size_t)size);
     for (int64_t layout = 0; layout < 2; layout++) {

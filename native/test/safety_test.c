@@ -281,8 +281,8 @@ static void test_guard_pages(void) {
             s.pad_begin[a] = uniform(0, effective / 2);
             s.pad_end[a] = uniform(0, effective / 2);
             in.spatial[a] = a == rank - 1 ? uniform(1, 120) : uniform(1, 6);
-            /* 3x3 stride 1 keeping the plane's size, planes of a multiple of 16 elements: the flat planes, whose
-               vectors at a plane's ends load under masks */
+            /* 3x3 stride 1 keeping the plane's size: the rolling rows, whose taps past a row's ends (and so past a
+               plane's first and last element) load under masks */
             if (round % 5 == 3 && rank >= 2) {
                 const int depth = rank == 3 && a == 0;
                 s.kernel[a] = depth ? 1 : 3;

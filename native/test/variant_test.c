@@ -75,7 +75,9 @@ static int draw_problem(int family, pk_pool_spec* s, pk_tensor_desc* in, pk_tens
             size = inner ? (wide ? uniform(520, 600) : uniform(2, 90)) : uniform(1, wide ? 2 : 6);
             break;
         case 7: size = inner ? uniform(3, 40) : uniform(1, 6); break; /* neighbours sharing reads */
-        case 8: size = i == 0 && s->spatial_rank == 3 ? 1 : uniform(1, inner ? 70 : 12); break; /* flat planes */
+        case 8: /* rolling rows: one pass or more along the width */
+            size = i == 0 && s->spatial_rank == 3 ? 1 : uniform(1, inner ? 140 : 12);
+            break;
         default: size = uniform(1, s->spatial_rank == 3 ? 9 : 30);
         }
         in->spatial[i] = size;

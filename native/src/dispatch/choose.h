@@ -6,7 +6,7 @@
 #include "../pool/across.h"
 #include "../pool/along.h"
 #include "../pool/big.h"
-#include "../pool/flat.h"
+#include "../pool/rolling.h"
 #include "../pool/pairs.h"
 #include "../pool/planes.h"
 #include "../pool/sweep.h"
@@ -85,7 +85,7 @@ static int accepts(const pk_variant* v, const pk_plan* p, int with_indices) {
     case PK_STRATEGY_whole: return !with_indices && whole_planes(p);
     case PK_STRATEGY_planes: return plane_group(p) != 0;
     case PK_STRATEGY_pairs: return !with_indices && pairs_fit(p, v->kind.param);
-    case PK_STRATEGY_flat: return !with_indices && flat_fits(p);
+    case PK_STRATEGY_rolling: return !with_indices && rolling_fits(p);
     case PK_STRATEGY_sweep: return !with_indices && sweep_fits(p);
     default: return 0;
     }
@@ -114,10 +114,9 @@ static int32_t choose(const pk_plan* p, int reduce, int with_indices) {
     if (across && !taps_listed && big_fits(p)) return path_of(PK_STRATEGY_big, reduce, with_indices, propagate, 1);
     if (!with_indices && whole_planes(p)) /* global pooling of channels-first planes */
         return path_of(PK_STRATEGY_whole, reduce, 0, propagate, 0);
-    /* 3x3 stride-1 windows keeping the plane's size: each plane as one line of vectors, whatever its row width; where
-       planes lie whole vectors apart, so that their loads share one alignment (35x35 planes measured no faster) */
-    if (!with_indices && flat_fits(p) && p->in_stride[PK_C] % PK_VW == 0) {
-        const int32_t path = path_of(PK_STRATEGY_flat, reduce, 0, propagate, 0);
+    /* 3x3 stride-1 windows keeping the plane's size: each input row read once for the output rows it serves */
+    if (!with_indices && rolling_fits(p)) {
+        const int32_t path = path_of(PK_STRATEGY_rolling, reduce, 0, propagate, 0);
         if (path) return path;
     }
     if (across)

@@ -25,8 +25,8 @@
 #ifndef PK_DEFINE_pairs
 #define PK_DEFINE_pairs(kernel, reduce, indices, propagate, param)
 #endif
-#ifndef PK_DEFINE_flat
-#define PK_DEFINE_flat(kernel, reduce, indices, propagate, param)
+#ifndef PK_DEFINE_rolling
+#define PK_DEFINE_rolling(kernel, reduce, indices, propagate, param)
 #endif
 #ifndef PK_DEFINE_sweep
 #define PK_DEFINE_sweep(kernel, reduce, indices, propagate, param)

@@ -17,15 +17,15 @@ static inline int pk_reduce_sums(int reduce) { return reduce == PK_REDUCE_SUM ||
 /* The SIMD strategies; each has its own header here (across.h ...) with its idea in the opening comment.
    Lower-case names, so that a list row names its strategy as its file does. */
 enum pk_strategy {
-    PK_STRATEGY_across, /* across channels, over tap lists */
-    PK_STRATEGY_big,    /* across channels, windows too big for tap lists */
-    PK_STRATEGY_along,  /* channels first, along the output width */
-    PK_STRATEGY_tiles,  /* channels first, through channels-last tiles */
-    PK_STRATEGY_whole,  /* channels first, windows over whole planes */
-    PK_STRATEGY_planes, /* channels first, small planes in registers */
-    PK_STRATEGY_pairs,  /* channels first, windows two or three wide with stride two along the width */
-    PK_STRATEGY_flat,   /* channels first, 3x3 stride-1 windows over each plane as one line */
-    PK_STRATEGY_sweep,  /* channels last, windows over whole planes, read once, running values in the output */
+    PK_STRATEGY_across,  /* across channels, over tap lists */
+    PK_STRATEGY_big,     /* across channels, windows too big for tap lists */
+    PK_STRATEGY_along,   /* channels first, along the output width */
+    PK_STRATEGY_tiles,   /* channels first, through channels-last tiles */
+    PK_STRATEGY_whole,   /* channels first, windows over whole planes */
+    PK_STRATEGY_planes,  /* channels first, small planes in registers */
+    PK_STRATEGY_pairs,   /* channels first, windows two or three wide with stride two along the width */
+    PK_STRATEGY_rolling, /* channels first, 3x3 stride-1 windows, each input row read once for its output rows */
+    PK_STRATEGY_sweep,   /* channels last, windows over whole planes, read once, running values in the output */
     PK_STRATEGIES
 };
 
@@ -37,7 +37,7 @@ typedef struct pk_kind {
     int propagate; /* max and min: a NaN wins (PK_NAN_PROPAGATE) */
     int param;     /* the strategy's own: across, channels contiguous (1) or gathered (0); along, the stride
                       (1, 2, or 0: any, gathered); tiles, the kernel width (2, 3, or 0: any); pairs, the kernel
-                      width (3, or 0: two); flat and sweep, 0 */
+                      width (3, or 0: two); rolling and sweep, 0 */
 } pk_kind;
 
 /* One row of a variant list, as the dispatch tables hold it. */

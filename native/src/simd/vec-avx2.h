@@ -88,6 +88,8 @@ static inline vm vm_inside(int64_t x, int64_t width) {
 static inline vf vf_load_masked(const float* p, vm m, vf fill) {
     return _mm256_blendv_ps(fill, _mm256_maskload_ps(p, _mm256_castps_si256(m)), m);
 }
+/* vf_load_masked with +0 in the other lanes: the masked load alone. */
+static inline vf vf_load_masked_zero(const float* p, vm m) { return _mm256_maskload_ps(p, _mm256_castps_si256(m)); }
 /* The first n lanes of vf_load_even, reading only p[0 .. 2n-2]. */
 static inline vf vf_load_even_n(const float* p, int64_t n) {
     const int64_t needed = 2 * n - 1;

@@ -78,6 +78,8 @@ static inline vm vm_inside(int64_t x, int64_t width) {
 }
 /* Lanes p[i] where m is set, `fill` in the others, whose memory is never read (masked loads do not fault). */
 static inline vf vf_load_masked(const float* p, vm m, vf fill) { return _mm512_mask_loadu_ps(fill, m, p); }
+/* vf_load_masked with +0 in the other lanes. */
+static inline vf vf_load_masked_zero(const float* p, vm m) { return _mm512_maskz_loadu_ps(m, p); }
 /* The first n lanes of vf_load_even, reading only p[0 .. 2n-2]. */
 static inline vf vf_load_even_n(const float* p, int64_t n) {
     const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);

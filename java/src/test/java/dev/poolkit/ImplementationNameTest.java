@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  */
 class ImplementationNameTest {
     private static final Pattern NAME = Pattern.compile(
-            "native:(scalar|(avx2|avx512):(scalar|across|big|along|tiles|whole|planes|pairs|flat|sweep))(-relaxed)?"
+            "native:(scalar|(avx2|avx512):(scalar|across|big|along|tiles|whole|planes|pairs|rolling|sweep))(-relaxed)?"
                     + "( \\(with indices: (scalar|across|big|along|tiles|whole|planes)\\))?");
 
     @Test
@@ -50,11 +50,11 @@ class ImplementationNameTest {
     }
 
     /**
-     * Channels-first 3x3 stride-1 windows that keep the plane's size (Inception's average pool, S4) run as flat planes at
-     * AVX-512, whose planes of 28x28 lie whole vectors apart; AVX2 has no flat rows and takes the tiles.
+     * Channels-first 3x3 stride-1 windows that keep the plane's size (Inception's average pool, S4) run as rolling rows at
+     * every SIMD level.
      */
     @Test
-    void sameSizeWindowsRunAsFlatPlanes() {
+    void sameSizeWindowsRunAsRollingRows() {
         assumeTrue(Pooling.nativeAvailable(), "native library unavailable");
         for (PoolSpec spec : List.of(
                 PoolSpec.avg(3, 3)
@@ -65,7 +65,7 @@ class ImplementationNameTest {
                 PoolSpec.max(3, 3).stride(1, 1).padding(1, 1).build())) {
             for (Isa isa : List.of(Isa.AVX2, Isa.AVX512)) {
                 if (isa.ordinal() > Pooling.cpuIsa().ordinal()) continue;
-                String expected = isa == Isa.AVX512 ? "native:avx512:flat" : "native:avx2:tiles";
+                String expected = "native:" + (isa == Isa.AVX512 ? "avx512" : "avx2") + ":rolling";
                 String name = Pooling.prepare(spec, Layout.NCHW, new long[] {1, 32, 28, 28}, Backend.NATIVE, isa)
                         .implementation();
                 // the path without indices; max pooling also names the one it takes with them

@@ -23,10 +23,10 @@ public class PoolkitFFI extends PoolkitFFI$shared {
     static final SymbolLookup SYMBOL_LOOKUP = SymbolLookup.loaderLookup()
             .or(Linker.nativeLinker().defaultLookup());
 
-    private static final int PK_ABI_VERSION = (int)10L;
+    private static final int PK_ABI_VERSION = (int)11L;
     /**
      * {@snippet lang=c :
-     * #define PK_ABI_VERSION 10
+     * #define PK_ABI_VERSION 11
      * }
      */
     public static int PK_ABI_VERSION() {
