@@ -28,10 +28,11 @@ import java.util.Arrays;
  * (0 for sums): a tap in the padding then changes nothing (+0 added to a sum that starts at +0 never changes its bits;
  * the identity loses every max and min), so borders need no bounds or cases. Along w, tap {@code jw} of output
  * {@code ow} sits at {@code ow * stride + jw * dilation} of the padded row. Channels first, small planes are laid out
- * by blocks as padded images, where one loop per tap computes that tap at every position of the block and the
- * outputs' positions are picked out afterwards, a line at a time with stride 1 (planes without padding are read
- * straight from the input); with strides along w and output lines of a vector or more, loops that gather (the Vector
- * API's) compute each output line's taps at its outputs' positions only; max and min of windows two wide with stride
+ * by blocks as padded images (planes without padding as copies of the input): with stride 1 along w, every output
+ * takes all its taps at once and is divided as it is stored, in place ({@link JavaLanes#foldLines}); with other
+ * strides, one loop per tap computes that tap at every position of the block and the outputs' positions are picked out
+ * afterwards, or, with output lines of a vector or more, loops that gather (the Vector API's) compute each output
+ * line's taps at its outputs' positions only; max and min of windows two wide with stride
  * two along w combine each output line's window rows lane-wise, then the even and the odd positions
  * ({@link JavaLanes#pairs}). Averages over larger planes copy each plane and go line by line.
  *
@@ -110,6 +111,12 @@ final class JavaDensePath {
      * a whole block starts in its images; else null.
      */
     private final int[] pairRows, pairLines;
+    /**
+     * Channels first by blocks of planes with stride 1 along w: where each output line of a plane starts in its image,
+     * and the offsets of a window's rows (jd, jh) and of its columns jw there, so that every output takes all its taps
+     * at once, straight into its place ({@link JavaLanes#foldLines}); else null.
+     */
+    private final int[] lineStarts, imageRows, imageColumns;
 
     private final boolean rawPlanes;
     /** Averages: each output's divisor (channels first) or each (od, oh, ow)'s (channels last), and whether one is 0. */
@@ -163,7 +170,7 @@ final class JavaDensePath {
             int block = p.planesPerBlock;
             images = buffer(block * p.paddedPlane);
             Arrays.fill(images, p.average ? 0f : p.identity); // the padding; planes are copied inside it
-            sums = buffer(block * p.paddedPlane);
+            sums = buffer(p.lineStarts == null ? block * p.paddedPlane : 0);
             padded = buffer(p.paddedLength * p.width);
             Arrays.fill(padded, p.average ? 0f : p.identity); // the padding; rows are copied between its two sides
             row = buffer(p.channelsFirst ? 0 : p.inW * p.width);
@@ -328,14 +335,25 @@ final class JavaDensePath {
                 }
             }
             this.paddedPlane = (int) padded;
-            this.planesPerBlock = (int) Math.max(1, BLOCK / padded);
+            // a block and its sums of every position, or its outputs (stride 1 along w), in the first-level cache
+            this.planesPerBlock = (int) Math.max(1, BLOCK / (g.stride[2] == 1 ? padded + outPlane : padded));
             boolean pairs = !average && g.kernel[2] == 2 && g.stride[2] == 2 && g.dilation[2] == 1;
             this.pairRows = pairs ? new int[(int) volume / 2] : null;
             for (int r = 0; pairs && r < pairRows.length; r++) pairRows[r] = tapOffset[2 * r];
             this.pairLines = pairs ? new int[planesPerBlock * linesPerPlane] : null;
             for (int l = 0; pairs && l < pairLines.length; l++)
                 pairLines[l] = l / linesPerPlane * paddedPlane + outputAt[l % linesPerPlane * outW];
+            boolean lines = g.stride[2] == 1 && !pairs;
+            this.lineStarts = lines ? new int[linesPerPlane] : null;
+            for (int l = 0; lines && l < linesPerPlane; l++) lineStarts[l] = outputAt[l * outW];
+            this.imageRows = lines ? new int[(int) (g.kernel[0] * g.kernel[1])] : null;
+            for (int r = 0; lines && r < imageRows.length; r++) imageRows[r] = tapOffset[r * (int) g.kernel[2]];
+            this.imageColumns = lines ? new int[(int) g.kernel[2]] : null;
+            for (int jw = 0; lines && jw < imageColumns.length; jw++) imageColumns[jw] = tapOffset[jw];
         } else {
+            this.lineStarts = null;
+            this.imageRows = null;
+            this.imageColumns = null;
             this.pairRows = null;
             this.pairLines = null;
             this.tapOffset = null;
@@ -348,7 +366,7 @@ final class JavaDensePath {
         float[] table = null;
         boolean zero = false;
         if (average) {
-            table = new float[outPlane];
+            table = buffer(outPlane); // room past the end, as JavaLanes.foldLines reads it
             for (int od = 0, i = 0; od < g.out[0]; od++) {
                 for (int oh = 0; oh < g.out[1]; oh++) {
                     for (int ow = 0; ow < outW; ow++, i++) {
@@ -557,16 +575,16 @@ final class JavaDensePath {
             long inAt = plane * g.inStride[Geometry.C];
             float[] source = raw; // the padded images, or with unpadded planes the input's copy
             if (rawPlanes) {
-                if (strided || pairRows != null)
+                if (lineStarts != null || strided || pairRows != null)
                     MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, inAt * Float.BYTES, raw, 0, count * inPlane);
             } else {
-                MemorySegment.copy(input, JAVA_FLOAT_UNALIGNED, inAt * Float.BYTES, raw, 0, count * inPlane);
-                for (int p = 0; p < count; p++) {
+                for (int p = 0; p < count; p++) { // each row straight into its image
                     for (int id = 0; id < inD; id++) {
                         for (int ih = 0; ih < inH; ih++) {
-                            System.arraycopy(
-                                    raw,
-                                    p * inPlane + (id * inH + ih) * inW,
+                            MemorySegment.copy(
+                                    input,
+                                    JAVA_FLOAT_UNALIGNED,
+                                    (inAt + p * inPlane + (id * inH + ih) * inW) * Float.BYTES,
                                     images,
                                     p * paddedPlane + inside + id * pitchD + ih * pitchH,
                                     inW);
@@ -576,11 +594,30 @@ final class JavaDensePath {
                 source = images;
             }
             // the sums start at the identity: +0 + x is x but for x = -0, as the definition's sum starting at +0
-            if (pairRows != null) { // max and min of windows two wide with stride two along w
+            final boolean divided = average && lineStarts != null && !zeroDivisor;
+            if (lineStarts != null) { // stride 1 along w: each output line is a run of positions, computed in place
+                for (int p = 0; p < count; p++) {
+                    lanes.foldLines(
+                            foldOp,
+                            out,
+                            p * outPlane,
+                            source,
+                            p * paddedPlane,
+                            lineStarts,
+                            linesPerPlane,
+                            outW,
+                            imageRows,
+                            imageRows.length,
+                            imageColumns,
+                            imageColumns.length,
+                            identity,
+                            divided ? divisors : null);
+                }
+            } else if (pairRows != null) { // max and min of windows two wide with stride two along w
                 lanes.pairs(foldOp, out, 0, source, pairLines, count * linesPerPlane, pairRows, pairRows.length, outW);
             } else if (strided) {
                 gatheredLines(source, out, count);
-            } else { // every position of the images, then the output lines picked out
+            } else { // every position of the images, then the outputs' positions picked out
                 int positions = (count - 1) * paddedPlane + outputAt[outPlane - 1] + 1;
                 Arrays.fill(sums, 0, positions, identity);
                 if (rawPlanes) { // unpadded planes are the input itself: taps are read from it
@@ -591,16 +628,11 @@ final class JavaDensePath {
                 }
                 for (int p = 0; p < count; p++) {
                     int from = p * paddedPlane, to = p * outPlane;
-                    if (stride == 1) { // an output line is a run of positions
-                        for (int i = 0; i < outPlane; i += outW)
-                            System.arraycopy(sums, from + outputAt[i], out, to + i, outW);
-                    } else {
-                        for (int i = 0; i < outPlane; i++) out[to + i] = sums[from + outputAt[i]];
-                    }
+                    for (int i = 0; i < outPlane; i++) out[to + i] = sums[from + outputAt[i]];
                 }
             }
             if (average) {
-                for (int p = 0; p < count; p++) {
+                for (int p = 0; p < (divided ? 0 : count); p++) { // else divided as they were stored
                     if (zeroDivisor) {
                         for (int i = 0; i < outPlane; i++)
                             out[p * outPlane + i] = divisors[i] == 0f ? 0f : out[p * outPlane + i] / divisors[i];

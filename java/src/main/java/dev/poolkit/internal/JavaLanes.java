@@ -49,6 +49,46 @@ interface JavaLanes {
     }
 
     /**
+     * Lines of outputs that each take all their taps at once, a window's taps being its rows by its columns: for
+     * {@code l < lines} and {@code i < n}, {@code a[at + l n + i] = op(...op(op(start, x(0, 0)), x(0, 1))...)} over
+     * rows {@code r < rows} and in each the columns {@code c < columns} (window order), {@code x(r, c)} being
+     * {@code b[from + lineFrom[l] + rowOffsets[r] + columnOffsets[c] + i]}; then divided by {@code divisors[l n + i]}
+     * unless {@code divisors} is null. {@code start} is the op's identity (+0 for sums). Lines are written in order of
+     * their first elements and a loop may store whole vectors: up to a vector's lanes past each line's end, which the
+     * next line overwrites, and past the last line's into the room every buffer of the dense path has past its end
+     * (as {@code b} and {@code divisors} are read).
+     */
+    default void foldLines(
+            int op,
+            float[] a,
+            int at,
+            float[] b,
+            int from,
+            int[] lineFrom,
+            int lines,
+            int n,
+            int[] rowOffsets,
+            int rows,
+            int[] columnOffsets,
+            int columns,
+            float start,
+            float[] divisors) {
+        for (int l = 0; l < lines; l++) {
+            final int line = from + lineFrom[l], out = at + l * n;
+            for (int i = 0; i < n; i++) {
+                float v = start;
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < columns; c++) {
+                        float x = b[line + rowOffsets[r] + columnOffsets[c] + i];
+                        v = op == ADD ? v + x : op == MAX ? Math.max(v, x) : Math.min(v, x);
+                    }
+                }
+                a[out + i] = divisors == null ? v : v / divisors[l * n + i];
+            }
+        }
+    }
+
+    /**
      * Whether {@link #foldStrided} of {@code n} elements reads their taps by whole gathers, which costs less than
      * folding every position and picking every stride-th.
      */

@@ -125,6 +125,50 @@ class JavaPathsTest {
                 PoolSpec triples3d =
                         builder(op, 2, 3, 3).stride(1, 2, 2).padding(1, 1, 0).build();
                 problems.add(new Problem(triples3d, layout, new long[] {1, 2, 3, 62, 70}));
+                // stride 1 along w over padded images or unpadded planes, every output in place: lines three at a
+                // time where they are consecutive rows (sums of windows three wide: window rows 3 and 2, lines not a
+                // multiple of three, lines shorter than a vector, of one vector and one more, ceil mode), and one at a
+                // time where they are not (stride 2 along h, dilation along h, 3d windows, windows two wide)
+                PoolSpec same = builder(op, 3, 3).stride(1, 1).build();
+                problems.add(new Problem(same, layout, new long[] {2, 3, 9, 13}));
+                PoolSpec rowsOfTwo =
+                        builder(op, 2, 3).stride(1, 1).padding(1, 1).build();
+                problems.add(new Problem(rowsOfTwo, layout, new long[] {1, 5, 10, 17}));
+                PoolSpec narrow = builder(op, 3, 3)
+                        .stride(1, 1)
+                        .padding(1, 1)
+                        .ceilMode(true)
+                        .build();
+                problems.add(new Problem(narrow, layout, new long[] {1, 6, 12, 5}));
+                problems.add(new Problem(narrow, layout, new long[] {1, 2, 7, 33}));
+                PoolSpec tallStride =
+                        builder(op, 3, 3).stride(2, 1).padding(1, 1).build();
+                problems.add(new Problem(tallStride, layout, new long[] {1, 4, 15, 20}));
+                PoolSpec tallDilation = builder(op, 3, 3)
+                        .stride(1, 1)
+                        .dilation(2, 1)
+                        .padding(2, 1)
+                        .build();
+                problems.add(new Problem(tallDilation, layout, new long[] {1, 3, 11, 16}));
+                PoolSpec cube =
+                        builder(op, 3, 3, 3).stride(1, 1, 1).padding(1, 1, 1).build();
+                problems.add(new Problem(cube, layout, new long[] {1, 2, 4, 6, 9}));
+                PoolSpec pair = builder(op, 3, 2).stride(1, 1).padding(1, 1).build();
+                problems.add(new Problem(pair, layout, new long[] {1, 3, 8, 18}));
+                if (op == PoolOp.AVG) {
+                    PoolSpec included = PoolSpec.avg(3, 3)
+                            .stride(1, 1)
+                            .padding(1, 1)
+                            .countIncludePad(true)
+                            .build();
+                    problems.add(new Problem(included, layout, new long[] {1, 7, 14, 14}));
+                    PoolSpec overridden = PoolSpec.avg(3, 3)
+                            .stride(1, 1)
+                            .padding(1, 1)
+                            .divisorOverride(7)
+                            .build();
+                    problems.add(new Problem(overridden, layout, new long[] {1, 3, 16, 16}));
+                }
                 PoolSpec global = op == PoolOp.MAX
                         ? PoolSpec.globalMax(2).build()
                         : op == PoolOp.AVG ? PoolSpec.globalAvg(2).build() : null;
