@@ -273,8 +273,11 @@ PK_INLINE void pixels_sharing_reads(const float* in, tap_list taps, tap_rows row
    1's window rows are line 0's moved down `shift` rows (of the tap rows' step), so rows [0, shift) belong to line 0
    alone, [shift, rows.count) to both and the last `shift` to line 1 alone; each pixel still takes its taps in the
    definition's order. Fewer vectors per pixel than one line's keep the sums of both lines in registers. A 3x3
-   average over 256 channels of 28x28, stride 1, kernel alone on a Zen 5: AVX-512 34 -> 30-31 us, AVX2 42 -> 38. */
-#define PK_PAIR_VECTORS (PK_VW == 16 ? 2 : 1)
+   average over 256 channels of 28x28, stride 1, kernel alone on a Zen 5: AVX-512 34 -> 30-31 us, AVX2 42 -> 38.
+   One vector of channels at a time: at AVX-512 two measured slower on a Zen 4 (3x3 averages, kernel alone, medians
+   of 4-6 alternated runs: 256 channels of 28x28 41.6 -> 39.2 us, 64 of 56x56 47 -> 39, 96 of 28x28 17.7 -> 15.0,
+   64 of 112x112 at stride 2 62.7 -> 58.7; 512 of 14x14 and 256 of 56x56 at stride 2 unchanged). */
+#define PK_PAIR_VECTORS 1
 /* Lines a stride of two rows apart share one row of a 3x3 window's three: worth it with AVX-512's registers (3x3
    average over 64 channels of 112x112, stride 2: 50-52 -> 44-50 us), not with AVX2's (54 -> 56). */
 #define PK_PAIR_MAX_SHIFT (PK_VW == 16 ? 2 : 1)
