@@ -435,6 +435,45 @@ static void test_standard_shape(int64_t layout, int64_t op, int64_t n, int64_t c
     free(y);
 }
 
+/* Outputs at every offset from the input within a page: channels-last kernels choose the order of their passes
+   over the channels from where the output lies against the input (pair_passes_descending), and each order must
+   give the same bits. 3x3 averages at stride 1 and 2 whose pixels lie a multiple of 256 bytes apart. */
+static void test_output_offsets(void) {
+    static const int64_t shapes[][4] = {
+        /* channels, size, stride, batch */ {256, 12, 1, 1}, {320, 13, 2, 2}, {64, 9, 1, 1}};
+    static const int64_t offsets[] = {0, 4, 32, 60, 64, 96, 128, 192, 256, 960, 1024 + 64, 2048 + 64, 4032};
+    rng_state = 99;
+    for (int64_t shape = 0; shape < 3; shape++) {
+        const int64_t c = shapes[shape][0], size = shapes[shape][1], stride = shapes[shape][2], n = shapes[shape][3];
+        pk_pool_spec s = spec_2d(PK_OP_AVG, 3, stride, 1);
+        s.divisor_mode = PK_DIVISOR_EXCLUDE_PADDING;
+        const pk_tensor_desc in = tensor_2d(PK_LAYOUT_NHWC, n, c, size, size);
+        const int64_t out_size = pk_pool_output_size(size, 3, stride, 1, 1, 1, 0);
+        const pk_tensor_desc out = tensor_2d(PK_LAYOUT_NHWC, n, c, out_size, out_size);
+        const int64_t in_volume = n * c * size * size, out_volume = n * c * out_size * out_size;
+        float* x = aligned_alloc(4096, (size_t)(in_volume * 4 + 4095) / 4096 * 4096);
+        for (int64_t i = 0; i < in_volume; i++) x[i] = (float)uniform(-1000000, 1000000) / 7919.0f;
+        float* expected = malloc(sizeof(float) * out_volume);
+        pool_ref_f32(&s, &in, x, &out, expected, NULL);
+        float* page = aligned_alloc(4096, (size_t)(out_volume * 4 + 8192) / 4096 * 4096);
+        for (int64_t o = 0; o < (int64_t)(sizeof offsets / sizeof offsets[0]); o++) {
+            float* y = page + offsets[o] / 4;
+            for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
+                s.isa = isa;
+                memset(y, 0xff, sizeof(float) * out_volume);
+                const int32_t status = pk_pool_forward_f32(&s, &in, x, in_volume, &out, y, out_volume, NULL, 0, NULL, 0,
+                                                           0, pk_pool_rows(&s, &out));
+                CHECK(status == PK_OK && memcmp(y, expected, sizeof(float) * out_volume) == 0,
+                      "output offset %lld from the input's page, %lld channels of %lldx%lld, stride %lld, isa %d",
+                      (long long)offsets[o], (long long)c, (long long)size, (long long)size, (long long)stride, isa);
+            }
+        }
+        free(x);
+        free(expected);
+        free(page);
+    }
+}
+
 /* Kernels with more taps than the SIMD tap lists hold (global pooling over a 17x17 plane) take the
    scalar path at every level, in both layouts. */
 static void test_large_kernels(void) {
@@ -473,6 +512,7 @@ int main(int argc, char** argv) {
         test_standard_shape(layout, PK_OP_AVG, 1, 256, 28, 28, 3, 1, 1, PK_DIVISOR_EXCLUDE_PADDING);
     }
     test_large_kernels();
+    test_output_offsets();
     test_average_division();
     test_whole_planes();
     rng_state = 42;
