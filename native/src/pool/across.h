@@ -303,8 +303,8 @@ PK_INLINE void share_vectors_two_lines(const float* in, tap_rows rows, int64_t s
    input, modulo the page offsets every pixel of both tensors shares, each load matches a store still in flight in
    its low 12 address bits and waits for it. Two tensors allocated one after the other (two Arena allocations) lie
    that way, 64 bytes apart. Last to first moves the loads to the other side of the stores. 3x3 average over 256
-   channels of 28x28, kernel alone on a Zen 4, the output 64 bytes further into its page than the input, fastest
-   batches: 50.6-59 us first to last, 39.6-53 last to first (medians 57 -> 54), 39-40 at other offsets. */
+   channels of 28x28 on a Zen 4, the output 64 bytes further into its page than the input: JMH 52.8-57.6 us first
+   to last, 41.2-42.0 last to first, and the kernel 39-40 at other offsets. */
 static inline int pair_passes_descending(const pk_plan* p, const float* input, const float* output) {
     const int64_t pass = PK_PAIR_VECTORS * PK_VW * (int64_t)sizeof(float);
     static const int pixel_axes[] = {PK_N, PK_D, PK_H, PK_W};
