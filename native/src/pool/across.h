@@ -308,23 +308,16 @@ PK_INLINE void share_vectors_two_lines(const float* in, tap_rows rows, int64_t s
 static inline int pair_passes_descending(const pk_plan* p, const float* input, const float* output) {
     const int64_t pass = PK_PAIR_VECTORS * PK_VW * (int64_t)sizeof(float);
     static const int pixel_axes[] = {PK_N, PK_D, PK_H, PK_W};
-    int64_t period = 4096; /* the gcd of 4096 and every pixel's offset in bytes in both tensors */
-    for (int d = 0; d < 4; d++)
-        for (int t = 0; t < 2; t++) {
-            int64_t a = period,
-                    b = (t ? p->out_stride[pixel_axes[d]] : p->in_stride[pixel_axes[d]]) * (int64_t)sizeof(float);
-            b = b < 0 ? -b : b;
-            while (b) {
-                const int64_t r = a % b;
-                a = b;
-                b = r;
-            }
-            period = a;
-        }
-    if (period < 4 * pass) return 0; /* some pixel is near every offset: neither order avoids them */
-    const int64_t apart = (int64_t)(((uintptr_t)output - (uintptr_t)input) % (uintptr_t)period);
-    const int64_t ahead = ((apart - pass) % period + period) % period; /* from the next pass's loads to the stores */
-    return ahead < pass || ahead > period - pass;
+    uint64_t period = 4096; /* a power of two: the gcd of 4096 and every pixel's offset in bytes in both tensors */
+    for (int d = 0; d < 4; d++) {
+        const uint64_t in = (uint64_t)p->in_stride[pixel_axes[d]] * sizeof(float),
+                       out = (uint64_t)p->out_stride[pixel_axes[d]] * sizeof(float);
+        if (in && (in & -in) < period) period = in & -in; /* the lowest bit set: its gcd with a power of two */
+        if (out && (out & -out) < period) period = out & -out;
+    }
+    if (period < 4 * (uint64_t)pass) return 0; /* some pixel is near every offset: neither order avoids them */
+    const uint64_t ahead = ((uintptr_t)output - (uintptr_t)input - (uint64_t)pass) & (period - 1); /* to the stores */
+    return ahead < (uint64_t)pass || ahead > period - (uint64_t)pass;
 }
 
 /* PK_SHARE_PIXELS pixels of both lines from `in` (as pixels_sharing_reads'); the channels past the last whole
@@ -543,17 +536,18 @@ PK_INLINE void rows_across_channels(const pk_plan* p, const float* input, float*
     const int64_t taps = list_taps(p, full, offset, tap_index);
     const tap_list interior = {offset, tap_index, taps};
     const tap_rows rows = shares_reads(p, p->channels, k) ? even_rows(interior) : (tap_rows){0, 0, 0};
-    const across_call call = {.p = p,
-                              .input = input,
-                              .output = output,
-                              .indices = indices,
-                              .lo = lo,
-                              .hi = hi,
-                              .interior = interior,
-                              .ahead = across_prefetch_distance(p, k.param),
-                              .rows = rows,
-                              .shift = line_pair_shift(p, rows, only_w_borders, k),
-                              .descending = pair_passes_descending(p, input, output)};
+    across_call call = {.p = p,
+                        .input = input,
+                        .output = output,
+                        .indices = indices,
+                        .lo = lo,
+                        .hi = hi,
+                        .interior = interior,
+                        .ahead = across_prefetch_distance(p, k.param),
+                        .rows = rows,
+                        .shift = line_pair_shift(p, rows, only_w_borders, k),
+                        .descending = 0};
+    if (call.shift) call.descending = pair_passes_descending(p, input, output);
     if (p->layout == PK_LAYOUT_NHWC) {
         int64_t n, c, od, oh;
         pk_row_coordinates(p, row_begin, &n, &c, &od, &oh);
