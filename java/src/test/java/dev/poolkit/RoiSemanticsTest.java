@@ -128,68 +128,78 @@ class RoiSemanticsTest {
         SplittableRandom r = new SplittableRandom(5);
         for (RoiOp opKind : OPS) {
             for (Layout layout : Layout.values()) {
-                for (TestTensors.Target t : TestTensors.targets()) {
-                    for (int trial = 0; trial < 3; trial++) {
-                        long[] shape = {2, 3, 6, 7};
-                        RoiSpec spec = randomSpec(r, opKind, BoxFormat.WITH_INDEX);
-                        float[] boxes = randomBoxes(r, 4, 2, 6, 7, spec.spatialScale(), BoxFormat.WITH_INDEX);
-                        PreparedRoi op = Pooling.prepareRoi(spec, layout, shape, 4, t.backend(), t.isa());
-                        float[] x = new float[2 * 3 * 6 * 7];
-                        for (int i = 0; i < x.length; i++)
-                            x[i] = (float) (r.nextDouble() * 4 - 2); // distinct: one winner per bin
-                        float[] gy = new float[(int) TestTensors.count(op.outputShape())];
-                        for (int i = 0; i < gy.length; i++) gy[i] = (float) (r.nextDouble() * 2 - 1);
-                        float[] grad;
-                        try (Arena arena = Arena.ofConfined()) {
-                            Tensor in = Tensor.of(x, layout, shape), argmax = null;
-                            if (opKind == RoiOp.POOL) {
-                                argmax = op.allocateIndices(arena);
-                                op.run(in, MemorySegment.ofArray(boxes), null, op.allocateOutput(arena), argmax);
-                            }
-                            Tensor gi = Tensor.allocate(arena, DType.F32, layout, shape);
-                            op.backward(
-                                    Tensor.of(gy, layout, op.outputShape()),
-                                    gi,
-                                    in,
-                                    MemorySegment.ofArray(boxes),
-                                    null,
-                                    argmax);
-                            grad = gi.segment().toArray(ValueLayout.JAVA_FLOAT);
-                            float[] again = Tensor.allocate(arena, DType.F32, layout, shape)
-                                    .segment()
-                                    .toArray(ValueLayout.JAVA_FLOAT);
-                            Tensor gi2 = Tensor.of(again, layout, shape);
-                            op.backward(
-                                    Tensor.of(gy, layout, op.outputShape()),
-                                    gi2,
-                                    in,
-                                    MemorySegment.ofArray(boxes),
-                                    null,
-                                    argmax);
-                            assertArrayEquals(grad, again, "backward is deterministic");
-                        }
-                        double eps = 1e-3;
-                        for (int i = 0; i < x.length; i++) {
-                            float[] plus = x.clone(), minus = x.clone();
-                            plus[i] += (float) eps;
-                            minus[i] -= (float) eps;
-                            double numeric = (loss(op, plus, shape, boxes, gy) - loss(op, minus, shape, boxes, gy))
-                                    / (plus[i] - minus[i]);
-                            assertEquals(
-                                    numeric,
-                                    grad[i],
-                                    2e-3 * (1 + Math.abs(numeric)),
-                                    spec + " " + layout + " " + t + ": d/dx[" + i + "] (boxes "
-                                            + java.util.Arrays.toString(boxes) + ")");
-                        }
-                        if (opKind == RoiOp.ALIGN_AVG) { // linear: <gy, A x> = <A^T gy, x>
-                            double forward = loss(op, x, shape, boxes, gy), adjoint = 0;
-                            for (int i = 0; i < x.length; i++) adjoint += (double) grad[i] * x[i];
-                            assertEquals(forward, adjoint, 1e-4 * (1 + Math.abs(forward)), "adjoint identity, " + spec);
-                        }
+                for (int trial = 0; trial < 3; trial++) {
+                    // drawn before the targets, so that every machine checks the same problems whatever its levels
+                    long[] shape = {2, 3, 6, 7};
+                    RoiSpec spec = randomSpec(r, opKind, BoxFormat.WITH_INDEX);
+                    float[] boxes = randomBoxes(r, 4, 2, 6, 7, spec.spatialScale(), BoxFormat.WITH_INDEX);
+                    float[] x = new float[2 * 3 * 6 * 7];
+                    for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 4 - 2);
+                    float[] gy = new float[4 * 3 * (int) spec.outputHeight() * (int) spec.outputWidth()];
+                    for (int i = 0; i < gy.length; i++) gy[i] = (float) (r.nextDouble() * 2 - 1);
+                    for (TestTensors.Target t : TestTensors.targets()) {
+                        checkGradient(opKind, spec, layout, shape, boxes, x, gy, t);
                     }
                 }
             }
+        }
+    }
+
+    private static void checkGradient(
+            RoiOp opKind,
+            RoiSpec spec,
+            Layout layout,
+            long[] shape,
+            float[] boxes,
+            float[] x,
+            float[] gy,
+            TestTensors.Target t) {
+        PreparedRoi op = Pooling.prepareRoi(spec, layout, shape, 4, t.backend(), t.isa());
+        assertEquals(gy.length, TestTensors.count(op.outputShape()));
+        float[] grad;
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor in = Tensor.of(x, layout, shape), argmax = null;
+            if (opKind == RoiOp.POOL) {
+                argmax = op.allocateIndices(arena);
+                op.run(in, MemorySegment.ofArray(boxes), null, op.allocateOutput(arena), argmax);
+            }
+            Tensor gi = Tensor.allocate(arena, DType.F32, layout, shape);
+            op.backward(Tensor.of(gy, layout, op.outputShape()), gi, in, MemorySegment.ofArray(boxes), null, argmax);
+            grad = gi.segment().toArray(ValueLayout.JAVA_FLOAT);
+            float[] again =
+                    Tensor.allocate(arena, DType.F32, layout, shape).segment().toArray(ValueLayout.JAVA_FLOAT);
+            Tensor gi2 = Tensor.of(again, layout, shape);
+            op.backward(Tensor.of(gy, layout, op.outputShape()), gi2, in, MemorySegment.ofArray(boxes), null, argmax);
+            assertArrayEquals(grad, again, "backward is deterministic");
+        }
+        // The loss is piecewise linear in x (a max switches its winner where two candidates meet). Where the two
+        // one-sided slopes over [x - eps, x + eps] differ, a switch lies inside and no slope is the gradient: such
+        // elements are counted, and may only be a few.
+        double eps = 1e-3, at = loss(op, x, shape, boxes, gy);
+        int kinks = 0;
+        for (int i = 0; i < x.length; i++) {
+            float[] plus = x.clone(), minus = x.clone();
+            plus[i] += (float) eps;
+            minus[i] -= (float) eps;
+            double above = loss(op, plus, shape, boxes, gy), below = loss(op, minus, shape, boxes, gy);
+            double numeric = (above - below) / (plus[i] - minus[i]);
+            double tolerance = 2e-3 * (1 + Math.abs(numeric));
+            if (Math.abs((above - at) / (plus[i] - x[i]) - (at - below) / (x[i] - minus[i])) > 2 * tolerance) {
+                kinks++;
+                continue;
+            }
+            assertEquals(
+                    numeric,
+                    grad[i],
+                    tolerance,
+                    spec + " " + layout + " " + t + ": d/dx[" + i + "] (boxes " + java.util.Arrays.toString(boxes)
+                            + ")");
+        }
+        assertTrue(kinks <= x.length / 20, kinks + " of " + x.length + " elements next to a switch, " + spec);
+        if (opKind == RoiOp.ALIGN_AVG) { // linear: <gy, A x> = <A^T gy, x>
+            double adjoint = 0;
+            for (int i = 0; i < x.length; i++) adjoint += (double) grad[i] * x[i];
+            assertEquals(at, adjoint, 1e-4 * (1 + Math.abs(at)), "adjoint identity, " + spec);
         }
     }
 
