@@ -172,7 +172,7 @@ def svg(table, path):
 
 
 def blocked_markdown(jmh, peers):
-    """oneDNN in its channel-blocked layout (nChw16c, nCdhw16c) beside its plain layouts and poolkit's; None
+    """oneDNN in its channel-blocked layout (nChw16c, nCdhw16c; 8c below AVX-512) beside its plain layouts and poolkit's; None
     without such rows. Not a "best peer": a caller with NCHW or NHWC data pays reorders that are not timed."""
     shapes = sorted({k[0] for k in peers if k[2] == "onednn" and k[1] not in LAYOUTS})
     if not shapes:

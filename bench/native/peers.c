@@ -40,10 +40,13 @@
 #define CLOCK_WARMUP_MS 300.0     /* busy loop before the first measurement, to let the core clock ramp up */
 
 enum { OP_MAX, OP_AVG, OP_GAVG };
-/* L_BLK16: oneDNN's channel-blocked layout (nCw16c, nChw16c, nCdhw16c: 16 channels innermost). */
-enum { L_NCHW, L_NHWC, L_BLK16 };
+/* L_BLOCKED: oneDNN's channel-blocked layout, g_block channels innermost: the block of its JIT kernels at the
+   machine's level, 16 (nCw16c, nChw16c, nCdhw16c) with AVX-512, 8 (nCw8c, nChw8c, nCdhw8c) below, where 16c
+   takes oneDNN's reference kernel. */
+enum { L_NCHW, L_NHWC, L_BLOCKED };
 static const char *const layout_name[2] = {"NCHW", "NHWC"};
-static const char *const blocked_name[3] = {"nCw16c", "nChw16c", "nCdhw16c"};
+static long g_block = 16;
+static const char *const blocked_name[2][3] = {{"nCw16c", "nChw16c", "nCdhw16c"}, {"nCw8c", "nChw8c", "nCdhw8c"}};
 
 static const char *const op_name[3] = {"max_pool", "avg_pool", "global_avg_pool"};
 
@@ -64,7 +67,7 @@ static long prod(const long *v, int n) {
     return r;
 }
 static const char *layout_label(const shape_t *sh, int layout) {
-    return layout == L_BLK16 ? blocked_name[sh->nsp - 1] : layout_name[layout];
+    return layout == L_BLOCKED ? blocked_name[g_block == 8][sh->nsp - 1] : layout_name[layout];
 }
 static size_t in_elems(const shape_t *sh) { return (size_t)(sh->n * sh->c * prod(sh->sp, sh->nsp)); }
 static size_t out_elems(const shape_t *sh) { return (size_t)(sh->n * sh->c * prod(sh->osp, sh->nsp)); }
@@ -325,11 +328,11 @@ static void fill_random(float *x, size_t n, uint32_t seed) {
     }
 }
 
-/* Offset of element (n, c, spatial index si of sz) in each layout; L_BLK16 needs C % 16 == 0. */
+/* Offset of element (n, c, spatial index si of sz) in each layout; L_BLOCKED needs C % g_block == 0. */
 static long elem_offset(int layout, long n, long c, long C, long si, long sz) {
     if (layout == L_NCHW) return (n * C + c) * sz + si;
     if (layout == L_NHWC) return (n * sz + si) * C + c;
-    return ((n * (C / 16) + c / 16) * sz + si) * 16 + c % 16;
+    return ((n * (C / g_block) + c / g_block) * sz + si) * g_block + c % g_block;
 }
 
 /* Trivial reference: spatial dims normalised to 3 (D, H, W), unused ones of size 1. */
@@ -594,11 +597,12 @@ static int dnnl_make(const shape_t *sh, int layout, float *in, float *out, peer_
             return -1;
         }
     }
-    static const dnnl_format_tag_t tags[3][3] = {{dnnl_ncw, dnnl_nchw, dnnl_ncdhw},
+    static const dnnl_format_tag_t tags[4][3] = {{dnnl_ncw, dnnl_nchw, dnnl_ncdhw},
                                                  {dnnl_nwc, dnnl_nhwc, dnnl_ndhwc},
-                                                 {dnnl_nCw16c, dnnl_nChw16c, dnnl_nCdhw16c}};
-    if (layout == L_BLK16 && sh->c % 16) {
-        snprintf(pr->unsupported, sizeof pr->unsupported, "C=%ld is not a multiple of 16", sh->c);
+                                                 {dnnl_nCw16c, dnnl_nChw16c, dnnl_nCdhw16c},
+                                                 {dnnl_nCw8c, dnnl_nChw8c, dnnl_nCdhw8c}};
+    if (layout == L_BLOCKED && sh->c % g_block) {
+        snprintf(pr->unsupported, sizeof pr->unsupported, "C=%ld is not a multiple of %ld", sh->c, g_block);
         return -1;
     }
     const int nd = 2 + sh->nsp;
@@ -616,7 +620,7 @@ static int dnnl_make(const shape_t *sh, int layout, float *in, float *out, peer_
         if (prr[i] < 0) prr[i] = 0;
     }
     dnnl_memory_desc_t smd, dmd;
-    dnnl_format_tag_t tag = tags[layout][sh->nsp - 1];
+    dnnl_format_tag_t tag = tags[layout + (layout == L_BLOCKED && g_block == 8)][sh->nsp - 1];
     dnnl_alg_kind_t alg = sh->op == OP_MAX                        ? dnnl_pooling_max
                           : (sh->op == OP_AVG && sh->include_pad) ? dnnl_pooling_avg_include_padding
                                                                   : dnnl_pooling_avg_exclude_padding;
@@ -690,7 +694,7 @@ static int xnn_make(const shape_t *sh, int layout, float *in, float *out, peer_t
         snprintf(pr->unsupported, sizeof pr->unsupported, "xnn_initialize failed (CPU not supported?)");
         return -1;
     }
-    if (layout == L_BLK16) {
+    if (layout == L_BLOCKED) {
         snprintf(pr->unsupported, sizeof pr->unsupported, "XNNPACK has no channel-blocked layout");
         return -1;
     }
@@ -876,8 +880,8 @@ static int validate(const shape_t *s6, FILE *info) {
         size_t ni = in_elems(sh), no = out_elems(sh);
         float *in = xalloc(ni * sizeof(float)), *out = xalloc(no * sizeof(float)), *ref = xalloc(no * sizeof(float));
         fill_random(in, ni, 12345u + (uint32_t)ci);
-        for (int layout = L_NCHW; layout <= L_BLK16; layout++) {
-            if (layout == L_BLK16 && sh->c % 16) continue;
+        for (int layout = L_NCHW; layout <= L_BLOCKED; layout++) {
+            if (layout == L_BLOCKED && sh->c % g_block) continue;
             reference_pool(sh, layout, in, ref);
             for (int pi = 0; pi < npeers; pi++) {
                 peer_t pr;
@@ -915,9 +919,9 @@ static int validate(const shape_t *s6, FILE *info) {
         free(ref);
     }
     fprintf(info,
-            "# validation on %s input (max/avg/avg-pad/max-pad/global; NCHW, NHWC, oneDNN's 16c-blocked): "
+            "# validation on %s input (max/avg/avg-pad/max-pad/global; NCHW, NHWC, oneDNN's %ldc-blocked): "
             "%d passed, %d failed\n",
-            s6->name, passes, fails);
+            s6->name, g_block, passes, fails);
     return fails;
 }
 
@@ -951,7 +955,7 @@ static void time_peer(const shape_t *sh, int layout, int pi, float *in, float *o
     }
     timing_t t = measure(pr.run, pr.ctx, mt, rp);
     char detail[200];
-    snprintf(detail, sizeof detail, "%s%s", pr.detail, layout == L_BLK16 ? " (reorders not timed)" : "");
+    snprintf(detail, sizeof detail, "%s%s", pr.detail, layout == L_BLOCKED ? " (reorders not timed)" : "");
     emit_timing(sh, layout, peers[pi].name, detail, &t, bytes, floor_us, capped);
     pr.destroy(pr.ctx);
 }
@@ -1092,6 +1096,8 @@ int main(int argc, char **argv) {
         fprintf(info, "# oneDNN %d.%d.%d (hash %s), CPU runtime %s, omp_get_max_threads()=%d, effective ISA 0x%x\n",
                 v->major, v->minor, v->patch, v->hash ? v->hash : "?", rt, omp_threads,
                 (unsigned)dnnl_get_effective_cpu_isa());
+        /* the blocked rows take the block of oneDNN's kernels at this level */
+        g_block = (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core ? 16 : 8;
         if (v->cpu_runtime == DNNL_RUNTIME_OMP && omp_threads != 1)
             fprintf(stderr, "WARNING: oneDNN uses OpenMP but the harness could not force 1 thread (%d)\n", omp_threads);
         if (v->cpu_runtime == DNNL_RUNTIME_TBB || v->cpu_runtime == DNNL_RUNTIME_THREADPOOL)
@@ -1167,7 +1173,7 @@ int main(int argc, char **argv) {
         /* Extra rows: oneDNN's channel-blocked layout, the one its JIT kernels prefer. The input is the
      * same buffer read as blocked; the reorders a caller with NCHW or NHWC data needs are not timed. */
         for (int pi = 0; pi < npeers; pi++)
-            time_peer(sh, L_BLK16, pi, in, out, bytes, floor_us, min_time_ms, repeats, 0);
+            time_peer(sh, L_BLOCKED, pi, in, out, bytes, floor_us, min_time_ms, repeats, 0);
         free(in);
         free(out);
     }
