@@ -597,10 +597,11 @@ static int dnnl_make(const shape_t *sh, int layout, float *in, float *out, peer_
             return -1;
         }
     }
-    static const dnnl_format_tag_t tags[4][3] = {{dnnl_ncw, dnnl_nchw, dnnl_ncdhw},
-                                                 {dnnl_nwc, dnnl_nhwc, dnnl_ndhwc},
-                                                 {dnnl_nCw16c, dnnl_nChw16c, dnnl_nCdhw16c},
-                                                 {dnnl_nCw8c, dnnl_nChw8c, dnnl_nCdhw8c}};
+    static const dnnl_format_tag_t plain_tags[2][3] = {{dnnl_ncw, dnnl_nchw, dnnl_ncdhw},
+                                                       {dnnl_nwc, dnnl_nhwc, dnnl_ndhwc}};
+    /* as blocked_name */
+    static const dnnl_format_tag_t blocked_tags[2][3] = {{dnnl_nCw16c, dnnl_nChw16c, dnnl_nCdhw16c},
+                                                         {dnnl_nCw8c, dnnl_nChw8c, dnnl_nCdhw8c}};
     if (layout == L_BLOCKED && sh->c % g_block) {
         snprintf(pr->unsupported, sizeof pr->unsupported, "C=%ld is not a multiple of %ld", sh->c, g_block);
         return -1;
@@ -620,7 +621,8 @@ static int dnnl_make(const shape_t *sh, int layout, float *in, float *out, peer_
         if (prr[i] < 0) prr[i] = 0;
     }
     dnnl_memory_desc_t smd, dmd;
-    dnnl_format_tag_t tag = tags[layout + (layout == L_BLOCKED && g_block == 8)][sh->nsp - 1];
+    dnnl_format_tag_t tag =
+        layout == L_BLOCKED ? blocked_tags[g_block == 8][sh->nsp - 1] : plain_tags[layout][sh->nsp - 1];
     dnnl_alg_kind_t alg = sh->op == OP_MAX                        ? dnnl_pooling_max
                           : (sh->op == OP_AVG && sh->include_pad) ? dnnl_pooling_avg_include_padding
                                                                   : dnnl_pooling_avg_exclude_padding;
