@@ -407,6 +407,116 @@ static void test_whole_planes(void) {
         }
 }
 
+/* Channels-first planes too large for the registers whose windows along the outer axis neither overlap nor pad,
+   which the SIMD levels compute in bands of that axis (planes.h): each shape names the levels whose chosen path
+   must be planes without indices, and every level must match the oracle bit for bit, for every op and NaN mode,
+   special values, an odd count of planes (37) that leaves partial groups and bands, row slices that cut bands, and with indices
+   (which count from the plane's start, so they never take bands). */
+static void test_planes_in_bands(void) {
+    /* rank, sizes (d, h, w as used), kernel, stride, w padding on both ends, planes expected at (bit 0) AVX2,
+       (bit 1) AVX-512, ceil_mode */
+    static const int64_t shapes[][13] = {
+        {2, 8, 8, 0, 2, 2, 0, 2, 2, 0, 0, 3, 0},  /* S6: bands at AVX2, whole planes at AVX-512 */
+        {2, 16, 8, 0, 2, 2, 0, 2, 2, 0, 0, 3, 0}, /* bands at both levels */
+        {2, 8, 8, 0, 2, 3, 0, 2, 2, 0, 1, 3, 0},  /* windows past the row's ends */
+        {2, 16, 4, 0, 1, 2, 0, 1, 2, 0, 0, 3, 0}, /* one-tall windows at stride 1 */
+        {2, 6, 8, 0, 2, 2, 0, 2, 2, 0, 0, 3, 0},  /* bands of one output row, two in a group, at AVX2 */
+        {2, 10, 8, 0, 2, 2, 0, 2, 2, 0, 0, 3, 0}, /* bands of one output row at both levels */
+        {3, 4, 2, 8, 2, 1, 2, 2, 1, 2, 0, 3, 0},  /* bands of the depth */
+        {3, 4, 4, 8, 2, 1, 2, 2, 1, 2, 0, 2, 0},  /* bands of the depth at AVX-512 only */
+        {2, 9, 8, 0, 2, 2, 0, 2, 2, 0, 0, 0, 0},  /* a row left over: no bands */
+        {2, 16, 8, 0, 3, 2, 0, 2, 2, 0, 0, 0, 0}, /* overlapping windows: no bands */
+        {2, 16, 8, 0, 3, 2, 0, 2, 2, 0, 0, 0, 1}, /* overlapping, and with ceil_mode as many rows as bands would
+                                                     have: no bands */
+    };
+    const int64_t plan_size = pk_pool_plan_size();
+    uint64_t* plan = malloc((size_t)plan_size);
+    rng_state = 13;
+    for (int64_t shape = 0; shape < (int64_t)(sizeof shapes / sizeof shapes[0]); shape++)
+        for (int64_t variant = 0; variant < 8; variant++) {
+            const int64_t* sh = shapes[shape];
+            /* variants 0-5: max, average, min in both NaN modes; 6-7: max with indices in both */
+            const int64_t rank = sh[0], with_indices = variant >= 6, op = with_indices ? 0 : variant % 3;
+            const int64_t nan_mode = with_indices ? variant - 6 : variant / 3;
+            pk_pool_spec s = {.op = op == 2 ? PK_OP_MAX : op,
+                              .spatial_rank = rank,
+                              .nan_mode = nan_mode,
+                              .ceil_mode = sh[12],
+                              .divisor_mode = variant % 2 ? PK_DIVISOR_INCLUDE_PADDING : PK_DIVISOR_EXCLUDE_PADDING};
+            pk_tensor_desc in = {.layout = PK_LAYOUT_NCHW, .spatial_rank = rank, .batch = 1, .channels = 37};
+            pk_tensor_desc out = in;
+            int64_t plane = 1, out_volume = 37;
+            for (int i = 0; i < rank; i++) {
+                in.spatial[i] = sh[1 + i];
+                s.kernel[i] = sh[4 + i];
+                s.stride[i] = sh[7 + i];
+                s.dilation[i] = 1;
+                s.pad_begin[i] = s.pad_end[i] = i == rank - 1 ? sh[10] : 0;
+                out.spatial[i] = pk_pool_output_size(in.spatial[i], s.kernel[i], s.stride[i], 1, s.pad_begin[i],
+                                                     s.pad_end[i], s.ceil_mode);
+                plane *= in.spatial[i];
+                out_volume *= out.spatial[i];
+            }
+            const int64_t in_volume = 37 * plane;
+            float* x = malloc(sizeof(float) * in_volume);
+            for (int64_t i = 0; i < in_volume; i++) {
+                const int64_t r = uniform(0, 199);
+                x[i] = r == 0   ? NAN
+                       : r == 1 ? INFINITY
+                       : r == 2 ? -INFINITY
+                       : r <= 6 ? (r % 2 ? -0.0f : 0.0f)
+                                : (float)uniform(-1000000, 1000000) / 7919.0f;
+            }
+            float* expected = malloc(sizeof(float) * out_volume);
+            float* y = malloc(sizeof(float) * out_volume);
+            int64_t* expected_indices = malloc(sizeof(int64_t) * out_volume);
+            int64_t* idx = malloc(sizeof(int64_t) * out_volume);
+            pool_ref_f32(&s, &in, x, &out, expected, expected_indices);
+            if (op == 2) { /* min */
+                s.op = PK_OP_MIN;
+                for (int64_t i = 0; i < in_volume; i++) x[i] = -x[i];
+                for (int64_t i = 0; i < out_volume; i++) expected[i] = -expected[i];
+            }
+            const int64_t rows = pk_pool_rows(&s, &out);
+            for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
+                s.isa = isa;
+                if (isa > PK_ISA_SCALAR && !with_indices && pk_pool_prepare(&s, &in, &out, plan, plan_size) == PK_OK) {
+                    const char* path = pk_pool_plan_path(plan, plan_size, 0);
+                    const int planes = path && strcmp(strchr(path, ':') ? strchr(path, ':') + 1 : path, "planes") == 0;
+                    CHECK(planes == ((sh[11] >> (isa == PK_ISA_AVX2 ? 0 : 1)) & 1),
+                          "planes in bands: shape %lld op %lld isa %d takes path %s", (long long)shape, (long long)op,
+                          isa, path ? path : "(null)");
+                }
+                for (int64_t i = 0; i < out_volume; i++) {
+                    y[i] = GUARD_VALUE;
+                    idx[i] = -1;
+                }
+                int64_t* indices = with_indices ? idx : NULL;
+                const int64_t index_capacity = with_indices ? out_volume : 0;
+                const int64_t cut = uniform(0, rows); /* two slices, the later rows first */
+                int32_t status = pk_pool_forward_f32(&s, &in, x, in_volume, &out, y, out_volume, indices,
+                                                     index_capacity, NULL, 0, cut, rows);
+                if (status == PK_OK)
+                    status = pk_pool_forward_f32(&s, &in, x, in_volume, &out, y, out_volume, indices, index_capacity,
+                                                 NULL, 0, 0, cut);
+                int same = status == PK_OK;
+                for (int64_t i = 0; i < out_volume && same; i++)
+                    same = same_float(y[i], expected[i]) && (!with_indices || idx[i] == expected_indices[i]);
+                CHECK(same,
+                      "planes in bands: shape %lld op %lld nan mode %lld indices %lld isa %d, rows cut at %lld, "
+                      "status %d",
+                      (long long)shape, (long long)op, (long long)nan_mode, (long long)with_indices, isa,
+                      (long long)cut, status);
+            }
+            free(x);
+            free(expected);
+            free(y);
+            free(expected_indices);
+            free(idx);
+        }
+    free(plan);
+}
+
 /* The standard shapes with their real sizes, checked once at every level. */
 static void test_standard_shape(int64_t layout, int64_t op, int64_t n, int64_t c, int64_t h, int64_t w, int64_t k,
                                 int64_t stride, int64_t pad, int64_t divisor_mode) {
@@ -515,6 +625,7 @@ int main(int argc, char** argv) {
     test_output_offsets();
     test_average_division();
     test_whole_planes();
+    test_planes_in_bands();
     rng_state = 42;
     for (int i = 0; i < cases; i++) random_case(i);
     printf("%d passed, %d failed\n", passed, failed);

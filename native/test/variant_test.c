@@ -2,10 +2,10 @@
    it accepts and compared with the oracle in pool_ref.c, bit for bit, whole and in two row slices, with guard cells
    around the output; relaxed averages (PK_PRECISION_RELAXED), and the scalar kernel's, within their bound of the
    oracle's float64 averages. The problems come in families aimed at each strategy's limits (channels last, long and
-   short channels-first rows, small planes, global windows in both layouts, windows past the tap lists, 2-wide
-   stride-2 windows along the width, 3-wide windows along the width of channels last over many channels, 3x3 stride-1
-   windows keeping the plane's size). The test then reports how many variants of each list ran, and fails unless
-   every one did: the coverage of the lists, counted from the lists themselves. */
+   short channels-first rows, small planes whole and in bands, global windows in both layouts, windows past the tap
+   lists, 2-wide stride-2 windows along the width, 3-wide windows along the width of channels last over many
+   channels, 3x3 stride-1 windows keeping the plane's size). The test then reports how many variants of each list
+   ran, and fails unless every one did: the coverage of the lists, counted from the lists themselves. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +112,19 @@ static int draw_problem(int family, pk_pool_spec* s, pk_tensor_desc* in, pk_tens
             s->pad_end[i] = family == 4 || family == 5 ? 0
                             : uniform(0, 2) == 0       ? uniform(0, effective - 1)
                                                        : s->pad_begin[i];
+    }
+    if (family == 3 && s->spatial_rank > 1 && uniform(0, 1)) { /* planes in bands: windows along the outer axis that
+                                                                   neither overlap nor pad, tiling it exactly */
+        s->stride[0] = uniform(1, 3);
+        s->dilation[0] = uniform(1, s->stride[0]);
+        s->kernel[0] = uniform(1, (s->stride[0] - 1) / s->dilation[0] + 1);
+        if (uniform(0, 3) == 0) { /* or one tap past the stride: the last window is partial, so no bands */
+            s->dilation[0] = 1;
+            s->kernel[0] = s->stride[0] + 1;
+            s->ceil_mode = 1;
+        }
+        s->pad_begin[0] = s->pad_end[0] = 0;
+        in->spatial[0] = uniform(1, s->spatial_rank == 2 ? 16 : 8) * s->stride[0];
     }
     *out = *in;
     for (int i = 0; i < s->spatial_rank; i++) {
