@@ -18,6 +18,11 @@
 /* How far ahead of an output row its window rows are prefetched when the tensors come from memory (prefetch.h), in
    elements: 16 KB (S3 NCHW, kernel alone on a Zen 5: 1.96-2.11 -> 1.34-1.52 ms; 4 KB ahead 1.72, 64 KB 1.53). */
 #define PK_PAIRS_AHEAD 4096
+/* Pairs prefetch once the tensors pass a quarter of the last-level cache: the cache did not keep larger ones from one
+   call to the next (it has other users; on AMD's cores it holds what the L2s evict), and their rows then came at
+   half the read rate (Zen 3, 32 MB L3, kernel alone: S2 NCHW, 16 MB, 648-863 -> 407-420 us; 32x16x56x56 at 7 MB
+   and 64x16x56x56 at 14 MB unchanged or slower with prefetches; 128x16x56x56 at 29 MB 1364-1700 -> 900-937 us). */
+#define PK_PAIRS_CACHE_SHARE 4
 
 /* Outputs [ow, ow + n) of one output row, n <= PK_VW; `full` promises that row[2*ow .. 2*ow + 2*PK_VW) may be read.
    fixed_rows is row_count as a compile-time constant (2, 4) so that the loop unrolls, or 0. */
@@ -178,7 +183,7 @@ PK_INLINE void rows_in_pairs(const pk_plan* p, const float* input, float* output
         for (int64_t ow = 0; ow < ax[2].out; ow += PK_UNROLL * PK_VW, layout.chunks++)
             layout.vectors[layout.chunks] = triples_vectors(&ax[2], ow, layout.v[layout.chunks]);
     }
-    const int64_t ahead = k.param != 3 && pk_from_memory(p) ? PK_PAIRS_AHEAD : 0;
+    const int64_t ahead = k.param != 3 && pk_beyond_cache(p, PK_PAIRS_CACHE_SHARE) ? PK_PAIRS_AHEAD : 0;
     int64_t n, c, od, oh;
     pk_row_coordinates(p, row_begin, &n, &c, &od, &oh);
     for (int64_t row = row_begin; row < row_end; row++, pk_row_next(p, &n, &c, &od, &oh)) {

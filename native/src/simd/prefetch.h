@@ -9,11 +9,14 @@
 
 #include "../dispatch/dispatch.h"
 
-/* Whether the call's tensors together exceed the last-level cache. */
-static inline int pk_from_memory(const pk_plan* p) {
-    const int64_t cache = pk_dispatch_last_cache_bytes() / (int64_t)sizeof(float);
+/* Whether the call's tensors together exceed 1 / share of the last-level cache. */
+static inline int pk_beyond_cache(const pk_plan* p, int64_t share) {
+    const int64_t cache = pk_dispatch_last_cache_bytes() / (int64_t)sizeof(float) / share;
     return !(p->in_extent < cache && p->out_extent < cache - p->in_extent);
 }
+
+/* Whether the call's tensors together exceed the last-level cache. */
+static inline int pk_from_memory(const pk_plan* p) { return pk_beyond_cache(p, 1); }
 
 /* Prefetches the cache lines of `elements` floats from `distance` elements past `at`. */
 static inline __attribute__((always_inline)) void pk_prefetch_span(const float* at, int64_t distance,
