@@ -337,6 +337,27 @@ static void test_average_division(void) {
             }
 }
 
+/* n inputs: ordinary values with, one in 200 each, NaN, +inf and -inf, and one in 50 a signed zero. */
+static float* special_values(int64_t n) {
+    float* x = malloc(sizeof(float) * n);
+    for (int64_t i = 0; i < n; i++) {
+        const int64_t r = uniform(0, 199);
+        x[i] = r == 0   ? NAN
+               : r == 1 ? INFINITY
+               : r == 2 ? -INFINITY
+               : r <= 6 ? (r % 2 ? -0.0f : 0.0f)
+                        : (float)uniform(-1000000, 1000000) / 7919.0f;
+    }
+    return x;
+}
+
+/* A max problem, its input and its oracle's outputs turned into min pooling: the min of x is the negated max of -x. */
+static void as_min(pk_pool_spec* s, float* x, int64_t in_volume, float* expected, int64_t out_volume) {
+    s->op = PK_OP_MIN;
+    for (int64_t i = 0; i < in_volume; i++) x[i] = -x[i];
+    for (int64_t i = 0; i < out_volume; i++) expected[i] = -expected[i];
+}
+
 /* Global pooling of channels-first planes, whole planes beyond the tap lists and within them, with windows
    that reach into padding around a whole plane too: every op and NaN mode, counts of planes that leave
    partial groups, special values, and row slices that cut groups, against the oracle (min as the negated max
@@ -370,23 +391,11 @@ static void test_whole_planes(void) {
                 out_volume *= out.spatial[i];
             }
             const int64_t in_volume = 2 * 37 * plane;
-            float* x = malloc(sizeof(float) * in_volume);
-            for (int64_t i = 0; i < in_volume; i++) {
-                const int64_t r = uniform(0, 199);
-                x[i] = r == 0   ? NAN
-                       : r == 1 ? INFINITY
-                       : r == 2 ? -INFINITY
-                       : r <= 6 ? (r % 2 ? -0.0f : 0.0f)
-                                : (float)uniform(-1000000, 1000000) / 7919.0f;
-            }
+            float* x = special_values(in_volume);
             float* expected = malloc(sizeof(float) * out_volume);
             float* y = malloc(sizeof(float) * out_volume);
             pool_ref_f32(&s, &in, x, &out, expected, NULL);
-            if (op == 2) { /* min */
-                s.op = PK_OP_MIN;
-                for (int64_t i = 0; i < in_volume; i++) x[i] = -x[i];
-                for (int64_t i = 0; i < out_volume; i++) expected[i] = -expected[i];
-            }
+            if (op == 2) as_min(&s, x, in_volume, expected, out_volume);
             const int64_t rows = pk_pool_rows(&s, &out);
             for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
                 s.isa = isa;
@@ -458,25 +467,13 @@ static void test_planes_in_bands(void) {
                 out_volume *= out.spatial[i];
             }
             const int64_t in_volume = 37 * plane;
-            float* x = malloc(sizeof(float) * in_volume);
-            for (int64_t i = 0; i < in_volume; i++) {
-                const int64_t r = uniform(0, 199);
-                x[i] = r == 0   ? NAN
-                       : r == 1 ? INFINITY
-                       : r == 2 ? -INFINITY
-                       : r <= 6 ? (r % 2 ? -0.0f : 0.0f)
-                                : (float)uniform(-1000000, 1000000) / 7919.0f;
-            }
+            float* x = special_values(in_volume);
             float* expected = malloc(sizeof(float) * out_volume);
             float* y = malloc(sizeof(float) * out_volume);
             int64_t* expected_indices = malloc(sizeof(int64_t) * out_volume);
             int64_t* idx = malloc(sizeof(int64_t) * out_volume);
             pool_ref_f32(&s, &in, x, &out, expected, expected_indices);
-            if (op == 2) { /* min */
-                s.op = PK_OP_MIN;
-                for (int64_t i = 0; i < in_volume; i++) x[i] = -x[i];
-                for (int64_t i = 0; i < out_volume; i++) expected[i] = -expected[i];
-            }
+            if (op == 2) as_min(&s, x, in_volume, expected, out_volume);
             const int64_t rows = pk_pool_rows(&s, &out);
             for (int32_t isa = PK_ISA_SCALAR; isa <= pk_cpu_isa(); isa++) {
                 s.isa = isa;
