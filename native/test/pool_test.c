@@ -419,8 +419,8 @@ static void test_whole_planes(void) {
 /* Channels-first planes too large for the registers whose windows along the outer axis neither overlap nor pad,
    which the SIMD levels compute in bands of that axis (planes.h): each shape names the levels whose chosen path
    must be planes without indices, and every level must match the oracle bit for bit, for every op and NaN mode,
-   special values, an odd count of planes (37) that leaves partial groups and bands, row slices that cut bands, and with indices
-   (which count from the plane's start, so they never take bands). */
+   special values, an odd count of planes (37) that leaves partial groups and bands, row slices that cut bands,
+   and with indices (which count from the plane's start, so they never take bands). */
 static void test_planes_in_bands(void) {
     /* rank, sizes (d, h, w as used), kernel, stride, w padding on both ends, planes expected at (bit 0) AVX2,
        (bit 1) AVX-512, ceil_mode */

@@ -31,9 +31,9 @@ static inline int64_t whole_plane_group(const pk_plan* p) {
    pad, and tile that axis exactly, is a stack of bands: every `band` outputs along the axis form a smaller plane
    of their own, the bands lie back to back as the planes do, and each output row keeps its number. So planes too
    large for the registers still take this path in bands (16 planes of 8x8, max 2x2, AVX2: two bands of 4x8 per
-   plane; on a Zen 3, across channels 0.95 us, in bands 0.42). Writes to *view the plan the path computes, p or p in the largest bands whose groups fit, and returns
-   its planes per group, 0 when neither fits. Indices count from the plane's start, so with indices only whole
-   planes. */
+   plane; on a Zen 3, across channels 0.95 us, in bands 0.42). Writes to *view the plan the path computes, p or p
+   in the largest bands whose groups fit, and returns its planes per group, 0 when neither fits. Indices count
+   from the plane's start, so with indices only whole planes. */
 static inline int64_t plane_view(const pk_plan* p, const int with_indices, pk_plan* view) {
     *view = *p;
     const int64_t whole = whole_plane_group(p);
